@@ -1,0 +1,169 @@
+//! Typed configuration. Layers (later wins): `config/default.toml` < `config/$VEZA_ENV.toml`
+//! < `VEZA__SECTION__KEY` environment variables. Loading is in `load.rs`, checks in `validate.rs`.
+
+mod load;
+mod redact;
+mod validate;
+
+pub use load::{ConfigError, LoadOptions, load};
+pub use redact::redact_url;
+
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// The whole node configuration, as read from every layer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub redis: RedisConfig,
+    pub amqp: AmqpConfig,
+    pub node: NodeConfig,
+    pub log: LogConfig,
+    pub jwt: JwtConfig,
+    pub rate_limit: RateLimitConfig,
+    pub drain: DrainConfig,
+    pub cors: CorsConfig,
+    pub health: HealthConfig,
+    /// Which environment layer was applied (`VEZA_ENV`), for `config check` and logs.
+    #[serde(default)]
+    pub env: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub host: String,
+    pub port: u16,
+    pub workers: usize,
+    /// Parsed from IPs or CIDRs; a bare IP is a /32 (or /128).
+    #[serde(deserialize_with = "validate::de_ip_nets")]
+    pub trusted_proxies: Vec<IpNet>,
+    pub body_limit_bytes: usize,
+    pub hsts: bool,
+    pub ready_timeout_ms: u64,
+    pub socket_send_buffer_bytes: usize,
+    pub tcp_user_timeout_ms: u64,
+    pub keep_alive_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    #[serde(serialize_with = "redact::ser_url")]
+    pub url: String,
+    pub pool_size: u32,
+    pub connect_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisConfig {
+    #[serde(
+        default,
+        deserialize_with = "validate::de_opt_string",
+        serialize_with = "redact::ser_opt_url"
+    )]
+    pub url: Option<String>,
+    pub key_prefix: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmqpConfig {
+    #[serde(
+        default,
+        deserialize_with = "validate::de_opt_string",
+        serialize_with = "redact::ser_opt_url"
+    )]
+    pub url: Option<String>,
+    pub exchange: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    /// Always set after loading: a configured id, or host name plus a random suffix.
+    #[serde(default, deserialize_with = "validate::de_opt_string")]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtConfig {
+    pub issuer: String,
+    pub audience: String,
+    pub access_ttl_secs: u64,
+    pub refresh_ttl_secs: u64,
+    pub refresh_reuse_grace_secs: u64,
+    pub key_rotation_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitConfig {
+    pub enabled: bool,
+    pub ip_per_minute: u32,
+    pub ip_burst: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrainConfig {
+    pub delay_ms: u64,
+    pub grace_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorsConfig {
+    pub allowed_origins: Vec<String>,
+    pub allow_credentials: bool,
+    pub max_age_secs: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HealthConfig {
+    pub check_interval_ms: u64,
+}
+
+impl Config {
+    /// The node id; loading always fills it.
+    pub fn node_id(&self) -> &str {
+        self.node.id.as_deref().unwrap_or("veza")
+    }
+
+    /// HTTP workers to start: the configured count, or one per core.
+    pub fn workers(&self) -> usize {
+        match self.server.workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+}
+
+impl DrainConfig {
+    pub fn delay(&self) -> Duration {
+        Duration::from_millis(self.delay_ms)
+    }
+    pub fn grace(&self) -> Duration {
+        Duration::from_millis(self.grace_ms)
+    }
+}

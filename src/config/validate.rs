@@ -1,0 +1,147 @@
+//! Checks that types alone cannot express; each failure names its key.
+
+use super::{Config, ConfigError};
+use ipnet::IpNet;
+use serde::{Deserialize, Deserializer};
+use std::net::IpAddr;
+
+/// Accepts `["10.0.0.1", "10.0.0.0/8"]` or the same as one comma-separated string.
+pub(super) fn de_ip_nets<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpNet>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    let items = match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => s.split(',').map(str::to_owned).collect(),
+        OneOrMany::Many(v) => v,
+    };
+    items
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(parse_ip_net)
+        .collect::<Result<_, _>>()
+        .map_err(serde::de::Error::custom)
+}
+
+fn parse_ip_net(s: &str) -> Result<IpNet, String> {
+    s.parse::<IpNet>()
+        .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("`{s}` is neither an IP address nor a CIDR"))
+}
+
+/// An empty string (e.g. `VEZA__REDIS__URL=`) means unset.
+pub(super) fn de_opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v = Option::<String>::deserialize(d)?;
+    Ok(v.filter(|s| !s.trim().is_empty()))
+}
+
+fn invalid(key: &str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+fn check_url(key: &str, raw: &str, schemes: &[&str]) -> Result<(), ConfigError> {
+    let url = url::Url::parse(raw).map_err(|e| invalid(key, format!("not a URL ({e})")))?;
+    if !schemes.contains(&url.scheme()) {
+        return Err(invalid(key, format!("scheme must be one of {schemes:?}")));
+    }
+    Ok(())
+}
+
+/// Semantic checks after deserialization.
+pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
+    if c.server.host.parse::<IpAddr>().is_err() && c.server.host != "localhost" {
+        return Err(invalid(
+            "server.host",
+            "must be an IP address or `localhost`",
+        ));
+    }
+    if c.server.workers > 1024 {
+        return Err(invalid(
+            "server.workers",
+            "must be 0 (one per core) to 1024",
+        ));
+    }
+    if c.server.body_limit_bytes < 1024 {
+        return Err(invalid("server.body_limit_bytes", "must be at least 1024"));
+    }
+    if c.server.ready_timeout_ms == 0 {
+        return Err(invalid("server.ready_timeout_ms", "must be positive"));
+    }
+    check_url("database.url", &c.database.url, &["postgres", "postgresql"])?;
+    let db_path =
+        url::Url::parse(&c.database.url).map(|u| u.path().trim_start_matches('/').to_owned());
+    if db_path.as_deref().map_or(true, str::is_empty) {
+        return Err(invalid("database.url", "must name a database (…/veza)"));
+    }
+    if c.database.pool_size == 0 || c.database.pool_size > 1000 {
+        return Err(invalid("database.pool_size", "must be 1 to 1000"));
+    }
+    if c.database.connect_timeout_ms == 0 {
+        return Err(invalid("database.connect_timeout_ms", "must be positive"));
+    }
+    if let Some(u) = &c.redis.url {
+        check_url("redis.url", u, &["redis", "rediss"])?;
+    }
+    if let Some(u) = &c.amqp.url {
+        check_url("amqp.url", u, &["amqp", "amqps"])?;
+    }
+    if c.amqp.exchange.trim().is_empty() {
+        return Err(invalid("amqp.exchange", "must not be empty"));
+    }
+    if let Some(id) = &c.node.id {
+        let ok = id.len() <= 64
+            && id
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch));
+        if !ok {
+            return Err(invalid("node.id", "at most 64 of [A-Za-z0-9-_.]"));
+        }
+    }
+    if tracing_subscriber::EnvFilter::try_new(&c.log.level).is_err() {
+        return Err(invalid(
+            "log.level",
+            "not a tracing filter directive (e.g. `info,veza=debug`)",
+        ));
+    }
+    if c.jwt.access_ttl_secs == 0 || c.jwt.access_ttl_secs > 86_400 {
+        return Err(invalid("jwt.access_ttl_secs", "must be 1 to 86400"));
+    }
+    if c.jwt.refresh_ttl_secs < c.jwt.access_ttl_secs {
+        return Err(invalid(
+            "jwt.refresh_ttl_secs",
+            "must be at least jwt.access_ttl_secs",
+        ));
+    }
+    if c.jwt.key_rotation_secs < c.jwt.access_ttl_secs {
+        return Err(invalid(
+            "jwt.key_rotation_secs",
+            "must be at least jwt.access_ttl_secs",
+        ));
+    }
+    if c.rate_limit.ip_per_minute == 0 {
+        return Err(invalid(
+            "rate_limit.ip_per_minute",
+            "must be positive (use rate_limit.enabled = false to turn limits off)",
+        ));
+    }
+    let any = c.cors.allowed_origins.iter().any(|o| o == "*");
+    if any && c.cors.allow_credentials {
+        return Err(invalid(
+            "cors.allow_credentials",
+            "cannot be true with allowed_origins = [\"*\"]",
+        ));
+    }
+    for o in c.cors.allowed_origins.iter().filter(|o| *o != "*") {
+        check_url("cors.allowed_origins", o, &["http", "https"])?;
+    }
+    if c.health.check_interval_ms < 50 {
+        return Err(invalid("health.check_interval_ms", "must be at least 50"));
+    }
+    Ok(())
+}

@@ -1,0 +1,50 @@
+use super::DbError;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use std::time::Duration;
+
+/// The node's connection pool.
+pub type DbPool = bb8::Pool<AsyncDieselConnectionManager<AsyncPgConnection>>;
+
+/// Builds the pool without connecting: connections open on first use, so a database that is
+/// down at this moment is reported by `/ready`, not by a crash.
+pub fn build_pool(url: &str, size: u32, timeout: Duration) -> DbPool {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    bb8::Pool::builder()
+        .max_size(size)
+        .connection_timeout(timeout)
+        // A connection that died with the server must not be handed out again.
+        .test_on_check_out(true)
+        .build_unchecked(manager)
+}
+
+/// Checks out a connection and runs `SELECT 1`, all within `timeout`.
+pub async fn ping(pool: &DbPool, timeout: Duration) -> Result<(), DbError> {
+    let work = async {
+        let mut conn = pool.get().await.map_err(|e| DbError::Pool(e.to_string()))?;
+        diesel::sql_query("SELECT 1").execute(&mut conn).await?;
+        Ok(())
+    };
+    tokio::time::timeout(timeout, work)
+        .await
+        .map_err(|_| DbError::Timeout(timeout.as_millis() as u64))?
+}
+
+/// Pool occupancy for the metrics gauges.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStats {
+    pub connections: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+impl PoolStats {
+    pub fn of(pool: &DbPool, max: u32) -> Self {
+        let s = pool.state();
+        PoolStats {
+            connections: s.connections,
+            idle: s.idle_connections,
+            max,
+        }
+    }
+}

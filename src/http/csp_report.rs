@@ -1,0 +1,104 @@
+//! `POST /api/v1/csp-reports`: browsers report Content-Security-Policy violations here (the
+//! `report-uri` of our CSP). Each report is validated, logged and counted by directive.
+
+use super::error::{ApiError, Problem};
+use crate::state::AppState;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+/// Directives we count by name; anything else is `other`, keeping the label set bounded.
+const KNOWN: &[&str] = &[
+    "default-src",
+    "script-src",
+    "script-src-elem",
+    "script-src-attr",
+    "style-src",
+    "style-src-elem",
+    "style-src-attr",
+    "img-src",
+    "connect-src",
+    "font-src",
+    "frame-src",
+    "frame-ancestors",
+    "form-action",
+    "base-uri",
+    "media-src",
+    "object-src",
+    "worker-src",
+    "manifest-src",
+];
+
+/// The legacy `report-uri` body: `{"csp-report": {...}}`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct CspReportBody {
+    #[serde(rename = "csp-report")]
+    #[validate(nested)]
+    pub report: CspReport,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct CspReport {
+    #[validate(length(min = 1, max = 2048), url)]
+    pub document_uri: String,
+    #[validate(length(min = 1, max = 256))]
+    pub violated_directive: String,
+    #[serde(default)]
+    #[validate(length(max = 256))]
+    pub effective_directive: Option<String>,
+    #[serde(default)]
+    #[validate(length(max = 2048))]
+    pub blocked_uri: Option<String>,
+    #[serde(default)]
+    #[validate(length(max = 4096))]
+    pub original_policy: Option<String>,
+}
+
+/// Browsers send `application/csp-report`; tools send JSON.
+pub fn accepts(mime: mime::Mime) -> bool {
+    let essence = mime.essence_str();
+    essence == "application/csp-report" || essence == "application/json"
+}
+
+/// Record a CSP violation report.
+#[utoipa::path(
+    post,
+    path = "/api/v1/csp-reports",
+    tag = "security",
+    request_body(content = CspReportBody, content_type = "application/csp-report"),
+    responses(
+        (status = 204, description = "recorded"),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn report(
+    state: web::Data<AppState>,
+    body: web::Json<CspReportBody>,
+) -> Result<HttpResponse, ApiError> {
+    body.validate()?;
+    let r = &body.report;
+    let directive = r
+        .effective_directive
+        .as_deref()
+        .unwrap_or(&r.violated_directive);
+    let name = directive.split_whitespace().next().unwrap_or_default();
+    let label = KNOWN
+        .iter()
+        .find(|k| **k == name)
+        .copied()
+        .unwrap_or("other");
+    state.metrics.csp_reports.with_label_values(&[label]).inc();
+    tracing::warn!(
+        document = %r.document_uri,
+        directive = %r.violated_directive,
+        blocked = r.blocked_uri.as_deref().unwrap_or(""),
+        "csp violation reported"
+    );
+    Ok(HttpResponse::NoContent().finish())
+}

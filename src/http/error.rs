@@ -1,0 +1,250 @@
+//! `ApiError`: every failure a client can see, rendered once as `application/problem+json`.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// RFC 9457 problem details, plus Veza's stable `code` and per-field `errors`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// `urn:veza:problem:<code>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable snake_case code clients can branch on.
+    pub code: String,
+    /// Field path -> messages, for validation errors.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub errors: BTreeMap<String, Vec<String>>,
+}
+
+/// Errors of the HTTP layer; services' errors convert into it.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("the request body is not valid JSON: {0}")]
+    InvalidJson(String),
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("the request body must be {expected}")]
+    UnsupportedMediaType { expected: &'static str },
+    #[error("{detail}")]
+    Validation {
+        detail: String,
+        errors: BTreeMap<String, Vec<String>>,
+    },
+    #[error("no such resource")]
+    NotFound,
+    /// `allow` lists the methods the resource has (empty when unknown).
+    #[error("this method is not allowed on this resource")]
+    MethodNotAllowed { allow: &'static str },
+    #[error("too many requests; retry after {} s", retry_after_secs(*retry_after))]
+    RateLimited { retry_after: Duration },
+    #[error("{0}")]
+    Unavailable(String),
+    /// Any status the framework produced that has no richer mapping.
+    #[error("{detail}")]
+    Status { status: StatusCode, detail: String },
+    /// A bug or an infrastructure failure; the detail is logged, not shown.
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// Whole seconds for `Retry-After`, never 0 (a client would retry at once).
+pub fn retry_after_secs(d: Duration) -> u64 {
+    let rounded_up = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    rounded_up.max(1)
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::InvalidJson(_) => "invalid_json",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
+            ApiError::Validation { .. } => "validation_failed",
+            ApiError::NotFound => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Status { status, .. } => code_for_status(*status),
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    /// A 422 with one message on one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = BTreeMap::new();
+        errors.insert(field.to_owned(), vec![message.into()]);
+        ApiError::Validation {
+            detail: "the request is not valid".into(),
+            errors,
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let code = self.code();
+        let errors = match self {
+            ApiError::Validation { errors, .. } => errors.clone(),
+            _ => BTreeMap::new(),
+        };
+        Problem {
+            kind: format!("urn:veza:problem:{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: self.to_string(),
+            code: code.to_owned(),
+            errors,
+        }
+    }
+}
+
+/// The stable code for a bare status.
+pub fn code_for_status(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthenticated",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        408 => "request_timeout",
+        409 => "conflict",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        422 => "validation_failed",
+        429 => "rate_limited",
+        503 => "unavailable",
+        s if s >= 500 => "internal",
+        _ => "bad_request",
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::InvalidJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Status { status, .. } => *status,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(detail) = self {
+            tracing::error!(%detail, "internal error");
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        match self {
+            ApiError::RateLimited { retry_after } => {
+                res.insert_header((
+                    header::RETRY_AFTER,
+                    retry_after_secs(*retry_after).to_string(),
+                ));
+            }
+            ApiError::MethodNotAllowed { allow } if !allow.is_empty() => {
+                res.insert_header((header::ALLOW, *allow));
+            }
+            _ => {}
+        }
+        match serde_json::to_vec(&self.problem()) {
+            Ok(body) => res.body(body),
+            Err(_) => res.finish(),
+        }
+    }
+}
+
+impl From<validator::ValidationErrors> for ApiError {
+    fn from(errs: validator::ValidationErrors) -> Self {
+        let mut errors = BTreeMap::new();
+        flatten(&errs, "", &mut errors);
+        ApiError::Validation {
+            detail: "the request is not valid".into(),
+            errors,
+        }
+    }
+}
+
+fn flatten(
+    errs: &validator::ValidationErrors,
+    prefix: &str,
+    out: &mut BTreeMap<String, Vec<String>>,
+) {
+    use validator::ValidationErrorsKind as K;
+    for (field, kind) in errs.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            K::Field(list) => {
+                let msgs = list.iter().map(|e| {
+                    e.message
+                        .as_ref()
+                        .map_or_else(|| describe(e), |m| m.to_string())
+                });
+                out.entry(path).or_default().extend(msgs);
+            }
+            K::Struct(inner) => flatten(inner, &path, out),
+            K::List(items) => {
+                for (i, inner) in items {
+                    flatten(inner, &format!("{path}[{i}]"), out);
+                }
+            }
+        }
+    }
+}
+
+/// A readable message for a validator rule that carries none.
+fn describe(e: &validator::ValidationError) -> String {
+    let param = |k: &str| e.params.get(k).map(|v| v.to_string());
+    match e.code.as_ref() {
+        "length" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be {min} to {max} characters"),
+            (Some(min), None) => format!("must be at least {min} characters"),
+            (None, Some(max)) => format!("must be at most {max} characters"),
+            _ => "has an invalid length".into(),
+        },
+        "range" => "is out of range".into(),
+        "url" => "must be a URL".into(),
+        "email" => "must be an email address".into(),
+        "required" => "is required".into(),
+        code => format!("is invalid ({code})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_rounds_up_and_is_never_zero() {
+        assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after_secs(Duration::from_millis(1500)), 2);
+        assert_eq!(retry_after_secs(Duration::from_secs(3)), 3);
+        assert_eq!(retry_after_secs(Duration::ZERO), 1);
+    }
+
+    #[test]
+    fn problem_carries_code_status_and_field_errors() {
+        let p = ApiError::field("email", "must be an email address").problem();
+        assert_eq!(p.status, 422);
+        assert_eq!(p.code, "validation_failed");
+        assert_eq!(p.kind, "urn:veza:problem:validation_failed");
+        assert_eq!(p.errors["email"], vec!["must be an email address"]);
+    }
+}

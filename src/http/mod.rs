@@ -1,0 +1,114 @@
+//! The HTTP edge: middleware, errors as problem+json, extractor settings, ops endpoints and
+//! the OpenAPI document. `build_app` wires it all, in one place.
+
+pub mod client_ip;
+pub mod csp_report;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod ops;
+pub mod problem;
+pub mod rate_limit;
+pub mod request_id;
+pub mod security_headers;
+pub mod telemetry;
+
+use crate::config::CorsConfig;
+use crate::state::AppState;
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, http, web};
+use error::ApiError;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// The application of one HTTP worker. Middleware runs outermost first:
+/// request id -> telemetry (span, log, metrics) -> security headers -> problem bodies -> CORS
+/// -> rate limit -> routes.
+pub fn build_app(
+    state: web::Data<AppState>,
+    openapi: utoipa::openapi::OpenApi,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let limit = state.config.server.body_limit_bytes;
+    let cors = cors(&state.config.cors);
+    App::new()
+        .app_data(state)
+        .app_data(extract::json_config(limit))
+        .app_data(extract::payload_config(limit))
+        .app_data(extract::query_config())
+        .app_data(extract::path_config())
+        .service(resource("/health", "GET").route(web::get().to(ops::health)))
+        .service(resource("/ready", "GET").route(web::get().to(ops::ready)))
+        .service(resource("/metrics", "GET").route(web::get().to(ops::metrics)))
+        .service(
+            resource(security_headers::CSP_REPORT_PATH, "POST")
+                .app_data(extract::json_config_with(limit, csp_report::accepts))
+                .route(web::post().to(csp_report::report)),
+        )
+        .service(resource("/docs", "GET").route(web::get().to(|| async {
+            HttpResponse::PermanentRedirect()
+                .insert_header((http::header::LOCATION, "/docs/"))
+                .finish()
+        })))
+        .service(SwaggerUi::new("/docs/{_:.*}").url(openapi::OPENAPI_PATH, openapi))
+        .default_service(web::to(|| async {
+            Err::<HttpResponse, _>(ApiError::NotFound)
+        }))
+        .wrap(from_fn(rate_limit::middleware))
+        .wrap(cors)
+        .wrap(from_fn(problem::middleware))
+        .wrap(from_fn(security_headers::middleware))
+        .wrap(from_fn(telemetry::middleware))
+        .wrap(from_fn(request_id::middleware))
+}
+
+/// A resource whose other methods answer 405 with `Allow: <allow>`.
+pub fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move || async move {
+        Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allow })
+    }))
+}
+
+/// The OpenAPI document; built once per node and cloned into each worker.
+pub fn openapi_doc() -> utoipa::openapi::OpenApi {
+    openapi::ApiDoc::openapi()
+}
+
+fn cors(c: &CorsConfig) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_headers([
+            http::header::AUTHORIZATION,
+            http::header::CONTENT_TYPE,
+            http::header::ACCEPT,
+            http::header::HeaderName::from_static("x-request-id"),
+            http::header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            http::header::HeaderName::from_static("x-request-id"),
+            http::header::RETRY_AFTER,
+            http::header::HeaderName::from_static("idempotency-replayed"),
+        ])
+        .max_age(c.max_age_secs);
+    for origin in &c.allowed_origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    if c.allow_credentials {
+        cors = cors.supports_credentials();
+    }
+    cors
+}

@@ -1,0 +1,61 @@
+//! One tracing span per request (carrying the request id, so every log line of the request
+//! has it), one access-log line, and the HTTP metrics labelled by route pattern.
+
+use super::request_id::RequestId;
+use crate::state::AppState;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, web};
+use std::time::Instant;
+use tracing::Instrument;
+
+/// Label for requests that matched no route: raw paths would make cardinality unbounded.
+const UNMATCHED: &str = "unmatched";
+
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let method = req.method().clone();
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %method,
+        path = %req.path(),
+    );
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let res = next.call(req).instrument(span.clone()).await?;
+    let status = res.status();
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| UNMATCHED.to_owned());
+    let elapsed = started.elapsed();
+    if let Some(state) = state {
+        let m = &state.metrics;
+        m.http_requests
+            .with_label_values(&[method.as_str(), &route, status.as_str()])
+            .inc();
+        m.http_duration
+            .with_label_values(&[method.as_str(), &route])
+            .observe(elapsed.as_secs_f64());
+    }
+    let _enter = span.enter();
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
+    // Probes and scrapes would drown the log; they stay at debug.
+    if matches!(route.as_str(), "/health" | "/ready" | "/metrics") && status.is_success() {
+        tracing::debug!(status = status.as_u16(), latency_ms, %route, "served");
+    } else if status.is_server_error() {
+        tracing::error!(status = status.as_u16(), latency_ms, %route, "served");
+    } else {
+        tracing::info!(status = status.as_u16(), latency_ms, %route, "served");
+    }
+    Ok(res)
+}

@@ -1,0 +1,4 @@
+//! Connections to what the node depends on, and the actor that watches them.
+
+pub mod health;
+pub mod monitor;

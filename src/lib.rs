@@ -1,0 +1,12 @@
+//! Veza: a realtime backend for a music community with a marketplace.
+//! `node` builds a node; `http` is its edge; `db`, `infra` reach what it depends on.
+
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod infra;
+pub mod logging;
+pub mod metrics;
+pub mod node;
+pub mod ratelimit;
+pub mod state;

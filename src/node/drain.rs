@@ -1,0 +1,95 @@
+//! Graceful drain: `/ready` 503 for `drain.delay` while everything still works, then stop
+//! accepting, close WebSockets with 1012, let in-flight HTTP finish within `drain.grace`.
+
+use crate::state::AppState;
+use actix::Addr;
+use actix_web::dev::ServerHandle;
+use std::time::Duration;
+use veza_actors::{DrainAll, NodeSupervisor};
+
+/// WebSocket close code for "service restart": clients reconnect elsewhere and resume.
+pub const CLOSE_SERVICE_RESTART: u16 = 1012;
+
+#[derive(Clone)]
+pub struct NodeHandle {
+    state: AppState,
+    server: ServerHandle,
+    supervisor: Addr<NodeSupervisor>,
+}
+
+impl NodeHandle {
+    pub(super) fn new(
+        state: AppState,
+        server: ServerHandle,
+        supervisor: Addr<NodeSupervisor>,
+    ) -> Self {
+        NodeHandle {
+            state,
+            server,
+            supervisor,
+        }
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The whole drain sequence; returns when the HTTP server has stopped.
+    pub async fn drain(&self) {
+        let cfg = &self.state.config.drain;
+        self.state.start_draining();
+        tracing::info!(delay_ms = cfg.delay_ms, "draining: /ready now answers 503");
+        actix_rt::time::sleep(cfg.delay()).await;
+        tracing::info!(
+            grace_ms = cfg.grace_ms,
+            "draining: closing listeners and long-lived connections"
+        );
+        let per_hook = Duration::from_millis(cfg.grace_ms.min(2000));
+        let stop = self.server.stop(true);
+        let report = self
+            .supervisor
+            .send(DrainAll {
+                close_code: CLOSE_SERVICE_RESTART,
+                per_hook_timeout: per_hook,
+            })
+            .await;
+        if let Ok(r) = report {
+            tracing::info!(
+                notified = r.notified,
+                gone = r.gone,
+                "draining: long-lived connections told to close"
+            );
+        }
+        stop.await;
+        tracing::info!("drained");
+    }
+
+    /// Stops without waiting for in-flight requests.
+    pub async fn stop_now(&self) {
+        self.server.stop(false).await;
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch SIGTERM; only SIGINT drains");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

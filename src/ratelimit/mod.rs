@@ -1,0 +1,70 @@
+//! Rate limiting through one interface: `check(key, quota) -> Allowed | Limited { retry_after }`
+//! over string keys (`ip:…`, later `user:…`, `login:…`). The store behind it is local
+//! (governor, GCRA) today; a shared Redis store slots in beside it without touching callers.
+
+mod local;
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+pub use local::LocalStore;
+
+/// How many requests a key may make: `burst` at once, refilled one every `period / per_period`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Quota {
+    /// Requests replenished per `period`.
+    pub per_period: NonZeroU32,
+    pub period: Duration,
+    /// Requests that may arrive at once.
+    pub burst: NonZeroU32,
+}
+
+impl Quota {
+    /// `n` per minute with a burst of `burst` (both at least 1).
+    pub fn per_minute(n: u32, burst: u32) -> Self {
+        Quota {
+            per_period: NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN),
+            period: Duration::from_secs(60),
+            burst: NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN),
+        }
+    }
+
+    /// Time to replenish one request.
+    pub fn replenish_interval(&self) -> Duration {
+        self.period / self.per_period.get()
+    }
+}
+
+/// A limiter's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allowed,
+    Limited { retry_after: Duration },
+}
+
+/// The limiter every caller uses; cheap to clone.
+#[derive(Clone)]
+pub struct RateLimiter {
+    store: Store,
+}
+
+#[derive(Clone)]
+enum Store {
+    Local(LocalStore),
+}
+
+impl RateLimiter {
+    /// A limiter whose state lives in this process.
+    pub fn local() -> Self {
+        RateLimiter {
+            store: Store::Local(LocalStore::default()),
+        }
+    }
+
+    /// Counts one request for `key` against `quota`.
+    pub async fn check(&self, key: &str, quota: Quota) -> Decision {
+        match &self.store {
+            Store::Local(s) => s.check(key, quota),
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Integration tests: one binary (linking is the slow part on 2 cores), one module per area.
+//! Every test talks to the real PostgreSQL (and Redis/RabbitMQ where it says) on its own database.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod errors;
+mod harness;
+mod middleware;
+mod ops;
+mod process;
+mod rate_limit;
+mod readiness;
