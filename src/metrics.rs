@@ -132,12 +132,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn renders_counters_with_their_labels() {
-        let m = Metrics::new("n1").expect("metrics");
+    fn renders_counters_with_their_labels() -> Result<(), Box<dyn std::error::Error>> {
+        let m = Metrics::new("n1")?;
         m.http_requests
             .with_label_values(&["GET", "/health", "200"])
             .inc();
-        let text = String::from_utf8(m.render().expect("renders")).expect("utf8");
+        let text = String::from_utf8(m.render()?)?;
         assert!(
             text.contains(
                 r#"veza_http_requests_total{method="GET",route="/health",status="200"} 1"#
@@ -145,5 +145,6 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("veza_build_info{"), "{text}");
+        Ok(())
     }
 }

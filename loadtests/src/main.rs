@@ -1,1 +1,43 @@
-fn main() {}
+//! `veza-loadtest`: load scenarios against Veza nodes. Bounded in time and count; stops by itself.
+
+mod report;
+mod scenarios;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "veza-loadtest", version, about = "Load scenarios against Veza nodes, latencies in HDR histograms")]
+struct Cli {
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Subcommand)]
+enum Scenario {
+    /// N concurrent keep-alive clients hitting GET /health: throughput and latency percentiles.
+    Health(scenarios::health::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("veza-loadtest: cannot start a runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.scenario {
+            Scenario::Health(args) => scenarios::health::run(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("veza-loadtest: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -113,6 +113,8 @@ fn default_node_id() -> String {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     fn opts(env: &str, vars: &[(&str, &str)]) -> LoadOptions {
         LoadOptions {
             env_name: Some(env.to_owned()),
@@ -126,8 +128,8 @@ mod tests {
     }
 
     #[test]
-    fn defaults_then_env_layer_then_variables() {
-        let c = load(opts("development", &[])).expect("loads");
+    fn defaults_then_env_layer_then_variables() -> TestResult {
+        let c = load(opts("development", &[]))?;
         assert_eq!(c.server.port, 8080);
         assert_eq!(c.database.url, "postgres://postgres@127.0.0.1:5432/veza");
         assert!(c.redis.url.is_none() && c.amqp.url.is_none());
@@ -139,15 +141,15 @@ mod tests {
                 ("VEZA__SERVER__PORT", "9001"),
                 ("VEZA__LOG__FORMAT", "pretty"),
             ],
-        ))
-        .expect("loads");
+        ))?;
         assert!(p.server.hsts, "production layer applies");
         assert_eq!(p.server.port, 9001, "variables beat files");
         assert_eq!(p.log.format, super::super::LogFormat::Pretty);
+        Ok(())
     }
 
     #[test]
-    fn lists_and_optional_urls_from_variables() {
+    fn lists_and_optional_urls_from_variables() -> TestResult {
         let c = load(opts(
             "development",
             &[
@@ -160,8 +162,7 @@ mod tests {
                 ("VEZA__AMQP__URL", ""),
                 ("VEZA__NODE__ID", "node-7"),
             ],
-        ))
-        .expect("loads");
+        ))?;
         assert_eq!(c.server.trusted_proxies.len(), 2);
         assert_eq!(
             c.cors.allowed_origins,
@@ -170,13 +171,15 @@ mod tests {
         assert_eq!(c.redis.url.as_deref(), Some("redis://127.0.0.1:6379"));
         assert!(c.amqp.url.is_none(), "empty means unset");
         assert_eq!(c.node_id(), "node-7");
+        Ok(())
     }
 
     #[test]
-    fn generated_node_id_has_a_suffix() {
-        let a = load(opts("development", &[])).expect("loads");
-        let b = load(opts("development", &[])).expect("loads");
+    fn generated_node_id_has_a_suffix() -> TestResult {
+        let a = load(opts("development", &[]))?;
+        let b = load(opts("development", &[]))?;
         assert_ne!(a.node_id(), b.node_id());
+        Ok(())
     }
 
     #[test]

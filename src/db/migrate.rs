@@ -155,12 +155,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn maintenance_url_keeps_credentials_and_swaps_the_database() {
-        let (admin, name) =
-            maintenance_url("postgres://u:p@h:5433/veza_x?sslmode=disable").expect("parses");
+    fn maintenance_url_keeps_credentials_and_swaps_the_database() -> Result<(), DbError> {
+        let (admin, name) = maintenance_url("postgres://u:p@h:5433/veza_x?sslmode=disable")?;
         assert_eq!(admin, "postgres://u:p@h:5433/postgres?sslmode=disable");
         assert_eq!(name, "veza_x");
         assert!(maintenance_url("postgres://h/").is_err());
+        Ok(())
     }
 
     #[test]

@@ -35,16 +35,14 @@ pub async fn middleware(
         req.extensions_mut().insert(ClientIp(ip));
     }
     let limits = &state.config.rate_limit;
-    if limits.enabled && req.path().starts_with("/api/") {
-        if let Some(ip) = ip {
-            let quota = Quota::per_minute(limits.ip_per_minute, limits.ip_burst);
-            if let Decision::Limited { retry_after } =
-                state.limiter.check(&format!("ip:{ip}"), quota).await
-            {
-                state.metrics.rate_limited.with_label_values(&["ip"]).inc();
-                let res = ApiError::RateLimited { retry_after }.error_response();
-                return Ok(req.into_response(res).map_into_boxed_body());
-            }
+    if let (true, Some(ip)) = (limits.enabled && req.path().starts_with("/api/"), ip) {
+        let quota = Quota::per_minute(limits.ip_per_minute, limits.ip_burst);
+        if let Decision::Limited { retry_after } =
+            state.limiter.check(&format!("ip:{ip}"), quota).await
+        {
+            state.metrics.rate_limited.with_label_values(&["ip"]).inc();
+            let res = ApiError::RateLimited { retry_after }.error_response();
+            return Ok(req.into_response(res).map_into_boxed_body());
         }
     }
     Ok(next.call(req).await?.map_into_boxed_body())

@@ -25,10 +25,14 @@ struct Inner {
 
 impl LocalStore {
     fn limiter(&self, quota: Quota) -> Arc<DefaultKeyedRateLimiter<String>> {
-        if let Ok(map) = self.inner.limiters.read() {
-            if let Some(l) = map.get(&quota) {
-                return l.clone();
-            }
+        if let Some(l) = self
+            .inner
+            .limiters
+            .read()
+            .ok()
+            .and_then(|map| map.get(&quota).cloned())
+        {
+            return l;
         }
         let mut map = self
             .inner
