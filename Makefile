@@ -23,7 +23,10 @@ dev: ## auto-reload on change (cargo-watch when installed, else a plain debug ru
 	else echo "cargo-watch not installed (cargo install cargo-watch): running without reload"; $(CARGO) run --bin veza -- serve; fi
 
 test: services ## the whole suite against the real services
-	$(CARGO) test --workspace
+	@set -o pipefail; log=$$(mktemp); status=0; \
+	$(CARGO) test --workspace 2>&1 | tee "$$log" || status=$$?; \
+	awk '/^test result:/ { p += $$4; f += $$6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$$log"; \
+	rm -f "$$log"; exit $$status
 
 lint: docker-lint ## formatting and clippy, warnings are errors
 	$(CARGO) fmt --all -- --check
