@@ -145,6 +145,17 @@ mod tests {
         assert!(p.server.hsts, "production layer applies");
         assert_eq!(p.server.port, 9001, "variables beat files");
         assert_eq!(p.log.format, super::super::LogFormat::Pretty);
+
+        let prod = load(opts("production", &[]))?;
+        assert_eq!(
+            prod.log.format,
+            super::super::LogFormat::Json,
+            "production logs JSON"
+        );
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(prod.workers(), cores, "workers = 0 means one per core");
+        let one = load(opts("production", &[("VEZA__SERVER__WORKERS", "3")]))?;
+        assert_eq!(one.workers(), 3);
         Ok(())
     }
 
