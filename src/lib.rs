@@ -1,6 +1,9 @@
 //! Veza: a realtime backend for a music community with a marketplace.
 //! `node` builds a node; `http` is its edge; `db`, `infra` reach what it depends on.
 
+pub mod activity;
+pub mod audit;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod http;
@@ -9,4 +12,5 @@ pub mod logging;
 pub mod metrics;
 pub mod node;
 pub mod ratelimit;
+pub mod service;
 pub mod state;

@@ -53,11 +53,7 @@ enum ConfigAction {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let opts = LoadOptions {
-        env_name: Some(cli.env.clone()),
-        config_dir: Some(cli.config_dir.clone()),
-        vars: None,
-    };
+    let opts = LoadOptions { env_name: Some(cli.env.clone()), config_dir: Some(cli.config_dir.clone()), vars: None };
     let cfg = match config::load(opts) {
         Ok(c) => c,
         Err(e) => {
@@ -66,9 +62,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Config {
-            action: ConfigAction::Check,
-        } => check(&cfg),
+        Command::Config { action: ConfigAction::Check } => check(&cfg),
         Command::Migrate => {
             logging::init(&cfg.log);
             migrate(&cfg)

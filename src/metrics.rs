@@ -2,8 +2,7 @@
 //! side by side in one test process keep separate counts.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 /// Every metric the node exports; names follow Prometheus conventions with the `veza_` prefix.
@@ -29,10 +28,7 @@ impl Metrics {
     pub fn new(node_id: &str) -> Result<Self, MetricsError> {
         let registry = Registry::new();
         let http_requests = IntCounterVec::new(
-            Opts::new(
-                "veza_http_requests_total",
-                "HTTP requests by method, route pattern and status",
-            ),
+            Opts::new("veza_http_requests_total", "HTTP requests by method, route pattern and status"),
             &["method", "route", "status"],
         )?;
         let http_duration = HistogramVec::new(
@@ -40,55 +36,31 @@ impl Metrics {
                 "veza_http_request_duration_seconds",
                 "HTTP request latency by method and route pattern",
             )
-            .buckets(vec![
-                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-                10.0,
-            ]),
+            .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
             &["method", "route"],
         )?;
-        let db_pool_connections = IntGauge::new(
-            "veza_db_pool_connections",
-            "Open PostgreSQL connections in the pool",
-        )?;
-        let db_pool_idle = IntGauge::new(
-            "veza_db_pool_idle_connections",
-            "Idle PostgreSQL connections in the pool",
-        )?;
+        let db_pool_connections = IntGauge::new("veza_db_pool_connections", "Open PostgreSQL connections in the pool")?;
+        let db_pool_idle = IntGauge::new("veza_db_pool_idle_connections", "Idle PostgreSQL connections in the pool")?;
         let db_pool_max = IntGauge::new("veza_db_pool_max_connections", "Configured pool size")?;
         let dependency_up = IntGaugeVec::new(
-            Opts::new(
-                "veza_dependency_up",
-                "1 when the dependency answered its last check, 0 when down",
-            ),
+            Opts::new("veza_dependency_up", "1 when the dependency answered its last check, 0 when down"),
             &["dependency"],
         )?;
         let rate_limited = IntCounterVec::new(
-            Opts::new(
-                "veza_rate_limited_total",
-                "Requests refused with 429, by limit",
-            ),
+            Opts::new("veza_rate_limited_total", "Requests refused with 429, by limit"),
             &["limit"],
         )?;
         let draining = IntGauge::new("veza_draining", "1 while the node drains")?;
         let csp_reports = IntCounterVec::new(
-            Opts::new(
-                "veza_csp_reports_total",
-                "Content-Security-Policy violation reports, by directive",
-            ),
+            Opts::new("veza_csp_reports_total", "Content-Security-Policy violation reports, by directive"),
             &["directive"],
         )?;
         let build_info = IntGaugeVec::new(
             Opts::new("veza_build_info", "Build and node identity; always 1"),
             &["version", "node", "profile"],
         )?;
-        let profile = if cfg!(debug_assertions) {
-            "debug"
-        } else {
-            "release"
-        };
-        build_info
-            .with_label_values(&[env!("CARGO_PKG_VERSION"), node_id, profile])
-            .set(1);
+        let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+        build_info.with_label_values(&[env!("CARGO_PKG_VERSION"), node_id, profile]).set(1);
 
         registry.register(Box::new(http_requests.clone()))?;
         registry.register(Box::new(http_duration.clone()))?;
@@ -134,16 +106,9 @@ mod tests {
     #[test]
     fn renders_counters_with_their_labels() -> Result<(), Box<dyn std::error::Error>> {
         let m = Metrics::new("n1")?;
-        m.http_requests
-            .with_label_values(&["GET", "/health", "200"])
-            .inc();
+        m.http_requests.with_label_values(&["GET", "/health", "200"]).inc();
         let text = String::from_utf8(m.render()?)?;
-        assert!(
-            text.contains(
-                r#"veza_http_requests_total{method="GET",route="/health",status="200"} 1"#
-            ),
-            "{text}"
-        );
+        assert!(text.contains(r#"veza_http_requests_total{method="GET",route="/health",status="200"} 1"#), "{text}");
         assert!(text.contains("veza_build_info{"), "{text}");
         Ok(())
     }

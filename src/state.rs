@@ -1,5 +1,8 @@
 //! What every handler can reach: shared, cheap to clone, built once per node.
 
+use crate::auth::denylist::Denylist;
+use crate::auth::keys::KeyRing;
+use crate::auth::password::Hasher;
 use crate::config::Config;
 use crate::db::DbPool;
 use crate::infra::health::DependencyStatus;
@@ -15,23 +18,39 @@ pub struct AppState {
     pub metrics: Metrics,
     pub limiter: RateLimiter,
     pub deps: Arc<DependencyStatus>,
+    pub keys: KeyRing,
+    pub denylist: Denylist,
+    pub hasher: Hasher,
+    /// Outgoing HTTP (OAuth providers).
+    pub http: reqwest::Client,
     draining: Arc<AtomicBool>,
 }
 
+/// Everything `AppState` is made of, built by `node::start`.
+pub struct StateParts {
+    pub config: Arc<Config>,
+    pub pool: DbPool,
+    pub metrics: Metrics,
+    pub limiter: RateLimiter,
+    pub deps: Arc<DependencyStatus>,
+    pub keys: KeyRing,
+    pub denylist: Denylist,
+    pub hasher: Hasher,
+    pub http: reqwest::Client,
+}
+
 impl AppState {
-    pub fn new(
-        config: Arc<Config>,
-        pool: DbPool,
-        metrics: Metrics,
-        limiter: RateLimiter,
-        deps: Arc<DependencyStatus>,
-    ) -> Self {
+    pub fn new(p: StateParts) -> Self {
         AppState {
-            config,
-            pool,
-            metrics,
-            limiter,
-            deps,
+            config: p.config,
+            pool: p.pool,
+            metrics: p.metrics,
+            limiter: p.limiter,
+            deps: p.deps,
+            keys: p.keys,
+            denylist: p.denylist,
+            hasher: p.hasher,
+            http: p.http,
             draining: Arc::new(AtomicBool::new(false)),
         }
     }

@@ -46,10 +46,7 @@ pub struct NodeSupervisor {
 impl NodeSupervisor {
     /// A supervisor with its own arbiter (thread) for node-level actors.
     pub fn new() -> Self {
-        Self {
-            arbiter: Arbiter::new(),
-            drain_hooks: Vec::new(),
-        }
+        Self { arbiter: Arbiter::new(), drain_hooks: Vec::new() }
     }
 
     /// Starts `factory`'s actor on the node arbiter, restarted by actix whenever it stops.
@@ -102,32 +99,19 @@ impl Handler<DrainAll> for NodeSupervisor {
 
     fn handle(&mut self, msg: DrainAll, _: &mut Self::Context) -> Self::Result {
         let hooks = std::mem::take(&mut self.drain_hooks);
-        tracing::info!(
-            hooks = hooks.len(),
-            close_code = msg.close_code,
-            "draining long-lived connections"
-        );
+        tracing::info!(hooks = hooks.len(), close_code = msg.close_code, "draining long-lived connections");
         Box::pin(async move {
-            let notice = Drain {
-                close_code: msg.close_code,
-            };
-            let sends = hooks
-                .iter()
-                .map(|h| h.send(notice).timeout(msg.per_hook_timeout));
+            let notice = Drain { close_code: msg.close_code };
+            let sends = hooks.iter().map(|h| h.send(notice).timeout(msg.per_hook_timeout));
             let results = futures_join_all(sends).await;
             let gone = results.iter().filter(|r| r.is_err()).count();
-            DrainReport {
-                notified: results.len() - gone,
-                gone,
-            }
+            DrainReport { notified: results.len() - gone, gone }
         })
     }
 }
 
 /// Awaits every future; small and local so the crate needs no futures dependency.
-async fn futures_join_all<F: std::future::Future>(
-    futs: impl IntoIterator<Item = F>,
-) -> Vec<F::Output> {
+async fn futures_join_all<F: std::future::Future>(futs: impl IntoIterator<Item = F>) -> Vec<F::Output> {
     let mut out = Vec::new();
     // Sends were already queued when the futures were created; awaiting in turn costs at most
     // the slowest hook's time, not the sum, because all mailboxes are being drained in parallel.
@@ -208,20 +192,8 @@ mod tests {
             let hook = Hook { seen: seen.clone() }.start();
             sup.send(RegisterDrainHook(hook.recipient())).await.ok();
         }
-        let report = sup
-            .send(DrainAll {
-                close_code: 1012,
-                per_hook_timeout: Duration::from_secs(1),
-            })
-            .await
-            .ok();
-        assert_eq!(
-            report,
-            Some(DrainReport {
-                notified: 3,
-                gone: 0
-            })
-        );
+        let report = sup.send(DrainAll { close_code: 1012, per_hook_timeout: Duration::from_secs(1) }).await.ok();
+        assert_eq!(report, Some(DrainReport { notified: 3, gone: 0 }));
         assert_eq!(seen.load(Ordering::SeqCst), 3);
     }
 }

@@ -7,11 +7,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "veza-loadtest",
-    version,
-    about = "Load scenarios against Veza nodes, latencies in HDR histograms"
-)]
+#[command(name = "veza-loadtest", version, about = "Load scenarios against Veza nodes, latencies in HDR histograms")]
 struct Cli {
     #[command(subcommand)]
     scenario: Scenario,
@@ -25,10 +21,7 @@ enum Scenario {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("veza-loadtest: cannot start a runtime: {e}");

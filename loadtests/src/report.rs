@@ -56,11 +56,7 @@ impl Report {
             seconds,
             ok: hist.len(),
             errors,
-            throughput_per_s: if seconds > 0.0 {
-                hist.len() as f64 / seconds
-            } else {
-                0.0
-            },
+            throughput_per_s: if seconds > 0.0 { hist.len() as f64 / seconds } else { 0.0 },
             latency: Latency {
                 p50_ms: ms(hist.value_at_quantile(0.50)),
                 p95_ms: ms(hist.value_at_quantile(0.95)),
@@ -73,15 +69,9 @@ impl Report {
 
     pub fn print(&self) {
         let errors: u64 = self.errors.values().sum();
-        println!(
-            "scenario    {}  ({} clients, {:.1} s)",
-            self.scenario, self.clients, self.seconds
-        );
+        println!("scenario    {}  ({} clients, {:.1} s)", self.scenario, self.clients, self.seconds);
         println!("target      {}", self.target);
-        println!(
-            "ok          {}   errors {}  {:?}",
-            self.ok, errors, self.errors
-        );
+        println!("ok          {}   errors {}  {:?}", self.ok, errors, self.errors);
         println!("throughput  {:.0} req/s", self.throughput_per_s);
         let l = &self.latency;
         println!(

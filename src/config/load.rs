@@ -35,10 +35,7 @@ pub struct LoadOptions {
     pub vars: Option<HashMap<String, String>>,
 }
 
-fn layer(
-    dir: &std::path::Path,
-    name: &str,
-) -> Result<File<config::FileSourceString, FileFormat>, ConfigError> {
+fn layer(dir: &std::path::Path, name: &str) -> Result<File<config::FileSourceString, FileFormat>, ConfigError> {
     let path = dir.join(format!("{name}.toml"));
     if let Ok(text) = std::fs::read_to_string(&path) {
         return Ok(File::from_str(&text, FileFormat::Toml));
@@ -63,10 +60,7 @@ pub fn load(opts: LoadOptions) -> Result<Config, ConfigError> {
         .or_else(|| vars.get("VEZA_CONFIG_DIR").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("config"));
     // Only VEZA__* variables: VEZA_ENV and VEZA_CONFIG_DIR pick the layers, they are not keys.
-    let env_vars: HashMap<String, String> = vars
-        .into_iter()
-        .filter(|(k, _)| k.starts_with("VEZA__"))
-        .collect();
+    let env_vars: HashMap<String, String> = vars.into_iter().filter(|(k, _)| k.starts_with("VEZA__")).collect();
 
     let built = config::Config::builder()
         .add_source(layer(&dir, "default")?)
@@ -78,13 +72,12 @@ pub fn load(opts: LoadOptions) -> Result<Config, ConfigError> {
                 .try_parsing(true)
                 .list_separator(",")
                 .with_list_parse_key("cors.allowed_origins")
+                .with_list_parse_key("auth.redirect_allowlist")
                 .source(Some(env_vars.into_iter().collect())),
         )
         .build()
         .map_err(|e| ConfigError::Load(one_line(&e.to_string())))?;
-    let mut cfg: Config = built
-        .try_deserialize()
-        .map_err(|e| ConfigError::Load(one_line(&e.to_string())))?;
+    let mut cfg: Config = built.try_deserialize().map_err(|e| ConfigError::Load(one_line(&e.to_string())))?;
     cfg.env = env_name;
     validate(&cfg)?;
     if cfg.node.id.is_none() {
@@ -119,11 +112,7 @@ mod tests {
         LoadOptions {
             env_name: Some(env.to_owned()),
             config_dir: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")),
-            vars: Some(
-                vars.iter()
-                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                    .collect(),
-            ),
+            vars: Some(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()),
         }
     }
 
@@ -135,23 +124,13 @@ mod tests {
         assert!(c.redis.url.is_none() && c.amqp.url.is_none());
         assert_eq!(c.log.format, super::super::LogFormat::Pretty);
 
-        let p = load(opts(
-            "production",
-            &[
-                ("VEZA__SERVER__PORT", "9001"),
-                ("VEZA__LOG__FORMAT", "pretty"),
-            ],
-        ))?;
+        let p = load(opts("production", &[("VEZA__SERVER__PORT", "9001"), ("VEZA__LOG__FORMAT", "pretty")]))?;
         assert!(p.server.hsts, "production layer applies");
         assert_eq!(p.server.port, 9001, "variables beat files");
         assert_eq!(p.log.format, super::super::LogFormat::Pretty);
 
         let prod = load(opts("production", &[]))?;
-        assert_eq!(
-            prod.log.format,
-            super::super::LogFormat::Json,
-            "production logs JSON"
-        );
+        assert_eq!(prod.log.format, super::super::LogFormat::Json, "production logs JSON");
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         assert_eq!(prod.workers(), cores, "workers = 0 means one per core");
         let one = load(opts("production", &[("VEZA__SERVER__WORKERS", "3")]))?;
@@ -165,20 +144,14 @@ mod tests {
             "development",
             &[
                 ("VEZA__SERVER__TRUSTED_PROXIES", "10.0.0.1,192.168.0.0/16"),
-                (
-                    "VEZA__CORS__ALLOWED_ORIGINS",
-                    "https://a.example,https://b.example",
-                ),
+                ("VEZA__CORS__ALLOWED_ORIGINS", "https://a.example,https://b.example"),
                 ("VEZA__REDIS__URL", "redis://127.0.0.1:6379"),
                 ("VEZA__AMQP__URL", ""),
                 ("VEZA__NODE__ID", "node-7"),
             ],
         ))?;
         assert_eq!(c.server.trusted_proxies.len(), 2);
-        assert_eq!(
-            c.cors.allowed_origins,
-            vec!["https://a.example", "https://b.example"]
-        );
+        assert_eq!(c.cors.allowed_origins, vec!["https://a.example", "https://b.example"]);
         assert_eq!(c.redis.url.as_deref(), Some("redis://127.0.0.1:6379"));
         assert!(c.amqp.url.is_none(), "empty means unset");
         assert_eq!(c.node_id(), "node-7");
@@ -200,31 +173,20 @@ mod tests {
             ("VEZA__SERVER__PORT", "70000", "server.port"),
             ("VEZA__LOG__FORMAT", "xml", "log"),
             ("VEZA__DATABASE__URL", "mysql://x/y", "database.url"),
-            (
-                "VEZA__SERVER__TRUSTED_PROXIES",
-                "10.0.0.300",
-                "trusted_proxies",
-            ),
+            ("VEZA__SERVER__TRUSTED_PROXIES", "10.0.0.300", "trusted_proxies"),
             ("VEZA__DATABASE__POOL_SIZE", "0", "database.pool_size"),
             ("VEZA__REDIS__URL", "http://nope", "redis.url"),
         ];
         for (k, v, needle) in cases {
-            let err = load(opts("development", &[(k, v)]))
-                .expect_err(k)
-                .to_string();
-            assert!(
-                err.contains(needle),
-                "{k}={v}: `{err}` should name {needle}"
-            );
+            let err = load(opts("development", &[(k, v)])).expect_err(k).to_string();
+            assert!(err.contains(needle), "{k}={v}: `{err}` should name {needle}");
             assert!(!err.contains('\n'), "one line: {err}");
         }
     }
 
     #[test]
     fn unknown_environment_is_an_error() {
-        let err = load(opts("staging-nope", &[]))
-            .expect_err("unknown env")
-            .to_string();
+        let err = load(opts("staging-nope", &[])).expect_err("unknown env").to_string();
         assert!(err.contains("staging-nope"));
     }
 }

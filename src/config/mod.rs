@@ -27,6 +27,9 @@ pub struct Config {
     pub drain: DrainConfig,
     pub cors: CorsConfig,
     pub health: HealthConfig,
+    pub auth: AuthConfig,
+    pub oauth: OAuthConfig,
+    pub mail: MailConfig,
     /// Which environment layer was applied (`VEZA_ENV`), for `config check` and logs.
     #[serde(default)]
     pub env: String,
@@ -61,11 +64,7 @@ pub struct DatabaseConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RedisConfig {
-    #[serde(
-        default,
-        deserialize_with = "validate::de_opt_string",
-        serialize_with = "redact::ser_opt_url"
-    )]
+    #[serde(default, deserialize_with = "validate::de_opt_string", serialize_with = "redact::ser_opt_url")]
     pub url: Option<String>,
     pub key_prefix: String,
 }
@@ -73,11 +72,7 @@ pub struct RedisConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AmqpConfig {
-    #[serde(
-        default,
-        deserialize_with = "validate::de_opt_string",
-        serialize_with = "redact::ser_opt_url"
-    )]
+    #[serde(default, deserialize_with = "validate::de_opt_string", serialize_with = "redact::ser_opt_url")]
     pub url: Option<String>,
     pub exchange: String,
 }
@@ -113,6 +108,59 @@ pub struct JwtConfig {
     pub refresh_ttl_secs: u64,
     pub refresh_reuse_grace_secs: u64,
     pub key_rotation_secs: u64,
+    pub key_check_interval_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    pub login_ip_per_minute: u32,
+    pub login_failures_per_account: u32,
+    pub login_failure_window_secs: u64,
+    pub magic_link_ttl_secs: u64,
+    pub oauth_state_ttl_secs: u64,
+    pub login_code_ttl_secs: u64,
+    pub public_url: String,
+    pub redirect_allowlist: Vec<String>,
+    pub denylist_refresh_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthConfig {
+    pub google: OAuthProviderConfig,
+    pub github: OAuthProviderConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthProviderConfig {
+    pub client_id: String,
+    #[serde(serialize_with = "redact::ser_secret")]
+    pub client_secret: String,
+    pub authorize_url: String,
+    pub token_url: String,
+    pub userinfo_url: String,
+    pub emails_url: String,
+    pub scopes: String,
+}
+
+impl OAuthProviderConfig {
+    pub fn enabled(&self) -> bool {
+        !self.client_id.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    #[serde(default, deserialize_with = "validate::de_opt_string", serialize_with = "redact::ser_opt_url")]
+    pub smtp_url: Option<String>,
+    pub from: String,
+    pub poll_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

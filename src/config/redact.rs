@@ -28,20 +28,18 @@ pub(super) fn ser_opt_url<S: Serializer>(url: &Option<String>, s: S) -> Result<S
     }
 }
 
+pub(super) fn ser_secret<S: Serializer>(secret: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(if secret.is_empty() { "" } else { "***" })
+}
+
 #[cfg(test)]
 mod tests {
     use super::redact_url;
 
     #[test]
     fn hides_password_keeps_the_rest() {
-        assert_eq!(
-            redact_url("postgres://app:s3cret@db.example:5432/veza"),
-            "postgres://app:***@db.example:5432/veza"
-        );
-        assert_eq!(
-            redact_url("redis://127.0.0.1:6379"),
-            "redis://127.0.0.1:6379"
-        );
+        assert_eq!(redact_url("postgres://app:s3cret@db.example:5432/veza"), "postgres://app:***@db.example:5432/veza");
+        assert_eq!(redact_url("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
         assert_eq!(redact_url("not a url s3cret"), "<unparsable url>");
     }
 }

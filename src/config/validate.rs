@@ -39,10 +39,7 @@ pub(super) fn de_opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<St
 }
 
 fn invalid(key: &str, reason: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        key: key.to_owned(),
-        reason: reason.into(),
-    }
+    ConfigError::Invalid { key: key.to_owned(), reason: reason.into() }
 }
 
 fn check_url(key: &str, raw: &str, schemes: &[&str]) -> Result<(), ConfigError> {
@@ -56,16 +53,10 @@ fn check_url(key: &str, raw: &str, schemes: &[&str]) -> Result<(), ConfigError> 
 /// Semantic checks after deserialization.
 pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
     if c.server.host.parse::<IpAddr>().is_err() && c.server.host != "localhost" {
-        return Err(invalid(
-            "server.host",
-            "must be an IP address or `localhost`",
-        ));
+        return Err(invalid("server.host", "must be an IP address or `localhost`"));
     }
     if c.server.workers > 1024 {
-        return Err(invalid(
-            "server.workers",
-            "must be 0 (one per core) to 1024",
-        ));
+        return Err(invalid("server.workers", "must be 0 (one per core) to 1024"));
     }
     if c.server.body_limit_bytes < 1024 {
         return Err(invalid("server.body_limit_bytes", "must be at least 1024"));
@@ -74,8 +65,7 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
         return Err(invalid("server.ready_timeout_ms", "must be positive"));
     }
     check_url("database.url", &c.database.url, &["postgres", "postgresql"])?;
-    let db_path =
-        url::Url::parse(&c.database.url).map(|u| u.path().trim_start_matches('/').to_owned());
+    let db_path = url::Url::parse(&c.database.url).map(|u| u.path().trim_start_matches('/').to_owned());
     if db_path.as_deref().map_or(true, str::is_empty) {
         return Err(invalid("database.url", "must name a database (…/veza)"));
     }
@@ -95,34 +85,22 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
         return Err(invalid("amqp.exchange", "must not be empty"));
     }
     if let Some(id) = &c.node.id {
-        let ok = id.len() <= 64
-            && id
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch));
+        let ok = id.len() <= 64 && id.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch));
         if !ok {
             return Err(invalid("node.id", "at most 64 of [A-Za-z0-9-_.]"));
         }
     }
     if tracing_subscriber::EnvFilter::try_new(&c.log.level).is_err() {
-        return Err(invalid(
-            "log.level",
-            "not a tracing filter directive (e.g. `info,veza=debug`)",
-        ));
+        return Err(invalid("log.level", "not a tracing filter directive (e.g. `info,veza=debug`)"));
     }
     if c.jwt.access_ttl_secs == 0 || c.jwt.access_ttl_secs > 86_400 {
         return Err(invalid("jwt.access_ttl_secs", "must be 1 to 86400"));
     }
     if c.jwt.refresh_ttl_secs < c.jwt.access_ttl_secs {
-        return Err(invalid(
-            "jwt.refresh_ttl_secs",
-            "must be at least jwt.access_ttl_secs",
-        ));
+        return Err(invalid("jwt.refresh_ttl_secs", "must be at least jwt.access_ttl_secs"));
     }
     if c.jwt.key_rotation_secs < c.jwt.access_ttl_secs {
-        return Err(invalid(
-            "jwt.key_rotation_secs",
-            "must be at least jwt.access_ttl_secs",
-        ));
+        return Err(invalid("jwt.key_rotation_secs", "must be at least jwt.access_ttl_secs"));
     }
     if c.rate_limit.ip_per_minute == 0 {
         return Err(invalid(
@@ -132,13 +110,37 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
     }
     let any = c.cors.allowed_origins.iter().any(|o| o == "*");
     if any && c.cors.allow_credentials {
-        return Err(invalid(
-            "cors.allow_credentials",
-            "cannot be true with allowed_origins = [\"*\"]",
-        ));
+        return Err(invalid("cors.allow_credentials", "cannot be true with allowed_origins = [\"*\"]"));
     }
     for o in c.cors.allowed_origins.iter().filter(|o| *o != "*") {
         check_url("cors.allowed_origins", o, &["http", "https"])?;
+    }
+    if c.jwt.key_check_interval_ms < 50 {
+        return Err(invalid("jwt.key_check_interval_ms", "must be at least 50"));
+    }
+    let a = &c.auth;
+    if a.argon2_memory_kib < 8 * a.argon2_parallelism.max(1) || a.argon2_iterations == 0 || a.argon2_parallelism == 0 {
+        return Err(invalid(
+            "auth.argon2_memory_kib",
+            "argon2 needs memory >= 8 KiB per lane, iterations and lanes >= 1",
+        ));
+    }
+    if a.login_ip_per_minute == 0 || a.login_failures_per_account == 0 || a.login_failure_window_secs == 0 {
+        return Err(invalid("auth.login_ip_per_minute", "login limits must be positive"));
+    }
+    check_url("auth.public_url", &a.public_url, &["http", "https"])?;
+    for u in &a.redirect_allowlist {
+        check_url("auth.redirect_allowlist", u, &["http", "https"])?;
+    }
+    for (name, p) in [("oauth.google", &c.oauth.google), ("oauth.github", &c.oauth.github)] {
+        if p.enabled() {
+            check_url(&format!("{name}.authorize_url"), &p.authorize_url, &["http", "https"])?;
+            check_url(&format!("{name}.token_url"), &p.token_url, &["http", "https"])?;
+            check_url(&format!("{name}.userinfo_url"), &p.userinfo_url, &["http", "https"])?;
+        }
+    }
+    if let Some(u) = &c.mail.smtp_url {
+        check_url("mail.smtp_url", u, &["smtp", "smtps"])?;
     }
     if c.health.check_interval_ms < 50 {
         return Err(invalid("health.check_interval_ms", "must be at least 50"));

@@ -19,14 +19,7 @@ pub enum DbError {
 
 impl DbError {
     pub(crate) fn unreachable(url: &str, reason: impl std::fmt::Display) -> Self {
-        let reason = reason
-            .to_string()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        DbError::Unreachable {
-            url: redact_url(url),
-            reason,
-        }
+        let reason = reason.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+        DbError::Unreachable { url: redact_url(url), reason }
     }
 }

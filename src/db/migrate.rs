@@ -38,10 +38,7 @@ pub fn prepare(url: &str, timeout: Duration) -> Result<Prepared, DbError> {
             tokio::spawn(async move {
                 let created_database = ensure_database(&url, timeout).await?;
                 let applied = migrate(&url, timeout).await?;
-                Ok(Prepared {
-                    created_database,
-                    applied,
-                })
+                Ok(Prepared { created_database, applied })
             })
             .await
             .map_err(|e| DbError::Migration(format!("migration task: {e}")))?
@@ -56,10 +53,7 @@ pub async fn connect(url: &str, timeout: Duration) -> Result<AsyncPgConnection, 
     match tokio::time::timeout(timeout, AsyncPgConnection::establish(url)).await {
         Ok(Ok(c)) => Ok(c),
         Ok(Err(e)) => Err(DbError::unreachable(url, e)),
-        Err(_) => Err(DbError::unreachable(
-            url,
-            format!("no answer within {} ms", timeout.as_millis()),
-        )),
+        Err(_) => Err(DbError::unreachable(url, format!("no answer within {} ms", timeout.as_millis()))),
     }
 }
 
@@ -87,11 +81,10 @@ struct Exists {
 
 /// Does the database exist? Asked on a maintenance connection.
 pub async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> Result<bool, DbError> {
-    let row: Exists =
-        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
-            .bind::<Text, _>(name)
-            .get_result(conn)
-            .await?;
+    let row: Exists = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+        .bind::<Text, _>(name)
+        .get_result(conn)
+        .await?;
     Ok(row.exists)
 }
 
@@ -106,22 +99,18 @@ async fn ensure_database(url: &str, timeout: Duration) -> Result<bool, DbError> 
     // When the server itself is unreachable, report the configured URL, not the maintenance one.
     let mut admin = connect(&admin_url, timeout).await.map_err(|_| first)?;
     // Advisory locks are per database: every node takes this one in `postgres`.
-    let lock = diesel::sql_query("SELECT pg_advisory_lock(hashtext('veza:create:' || $1))")
-        .bind::<Text, _>(&name);
+    let lock = diesel::sql_query("SELECT pg_advisory_lock(hashtext('veza:create:' || $1))").bind::<Text, _>(&name);
     lock.execute(&mut admin).await?;
     let result = async {
         if database_exists(&mut admin, &name).await? {
             return Ok(false);
         }
-        diesel::sql_query(format!("CREATE DATABASE {}", quote_ident(&name)))
-            .execute(&mut admin)
-            .await?;
+        diesel::sql_query(format!("CREATE DATABASE {}", quote_ident(&name))).execute(&mut admin).await?;
         tracing::info!(database = %name, "created database");
         Ok(true)
     }
     .await;
-    let unlock = diesel::sql_query("SELECT pg_advisory_unlock(hashtext('veza:create:' || $1))")
-        .bind::<Text, _>(&name);
+    let unlock = diesel::sql_query("SELECT pg_advisory_unlock(hashtext('veza:create:' || $1))").bind::<Text, _>(&name);
     unlock.execute(&mut admin).await?;
     result
 }
@@ -129,20 +118,14 @@ async fn ensure_database(url: &str, timeout: Duration) -> Result<bool, DbError> 
 /// Applies pending migrations under the migration lock; returns the versions applied.
 async fn migrate(url: &str, timeout: Duration) -> Result<Vec<String>, DbError> {
     let mut lock_conn = connect(url, timeout).await?;
-    diesel::sql_query("SELECT pg_advisory_lock($1)")
-        .bind::<BigInt, _>(MIGRATE_LOCK)
-        .execute(&mut lock_conn)
-        .await?;
+    diesel::sql_query("SELECT pg_advisory_lock($1)").bind::<BigInt, _>(MIGRATE_LOCK).execute(&mut lock_conn).await?;
     let conn = connect(url, timeout).await?;
     let mut harness = AsyncMigrationHarness::new(conn);
     let applied = harness
         .run_pending_migrations(MIGRATIONS)
         .map(|versions| versions.iter().map(ToString::to_string).collect::<Vec<_>>())
         .map_err(|e| DbError::Migration(e.to_string()));
-    diesel::sql_query("SELECT pg_advisory_unlock($1)")
-        .bind::<BigInt, _>(MIGRATE_LOCK)
-        .execute(&mut lock_conn)
-        .await?;
+    diesel::sql_query("SELECT pg_advisory_unlock($1)").bind::<BigInt, _>(MIGRATE_LOCK).execute(&mut lock_conn).await?;
     let applied = applied?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), versions = ?applied, "applied migrations");

@@ -25,9 +25,7 @@ pub async fn ping(pool: &DbPool, timeout: Duration) -> Result<(), DbError> {
         diesel::sql_query("SELECT 1").execute(&mut conn).await?;
         Ok(())
     };
-    tokio::time::timeout(timeout, work)
-        .await
-        .map_err(|_| DbError::Timeout(timeout.as_millis() as u64))?
+    tokio::time::timeout(timeout, work).await.map_err(|_| DbError::Timeout(timeout.as_millis() as u64))?
 }
 
 /// Pool occupancy for the metrics gauges.
@@ -41,10 +39,6 @@ pub struct PoolStats {
 impl PoolStats {
     pub fn of(pool: &DbPool, max: u32) -> Self {
         let s = pool.state();
-        PoolStats {
-            connections: s.connections,
-            idle: s.idle_connections,
-            max,
-        }
+        PoolStats { connections: s.connections, idle: s.idle_connections, max }
     }
 }

@@ -5,11 +5,7 @@
 use ipnet::IpNet;
 use std::net::IpAddr;
 
-pub fn client_ip(
-    peer: Option<IpAddr>,
-    forwarded_for: Option<&str>,
-    trusted: &[IpNet],
-) -> Option<IpAddr> {
+pub fn client_ip(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[IpNet]) -> Option<IpAddr> {
     let peer = peer?;
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {
@@ -18,17 +14,9 @@ pub fn client_ip(
     let Some(xff) = forwarded_for else {
         return Some(peer);
     };
-    let hops: Vec<IpAddr> = xff
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
+    let hops: Vec<IpAddr> = xff.split(',').filter_map(|s| s.trim().parse().ok()).collect();
     // Every hop trusted: the leftmost is as close to a client as we know.
-    hops.iter()
-        .rev()
-        .find(|ip| !is_trusted(ip))
-        .or(hops.first())
-        .copied()
-        .or(Some(peer))
+    hops.iter().rev().find(|ip| !is_trusted(ip)).or(hops.first()).copied().or(Some(peer))
 }
 
 #[cfg(test)]
@@ -47,36 +35,16 @@ mod tests {
     #[test]
     fn untrusted_peer_is_the_client_whatever_it_claims() {
         let trusted = [net("10.0.0.0/8")];
-        assert_eq!(
-            client_ip(Some(ip("203.0.113.9")), Some("1.2.3.4"), &trusted),
-            Some(ip("203.0.113.9"))
-        );
+        assert_eq!(client_ip(Some(ip("203.0.113.9")), Some("1.2.3.4"), &trusted), Some(ip("203.0.113.9")));
     }
 
     #[test]
     fn trusted_peer_yields_the_nearest_untrusted_hop() {
         let trusted = [net("10.0.0.0/8")];
-        let got = client_ip(
-            Some(ip("10.0.0.2")),
-            Some("6.6.6.6, 198.51.100.7, 10.0.0.1"),
-            &trusted,
-        );
-        assert_eq!(
-            got,
-            Some(ip("198.51.100.7")),
-            "a spoofed leftmost entry is ignored"
-        );
-        assert_eq!(
-            client_ip(Some(ip("10.0.0.2")), None, &trusted),
-            Some(ip("10.0.0.2"))
-        );
-        assert_eq!(
-            client_ip(Some(ip("10.0.0.2")), Some("garbage"), &trusted),
-            Some(ip("10.0.0.2"))
-        );
-        assert_eq!(
-            client_ip(Some(ip("10.0.0.2")), Some("10.1.1.1"), &trusted),
-            Some(ip("10.1.1.1"))
-        );
+        let got = client_ip(Some(ip("10.0.0.2")), Some("6.6.6.6, 198.51.100.7, 10.0.0.1"), &trusted);
+        assert_eq!(got, Some(ip("198.51.100.7")), "a spoofed leftmost entry is ignored");
+        assert_eq!(client_ip(Some(ip("10.0.0.2")), None, &trusted), Some(ip("10.0.0.2")));
+        assert_eq!(client_ip(Some(ip("10.0.0.2")), Some("garbage"), &trusted), Some(ip("10.0.0.2")));
+        assert_eq!(client_ip(Some(ip("10.0.0.2")), Some("10.1.1.1"), &trusted), Some(ip("10.1.1.1")));
     }
 }

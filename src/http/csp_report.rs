@@ -77,22 +77,12 @@ pub fn accepts(mime: mime::Mime) -> bool {
         (status = 429, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn report(
-    state: web::Data<AppState>,
-    body: web::Json<CspReportBody>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn report(state: web::Data<AppState>, body: web::Json<CspReportBody>) -> Result<HttpResponse, ApiError> {
     body.validate()?;
     let r = &body.report;
-    let directive = r
-        .effective_directive
-        .as_deref()
-        .unwrap_or(&r.violated_directive);
+    let directive = r.effective_directive.as_deref().unwrap_or(&r.violated_directive);
     let name = directive.split_whitespace().next().unwrap_or_default();
-    let label = KNOWN
-        .iter()
-        .find(|k| **k == name)
-        .copied()
-        .unwrap_or("other");
+    let label = KNOWN.iter().find(|k| **k == name).copied().unwrap_or("other");
     state.metrics.csp_reports.with_label_values(&[label]).inc();
     tracing::warn!(
         document = %r.document_uri,

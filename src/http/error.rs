@@ -35,10 +35,7 @@ pub enum ApiError {
     #[error("the request body must be {expected}")]
     UnsupportedMediaType { expected: &'static str },
     #[error("{detail}")]
-    Validation {
-        detail: String,
-        errors: BTreeMap<String, Vec<String>>,
-    },
+    Validation { detail: String, errors: BTreeMap<String, Vec<String>> },
     #[error("no such resource")]
     NotFound,
     /// `allow` lists the methods the resource has (empty when unknown).
@@ -48,6 +45,9 @@ pub enum ApiError {
     RateLimited { retry_after: Duration },
     #[error("{0}")]
     Unavailable(String),
+    /// A feature's own error: its status, its stable code, a readable detail.
+    #[error("{detail}")]
+    Coded { status: StatusCode, code: &'static str, detail: String },
     /// Any status the framework produced that has no richer mapping.
     #[error("{detail}")]
     Status { status: StatusCode, detail: String },
@@ -73,19 +73,21 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::Coded { code, .. } => code,
             ApiError::Status { status, .. } => code_for_status(*status),
             ApiError::Internal(_) => "internal",
         }
+    }
+
+    pub fn coded(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError::Coded { status, code, detail: detail.into() }
     }
 
     /// A 422 with one message on one field.
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         let mut errors = BTreeMap::new();
         errors.insert(field.to_owned(), vec![message.into()]);
-        ApiError::Validation {
-            detail: "the request is not valid".into(),
-            errors,
-        }
+        ApiError::Validation { detail: "the request is not valid".into(), errors }
     }
 
     pub fn problem(&self) -> Problem {
@@ -137,7 +139,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Status { status, .. } => *status,
+            ApiError::Coded { status, .. } | ApiError::Status { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -150,10 +152,7 @@ impl ResponseError for ApiError {
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         match self {
             ApiError::RateLimited { retry_after } => {
-                res.insert_header((
-                    header::RETRY_AFTER,
-                    retry_after_secs(*retry_after).to_string(),
-                ));
+                res.insert_header((header::RETRY_AFTER, retry_after_secs(*retry_after).to_string()));
             }
             ApiError::MethodNotAllowed { allow } if !allow.is_empty() => {
                 res.insert_header((header::ALLOW, *allow));
@@ -171,32 +170,17 @@ impl From<validator::ValidationErrors> for ApiError {
     fn from(errs: validator::ValidationErrors) -> Self {
         let mut errors = BTreeMap::new();
         flatten(&errs, "", &mut errors);
-        ApiError::Validation {
-            detail: "the request is not valid".into(),
-            errors,
-        }
+        ApiError::Validation { detail: "the request is not valid".into(), errors }
     }
 }
 
-fn flatten(
-    errs: &validator::ValidationErrors,
-    prefix: &str,
-    out: &mut BTreeMap<String, Vec<String>>,
-) {
+fn flatten(errs: &validator::ValidationErrors, prefix: &str, out: &mut BTreeMap<String, Vec<String>>) {
     use validator::ValidationErrorsKind as K;
     for (field, kind) in errs.errors() {
-        let path = if prefix.is_empty() {
-            field.to_string()
-        } else {
-            format!("{prefix}.{field}")
-        };
+        let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
         match kind {
             K::Field(list) => {
-                let msgs = list.iter().map(|e| {
-                    e.message
-                        .as_ref()
-                        .map_or_else(|| describe(e), |m| m.to_string())
-                });
+                let msgs = list.iter().map(|e| e.message.as_ref().map_or_else(|| describe(e), |m| m.to_string()));
                 out.entry(path).or_default().extend(msgs);
             }
             K::Struct(inner) => flatten(inner, &path, out),

@@ -7,16 +7,12 @@ use actix_web::web;
 
 /// `web::Json` settings: the body limit, and 400/413/415/422 as problems.
 pub fn json_config(limit: usize) -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(limit)
-        .error_handler(move |err, _req| json_error(err, limit).into())
+    web::JsonConfig::default().limit(limit).error_handler(move |err, _req| json_error(err, limit).into())
 }
 
 /// `web::Json` settings for a route that also accepts other JSON media types.
 pub fn json_config_with(limit: usize, accept: fn(mime::Mime) -> bool) -> web::JsonConfig {
-    json_config(limit)
-        .content_type(accept)
-        .content_type_required(true)
+    json_config(limit).content_type(accept).content_type_required(true)
 }
 
 /// Raw body (`web::Bytes`) settings: same limit, same 413.
@@ -38,9 +34,7 @@ fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
         JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
             ApiError::PayloadTooLarge { limit }
         }
-        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType {
-            expected: "application/json",
-        },
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType { expected: "application/json" },
         JsonPayloadError::Deserialize(e) if e.is_data() => {
             // Well-formed JSON of the wrong shape: a validation failure, pointed at the line/column.
             ApiError::Validation {
@@ -56,8 +50,5 @@ fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
 }
 
 fn query_error(err: QueryPayloadError) -> ApiError {
-    ApiError::Validation {
-        detail: format!("invalid query string: {err}"),
-        errors: Default::default(),
-    }
+    ApiError::Validation { detail: format!("invalid query string: {err}"), errors: Default::default() }
 }

@@ -13,8 +13,10 @@ pub mod request_id;
 pub mod security_headers;
 pub mod telemetry;
 
+use crate::auth::service::AuthService;
 use crate::config::CorsConfig;
 use crate::state::AppState;
+use actix::Actor;
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -41,8 +43,11 @@ pub fn build_app(
 > {
     let limit = state.config.server.body_limit_bytes;
     let cors = cors(&state.config.cors);
+    // Service actors live on this worker, so handler and service share a thread.
+    let auth_service = web::Data::new(AuthService::new(state.get_ref().clone()).start());
     App::new()
         .app_data(state)
+        .app_data(auth_service)
         .app_data(extract::json_config(limit))
         .app_data(extract::payload_config(limit))
         .app_data(extract::query_config())
@@ -55,15 +60,12 @@ pub fn build_app(
                 .app_data(extract::json_config_with(limit, csp_report::accepts))
                 .route(web::post().to(csp_report::report)),
         )
+        .configure(crate::auth::routes::configure)
         .service(resource("/docs", "GET").route(web::get().to(|| async {
-            HttpResponse::PermanentRedirect()
-                .insert_header((http::header::LOCATION, "/docs/"))
-                .finish()
+            HttpResponse::PermanentRedirect().insert_header((http::header::LOCATION, "/docs/")).finish()
         })))
         .service(SwaggerUi::new("/docs/{_:.*}").url(openapi::OPENAPI_PATH, openapi))
-        .default_service(web::to(|| async {
-            Err::<HttpResponse, _>(ApiError::NotFound)
-        }))
+        .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::NotFound) }))
         .wrap(from_fn(rate_limit::middleware))
         .wrap(cors)
         .wrap(from_fn(problem::middleware))
@@ -74,9 +76,8 @@ pub fn build_app(
 
 /// A resource whose other methods answer 405 with `Allow: <allow>`.
 pub fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(move || async move {
-        Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allow })
-    }))
+    web::resource(path)
+        .default_service(web::to(move || async move { Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allow }) }))
 }
 
 /// The OpenAPI document; built once per node and cloned into each worker.
@@ -101,11 +102,7 @@ fn cors(c: &CorsConfig) -> Cors {
         ])
         .max_age(c.max_age_secs);
     for origin in &c.allowed_origins {
-        cors = if origin == "*" {
-            cors.allow_any_origin()
-        } else {
-            cors.allowed_origin(origin)
-        };
+        cors = if origin == "*" { cors.allow_any_origin() } else { cors.allowed_origin(origin) };
     }
     if c.allow_credentials {
         cors = cors.supports_credentials();

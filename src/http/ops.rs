@@ -56,17 +56,13 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
 ))]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     if state.is_draining() {
-        return Err(ApiError::Unavailable(
-            "draining: this node is shutting down".into(),
-        ));
+        return Err(ApiError::Unavailable("draining: this node is shutting down".into()));
     }
     let timeout = Duration::from_millis(state.config.server.ready_timeout_ms);
     if let Err(e) = ping(&state.pool, timeout).await {
         state.deps.set(Dependency::Postgres, DepState::Down);
         tracing::warn!(error = %e, "not ready: postgres");
-        return Err(ApiError::Unavailable(
-            "postgres: the database does not answer".into(),
-        ));
+        return Err(ApiError::Unavailable("postgres: the database does not answer".into()));
     }
     state.deps.set(Dependency::Postgres, DepState::Ok);
     Ok(HttpResponse::Ok().json(ReadyReply { status: "ready" }))
@@ -81,7 +77,5 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
     m.db_pool_idle.set(i64::from(pool.idle));
     m.db_pool_max.set(i64::from(pool.max));
     let body = m.render().map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(body))
+    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body))
 }

@@ -25,10 +25,7 @@ pub async fn middleware(
     let err = match status {
         StatusCode::NOT_FOUND => ApiError::NotFound,
         StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed { allow: "" },
-        s => ApiError::Status {
-            status: s,
-            detail: s.canonical_reason().unwrap_or("error").to_owned(),
-        },
+        s => ApiError::Status { status: s, detail: s.canonical_reason().unwrap_or("error").to_owned() },
     };
     let (req, old) = res.into_parts();
     let mut new = err.error_response();

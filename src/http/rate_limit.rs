@@ -22,24 +22,15 @@ pub async fn middleware(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let xff = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    let ip = client_ip(
-        req.peer_addr().map(|a| a.ip()),
-        xff,
-        &state.config.server.trusted_proxies,
-    );
+    let xff = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let ip = client_ip(req.peer_addr().map(|a| a.ip()), xff, &state.config.server.trusted_proxies);
     if let Some(ip) = ip {
         req.extensions_mut().insert(ClientIp(ip));
     }
     let limits = &state.config.rate_limit;
     if let (true, Some(ip)) = (limits.enabled && req.path().starts_with("/api/"), ip) {
         let quota = Quota::per_minute(limits.ip_per_minute, limits.ip_burst);
-        if let Decision::Limited { retry_after } =
-            state.limiter.check(&format!("ip:{ip}"), quota).await
-        {
+        if let Decision::Limited { retry_after } = state.limiter.check(&format!("ip:{ip}"), quota).await {
             state.metrics.rate_limited.with_label_values(&["ip"]).inc();
             let res = ApiError::RateLimited { retry_after }.error_response();
             return Ok(req.into_response(res).map_into_boxed_body());

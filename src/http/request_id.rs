@@ -15,10 +15,7 @@ pub struct RequestId(pub String);
 
 /// Accepts 1..=128 characters of `[A-Za-z0-9._:-]`; anything else could forge log lines.
 fn acceptable(id: &str) -> bool {
-    (1..=128).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
+    (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(&b))
 }
 
 pub fn pick(header: Option<&HeaderValue>) -> String {
@@ -53,11 +50,8 @@ mod tests {
     fn keeps_sane_ids_and_replaces_the_rest() -> Result<(), Box<dyn std::error::Error>> {
         assert_eq!(pick(Some(&HeaderValue::from_static("abc-123"))), "abc-123");
         let long = "a".repeat(129);
-        for bad in [
-            HeaderValue::from_static("has space"),
-            HeaderValue::from_static(""),
-            HeaderValue::from_str(&long)?,
-        ] {
+        for bad in [HeaderValue::from_static("has space"), HeaderValue::from_static(""), HeaderValue::from_str(&long)?]
+        {
             let got = pick(Some(&bad));
             assert!(uuid::Uuid::parse_str(&got).is_ok(), "{got}");
         }

@@ -10,7 +10,8 @@ use actix_web::{Error, web};
 
 pub const CSP_REPORT_PATH: &str = "/api/v1/csp-reports";
 
-const CSP_API: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; report-uri /api/v1/csp-reports";
+const CSP_API: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; report-uri /api/v1/csp-reports";
 const CSP_DOCS: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; \
      connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; report-uri /api/v1/csp-reports";
 const HSTS: &str = "max-age=63072000; includeSubDomains";
@@ -20,35 +21,20 @@ pub async fn middleware(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let docs = req.path() == "/docs" || req.path().starts_with("/docs/");
-    let hsts = req
-        .app_data::<web::Data<AppState>>()
-        .is_some_and(|s| s.config.server.hsts);
+    let hsts = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.config.server.hsts);
     let mut res = next.call(req).await?;
     let h = res.headers_mut();
-    let set =
-        |h: &mut actix_web::http::header::HeaderMap, name: HeaderName, value: &'static str| {
-            if !h.contains_key(&name) {
-                h.insert(name, HeaderValue::from_static(value));
-            }
-        };
-    set(
-        h,
-        header::CONTENT_SECURITY_POLICY,
-        if docs { CSP_DOCS } else { CSP_API },
-    );
+    let set = |h: &mut actix_web::http::header::HeaderMap, name: HeaderName, value: &'static str| {
+        if !h.contains_key(&name) {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(h, header::CONTENT_SECURITY_POLICY, if docs { CSP_DOCS } else { CSP_API });
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::REFERRER_POLICY, "no-referrer");
     set(h, header::X_FRAME_OPTIONS, "DENY");
-    set(
-        h,
-        HeaderName::from_static("cross-origin-opener-policy"),
-        "same-origin",
-    );
-    set(
-        h,
-        HeaderName::from_static("permissions-policy"),
-        "camera=(), microphone=(), geolocation=()",
-    );
+    set(h, HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    set(h, HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()");
     if hsts {
         set(h, header::STRICT_TRANSPORT_SECURITY, HSTS);
     }

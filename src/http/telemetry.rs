@@ -18,11 +18,7 @@ pub async fn middleware(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
-    let request_id = req
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
     let method = req.method().clone();
     let span = tracing::info_span!(
         "request",
@@ -33,19 +29,12 @@ pub async fn middleware(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let res = next.call(req).instrument(span.clone()).await?;
     let status = res.status();
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| UNMATCHED.to_owned());
+    let route = res.request().match_pattern().unwrap_or_else(|| UNMATCHED.to_owned());
     let elapsed = started.elapsed();
     if let Some(state) = state {
         let m = &state.metrics;
-        m.http_requests
-            .with_label_values(&[method.as_str(), &route, status.as_str()])
-            .inc();
-        m.http_duration
-            .with_label_values(&[method.as_str(), &route])
-            .observe(elapsed.as_secs_f64());
+        m.http_requests.with_label_values(&[method.as_str(), &route, status.as_str()]).inc();
+        m.http_duration.with_label_values(&[method.as_str(), &route]).observe(elapsed.as_secs_f64());
     }
     let _enter = span.enter();
     let latency_ms = elapsed.as_secs_f64() * 1000.0;

@@ -61,22 +61,10 @@ impl DependencyStatus {
     /// PostgreSQL starts `ok` (the node just migrated it); the others `down` until first checked,
     /// or `disabled` when not configured.
     pub fn new(redis_configured: bool, amqp_configured: bool) -> Self {
-        let initial = |configured: bool| {
-            AtomicU8::new(
-                if configured {
-                    DepState::Down
-                } else {
-                    DepState::Disabled
-                }
-                .as_u8(),
-            )
-        };
+        let initial =
+            |configured: bool| AtomicU8::new(if configured { DepState::Down } else { DepState::Disabled }.as_u8());
         DependencyStatus {
-            states: [
-                AtomicU8::new(DepState::Ok.as_u8()),
-                initial(redis_configured),
-                initial(amqp_configured),
-            ],
+            states: [AtomicU8::new(DepState::Ok.as_u8()), initial(redis_configured), initial(amqp_configured)],
         }
     }
 

@@ -1,4 +1,5 @@
 //! Connections to what the node depends on, and the actor that watches them.
 
 pub mod health;
+pub mod mail;
 pub mod monitor;

@@ -44,38 +44,20 @@ impl DependencyMonitor {
                 None
             }
         });
-        let probes = Probes {
-            redis,
-            amqp_url: amqp_url.map(str::to_owned),
-            amqp: None,
-        };
-        DependencyMonitor {
-            pool,
-            status,
-            metrics,
-            interval,
-            probes: Arc::new(Mutex::new(probes)),
-        }
+        let probes = Probes { redis, amqp_url: amqp_url.map(str::to_owned), amqp: None };
+        DependencyMonitor { pool, status, metrics, interval, probes: Arc::new(Mutex::new(probes)) }
     }
 
     fn check(&self) -> impl Future<Output = ()> + 'static {
-        let (pool, status, metrics, probes) = (
-            self.pool.clone(),
-            self.status.clone(),
-            self.metrics.clone(),
-            self.probes.clone(),
-        );
+        let (pool, status, metrics, probes) =
+            (self.pool.clone(), self.status.clone(), self.metrics.clone(), self.probes.clone());
         let timeout = self.interval.max(Duration::from_millis(500));
         async move {
             // A check still running holds the lock: skip this tick rather than pile up.
             let Ok(mut probes) = probes.try_lock() else {
                 return;
             };
-            let pg = if ping(&pool, timeout).await.is_ok() {
-                DepState::Ok
-            } else {
-                DepState::Down
-            };
+            let pg = if ping(&pool, timeout).await.is_ok() { DepState::Ok } else { DepState::Down };
             record(&status, &metrics, Dependency::Postgres, pg);
             if let Some(state) = probes.check_redis(timeout).await {
                 record(&status, &metrics, Dependency::Redis, state);
@@ -92,10 +74,7 @@ impl Probes {
         let pool = self.redis.as_ref()?;
         let ping = async {
             let mut conn = pool.get().await.ok()?;
-            redis::cmd("PING")
-                .query_async::<String>(&mut *conn)
-                .await
-                .ok()
+            redis::cmd("PING").query_async::<String>(&mut *conn).await.ok()
         };
         let ok = matches!(tokio::time::timeout(timeout, ping).await, Ok(Some(_)));
         Some(if ok { DepState::Ok } else { DepState::Down })
@@ -111,20 +90,13 @@ impl Probes {
             Ok(Ok(conn)) => Some(conn),
             _ => None,
         };
-        Some(if self.amqp.is_some() {
-            DepState::Ok
-        } else {
-            DepState::Down
-        })
+        Some(if self.amqp.is_some() { DepState::Ok } else { DepState::Down })
     }
 }
 
 fn record(status: &DependencyStatus, metrics: &Metrics, dep: Dependency, state: DepState) {
     let before = status.set(dep, state);
-    metrics
-        .dependency_up
-        .with_label_values(&[dep.name()])
-        .set(i64::from(state == DepState::Ok));
+    metrics.dependency_up.with_label_values(&[dep.name()]).set(i64::from(state == DepState::Ok));
     if before != state {
         match state {
             DepState::Down => tracing::warn!(dependency = dep.name(), "dependency down; retrying"),
@@ -143,10 +115,7 @@ impl Actor for DependencyMonitor {
         for dep in Dependency::ALL {
             let state = self.status.get(dep);
             if state != DepState::Disabled {
-                self.metrics
-                    .dependency_up
-                    .with_label_values(&[dep.name()])
-                    .set(i64::from(state == DepState::Ok));
+                self.metrics.dependency_up.with_label_values(&[dep.name()]).set(i64::from(state == DepState::Ok));
             }
         }
         ctx.spawn(self.check().into_actor(self));

@@ -18,16 +18,8 @@ pub struct NodeHandle {
 }
 
 impl NodeHandle {
-    pub(super) fn new(
-        state: AppState,
-        server: ServerHandle,
-        supervisor: Addr<NodeSupervisor>,
-    ) -> Self {
-        NodeHandle {
-            state,
-            server,
-            supervisor,
-        }
+    pub(super) fn new(state: AppState, server: ServerHandle, supervisor: Addr<NodeSupervisor>) -> Self {
+        NodeHandle { state, server, supervisor }
     }
 
     pub fn state(&self) -> &AppState {
@@ -40,25 +32,13 @@ impl NodeHandle {
         self.state.start_draining();
         tracing::info!(delay_ms = cfg.delay_ms, "draining: /ready now answers 503");
         actix_rt::time::sleep(cfg.delay()).await;
-        tracing::info!(
-            grace_ms = cfg.grace_ms,
-            "draining: closing listeners and long-lived connections"
-        );
+        tracing::info!(grace_ms = cfg.grace_ms, "draining: closing listeners and long-lived connections");
         let per_hook = Duration::from_millis(cfg.grace_ms.min(2000));
         let stop = self.server.stop(true);
-        let report = self
-            .supervisor
-            .send(DrainAll {
-                close_code: CLOSE_SERVICE_RESTART,
-                per_hook_timeout: per_hook,
-            })
-            .await;
+        let report =
+            self.supervisor.send(DrainAll { close_code: CLOSE_SERVICE_RESTART, per_hook_timeout: per_hook }).await;
         if let Ok(r) = report {
-            tracing::info!(
-                notified = r.notified,
-                gone = r.gone,
-                "draining: long-lived connections told to close"
-            );
+            tracing::info!(notified = r.notified, gone = r.gone, "draining: long-lived connections told to close");
         }
         stop.await;
         tracing::info!("drained");

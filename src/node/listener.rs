@@ -7,18 +7,11 @@ use std::io;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::time::Duration;
 
-pub fn bind(
-    host: &str,
-    port: u16,
-    send_buffer: usize,
-    user_timeout: Duration,
-) -> io::Result<TcpListener> {
-    let addr: SocketAddr = (host, port).to_socket_addrs()?.next().ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("cannot resolve {host}"),
-        )
-    })?;
+pub fn bind(host: &str, port: u16, send_buffer: usize, user_timeout: Duration) -> io::Result<TcpListener> {
+    let addr: SocketAddr = (host, port)
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("cannot resolve {host}")))?;
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     socket.set_reuse_address(true)?;
     if send_buffer > 0 {

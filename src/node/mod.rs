@@ -6,14 +6,19 @@ mod listener;
 
 pub use drain::NodeHandle;
 
+use crate::auth::denylist::Denylist;
+use crate::auth::keys::{KeyPolicy, KeyRing};
+use crate::auth::password::Hasher;
+use crate::auth::scheduler::{DenylistRefresher, KeyRotator};
 use crate::config::{Config, redact_url};
 use crate::db::{self, DbError, DbPool};
 use crate::http;
 use crate::infra::health::DependencyStatus;
+use crate::infra::mail::Mailer;
 use crate::infra::monitor::DependencyMonitor;
 use crate::metrics::{Metrics, MetricsError};
 use crate::ratelimit::RateLimiter;
-use crate::state::AppState;
+use crate::state::{AppState, StateParts};
 use actix::Actor;
 use actix_web::{HttpServer, web};
 use std::net::SocketAddr;
@@ -29,10 +34,9 @@ pub enum NodeError {
     #[error(transparent)]
     Metrics(#[from] MetricsError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: String,
-        source: std::io::Error,
-    },
+    Bind { addr: String, source: std::io::Error },
+    #[error("auth setup: {0}")]
+    Auth(String),
     #[error("server: {0}")]
     Server(#[from] std::io::Error),
 }
@@ -60,37 +64,44 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         "database ready"
     );
 
-    let pool: DbPool = db::build_pool(
-        &config.database.url,
-        config.database.pool_size,
-        connect_timeout,
-    );
+    let pool: DbPool = db::build_pool(&config.database.url, config.database.pool_size, connect_timeout);
     let metrics = Metrics::new(config.node_id())?;
-    let deps = Arc::new(DependencyStatus::new(
-        config.redis.url.is_some(),
-        config.amqp.url.is_some(),
-    ));
-    let state = AppState::new(
-        config.clone(),
-        pool.clone(),
-        metrics.clone(),
-        RateLimiter::local(),
-        deps.clone(),
-    );
+    let deps = Arc::new(DependencyStatus::new(config.redis.url.is_some(), config.amqp.url.is_some()));
+    let keys = auth_keys(&config, &pool).await?;
+    let denylist = Denylist::default();
+    let access_ttl = Duration::from_secs(config.jwt.access_ttl_secs);
+    denylist.refresh(&pool, access_ttl).await.map_err(DbError::Query)?;
+    let a = &config.auth;
+    let hasher = Hasher::new(a.argon2_memory_kib, a.argon2_iterations, a.argon2_parallelism)
+        .map_err(|e| NodeError::Auth(e.to_string()))?;
+    let state = AppState::new(StateParts {
+        config: config.clone(),
+        pool: pool.clone(),
+        metrics: metrics.clone(),
+        limiter: RateLimiter::local(),
+        deps: deps.clone(),
+        keys: keys.clone(),
+        denylist: denylist.clone(),
+        hasher,
+        http: http_client()?,
+    });
     announce_mode(&config);
 
     let supervisor = NodeSupervisor::new();
     let interval = Duration::from_millis(config.health.check_interval_ms);
     let (redis_url, amqp_url) = (config.redis.url.clone(), config.amqp.url.clone());
+    let (p, m) = (pool.clone(), metrics.clone());
+    supervisor
+        .supervise(move |_| DependencyMonitor::new(p, deps, m, interval, redis_url.as_deref(), amqp_url.as_deref()));
+    let key_interval = Duration::from_millis(config.jwt.key_check_interval_ms);
+    supervisor.supervise(move |_| KeyRotator::new(keys, key_interval));
+    let deny_interval = Duration::from_millis(config.auth.denylist_refresh_ms);
+    let p = pool.clone();
+    supervisor.supervise(move |_| DenylistRefresher::new(denylist, p, deny_interval, access_ttl));
+    let mail = config.mail.clone();
+    let p = pool.clone();
     supervisor.supervise(move |_| {
-        DependencyMonitor::new(
-            pool,
-            deps,
-            metrics,
-            interval,
-            redis_url.as_deref(),
-            amqp_url.as_deref(),
-        )
+        Mailer::new(p, mail.from.clone(), mail.smtp_url.as_deref(), Duration::from_millis(mail.poll_interval_ms))
     });
     let supervisor = supervisor.start();
 
@@ -101,10 +112,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         server_cfg.socket_send_buffer_bytes,
         Duration::from_millis(server_cfg.tcp_user_timeout_ms),
     )
-    .map_err(|source| NodeError::Bind {
-        addr: format!("{}:{}", server_cfg.host, server_cfg.port),
-        source,
-    })?;
+    .map_err(|source| NodeError::Bind { addr: format!("{}:{}", server_cfg.host, server_cfg.port), source })?;
     let addr = listener.local_addr()?;
 
     let data = web::Data::new(state.clone());
@@ -121,11 +129,47 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     let server = actix_rt::spawn(server);
     tracing::info!(%addr, node = config.node_id(), env = %config.env, workers = config.workers(), "listening");
 
-    Ok(RunningNode {
-        addr,
-        handle: NodeHandle::new(state, server_handle, supervisor),
-        server,
-    })
+    Ok(RunningNode { addr, handle: NodeHandle::new(state, server_handle, supervisor), server })
+}
+
+/// The key ring, with a signing key guaranteed to exist before the first request.
+async fn auth_keys(config: &Config, pool: &DbPool) -> Result<KeyRing, NodeError> {
+    let keys = KeyRing::new(
+        pool.clone(),
+        KeyPolicy {
+            issuer: config.jwt.issuer.clone(),
+            audience: config.jwt.audience.clone(),
+            access_ttl: Duration::from_secs(config.jwt.access_ttl_secs),
+            rotation: Duration::from_secs(config.jwt.key_rotation_secs),
+        },
+    );
+    let auth_err = |e: crate::auth::AuthError| NodeError::Auth(e.to_string());
+    keys.rotate_if_due(false).await.map_err(auth_err)?;
+    keys.reload().await.map_err(auth_err)?;
+    if keys.current_kid().is_none() {
+        // Another node holds the rotation lock and is creating the key: wait for it.
+        for _ in 0..50 {
+            actix_rt::time::sleep(Duration::from_millis(100)).await;
+            keys.rotate_if_due(false).await.map_err(auth_err)?;
+            keys.reload().await.map_err(auth_err)?;
+            if keys.current_kid().is_some() {
+                break;
+            }
+        }
+    }
+    Ok(keys)
+}
+
+/// Outgoing HTTPS client (rustls with ring; no system TLS library).
+fn http_client() -> Result<reqwest::Client, NodeError> {
+    // Installing twice is harmless: the first provider stays.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(5))
+        .user_agent(concat!("veza/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| NodeError::Auth(format!("http client: {e}")))
 }
 
 /// Says once what this node runs without.

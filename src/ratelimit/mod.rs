@@ -1,4 +1,5 @@
 //! Rate limiting through one interface: `check(key, quota) -> Allowed | Limited { retry_after }`
+//! (and `peek`, which counts nothing)
 //! over string keys (`ip:…`, later `user:…`, `login:…`). The store behind it is local
 //! (governor, GCRA) today; a shared Redis store slots in beside it without touching callers.
 
@@ -56,15 +57,21 @@ enum Store {
 impl RateLimiter {
     /// A limiter whose state lives in this process.
     pub fn local() -> Self {
-        RateLimiter {
-            store: Store::Local(LocalStore::default()),
-        }
+        RateLimiter { store: Store::Local(LocalStore::default()) }
     }
 
     /// Counts one request for `key` against `quota`.
     pub async fn check(&self, key: &str, quota: Quota) -> Decision {
         match &self.store {
             Store::Local(s) => s.check(key, quota),
+        }
+    }
+
+    /// Would `check` refuse now? Counts nothing: for limits that count only failures
+    /// (a login refused before its password is even tried).
+    pub async fn peek(&self, key: &str, quota: Quota) -> Decision {
+        match &self.store {
+            Store::Local(s) => s.peek(key, quota),
         }
     }
 }

@@ -22,15 +22,11 @@ async fn each_test_gets_its_own_migrated_database() {
         .await
         .expect("migrations table");
     assert!(applied.n >= 1, "template carried the migrations");
-    diesel::sql_query("CREATE TABLE only_in_a (x int)")
-        .execute(&mut ca)
+    diesel::sql_query("CREATE TABLE only_in_a (x int)").execute(&mut ca).await.expect("create");
+    let seen: Count = diesel::sql_query("SELECT count(*) AS n FROM pg_tables WHERE tablename = 'only_in_a'")
+        .get_result(&mut cb)
         .await
-        .expect("create");
-    let seen: Count =
-        diesel::sql_query("SELECT count(*) AS n FROM pg_tables WHERE tablename = 'only_in_a'")
-            .get_result(&mut cb)
-            .await
-            .expect("query");
+        .expect("query");
     assert_eq!(seen.n, 0, "databases are isolated");
 }
 
@@ -40,17 +36,11 @@ async fn dropping_a_test_database_removes_it() {
         let db = TestDb::new().await;
         db.name.clone()
     };
-    let mut admin = veza::db::migrate::connect(
-        &crate::support::db::url_for("postgres"),
-        std::time::Duration::from_secs(5),
-    )
-    .await
-    .expect("admin");
-    assert!(
-        !veza::db::migrate::database_exists(&mut admin, &name)
+    let mut admin =
+        veza::db::migrate::connect(&crate::support::db::url_for("postgres"), std::time::Duration::from_secs(5))
             .await
-            .expect("query")
-    );
+            .expect("admin");
+    assert!(!veza::db::migrate::database_exists(&mut admin, &name).await.expect("query"));
 }
 
 #[tokio::test]
@@ -63,9 +53,6 @@ async fn ws_helper_reports_a_refused_upgrade_with_its_status() {
             assert_eq!(status, 404);
             assert!(body.contains("not_found"), "{body}");
         }
-        other => panic!(
-            "expected a refused upgrade, got {:?}",
-            other.map(|(_, p)| p)
-        ),
+        other => panic!("expected a refused upgrade, got {:?}", other.map(|(_, p)| p)),
     }
 }

@@ -15,10 +15,7 @@ async fn health_reports_node_version_and_checks() {
     assert_eq!(body["node"], "health-node");
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(body["checks"]["postgres"], "ok");
-    assert_eq!(
-        body["checks"]["redis"], "disabled",
-        "no URL configured counts as disabled"
-    );
+    assert_eq!(body["checks"]["redis"], "disabled", "no URL configured counts as disabled");
     assert_eq!(body["checks"]["amqp"], "disabled");
 }
 
@@ -52,16 +49,8 @@ async fn a_configured_dependency_that_is_down_degrades_health_but_not_readiness(
     .await;
     assert_eq!(body["checks"]["redis"], "down");
     assert_eq!(body["checks"]["postgres"], "ok");
-    assert_eq!(
-        app.get("/ready").await.status(),
-        200,
-        "redis loss does not make a node unready"
-    );
-    assert_eq!(
-        app.metric(r#"veza_dependency_up{dependency="redis"}"#)
-            .await,
-        Some(0.0)
-    );
+    assert_eq!(app.get("/ready").await.status(), 200, "redis loss does not make a node unready");
+    assert_eq!(app.metric(r#"veza_dependency_up{dependency="redis"}"#).await, Some(0.0));
 }
 
 #[tokio::test]
@@ -85,34 +74,17 @@ async fn metrics_count_requests_by_route_pattern_never_raw_path() {
 
     app.get("/no/such/thing/12345").await;
     let text = app.get("/metrics").await.text().await.expect("text");
-    assert!(
-        text.contains(r#"veza_http_requests_total{method="GET",route="unmatched",status="404"} 1"#),
-        "{text}"
-    );
+    assert!(text.contains(r#"veza_http_requests_total{method="GET",route="unmatched",status="404"} 1"#), "{text}");
     assert!(!text.contains("12345"), "raw paths must not become labels");
-    assert!(
-        text.contains("veza_http_request_duration_seconds_bucket{"),
-        "latency histogram present"
-    );
-    assert!(
-        text.contains("veza_db_pool_max_connections 4"),
-        "pool gauges from config/test.toml"
-    );
-    assert!(
-        text.contains(r#"veza_build_info{node=""#) || text.contains("veza_build_info{"),
-        "build info present"
-    );
+    assert!(text.contains("veza_http_request_duration_seconds_bucket{"), "latency histogram present");
+    assert!(text.contains("veza_db_pool_max_connections 4"), "pool gauges from config/test.toml");
+    assert!(text.contains(r#"veza_build_info{node=""#) || text.contains("veza_build_info{"), "build info present");
 }
 
 #[tokio::test]
 async fn openapi_document_lists_the_routes_and_docs_render_it() {
     let app = TestApp::spawn().await;
-    let doc: Value = app
-        .get("/api/v1/openapi.json")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let doc: Value = app.get("/api/v1/openapi.json").await.json().await.expect("json");
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
     for path in ["/health", "/ready", "/metrics", "/api/v1/csp-reports"] {
         assert!(doc["paths"][path].is_object(), "{path} documented");
@@ -121,27 +93,10 @@ async fn openapi_document_lists_the_routes_and_docs_render_it() {
 
     let res = app.get("/docs/").await;
     assert_eq!(res.status(), 200);
-    let csp = res.headers()["content-security-policy"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    assert!(
-        csp.contains("script-src 'self'"),
-        "docs may run their own scripts: {csp}"
-    );
+    let csp = res.headers()["content-security-policy"].to_str().expect("ascii").to_owned();
+    assert!(csp.contains("script-src 'self'"), "docs may run their own scripts: {csp}");
     let html = res.text().await.expect("html");
-    assert!(
-        html.contains("swagger-initializer.js"),
-        "Swagger UI served from the binary"
-    );
-    let init = app
-        .get("/docs/swagger-initializer.js")
-        .await
-        .text()
-        .await
-        .expect("js");
-    assert!(
-        init.contains("/api/v1/openapi.json"),
-        "the UI loads our document"
-    );
+    assert!(html.contains("swagger-initializer.js"), "Swagger UI served from the binary");
+    let init = app.get("/docs/swagger-initializer.js").await.text().await.expect("js");
+    assert!(init.contains("/api/v1/openapi.json"), "the UI loads our document");
 }

@@ -25,19 +25,10 @@ fn a_bad_config_value_exits_with_one_line_naming_the_key() {
 
 #[test]
 fn an_unreachable_database_exits_naming_the_url_without_its_password() {
-    let (status, _out, err) = run(
-        &["serve"],
-        &[(
-            "VEZA__DATABASE__URL",
-            "postgres://veza:hunter2@127.0.0.1:1/veza",
-        )],
-    );
+    let (status, _out, err) = run(&["serve"], &[("VEZA__DATABASE__URL", "postgres://veza:hunter2@127.0.0.1:1/veza")]);
     assert_eq!(status.code(), Some(1));
     let last = err.trim().lines().last().unwrap_or_default();
-    assert!(
-        last.contains("127.0.0.1:1") && last.contains("make services"),
-        "{last}"
-    );
+    assert!(last.contains("127.0.0.1:1") && last.contains("make services"), "{last}");
     assert!(!err.contains("hunter2"), "password leaked: {err}");
 }
 
@@ -45,13 +36,7 @@ fn an_unreachable_database_exits_naming_the_url_without_its_password() {
 fn config_check_prints_the_effective_config_with_secrets_redacted() {
     let (status, out, _err) = run(
         &["config", "check"],
-        &[
-            (
-                "VEZA__DATABASE__URL",
-                "postgres://veza:hunter2@db:5432/veza",
-            ),
-            ("VEZA__SERVER__PORT", "9999"),
-        ],
+        &[("VEZA__DATABASE__URL", "postgres://veza:hunter2@db:5432/veza"), ("VEZA__SERVER__PORT", "9999")],
     );
     assert!(status.success());
     let cfg: Value = serde_json::from_str(&out).expect("JSON");
@@ -78,10 +63,8 @@ struct Count {
 
 fn migration_count() -> i64 {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-    std::fs::read_dir(dir)
-        .expect("migrations dir")
-        .filter(|e| e.as_ref().is_ok_and(|e| e.path().is_dir()))
-        .count() as i64
+    std::fs::read_dir(dir).expect("migrations dir").filter(|e| e.as_ref().is_ok_and(|e| e.path().is_dir())).count()
+        as i64
 }
 
 #[tokio::test]
@@ -90,10 +73,7 @@ async fn migrate_creates_the_database_then_reports_up_to_date() {
     let vars = [("VEZA__DATABASE__URL", db.url.as_str())];
     let (status, out, err) = run(&["migrate"], &vars);
     assert!(status.success(), "{err}");
-    assert!(
-        out.contains("created database") && out.contains("applied"),
-        "{out}"
-    );
+    assert!(out.contains("created database") && out.contains("applied"), "{out}");
     let (status, out, _) = run(&["migrate"], &vars);
     assert!(status.success());
     assert!(out.contains("up to date"), "{out}");
@@ -108,9 +88,7 @@ async fn migrate_creates_the_database_then_reports_up_to_date() {
 async fn two_nodes_started_at_once_on_a_new_database_both_come_up() {
     let db = TestDb::not_created();
     let url = db.url.clone();
-    let spawn = |url: String| {
-        std::thread::spawn(move || ChildNode::spawn(&[("VEZA__DATABASE__URL", url.as_str())]))
-    };
+    let spawn = |url: String| std::thread::spawn(move || ChildNode::spawn(&[("VEZA__DATABASE__URL", url.as_str())]));
     let (a, b) = (spawn(url.clone()), spawn(url));
     let a = a.join().expect("node a");
     let b = b.join().expect("node b");
@@ -123,17 +101,8 @@ async fn two_nodes_started_at_once_on_a_new_database_both_come_up() {
         .get_result(&mut db.conn().await)
         .await
         .expect("query");
-    assert_eq!(
-        n.n,
-        migration_count(),
-        "each migration applied exactly once"
-    );
-    let created = a
-        .logs()
-        .iter()
-        .chain(b.logs().iter())
-        .filter(|l| l.contains("created database"))
-        .count();
+    assert_eq!(n.n, migration_count(), "each migration applied exactly once");
+    let created = a.logs().iter().chain(b.logs().iter()).filter(|l| l.contains("created database")).count();
     assert_eq!(created, 1, "exactly one node created the database");
     drop((a, b));
 }
@@ -157,22 +126,12 @@ async fn sigterm_drains_ready_503_then_in_flight_completes_and_exit_0() {
         ("VEZA__DRAIN__GRACE_MS", "5000"),
     ]);
     let client = one_shot_client();
-    assert_eq!(
-        client
-            .get(node.url("/ready"))
-            .send()
-            .await
-            .expect("sent")
-            .status(),
-        200
-    );
+    assert_eq!(client.get(node.url("/ready")).send().await.expect("sent").status(), 200);
 
     // An upload still in flight when the signal arrives: headers and half the body now.
-    let body =
-        br#"{"csp-report":{"document-uri":"https://a.example/","violated-directive":"img-src"}}"#;
+    let body = br#"{"csp-report":{"document-uri":"https://a.example/","violated-directive":"img-src"}}"#;
     let mut slow = std::net::TcpStream::connect(node.addr).expect("connect");
-    slow.set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
+    slow.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
     let head = format!(
         "POST /api/v1/csp-reports HTTP/1.1\r\nHost: veza\r\nContent-Type: application/csp-report\r\nContent-Length: {}\r\nX-Request-Id: slow-upload-1\r\nConnection: close\r\n\r\n",
         body.len()
@@ -182,45 +141,20 @@ async fn sigterm_drains_ready_503_then_in_flight_completes_and_exit_0() {
 
     node.terminate();
     // During the drain delay: not ready, but everything still served.
-    let ready = eventually(
-        Duration::from_secs(1),
-        "ready 503 while draining",
-        || async {
-            let res = client.get(node.url("/ready")).send().await.ok()?;
-            (res.status() == 503).then_some(res)
-        },
-    )
+    let ready = eventually(Duration::from_secs(1), "ready 503 while draining", || async {
+        let res = client.get(node.url("/ready")).send().await.ok()?;
+        (res.status() == 503).then_some(res)
+    })
     .await;
     let problem: Value = ready.json().await.expect("json");
-    assert!(
-        problem["detail"]
-            .as_str()
-            .is_some_and(|d| d.contains("draining")),
-        "{problem}"
-    );
-    assert_eq!(
-        client
-            .get(node.url("/health"))
-            .send()
-            .await
-            .expect("sent")
-            .status(),
-        200,
-        "still serving"
-    );
+    assert!(problem["detail"].as_str().is_some_and(|d| d.contains("draining")), "{problem}");
+    assert_eq!(client.get(node.url("/health")).send().await.expect("sent").status(), 200, "still serving");
 
     // After the delay the node stops accepting...
     tokio::time::sleep(Duration::from_millis(2000)).await;
     let refused = client.get(node.url("/health")).send().await;
-    assert!(
-        refused.is_err(),
-        "new connections are refused after the drain delay"
-    );
-    assert_eq!(
-        node.wait(Duration::from_millis(100)),
-        None,
-        "still finishing the in-flight request"
-    );
+    assert!(refused.is_err(), "new connections are refused after the drain delay");
+    assert_eq!(node.wait(Duration::from_millis(100)), None, "still finishing the in-flight request");
 
     // ...and the in-flight request completes.
     slow.write_all(&body[20..]).expect("second half");
@@ -228,25 +162,15 @@ async fn sigterm_drains_ready_503_then_in_flight_completes_and_exit_0() {
     slow.read_to_string(&mut reply).expect("reply");
     assert!(reply.starts_with("HTTP/1.1 204"), "{reply}");
 
-    let status = node
-        .wait(Duration::from_secs(10))
-        .expect("exits after draining");
+    let status = node.wait(Duration::from_secs(10)).expect("exits after draining");
     assert_eq!(status.code(), Some(0));
 
     let logs = node.logs();
     let alone = logs.iter().filter(|l| l.contains("running alone")).count();
     assert_eq!(alone, 1, "says once that it runs alone");
-    let served = logs
-        .iter()
-        .find(|l| l.contains("slow-upload-1") && l.contains("served"))
-        .expect("access log of the upload");
+    let served =
+        logs.iter().find(|l| l.contains("slow-upload-1") && l.contains("served")).expect("access log of the upload");
     let line: Value = serde_json::from_str(served).expect("JSON log line");
-    assert_eq!(
-        line["span"]["request_id"], "slow-upload-1",
-        "request id on the request's log lines: {served}"
-    );
-    assert!(
-        logs.iter().any(|l| l.contains("drained")),
-        "logs the end of the drain"
-    );
+    assert_eq!(line["span"]["request_id"], "slow-upload-1", "request id on the request's log lines: {served}");
+    assert!(logs.iter().any(|l| l.contains("drained")), "logs the end of the drain");
 }

@@ -27,12 +27,7 @@ async fn ready_goes_503_when_the_database_goes_away_and_200_when_it_returns() {
     })
     .await;
     assert_eq!(body["code"], "unavailable");
-    assert!(
-        body["detail"]
-            .as_str()
-            .is_some_and(|d| d.contains("postgres")),
-        "names the dependency: {body}"
-    );
+    assert!(body["detail"].as_str().is_some_and(|d| d.contains("postgres")), "names the dependency: {body}");
     let health = app.get("/health").await;
     assert_eq!(health.status(), 200, "liveness is unaffected");
     let health: Value = health.json().await.expect("json");

@@ -10,12 +10,8 @@ use veza::node::{self, NodeHandle};
 
 /// The `test` config layer plus `vars` (`VEZA__…` overrides), pointed at `db`.
 pub fn test_config(db_url: &str, vars: &[(&str, &str)]) -> Config {
-    let mut all: HashMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    all.entry("VEZA__DATABASE__URL".into())
-        .or_insert_with(|| db_url.to_owned());
+    let mut all: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    all.entry("VEZA__DATABASE__URL".into()).or_insert_with(|| db_url.to_owned());
     config::load(LoadOptions {
         env_name: Some("test".into()),
         config_dir: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")),
@@ -72,18 +68,8 @@ impl TestApp {
                 let _ = node.wait().await;
             });
         });
-        let (addr, handle) = ready_rx
-            .await
-            .expect("node thread answered")
-            .expect("node started");
-        TestApp {
-            addr,
-            handle,
-            client: client(),
-            stop: Some(stop_tx),
-            thread: Some(thread),
-            db,
-        }
+        let (addr, handle) = ready_rx.await.expect("node thread answered").expect("node started");
+        TestApp { addr, handle, client: client(), stop: Some(stop_tx), thread: Some(thread), db }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -91,20 +77,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request sent")
+        self.client.get(self.url(path)).send().await.expect("request sent")
     }
 
     /// POST a raw body with a content type.
-    pub async fn post_raw(
-        &self,
-        path: &str,
-        content_type: &str,
-        body: impl Into<reqwest::Body>,
-    ) -> reqwest::Response {
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
         self.client
             .post(self.url(path))
             .header("content-type", content_type)
@@ -135,28 +112,19 @@ impl Drop for TestApp {
 /// Finds `series value` in a Prometheus text exposition.
 pub fn metric_value(text: &str, series: &str) -> Option<f64> {
     text.lines().find_map(|l| {
-        l.strip_prefix(series)
-            .and_then(|rest| rest.strip_prefix(' '))
-            .and_then(|v| v.trim().parse().ok())
+        l.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')).and_then(|v| v.trim().parse().ok())
     })
 }
 
 /// An HTTP client for tests: no proxies from the environment, bounded waits.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(15))
-        .build()
-        .expect("reqwest client")
+    reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(15)).build().expect("reqwest client")
 }
 
 /// `VEZA_TEST_LOG=debug` shows the nodes' logs.
 fn init_logs() {
     if let Ok(level) = std::env::var("VEZA_TEST_LOG") {
-        veza::logging::init(&veza::config::LogConfig {
-            format: veza::config::LogFormat::Pretty,
-            level,
-        });
+        veza::logging::init(&veza::config::LogConfig { format: veza::config::LogFormat::Pretty, level });
     }
 }
 
@@ -171,10 +139,7 @@ where
         if let Some(v) = f().await {
             return v;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for: {what}"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -11,8 +11,7 @@ use veza::db::migrate::{self, quote_ident};
 
 /// The server all tests share; override with `VEZA_TEST_DATABASE_URL` (any database on it).
 pub fn server_url() -> String {
-    std::env::var("VEZA_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("VEZA_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// `server_url()` pointing at database `name`.
@@ -27,9 +26,7 @@ static TEMPLATE: OnceCell<String> = OnceCell::const_new();
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 async fn admin() -> AsyncPgConnection {
-    migrate::connect(&url_for("postgres"), TIMEOUT)
-        .await
-        .expect("PostgreSQL reachable (make services)")
+    migrate::connect(&url_for("postgres"), TIMEOUT).await.expect("PostgreSQL reachable (make services)")
 }
 
 /// Hash of every migration file: a new migration means a new template.
@@ -52,11 +49,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p))
-        } else {
-            out.push(p)
-        }
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
     }
     out
 }
@@ -91,32 +84,15 @@ async fn template() -> &'static str {
                 .await
                 .expect("lock");
             sweep_stale(&mut conn).await;
-            if !migrate::database_exists(&mut conn, &name)
-                .await
-                .expect("query")
-            {
+            if !migrate::database_exists(&mut conn, &name).await.expect("query") {
                 let building = format!("{name}_build");
-                exec_retrying(
-                    &mut conn,
-                    &format!(
-                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                        quote_ident(&building)
-                    ),
-                )
-                .await;
-                exec_retrying(
-                    &mut conn,
-                    &format!("CREATE DATABASE {}", quote_ident(&building)),
-                )
-                .await;
+                exec_retrying(&mut conn, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&building)))
+                    .await;
+                exec_retrying(&mut conn, &format!("CREATE DATABASE {}", quote_ident(&building))).await;
                 migrate::prepare(&url_for(&building), TIMEOUT).expect("migrate template");
                 exec_retrying(
                     &mut conn,
-                    &format!(
-                        "ALTER DATABASE {} RENAME TO {}",
-                        quote_ident(&building),
-                        quote_ident(&name)
-                    ),
+                    &format!("ALTER DATABASE {} RENAME TO {}", quote_ident(&building), quote_ident(&name)),
                 )
                 .await;
             }
@@ -131,25 +107,17 @@ async fn template() -> &'static str {
 
 /// Drops test databases whose process is gone (a crashed or killed run) and old templates.
 async fn sweep_stale(conn: &mut AsyncPgConnection) {
-    let rows: Vec<Name> =
-        diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'veza\\_t\\_%'")
-            .load(conn)
-            .await
-            .unwrap_or_default();
+    let rows: Vec<Name> = diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'veza\\_t\\_%'")
+        .load(conn)
+        .await
+        .unwrap_or_default();
     for row in rows {
-        let pid = row
-            .datname
-            .split('_')
-            .nth(2)
-            .and_then(|p| p.parse::<u32>().ok());
+        let pid = row.datname.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
         let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
         if !alive {
-            let _ = diesel::sql_query(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                quote_ident(&row.datname)
-            ))
-            .execute(conn)
-            .await;
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&row.datname)))
+                .execute(conn)
+                .await;
         }
     }
 }
@@ -166,28 +134,15 @@ impl TestDb {
         let tpl = template().await;
         let name = Self::fresh_name();
         let mut conn = admin().await;
-        exec_retrying(
-            &mut conn,
-            &format!(
-                "CREATE DATABASE {} TEMPLATE {}",
-                quote_ident(&name),
-                quote_ident(tpl)
-            ),
-        )
-        .await;
-        TestDb {
-            url: url_for(&name),
-            name,
-        }
+        exec_retrying(&mut conn, &format!("CREATE DATABASE {} TEMPLATE {}", quote_ident(&name), quote_ident(tpl)))
+            .await;
+        TestDb { url: url_for(&name), name }
     }
 
     /// A name for a database that does not exist yet (the node must create it); dropped with the value.
     pub fn not_created() -> TestDb {
         let name = Self::fresh_name();
-        TestDb {
-            url: url_for(&name),
-            name,
-        }
+        TestDb { url: url_for(&name), name }
     }
 
     fn fresh_name() -> String {
@@ -198,24 +153,16 @@ impl TestDb {
 
     /// A connection to this test's database.
     pub async fn conn(&self) -> AsyncPgConnection {
-        migrate::connect(&self.url, TIMEOUT)
-            .await
-            .expect("connect to test database")
+        migrate::connect(&self.url, TIMEOUT).await.expect("connect to test database")
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let sql = format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            quote_ident(&self.name)
-        );
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&self.name));
         // Drop runs inside a test's runtime: use a thread with its own.
         let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                 return;
             };
             rt.block_on(async {

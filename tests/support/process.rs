@@ -15,11 +15,7 @@ pub fn run(args: &[&str], vars: &[(&str, &str)]) -> (ExitStatus, String, String)
     let mut cmd = base_command(vars);
     cmd.args(args);
     let out = cmd.output().expect("run veza");
-    (
-        out.status,
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    (out.status, String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 fn base_command(vars: &[(&str, &str)]) -> Command {
@@ -30,10 +26,7 @@ fn base_command(vars: &[(&str, &str)]) -> Command {
             cmd.env_remove(k);
         }
     }
-    cmd.env("VEZA_ENV", "test").env(
-        "VEZA_CONFIG_DIR",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/config"),
-    );
+    cmd.env("VEZA_ENV", "test").env("VEZA_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/config"));
     for (k, v) in vars {
         cmd.env(k, v);
     }
@@ -51,12 +44,8 @@ impl ChildNode {
     /// Starts `veza serve` on a random port with JSON logs at info; waits until it listens.
     pub fn spawn(vars: &[(&str, &str)]) -> ChildNode {
         let mut cmd = base_command(vars);
-        cmd.env("VEZA__LOG__FORMAT", "json")
-            .env("VEZA__LOG__LEVEL", "info")
-            .env("VEZA__SERVER__PORT", "0");
-        cmd.arg("serve")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+        cmd.env("VEZA__LOG__FORMAT", "json").env("VEZA__LOG__LEVEL", "info").env("VEZA__SERVER__PORT", "0");
+        cmd.arg("serve").stdout(Stdio::null()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn veza serve");
         let stderr = child.stderr.take().expect("stderr piped");
         let logs = Arc::new(Mutex::new(Vec::new()));
@@ -92,10 +81,7 @@ impl ChildNode {
 
     /// Sends SIGTERM (through `kill`, to keep the harness free of libc bindings).
     pub fn terminate(&self) {
-        let ok = Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
-            .status()
-            .is_ok_and(|s| s.success());
+        let ok = Command::new("kill").args(["-TERM", &self.pid().to_string()]).status().is_ok_and(|s| s.success());
         assert!(ok, "kill -TERM failed");
     }
 

@@ -19,11 +19,7 @@ impl TcpProxy {
     pub async fn start(target: SocketAddr) -> TcpProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let addr = listener.local_addr().expect("proxy addr");
-        let proxy = TcpProxy {
-            addr,
-            target,
-            tasks: Arc::new(Mutex::new(Vec::new())),
-        };
+        let proxy = TcpProxy { addr, target, tasks: Arc::new(Mutex::new(Vec::new())) };
         proxy.serve(listener);
         proxy
     }

@@ -33,23 +33,12 @@ pub async fn connect(
     }
     match tokio_tungstenite::connect_async(req).await {
         Ok((stream, resp)) => {
-            let chosen = resp
-                .headers()
-                .get("sec-websocket-protocol")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
+            let chosen = resp.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok()).map(str::to_owned);
             Ok((stream, chosen))
         }
         Err(tungstenite::Error::Http(resp)) => {
-            let body = resp
-                .body()
-                .as_ref()
-                .map(|b| String::from_utf8_lossy(b).into_owned())
-                .unwrap_or_default();
-            Err(WsConnectError::Refused {
-                status: resp.status().as_u16(),
-                body,
-            })
+            let body = resp.body().as_ref().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+            Err(WsConnectError::Refused { status: resp.status().as_u16(), body })
         }
         Err(e) => Err(WsConnectError::Other(e)),
     }

@@ -30,9 +30,7 @@ pub struct Args {
 
 pub async fn run(args: Args) -> Result<(), Error> {
     if args.clients == 0 || args.duration <= 0.0 || !args.duration.is_finite() {
-        return Err(Error::Usage(
-            "--clients and --duration must be positive".into(),
-        ));
+        return Err(Error::Usage("--clients and --duration must be positive".into()));
     }
     let target = format!("{}/health", args.url.trim_end_matches('/'));
     let budget = Arc::new(AtomicU64::new(args.max_requests));
@@ -47,9 +45,7 @@ pub async fn run(args: Args) -> Result<(), Error> {
             .build()
             .map_err(|e| Error::Setup(e.to_string()))?;
         let (target, budget, hist) = (target.clone(), budget.clone(), new_histogram()?);
-        tasks.push(tokio::spawn(async move {
-            client_loop(client, target, budget, deadline, hist).await
-        }));
+        tasks.push(tokio::spawn(async move { client_loop(client, target, budget, deadline, hist).await }));
     }
     let mut hist = new_histogram()?;
     let mut errors: BTreeMap<String, u64> = BTreeMap::new();
@@ -60,14 +56,7 @@ pub async fn run(args: Args) -> Result<(), Error> {
             *errors.entry(k).or_default() += v;
         }
     }
-    let report = Report::from_histogram(
-        "health",
-        &target,
-        args.clients,
-        started.elapsed(),
-        &hist,
-        errors,
-    );
+    let report = Report::from_histogram("health", &target, args.clients, started.elapsed(), &hist, errors);
     report.print();
     if let Some(path) = args.out {
         report.write_json(&path)?;
@@ -97,11 +86,7 @@ async fn client_loop(
                 let micros = u64::try_from(t0.elapsed().as_micros()).unwrap_or(u64::MAX);
                 hist.saturating_record(micros.max(1));
             }
-            Ok(res) => {
-                *errors
-                    .entry(format!("http_{}", res.status().as_u16()))
-                    .or_default() += 1
-            }
+            Ok(res) => *errors.entry(format!("http_{}", res.status().as_u16())).or_default() += 1,
             Err(e) if e.is_timeout() => *errors.entry("timeout".into()).or_default() += 1,
             Err(e) if e.is_connect() => *errors.entry("connect".into()).or_default() += 1,
             Err(_) => *errors.entry("other".into()).or_default() += 1,
@@ -112,7 +97,5 @@ async fn client_loop(
 
 /// Takes one request from the shared budget; false when it is spent.
 fn take_one(budget: &AtomicU64) -> bool {
-    budget
-        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
-        .is_ok()
+    budget.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok()
 }

@@ -1,0 +1,14 @@
+DROP TABLE activity;
+DROP TABLE blocks;
+DROP TABLE friendships;
+DROP TABLE audit_log;
+DROP TABLE idempotency_keys;
+DROP TABLE mail_outbox;
+DROP TABLE login_codes;
+DROP TABLE oauth_states;
+DROP TABLE magic_links;
+DROP TABLE refresh_tokens;
+DROP TABLE auth_sessions;
+DROP TABLE signing_keys;
+DROP TABLE oauth_identities;
+DROP TABLE users;

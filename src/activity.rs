@@ -1,0 +1,43 @@
+//! A user's own activity history: services append (account events, friendships, later
+//! listings and offers); the user reads it newest first.
+
+use crate::db::schema::activity;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use uuid::Uuid;
+
+#[derive(Debug, Serialize, Queryable, Selectable, utoipa::ToSchema)]
+#[diesel(table_name = activity)]
+pub struct ActivityItem {
+    pub id: i64,
+    #[serde(skip)]
+    pub user_id: Uuid,
+    pub kind: String,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn record(conn: &mut AsyncPgConnection, user: Uuid, kind: &str, data: serde_json::Value) -> QueryResult<()> {
+    diesel::insert_into(activity::table)
+        .values((activity::user_id.eq(user), activity::kind.eq(kind), activity::data.eq(data)))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Newest first; `before` is the id cursor of the previous page's last item.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    user: Uuid,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<ActivityItem>> {
+    let mut q = activity::table.filter(activity::user_id.eq(user)).into_boxed();
+    if let Some(b) = before {
+        q = q.filter(activity::id.lt(b));
+    }
+    q.order(activity::id.desc()).limit(limit).select(ActivityItem::as_select()).load(conn).await
+}

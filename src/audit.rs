@@ -1,0 +1,46 @@
+//! The audit trail: who did what to whom, when, from where. Appended by the features in the
+//! same transaction as the action; the admin feature reads it.
+
+use crate::db::schema::audit_log;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+/// One audited action.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditEntry<'a> {
+    pub actor_id: Option<Uuid>,
+    pub action: &'a str,
+    pub target_type: Option<&'a str>,
+    pub target_id: Option<String>,
+    pub ip: Option<&'a str>,
+    pub data: serde_json::Value,
+}
+
+impl<'a> AuditEntry<'a> {
+    pub fn new(action: &'a str) -> Self {
+        AuditEntry { actor_id: None, action, target_type: None, target_id: None, ip: None, data: serde_json::json!({}) }
+    }
+    pub fn actor(mut self, id: Uuid) -> Self {
+        self.actor_id = Some(id);
+        self
+    }
+    pub fn target(mut self, kind: &'a str, id: impl ToString) -> Self {
+        self.target_type = Some(kind);
+        self.target_id = Some(id.to_string());
+        self
+    }
+    pub fn ip(mut self, ip: Option<&'a str>) -> Self {
+        self.ip = ip;
+        self
+    }
+    pub fn data(mut self, data: serde_json::Value) -> Self {
+        self.data = data;
+        self
+    }
+}
+
+pub async fn record(conn: &mut AsyncPgConnection, entry: AuditEntry<'_>) -> QueryResult<()> {
+    diesel::insert_into(audit_log::table).values(&entry).execute(conn).await.map(|_| ())
+}

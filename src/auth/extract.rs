@@ -1,0 +1,73 @@
+//! `AuthUser`: the caller, from `Authorization: Bearer <access token>`, checked against the
+//! key ring and the denylist. Handlers that take it answer 401 without a valid token.
+
+use super::keys::TokenError;
+use super::model::{AuthError, Role};
+use crate::http::error::ApiError;
+use crate::state::AppState;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use std::future::Future;
+use std::pin::Pin;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub id: Uuid,
+    pub session_id: Uuid,
+    pub roles: Vec<Role>,
+}
+
+impl AuthUser {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.iter().any(|r| *r >= role)
+    }
+
+    /// 403 unless the caller has `role` (or a higher one).
+    pub fn require(&self, role: Role) -> Result<(), ApiError> {
+        if self.has(role) { Ok(()) } else { Err(AuthError::Forbidden.into()) }
+    }
+}
+
+/// The bearer token of a request, if any.
+pub fn bearer(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+/// Verifies a raw access token for `state`'s node.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, AuthError> {
+    let claims = state.keys.verify_fresh(token).await.map_err(|e| match e {
+        TokenError::Expired => AuthError::TokenExpired,
+        TokenError::Invalid | TokenError::UnknownKey => AuthError::TokenInvalid,
+    })?;
+    if state.denylist.is_denied(claims.sid, claims.sub) {
+        return Err(AuthError::TokenInvalid);
+    }
+    Ok(AuthUser {
+        id: claims.sub,
+        session_id: claims.sid,
+        roles: claims.roles.iter().filter_map(|r| Role::parse(r)).collect(),
+    })
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // The idempotency middleware may have authenticated the request already.
+        if let Some(user) = req.extensions().get::<AuthUser>() {
+            let user = user.clone();
+            return Box::pin(async move { Ok(user) });
+        }
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer(req).map(str::to_owned);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::Internal("no app state".into()))?;
+            let token = token.ok_or(AuthError::Unauthenticated)?;
+            Ok(authenticate(&state, &token).await?)
+        })
+    }
+}

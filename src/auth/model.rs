@@ -1,0 +1,237 @@
+//! Auth types and rules: identities, roles, claims, and the input rules for accounts.
+
+use crate::db::DbError;
+use crate::http::error::ApiError;
+use actix_web::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::ValidateEmail;
+
+/// Errors of the auth feature; each maps to one status and stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("this email is already registered")]
+    EmailTaken,
+    #[error("this username is taken")]
+    UsernameTaken,
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("wrong login or password")]
+    InvalidCredentials,
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("the access token has expired")]
+    TokenExpired,
+    #[error("the token is not valid")]
+    TokenInvalid,
+    #[error("this refresh token was already used; the session is revoked")]
+    RefreshReused,
+    #[error("the link or code is used, expired or unknown")]
+    LinkInvalid,
+    #[error("the OAuth state is unknown, used or expired")]
+    OAuthStateInvalid,
+    #[error("the identity provider failed: {0}")]
+    OAuthProvider(String),
+    #[error("this account is {0}")]
+    AccountDisabled(String),
+    #[error("not allowed")]
+    Forbidden,
+    #[error("no such resource")]
+    NotFound,
+    #[error("too many attempts")]
+    RateLimited { retry_after: Duration },
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<diesel::result::Error> for AuthError {
+    fn from(e: diesel::result::Error) -> Self {
+        AuthError::Db(DbError::Query(e))
+    }
+}
+
+impl From<super::tokens::RandomError> for AuthError {
+    fn from(e: super::tokens::RandomError) -> Self {
+        AuthError::Internal(e.to_string())
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        use StatusCode as S;
+        let detail = e.to_string();
+        match e {
+            AuthError::EmailTaken => ApiError::coded(S::CONFLICT, "email_taken", detail),
+            AuthError::UsernameTaken => ApiError::coded(S::CONFLICT, "username_taken", detail),
+            AuthError::Invalid { field, message } => ApiError::field(field, message),
+            AuthError::InvalidCredentials => ApiError::coded(S::UNAUTHORIZED, "invalid_credentials", detail),
+            AuthError::Unauthenticated => ApiError::coded(S::UNAUTHORIZED, "unauthenticated", detail),
+            AuthError::TokenExpired => ApiError::coded(S::UNAUTHORIZED, "token_expired", detail),
+            AuthError::TokenInvalid => ApiError::coded(S::UNAUTHORIZED, "token_invalid", detail),
+            AuthError::RefreshReused => ApiError::coded(S::UNAUTHORIZED, "refresh_token_reused", detail),
+            AuthError::LinkInvalid => ApiError::coded(S::UNAUTHORIZED, "link_invalid", detail),
+            AuthError::OAuthStateInvalid => ApiError::coded(S::UNAUTHORIZED, "oauth_state_invalid", detail),
+            AuthError::OAuthProvider(_) => ApiError::coded(S::BAD_GATEWAY, "oauth_provider_error", detail),
+            AuthError::AccountDisabled(_) => ApiError::coded(S::FORBIDDEN, "account_disabled", detail),
+            AuthError::Forbidden => ApiError::coded(S::FORBIDDEN, "forbidden", detail),
+            AuthError::NotFound => ApiError::NotFound,
+            AuthError::RateLimited { retry_after } => ApiError::RateLimited { retry_after },
+            AuthError::Db(e) => ApiError::Internal(e.to_string()),
+            AuthError::Internal(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+/// Roles, lowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Moderator,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Moderator => "moderator",
+            Role::Admin => "admin",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "user" => Some(Role::User),
+            "moderator" => Some(Role::Moderator),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// Access-token claims.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: Uuid,
+    pub roles: Vec<String>,
+    pub sid: Uuid,
+    pub exp: i64,
+    pub iat: i64,
+    pub jti: String,
+    pub iss: String,
+    pub aud: String,
+}
+
+/// Account status: only `active` may log in or use tokens.
+pub const STATUS_ACTIVE: &str = "active";
+
+/// A user as the owner sees it (`/auth/me`, register and login replies).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Me {
+    pub id: Uuid,
+    pub email: String,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub roles: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Register and login reply.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TokenPair {
+    pub user: Me,
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
+/// Trim; lowercase the domain; must look like an address.
+pub fn normalize_email(raw: &str) -> Result<String, AuthError> {
+    let trimmed = raw.trim();
+    let invalid = || AuthError::Invalid { field: "email", message: "must be an email address".into() };
+    let (local, domain) = trimmed.rsplit_once('@').ok_or_else(invalid)?;
+    let email = format!("{local}@{}", domain.to_lowercase());
+    if email.len() > 254 || !email.validate_email() {
+        return Err(invalid());
+    }
+    Ok(email)
+}
+
+/// Lowercased, then 3..=32 of `[a-z0-9_]`.
+pub fn normalize_username(raw: &str) -> Result<String, AuthError> {
+    let u = raw.trim().to_lowercase();
+    let ok =
+        (3..=32).contains(&u.len()) && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if ok {
+        Ok(u)
+    } else {
+        Err(AuthError::Invalid { field: "username", message: "must be 3 to 32 of a-z, 0-9 and _".into() })
+    }
+}
+
+/// 10..=256 characters, and neither the username nor the email.
+pub fn check_password(password: &str, username: &str, email: &str) -> Result<(), AuthError> {
+    let n = password.chars().count();
+    if !(10..=256).contains(&n) {
+        return Err(AuthError::Invalid { field: "password", message: "must be 10 to 256 characters".into() });
+    }
+    let lower = password.to_lowercase();
+    if lower == username.to_lowercase() || lower == email.to_lowercase() {
+        return Err(AuthError::Invalid { field: "password", message: "must not be your username or email".into() });
+    }
+    Ok(())
+}
+
+/// How a login names the account: an email (contains `@`) or a username.
+pub fn normalize_login(raw: &str) -> String {
+    let t = raw.trim();
+    match t.rsplit_once('@') {
+        Some((local, domain)) => format!("{}@{}", local.to_lowercase(), domain.to_lowercase()),
+        None => t.to_lowercase(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_their_domain_lowercased() {
+        assert_eq!(normalize_email("  Alice.B@Example.COM ").ok().as_deref(), Some("Alice.B@example.com"));
+        for bad in ["", "no-at-sign", "a@", "@b.c", "a b@c.d"] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn usernames_are_lowercased_then_checked() {
+        assert_eq!(normalize_username("Miles_Davis9").ok().as_deref(), Some("miles_davis9"));
+        for bad in ["ab", "has space", "dash-es", "émile", &"x".repeat(33)] {
+            assert!(normalize_username(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn password_rules() {
+        assert!(check_password("correct horse", "alice", "a@b.c").is_ok());
+        assert!(check_password("short", "alice", "a@b.c").is_err());
+        assert!(check_password(&"x".repeat(257), "alice", "a@b.c").is_err());
+        assert!(check_password("alicealice", "AliceAlice", "a@b.c").is_err(), "not the username");
+        assert!(check_password("bob@example.com", "bob", "bob@example.com").is_err(), "not the email");
+    }
+
+    #[test]
+    fn roles_are_ordered() {
+        assert!(Role::Admin > Role::Moderator && Role::Moderator > Role::User);
+        assert_eq!(Role::parse("moderator"), Some(Role::Moderator));
+        assert_eq!(Role::parse("root"), None);
+    }
+}
