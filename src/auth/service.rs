@@ -359,18 +359,15 @@ impl AuthCore {
 
     pub async fn logout(&self, m: Logout) -> Result<(), AuthError> {
         let mut conn = self.conn().await?;
-        if let Some(session) = repo::session_of_token(&mut conn, &hash(&m.refresh_token)).await? {
-            if session.user_id == m.user && repo::revoke_session(&mut conn, m.user, session.id, "logout").await? {
-                self.state.denylist.revoke_session(session.id, self.access_ttl());
-                audit::record(
-                    &mut conn,
-                    AuditEntry::new("auth.logout")
-                        .actor(m.user)
-                        .target("session", session.id)
-                        .ip(m.client.ip.as_deref()),
-                )
-                .await?;
-            }
+        let session = repo::session_of_token(&mut conn, &hash(&m.refresh_token)).await?;
+        // Someone else's refresh token, or an unknown one, changes nothing (and says nothing).
+        if let Some(session) = session.filter(|s| s.user_id == m.user)
+            && repo::revoke_session(&mut conn, m.user, session.id, "logout").await?
+        {
+            self.state.denylist.revoke_session(session.id, self.access_ttl());
+            let entry =
+                AuditEntry::new("auth.logout").actor(m.user).target("session", session.id).ip(m.client.ip.as_deref());
+            audit::record(&mut conn, entry).await?;
         }
         Ok(())
     }
@@ -489,13 +486,10 @@ impl AuthCore {
 
     pub async fn oauth_authorize(&self, m: OAuthAuthorize) -> Result<String, AuthError> {
         let (p, cfg) = self.provider(&m.provider)?;
-        if let Some(uri) = &m.redirect_uri {
-            if !self.state.config.auth.redirect_allowlist.iter().any(|a| a == uri) {
-                return Err(AuthError::Invalid {
-                    field: "redirect_uri",
-                    message: "not an allowed redirect URI".into(),
-                });
-            }
+        if let Some(uri) = &m.redirect_uri
+            && !self.state.config.auth.redirect_allowlist.iter().any(|a| a == uri)
+        {
+            return Err(AuthError::Invalid { field: "redirect_uri", message: "not an allowed redirect URI".into() });
         }
         let state = random_token()?;
         let verifier = random_token()?;
@@ -552,12 +546,12 @@ impl AuthCore {
             .map(normalize_email)
             .transpose()?
             .ok_or_else(|| AuthError::OAuthProvider("the provider gave no email address".into()))?;
-        if id.email_verified {
-            if let Some(u) = repo::user_by_email(conn, &email).await? {
-                repo::link_identity(conn, p.as_str(), &id.subject, u.id, Some(&email)).await?;
-                repo::mark_email_verified(conn, u.id).await?;
-                return Ok(u);
-            }
+        if id.email_verified
+            && let Some(u) = repo::user_by_email(conn, &email).await?
+        {
+            repo::link_identity(conn, p.as_str(), &id.subject, u.id, Some(&email)).await?;
+            repo::mark_email_verified(conn, u.id).await?;
+            return Ok(u);
         }
         let username = self.free_username(conn, id.username_hint.as_deref().unwrap_or("user")).await?;
         let user = repo::insert_user(

@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod auth;
 mod errors;
 mod harness;
 mod middleware;
@@ -11,3 +12,4 @@ mod ops;
 mod process;
 mod rate_limit;
 mod readiness;
+mod tokens;

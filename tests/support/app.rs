@@ -8,6 +8,9 @@ use std::time::Duration;
 use veza::config::{self, Config, LoadOptions};
 use veza::node::{self, NodeHandle};
 
+/// The password every test user gets.
+pub const PASSWORD: &str = "correct horse battery";
+
 /// The `test` config layer plus `vars` (`VEZA__…` overrides), pointed at `db`.
 pub fn test_config(db_url: &str, vars: &[(&str, &str)]) -> Config {
     let mut all: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
@@ -89,6 +92,51 @@ impl TestApp {
             .send()
             .await
             .expect("request sent")
+    }
+
+    /// POST JSON, with a bearer token when given.
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value, token: Option<&str>) -> reqwest::Response {
+        let mut req = self.client.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    /// GET with a bearer token.
+    pub async fn get_auth(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).bearer_auth(token).send().await.expect("request sent")
+    }
+
+    /// Any method with a bearer token and an optional JSON body.
+    pub async fn send_auth(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<&serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut req = self.client.request(method, self.url(path)).bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    /// Registers `name` (`name@example.com`, password [`PASSWORD`]); answers the 201 body.
+    pub async fn register(&self, name: &str) -> serde_json::Value {
+        let body =
+            serde_json::json!({ "email": format!("{name}@example.com"), "username": name, "password": PASSWORD });
+        let res = self.post_json("/api/v1/auth/register", &body, None).await;
+        assert_eq!(res.status(), 201, "register {name}");
+        res.json().await.expect("json")
+    }
+
+    /// Registers `name` and answers (user id, access token, refresh token).
+    pub async fn user(&self, name: &str) -> (String, String, String) {
+        let b = self.register(name).await;
+        let s = |v: &serde_json::Value| v.as_str().expect("string").to_owned();
+        (s(&b["user"]["id"]), s(&b["access_token"]), s(&b["refresh_token"]))
     }
 
     /// Current value of one Prometheus series, e.g. `veza_http_requests_total{method="GET",route="/health",status="200"}`.

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod db;
+pub mod oauth_provider;
 pub mod process;
 pub mod proxy;
 pub mod ws;
