@@ -7,6 +7,7 @@ mod support;
 mod auth;
 mod errors;
 mod harness;
+mod magic_oauth;
 mod middleware;
 mod ops;
 mod process;
