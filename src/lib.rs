@@ -14,3 +14,4 @@ pub mod node;
 pub mod ratelimit;
 pub mod service;
 pub mod state;
+pub mod users;

@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod ops;
+pub mod pagination;
 pub mod problem;
 pub mod rate_limit;
 pub mod request_id;
@@ -16,6 +17,7 @@ pub mod telemetry;
 use crate::auth::service::AuthService;
 use crate::config::CorsConfig;
 use crate::state::AppState;
+use crate::users::service::UserService;
 use actix::Actor;
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
@@ -45,9 +47,11 @@ pub fn build_app(
     let cors = cors(&state.config.cors);
     // Service actors live on this worker, so handler and service share a thread.
     let auth_service = web::Data::new(AuthService::new(state.get_ref().clone()).start());
+    let user_service = web::Data::new(UserService::new(state.get_ref().clone()).start());
     App::new()
         .app_data(state)
         .app_data(auth_service)
+        .app_data(user_service)
         .app_data(extract::json_config(limit))
         .app_data(extract::payload_config(limit))
         .app_data(extract::query_config())
@@ -61,6 +65,7 @@ pub fn build_app(
                 .route(web::post().to(csp_report::report)),
         )
         .configure(crate::auth::routes::configure)
+        .configure(crate::users::routes::configure)
         .service(resource("/docs", "GET").route(web::get().to(|| async {
             HttpResponse::PermanentRedirect().insert_header((http::header::LOCATION, "/docs/")).finish()
         })))

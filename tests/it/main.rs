@@ -14,3 +14,4 @@ mod process;
 mod rate_limit;
 mod readiness;
 mod tokens;
+mod users;

@@ -1,0 +1,25 @@
+//! The one rule about blocks, called by every feature that lets one user reach another
+//! (friend requests, direct messages, offers): if either has blocked the other, no.
+
+use super::model::UserError;
+use crate::db::schema::blocks;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+/// Is there a block between `a` and `b`, in either direction?
+pub async fn blocked_either_way(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        blocks::table.filter(
+            (blocks::blocker_id.eq(a).and(blocks::blocked_id.eq(b)))
+                .or(blocks::blocker_id.eq(b).and(blocks::blocked_id.eq(a))),
+        ),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// `Err(Blocked)` when `from` may not reach `to`.
+pub async fn ensure_can_reach(conn: &mut AsyncPgConnection, from: Uuid, to: Uuid) -> Result<(), UserError> {
+    if blocked_either_way(conn, from, to).await? { Err(UserError::Blocked) } else { Ok(()) }
+}

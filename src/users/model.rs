@@ -1,0 +1,174 @@
+//! User-facing types and rules: profiles, preferences, friendships.
+
+use crate::db::DbError;
+use crate::http::error::ApiError;
+use actix_web::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Largest preferences document, in bytes of JSON.
+pub const PREFERENCES_MAX_BYTES: usize = 16 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("no such user")]
+    NotFound,
+    #[error("not allowed between these users")]
+    Blocked,
+    #[error("{1}")]
+    Conflict(&'static str, String),
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for UserError {
+    fn from(e: diesel::result::Error) -> Self {
+        UserError::Db(DbError::Query(e))
+    }
+}
+
+impl From<UserError> for ApiError {
+    fn from(e: UserError) -> Self {
+        let detail = e.to_string();
+        match e {
+            UserError::NotFound => ApiError::NotFound,
+            UserError::Blocked => ApiError::coded(StatusCode::FORBIDDEN, "blocked", detail),
+            UserError::Conflict(code, _) => ApiError::coded(StatusCode::CONFLICT, code, detail),
+            UserError::Invalid { field, message } => ApiError::field(field, message),
+            UserError::Db(e) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// `{id, username}`: how a user appears inside other objects.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserRef {
+    pub id: Uuid,
+    pub username: String,
+}
+
+/// What anyone may see of a user.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PublicProfile {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The owner's view of their profile.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OwnProfile {
+    pub id: Uuid,
+    pub username: String,
+    pub email: String,
+    pub display_name: Option<String>,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+    pub location: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `PATCH /users/me`: a field set to a string replaces it, to `""` clears it, absent keeps it.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePatch {
+    pub display_name: Option<String>,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+    pub location: Option<String>,
+}
+
+/// `Some(None)` clears, `Some(Some(v))` sets, `None` keeps.
+pub type FieldChange = Option<Option<String>>;
+
+/// Validated changes.
+#[derive(Debug, Default)]
+pub struct ProfileChanges {
+    pub display_name: FieldChange,
+    pub bio: FieldChange,
+    pub avatar_url: FieldChange,
+    pub location: FieldChange,
+}
+
+fn text(field: &'static str, v: Option<String>, max: usize) -> Result<FieldChange, UserError> {
+    let Some(v) = v else { return Ok(None) };
+    let v = v.trim().to_owned();
+    if v.is_empty() {
+        return Ok(Some(None));
+    }
+    if v.chars().count() > max || v.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(UserError::Invalid { field, message: format!("at most {max} characters, no control characters") });
+    }
+    Ok(Some(Some(v)))
+}
+
+impl ProfilePatch {
+    pub fn validate(self) -> Result<ProfileChanges, UserError> {
+        let avatar_url = text("avatar_url", self.avatar_url, 2048)?;
+        if let Some(Some(url)) = &avatar_url {
+            let ok = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+            if !ok {
+                return Err(UserError::Invalid { field: "avatar_url", message: "must be an http(s) URL".into() });
+            }
+        }
+        Ok(ProfileChanges {
+            display_name: text("display_name", self.display_name, 64)?,
+            bio: text("bio", self.bio, 1000)?,
+            avatar_url,
+            location: text("location", self.location, 100)?,
+        })
+    }
+}
+
+/// A friend, or a pending request in either direction.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FriendEntry {
+    pub user: UserRef,
+    /// Accepted for friends, requested for pending requests.
+    pub since: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FriendsView {
+    pub friends: Vec<FriendEntry>,
+    /// Requests others sent to the caller.
+    pub incoming: Vec<FriendEntry>,
+    /// Requests the caller sent.
+    pub outgoing: Vec<FriendEntry>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BlockEntry {
+    pub user: UserRef,
+    pub created_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patch_sets_clears_and_keeps() {
+        let p = ProfilePatch { display_name: Some(" Ada ".into()), bio: Some(String::new()), ..Default::default() };
+        let c = p.validate().ok();
+        let c = c.as_ref();
+        assert_eq!(c.and_then(|c| c.display_name.clone()), Some(Some("Ada".into())));
+        assert_eq!(c.and_then(|c| c.bio.clone()), Some(None), "empty clears");
+        assert_eq!(c.map(|c| c.location.is_none()), Some(true), "absent keeps");
+    }
+
+    #[test]
+    fn patch_rejects_bad_values() {
+        let long = ProfilePatch { display_name: Some("x".repeat(65)), ..Default::default() };
+        assert!(long.validate().is_err());
+        let url = ProfilePatch { avatar_url: Some("javascript:alert(1)".into()), ..Default::default() };
+        assert!(url.validate().is_err());
+    }
+}

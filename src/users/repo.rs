@@ -1,0 +1,198 @@
+//! User queries: profiles, preferences, friendships, blocks.
+
+use super::model::{BlockEntry, FriendEntry, ProfileChanges, UserRef};
+use crate::db::schema::{blocks, friendships, users};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct ProfileRow {
+    pub id: Uuid,
+    pub username: String,
+    pub email: String,
+    pub display_name: Option<String>,
+    pub bio: Option<String>,
+    pub avatar_url: Option<String>,
+    pub location: Option<String>,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = users)]
+struct ProfileChangeset {
+    display_name: Option<Option<String>>,
+    bio: Option<Option<String>>,
+    avatar_url: Option<Option<String>>,
+    location: Option<Option<String>>,
+}
+
+pub async fn profile(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<ProfileRow>> {
+    users::table.find(id).select(ProfileRow::as_select()).first(conn).await.optional()
+}
+
+/// By id when `key` is a UUID, else by (lowercased) username.
+pub async fn profile_by_key(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<Option<ProfileRow>> {
+    match Uuid::parse_str(key) {
+        Ok(id) => profile(conn, id).await,
+        Err(_) => users::table
+            .filter(users::username.eq(key.to_lowercase()))
+            .select(ProfileRow::as_select())
+            .first(conn)
+            .await
+            .optional(),
+    }
+}
+
+pub async fn update_profile(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    c: ProfileChanges,
+) -> QueryResult<Option<ProfileRow>> {
+    if c.display_name.is_none() && c.bio.is_none() && c.avatar_url.is_none() && c.location.is_none() {
+        return profile(conn, id).await;
+    }
+    let set =
+        ProfileChangeset { display_name: c.display_name, bio: c.bio, avatar_url: c.avatar_url, location: c.location };
+    diesel::update(users::table.find(id))
+        .set(&set)
+        .returning(ProfileRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+pub async fn preferences(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<serde_json::Value>> {
+    users::table.find(id).select(users::preferences).first(conn).await.optional()
+}
+
+pub async fn set_preferences(conn: &mut AsyncPgConnection, id: Uuid, prefs: &serde_json::Value) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set(users::preferences.eq(prefs)).execute(conn).await.map(|_| ())
+}
+
+/// The relation between two users, whoever asked: (requester, status).
+pub async fn relation(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryResult<Option<(Uuid, String)>> {
+    friendships::table
+        .filter(
+            (friendships::requester_id.eq(a).and(friendships::addressee_id.eq(b)))
+                .or(friendships::requester_id.eq(b).and(friendships::addressee_id.eq(a))),
+        )
+        .select((friendships::requester_id, friendships::status))
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn insert_request(conn: &mut AsyncPgConnection, from: Uuid, to: Uuid) -> QueryResult<()> {
+    diesel::insert_into(friendships::table)
+        .values((
+            friendships::requester_id.eq(from),
+            friendships::addressee_id.eq(to),
+            friendships::status.eq("pending"),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Accepts `requester`'s pending request to `addressee`; false when there is none.
+pub async fn accept(conn: &mut AsyncPgConnection, requester: Uuid, addressee: Uuid) -> QueryResult<bool> {
+    let n = diesel::update(
+        friendships::table
+            .filter(friendships::requester_id.eq(requester))
+            .filter(friendships::addressee_id.eq(addressee))
+            .filter(friendships::status.eq("pending")),
+    )
+    .set((friendships::status.eq("accepted"), friendships::accepted_at.eq(Utc::now())))
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
+}
+
+/// Removes the relation between two users, in either direction; false when there was none.
+pub async fn remove_relation(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryResult<bool> {
+    let n = diesel::delete(
+        friendships::table.filter(
+            (friendships::requester_id.eq(a).and(friendships::addressee_id.eq(b)))
+                .or(friendships::requester_id.eq(b).and(friendships::addressee_id.eq(a))),
+        ),
+    )
+    .execute(conn)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Every relation of `user`: (other user, requested by `user`?, status, since).
+pub async fn relations(
+    conn: &mut AsyncPgConnection,
+    user: Uuid,
+) -> QueryResult<Vec<(UserRef, bool, String, DateTime<Utc>)>> {
+    let sent: Vec<(Uuid, String, String, DateTime<Utc>, Option<DateTime<Utc>>)> = friendships::table
+        .inner_join(users::table.on(users::id.eq(friendships::addressee_id)))
+        .filter(friendships::requester_id.eq(user))
+        .select((users::id, users::username, friendships::status, friendships::created_at, friendships::accepted_at))
+        .load(conn)
+        .await?;
+    let received: Vec<(Uuid, String, String, DateTime<Utc>, Option<DateTime<Utc>>)> = friendships::table
+        .inner_join(users::table.on(users::id.eq(friendships::requester_id)))
+        .filter(friendships::addressee_id.eq(user))
+        .select((users::id, users::username, friendships::status, friendships::created_at, friendships::accepted_at))
+        .load(conn)
+        .await?;
+    let tag = |mine: bool| {
+        move |(id, username, status, created, accepted): (
+            Uuid,
+            String,
+            String,
+            DateTime<Utc>,
+            Option<DateTime<Utc>>,
+        )| { (UserRef { id, username }, mine, status, accepted.unwrap_or(created)) }
+    };
+    Ok(sent.into_iter().map(tag(true)).chain(received.into_iter().map(tag(false))).collect())
+}
+
+pub async fn block(conn: &mut AsyncPgConnection, blocker: Uuid, blocked: Uuid) -> QueryResult<()> {
+    diesel::insert_into(blocks::table)
+        .values((blocks::blocker_id.eq(blocker), blocks::blocked_id.eq(blocked)))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn unblock(conn: &mut AsyncPgConnection, blocker: Uuid, blocked: Uuid) -> QueryResult<()> {
+    diesel::delete(blocks::table.find((blocker, blocked))).execute(conn).await.map(|_| ())
+}
+
+pub async fn blocks_of(conn: &mut AsyncPgConnection, blocker: Uuid) -> QueryResult<Vec<BlockEntry>> {
+    let rows: Vec<(Uuid, String, DateTime<Utc>)> = blocks::table
+        .inner_join(users::table.on(users::id.eq(blocks::blocked_id)))
+        .filter(blocks::blocker_id.eq(blocker))
+        .order(blocks::created_at.desc())
+        .select((users::id, users::username, blocks::created_at))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, username, created_at)| BlockEntry { user: UserRef { id, username }, created_at })
+        .collect())
+}
+
+/// Sorts relations into the three lists of `FriendsView`.
+pub fn split_relations(
+    rows: Vec<(UserRef, bool, String, DateTime<Utc>)>,
+) -> (Vec<FriendEntry>, Vec<FriendEntry>, Vec<FriendEntry>) {
+    let (mut friends, mut incoming, mut outgoing) = (Vec::new(), Vec::new(), Vec::new());
+    for (user, mine, status, since) in rows {
+        let entry = FriendEntry { user, since };
+        match (status.as_str(), mine) {
+            ("accepted", _) => friends.push(entry),
+            (_, true) => outgoing.push(entry),
+            (_, false) => incoming.push(entry),
+        }
+    }
+    (friends, incoming, outgoing)
+}
