@@ -125,18 +125,21 @@ pub async fn remove_relation(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> 
     Ok(n > 0)
 }
 
+/// (other user's id, username, status, requested at, accepted at).
+type RelationRow = (Uuid, String, String, DateTime<Utc>, Option<DateTime<Utc>>);
+
+/// (other user, requested by the caller?, status, since).
+pub type Relation = (UserRef, bool, String, DateTime<Utc>);
+
 /// Every relation of `user`: (other user, requested by `user`?, status, since).
-pub async fn relations(
-    conn: &mut AsyncPgConnection,
-    user: Uuid,
-) -> QueryResult<Vec<(UserRef, bool, String, DateTime<Utc>)>> {
-    let sent: Vec<(Uuid, String, String, DateTime<Utc>, Option<DateTime<Utc>>)> = friendships::table
+pub async fn relations(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResult<Vec<Relation>> {
+    let sent: Vec<RelationRow> = friendships::table
         .inner_join(users::table.on(users::id.eq(friendships::addressee_id)))
         .filter(friendships::requester_id.eq(user))
         .select((users::id, users::username, friendships::status, friendships::created_at, friendships::accepted_at))
         .load(conn)
         .await?;
-    let received: Vec<(Uuid, String, String, DateTime<Utc>, Option<DateTime<Utc>>)> = friendships::table
+    let received: Vec<RelationRow> = friendships::table
         .inner_join(users::table.on(users::id.eq(friendships::requester_id)))
         .filter(friendships::addressee_id.eq(user))
         .select((users::id, users::username, friendships::status, friendships::created_at, friendships::accepted_at))
