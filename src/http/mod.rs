@@ -5,6 +5,7 @@ pub mod client_ip;
 pub mod csp_report;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;
@@ -30,7 +31,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 /// The application of one HTTP worker. Middleware runs outermost first:
 /// request id -> telemetry (span, log, metrics) -> security headers -> problem bodies -> CORS
-/// -> rate limit -> routes.
+/// -> rate limit -> idempotency -> routes.
 pub fn build_app(
     state: web::Data<AppState>,
     openapi: utoipa::openapi::OpenApi,
@@ -71,6 +72,7 @@ pub fn build_app(
         })))
         .service(SwaggerUi::new("/docs/{_:.*}").url(openapi::OPENAPI_PATH, openapi))
         .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::NotFound) }))
+        .wrap(from_fn(idempotency::middleware))
         .wrap(from_fn(rate_limit::middleware))
         .wrap(cors)
         .wrap(from_fn(problem::middleware))

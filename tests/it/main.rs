@@ -7,6 +7,7 @@ mod support;
 mod auth;
 mod errors;
 mod harness;
+mod idempotency;
 mod magic_oauth;
 mod middleware;
 mod ops;

@@ -1,0 +1,231 @@
+//! `Idempotency-Key` for every authenticated mutating POST (not on the auth endpoints that
+//! issue tokens): the first answer is stored for 24 h, scoped to the user, and replayed with
+//! `Idempotency-Replayed: true`; the same key with another body is 422
+//! `idempotency_key_reused`; a duplicate while the first still runs is 409
+//! `idempotency_in_progress`; 5xx and 429 answers are not stored, so they may be retried.
+
+use super::error::ApiError;
+use crate::auth::extract::{authenticate, bearer};
+use crate::db::schema::idempotency_keys;
+use crate::state::AppState;
+use actix_web::body::{MessageBody, to_bytes};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, HttpResponse, ResponseError, web};
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+pub const REPLAYED: HeaderName = HeaderName::from_static("idempotency-replayed");
+
+/// How long a stored answer is replayed.
+pub const RETENTION_HOURS: i64 = 24;
+
+/// Endpoints that hand out tokens: a replayed answer would hand the same tokens to whoever
+/// holds the key, so they are never idempotent-replayed.
+const EXCLUDED: &[&str] = &[
+    "/api/v1/auth/register",
+    "/api/v1/auth/login",
+    "/api/v1/auth/refresh",
+    "/api/v1/auth/magic-link/verify",
+    "/api/v1/auth/oauth/exchange",
+];
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = idempotency_keys)]
+struct Stored {
+    request_hash: Vec<u8>,
+    status: Option<i16>,
+    content_type: Option<String>,
+    body: Option<Vec<u8>>,
+    created_at: DateTime<Utc>,
+    completed_at: Option<DateTime<Utc>>,
+}
+
+fn problem(status: StatusCode, code: &'static str, detail: &str) -> HttpResponse {
+    ApiError::coded(status, code, detail).error_response()
+}
+
+pub async fn middleware(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let applies =
+        req.method() == Method::POST && !EXCLUDED.contains(&req.path()) && req.headers().contains_key(&IDEMPOTENCY_KEY);
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let (true, Some(state)) = (applies, state) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let key = req.headers().get(&IDEMPOTENCY_KEY).and_then(|v| v.to_str().ok()).map(str::to_owned).unwrap_or_default();
+    if key.is_empty() || key.len() > 255 {
+        let res = ApiError::field("Idempotency-Key", "1 to 255 visible ASCII characters").error_response();
+        return Ok(req.into_response(res).map_into_boxed_body());
+    }
+    // Only authenticated requests; anything else goes on and gets its 401 from the handler.
+    let token = bearer(req.request()).map(str::to_owned);
+    let user = match token {
+        Some(t) => authenticate(&state, &t).await.ok(),
+        None => None,
+    };
+    let Some(user) = user else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let user_id = user.id;
+    req.extensions_mut().insert(user);
+
+    // The body decides whether a replay is of the same request: read it, hash it, put it back.
+    let limit = state.config.server.body_limit_bytes;
+    let mut body = web::BytesMut::new();
+    let mut payload = req.take_payload();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > limit {
+            let res = ApiError::PayloadTooLarge { limit }.error_response();
+            return Ok(req.into_response(res).map_into_boxed_body());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
+    let mut hasher = Sha256::new();
+    hasher.update(req.method().as_str());
+    hasher.update(b" ");
+    hasher.update(req.uri().to_string());
+    hasher.update(b"\n");
+    hasher.update(&body);
+    let hash = hasher.finalize().to_vec();
+    let (_, mut replacement) = actix_http::h1::Payload::create(true);
+    replacement.unread_data(body);
+    req.set_payload(Payload::from(replacement));
+
+    let Ok(mut conn) = state.pool.get().await else {
+        let res = ApiError::Unavailable("database unavailable".into()).error_response();
+        return Ok(req.into_response(res).map_into_boxed_body());
+    };
+    match claim(&mut conn, user_id, &key, &hash, req.method().as_str(), req.path()).await {
+        Ok(None) => {}
+        Ok(Some(stored)) => {
+            let res = answer_existing(stored, &hash);
+            return Ok(req.into_response(res).map_into_boxed_body());
+        }
+        Err(e) => {
+            let res = ApiError::Internal(e.to_string()).error_response();
+            return Ok(req.into_response(res).map_into_boxed_body());
+        }
+    }
+    drop(conn);
+
+    // We own the key: run the request once, then store (or release) its answer.
+    let res = next.call(req).await;
+    let res = match res {
+        Ok(res) => res.map_into_boxed_body(),
+        Err(e) => {
+            release(&state, user_id, &key).await;
+            return Err(e);
+        }
+    };
+    let status = res.status();
+    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+        release(&state, user_id, &key).await;
+        return Ok(res);
+    }
+    let (http_req, response) = res.into_parts();
+    let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (head, body) = response.into_parts();
+    let bytes = match to_bytes(body).await {
+        Ok(b) => b,
+        Err(_) => {
+            release(&state, user_id, &key).await;
+            let res = ApiError::Internal("response body unreadable".into()).error_response();
+            return Ok(ServiceResponse::new(http_req, res));
+        }
+    };
+    if let Ok(mut conn) = state.pool.get().await {
+        let done = diesel::update(idempotency_keys::table.find((user_id, &key)))
+            .set((
+                idempotency_keys::status.eq(status.as_u16() as i16),
+                idempotency_keys::content_type.eq(content_type),
+                idempotency_keys::body.eq(bytes.to_vec()),
+                idempotency_keys::completed_at.eq(Utc::now()),
+            ))
+            .execute(&mut conn)
+            .await;
+        if let Err(e) = done {
+            tracing::error!(error = %e, "idempotency: answer not stored");
+        }
+    }
+    Ok(ServiceResponse::new(http_req, head.set_body(bytes).map_into_boxed_body()))
+}
+
+/// Takes the key for this request (`None`), or returns what is stored under it.
+async fn claim(
+    conn: &mut AsyncPgConnection,
+    user: Uuid,
+    key: &str,
+    hash: &[u8],
+    method: &str,
+    path: &str,
+) -> QueryResult<Option<Stored>> {
+    for _ in 0..2 {
+        let inserted = diesel::insert_into(idempotency_keys::table)
+            .values((
+                idempotency_keys::user_id.eq(user),
+                idempotency_keys::key.eq(key),
+                idempotency_keys::request_hash.eq(hash),
+                idempotency_keys::method.eq(method),
+                idempotency_keys::path.eq(path),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+        if inserted == 1 {
+            return Ok(None);
+        }
+        let stored: Option<Stored> =
+            idempotency_keys::table.find((user, key)).select(Stored::as_select()).first(conn).await.optional()?;
+        match stored {
+            Some(s) if s.created_at > Utc::now() - ChronoDuration::hours(RETENTION_HOURS) => return Ok(Some(s)),
+            // Expired (or released meanwhile): forget it and claim again.
+            _ => {
+                diesel::delete(idempotency_keys::table.find((user, key))).execute(conn).await?;
+            }
+        }
+    }
+    Err(diesel::result::Error::RollbackTransaction)
+}
+
+fn answer_existing(stored: Stored, hash: &[u8]) -> HttpResponse {
+    if stored.request_hash != hash {
+        return problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with another request",
+        );
+    }
+    let (Some(status), Some(_)) = (stored.status, stored.completed_at) else {
+        return problem(
+            StatusCode::CONFLICT,
+            "idempotency_in_progress",
+            "the first request with this key is still running",
+        );
+    };
+    let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
+    let mut res = HttpResponse::build(status);
+    if let Some(ct) = stored.content_type {
+        res.insert_header((CONTENT_TYPE, ct));
+    }
+    res.insert_header((REPLAYED, HeaderValue::from_static("true")));
+    res.body(stored.body.unwrap_or_default())
+}
+
+/// Frees the key after an answer that must not be replayed.
+async fn release(state: &AppState, user: Uuid, key: &str) {
+    if let Ok(mut conn) = state.pool.get().await {
+        let _ = diesel::delete(idempotency_keys::table.find((user, key))).execute(&mut conn).await;
+    }
+}
