@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
+use veza::auth::Role;
 use veza::config::{self, Config, LoadOptions, redact_url};
 use veza::{db, logging, node};
 
@@ -43,6 +44,29 @@ enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Operator tools.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Create an account with a role, e.g. the first admin. The password comes from
+    /// VEZA_ADMIN_PASSWORD, or from the first line of standard input with --password-stdin.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        username: String,
+        /// user, moderator or admin.
+        #[arg(long, default_value = "user")]
+        role: String,
+        /// Read the password from standard input instead of VEZA_ADMIN_PASSWORD.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -66,6 +90,10 @@ fn main() -> ExitCode {
         Command::Migrate => {
             logging::init(&cfg.log);
             migrate(&cfg)
+        }
+        Command::Admin { action } => {
+            logging::init(&cfg.log);
+            admin(&cfg, action)
         }
         Command::Serve => {
             logging::init(&cfg.log);
@@ -99,6 +127,25 @@ fn migrate(cfg: &Config) -> Result<(), String> {
     } else {
         println!("{target}: applied {}", done.applied.join(", "));
     }
+    Ok(())
+}
+
+fn admin(cfg: &Config, action: AdminAction) -> Result<(), String> {
+    let AdminAction::CreateUser { email, username, role, password_stdin } = action;
+    let role = Role::parse(&role).ok_or_else(|| format!("unknown role `{role}` (user, moderator, admin)"))?;
+    let password = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+        line.trim_end_matches(['\n', '\r']).to_owned()
+    } else {
+        std::env::var("VEZA_ADMIN_PASSWORD")
+            .map_err(|_| "set VEZA_ADMIN_PASSWORD or use --password-stdin".to_owned())?
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let id = runtime
+        .block_on(veza::auth::bootstrap::create_user(cfg, &email, &username, &password, role))
+        .map_err(|e| e.to_string())?;
+    println!("created {} `{username}` ({id})", role.as_str());
     Ok(())
 }
 

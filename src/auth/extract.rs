@@ -71,3 +71,23 @@ impl FromRequest for AuthUser {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(roles: &[Role]) -> AuthUser {
+        AuthUser { id: Uuid::nil(), session_id: Uuid::nil(), roles: roles.to_vec() }
+    }
+
+    #[test]
+    fn a_role_includes_the_ones_below_it() {
+        let admin = with(&[Role::User, Role::Admin]);
+        assert!(admin.has(Role::Moderator) && admin.require(Role::Admin).is_ok());
+        let moderator = with(&[Role::User, Role::Moderator]);
+        assert!(moderator.require(Role::Moderator).is_ok());
+        assert!(moderator.require(Role::Admin).is_err(), "403 for an admin-only action");
+        assert!(with(&[Role::User]).require(Role::Moderator).is_err());
+        assert!(with(&[]).require(Role::User).is_err(), "no role, nothing");
+    }
+}

@@ -2,16 +2,54 @@
 //! `/api/v1/openapi.json` and rendered by Swagger UI (bundled in the binary) at `/docs`.
 
 use super::{csp_report, error, ops};
+use crate::activity::ActivityItem;
+use crate::auth::{keys, model as auth_model, routes as auth, service as auth_service};
 use crate::infra::health::DepState;
-use utoipa::OpenApi;
+use crate::users::{model as users_model, routes as users};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Veza API", description = "Realtime backend for a music community with a marketplace. Errors are application/problem+json."),
-    paths(ops::health, ops::ready, ops::metrics, csp_report::report),
-    components(schemas(error::Problem, ops::HealthReply, ops::ReadyReply, ops::Checks, DepState, csp_report::CspReportBody, csp_report::CspReport)),
-    tags((name = "ops", description = "Liveness, readiness, metrics"), (name = "security", description = "Browser security reports"))
+    info(title = "Veza API", description = "Realtime backend for a music community with a marketplace. Errors are application/problem+json with a stable `code`. Authenticated mutating POSTs honour `Idempotency-Key`."),
+    paths(
+        ops::health, ops::ready, ops::metrics, csp_report::report,
+        auth::register, auth::login, auth::refresh, auth::logout, auth::logout_all, auth::magic_link,
+        auth::magic_link_verify, auth::oauth_authorize, auth::oauth_callback, auth::oauth_exchange, auth::me,
+        auth::sessions, auth::revoke_session, auth::jwks,
+        users::profile, users::own_profile, users::update_profile, users::get_preferences, users::put_preferences,
+        users::friends, users::friend_request, users::accept_friend, users::remove_friend, users::block,
+        users::unblock, users::blocks, users::activity,
+    ),
+    components(schemas(
+        error::Problem, ops::HealthReply, ops::ReadyReply, ops::Checks, DepState, csp_report::CspReportBody,
+        csp_report::CspReport, auth_model::Me, auth_model::TokenPair, auth_model::Role, auth_service::SessionView,
+        auth::SessionList, auth::RegisterBody, auth::LoginBody, auth::RefreshBody, auth::EmailBody, auth::TokenBody,
+        auth::LoginCodeBody, keys::Jwks, keys::Jwk, users_model::UserRef, users_model::PublicProfile,
+        users_model::OwnProfile, users_model::ProfilePatch, users_model::FriendEntry, users_model::FriendsView,
+        users_model::BlockEntry, users::FriendRequestReply, ActivityItem,
+    )),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "ops", description = "Liveness, readiness, metrics"),
+        (name = "security", description = "Browser security reports"),
+        (name = "auth", description = "Accounts, tokens, sessions, magic links, OAuth2"),
+        (name = "users", description = "Profiles, preferences, friends, blocks, activity"),
+    )
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` scheme the authenticated operations refer to.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
 
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";

@@ -14,6 +14,7 @@ use crate::config::{Config, redact_url};
 use crate::db::{self, DbError, DbPool};
 use crate::http;
 use crate::infra::health::DependencyStatus;
+use crate::infra::housekeeping::Housekeeping;
 use crate::infra::mail::Mailer;
 use crate::infra::monitor::DependencyMonitor;
 use crate::metrics::{Metrics, MetricsError};
@@ -103,6 +104,8 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     supervisor.supervise(move |_| {
         Mailer::new(p, mail.from.clone(), mail.smtp_url.as_deref(), Duration::from_millis(mail.poll_interval_ms))
     });
+    let p = pool.clone();
+    supervisor.supervise(move |_| Housekeeping::new(p, Duration::from_secs(60)));
     let supervisor = supervisor.start();
 
     let server_cfg = &config.server;

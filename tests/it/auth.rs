@@ -254,3 +254,33 @@ async fn jwks_publishes_the_current_key() {
         assert!(!claims[c].is_null(), "claim {c}: {claims}");
     }
 }
+
+#[derive(QueryableByName)]
+struct Action {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    action: String,
+}
+
+#[tokio::test]
+async fn auth_events_are_audited() {
+    let app = TestApp::spawn_with(&[("VEZA__JWT__REFRESH_REUSE_GRACE_SECS", "0")]).await;
+    let (_, _, r1) = app.user("max").await;
+    app.post_json("/api/v1/auth/login", &json!({ "login": "max", "password": "not the password" }), None).await;
+    let second: Value = app
+        .post_json("/api/v1/auth/login", &json!({ "login": "max", "password": PASSWORD }), None)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let access = second["access_token"].as_str().expect("access").to_owned();
+    app.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": r1 }), None).await;
+    let res = app.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": r1 }), None).await;
+    assert_eq!(res.status(), 401, "reuse with no grace");
+    app.post_json("/api/v1/auth/logout-all", &json!({}), Some(&access)).await;
+    let rows: Vec<Action> = diesel::sql_query("SELECT action FROM audit_log ORDER BY id")
+        .load(&mut app.db.conn().await)
+        .await
+        .expect("audit");
+    let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(actions, ["auth.register", "auth.login_failed", "auth.login", "auth.refresh_reuse", "auth.logout_all"]);
+}

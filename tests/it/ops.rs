@@ -86,9 +86,48 @@ async fn openapi_document_lists_the_routes_and_docs_render_it() {
     let app = TestApp::spawn().await;
     let doc: Value = app.get("/api/v1/openapi.json").await.json().await.expect("json");
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
-    for path in ["/health", "/ready", "/metrics", "/api/v1/csp-reports"] {
-        assert!(doc["paths"][path].is_object(), "{path} documented");
+    let expected = [
+        ("/health", "get"),
+        ("/ready", "get"),
+        ("/metrics", "get"),
+        ("/api/v1/csp-reports", "post"),
+        ("/api/v1/auth/register", "post"),
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/refresh", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/auth/logout-all", "post"),
+        ("/api/v1/auth/magic-link", "post"),
+        ("/api/v1/auth/magic-link/verify", "post"),
+        ("/api/v1/auth/oauth/{provider}/authorize", "get"),
+        ("/api/v1/auth/oauth/{provider}/callback", "get"),
+        ("/api/v1/auth/oauth/exchange", "post"),
+        ("/api/v1/auth/me", "get"),
+        ("/api/v1/auth/sessions", "get"),
+        ("/api/v1/auth/sessions/{id}", "delete"),
+        ("/.well-known/jwks.json", "get"),
+        ("/api/v1/users/{id}", "get"),
+        ("/api/v1/users/me", "patch"),
+        ("/api/v1/users/me/preferences", "get"),
+        ("/api/v1/users/me/preferences", "put"),
+        ("/api/v1/users/me/friends", "get"),
+        ("/api/v1/users/{id}/friend-request", "post"),
+        ("/api/v1/users/me/friends/{id}/accept", "post"),
+        ("/api/v1/users/me/friends/{id}", "delete"),
+        ("/api/v1/users/{id}/block", "post"),
+        ("/api/v1/users/{id}/block", "delete"),
+        ("/api/v1/users/me/blocks", "get"),
+        ("/api/v1/users/me/activity", "get"),
+    ];
+    for (path, method) in expected {
+        let op = &doc["paths"][path][method];
+        assert!(op.is_object(), "{method} {path} documented");
+        assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path} has responses");
     }
+    for path in ["/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/users/me/preferences"] {
+        let method = if path.ends_with("preferences") { "put" } else { "post" };
+        assert!(doc["paths"][path][method]["requestBody"].is_object(), "{path} documents its body");
+    }
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
     assert!(doc["components"]["schemas"]["Problem"].is_object());
 
     let res = app.get("/docs/").await;

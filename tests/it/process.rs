@@ -174,3 +174,34 @@ async fn sigterm_drains_ready_503_then_in_flight_completes_and_exit_0() {
     assert_eq!(line["span"]["request_id"], "slow-upload-1", "request id on the request's log lines: {served}");
     assert!(logs.iter().any(|l| l.contains("drained")), "logs the end of the drain");
 }
+
+#[tokio::test]
+async fn admin_create_user_bootstraps_an_admin_who_can_log_in() {
+    let db = TestDb::new().await;
+    let url = db.url.clone();
+    let vars = [("VEZA__DATABASE__URL", url.as_str()), ("VEZA_ADMIN_PASSWORD", "a long admin password")];
+    let (status, out, err) =
+        run(&["admin", "create-user", "--email", "root@example.com", "--username", "Root", "--role", "admin"], &vars);
+    assert!(status.success(), "{err}");
+    assert!(out.contains("created admin `Root`"), "{out}");
+    let (status, _, err) =
+        run(&["admin", "create-user", "--email", "ROOT@example.com", "--username", "other", "--role", "admin"], &vars);
+    assert_eq!(status.code(), Some(1));
+    assert!(err.contains("already registered"), "{err}");
+    let (status, _, err) =
+        run(&["admin", "create-user", "--email", "x@example.com", "--username", "x_y", "--role", "god"], &vars);
+    assert_eq!(status.code(), Some(1));
+    assert!(err.contains("unknown role"), "{err}");
+
+    let app = crate::support::TestApp::start(crate::support::app::test_config(&url, &[]), db).await;
+    let res = app
+        .post_json(
+            "/api/v1/auth/login",
+            &serde_json::json!({ "login": "root", "password": "a long admin password" }),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let pair: Value = res.json().await.expect("json");
+    assert_eq!(pair["user"]["roles"], serde_json::json!(["user", "admin"]));
+}
