@@ -1,0 +1,274 @@
+//! Wire frames of `/ws`, and their two encodings: `veza.json.v1` (text) and
+//! `veza.msgpack.v1` (binary, MessagePack with named fields). Only this file knows the wire.
+//!
+//! Server frames that go to many recipients are wrapped in [`SharedFrame`]: encoded at most once
+//! per encoding, and every recipient gets the same bytes.
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, OnceLock};
+use uuid::Uuid;
+
+/// Largest frame a client may send; larger ones close the connection with 1009.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Message bodies: 1..=4,000 characters.
+pub const MAX_BODY_CHARS: usize = 4000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Json,
+    MsgPack,
+}
+
+impl Encoding {
+    pub const JSON_PROTOCOL: &'static str = "veza.json.v1";
+    pub const MSGPACK_PROTOCOL: &'static str = "veza.msgpack.v1";
+
+    /// The subprotocol to answer for a `Sec-WebSocket-Protocol` list; JSON when none is known.
+    pub fn negotiate(requested: &str) -> (Encoding, Option<&'static str>) {
+        let asked: Vec<&str> = requested.split(',').map(str::trim).collect();
+        if asked.contains(&Self::MSGPACK_PROTOCOL) {
+            (Encoding::MsgPack, Some(Self::MSGPACK_PROTOCOL))
+        } else if asked.contains(&Self::JSON_PROTOCOL) {
+            (Encoding::Json, Some(Self::JSON_PROTOCOL))
+        } else {
+            (Encoding::Json, None)
+        }
+    }
+}
+
+/// `{id, username}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRef {
+    pub id: Uuid,
+    pub username: String,
+}
+
+/// Client -> server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    Join {
+        room: Uuid,
+        #[serde(default)]
+        last_seen: Option<i64>,
+    },
+    Leave {
+        room: Uuid,
+    },
+    Send {
+        room: Uuid,
+        body: String,
+        client_id: String,
+    },
+    Typing {
+        room: Uuid,
+    },
+    Read {
+        room: Uuid,
+        up_to: i64,
+    },
+    Ping,
+}
+
+/// Server -> client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    Joined {
+        room: Uuid,
+        members_online: usize,
+    },
+    Message {
+        room: Uuid,
+        id: i64,
+        seq: i64,
+        author: UserRef,
+        body: String,
+        sent_at: DateTime<Utc>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+    },
+    Ack {
+        client_id: String,
+        id: i64,
+        seq: i64,
+    },
+    MessageDeleted {
+        room: Uuid,
+        id: i64,
+        seq: i64,
+    },
+    HistoryTruncated {
+        room: Uuid,
+        after: i64,
+        before: i64,
+    },
+    Typing {
+        room: Uuid,
+        user: UserRef,
+    },
+    Read {
+        room: Uuid,
+        user: UserRef,
+        up_to: i64,
+    },
+    Presence {
+        room: Uuid,
+        user: UserRef,
+        online: bool,
+    },
+    Event {
+        kind: String,
+        data: serde_json::Value,
+    },
+    Error {
+        code: String,
+        message: String,
+        #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+        reference: Option<String>,
+    },
+    Pong,
+}
+
+impl ServerFrame {
+    pub fn error(code: &str, message: impl Into<String>, reference: Option<String>) -> Self {
+        ServerFrame::Error { code: code.to_owned(), message: message.into(), reference }
+    }
+}
+
+/// Why a client frame was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FrameError {
+    #[error("frame is not valid: {0}")]
+    Invalid(String),
+    #[error("text frames are JSON; this connection speaks MessagePack (binary)")]
+    WrongKind,
+}
+
+pub fn decode(data: &[u8], encoding: Encoding) -> Result<ClientFrame, FrameError> {
+    match encoding {
+        Encoding::Json => serde_json::from_slice(data).map_err(|e| FrameError::Invalid(e.to_string())),
+        Encoding::MsgPack => rmp_serde::from_slice(data).map_err(|e| FrameError::Invalid(e.to_string())),
+    }
+}
+
+/// Encodes one frame for one connection.
+pub fn encode(frame: &ServerFrame, encoding: Encoding) -> Bytes {
+    let bytes = match encoding {
+        Encoding::Json => serde_json::to_vec(frame).unwrap_or_else(|_| b"{\"type\":\"error\"}".to_vec()),
+        Encoding::MsgPack => rmp_serde::to_vec_named(frame).unwrap_or_default(),
+    };
+    Bytes::from(bytes)
+}
+
+/// A frame for many recipients, encoded lazily once per encoding and shared.
+#[derive(Debug)]
+pub struct SharedFrame {
+    pub frame: ServerFrame,
+    json: OnceLock<Bytes>,
+    msgpack: OnceLock<Bytes>,
+}
+
+impl SharedFrame {
+    pub fn new(frame: ServerFrame) -> Arc<Self> {
+        Arc::new(SharedFrame { frame, json: OnceLock::new(), msgpack: OnceLock::new() })
+    }
+
+    /// The encoded bytes; cloning `Bytes` shares the buffer.
+    pub fn bytes(&self, encoding: Encoding) -> Bytes {
+        let cell = match encoding {
+            Encoding::Json => &self.json,
+            Encoding::MsgPack => &self.msgpack,
+        };
+        cell.get_or_init(|| encode(&self.frame, encoding)).clone()
+    }
+
+    /// `seq` of a message or deletion frame.
+    pub fn seq(&self) -> Option<i64> {
+        match &self.frame {
+            ServerFrame::Message { seq, .. } | ServerFrame::MessageDeleted { seq, .. } => Some(*seq),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn room() -> Uuid {
+        Uuid::from_u128(7)
+    }
+
+    #[test]
+    fn client_frames_round_trip_in_both_encodings() {
+        let frames = [
+            ClientFrame::Join { room: room(), last_seen: Some(41) },
+            ClientFrame::Join { room: room(), last_seen: None },
+            ClientFrame::Leave { room: room() },
+            ClientFrame::Send { room: room(), body: "hé 🎸".into(), client_id: "c-1".into() },
+            ClientFrame::Typing { room: room() },
+            ClientFrame::Read { room: room(), up_to: 9 },
+            ClientFrame::Ping,
+        ];
+        for f in frames {
+            let json = serde_json::to_vec(&f).expect("json");
+            assert_eq!(decode(&json, Encoding::Json), Ok(f.clone()));
+            let mp = rmp_serde::to_vec_named(&f).expect("msgpack");
+            assert_eq!(decode(&mp, Encoding::MsgPack), Ok(f.clone()));
+        }
+    }
+
+    #[test]
+    fn json_wire_shape_is_the_documented_one() {
+        let f = decode(
+            br#"{"type":"send","room":"00000000-0000-0000-0000-000000000007","body":"hi","client_id":"x"}"#,
+            Encoding::Json,
+        );
+        assert_eq!(f, Ok(ClientFrame::Send { room: room(), body: "hi".into(), client_id: "x".into() }));
+        let ack = encode(&ServerFrame::Ack { client_id: "x".into(), id: 3, seq: 2 }, Encoding::Json);
+        assert_eq!(&ack[..], br#"{"type":"ack","client_id":"x","id":3,"seq":2}"#);
+        let err = encode(&ServerFrame::error("muted", "you are muted", Some("x".into())), Encoding::Json);
+        let v: serde_json::Value = serde_json::from_slice(&err).expect("json");
+        assert_eq!(v["ref"], "x");
+        assert_eq!(v["type"], "error");
+    }
+
+    #[test]
+    fn malformed_and_unknown_frames_are_errors_not_panics() {
+        for bad in [
+            &b"{"[..],
+            b"[]",
+            b"{\"type\":\"dance\"}",
+            b"{\"type\":\"join\"}",
+            b"{\"type\":\"send\",\"room\":\"nope\"}",
+            b"\xff\xfe",
+            b"",
+        ] {
+            assert!(decode(bad, Encoding::Json).is_err(), "{bad:?}");
+            assert!(decode(bad, Encoding::MsgPack).is_err(), "{bad:?}");
+        }
+        // Unknown fields are ignored, so newer clients still talk to older servers.
+        let extra = br#"{"type":"ping","client_version":2}"#;
+        assert_eq!(decode(extra, Encoding::Json), Ok(ClientFrame::Ping));
+    }
+
+    #[test]
+    fn shared_frames_encode_once_and_share_bytes() {
+        let f = SharedFrame::new(ServerFrame::Pong);
+        let a = f.bytes(Encoding::Json);
+        let b = f.bytes(Encoding::Json);
+        assert_eq!(a.as_ptr(), b.as_ptr(), "same buffer, not a copy");
+        let m: ServerFrame = rmp_serde::from_slice(&f.bytes(Encoding::MsgPack)).expect("msgpack");
+        assert_eq!(m, ServerFrame::Pong);
+    }
+
+    #[test]
+    fn subprotocol_negotiation() {
+        assert_eq!(Encoding::negotiate("veza.msgpack.v1"), (Encoding::MsgPack, Some("veza.msgpack.v1")));
+        assert_eq!(Encoding::negotiate("foo, veza.json.v1"), (Encoding::Json, Some("veza.json.v1")));
+        assert_eq!(Encoding::negotiate(""), (Encoding::Json, None));
+    }
+}
