@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod audit;
 pub mod auth;
+pub mod chat;
 pub mod config;
 pub mod db;
 pub mod http;
@@ -13,5 +14,6 @@ pub mod metrics;
 pub mod node;
 pub mod ratelimit;
 pub mod service;
+pub mod settings;
 pub mod state;
 pub mod users;

@@ -3,11 +3,13 @@
 use crate::auth::denylist::Denylist;
 use crate::auth::keys::KeyRing;
 use crate::auth::password::Hasher;
+use crate::chat::runtime::Realtime;
 use crate::config::Config;
 use crate::db::DbPool;
 use crate::infra::health::DependencyStatus;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
+use crate::settings::Settings;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -23,6 +25,8 @@ pub struct AppState {
     pub hasher: Hasher,
     /// Outgoing HTTP (OAuth providers).
     pub http: reqwest::Client,
+    pub settings: Settings,
+    pub realtime: Realtime,
     draining: Arc<AtomicBool>,
 }
 
@@ -37,6 +41,8 @@ pub struct StateParts {
     pub denylist: Denylist,
     pub hasher: Hasher,
     pub http: reqwest::Client,
+    pub settings: Settings,
+    pub realtime: Realtime,
 }
 
 impl AppState {
@@ -51,6 +57,8 @@ impl AppState {
             denylist: p.denylist,
             hasher: p.hasher,
             http: p.http,
+            settings: p.settings,
+            realtime: p.realtime,
             draining: Arc::new(AtomicBool::new(false)),
         }
     }

@@ -1,8 +1,15 @@
-//! Veza's realtime core: the node's supervision tree and, as the chat work lands, the
-//! session, room, presence and writer actors. No HTTP and no SQL live here: actors that need
-//! them are written in the `veza` crate and handed to the [`NodeSupervisor`].
+//! Veza's realtime core: the node's supervision tree, the WebSocket session, Rooms sharded over
+//! arbiters, presence and the user channel, the batching message writer, and the ports the
+//! application implements (`ChatStore`, `Fanout`, `SendPolicy`). No SQL lives here.
 
+pub mod ports;
+pub mod presence;
 pub mod protocol;
+pub mod room;
+pub mod rooms;
+pub mod session;
+pub mod stats;
 pub mod supervisor;
+pub mod writer;
 
 pub use supervisor::{Drain, DrainAll, DrainReport, NodeSupervisor, RegisterDrainHook};

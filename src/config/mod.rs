@@ -30,6 +30,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub oauth: OAuthConfig,
     pub mail: MailConfig,
+    pub chat: ChatConfig,
     /// Which environment layer was applied (`VEZA_ENV`), for `config check` and logs.
     #[serde(default)]
     pub env: String,
@@ -184,6 +185,23 @@ pub struct CorsConfig {
     pub allowed_origins: Vec<String>,
     pub allow_credentials: bool,
     pub max_age_secs: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatConfig {
+    pub ping_interval_ms: u64,
+    pub idle_timeout_ms: u64,
+    pub session_mailbox: usize,
+    pub auth_check_ms: u64,
+    pub send_per_minute: u32,
+    pub send_burst: u32,
+    pub typing_interval_ms: u64,
+    pub writer_max_batch: usize,
+    pub writer_flush_ms: u64,
+    pub gap_wait_ms: u64,
+    pub room_idle_secs: u64,
+    pub room_shards: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -142,6 +142,13 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
     if let Some(u) = &c.mail.smtp_url {
         check_url("mail.smtp_url", u, &["smtp", "smtps"])?;
     }
+    let ch = &c.chat;
+    if ch.ping_interval_ms < 50 || ch.idle_timeout_ms <= ch.ping_interval_ms {
+        return Err(invalid("chat.idle_timeout_ms", "must exceed chat.ping_interval_ms (>= 50)"));
+    }
+    if ch.session_mailbox < 16 || ch.writer_max_batch == 0 || ch.send_per_minute == 0 || ch.auth_check_ms < 50 {
+        return Err(invalid("chat.session_mailbox", "chat bounds must be positive (mailbox >= 16)"));
+    }
     if c.health.check_interval_ms < 50 {
         return Err(invalid("health.check_interval_ms", "must be at least 50"));
     }

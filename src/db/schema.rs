@@ -165,6 +165,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rooms (id) {
+        id -> Uuid,
+        name -> Text,
+        topic -> Nullable<Text>,
+        visibility -> Text,
+        is_direct -> Bool,
+        dm_low -> Nullable<Uuid>,
+        dm_high -> Nullable<Uuid>,
+        created_by -> Nullable<Uuid>,
+        last_seq -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    room_members (room_id, user_id) {
+        room_id -> Uuid,
+        user_id -> Uuid,
+        role -> Text,
+        joined_at -> Timestamptz,
+        muted_until -> Nullable<Timestamptz>,
+        last_read_seq -> Int8,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Int8,
+        room_id -> Uuid,
+        seq -> Int8,
+        author_id -> Uuid,
+        client_id -> Text,
+        body -> Nullable<Text>,
+        created_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+        deleted_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Jsonb,
+        version -> Int8,
+        updated_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(room_members -> rooms (room_id));
+diesel::joinable!(room_members -> users (user_id));
+diesel::joinable!(messages -> rooms (room_id));
+diesel::joinable!(messages -> users (author_id));
 diesel::joinable!(oauth_identities -> users (user_id));
 diesel::joinable!(auth_sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
@@ -187,4 +241,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     friendships,
     blocks,
     activity,
+    rooms,
+    room_members,
+    messages,
+    settings,
 );

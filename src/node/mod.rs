@@ -10,6 +10,9 @@ use crate::auth::denylist::Denylist;
 use crate::auth::keys::{KeyPolicy, KeyRing};
 use crate::auth::password::Hasher;
 use crate::auth::scheduler::{DenylistRefresher, KeyRotator};
+use crate::chat::policy::ChatPolicy;
+use crate::chat::runtime::{Realtime, RealtimeParts};
+use crate::chat::store::PgChatStore;
 use crate::config::{Config, redact_url};
 use crate::db::{self, DbError, DbPool};
 use crate::http;
@@ -19,13 +22,15 @@ use crate::infra::mail::Mailer;
 use crate::infra::monitor::DependencyMonitor;
 use crate::metrics::{Metrics, MetricsError};
 use crate::ratelimit::RateLimiter;
+use crate::settings::{Settings, SettingsWatcher};
 use crate::state::{AppState, StateParts};
-use actix::Actor;
+use actix::AsyncContext;
 use actix_web::{HttpServer, web};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use veza_actors::NodeSupervisor;
+use veza_actors::stats::ChatStats;
 
 /// Errors that stop a node from starting or running.
 #[derive(Debug, thiserror::Error)]
@@ -75,30 +80,23 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     let a = &config.auth;
     let hasher = Hasher::new(a.argon2_memory_kib, a.argon2_iterations, a.argon2_parallelism)
         .map_err(|e| NodeError::Auth(e.to_string()))?;
-    let state = AppState::new(StateParts {
-        config: config.clone(),
-        pool: pool.clone(),
-        metrics: metrics.clone(),
-        limiter: RateLimiter::local(),
-        deps: deps.clone(),
-        keys: keys.clone(),
-        denylist: denylist.clone(),
-        hasher,
-        http: http_client()?,
-    });
+    let settings = Settings::default();
+    settings.refresh(&pool).await.map_err(DbError::Query)?;
+    let limiter = RateLimiter::local();
+    let chat_stats = ChatStats::new().map_err(crate::metrics::MetricsError::from)?;
+    chat_stats.register(metrics.registry()).map_err(crate::metrics::MetricsError::from)?;
     announce_mode(&config);
 
     let supervisor = NodeSupervisor::new();
     let interval = Duration::from_millis(config.health.check_interval_ms);
     let (redis_url, amqp_url) = (config.redis.url.clone(), config.amqp.url.clone());
-    let (p, m) = (pool.clone(), metrics.clone());
-    supervisor
-        .supervise(move |_| DependencyMonitor::new(p, deps, m, interval, redis_url.as_deref(), amqp_url.as_deref()));
-    let key_interval = Duration::from_millis(config.jwt.key_check_interval_ms);
-    supervisor.supervise(move |_| KeyRotator::new(keys, key_interval));
+    let (p, m, d) = (pool.clone(), metrics.clone(), deps.clone());
+    supervisor.supervise(move |_| DependencyMonitor::new(p, d, m, interval, redis_url.as_deref(), amqp_url.as_deref()));
+    let (k, key_interval) = (keys.clone(), Duration::from_millis(config.jwt.key_check_interval_ms));
+    supervisor.supervise(move |_| KeyRotator::new(k, key_interval));
     let deny_interval = Duration::from_millis(config.auth.denylist_refresh_ms);
-    let p = pool.clone();
-    supervisor.supervise(move |_| DenylistRefresher::new(denylist, p, deny_interval, access_ttl));
+    let (p, dl) = (pool.clone(), denylist.clone());
+    supervisor.supervise(move |_| DenylistRefresher::new(dl, p, deny_interval, access_ttl));
     let mail = config.mail.clone();
     let p = pool.clone();
     supervisor.supervise(move |_| {
@@ -106,7 +104,43 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     });
     let p = pool.clone();
     supervisor.supervise(move |_| Housekeeping::new(p, Duration::from_secs(60)));
-    let supervisor = supervisor.start();
+    let (p, s) = (pool.clone(), settings.clone());
+    supervisor.supervise(move |_| SettingsWatcher::new(s, p, Duration::from_secs(1)));
+    let chat = &config.chat;
+    let policy = ChatPolicy::new(
+        limiter.clone(),
+        settings.clone(),
+        chat.send_per_minute,
+        chat.send_burst,
+        Duration::from_millis(chat.typing_interval_ms),
+    );
+    let store = PgChatStore::new(pool.clone(), denylist.clone());
+    // The supervisor's address exists before it runs: sessions register drain hooks with it.
+    let supervisor_ctx = actix::Context::<NodeSupervisor>::new();
+    let supervisor_addr = supervisor_ctx.address();
+    let realtime = Realtime::start(RealtimeParts {
+        config: chat,
+        store,
+        policy: Arc::new(policy),
+        stats: chat_stats,
+        supervisor: &supervisor,
+        supervisor_addr: supervisor_addr.clone(),
+    });
+    supervisor_ctx.run(supervisor);
+    let supervisor = supervisor_addr;
+    let state = AppState::new(StateParts {
+        config: config.clone(),
+        pool: pool.clone(),
+        metrics: metrics.clone(),
+        limiter,
+        deps: deps.clone(),
+        keys: keys.clone(),
+        denylist: denylist.clone(),
+        hasher,
+        http: http_client()?,
+        settings,
+        realtime,
+    });
 
     let server_cfg = &config.server;
     let listener = listener::bind(

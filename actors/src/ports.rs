@@ -1,0 +1,142 @@
+//! What the realtime core needs from the application, as traits: storage (`ChatStore`),
+//! fan-out to other nodes and to users (`Fanout`), and the send policy (`SendPolicy`: rate
+//! limits and moderation). The application implements them; tests can too.
+
+use crate::presence::Presence;
+use crate::protocol::{ServerFrame, SharedFrame, UserRef};
+use actix::Addr;
+use chrono::{DateTime, Utc};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub type BoxFut<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// A message to store.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub room: Uuid,
+    pub author: UserRef,
+    pub body: String,
+    pub client_id: String,
+}
+
+/// A stored message (or the slot of a deleted one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredMessage {
+    pub id: i64,
+    pub room: Uuid,
+    pub seq: i64,
+    pub author: UserRef,
+    /// `None` once deleted.
+    pub body: Option<String>,
+    pub client_id: String,
+    pub sent_at: DateTime<Utc>,
+    /// This send repeated an earlier `client_id`: the original is returned.
+    pub duplicate: bool,
+}
+
+impl StoredMessage {
+    /// The frame members receive for it: the message, or `message_deleted` for its slot.
+    pub fn frame(&self) -> ServerFrame {
+        match &self.body {
+            Some(body) => ServerFrame::Message {
+                room: self.room,
+                id: self.id,
+                seq: self.seq,
+                author: self.author.clone(),
+                body: body.clone(),
+                sent_at: self.sent_at,
+                client_id: Some(self.client_id.clone()),
+            },
+            None => ServerFrame::MessageDeleted { room: self.room, id: self.id, seq: self.seq },
+        }
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("chat storage unavailable: {0}")]
+pub struct StoreError(pub String);
+
+/// A user's standing in a room.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Membership {
+    /// `direct`: a two-member direct room (its posts also pass the block rule).
+    Member {
+        moderator: bool,
+        muted_until: Option<DateTime<Utc>>,
+        direct: bool,
+    },
+    NotMember,
+    NoRoom,
+}
+
+/// Whether a member may post now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PostCheck {
+    Allowed,
+    NotMember,
+    Muted,
+    Blocked,
+}
+
+pub trait ChatStore: Send + Sync + 'static {
+    /// Stores a batch in one transaction (seq taken under each room's lock, rooms locked in
+    /// id order); answers in input order. A repeated `(room, author, client_id)` answers the
+    /// original with `duplicate: true`.
+    fn insert_batch(&self, batch: Vec<NewMessage>) -> BoxFut<Result<Vec<StoredMessage>, StoreError>>;
+    /// Messages with `after < seq <= up_to`, ascending, at most `limit`; deleted slots included.
+    fn range(&self, room: Uuid, after: i64, up_to: i64, limit: i64) -> BoxFut<Result<Vec<StoredMessage>, StoreError>>;
+    /// The room's highest committed `seq`.
+    fn last_seq(&self, room: Uuid) -> BoxFut<Result<i64, StoreError>>;
+    /// Joining: a public room makes the user a member; a private one needs membership.
+    fn admit(&self, room: Uuid, user: Uuid) -> BoxFut<Result<Membership, StoreError>>;
+    /// Membership, mute and (for direct rooms) blocks, from the database.
+    fn may_post(&self, room: Uuid, user: Uuid) -> BoxFut<Result<PostCheck, StoreError>>;
+    /// Stores a read marker (only ever moves forward).
+    fn mark_read(&self, room: Uuid, user: Uuid, up_to: i64) -> BoxFut<Result<(), StoreError>>;
+    /// Is the login session `sid` of `user` still valid (not revoked, user active)?
+    fn session_valid(&self, sid: Uuid, user: Uuid) -> bool;
+}
+
+/// Where committed frames go beyond this node's Rooms.
+pub trait Fanout: Send + Sync + 'static {
+    /// A room frame for other nodes; in process there are none.
+    fn publish_room(&self, room: Uuid, frame: Arc<SharedFrame>);
+    /// A frame for every connection of `user`, wherever it is.
+    fn publish_user(&self, user: Uuid, frame: Arc<SharedFrame>);
+}
+
+/// A refused send: the `error` frame's code and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Rate limits and moderation for sends (the application's limiter and settings).
+pub trait SendPolicy: Send + Sync + 'static {
+    fn check_send(&self, user: Uuid, body: &str) -> BoxFut<Result<(), Refusal>>;
+    /// Throttle for typing notices; `true` when this one may go out.
+    fn allow_typing(&self, user: Uuid, room: Uuid) -> bool;
+}
+
+/// Fan-out within one process: user frames go to this node's connections of the user.
+pub struct LocalFanout {
+    presence: Addr<Presence>,
+}
+
+impl LocalFanout {
+    pub fn new(presence: Addr<Presence>) -> Self {
+        LocalFanout { presence }
+    }
+}
+
+impl Fanout for LocalFanout {
+    fn publish_room(&self, _room: Uuid, _frame: Arc<SharedFrame>) {}
+
+    fn publish_user(&self, user: Uuid, frame: Arc<SharedFrame>) {
+        self.presence.do_send(crate::presence::ToUser { user, frame });
+    }
+}

@@ -1,0 +1,102 @@
+//! `Presence`: this node's connections per user (a user's several connections count as one
+//! online user) and the user channel: frames addressed to a user reach all their connections.
+
+use crate::protocol::SharedFrame;
+use crate::session::Deliver;
+use actix::prelude::*;
+use std::collections::HashMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+#[derive(Default)]
+pub struct Presence {
+    users: HashMap<Uuid, HashMap<u64, Recipient<Deliver>>>,
+}
+
+impl Actor for Presence {
+    type Context = Context<Self>;
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Connect {
+    pub user: Uuid,
+    pub conn: u64,
+    pub addr: Recipient<Deliver>,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Disconnect {
+    pub user: Uuid,
+    pub conn: u64,
+}
+
+/// A frame for every local connection of `user` (a live hint: dropped for a full mailbox).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ToUser {
+    pub user: Uuid,
+    pub frame: Arc<SharedFrame>,
+}
+
+/// Online users and connections on this node.
+#[derive(Message)]
+#[rtype(result = "PresenceCounts")]
+pub struct Counts;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, MessageResponse)]
+pub struct PresenceCounts {
+    pub users: usize,
+    pub connections: usize,
+}
+
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct IsOnline(pub Uuid);
+
+impl Handler<Connect> for Presence {
+    type Result = ();
+    fn handle(&mut self, m: Connect, _: &mut Context<Self>) {
+        self.users.entry(m.user).or_default().insert(m.conn, m.addr);
+    }
+}
+
+impl Handler<Disconnect> for Presence {
+    type Result = ();
+    fn handle(&mut self, m: Disconnect, _: &mut Context<Self>) {
+        if let Some(conns) = self.users.get_mut(&m.user) {
+            conns.remove(&m.conn);
+            if conns.is_empty() {
+                self.users.remove(&m.user);
+            }
+        }
+    }
+}
+
+impl Handler<ToUser> for Presence {
+    type Result = ();
+    fn handle(&mut self, m: ToUser, _: &mut Context<Self>) {
+        if let Some(conns) = self.users.get(&m.user) {
+            for addr in conns.values() {
+                let _ = addr.try_send(Deliver::Frame(m.frame.clone()));
+            }
+        }
+    }
+}
+
+impl Handler<Counts> for Presence {
+    type Result = PresenceCounts;
+    fn handle(&mut self, _: Counts, _: &mut Context<Self>) -> PresenceCounts {
+        PresenceCounts { users: self.users.len(), connections: self.users.values().map(HashMap::len).sum() }
+    }
+}
+
+impl Handler<IsOnline> for Presence {
+    type Result = bool;
+    fn handle(&mut self, m: IsOnline, _: &mut Context<Self>) -> bool {
+        self.users.contains_key(&m.0)
+    }
+}
+
+impl Supervised for Presence {}

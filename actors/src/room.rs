@@ -1,0 +1,473 @@
+//! `Room`: one actor per live chat room. Knows its connected members, delivers the room's
+//! frames to them strictly in `seq` order with no gaps, and resumes a joining connection from
+//! `last_seen` without a gap or a duplicate at the seam between history and live.
+//!
+//! Ordering rule: a frame whose `seq` is ahead of the next expected one waits in a buffer;
+//! if the gap is still open after `gap_wait`, the missing range is read from the store.
+
+use crate::ports::{ChatStore, Fanout, Membership, NewMessage, PostCheck, StoredMessage};
+use crate::protocol::{ServerFrame, SharedFrame, UserRef};
+use crate::session::Deliver;
+use crate::stats::ChatStats;
+use crate::writer::{MessageWriter, Write};
+use actix::prelude::*;
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// Most messages replayed on resume; older ones are announced by `history_truncated`.
+pub const RESUME_LIMIT: i64 = 1000;
+
+/// What every Room shares.
+pub struct RoomDeps {
+    pub store: Arc<dyn ChatStore>,
+    pub fanout: Arc<dyn Fanout>,
+    pub writer: Addr<MessageWriter>,
+    pub stats: ChatStats,
+    pub gap_wait: Duration,
+    pub idle_stop: Duration,
+}
+
+struct Conn {
+    user: UserRef,
+    addr: Recipient<Deliver>,
+    /// Highest seq this connection has been sent.
+    last_sent: i64,
+    /// Live frames held while the connection's history is being sent.
+    catching_up: Option<Vec<Arc<SharedFrame>>>,
+}
+
+#[derive(Clone)]
+struct MemberState {
+    muted_until: Option<DateTime<Utc>>,
+}
+
+pub struct Room {
+    id: Uuid,
+    deps: Arc<RoomDeps>,
+    on_stop: Option<Recipient<RoomStopped>>,
+    next_seq: i64,
+    pending: BTreeMap<i64, Arc<SharedFrame>>,
+    gap_timer: Option<SpawnHandle>,
+    conns: HashMap<u64, Conn>,
+    online: HashMap<Uuid, usize>,
+    members: HashMap<Uuid, MemberState>,
+    /// Learned at the first join; a direct room checks blocks on every post.
+    direct: bool,
+    empty_since: Option<Instant>,
+}
+
+impl Room {
+    pub fn new(id: Uuid, deps: Arc<RoomDeps>, on_stop: Option<Recipient<RoomStopped>>) -> Self {
+        Room {
+            id,
+            deps,
+            on_stop,
+            next_seq: 1,
+            pending: BTreeMap::new(),
+            gap_timer: None,
+            conns: HashMap::new(),
+            online: HashMap::new(),
+            members: HashMap::new(),
+            direct: false,
+            empty_since: Some(Instant::now()),
+        }
+    }
+
+    /// Sends one frame to one connection; a full mailbox marks it a slow consumer.
+    fn send_to(&mut self, conn_id: u64, frame: &Arc<SharedFrame>) -> bool {
+        let Some(conn) = self.conns.get_mut(&conn_id) else { return false };
+        if let Some(seq) = frame.seq() {
+            if let Some(buf) = conn.catching_up.as_mut() {
+                buf.push(frame.clone());
+                return true;
+            }
+            if seq <= conn.last_sent {
+                return true; // already sent (history/live seam, or a republished frame)
+            }
+        }
+        match conn.addr.try_send(Deliver::Frame(frame.clone())) {
+            Ok(()) => {
+                if let Some(seq) = frame.seq() {
+                    conn.last_sent = seq;
+                }
+                self.deps.stats.deliveries.inc();
+                true
+            }
+            Err(SendError::Full(_)) => {
+                // It never gets a later frame (that would be a gap): drop it, let it resume.
+                self.deps.stats.slow_consumers.inc();
+                let addr = conn.addr.clone();
+                self.remove_conn(conn_id);
+                addr.do_send(Deliver::Close(4008));
+                false
+            }
+            Err(SendError::Closed(_)) => {
+                self.remove_conn(conn_id);
+                false
+            }
+        }
+    }
+
+    /// To every connection, optionally except one.
+    fn broadcast(&mut self, frame: &Arc<SharedFrame>, except: Option<u64>) {
+        let ids: Vec<u64> = self.conns.keys().copied().filter(|id| Some(*id) != except).collect();
+        for id in ids {
+            self.send_to(id, frame);
+        }
+    }
+
+    /// The ordering rule.
+    fn accept(&mut self, frame: Arc<SharedFrame>, ctx: &mut Context<Self>) {
+        let Some(seq) = frame.seq() else { return };
+        if seq < self.next_seq {
+            return;
+        }
+        self.pending.insert(seq, frame);
+        while let Some(f) = self.pending.remove(&self.next_seq) {
+            self.broadcast(&f, None);
+            self.next_seq += 1;
+        }
+        if self.pending.is_empty() {
+            if let Some(t) = self.gap_timer.take() {
+                ctx.cancel_future(t);
+            }
+        } else if self.gap_timer.is_none() {
+            self.gap_timer = Some(ctx.run_later(self.deps.gap_wait, |this, ctx| {
+                this.gap_timer = None;
+                this.fill_gap(ctx);
+            }));
+        }
+    }
+
+    /// Reads the missing range from the store and delivers it.
+    fn fill_gap(&mut self, ctx: &mut Context<Self>) {
+        let Some((&first_pending, _)) = self.pending.iter().next() else { return };
+        let (after, up_to) = (self.next_seq - 1, first_pending - 1);
+        let store = self.deps.store.clone();
+        let room = self.id;
+        let fut = async move { store.range(room, after, up_to, up_to - after).await };
+        ctx.spawn(fut.into_actor(self).map(|res, this, ctx| {
+            match res {
+                Ok(rows) => {
+                    for m in rows {
+                        this.accept(SharedFrame::new(m.frame()), ctx);
+                    }
+                }
+                Err(e) => tracing::warn!(room = %this.id, error = %e, "gap fill failed; retrying"),
+            }
+            // Still open (the writer has not committed it yet): try again later.
+            if !this.pending.is_empty() && this.gap_timer.is_none() {
+                this.gap_timer = Some(ctx.run_later(this.deps.gap_wait, |this, ctx| {
+                    this.gap_timer = None;
+                    this.fill_gap(ctx);
+                }));
+            }
+        }));
+    }
+
+    fn remove_conn(&mut self, conn_id: u64) {
+        let Some(conn) = self.conns.remove(&conn_id) else { return };
+        let user = conn.user;
+        let last = match self.online.get_mut(&user.id) {
+            Some(n) if *n > 1 => {
+                *n -= 1;
+                false
+            }
+            _ => {
+                self.online.remove(&user.id);
+                true
+            }
+        };
+        if last {
+            let frame = SharedFrame::new(ServerFrame::Presence { room: self.id, user, online: false });
+            self.broadcast(&frame, None);
+        }
+        if self.conns.is_empty() {
+            self.empty_since = Some(Instant::now());
+        }
+    }
+
+    /// Sends the history after `last_seen`, then what arrived meanwhile.
+    fn resume(&mut self, conn_id: u64, last_seen: i64, ctx: &mut Context<Self>) {
+        let store = self.deps.store.clone();
+        let room = self.id;
+        let known = self.next_seq - 1;
+        let fut = async move {
+            let up_to = store.last_seq(room).await?.max(known);
+            let from = last_seen.max(up_to - RESUME_LIMIT);
+            let rows = store.range(room, from, up_to, RESUME_LIMIT).await?;
+            Ok::<_, crate::ports::StoreError>((from, up_to, rows))
+        };
+        ctx.spawn(fut.into_actor(self).map(move |res, this, _| {
+            let Some(conn) = this.conns.get_mut(&conn_id) else { return };
+            let held = conn.catching_up.take().unwrap_or_default();
+            match res {
+                Ok((from, _up_to, rows)) => {
+                    if from > last_seen {
+                        let f = ServerFrame::HistoryTruncated { room: this.id, after: last_seen, before: from + 1 };
+                        this.send_to(conn_id, &SharedFrame::new(f));
+                    }
+                    for m in rows {
+                        this.send_to(conn_id, &SharedFrame::new(m.frame()));
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(room = %this.id, error = %e, "resume failed");
+                    let f = ServerFrame::error("unavailable", "history unavailable; join again", None);
+                    this.send_to(conn_id, &SharedFrame::new(f));
+                }
+            }
+            for f in held {
+                this.send_to(conn_id, &f);
+            }
+        }));
+    }
+}
+
+impl Actor for Room {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        self.deps.stats.rooms_live.inc();
+        let store = self.deps.store.clone();
+        let room = self.id;
+        // Nothing is processed before the room knows where its sequence stands.
+        ctx.wait(async move { store.last_seq(room).await }.into_actor(self).map(|res, this, ctx| match res {
+            Ok(last) => this.next_seq = last + 1,
+            Err(e) => {
+                tracing::warn!(room = %this.id, error = %e, "room cannot start");
+                ctx.stop();
+            }
+        }));
+        let idle = self.deps.idle_stop;
+        ctx.run_interval(idle.max(Duration::from_millis(100)) / 2, move |this, ctx| {
+            if this.empty_since.is_some_and(|t| t.elapsed() >= idle) && this.pending.is_empty() {
+                ctx.stop();
+            }
+        });
+    }
+
+    fn stopped(&mut self, ctx: &mut Self::Context) {
+        self.deps.stats.rooms_live.dec();
+        if let Some(r) = &self.on_stop {
+            r.do_send(RoomStopped { room: self.id, addr: ctx.address() });
+        }
+    }
+}
+
+/// A Room stopped (empty and idle); its shard forgets it.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RoomStopped {
+    pub room: Uuid,
+    pub addr: Addr<Room>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JoinError {
+    NotMember,
+    NoRoom,
+    Unavailable,
+}
+
+/// A connection subscribes; with `last_seen` it first gets every later message.
+#[derive(Message)]
+#[rtype(result = "Result<(), JoinError>")]
+pub struct Join {
+    pub conn: u64,
+    pub user: UserRef,
+    pub addr: Recipient<Deliver>,
+    pub last_seen: Option<i64>,
+}
+
+impl Handler<Join> for Room {
+    type Result = ResponseActFuture<Self, Result<(), JoinError>>;
+
+    fn handle(&mut self, m: Join, _: &mut Context<Self>) -> Self::Result {
+        let store = self.deps.store.clone();
+        let (room, user_id) = (self.id, m.user.id);
+        Box::pin(async move { store.admit(room, user_id).await }.into_actor(self).map(move |res, this, ctx| {
+            match res {
+                Ok(Membership::Member { muted_until, direct, .. }) => {
+                    this.direct = direct;
+                    this.members.insert(m.user.id, MemberState { muted_until });
+                }
+                Ok(Membership::NotMember) => return Err(JoinError::NotMember),
+                Ok(Membership::NoRoom) => return Err(JoinError::NoRoom),
+                Err(_) => return Err(JoinError::Unavailable),
+            }
+            if this.conns.contains_key(&m.conn) {
+                return Ok(()); // joined twice: nothing more to do
+            }
+            let resuming = m.last_seen.is_some_and(|s| s < this.next_seq - 1);
+            let first_of_user = !this.online.contains_key(&m.user.id);
+            *this.online.entry(m.user.id).or_insert(0) += 1;
+            let last_sent = m.last_seen.unwrap_or(this.next_seq - 1).min(this.next_seq - 1);
+            this.conns.insert(
+                m.conn,
+                Conn { user: m.user.clone(), addr: m.addr, last_sent, catching_up: resuming.then(Vec::new) },
+            );
+            this.empty_since = None;
+            let joined = ServerFrame::Joined { room: this.id, members_online: this.online.len() };
+            this.send_to(m.conn, &SharedFrame::new(joined));
+            if first_of_user {
+                let p = ServerFrame::Presence { room: this.id, user: m.user.clone(), online: true };
+                this.broadcast(&SharedFrame::new(p), Some(m.conn));
+            }
+            if let (true, Some(last_seen)) = (resuming, m.last_seen) {
+                this.resume(m.conn, last_seen, ctx);
+            }
+            Ok(())
+        }))
+    }
+}
+
+/// A connection unsubscribes (or closed).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Leave {
+    pub conn: u64,
+}
+
+impl Handler<Leave> for Room {
+    type Result = ();
+    fn handle(&mut self, m: Leave, _: &mut Context<Self>) {
+        self.remove_conn(m.conn);
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PostError {
+    NotMember,
+    Muted,
+    Blocked,
+    Unavailable,
+}
+
+/// A member posts; answers the stored message (its `id`/`seq` for the ack) after commit.
+#[derive(Message)]
+#[rtype(result = "Result<StoredMessage, PostError>")]
+pub struct Post {
+    pub author: UserRef,
+    pub body: String,
+    pub client_id: String,
+}
+
+impl Handler<Post> for Room {
+    type Result = ResponseActFuture<Self, Result<StoredMessage, PostError>>;
+
+    fn handle(&mut self, m: Post, _: &mut Context<Self>) -> Self::Result {
+        // A cached member of a non-direct room needs no query; anything else asks the store.
+        let cached = self.members.get(&m.author.id).cloned().filter(|_| !self.direct);
+        let store = self.deps.store.clone();
+        let writer = self.deps.writer.clone();
+        let room = self.id;
+        let check = async move {
+            let verdict = match cached {
+                Some(MemberState { muted_until: Some(t), .. }) if t > Utc::now() => PostCheck::Muted,
+                Some(_) => PostCheck::Allowed,
+                None => store.may_post(room, m.author.id).await.map_err(|_| PostError::Unavailable)?,
+            };
+            match verdict {
+                PostCheck::Allowed => {}
+                PostCheck::NotMember => return Err(PostError::NotMember),
+                PostCheck::Muted => return Err(PostError::Muted),
+                PostCheck::Blocked => return Err(PostError::Blocked),
+            }
+            let msg = NewMessage { room, author: m.author, body: m.body, client_id: m.client_id };
+            match writer.send(Write(msg)).await {
+                Ok(Ok(stored)) => Ok(stored),
+                _ => Err(PostError::Unavailable),
+            }
+        };
+        Box::pin(check.into_actor(self).map(|res, this, ctx| {
+            let stored = res?;
+            let frame = SharedFrame::new(stored.frame());
+            // A retry republishes the stored frame; receivers drop a seq they already have.
+            this.deps.fanout.publish_room(this.id, frame.clone());
+            this.accept(frame, ctx);
+            Ok(stored)
+        }))
+    }
+}
+
+/// A committed frame from elsewhere (another node, or a gap fill): ordered like any other.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Committed(pub Arc<SharedFrame>);
+
+impl Handler<Committed> for Room {
+    type Result = ();
+    fn handle(&mut self, m: Committed, ctx: &mut Context<Self>) {
+        self.accept(m.0, ctx);
+    }
+}
+
+/// Ephemeral frames with no `seq` (typing, read markers, deletions): to everyone now.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Notify {
+    pub frame: Arc<SharedFrame>,
+    pub except: Option<u64>,
+}
+
+impl Handler<Notify> for Room {
+    type Result = ();
+    fn handle(&mut self, m: Notify, _: &mut Context<Self>) {
+        self.broadcast(&m.frame, m.except);
+    }
+}
+
+/// A moderator muted (or unmuted) a member.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SetMute {
+    pub user: Uuid,
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl Handler<SetMute> for Room {
+    type Result = ();
+    fn handle(&mut self, m: SetMute, _: &mut Context<Self>) {
+        if let Some(s) = self.members.get_mut(&m.user) {
+            s.muted_until = m.until;
+        }
+    }
+}
+
+/// A user is no longer a member (left or kicked): their connections stop receiving.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Forget {
+    pub user: Uuid,
+}
+
+impl Handler<Forget> for Room {
+    type Result = ();
+    fn handle(&mut self, m: Forget, _: &mut Context<Self>) {
+        self.members.remove(&m.user);
+        let ids: Vec<u64> = self.conns.iter().filter(|(_, c)| c.user.id == m.user).map(|(id, _)| *id).collect();
+        for id in ids {
+            if let Some(c) = self.conns.get(&id) {
+                let f = ServerFrame::error("not_a_member", "you are no longer a member of this room", None);
+                let _ = c.addr.try_send(Deliver::Frame(SharedFrame::new(f)));
+            }
+            self.remove_conn(id);
+        }
+    }
+}
+
+/// Connections in this room right now (tests and stats).
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct ConnCount;
+
+impl Handler<ConnCount> for Room {
+    type Result = usize;
+    fn handle(&mut self, _: ConnCount, _: &mut Context<Self>) -> usize {
+        self.conns.len()
+    }
+}

@@ -1,0 +1,98 @@
+//! `RoomRegistry`: room id -> `Addr<Room>`, with rooms spread over shards (one arbiter each).
+//! The registry itself is a plain value: finding a room asks only the room's shard, and
+//! sessions keep the address, so the message path never crosses a global actor.
+
+use crate::room::{Room, RoomDeps, RoomStopped};
+use actix::prelude::*;
+use std::collections::HashMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub struct RoomShard {
+    deps: Arc<RoomDeps>,
+    rooms: HashMap<Uuid, Addr<Room>>,
+}
+
+impl Actor for RoomShard {
+    type Context = Context<Self>;
+}
+
+impl Supervised for RoomShard {}
+
+/// The Room for `room`, started on this shard's arbiter when not live.
+#[derive(Message)]
+#[rtype(result = "Addr<Room>")]
+pub struct GetRoom(pub Uuid);
+
+impl Handler<GetRoom> for RoomShard {
+    type Result = Addr<Room>;
+    fn handle(&mut self, m: GetRoom, ctx: &mut Context<Self>) -> Addr<Room> {
+        if let Some(addr) = self.rooms.get(&m.0).filter(|a| a.connected()) {
+            return addr.clone();
+        }
+        let addr = Room::new(m.0, self.deps.clone(), Some(ctx.address().recipient())).start();
+        self.rooms.insert(m.0, addr.clone());
+        addr
+    }
+}
+
+impl Handler<RoomStopped> for RoomShard {
+    type Result = ();
+    fn handle(&mut self, m: RoomStopped, _: &mut Context<Self>) {
+        // Only forget it if no newer Room took the id meanwhile.
+        if self.rooms.get(&m.room).is_some_and(|a| *a == m.addr) {
+            self.rooms.remove(&m.room);
+        }
+    }
+}
+
+/// Live rooms on this shard.
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct LiveRooms;
+
+impl Handler<LiveRooms> for RoomShard {
+    type Result = usize;
+    fn handle(&mut self, _: LiveRooms, _: &mut Context<Self>) -> usize {
+        self.rooms.values().filter(|a| a.connected()).count()
+    }
+}
+
+#[derive(Clone)]
+pub struct RoomRegistry {
+    shards: Arc<Vec<Addr<RoomShard>>>,
+}
+
+impl RoomRegistry {
+    /// `shards` arbiters (at least one), each running one `RoomShard`.
+    pub fn start(shards: usize, deps: Arc<RoomDeps>) -> Self {
+        let shards = (0..shards.max(1))
+            .map(|_| {
+                let arbiter = Arbiter::new();
+                let deps = deps.clone();
+                // Dropping the handle detaches the arbiter's thread; it runs until the system stops.
+                RoomShard::start_in_arbiter(&arbiter.handle(), move |_| RoomShard { deps, rooms: HashMap::new() })
+            })
+            .collect();
+        RoomRegistry { shards: Arc::new(shards) }
+    }
+
+    fn shard(&self, room: Uuid) -> &Addr<RoomShard> {
+        let n = self.shards.len() as u128;
+        &self.shards[(room.as_u128() % n) as usize]
+    }
+
+    /// The live Room for `room` (started if needed).
+    pub async fn get(&self, room: Uuid) -> Result<Addr<Room>, MailboxError> {
+        self.shard(room).send(GetRoom(room)).await
+    }
+
+    /// Live rooms on this node.
+    pub async fn live_rooms(&self) -> usize {
+        let mut n = 0;
+        for s in self.shards.iter() {
+            n += s.send(LiveRooms).await.unwrap_or(0);
+        }
+        n
+    }
+}

@@ -1,0 +1,283 @@
+//! `WsSession`: one actor per WebSocket connection. Decodes client frames, validates them,
+//! talks to Rooms, and writes the frames Rooms and the user channel hand it — the same bytes
+//! for every recipient. Its mailbox is bounded: a full mailbox is how a Room learns that this
+//! client does not keep up.
+
+use crate::ports::{ChatStore, SendPolicy};
+use crate::presence::{Connect, Disconnect, Presence};
+use crate::protocol::{self, ClientFrame, Encoding, MAX_BODY_CHARS, ServerFrame, SharedFrame, UserRef};
+use crate::room::{Join, JoinError, Leave, Notify, Post, PostError, Room};
+use crate::rooms::RoomRegistry;
+use crate::stats::ChatStats;
+use crate::supervisor::{Drain, NodeSupervisor, RegisterDrainHook};
+use actix::prelude::*;
+use actix_web_actors::ws;
+use bytestring::ByteString;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
+/// What a Room or the user channel gives a session.
+#[derive(Message, Clone)]
+#[rtype(result = "()")]
+pub enum Deliver {
+    Frame(Arc<SharedFrame>),
+    /// Close with this code (4008 slow consumer, 1008 policy, 1012 restart).
+    Close(u16),
+}
+
+/// Timings and bounds of a session.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionConfig {
+    pub ping_interval: Duration,
+    pub idle_timeout: Duration,
+    pub mailbox: usize,
+    /// How often the login session is re-checked (revocation closes with 1008).
+    pub auth_check: Duration,
+}
+
+/// Everything a session needs from its node.
+#[derive(Clone)]
+pub struct SessionDeps {
+    pub rooms: RoomRegistry,
+    pub presence: Addr<Presence>,
+    pub supervisor: Addr<NodeSupervisor>,
+    pub store: Arc<dyn ChatStore>,
+    pub policy: Arc<dyn SendPolicy>,
+    pub stats: ChatStats,
+    pub config: SessionConfig,
+}
+
+pub struct WsSession {
+    id: u64,
+    user: UserRef,
+    login_session: Uuid,
+    encoding: Encoding,
+    deps: SessionDeps,
+    rooms: HashMap<Uuid, Addr<Room>>,
+    last_heard: Instant,
+}
+
+impl WsSession {
+    pub fn new(user: UserRef, login_session: Uuid, encoding: Encoding, deps: SessionDeps) -> Self {
+        WsSession {
+            id: NEXT_CONN.fetch_add(1, Ordering::Relaxed),
+            user,
+            login_session,
+            encoding,
+            deps,
+            rooms: HashMap::new(),
+            last_heard: Instant::now(),
+        }
+    }
+
+    fn write(&self, frame: &Arc<SharedFrame>, ctx: &mut ws::WebsocketContext<Self>) {
+        let bytes = frame.bytes(self.encoding);
+        match self.encoding {
+            // JSON is UTF-8 by construction.
+            Encoding::Json => match ByteString::try_from(bytes) {
+                Ok(text) => ctx.text(text),
+                Err(_) => ctx.binary(frame.bytes(Encoding::Json)),
+            },
+            Encoding::MsgPack => ctx.binary(bytes),
+        }
+    }
+
+    fn reply(&self, frame: ServerFrame, ctx: &mut ws::WebsocketContext<Self>) {
+        self.write(&SharedFrame::new(frame), ctx);
+    }
+
+    fn close(&self, code: u16, reason: &str, ctx: &mut ws::WebsocketContext<Self>) {
+        ctx.close(Some(ws::CloseReason { code: ws::CloseCode::from(code), description: Some(reason.to_owned()) }));
+        ctx.stop();
+    }
+
+    fn on_frame(&mut self, frame: ClientFrame, ctx: &mut ws::WebsocketContext<Self>) {
+        match frame {
+            ClientFrame::Ping => self.reply(ServerFrame::Pong, ctx),
+            ClientFrame::Join { room, last_seen } => self.join(room, last_seen, ctx),
+            ClientFrame::Leave { room } => {
+                if let Some(addr) = self.rooms.remove(&room) {
+                    addr.do_send(Leave { conn: self.id });
+                }
+            }
+            ClientFrame::Send { room, body, client_id } => self.send(room, body, client_id, ctx),
+            ClientFrame::Typing { room } => {
+                if let Some(addr) = self.rooms.get(&room)
+                    && self.deps.policy.allow_typing(self.user.id, room)
+                {
+                    let f = SharedFrame::new(ServerFrame::Typing { room, user: self.user.clone() });
+                    addr.do_send(Notify { frame: f, except: Some(self.id) });
+                }
+            }
+            ClientFrame::Read { room, up_to } => {
+                if let Some(addr) = self.rooms.get(&room).cloned() {
+                    let store = self.deps.store.clone();
+                    let user = self.user.clone();
+                    actix::spawn(async move {
+                        if store.mark_read(room, user.id, up_to).await.is_ok() {
+                            let f = SharedFrame::new(ServerFrame::Read { room, user, up_to });
+                            addr.do_send(Notify { frame: f, except: None });
+                        }
+                    });
+                } else {
+                    self.reply(ServerFrame::error("not_a_member", "join the room first", None), ctx);
+                }
+            }
+        }
+    }
+
+    fn join(&mut self, room: Uuid, last_seen: Option<i64>, ctx: &mut ws::WebsocketContext<Self>) {
+        let registry = self.deps.rooms.clone();
+        let join = Join { conn: self.id, user: self.user.clone(), addr: ctx.address().recipient(), last_seen };
+        let fut = async move {
+            // A Room that stopped just now is replaced on the second try.
+            for _ in 0..2 {
+                let Ok(addr) = registry.get(room).await else { continue };
+                let msg = Join {
+                    conn: join.conn,
+                    user: join.user.clone(),
+                    addr: join.addr.clone(),
+                    last_seen: join.last_seen,
+                };
+                match addr.send(msg).await {
+                    Ok(res) => return res.map(|()| addr),
+                    Err(_) => continue,
+                }
+            }
+            Err(JoinError::Unavailable)
+        };
+        ctx.spawn(fut.into_actor(self).map(move |res, this, ctx| match res {
+            Ok(addr) => {
+                this.rooms.insert(room, addr);
+            }
+            Err(JoinError::NotMember) => {
+                this.reply(ServerFrame::error("not_a_member", "this room is private", None), ctx);
+            }
+            Err(JoinError::NoRoom) => this.reply(ServerFrame::error("not_found", "no such room", None), ctx),
+            Err(JoinError::Unavailable) => {
+                this.reply(ServerFrame::error("unavailable", "the room is unavailable; try again", None), ctx);
+            }
+        }));
+    }
+
+    fn send(&mut self, room: Uuid, body: String, client_id: String, ctx: &mut ws::WebsocketContext<Self>) {
+        let reference = Some(client_id.clone());
+        let Some(addr) = self.rooms.get(&room).cloned() else {
+            return self.reply(ServerFrame::error("not_a_member", "join the room first", reference), ctx);
+        };
+        let chars = body.chars().count();
+        if chars == 0 || chars > MAX_BODY_CHARS || body.trim().is_empty() {
+            let msg = format!("a message is 1 to {MAX_BODY_CHARS} characters");
+            return self.reply(ServerFrame::error("message_invalid", msg, reference), ctx);
+        }
+        if client_id.is_empty() || client_id.len() > 64 {
+            return self.reply(ServerFrame::error("frame_invalid", "client_id is 1 to 64 characters", reference), ctx);
+        }
+        let policy = self.deps.policy.clone();
+        let author = self.user.clone();
+        let user_id = author.id;
+        let checked_body = body.clone();
+        // `wait`: this connection's sends stay in the order it made them.
+        let check = async move { policy.check_send(user_id, &checked_body).await };
+        ctx.wait(check.into_actor(self).map(move |res, this, ctx| {
+            if let Err(refusal) = res {
+                return this.reply(ServerFrame::error(refusal.code, refusal.message, reference), ctx);
+            }
+            let post = Post { author, body, client_id: client_id.clone() };
+            ctx.spawn(async move { addr.send(post).await }.into_actor(this).map(move |res, this, ctx| {
+                let frame = match res {
+                    Ok(Ok(stored)) => ServerFrame::Ack { client_id, id: stored.id, seq: stored.seq },
+                    Ok(Err(PostError::NotMember)) => ServerFrame::error("not_a_member", "not a member", reference),
+                    Ok(Err(PostError::Muted)) => ServerFrame::error("muted", "you are muted in this room", reference),
+                    Ok(Err(PostError::Blocked)) => {
+                        ServerFrame::error("blocked", "you cannot message this user", reference)
+                    }
+                    Ok(Err(PostError::Unavailable)) | Err(_) => {
+                        ServerFrame::error("unavailable", "not stored; send again with the same client_id", reference)
+                    }
+                };
+                this.reply(frame, ctx);
+            }));
+        }));
+    }
+}
+
+impl Actor for WsSession {
+    type Context = ws::WebsocketContext<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(self.deps.config.mailbox);
+        self.deps.stats.connections.inc();
+        self.deps.presence.do_send(Connect { user: self.user.id, conn: self.id, addr: ctx.address().recipient() });
+        self.deps.supervisor.do_send(RegisterDrainHook(ctx.address().recipient()));
+        let cfg = self.deps.config;
+        ctx.run_interval(cfg.ping_interval, move |this, ctx| {
+            if this.last_heard.elapsed() > cfg.idle_timeout {
+                this.close(1001, "idle timeout", ctx);
+            } else {
+                ctx.ping(b"");
+            }
+        });
+        ctx.run_interval(cfg.auth_check, |this, ctx| {
+            if !this.deps.store.session_valid(this.login_session, this.user.id) {
+                this.close(1008, "session revoked", ctx);
+            }
+        });
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        self.deps.stats.connections.dec();
+        for addr in self.rooms.values() {
+            addr.do_send(Leave { conn: self.id });
+        }
+        self.deps.presence.do_send(Disconnect { user: self.user.id, conn: self.id });
+    }
+}
+
+impl Handler<Deliver> for WsSession {
+    type Result = ();
+    fn handle(&mut self, m: Deliver, ctx: &mut Self::Context) {
+        match m {
+            Deliver::Frame(f) => self.write(&f, ctx),
+            Deliver::Close(code) => self.close(code, "closing", ctx),
+        }
+    }
+}
+
+impl Handler<Drain> for WsSession {
+    type Result = ();
+    fn handle(&mut self, m: Drain, ctx: &mut Self::Context) {
+        self.close(m.close_code, "service restart", ctx);
+    }
+}
+
+impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
+    fn handle(&mut self, msg: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
+        self.last_heard = Instant::now();
+        let decoded = match msg {
+            Ok(ws::Message::Text(text)) => protocol::decode(text.as_bytes(), Encoding::Json),
+            Ok(ws::Message::Binary(bin)) => protocol::decode(&bin, Encoding::MsgPack),
+            Ok(ws::Message::Ping(p)) => return ctx.pong(&p),
+            Ok(ws::Message::Pong(_)) => return,
+            Ok(ws::Message::Close(reason)) => {
+                ctx.close(reason);
+                return ctx.stop();
+            }
+            Ok(ws::Message::Continuation(_)) | Ok(ws::Message::Nop) => return,
+            Err(ws::ProtocolError::Overflow) => return self.close(1009, "frame too large", ctx),
+            Err(e) => {
+                tracing::debug!(error = %e, "websocket protocol error");
+                return self.close(1002, "protocol error", ctx);
+            }
+        };
+        match decoded {
+            Ok(frame) => self.on_frame(frame, ctx),
+            Err(e) => self.reply(ServerFrame::error("frame_invalid", e.to_string(), None), ctx),
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Chat: rooms, members, messages and the WebSocket endpoint. The realtime actors live in
+//! `veza-actors`; this module implements their ports (`store.rs`, `policy.rs`), assembles
+//! them (`runtime.rs`) and serves REST and `/ws`.
+
+pub mod policy;
+pub mod repo;
+pub mod runtime;
+pub mod store;

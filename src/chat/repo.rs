@@ -1,0 +1,426 @@
+//! Chat queries: rooms, members, messages (per-room `seq` under the room's row lock), markers.
+
+use crate::db::schema::{messages, room_members, rooms, users};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+use veza_actors::ports::{Membership, NewMessage, PostCheck, StoredMessage};
+use veza_actors::protocol::UserRef;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = rooms)]
+pub struct RoomRow {
+    pub id: Uuid,
+    pub name: String,
+    pub topic: Option<String>,
+    pub visibility: String,
+    pub is_direct: bool,
+    pub dm_low: Option<Uuid>,
+    pub dm_high: Option<Uuid>,
+    pub created_by: Option<Uuid>,
+    pub last_seq: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = room_members)]
+pub struct MemberRow {
+    pub room_id: Uuid,
+    pub user_id: Uuid,
+    pub role: String,
+    pub joined_at: DateTime<Utc>,
+    pub muted_until: Option<DateTime<Utc>>,
+    pub last_read_seq: i64,
+}
+
+pub async fn room(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<RoomRow>> {
+    rooms::table.find(id).select(RoomRow::as_select()).first(conn).await.optional()
+}
+
+pub async fn member(conn: &mut AsyncPgConnection, room: Uuid, user: Uuid) -> QueryResult<Option<MemberRow>> {
+    room_members::table.find((room, user)).select(MemberRow::as_select()).first(conn).await.optional()
+}
+
+pub async fn member_count(conn: &mut AsyncPgConnection, room: Uuid) -> QueryResult<i64> {
+    room_members::table.filter(room_members::room_id.eq(room)).count().get_result(conn).await
+}
+
+/// Creates a room with its creator as owner.
+pub async fn create_room(
+    conn: &mut AsyncPgConnection,
+    name: &str,
+    topic: Option<&str>,
+    visibility: &str,
+    creator: Uuid,
+) -> QueryResult<RoomRow> {
+    conn.transaction(async |conn| {
+        let row = diesel::insert_into(rooms::table)
+            .values((
+                rooms::id.eq(Uuid::now_v7()),
+                rooms::name.eq(name),
+                rooms::topic.eq(topic),
+                rooms::visibility.eq(visibility),
+                rooms::created_by.eq(creator),
+            ))
+            .returning(RoomRow::as_returning())
+            .get_result(conn)
+            .await?;
+        add_member(conn, row.id, creator, "owner").await?;
+        Ok(row)
+    })
+    .await
+}
+
+/// Adds a member (no-op when already one); true when added.
+pub async fn add_member(conn: &mut AsyncPgConnection, room: Uuid, user: Uuid, role: &str) -> QueryResult<bool> {
+    let n = diesel::insert_into(room_members::table)
+        .values((room_members::room_id.eq(room), room_members::user_id.eq(user), room_members::role.eq(role)))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
+}
+
+pub async fn remove_member(conn: &mut AsyncPgConnection, room: Uuid, user: Uuid) -> QueryResult<bool> {
+    Ok(diesel::delete(room_members::table.find((room, user))).execute(conn).await? == 1)
+}
+
+pub async fn set_mute(
+    conn: &mut AsyncPgConnection,
+    room: Uuid,
+    user: Uuid,
+    until: Option<DateTime<Utc>>,
+) -> QueryResult<bool> {
+    let n = diesel::update(room_members::table.find((room, user)))
+        .set(room_members::muted_until.eq(until))
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
+}
+
+/// The direct room of a pair, created if missing (one per pair, enforced by a unique index).
+pub async fn direct_room(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryResult<(RoomRow, bool)> {
+    let (low, high) = if a < b { (a, b) } else { (b, a) };
+    let find = async |conn: &mut AsyncPgConnection| {
+        rooms::table
+            .filter(rooms::is_direct.eq(true))
+            .filter(rooms::dm_low.eq(low))
+            .filter(rooms::dm_high.eq(high))
+            .select(RoomRow::as_select())
+            .first(conn)
+            .await
+            .optional()
+    };
+    if let Some(r) = find(conn).await? {
+        return Ok((r, false));
+    }
+    let created = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            let inserted: Option<RoomRow> = diesel::insert_into(rooms::table)
+                .values((
+                    rooms::id.eq(Uuid::now_v7()),
+                    rooms::name.eq("direct"),
+                    rooms::visibility.eq("private"),
+                    rooms::is_direct.eq(true),
+                    rooms::dm_low.eq(low),
+                    rooms::dm_high.eq(high),
+                    rooms::created_by.eq(a),
+                ))
+                .on_conflict_do_nothing()
+                .returning(RoomRow::as_returning())
+                .get_result(conn)
+                .await
+                .optional()?;
+            if let Some(r) = &inserted {
+                add_member(conn, r.id, low, "member").await?;
+                add_member(conn, r.id, high, "member").await?;
+            }
+            Ok(inserted)
+        })
+        .await?;
+    match created {
+        Some(r) => Ok((r, true)),
+        // A concurrent request created it first.
+        None => find(conn).await?.map(|r| (r, false)).ok_or(diesel::result::Error::NotFound),
+    }
+}
+
+/// Public rooms (optionally by name), or the caller's rooms; newest first, `before` an id cursor.
+pub async fn list_rooms(
+    conn: &mut AsyncPgConnection,
+    q: Option<&str>,
+    mine: Option<Uuid>,
+    before: Option<Uuid>,
+    limit: i64,
+) -> QueryResult<Vec<RoomRow>> {
+    let mut query = rooms::table.into_boxed();
+    match mine {
+        Some(user) => {
+            let mine = room_members::table.filter(room_members::user_id.eq(user)).select(room_members::room_id);
+            query = query.filter(rooms::id.eq_any(mine));
+        }
+        None => query = query.filter(rooms::visibility.eq("public")),
+    }
+    if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
+        let pattern = format!("%{}%", q.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        query = query.filter(rooms::name.ilike(pattern));
+    }
+    if let Some(b) = before {
+        query = query.filter(rooms::id.lt(b));
+    }
+    query.order(rooms::id.desc()).limit(limit).select(RoomRow::as_select()).load(conn).await
+}
+
+#[derive(Queryable)]
+struct MessageJoined {
+    id: i64,
+    room_id: Uuid,
+    seq: i64,
+    author_id: Uuid,
+    username: String,
+    client_id: String,
+    body: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+fn stored(m: MessageJoined, duplicate: bool) -> StoredMessage {
+    StoredMessage {
+        id: m.id,
+        room: m.room_id,
+        seq: m.seq,
+        author: UserRef { id: m.author_id, username: m.username },
+        body: m.body,
+        client_id: m.client_id,
+        sent_at: m.created_at,
+        duplicate,
+    }
+}
+
+macro_rules! joined_columns {
+    () => {
+        (
+            messages::id,
+            messages::room_id,
+            messages::seq,
+            messages::author_id,
+            users::username,
+            messages::client_id,
+            messages::body,
+            messages::created_at,
+        )
+    };
+}
+
+/// `after < seq <= up_to`, ascending, at most `limit`.
+pub async fn range(
+    conn: &mut AsyncPgConnection,
+    room: Uuid,
+    after: i64,
+    up_to: i64,
+    limit: i64,
+) -> QueryResult<Vec<StoredMessage>> {
+    let rows: Vec<MessageJoined> = messages::table
+        .inner_join(users::table)
+        .filter(messages::room_id.eq(room))
+        .filter(messages::seq.gt(after))
+        .filter(messages::seq.le(up_to))
+        .order(messages::seq.asc())
+        .limit(limit)
+        .select(joined_columns!())
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|m| stored(m, false)).collect())
+}
+
+/// The `limit` messages just below `before` (or the newest), ascending.
+pub async fn before(
+    conn: &mut AsyncPgConnection,
+    room: Uuid,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<StoredMessage>> {
+    let mut q = messages::table.inner_join(users::table).filter(messages::room_id.eq(room)).into_boxed();
+    if let Some(b) = before {
+        q = q.filter(messages::seq.lt(b));
+    }
+    let mut rows: Vec<MessageJoined> =
+        q.order(messages::seq.desc()).limit(limit).select(joined_columns!()).load(conn).await?;
+    rows.reverse();
+    Ok(rows.into_iter().map(|m| stored(m, false)).collect())
+}
+
+pub async fn message(conn: &mut AsyncPgConnection, room: Uuid, id: i64) -> QueryResult<Option<StoredMessage>> {
+    let row: Option<MessageJoined> = messages::table
+        .inner_join(users::table)
+        .filter(messages::room_id.eq(room))
+        .filter(messages::id.eq(id))
+        .select(joined_columns!())
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(|m| stored(m, false)))
+}
+
+/// Soft delete: the body goes, the `seq` slot stays.
+pub async fn soft_delete(conn: &mut AsyncPgConnection, room: Uuid, id: i64, by: Uuid) -> QueryResult<bool> {
+    let n = diesel::update(
+        messages::table
+            .filter(messages::room_id.eq(room))
+            .filter(messages::id.eq(id))
+            .filter(messages::deleted_at.is_null()),
+    )
+    .set((messages::body.eq(None::<String>), messages::deleted_at.eq(Utc::now()), messages::deleted_by.eq(by)))
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
+}
+
+pub async fn last_seq(conn: &mut AsyncPgConnection, room: Uuid) -> QueryResult<i64> {
+    rooms::table.find(room).select(rooms::last_seq).first(conn).await.optional().map(|v| v.unwrap_or(0))
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = messages)]
+struct MessageInsert<'a> {
+    room_id: Uuid,
+    seq: i64,
+    author_id: Uuid,
+    client_id: &'a str,
+    body: Option<&'a str>,
+}
+
+/// One transaction for a batch: rooms locked in id order, retried sends answered with their
+/// original, fresh ones numbered after the room's `last_seq` and inserted in one statement.
+pub async fn insert_batch(conn: &mut AsyncPgConnection, batch: &[NewMessage]) -> QueryResult<Vec<StoredMessage>> {
+    conn.transaction(async |conn| {
+        let mut by_room: BTreeMap<Uuid, Vec<usize>> = BTreeMap::new();
+        for (i, m) in batch.iter().enumerate() {
+            by_room.entry(m.room).or_default().push(i);
+        }
+        let mut results: Vec<Option<StoredMessage>> = vec![None; batch.len()];
+        let mut inserts: Vec<(usize, MessageInsert<'_>)> = Vec::new();
+        for (room, idxs) in &by_room {
+            // The lock that makes seq order commit order, across every node.
+            let last: i64 = rooms::table.find(room).select(rooms::last_seq).for_update().first(conn).await?;
+            let client_ids: Vec<&str> = idxs.iter().map(|&i| batch[i].client_id.as_str()).collect();
+            let existing: Vec<MessageJoined> = messages::table
+                .inner_join(users::table)
+                .filter(messages::room_id.eq(room))
+                .filter(messages::client_id.eq_any(&client_ids))
+                .select(joined_columns!())
+                .load(conn)
+                .await?;
+            let mut known: HashMap<(Uuid, String), StoredMessage> =
+                existing.into_iter().map(|m| ((m.author_id, m.client_id.clone()), stored(m, true))).collect();
+            let mut next = last;
+            let mut first_in_batch: HashMap<(Uuid, &str), usize> = HashMap::new();
+            for &i in idxs {
+                let m = &batch[i];
+                if let Some(orig) = known.remove(&(m.author.id, m.client_id.clone())) {
+                    known.insert((m.author.id, m.client_id.clone()), orig.clone());
+                    results[i] = Some(orig);
+                    continue;
+                }
+                if first_in_batch.contains_key(&(m.author.id, m.client_id.as_str())) {
+                    continue; // same send twice in one batch: answered below from the first
+                }
+                first_in_batch.insert((m.author.id, m.client_id.as_str()), i);
+                next += 1;
+                inserts.push((
+                    i,
+                    MessageInsert {
+                        room_id: *room,
+                        seq: next,
+                        author_id: m.author.id,
+                        client_id: &m.client_id,
+                        body: Some(&m.body),
+                    },
+                ));
+            }
+            if next != last {
+                diesel::update(rooms::table.find(room)).set(rooms::last_seq.eq(next)).execute(conn).await?;
+            }
+        }
+        if !inserts.is_empty() {
+            let values: Vec<&MessageInsert<'_>> = inserts.iter().map(|(_, v)| v).collect();
+            let rows: Vec<(i64, Uuid, i64, DateTime<Utc>)> = diesel::insert_into(messages::table)
+                .values(values)
+                .returning((messages::id, messages::room_id, messages::seq, messages::created_at))
+                .get_results(conn)
+                .await?;
+            let by_slot: HashMap<(Uuid, i64), (i64, DateTime<Utc>)> =
+                rows.into_iter().map(|(id, room, seq, at)| ((room, seq), (id, at))).collect();
+            for (i, ins) in &inserts {
+                let m = &batch[*i];
+                if let Some((id, at)) = by_slot.get(&(ins.room_id, ins.seq)) {
+                    results[*i] = Some(StoredMessage {
+                        id: *id,
+                        room: m.room,
+                        seq: ins.seq,
+                        author: m.author.clone(),
+                        body: Some(m.body.clone()),
+                        client_id: m.client_id.clone(),
+                        sent_at: *at,
+                        duplicate: false,
+                    });
+                }
+            }
+        }
+        // Repeats inside this batch get the first one's result, marked duplicate.
+        for i in 0..batch.len() {
+            if results[i].is_none() {
+                let m = &batch[i];
+                let original = (0..batch.len()).filter(|&j| j != i).find_map(|j| {
+                    results[j]
+                        .clone()
+                        .filter(|r| r.room == m.room && r.author.id == m.author.id && r.client_id == m.client_id)
+                });
+                results[i] = original.map(|r| StoredMessage { duplicate: true, ..r });
+            }
+        }
+        results.into_iter().map(|r| r.ok_or(diesel::result::Error::NotFound)).collect()
+    })
+    .await
+}
+
+/// Joining: members stay; a public room admits anyone as member; a private one does not.
+pub async fn admit(conn: &mut AsyncPgConnection, room: Uuid, user: Uuid) -> QueryResult<Membership> {
+    let Some(r) = self::room(conn, room).await? else { return Ok(Membership::NoRoom) };
+    if member(conn, room, user).await?.is_none() {
+        if r.visibility != "public" {
+            return Ok(Membership::NotMember);
+        }
+        add_member(conn, room, user, "member").await?;
+    }
+    let m = member(conn, room, user).await?;
+    Ok(match m {
+        Some(m) => {
+            Membership::Member { moderator: m.role != "member", muted_until: m.muted_until, direct: r.is_direct }
+        }
+        None => Membership::NotMember,
+    })
+}
+
+pub async fn may_post(conn: &mut AsyncPgConnection, room: Uuid, user: Uuid) -> QueryResult<PostCheck> {
+    let Some(r) = self::room(conn, room).await? else { return Ok(PostCheck::NotMember) };
+    let Some(m) = member(conn, room, user).await? else { return Ok(PostCheck::NotMember) };
+    if m.muted_until.is_some_and(|t| t > Utc::now()) {
+        return Ok(PostCheck::Muted);
+    }
+    if let (true, Some(low), Some(high)) = (r.is_direct, r.dm_low, r.dm_high)
+        && crate::users::blocking::blocked_either_way(conn, low, high).await?
+    {
+        return Ok(PostCheck::Blocked);
+    }
+    Ok(PostCheck::Allowed)
+}
+
+pub async fn mark_read(conn: &mut AsyncPgConnection, room: Uuid, user: Uuid, up_to: i64) -> QueryResult<()> {
+    diesel::update(room_members::table.find((room, user)).filter(room_members::last_read_seq.lt(up_to)))
+        .set(room_members::last_read_seq.eq(up_to))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}

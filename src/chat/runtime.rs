@@ -1,0 +1,79 @@
+//! The node's realtime core, assembled: Room shards, presence and the user channel, the
+//! message writer, and what each WebSocket session needs.
+
+use crate::config::ChatConfig;
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+use veza_actors::NodeSupervisor;
+use veza_actors::ports::{ChatStore, Fanout, LocalFanout, SendPolicy};
+use veza_actors::presence::Presence;
+use veza_actors::protocol::{ServerFrame, SharedFrame};
+use veza_actors::room::RoomDeps;
+use veza_actors::rooms::RoomRegistry;
+use veza_actors::session::{SessionConfig, SessionDeps};
+use veza_actors::stats::ChatStats;
+use veza_actors::writer::MessageWriter;
+
+#[derive(Clone)]
+pub struct Realtime {
+    pub rooms: RoomRegistry,
+    pub fanout: Arc<dyn Fanout>,
+    pub session: SessionDeps,
+}
+
+/// What `Realtime::start` needs.
+pub struct RealtimeParts<'a> {
+    pub config: &'a ChatConfig,
+    pub store: Arc<dyn ChatStore>,
+    pub policy: Arc<dyn SendPolicy>,
+    pub stats: ChatStats,
+    pub supervisor: &'a NodeSupervisor,
+    pub supervisor_addr: actix::Addr<NodeSupervisor>,
+}
+
+impl Realtime {
+    pub fn start(p: RealtimeParts<'_>) -> Self {
+        let c = p.config;
+        let presence = p.supervisor.supervise(|_| Presence::default());
+        let (store, stats) = (p.store.clone(), p.stats.clone());
+        let (batch, flush) = (c.writer_max_batch, Duration::from_millis(c.writer_flush_ms));
+        let writer = p.supervisor.supervise(move |_| MessageWriter::new(store, stats, batch, flush));
+        let fanout: Arc<dyn Fanout> = Arc::new(LocalFanout::new(presence.clone()));
+        let deps = Arc::new(RoomDeps {
+            store: p.store.clone(),
+            fanout: fanout.clone(),
+            writer,
+            stats: p.stats.clone(),
+            gap_wait: Duration::from_millis(c.gap_wait_ms),
+            idle_stop: Duration::from_secs(c.room_idle_secs),
+        });
+        let shards = if c.room_shards == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            c.room_shards
+        };
+        let rooms = RoomRegistry::start(shards, deps);
+        let session = SessionDeps {
+            rooms: rooms.clone(),
+            presence,
+            supervisor: p.supervisor_addr,
+            store: p.store,
+            policy: p.policy,
+            stats: p.stats,
+            config: SessionConfig {
+                ping_interval: Duration::from_millis(c.ping_interval_ms),
+                idle_timeout: Duration::from_millis(c.idle_timeout_ms),
+                mailbox: c.session_mailbox,
+                auth_check: Duration::from_millis(c.auth_check_ms),
+            },
+        };
+        Realtime { rooms, fanout, session }
+    }
+
+    /// A live hint for every connection of `user` (`friend.request`, `dm.created`, offers…).
+    pub fn push_user(&self, user: Uuid, kind: &str, data: serde_json::Value) {
+        let frame = SharedFrame::new(ServerFrame::Event { kind: kind.to_owned(), data });
+        self.fanout.publish_user(user, frame);
+    }
+}

@@ -1,0 +1,186 @@
+//! Runtime settings: one table (`settings`: key, JSON value, version), cached in every node,
+//! changed only through `set` (here, the CLI, later the admin API), picked up by every node
+//! through a version poll (`SettingsWatcher`, every second).
+
+mod watcher;
+
+pub use watcher::SettingsWatcher;
+
+use crate::db::DbPool;
+use crate::db::schema::settings;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+use uuid::Uuid;
+
+pub const BANNED_WORDS: &str = "chat.banned_words";
+/// Every key this node understands, with its validation.
+pub const KNOWN: &[&str] = &[BANNED_WORDS];
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("unknown setting `{0}` (known: {known})", known = KNOWN.join(", "))]
+    Unknown(String),
+    #[error("{0}: {1}")]
+    Invalid(String, String),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = settings)]
+pub struct SettingRow {
+    pub key: String,
+    pub value: Value,
+    pub version: i64,
+    pub updated_by: Option<Uuid>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Default)]
+struct Snapshot {
+    version: i64,
+    values: HashMap<String, Value>,
+    banned: HashSet<String>,
+}
+
+/// The node's cache of settings; cheap to clone.
+#[derive(Clone, Default)]
+pub struct Settings {
+    inner: Arc<RwLock<Snapshot>>,
+}
+
+/// Checks a value for a key.
+pub fn validate(key: &str, value: &Value) -> Result<(), SettingsError> {
+    match key {
+        BANNED_WORDS => {
+            let items =
+                value.as_array().ok_or_else(|| SettingsError::Invalid(key.into(), "must be a list of words".into()))?;
+            if items.len() > 1000 {
+                return Err(SettingsError::Invalid(key.into(), "at most 1000 words".into()));
+            }
+            for w in items {
+                let ok = w.as_str().is_some_and(|s| !s.trim().is_empty() && s.chars().count() <= 64);
+                if !ok {
+                    return Err(SettingsError::Invalid(
+                        key.into(),
+                        "each word is a string of 1 to 64 characters".into(),
+                    ));
+                }
+            }
+            Ok(())
+        }
+        other => Err(SettingsError::Unknown(other.into())),
+    }
+}
+
+/// Lowercased words of a text, split on anything that is not a letter or digit.
+pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase)
+}
+
+impl Settings {
+    pub fn version(&self) -> i64 {
+        self.inner.read().map(|s| s.version).unwrap_or(0)
+    }
+
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.inner.read().ok()?.values.get(key).cloned()
+    }
+
+    /// The first banned word in `text`, if any.
+    pub fn banned_word_in(&self, text: &str) -> Option<String> {
+        let snap = self.inner.read().ok()?;
+        if snap.banned.is_empty() {
+            return None;
+        }
+        words(text).find(|w| snap.banned.contains(w))
+    }
+
+    /// Reloads everything from PostgreSQL.
+    pub async fn reload(&self, conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+        let rows: Vec<SettingRow> = settings::table.select(SettingRow::as_select()).load(conn).await?;
+        let version = rows.iter().map(|r| r.version).max().unwrap_or(0);
+        let values: HashMap<String, Value> = rows.into_iter().map(|r| (r.key, r.value)).collect();
+        let banned = values
+            .get(BANNED_WORDS)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(|w| w.trim().to_lowercase()).collect())
+            .unwrap_or_default();
+        if let Ok(mut s) = self.inner.write() {
+            *s = Snapshot { version, values, banned };
+        }
+        Ok(version)
+    }
+
+    /// Reloads when the stored version moved; returns whether it did.
+    pub async fn refresh(&self, pool: &DbPool) -> QueryResult<bool> {
+        let Ok(mut conn) = pool.get().await else { return Ok(false) };
+        let newest: Option<i64> = settings::table.select(diesel::dsl::max(settings::version)).first(&mut conn).await?;
+        if newest.unwrap_or(0) == self.version() {
+            return Ok(false);
+        }
+        self.reload(&mut conn).await?;
+        Ok(true)
+    }
+
+    /// Validates and stores a new value (a new version), then reloads this node's cache.
+    pub async fn set(
+        &self,
+        conn: &mut AsyncPgConnection,
+        key: &str,
+        value: Value,
+        by: Option<Uuid>,
+    ) -> Result<SettingRow, SettingsError> {
+        validate(key, &value)?;
+        let version = diesel::dsl::sql::<diesel::sql_types::BigInt>("nextval('settings_version')");
+        let row = diesel::insert_into(settings::table)
+            .values((
+                settings::key.eq(key),
+                settings::value.eq(&value),
+                settings::version.eq(version),
+                settings::updated_by.eq(by),
+            ))
+            .on_conflict(settings::key)
+            .do_update()
+            .set((
+                settings::value.eq(&value),
+                settings::version.eq(diesel::dsl::sql::<diesel::sql_types::BigInt>("nextval('settings_version')")),
+                settings::updated_by.eq(by),
+                settings::updated_at.eq(Utc::now()),
+            ))
+            .returning(SettingRow::as_returning())
+            .get_result(conn)
+            .await?;
+        self.reload(conn).await?;
+        Ok(row)
+    }
+
+    pub async fn all(conn: &mut AsyncPgConnection) -> QueryResult<Vec<SettingRow>> {
+        settings::table.order(settings::key).select(SettingRow::as_select()).load(conn).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn banned_words_validation() {
+        assert!(validate(BANNED_WORDS, &json!(["spam", "scam"])).is_ok());
+        assert!(validate(BANNED_WORDS, &json!("spam")).is_err());
+        assert!(validate(BANNED_WORDS, &json!([""])).is_err());
+        assert!(validate(BANNED_WORDS, &json!([1])).is_err());
+        assert!(matches!(validate("nope", &json!(1)), Err(SettingsError::Unknown(_))));
+    }
+
+    #[test]
+    fn words_split_on_punctuation_and_lowercase() {
+        let w: Vec<String> = words("Buy SPAM-now, ok?").collect();
+        assert_eq!(w, ["buy", "spam", "now", "ok"]);
+    }
+}
