@@ -150,7 +150,11 @@ pub enum FrameError {
 pub fn decode(data: &[u8], encoding: Encoding) -> Result<ClientFrame, FrameError> {
     match encoding {
         Encoding::Json => serde_json::from_slice(data).map_err(|e| FrameError::Invalid(e.to_string())),
-        Encoding::MsgPack => rmp_serde::from_slice(data).map_err(|e| FrameError::Invalid(e.to_string())),
+        Encoding::MsgPack => {
+            // Human-readable: ids travel as strings, as in JSON ("the same objects").
+            let mut de = rmp_serde::Deserializer::new(data).with_human_readable();
+            serde::Deserialize::deserialize(&mut de).map_err(|e| FrameError::Invalid(e.to_string()))
+        }
     }
 }
 
@@ -158,7 +162,14 @@ pub fn decode(data: &[u8], encoding: Encoding) -> Result<ClientFrame, FrameError
 pub fn encode(frame: &ServerFrame, encoding: Encoding) -> Bytes {
     let bytes = match encoding {
         Encoding::Json => serde_json::to_vec(frame).unwrap_or_else(|_| b"{\"type\":\"error\"}".to_vec()),
-        Encoding::MsgPack => rmp_serde::to_vec_named(frame).unwrap_or_default(),
+        Encoding::MsgPack => {
+            let mut buf = Vec::with_capacity(128);
+            let mut ser = rmp_serde::Serializer::new(&mut buf).with_struct_map().with_human_readable();
+            match serde::Serialize::serialize(frame, &mut ser) {
+                Ok(()) => buf,
+                Err(_) => Vec::new(),
+            }
+        }
     };
     Bytes::from(bytes)
 }

@@ -91,3 +91,21 @@ mod tests {
         assert!(with(&[]).require(Role::User).is_err(), "no role, nothing");
     }
 }
+
+/// The caller when a bearer token is sent, `None` when none is: for routes that anonymous
+/// users may read too. A token that is sent but invalid is still a 401.
+#[derive(Debug, Clone)]
+pub struct MaybeAuthUser(pub Option<AuthUser>);
+
+impl FromRequest for MaybeAuthUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if bearer(req).is_none() {
+            return Box::pin(async { Ok(MaybeAuthUser(None)) });
+        }
+        let fut = AuthUser::from_request(req, payload);
+        Box::pin(async move { Ok(MaybeAuthUser(Some(fut.await?))) })
+    }
+}

@@ -2,7 +2,11 @@
 //! `veza-actors`; this module implements their ports (`store.rs`, `policy.rs`), assembles
 //! them (`runtime.rs`) and serves REST and `/ws`.
 
+pub mod model;
 pub mod policy;
 pub mod repo;
+pub mod routes;
 pub mod runtime;
+pub mod service;
 pub mod store;
+pub mod ws;

@@ -16,6 +16,7 @@ pub mod security_headers;
 pub mod telemetry;
 
 use crate::auth::service::AuthService;
+use crate::chat::service::ChatService;
 use crate::config::CorsConfig;
 use crate::state::AppState;
 use crate::users::service::UserService;
@@ -49,10 +50,12 @@ pub fn build_app(
     // Service actors live on this worker, so handler and service share a thread.
     let auth_service = web::Data::new(AuthService::new(state.get_ref().clone()).start());
     let user_service = web::Data::new(UserService::new(state.get_ref().clone()).start());
+    let chat_service = web::Data::new(ChatService::new(state.get_ref().clone()).start());
     App::new()
         .app_data(state)
         .app_data(auth_service)
         .app_data(user_service)
+        .app_data(chat_service)
         .app_data(extract::json_config(limit))
         .app_data(extract::payload_config(limit))
         .app_data(extract::query_config())
@@ -67,6 +70,7 @@ pub fn build_app(
         )
         .configure(crate::auth::routes::configure)
         .configure(crate::users::routes::configure)
+        .configure(crate::chat::routes::configure)
         .service(resource("/docs", "GET").route(web::get().to(|| async {
             HttpResponse::PermanentRedirect().insert_header((http::header::LOCATION, "/docs/")).finish()
         })))

@@ -45,9 +45,9 @@ async fn dropping_a_test_database_removes_it() {
 
 #[tokio::test]
 async fn ws_helper_reports_a_refused_upgrade_with_its_status() {
-    // No WebSocket route exists yet (the chat work adds /ws): the helper must say 404, not hang.
+    // Not a WebSocket route: the helper must say 404 with the problem body, not hang.
     let app = TestApp::spawn().await;
-    let url = format!("ws://{}/ws", app.addr);
+    let url = format!("ws://{}/no-websocket-here", app.addr);
     match ws::connect(&url, &["veza.json.v1"], Some("token")).await {
         Err(ws::WsConnectError::Refused { status, body }) => {
             assert_eq!(status, 404);

@@ -5,6 +5,7 @@
 mod support;
 
 mod auth;
+mod chat;
 mod errors;
 mod harness;
 mod idempotency;

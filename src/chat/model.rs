@@ -1,0 +1,190 @@
+//! Chat types and rules for the REST side: rooms, members, message views.
+
+use crate::db::DbError;
+use crate::http::error::ApiError;
+use actix_web::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use veza_actors::ports::StoredMessage;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    #[error("no such room")]
+    NotFound,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("you are not a member of this room")]
+    NotAMember,
+    #[error("you cannot message this user")]
+    Blocked,
+    #[error("you are muted in this room")]
+    Muted,
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error("{1}")]
+    Refused(&'static str, String),
+    #[error("chat unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for ChatError {
+    fn from(e: diesel::result::Error) -> Self {
+        ChatError::Db(DbError::Query(e))
+    }
+}
+
+impl From<ChatError> for ApiError {
+    fn from(e: ChatError) -> Self {
+        let detail = e.to_string();
+        match e {
+            ChatError::NotFound => ApiError::NotFound,
+            ChatError::Forbidden => ApiError::coded(StatusCode::FORBIDDEN, "forbidden", detail),
+            ChatError::NotAMember => ApiError::coded(StatusCode::FORBIDDEN, "not_a_member", detail),
+            ChatError::Blocked => ApiError::coded(StatusCode::FORBIDDEN, "blocked", detail),
+            ChatError::Muted => ApiError::coded(StatusCode::FORBIDDEN, "muted", detail),
+            ChatError::Invalid { field, message } => ApiError::field(field, message),
+            ChatError::Refused("rate_limited", _) => {
+                ApiError::coded(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
+            }
+            ChatError::Refused(code, _) => ApiError::coded(StatusCode::UNPROCESSABLE_ENTITY, code, detail),
+            ChatError::Unavailable(d) => ApiError::Unavailable(d),
+            ChatError::Db(e) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    Public,
+    Private,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Private => "private",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateRoom {
+    pub name: String,
+    pub visibility: Visibility,
+    pub topic: Option<String>,
+}
+
+impl CreateRoom {
+    /// (name, topic) trimmed and checked.
+    pub fn validate(&self) -> Result<(String, Option<String>), ChatError> {
+        let name = self.name.trim().to_owned();
+        if !(1..=80).contains(&name.chars().count()) {
+            return Err(ChatError::Invalid { field: "name", message: "must be 1 to 80 characters".into() });
+        }
+        let topic = self.topic.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+        if topic.as_ref().is_some_and(|t| t.chars().count() > 500) {
+            return Err(ChatError::Invalid { field: "topic", message: "at most 500 characters".into() });
+        }
+        Ok((name, topic))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoomView {
+    pub id: Uuid,
+    pub name: String,
+    pub topic: Option<String>,
+    pub visibility: String,
+    pub is_direct: bool,
+    pub member_count: i64,
+    /// The caller's role, when a member.
+    pub role: Option<String>,
+    pub last_seq: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MemberBody {
+    pub user_id: Uuid,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MuteBody {
+    pub user_id: Uuid,
+    /// 0 unmutes; at most 30 days.
+    pub minutes: u32,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PostBody {
+    pub body: String,
+    pub client_id: Option<String>,
+}
+
+/// A message, or the slot of a deleted one (`{id, seq, deleted: true}`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MessageView {
+    pub id: i64,
+    pub seq: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub room: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::users::model::UserRef>)]
+    pub author: Option<veza_actors::protocol::UserRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+}
+
+impl From<StoredMessage> for MessageView {
+    fn from(m: StoredMessage) -> Self {
+        match m.body {
+            Some(body) => MessageView {
+                id: m.id,
+                seq: m.seq,
+                room: Some(m.room),
+                author: Some(m.author),
+                body: Some(body),
+                sent_at: Some(m.sent_at),
+                client_id: Some(m.client_id),
+                deleted: false,
+            },
+            None => MessageView {
+                id: m.id,
+                seq: m.seq,
+                room: None,
+                author: None,
+                body: None,
+                sent_at: None,
+                client_id: None,
+                deleted: true,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_names_and_topics_are_checked() {
+        let ok = CreateRoom { name: "  Jazz  ".into(), visibility: Visibility::Public, topic: Some(" ".into()) };
+        assert_eq!(ok.validate().ok(), Some(("Jazz".to_owned(), None)));
+        let empty = CreateRoom { name: " ".into(), visibility: Visibility::Public, topic: None };
+        assert!(empty.validate().is_err());
+        let long = CreateRoom { name: "x".into(), visibility: Visibility::Private, topic: Some("t".repeat(501)) };
+        assert!(long.validate().is_err());
+    }
+}

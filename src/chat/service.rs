@@ -1,0 +1,297 @@
+//! The chat REST service: an actor per HTTP worker delegating to `ChatCore`. Live delivery
+//! always goes through the Room actors, whichever door a message came in by.
+
+use super::model::*;
+use super::repo::{self, RoomRow};
+use crate::db::DbError;
+use crate::state::AppState;
+use crate::users::blocking::ensure_can_reach;
+use actix::prelude::*;
+use chrono::{Duration as ChronoDuration, Utc};
+use diesel_async::AsyncPgConnection;
+use serde_json::json;
+use std::sync::Arc;
+use uuid::Uuid;
+use veza_actors::ports::PostCheck;
+use veza_actors::protocol::{ServerFrame, SharedFrame, UserRef};
+use veza_actors::room::{Forget, Notify, Post, PostError, SetMute};
+
+pub struct ChatCore {
+    pub state: AppState,
+}
+
+pub struct ChatService {
+    core: Arc<ChatCore>,
+}
+
+impl ChatService {
+    pub fn new(state: AppState) -> Self {
+        ChatService { core: Arc::new(ChatCore { state }) }
+    }
+}
+
+impl Actor for ChatService {
+    type Context = Context<Self>;
+}
+
+macro_rules! message {
+    ($name:ident -> $ret:literal { $($field:ident : $ty:ty),* $(,)? }) => {
+        #[derive(Debug, Message)]
+        #[rtype(result = $ret)]
+        pub struct $name { $(pub $field: $ty),* }
+    };
+}
+
+message!(CreateRoomMsg -> "Result<RoomView, ChatError>" { user: Uuid, body: CreateRoom });
+message!(ListRooms -> "Result<Vec<RoomView>, ChatError>" { user: Option<Uuid>, q: Option<String>, mine: bool, before: Option<Uuid>, limit: i64 });
+message!(GetRoomMsg -> "Result<RoomView, ChatError>" { user: Option<Uuid>, room: Uuid });
+message!(JoinRoom -> "Result<RoomView, ChatError>" { user: Uuid, room: Uuid });
+message!(LeaveRoom -> "Result<(), ChatError>" { user: Uuid, room: Uuid });
+message!(AddMember -> "Result<(), ChatError>" { user: Uuid, room: Uuid, member: Uuid });
+message!(Kick -> "Result<(), ChatError>" { user: Uuid, room: Uuid, member: Uuid });
+message!(Mute -> "Result<(), ChatError>" { user: Uuid, room: Uuid, member: Uuid, minutes: u32 });
+message!(DirectRoom -> "Result<(RoomView, bool), ChatError>" { user: Uuid, other: Uuid });
+message!(History -> "Result<Vec<MessageView>, ChatError>" { user: Option<Uuid>, room: Uuid, before: Option<i64>, after: Option<i64>, limit: i64 });
+message!(PostMessage -> "Result<MessageView, ChatError>" { user: Uuid, room: Uuid, body: String, client_id: Option<String> });
+message!(DeleteMessage -> "Result<(), ChatError>" { user: Uuid, moderator: bool, room: Uuid, message: i64 });
+
+crate::delegate_to_core!(ChatService {
+    CreateRoomMsg => create_room,
+    ListRooms => list_rooms,
+    GetRoomMsg => get_room,
+    JoinRoom => join_room,
+    LeaveRoom => leave_room,
+    AddMember => add_member,
+    Kick => kick,
+    Mute => mute,
+    DirectRoom => direct_room,
+    History => history,
+    PostMessage => post_message,
+    DeleteMessage => delete_message,
+});
+
+type Conn<'a> =
+    bb8::PooledConnection<'a, diesel_async::pooled_connection::AsyncDieselConnectionManager<AsyncPgConnection>>;
+
+impl ChatCore {
+    async fn conn(&self) -> Result<Conn<'_>, ChatError> {
+        self.state.pool.get().await.map_err(|e| ChatError::Db(DbError::Pool(e.to_string())))
+    }
+
+    async fn view(&self, conn: &mut AsyncPgConnection, r: RoomRow, user: Option<Uuid>) -> Result<RoomView, ChatError> {
+        let member_count = repo::member_count(conn, r.id).await?;
+        let role = match user {
+            Some(u) => repo::member(conn, r.id, u).await?.map(|m| m.role),
+            None => None,
+        };
+        Ok(RoomView {
+            id: r.id,
+            name: r.name,
+            topic: r.topic,
+            visibility: r.visibility,
+            is_direct: r.is_direct,
+            member_count,
+            role,
+            last_seq: r.last_seq,
+            created_at: r.created_at,
+        })
+    }
+
+    /// The room if `user` may see it: public, or a member of a private one (else 404).
+    async fn visible(
+        &self,
+        conn: &mut AsyncPgConnection,
+        room: Uuid,
+        user: Option<Uuid>,
+    ) -> Result<RoomRow, ChatError> {
+        let r = repo::room(conn, room).await?.ok_or(ChatError::NotFound)?;
+        if r.visibility == "public" {
+            return Ok(r);
+        }
+        match user {
+            Some(u) if repo::member(conn, room, u).await?.is_some() => Ok(r),
+            _ => Err(ChatError::NotFound),
+        }
+    }
+
+    /// 403 unless `user` is the room's owner or a moderator.
+    async fn require_moderator(&self, conn: &mut AsyncPgConnection, room: Uuid, user: Uuid) -> Result<(), ChatError> {
+        match repo::member(conn, room, user).await? {
+            Some(m) if m.role == "owner" || m.role == "moderator" => Ok(()),
+            Some(_) => Err(ChatError::Forbidden),
+            None => Err(ChatError::NotFound),
+        }
+    }
+
+    pub async fn create_room(&self, m: CreateRoomMsg) -> Result<RoomView, ChatError> {
+        let (name, topic) = m.body.validate()?;
+        let mut conn = self.conn().await?;
+        let r = repo::create_room(&mut conn, &name, topic.as_deref(), m.body.visibility.as_str(), m.user).await?;
+        self.view(&mut conn, r, Some(m.user)).await
+    }
+
+    pub async fn list_rooms(&self, m: ListRooms) -> Result<Vec<RoomView>, ChatError> {
+        let mut conn = self.conn().await?;
+        let mine = if m.mine { Some(m.user.ok_or(ChatError::Forbidden)?) } else { None };
+        let rows = repo::list_rooms(&mut conn, m.q.as_deref(), mine, m.before, m.limit).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            out.push(self.view(&mut conn, r, m.user).await?);
+        }
+        Ok(out)
+    }
+
+    pub async fn get_room(&self, m: GetRoomMsg) -> Result<RoomView, ChatError> {
+        let mut conn = self.conn().await?;
+        let r = self.visible(&mut conn, m.room, m.user).await?;
+        self.view(&mut conn, r, m.user).await
+    }
+
+    pub async fn join_room(&self, m: JoinRoom) -> Result<RoomView, ChatError> {
+        let mut conn = self.conn().await?;
+        let r = self.visible(&mut conn, m.room, Some(m.user)).await?;
+        repo::add_member(&mut conn, r.id, m.user, "member").await?;
+        self.view(&mut conn, r, Some(m.user)).await
+    }
+
+    pub async fn leave_room(&self, m: LeaveRoom) -> Result<(), ChatError> {
+        let mut conn = self.conn().await?;
+        if !repo::remove_member(&mut conn, m.room, m.user).await? {
+            return Err(ChatError::NotFound);
+        }
+        self.tell_room(m.room, Forget { user: m.user }).await;
+        Ok(())
+    }
+
+    pub async fn add_member(&self, m: AddMember) -> Result<(), ChatError> {
+        let mut conn = self.conn().await?;
+        let r = repo::room(&mut conn, m.room).await?.ok_or(ChatError::NotFound)?;
+        self.require_moderator(&mut conn, m.room, m.user).await?;
+        if r.is_direct {
+            return Err(ChatError::Forbidden);
+        }
+        let target = crate::users::repo::profile(&mut conn, m.member).await?.filter(|p| p.status == "active");
+        if target.is_none() {
+            return Err(ChatError::Invalid { field: "user_id", message: "no such user".into() });
+        }
+        repo::add_member(&mut conn, m.room, m.member, "member").await?;
+        Ok(())
+    }
+
+    pub async fn kick(&self, m: Kick) -> Result<(), ChatError> {
+        let mut conn = self.conn().await?;
+        self.require_moderator(&mut conn, m.room, m.user).await?;
+        let target = repo::member(&mut conn, m.room, m.member).await?.ok_or(ChatError::NotFound)?;
+        if target.role == "owner" {
+            return Err(ChatError::Forbidden);
+        }
+        repo::remove_member(&mut conn, m.room, m.member).await?;
+        self.tell_room(m.room, Forget { user: m.member }).await;
+        Ok(())
+    }
+
+    pub async fn mute(&self, m: Mute) -> Result<(), ChatError> {
+        if m.minutes > 43_200 {
+            return Err(ChatError::Invalid { field: "minutes", message: "0 to 43200 (30 days)".into() });
+        }
+        let mut conn = self.conn().await?;
+        self.require_moderator(&mut conn, m.room, m.user).await?;
+        let target = repo::member(&mut conn, m.room, m.member).await?.ok_or(ChatError::NotFound)?;
+        if target.role == "owner" {
+            return Err(ChatError::Forbidden);
+        }
+        let until = (m.minutes > 0).then(|| Utc::now() + ChronoDuration::minutes(i64::from(m.minutes)));
+        repo::set_mute(&mut conn, m.room, m.member, until).await?;
+        self.tell_room(m.room, SetMute { user: m.member, until }).await;
+        Ok(())
+    }
+
+    pub async fn direct_room(&self, m: DirectRoom) -> Result<(RoomView, bool), ChatError> {
+        if m.user == m.other {
+            return Err(ChatError::Invalid { field: "user_id", message: "you cannot message yourself".into() });
+        }
+        let mut conn = self.conn().await?;
+        let other = crate::users::repo::profile(&mut conn, m.other).await?.filter(|p| p.status == "active");
+        if other.is_none() {
+            return Err(ChatError::NotFound);
+        }
+        ensure_can_reach(&mut conn, m.user, m.other).await.map_err(|_| ChatError::Blocked)?;
+        let (r, created) = repo::direct_room(&mut conn, m.user, m.other).await?;
+        if created {
+            self.state.realtime.push_user(m.other, "dm.created", json!({ "room": r.id, "from": m.user }));
+        }
+        Ok((self.view(&mut conn, r, Some(m.user)).await?, created))
+    }
+
+    pub async fn history(&self, m: History) -> Result<Vec<MessageView>, ChatError> {
+        let mut conn = self.conn().await?;
+        self.visible(&mut conn, m.room, m.user).await?;
+        let rows = match (m.after, m.before) {
+            (Some(after), before) => {
+                let up_to = before.map_or(i64::MAX, |b| b - 1);
+                repo::range(&mut conn, m.room, after, up_to, m.limit).await?
+            }
+            (None, before) => repo::before(&mut conn, m.room, before, m.limit).await?,
+        };
+        Ok(rows.into_iter().map(MessageView::from).collect())
+    }
+
+    pub async fn post_message(&self, m: PostMessage) -> Result<MessageView, ChatError> {
+        let chars = m.body.chars().count();
+        if chars == 0 || chars > veza_actors::protocol::MAX_BODY_CHARS || m.body.trim().is_empty() {
+            return Err(ChatError::Invalid { field: "body", message: "must be 1 to 4000 characters".into() });
+        }
+        let client_id = m.client_id.unwrap_or_else(|| Uuid::now_v7().to_string());
+        if client_id.is_empty() || client_id.len() > 64 {
+            return Err(ChatError::Invalid { field: "client_id", message: "1 to 64 characters".into() });
+        }
+        let username = {
+            let mut conn = self.conn().await?;
+            let r = self.visible(&mut conn, m.room, Some(m.user)).await?;
+            match repo::may_post(&mut conn, r.id, m.user).await? {
+                PostCheck::Allowed => {}
+                PostCheck::NotMember => return Err(ChatError::NotAMember),
+                PostCheck::Muted => return Err(ChatError::Muted),
+                PostCheck::Blocked => return Err(ChatError::Blocked),
+            }
+            crate::users::repo::profile(&mut conn, m.user).await?.ok_or(ChatError::NotFound)?.username
+        };
+        let policy = self.state.realtime.session.policy.clone();
+        policy.check_send(m.user, &m.body).await.map_err(|r| ChatError::Refused(r.code, r.message))?;
+        let room = self.state.realtime.rooms.get(m.room).await.map_err(|e| ChatError::Unavailable(e.to_string()))?;
+        let post = Post { author: UserRef { id: m.user, username }, body: m.body, client_id };
+        match room.send(post).await {
+            Ok(Ok(stored)) => Ok(stored.into()),
+            Ok(Err(PostError::NotMember)) => Err(ChatError::NotAMember),
+            Ok(Err(PostError::Muted)) => Err(ChatError::Muted),
+            Ok(Err(PostError::Blocked)) => Err(ChatError::Blocked),
+            Ok(Err(PostError::Unavailable)) | Err(_) => Err(ChatError::Unavailable("message not stored".into())),
+        }
+    }
+
+    pub async fn delete_message(&self, m: DeleteMessage) -> Result<(), ChatError> {
+        let mut conn = self.conn().await?;
+        self.visible(&mut conn, m.room, Some(m.user)).await?;
+        let msg = repo::message(&mut conn, m.room, m.message).await?.ok_or(ChatError::NotFound)?;
+        let room_mod = matches!(repo::member(&mut conn, m.room, m.user).await?, Some(mm) if mm.role != "member");
+        if msg.author.id != m.user && !room_mod && !m.moderator {
+            return Err(ChatError::Forbidden);
+        }
+        if repo::soft_delete(&mut conn, m.room, m.message, m.user).await? {
+            let frame = SharedFrame::new(ServerFrame::MessageDeleted { room: m.room, id: msg.id, seq: msg.seq });
+            self.tell_room(m.room, Notify { frame, except: None }).await;
+        }
+        Ok(())
+    }
+
+    /// Tells the room's live actor (starting it if needed; it stops again when idle).
+    async fn tell_room<M>(&self, room: Uuid, msg: M)
+    where
+        M: Message<Result = ()> + Send + 'static,
+        veza_actors::room::Room: Handler<M>,
+    {
+        if let Ok(addr) = self.state.realtime.rooms.get(room).await {
+            addr.do_send(msg);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! `GET /ws`: the token is checked before the upgrade (401 problem+json, no upgrade); then one
+//! `WsSession` actor serves the connection.
+
+use crate::auth::extract::{authenticate, bearer};
+use crate::db::schema::users;
+use crate::http::error::ApiError;
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web_actors::ws;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::Deserialize;
+use veza_actors::protocol::{Encoding, MAX_FRAME_BYTES, UserRef};
+use veza_actors::session::WsSession;
+
+#[derive(Deserialize)]
+pub struct WsQuery {
+    token: Option<String>,
+}
+
+/// Upgrade to a WebSocket (`?token=` or `Authorization: Bearer`).
+#[utoipa::path(get, path = "/ws", tag = "chat", params(("token" = Option<String>, Query, description = "access token, unless sent as a bearer")),
+    responses((status = 101, description = "switching to the WebSocket protocol (veza.json.v1 or veza.msgpack.v1)"),
+        (status = 401, body = crate::http::error::Problem, content_type = "application/problem+json")))]
+pub async fn upgrade(
+    req: HttpRequest,
+    stream: web::Payload,
+    q: web::Query<WsQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let token = q
+        .into_inner()
+        .token
+        .or_else(|| bearer(&req).map(str::to_owned))
+        .ok_or(crate::auth::AuthError::Unauthenticated)?;
+    let user = authenticate(&state, &token).await?;
+    let username: String = {
+        let mut conn = state.pool.get().await.map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        users::table
+            .find(user.id)
+            .select(users::username)
+            .first(&mut conn)
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+    };
+    let requested = req.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let (encoding, protocol) = Encoding::negotiate(requested);
+    let session =
+        WsSession::new(UserRef { id: user.id, username }, user.session_id, encoding, state.realtime.session.clone());
+    let protocols = protocol.map(|p| [p]);
+    let mut builder = ws::WsResponseBuilder::new(session, &req, stream).frame_size(MAX_FRAME_BYTES);
+    if let Some(p) = protocols.as_ref() {
+        builder = builder.protocols(p);
+    }
+    builder.start().map_err(|e| ApiError::Status { status: e.as_response_error().status_code(), detail: e.to_string() })
+}
