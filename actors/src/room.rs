@@ -76,10 +76,15 @@ impl Room {
         }
     }
 
-    /// Sends one frame to one connection; a full mailbox marks it a slow consumer.
+    /// Sends one frame to one connection; a full mailbox marks it a slow consumer. Frames
+    /// with a `seq` keep each connection's order (at most once, ascending); others just go.
     fn send_to(&mut self, conn_id: u64, frame: &Arc<SharedFrame>) -> bool {
+        self.deliver(conn_id, frame, true)
+    }
+
+    fn deliver(&mut self, conn_id: u64, frame: &Arc<SharedFrame>, ordered: bool) -> bool {
         let Some(conn) = self.conns.get_mut(&conn_id) else { return false };
-        if let Some(seq) = frame.seq() {
+        if let Some(seq) = frame.seq().filter(|_| ordered) {
             if let Some(buf) = conn.catching_up.as_mut() {
                 buf.push(frame.clone());
                 return true;
@@ -90,7 +95,7 @@ impl Room {
         }
         match conn.addr.try_send(Deliver::Frame(frame.clone())) {
             Ok(()) => {
-                if let Some(seq) = frame.seq() {
+                if let Some(seq) = frame.seq().filter(|_| ordered) {
                     conn.last_sent = seq;
                 }
                 self.deps.stats.deliveries.inc();
@@ -113,9 +118,13 @@ impl Room {
 
     /// To every connection, optionally except one.
     fn broadcast(&mut self, frame: &Arc<SharedFrame>, except: Option<u64>) {
+        self.broadcast_as(frame, except, true);
+    }
+
+    fn broadcast_as(&mut self, frame: &Arc<SharedFrame>, except: Option<u64>, ordered: bool) {
         let ids: Vec<u64> = self.conns.keys().copied().filter(|id| Some(*id) != except).collect();
         for id in ids {
-            self.send_to(id, frame);
+            self.deliver(id, frame, ordered);
         }
     }
 
@@ -417,7 +426,8 @@ pub struct Notify {
 impl Handler<Notify> for Room {
     type Result = ();
     fn handle(&mut self, m: Notify, _: &mut Context<Self>) {
-        self.broadcast(&m.frame, m.except);
+        // A deletion names an old seq: it is news, not part of the sequence.
+        self.broadcast_as(&m.frame, m.except, false);
     }
 }
 

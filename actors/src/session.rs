@@ -133,35 +133,26 @@ impl WsSession {
 
     fn join(&mut self, room: Uuid, last_seen: Option<i64>, ctx: &mut ws::WebsocketContext<Self>) {
         let registry = self.deps.rooms.clone();
-        let join = Join { conn: self.id, user: self.user.clone(), addr: ctx.address().recipient(), last_seen };
-        let fut = async move {
-            // A Room that stopped just now is replaced on the second try.
-            for _ in 0..2 {
-                let Ok(addr) = registry.get(room).await else { continue };
-                let msg = Join {
-                    conn: join.conn,
-                    user: join.user.clone(),
-                    addr: join.addr.clone(),
-                    last_seen: join.last_seen,
+        ctx.spawn(async move { registry.get(room).await }.into_actor(self).map(move |res, this, ctx| {
+            let Ok(addr) = res else {
+                return this.reply(ServerFrame::error("unavailable", "the room is unavailable; try again", None), ctx);
+            };
+            // Known before the Room can answer: a send right after `joined` finds it.
+            this.rooms.insert(room, addr.clone());
+            let join = Join { conn: this.id, user: this.user.clone(), addr: ctx.address().recipient(), last_seen };
+            ctx.spawn(async move { addr.send(join).await }.into_actor(this).map(move |res, this, ctx| {
+                let refusal = match res {
+                    Ok(Ok(())) => return,
+                    Ok(Err(JoinError::NotMember)) => ServerFrame::error("not_a_member", "this room is private", None),
+                    Ok(Err(JoinError::NoRoom)) => ServerFrame::error("not_found", "no such room", None),
+                    // The Room stopped meanwhile, or the store is away.
+                    Ok(Err(JoinError::Unavailable)) | Err(_) => {
+                        ServerFrame::error("unavailable", "the room is unavailable; join again", None)
+                    }
                 };
-                match addr.send(msg).await {
-                    Ok(res) => return res.map(|()| addr),
-                    Err(_) => continue,
-                }
-            }
-            Err(JoinError::Unavailable)
-        };
-        ctx.spawn(fut.into_actor(self).map(move |res, this, ctx| match res {
-            Ok(addr) => {
-                this.rooms.insert(room, addr);
-            }
-            Err(JoinError::NotMember) => {
-                this.reply(ServerFrame::error("not_a_member", "this room is private", None), ctx);
-            }
-            Err(JoinError::NoRoom) => this.reply(ServerFrame::error("not_found", "no such room", None), ctx),
-            Err(JoinError::Unavailable) => {
-                this.reply(ServerFrame::error("unavailable", "the room is unavailable; try again", None), ctx);
-            }
+                this.rooms.remove(&room);
+                this.reply(refusal, ctx);
+            }));
         }));
     }
 

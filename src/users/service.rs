@@ -234,7 +234,10 @@ impl UserCore {
             activity::record(conn, to.id, "friend.request_received", json!({ "from": from })).await?;
             Ok(())
         })
-        .await
+        .await?;
+        // A live hint to the addressee's connections; the list itself is over REST.
+        self.state.realtime.push_user(to.id, "friend.request", json!({ "from": from }));
+        Ok(())
     }
 
     pub async fn accept_friend(&self, m: AcceptFriend) -> Result<(), UserError> {

@@ -243,3 +243,172 @@ async fn draining_closes_websockets_with_1012() {
     tokio::spawn(async move { handle.drain().await });
     assert_eq!(c.close_code(Duration::from_secs(5)).await, Some(1012));
 }
+
+#[tokio::test]
+async fn direct_messages_respect_blocks_and_announce_themselves() {
+    let app = TestApp::spawn().await;
+    let (a_id, a, _) = app.user("nia").await;
+    let (b_id, b, _) = app.user("oto").await;
+    let mut cb = ChatClient::connect(app.addr, &b).await;
+    let res = app.post_json(&format!("/api/v1/dm/{b_id}"), &json!({}), Some(&a)).await;
+    assert_eq!(res.status(), 201);
+    let dm: Value = res.json().await.expect("json");
+    let r = dm["id"].as_str().expect("id").to_owned();
+    assert_eq!(dm["is_direct"], true);
+    let ev = cb.expect("event").await;
+    assert_eq!((ev["kind"].as_str(), ev["data"]["room"].as_str()), (Some("dm.created"), Some(r.as_str())));
+    let again = app.post_json(&format!("/api/v1/dm/{a_id}"), &json!({}), Some(&b)).await;
+    assert_eq!(again.status(), 200, "one direct room per pair");
+    assert_eq!(again.json::<Value>().await.expect("json")["id"], json!(r));
+
+    let mut ca = ChatClient::connect(app.addr, &a).await;
+    ca.join(&r, None).await;
+    ca.send(send(&r, "hi", "d1")).await;
+    ca.expect("ack").await;
+    // B blocks A: A can no longer write to B, nor open a new DM.
+    assert_eq!(app.post_json(&format!("/api/v1/users/{a_id}/block"), &json!({}), Some(&b)).await.status(), 204);
+    ca.send(send(&r, "hello?", "d2")).await;
+    let e = ca.expect("error").await;
+    assert_eq!((e["code"].as_str(), e["ref"].as_str()), (Some("blocked"), Some("d2")));
+    let res = app.post_json(&format!("/api/v1/dm/{b_id}"), &json!({}), Some(&a)).await;
+    assert_eq!(res.status(), 403);
+}
+
+#[tokio::test]
+async fn friend_requests_arrive_on_the_user_channel() {
+    let app = TestApp::spawn().await;
+    let (a_id, a, _) = app.user("pia").await;
+    let (b_id, b, _) = app.user("quy").await;
+    let mut b1 = ChatClient::connect(app.addr, &b).await;
+    let mut b2 = ChatClient::connect(app.addr, &b).await;
+    app.post_json(&format!("/api/v1/users/{b_id}/friend-request"), &json!({}), Some(&a)).await;
+    for c in [&mut b1, &mut b2] {
+        let ev = c.expect("event").await;
+        assert_eq!((ev["kind"].as_str(), ev["data"]["from"].as_str()), (Some("friend.request"), Some(a_id.as_str())));
+    }
+}
+
+#[tokio::test]
+async fn muted_members_and_banned_words_are_refused() {
+    let app = TestApp::spawn().await;
+    let (_, owner, _) = app.user("rae").await;
+    let (b_id, b, _) = app.user("sid").await;
+    let r = room(&app, &owner, "Moderated", "public").await;
+    let mut cb = ChatClient::connect(app.addr, &b).await;
+    cb.join(&r, None).await;
+
+    let state = app.handle.state().clone();
+    let mut conn = app.db.conn().await;
+    state.settings.set(&mut conn, veza::settings::BANNED_WORDS, json!(["scam"]), None).await.expect("set");
+    cb.send(send(&r, "great SCAM here", "w1")).await;
+    let e = cb.expect("error").await;
+    assert_eq!((e["code"].as_str(), e["ref"].as_str()), (Some("message_rejected"), Some("w1")));
+    cb.send(send(&r, "a fair deal", "w2")).await;
+    cb.expect("ack").await;
+
+    // A non-moderator cannot mute; the owner can.
+    let res =
+        app.post_json(&format!("/api/v1/rooms/{r}/mute"), &json!({ "user_id": b_id, "minutes": 5 }), Some(&b)).await;
+    assert_eq!(res.status(), 403);
+    let res = app
+        .post_json(&format!("/api/v1/rooms/{r}/mute"), &json!({ "user_id": b_id, "minutes": 5 }), Some(&owner))
+        .await;
+    assert_eq!(res.status(), 204);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    cb.send(send(&r, "still here", "w3")).await;
+    assert_eq!(cb.expect("error").await["code"], "muted");
+    let res = app.post_json(&format!("/api/v1/rooms/{r}/messages"), &json!({ "body": "via rest" }), Some(&b)).await;
+    assert_eq!(res.status(), 403, "muted over REST too");
+    app.post_json(&format!("/api/v1/rooms/{r}/mute"), &json!({ "user_id": b_id, "minutes": 0 }), Some(&owner)).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    cb.send(send(&r, "back", "w4")).await;
+    cb.expect("ack").await;
+}
+
+#[tokio::test]
+async fn history_pages_by_seq_and_deletion_keeps_the_slot() {
+    let app = TestApp::spawn().await;
+    let (_, a, _) = app.user("tao").await;
+    let (_, b, _) = app.user("uli").await;
+    let r = room(&app, &a, "History", "public").await;
+    let mut cb = ChatClient::connect(app.addr, &b).await;
+    cb.join(&r, None).await;
+    let mut ids = Vec::new();
+    for i in 1..=6 {
+        let res =
+            app.post_json(&format!("/api/v1/rooms/{r}/messages"), &json!({ "body": format!("m{i}") }), Some(&a)).await;
+        assert_eq!(res.status(), 201);
+        let m: Value = res.json().await.expect("json");
+        assert_eq!(m["seq"], i);
+        ids.push(m["id"].as_i64().expect("id"));
+        assert_eq!(cb.expect("message").await["seq"], i, "REST posts are delivered live");
+    }
+    let res = app.send_auth(reqwest::Method::DELETE, &format!("/api/v1/rooms/{r}/messages/{}", ids[2]), &b, None).await;
+    assert_eq!(res.status(), 403, "not the author nor a moderator");
+    let res = app.send_auth(reqwest::Method::DELETE, &format!("/api/v1/rooms/{r}/messages/{}", ids[2]), &a, None).await;
+    assert_eq!(res.status(), 204);
+    let d = cb.expect("message_deleted").await;
+    assert_eq!((d["seq"].as_i64(), d["id"].as_i64()), (Some(3), Some(ids[2])));
+
+    // Public history needs no token.
+    let page: Value = app.get(&format!("/api/v1/rooms/{r}/messages?limit=4")).await.json().await.expect("json");
+    let seqs: Vec<i64> = page["items"].as_array().expect("items").iter().filter_map(|m| m["seq"].as_i64()).collect();
+    assert_eq!(seqs, [3, 4, 5, 6], "the newest page, ascending");
+    assert_eq!(page["items"][0], json!({ "id": ids[2], "seq": 3, "deleted": true }));
+    let older: Value =
+        app.get(&format!("/api/v1/rooms/{r}/messages?before=3&limit=4")).await.json().await.expect("json");
+    let seqs: Vec<i64> = older["items"].as_array().expect("items").iter().filter_map(|m| m["seq"].as_i64()).collect();
+    assert_eq!(seqs, [1, 2]);
+    let newer: Value =
+        app.get(&format!("/api/v1/rooms/{r}/messages?after=4&limit=10")).await.json().await.expect("json");
+    let seqs: Vec<i64> = newer["items"].as_array().expect("items").iter().filter_map(|m| m["seq"].as_i64()).collect();
+    assert_eq!(seqs, [5, 6]);
+
+    // Resume shows the slot as deleted.
+    let mut late = ChatClient::connect(app.addr, &a).await;
+    late.join(&r, Some(2)).await;
+    let first = late.next(Duration::from_secs(5)).await.expect("frame");
+    assert_eq!((first["type"].as_str(), first["seq"].as_i64()), (Some("message_deleted"), Some(3)));
+}
+
+#[tokio::test]
+async fn typing_and_read_markers_reach_the_others() {
+    let app = TestApp::spawn().await;
+    let (_, a, _) = app.user("val").await;
+    let (_, b, _) = app.user("wyn").await;
+    let r = room(&app, &a, "Live", "public").await;
+    let mut ca = ChatClient::connect(app.addr, &a).await;
+    let mut cb = ChatClient::connect(app.addr, &b).await;
+    ca.join(&r, None).await;
+    cb.join(&r, None).await;
+    ca.send(json!({ "type": "typing", "room": r })).await;
+    let t = cb.expect("typing").await;
+    assert_eq!(t["user"]["username"], "val");
+    ca.send(send(&r, "hey", "t1")).await;
+    let m = cb.expect("message").await;
+    cb.send(json!({ "type": "read", "room": r, "up_to": m["seq"] })).await;
+    let read = ca.expect("read").await;
+    assert_eq!((read["user"]["username"].as_str(), read["up_to"].as_i64()), (Some("wyn"), Some(1)));
+}
+
+#[tokio::test]
+async fn rooms_are_listed_searched_and_left() {
+    let app = TestApp::spawn().await;
+    let (_, a, _) = app.user("xeno").await;
+    let (_, b, _) = app.user("yara").await;
+    let jazz = room(&app, &a, "Late Night Jazz", "public").await;
+    room(&app, &a, "Drum Circle", "public").await;
+    let secret = room(&app, &a, "Secret Jazz", "private").await;
+    let list: Value = app.get("/api/v1/rooms?q=jazz").await.json().await.expect("json");
+    let ids: Vec<&str> = list["items"].as_array().expect("items").iter().filter_map(|r| r["id"].as_str()).collect();
+    assert_eq!(ids, [jazz.as_str()], "public rooms only, matched by name");
+    assert_eq!(app.get("/api/v1/rooms?mine=true").await.status(), 401);
+    let res = app.post_json(&format!("/api/v1/rooms/{jazz}/join"), &json!({}), Some(&b)).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.post_json(&format!("/api/v1/rooms/{secret}/join"), &json!({}), Some(&b)).await.status(), 404);
+    let mine: Value = app.get_auth("/api/v1/rooms?mine=true", &b).await.json().await.expect("json");
+    assert_eq!(mine["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(app.post_json(&format!("/api/v1/rooms/{jazz}/leave"), &json!({}), Some(&b)).await.status(), 204);
+    let mine: Value = app.get_auth("/api/v1/rooms?mine=true", &b).await.json().await.expect("json");
+    assert_eq!(mine["items"], json!([]));
+}
