@@ -6,6 +6,7 @@ mod support;
 
 mod auth;
 mod chat;
+mod chat_load;
 mod errors;
 mod harness;
 mod idempotency;

@@ -136,3 +136,19 @@ impl ChatClient {
         }
     }
 }
+
+impl ChatClient {
+    /// Connects with a tiny kernel receive buffer: a client that stops reading backs up fast.
+    pub async fn connect_small_buffer(addr: std::net::SocketAddr, token: &str) -> ChatClient {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+        socket.set_recv_buffer_size(8 * 1024).expect("rcvbuf");
+        socket.connect(&addr.into()).expect("connect");
+        socket.set_nonblocking(true).expect("nonblocking");
+        let stream = TcpStream::from_std(socket.into()).expect("tokio stream");
+        let mut req = format!("ws://{addr}/ws?token={token}").into_client_request().expect("request");
+        req.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("veza.json.v1"));
+        let (ws, _) = tokio_tungstenite::client_async(req, MaybeTlsStream::Plain(stream)).await.expect("upgrade");
+        ChatClient { ws, msgpack: false }
+    }
+}
