@@ -2,6 +2,7 @@
 //! `node` builds a node; `http` is its edge; `db`, `infra` reach what it depends on.
 
 pub mod activity;
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod chat;

@@ -4,8 +4,10 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
+use veza::admin::load_users;
 use veza::auth::Role;
 use veza::config::{self, Config, LoadOptions, redact_url};
+use veza::settings::Settings;
 use veza::{db, logging, node};
 
 #[derive(Parser)]
@@ -67,6 +69,38 @@ enum AdminAction {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Runtime settings (e.g. chat.banned_words); every node picks a change up within a second.
+    Settings {
+        #[command(subcommand)]
+        action: SettingsAction,
+    },
+    /// Bulk load users (load_user_<n>, a cheap shared password hash) and public rooms, for load tests.
+    Seed {
+        #[arg(long)]
+        users: usize,
+        #[arg(long, default_value_t = 0)]
+        rooms: usize,
+        /// Members per room, taken round-robin from the load users.
+        #[arg(long, default_value_t = 0)]
+        members: usize,
+    },
+    /// Print access tokens for load users as JSON lines {id, username, token}.
+    MintTokens {
+        /// At most this many users.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+        /// Token lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl_secs: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum SettingsAction {
+    /// Print one setting, or all of them.
+    Get { key: Option<String> },
+    /// Set a setting to a JSON value, e.g. `set chat.banned_words '["spam"]'`.
+    Set { key: String, value: String },
 }
 
 #[derive(Subcommand)]
@@ -131,21 +165,64 @@ fn migrate(cfg: &Config) -> Result<(), String> {
 }
 
 fn admin(cfg: &Config, action: AdminAction) -> Result<(), String> {
-    let AdminAction::CreateUser { email, username, role, password_stdin } = action;
-    let role = Role::parse(&role).ok_or_else(|| format!("unknown role `{role}` (user, moderator, admin)"))?;
-    let password = if password_stdin {
-        let mut line = String::new();
-        std::io::stdin().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
-        line.trim_end_matches(['\n', '\r']).to_owned()
-    } else {
-        std::env::var("VEZA_ADMIN_PASSWORD")
-            .map_err(|_| "set VEZA_ADMIN_PASSWORD or use --password-stdin".to_owned())?
-    };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
-    let id = runtime
-        .block_on(veza::auth::bootstrap::create_user(cfg, &email, &username, &password, role))
+    match action {
+        AdminAction::CreateUser { email, username, role, password_stdin } => {
+            let role = Role::parse(&role).ok_or_else(|| format!("unknown role `{role}` (user, moderator, admin)"))?;
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+                line.trim_end_matches(['\n', '\r']).to_owned()
+            } else {
+                std::env::var("VEZA_ADMIN_PASSWORD")
+                    .map_err(|_| "set VEZA_ADMIN_PASSWORD or use --password-stdin".to_owned())?
+            };
+            let id = runtime
+                .block_on(veza::auth::bootstrap::create_user(cfg, &email, &username, &password, role))
+                .map_err(|e| e.to_string())?;
+            println!("created {} `{username}` ({id})", role.as_str());
+        }
+        AdminAction::Settings { action } => runtime.block_on(settings(cfg, action))?,
+        AdminAction::Seed { users, rooms, members } => {
+            let seeded = runtime.block_on(load_users::seed(cfg, users, rooms, members)).map_err(|e| e.to_string())?;
+            println!("{}", serde_json::to_string(&seeded).map_err(|e| e.to_string())?);
+        }
+        AdminAction::MintTokens { limit, ttl_secs } => {
+            let minted = runtime
+                .block_on(load_users::mint_tokens(cfg, limit, Duration::from_secs(ttl_secs)))
+                .map_err(|e| e.to_string())?;
+            for m in minted {
+                println!("{}", serde_json::to_string(&m).map_err(|e| e.to_string())?);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn settings(cfg: &Config, action: SettingsAction) -> Result<(), String> {
+    let timeout = Duration::from_millis(cfg.database.connect_timeout_ms);
+    let url = cfg.database.url.clone();
+    tokio::task::spawn_blocking(move || db::migrate::prepare(&url, timeout))
+        .await
+        .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
-    println!("created {} `{username}` ({id})", role.as_str());
+    let mut conn = db::migrate::connect(&cfg.database.url, timeout).await.map_err(|e| e.to_string())?;
+    match action {
+        SettingsAction::Get { key } => {
+            let rows = Settings::all(&mut conn).await.map_err(|e| e.to_string())?;
+            let rows: Vec<_> = rows.into_iter().filter(|r| key.as_ref().is_none_or(|k| *k == r.key)).collect();
+            if let (Some(k), true) = (&key, rows.is_empty()) {
+                return Err(format!("no setting `{k}`"));
+            }
+            println!("{}", serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?);
+        }
+        SettingsAction::Set { key, value } => {
+            let value: serde_json::Value =
+                serde_json::from_str(&value).map_err(|e| format!("VALUE is not JSON: {e}"))?;
+            let row = Settings::default().set(&mut conn, &key, value, None).await.map_err(|e| e.to_string())?;
+            println!("{} = {} (version {})", row.key, row.value, row.version);
+        }
+    }
     Ok(())
 }
 

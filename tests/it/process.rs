@@ -205,3 +205,66 @@ async fn admin_create_user_bootstraps_an_admin_who_can_log_in() {
     let pair: Value = res.json().await.expect("json");
     assert_eq!(pair["user"]["roles"], serde_json::json!(["user", "admin"]));
 }
+
+#[tokio::test]
+async fn settings_cli_changes_reach_a_running_node_within_two_seconds() {
+    let db = TestDb::new().await;
+    let url = db.url.clone();
+    let app = crate::support::TestApp::start(crate::support::app::test_config(&url, &[]), db).await;
+    let (_, token, _) = app.user("poster").await;
+    let res = app
+        .post_json("/api/v1/rooms", &serde_json::json!({ "name": "CLI", "visibility": "public" }), Some(&token))
+        .await;
+    let room = res.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_owned();
+    let post = |body: &'static str| {
+        let (app, token, room) = (&app, token.clone(), room.clone());
+        async move {
+            app.post_json(&format!("/api/v1/rooms/{room}/messages"), &serde_json::json!({ "body": body }), Some(&token))
+                .await
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(post("totally legit offer").await, 201);
+    let vars = [("VEZA__DATABASE__URL", url.as_str())];
+    let (status, out, err) = run(&["admin", "settings", "set", "chat.banned_words", r#"["legit"]"#], &vars);
+    assert!(status.success(), "{err}");
+    assert!(out.contains("chat.banned_words"), "{out}");
+    let (status, _, err) = run(&["admin", "settings", "set", "chat.banned_words", r#""not a list""#], &vars);
+    assert_eq!(status.code(), Some(1));
+    assert!(err.contains("chat.banned_words"), "{err}");
+    let (_, out, _) = run(&["admin", "settings", "get", "chat.banned_words"], &vars);
+    assert!(out.contains("legit"), "{out}");
+
+    let started = std::time::Instant::now();
+    eventually(Duration::from_secs(2), "the node applies the new banned word", || async {
+        (post("totally legit offer").await == 422).then_some(())
+    })
+    .await;
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn seed_and_mint_tokens_prepare_load_users() {
+    let db = TestDb::new().await;
+    let url = db.url.clone();
+    let vars = [("VEZA__DATABASE__URL", url.as_str())];
+    let (status, out, err) = run(&["admin", "seed", "--users", "25", "--rooms", "2", "--members", "10"], &vars);
+    assert!(status.success(), "{err}");
+    let seeded: Value = serde_json::from_str(out.trim()).expect("JSON summary");
+    assert_eq!(seeded["users"], 25);
+    assert_eq!(seeded["rooms"].as_array().map(Vec::len), Some(2));
+    let (status, out, err) = run(&["admin", "mint-tokens", "--limit", "5"], &vars);
+    assert!(status.success(), "{err}");
+    let minted: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
+    assert_eq!(minted.len(), 5);
+    assert!(minted[0]["username"].as_str().is_some_and(|u| u.starts_with("load_user_")));
+
+    let app = crate::support::TestApp::start(crate::support::app::test_config(&url, &[]), db).await;
+    let me: Value =
+        app.get_auth("/api/v1/auth/me", minted[0]["token"].as_str().expect("token")).await.json().await.expect("json");
+    assert_eq!(me["username"], minted[0]["username"]);
+    let room = seeded["rooms"][0].as_str().expect("room");
+    let page: Value = app.get(&format!("/api/v1/rooms/{room}")).await.json().await.expect("json");
+    assert_eq!(page["member_count"], 10);
+}

@@ -1,0 +1,3 @@
+//! Operator tools behind `veza admin …` (the admin HTTP API arrives with its own issue).
+
+pub mod load_users;
