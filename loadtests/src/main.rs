@@ -17,6 +17,8 @@ struct Cli {
 enum Scenario {
     /// N concurrent keep-alive clients hitting GET /health: throughput and latency percentiles.
     Health(scenarios::health::Args),
+    /// Room members over /ws with minted tokens; senders at a fixed rate; send-to-receive latency.
+    ChatFanout(scenarios::chat_fanout::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.scenario {
             Scenario::Health(args) => scenarios::health::run(args).await,
+            Scenario::ChatFanout(args) => scenarios::chat_fanout::run(args).await,
         }
     });
     match result {

@@ -1,1 +1,2 @@
+pub mod chat_fanout;
 pub mod health;
