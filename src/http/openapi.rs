@@ -4,6 +4,7 @@
 use super::{csp_report, error, ops};
 use crate::activity::ActivityItem;
 use crate::auth::{keys, model as auth_model, routes as auth, service as auth_service};
+use crate::chat::{model as chat_model, routes as chat, ws as chat_ws};
 use crate::infra::health::DepState;
 use crate::users::{model as users_model, routes as users};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -20,6 +21,8 @@ use utoipa::{Modify, OpenApi};
         users::profile, users::own_profile, users::update_profile, users::get_preferences, users::put_preferences,
         users::friends, users::friend_request, users::accept_friend, users::remove_friend, users::block,
         users::unblock, users::blocks, users::activity,
+        chat::create_room, chat::list_rooms, chat::get_room, chat::join_room, chat::leave_room, chat::add_member,
+        chat::kick, chat::mute, chat::direct, chat::history, chat::post_message, chat::delete_message, chat_ws::upgrade,
     ),
     components(schemas(
         error::Problem, ops::HealthReply, ops::ReadyReply, ops::Checks, DepState, csp_report::CspReportBody,
@@ -28,6 +31,8 @@ use utoipa::{Modify, OpenApi};
         auth::LoginCodeBody, keys::Jwks, keys::Jwk, users_model::UserRef, users_model::PublicProfile,
         users_model::OwnProfile, users_model::ProfilePatch, users_model::FriendEntry, users_model::FriendsView,
         users_model::BlockEntry, users::FriendRequestReply, ActivityItem,
+        chat_model::CreateRoom, chat_model::Visibility, chat_model::RoomView, chat_model::MemberBody,
+        chat_model::MuteBody, chat_model::PostBody, chat_model::MessageView,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -35,6 +40,7 @@ use utoipa::{Modify, OpenApi};
         (name = "security", description = "Browser security reports"),
         (name = "auth", description = "Accounts, tokens, sessions, magic links, OAuth2"),
         (name = "users", description = "Profiles, preferences, friends, blocks, activity"),
+        (name = "chat", description = "Rooms, direct messages, history; live frames over /ws"),
     )
 )]
 pub struct ApiDoc;

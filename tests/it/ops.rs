@@ -117,6 +117,19 @@ async fn openapi_document_lists_the_routes_and_docs_render_it() {
         ("/api/v1/users/{id}/block", "delete"),
         ("/api/v1/users/me/blocks", "get"),
         ("/api/v1/users/me/activity", "get"),
+        ("/api/v1/rooms", "get"),
+        ("/api/v1/rooms", "post"),
+        ("/api/v1/rooms/{id}", "get"),
+        ("/api/v1/rooms/{id}/join", "post"),
+        ("/api/v1/rooms/{id}/leave", "post"),
+        ("/api/v1/rooms/{id}/members", "post"),
+        ("/api/v1/rooms/{id}/members/{user_id}", "delete"),
+        ("/api/v1/rooms/{id}/mute", "post"),
+        ("/api/v1/dm/{user_id}", "post"),
+        ("/api/v1/rooms/{id}/messages", "get"),
+        ("/api/v1/rooms/{id}/messages", "post"),
+        ("/api/v1/rooms/{id}/messages/{msg_id}", "delete"),
+        ("/ws", "get"),
     ];
     for (path, method) in expected {
         let op = &doc["paths"][path][method];

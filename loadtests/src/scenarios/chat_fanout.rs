@@ -105,17 +105,18 @@ pub async fn run(args: Args) -> Result<(), Error> {
         closed_early: AtomicU64::new(0),
     });
     let stop = Arc::new(AtomicBool::new(false));
+    let run = now_micros();
     let sender_count = (args.senders * args.rooms.len()).max(1);
     let per_sender_interval = Duration::from_secs_f64(sender_count as f64 / args.rate);
-    let send_until = Instant::now() + Duration::from_secs_f64(args.duration.min(3600.0)) + Duration::from_secs(5);
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(args.members);
-    let go = Arc::new(tokio::sync::Notify::new());
+    // A watch, not a Notify: a member that gets ready after the start still sees it.
+    let (go_tx, go) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::new();
-    for i in 0..args.members {
+    for (i, token) in tokens.iter().take(args.members).enumerate() {
         let room = args.rooms[i % args.rooms.len()].clone();
         let is_sender = i / args.rooms.len() < args.senders;
-        let (url, token, msgpack) = (args.url.clone(), tokens[i].clone(), args.msgpack);
-        let (totals, stop, ready, go) = (totals.clone(), stop.clone(), ready_tx.clone(), go.clone());
+        let (url, token, msgpack) = (args.url.clone(), token.clone(), args.msgpack);
+        let (totals, stop, ready, mut go) = (totals.clone(), stop.clone(), ready_tx.clone(), go.clone());
         tasks.push(tokio::spawn(async move {
             let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).ok()?;
             let Ok(ws) = connect(&url, &token, msgpack).await else {
@@ -132,7 +133,7 @@ pub async fn run(args: Args) -> Result<(), Error> {
                 }
             }
             let _ = ready.send(()).await;
-            go.notified().await;
+            let _ = go.wait_for(|started| *started).await;
             let sending = async {
                 if !is_sender {
                     return;
@@ -142,7 +143,10 @@ pub async fn run(args: Args) -> Result<(), Error> {
                 while !stop.load(Ordering::Relaxed) {
                     tick.tick().await;
                     let body = format!("t={} n={n} {}", now_micros(), "·".repeat(32));
-                    let frame = serde_json::json!({ "type": "send", "room": room, "body": body, "client_id": format!("{i}-{n}") });
+                    // Unique per run: the server answers a repeated client_id with the original.
+                    let client_id = format!("{run}-{i}-{n}");
+                    let frame =
+                        serde_json::json!({ "type": "send", "room": room, "body": body, "client_id": client_id });
                     if sink.send(encode(&frame, msgpack)).await.is_err() {
                         break;
                     }
@@ -152,8 +156,14 @@ pub async fn run(args: Args) -> Result<(), Error> {
             };
             let receiving = async {
                 loop {
-                    let next = tokio::time::timeout_at(send_until.into(), stream.next()).await;
-                    let Ok(Some(Ok(m))) = next else { break };
+                    // Until the senders stop, then until the stream has been quiet for 2 s.
+                    let next = tokio::time::timeout(Duration::from_secs(2), stream.next()).await;
+                    let m = match next {
+                        Ok(Some(Ok(m))) => m,
+                        Ok(_) => break,
+                        Err(_) if stop.load(Ordering::Relaxed) => break,
+                        Err(_) => continue,
+                    };
                     let Some(v) = decode(&m) else {
                         if matches!(m, Message::Close(_)) {
                             totals.closed_early.fetch_add(1, Ordering::Relaxed);
@@ -161,9 +171,16 @@ pub async fn run(args: Args) -> Result<(), Error> {
                         }
                         continue;
                     };
+                    if std::env::var_os("VEZA_LOADTEST_DEBUG").is_some() {
+                        eprintln!("member {i}: {v}");
+                    }
                     match v["type"].as_str() {
                         Some("message") => {
-                            let sent = v["body"].as_str().and_then(|b| b.strip_prefix("t=")).and_then(|b| b.split(' ').next()).and_then(|t| t.parse::<u64>().ok());
+                            let sent = v["body"]
+                                .as_str()
+                                .and_then(|b| b.strip_prefix("t="))
+                                .and_then(|b| b.split(' ').next())
+                                .and_then(|t| t.parse::<u64>().ok());
                             if let Some(t) = sent {
                                 hist.saturating_record(now_micros().saturating_sub(t).max(1));
                                 totals.delivered.fetch_add(1, Ordering::Relaxed);
@@ -187,8 +204,8 @@ pub async fn run(args: Args) -> Result<(), Error> {
     }
     println!("{} members connected and joined; sending at {} msg/s for {} s", ready, args.rate, args.duration);
     let started = Instant::now();
-    go.notify_waiters();
-    tokio::time::sleep(Duration::from_secs_f64(args.duration)).await;
+    let _ = go_tx.send(true);
+    tokio::time::sleep(Duration::from_secs_f64(args.duration.min(3600.0))).await;
     stop.store(true, Ordering::Relaxed);
     let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).map_err(|e| Error::Setup(e.to_string()))?;
     for t in tasks {
@@ -206,7 +223,10 @@ pub async fn run(args: Args) -> Result<(), Error> {
     errors.insert("closed_early".into(), totals.closed_early.load(Ordering::Relaxed));
     errors.insert("unacked".into(), totals.sent.load(Ordering::Relaxed).saturating_sub(acked));
     errors.insert("lost_deliveries".into(), expected.saturating_sub(delivered));
-    let report = Report::from_histogram("chat-fanout", &args.url, args.members, elapsed, &hist, errors);
+    // Rates are over the sending window; the drain after it only collects the tail.
+    let window = Duration::from_secs_f64(args.duration.min(3600.0));
+    let report = Report::from_histogram("chat-fanout", &args.url, args.members, window, &hist, errors);
+    println!("wall time   {:.1} s (sending window {:.1} s plus drain)", elapsed.as_secs_f64(), window.as_secs_f64());
     report.print();
     println!(
         "messages    {} sent, {} acked; deliveries {} of {} expected",
