@@ -412,3 +412,58 @@ async fn rooms_are_listed_searched_and_left() {
     let mine: Value = app.get_auth("/api/v1/rooms?mine=true", &b).await.json().await.expect("json");
     assert_eq!(mine["items"], json!([]));
 }
+
+#[tokio::test]
+async fn resume_past_1000_missed_messages_announces_the_truncated_range() {
+    let app = TestApp::spawn().await;
+    let (a_id, a, _) = app.user("zed").await;
+    let r = room(&app, &a, "Busy", "public").await;
+    // 1,005 messages written straight to the store (posting them would only make this slower).
+    use diesel_async::RunQueryDsl;
+    let mut conn = app.db.conn().await;
+    diesel::sql_query(
+        "INSERT INTO messages (room_id, seq, author_id, client_id, body) \
+         SELECT $1::uuid, g, $2::uuid, 'bulk-' || g, 'm' || g FROM generate_series(1, 1005) g",
+    )
+    .bind::<diesel::sql_types::Text, _>(&r)
+    .bind::<diesel::sql_types::Text, _>(&a_id)
+    .execute(&mut conn)
+    .await
+    .expect("bulk insert");
+    diesel::sql_query("UPDATE rooms SET last_seq = 1005 WHERE id = $1::uuid")
+        .bind::<diesel::sql_types::Text, _>(&r)
+        .execute(&mut conn)
+        .await
+        .expect("last_seq");
+
+    let mut c = ChatClient::connect(app.addr, &a).await;
+    c.join(&r, Some(0)).await;
+    let t = c.expect("history_truncated").await;
+    assert_eq!((t["after"].as_i64(), t["before"].as_i64()), (Some(0), Some(6)), "seqs 1..5 are left to REST");
+    for seq in 6..=1005 {
+        assert_eq!(c.expect("message").await["seq"], seq);
+    }
+}
+
+#[tokio::test]
+async fn several_connections_of_one_user_count_once_and_metrics_move() {
+    let app = TestApp::spawn().await;
+    let (_, a, _) = app.user("amy").await;
+    let (_, b, _) = app.user("bob").await;
+    let r = room(&app, &a, "Count", "public").await;
+    let mut a1 = ChatClient::connect(app.addr, &a).await;
+    let mut a2 = ChatClient::connect(app.addr, &a).await;
+    assert_eq!(a1.join(&r, None).await["members_online"], 1);
+    assert_eq!(a2.join(&r, None).await["members_online"], 1, "the same user twice is one member online");
+    let mut b1 = ChatClient::connect(app.addr, &b).await;
+    assert_eq!(b1.join(&r, None).await["members_online"], 2);
+    b1.send(send(&r, "count me", "k1")).await;
+    b1.expect("ack").await;
+    a1.expect("message").await;
+    a2.expect("message").await;
+    assert_eq!(app.metric("veza_chat_messages_total").await, Some(1.0));
+    assert!(app.metric("veza_chat_deliveries_total").await.unwrap_or(0.0) >= 3.0, "one per connection");
+    assert_eq!(app.metric("veza_ws_connections").await, Some(3.0));
+    let text = app.get("/metrics").await.text().await.expect("text");
+    assert!(text.contains("veza_chat_commit_seconds_count 1"), "commit latency histogram: {text}");
+}
