@@ -24,7 +24,9 @@ pub const RESUME_LIMIT: i64 = 1000;
 pub struct RoomDeps {
     pub store: Arc<dyn ChatStore>,
     pub fanout: Arc<dyn Fanout>,
-    pub writer: Addr<MessageWriter>,
+    /// One writer per room shard (a room always uses the same one), so no single actor sits
+    /// on every message's path.
+    pub writers: Vec<Addr<MessageWriter>>,
     pub stats: ChatStats,
     pub gap_wait: Duration,
     pub idle_stop: Duration,
@@ -372,7 +374,10 @@ impl Handler<Post> for Room {
         // A cached member of a non-direct room needs no query; anything else asks the store.
         let cached = self.members.get(&m.author.id).cloned().filter(|_| !self.direct);
         let store = self.deps.store.clone();
-        let writer = self.deps.writer.clone();
+        let writers = &self.deps.writers;
+        let Some(writer) = writers.get((self.id.as_u128() % writers.len().max(1) as u128) as usize).cloned() else {
+            return Box::pin(actix::fut::ready(Err(PostError::Unavailable)));
+        };
         let room = self.id;
         let check = async move {
             let verdict = match cached {
@@ -591,7 +596,7 @@ mod tests {
         let deps = Arc::new(RoomDeps {
             store,
             fanout: Arc::new(NoFanout),
-            writer,
+            writers: vec![writer],
             stats,
             gap_wait: Duration::from_millis(30),
             idle_stop: Duration::from_secs(60),

@@ -36,23 +36,27 @@ impl Realtime {
     pub fn start(p: RealtimeParts<'_>) -> Self {
         let c = p.config;
         let presence = p.supervisor.supervise(|_| Presence::default());
-        let (store, stats) = (p.store.clone(), p.stats.clone());
-        let (batch, flush) = (c.writer_max_batch, Duration::from_millis(c.writer_flush_ms));
-        let writer = p.supervisor.supervise(move |_| MessageWriter::new(store, stats, batch, flush));
-        let fanout: Arc<dyn Fanout> = Arc::new(LocalFanout::new(presence.clone()));
-        let deps = Arc::new(RoomDeps {
-            store: p.store.clone(),
-            fanout: fanout.clone(),
-            writer,
-            stats: p.stats.clone(),
-            gap_wait: Duration::from_millis(c.gap_wait_ms),
-            idle_stop: Duration::from_secs(c.room_idle_secs),
-        });
         let shards = if c.room_shards == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         } else {
             c.room_shards
         };
+        let (batch, flush) = (c.writer_max_batch, Duration::from_millis(c.writer_flush_ms));
+        let writers = (0..shards)
+            .map(|_| {
+                let (store, stats) = (p.store.clone(), p.stats.clone());
+                p.supervisor.supervise(move |_| MessageWriter::new(store, stats, batch, flush))
+            })
+            .collect();
+        let fanout: Arc<dyn Fanout> = Arc::new(LocalFanout::new(presence.clone()));
+        let deps = Arc::new(RoomDeps {
+            store: p.store.clone(),
+            fanout: fanout.clone(),
+            writers,
+            stats: p.stats.clone(),
+            gap_wait: Duration::from_millis(c.gap_wait_ms),
+            idle_stop: Duration::from_secs(c.room_idle_secs),
+        });
         let rooms = RoomRegistry::start(shards, deps);
         let session = SessionDeps {
             rooms: rooms.clone(),

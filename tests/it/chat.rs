@@ -467,3 +467,17 @@ async fn several_connections_of_one_user_count_once_and_metrics_move() {
     let text = app.get("/metrics").await.text().await.expect("text");
     assert!(text.contains("veza_chat_commit_seconds_count 1"), "commit latency histogram: {text}");
 }
+
+#[tokio::test]
+async fn a_suspended_user_is_disconnected_with_1008_within_two_seconds() {
+    let app = TestApp::spawn().await;
+    let (id, a, _) = app.user("sue").await;
+    let mut c = ChatClient::connect(app.addr, &a).await;
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query("UPDATE users SET status = 'suspended' WHERE id = $1::uuid")
+        .bind::<diesel::sql_types::Text, _>(&id)
+        .execute(&mut app.db.conn().await)
+        .await
+        .expect("suspend");
+    assert_eq!(c.close_code(Duration::from_secs(2)).await, Some(1008));
+}
