@@ -106,6 +106,14 @@ pub trait Fanout: Send + Sync + 'static {
     fn publish_room(&self, room: Uuid, frame: Arc<SharedFrame>);
     /// A frame for every connection of `user`, wherever it is.
     fn publish_user(&self, user: Uuid, frame: Arc<SharedFrame>);
+    /// This node now has members of `room` (first local connection): receive its frames.
+    fn subscribe_room(&self, _room: Uuid) {}
+    /// The last local connection of `room` left.
+    fn unsubscribe_room(&self, _room: Uuid) {}
+    /// A connection of `user` opened on this node (counted: one call per connection).
+    fn subscribe_user(&self, _user: Uuid) {}
+    /// A connection of `user` closed on this node.
+    fn unsubscribe_user(&self, _user: Uuid) {}
 }
 
 /// A refused send: the `error` frame's code and message.

@@ -198,6 +198,7 @@ impl Room {
         }
         if self.conns.is_empty() {
             self.empty_since = Some(Instant::now());
+            self.deps.fanout.unsubscribe_room(self.id);
         }
     }
 
@@ -317,6 +318,9 @@ impl Handler<Join> for Room {
             let first_of_user = !this.online.contains_key(&m.user.id);
             *this.online.entry(m.user.id).or_insert(0) += 1;
             let last_sent = m.last_seen.unwrap_or(this.next_seq - 1).min(this.next_seq - 1);
+            if this.conns.is_empty() {
+                this.deps.fanout.subscribe_room(this.id);
+            }
             this.conns.insert(
                 m.conn,
                 Conn { user: m.user.clone(), addr: m.addr, last_sent, catching_up: resuming.then(Vec::new) },

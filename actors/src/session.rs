@@ -44,6 +44,7 @@ pub struct SessionConfig {
 #[derive(Clone)]
 pub struct SessionDeps {
     pub rooms: RoomRegistry,
+    pub fanout: Arc<dyn crate::ports::Fanout>,
     pub presence: Addr<Presence>,
     pub supervisor: Addr<NodeSupervisor>,
     pub store: Arc<dyn ChatStore>,
@@ -205,6 +206,7 @@ impl Actor for WsSession {
         ctx.set_mailbox_capacity(self.deps.config.mailbox);
         self.deps.stats.connections.inc();
         self.deps.presence.do_send(Connect { user: self.user.id, conn: self.id, addr: ctx.address().recipient() });
+        self.deps.fanout.subscribe_user(self.user.id);
         self.deps.supervisor.do_send(RegisterDrainHook(ctx.address().recipient()));
         let cfg = self.deps.config;
         ctx.run_interval(cfg.ping_interval, move |this, ctx| {
@@ -227,6 +229,7 @@ impl Actor for WsSession {
             addr.do_send(Leave { conn: self.id });
         }
         self.deps.presence.do_send(Disconnect { user: self.user.id, conn: self.id });
+        self.deps.fanout.unsubscribe_user(self.user.id);
     }
 }
 

@@ -2,6 +2,7 @@
 //! message writer, and what each WebSocket session needs.
 
 use crate::config::ChatConfig;
+use crate::infra::amqp::{AmqpBridge, AmqpFanout, Attach};
 use std::sync::Arc;
 use std::time::Duration;
 use uuid::Uuid;
@@ -30,6 +31,9 @@ pub struct RealtimeParts<'a> {
     pub stats: ChatStats,
     pub supervisor: &'a NodeSupervisor,
     pub supervisor_addr: actix::Addr<NodeSupervisor>,
+    /// RabbitMQ URL and exchange when configured: fan-out crosses nodes.
+    pub amqp: Option<(String, String)>,
+    pub node_id: String,
 }
 
 impl Realtime {
@@ -48,7 +52,14 @@ impl Realtime {
                 p.supervisor.supervise(move |_| MessageWriter::new(store, stats, batch, flush))
             })
             .collect();
-        let fanout: Arc<dyn Fanout> = Arc::new(LocalFanout::new(presence.clone()));
+        let bridge = p.amqp.map(|(url, exchange)| {
+            let node = p.node_id.clone();
+            p.supervisor.supervise(move |_| AmqpBridge::new(url, exchange, node))
+        });
+        let fanout: Arc<dyn Fanout> = match &bridge {
+            Some(b) => AmqpFanout::new(b.clone(), presence.clone(), p.node_id.clone()),
+            None => Arc::new(LocalFanout::new(presence.clone())),
+        };
         let deps = Arc::new(RoomDeps {
             store: p.store.clone(),
             fanout: fanout.clone(),
@@ -58,8 +69,12 @@ impl Realtime {
             idle_stop: Duration::from_secs(c.room_idle_secs),
         });
         let rooms = RoomRegistry::start(shards, deps);
+        if let Some(b) = &bridge {
+            b.do_send(Attach { rooms: rooms.clone(), presence: presence.clone() });
+        }
         let session = SessionDeps {
             rooms: rooms.clone(),
+            fanout: fanout.clone(),
             presence,
             supervisor: p.supervisor_addr,
             store: p.store,

@@ -125,6 +125,8 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         stats: chat_stats,
         supervisor: &supervisor,
         supervisor_addr: supervisor_addr.clone(),
+        amqp: config.amqp.url.clone().map(|u| (u, config.amqp.exchange.clone())),
+        node_id: config.node_id().to_owned(),
     });
     supervisor_ctx.run(supervisor);
     let supervisor = supervisor_addr;

@@ -12,6 +12,7 @@ mod harness;
 mod idempotency;
 mod magic_oauth;
 mod middleware;
+mod multinode;
 mod ops;
 mod process;
 mod rate_limit;

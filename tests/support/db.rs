@@ -126,6 +126,8 @@ async fn sweep_stale(conn: &mut AsyncPgConnection) {
 pub struct TestDb {
     pub name: String,
     pub url: String,
+    /// Only the owner drops the database.
+    owned: bool,
 }
 
 impl TestDb {
@@ -136,13 +138,18 @@ impl TestDb {
         let mut conn = admin().await;
         exec_retrying(&mut conn, &format!("CREATE DATABASE {} TEMPLATE {}", quote_ident(&name), quote_ident(tpl)))
             .await;
-        TestDb { url: url_for(&name), name }
+        TestDb { url: url_for(&name), name, owned: true }
+    }
+
+    /// The same database for a second node; dropping this handle keeps the database.
+    pub fn share(&self) -> TestDb {
+        TestDb { name: self.name.clone(), url: self.url.clone(), owned: false }
     }
 
     /// A name for a database that does not exist yet (the node must create it); dropped with the value.
     pub fn not_created() -> TestDb {
         let name = Self::fresh_name();
-        TestDb { url: url_for(&name), name }
+        TestDb { url: url_for(&name), name, owned: true }
     }
 
     fn fresh_name() -> String {
@@ -159,6 +166,9 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&self.name));
         // Drop runs inside a test's runtime: use a thread with its own.
         let _ = std::thread::spawn(move || {

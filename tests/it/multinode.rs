@@ -1,0 +1,73 @@
+//! Two nodes on one database and one RabbitMQ exchange (private to the test): room messages
+//! and user events cross nodes.
+
+use crate::support::app::test_config;
+use crate::support::ws::ChatClient;
+use crate::support::{TestApp, TestDb};
+use serde_json::{Value, json};
+
+async fn two_nodes() -> (TestApp, TestApp) {
+    let db = TestDb::new().await;
+    let exchange = format!("veza.test.{}", db.name);
+    let vars = |node: &'static str| {
+        vec![
+            ("VEZA__AMQP__URL", "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned()),
+            ("VEZA__AMQP__EXCHANGE", exchange.clone()),
+            ("VEZA__NODE__ID", format!("{node}-{}", db.name)),
+        ]
+    };
+    let cfg = |node| {
+        let v = vars(node);
+        let refs: Vec<(&str, &str)> = v.iter().map(|(k, val)| (*k, val.as_str())).collect();
+        test_config(&db.url, &refs)
+    };
+    let (c1, c2) = (cfg("n1"), cfg("n2"));
+    let shared = db.share();
+    let n1 = TestApp::start(c1, db).await;
+    let n2 = TestApp::start(c2, shared).await;
+    (n1, n2)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_message_sent_on_one_node_reaches_a_member_on_the_other() {
+    let (n1, n2) = two_nodes().await;
+    let (_, a, _) = n1.user("node_a").await;
+    let (_, b, _) = n1.user("node_b").await;
+    let res = n1.post_json("/api/v1/rooms", &json!({ "name": "Across", "visibility": "public" }), Some(&a)).await;
+    let room = res.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_owned();
+    let mut ca = ChatClient::connect(n1.addr, &a).await;
+    let mut cb = ChatClient::connect(n2.addr, &b).await;
+    ca.join(&room, None).await;
+    cb.join(&room, None).await;
+    // Give node 2's binding a moment to reach the broker.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    for i in 1..=5 {
+        ca.send(json!({ "type": "send", "room": room, "body": format!("x{i}"), "client_id": format!("x{i}") })).await;
+    }
+    for seq in 1..=5 {
+        let m = cb.expect("message").await;
+        assert_eq!(m["seq"], seq, "node 2 delivers node 1's messages in seq order");
+    }
+    // And back.
+    cb.send(json!({ "type": "send", "room": room, "body": "from n2", "client_id": "y1" })).await;
+    for seq in 1..=6 {
+        let m = ca.expect("message").await;
+        assert_eq!(m["seq"], seq, "node 1 sees one order too, its own messages and node 2's");
+        if seq == 6 {
+            assert_eq!(m["body"], "from n2");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_event_raised_on_one_node_reaches_the_user_on_the_other() {
+    let (n1, n2) = two_nodes().await;
+    let (a_id, a, _) = n1.user("evt_a").await;
+    let (b_id, b, _) = n1.user("evt_b").await;
+    let mut cb = ChatClient::connect(n2.addr, &b).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let res = n1.post_json(&format!("/api/v1/users/{b_id}/friend-request"), &json!({}), Some(&a)).await;
+    assert_eq!(res.status(), 201);
+    let ev = cb.expect("event").await;
+    assert_eq!((ev["kind"].as_str(), ev["data"]["from"].as_str()), (Some("friend.request"), Some(a_id.as_str())));
+}
