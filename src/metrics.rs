@@ -18,6 +18,7 @@ pub struct Metrics {
     pub rate_limited: IntCounterVec,
     pub draining: IntGauge,
     pub csp_reports: IntCounterVec,
+    pub rate_limit_fallbacks: IntGauge,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +56,10 @@ impl Metrics {
             Opts::new("veza_csp_reports_total", "Content-Security-Policy violation reports, by directive"),
             &["directive"],
         )?;
+        let rate_limit_fallbacks = IntGauge::new(
+            "veza_rate_limit_local_fallbacks",
+            "Rate-limit checks answered by the node's local store because Redis was away (since start)",
+        )?;
         let build_info = IntGaugeVec::new(
             Opts::new("veza_build_info", "Build and node identity; always 1"),
             &["version", "node", "profile"],
@@ -71,6 +76,7 @@ impl Metrics {
         registry.register(Box::new(rate_limited.clone()))?;
         registry.register(Box::new(draining.clone()))?;
         registry.register(Box::new(csp_reports.clone()))?;
+        registry.register(Box::new(rate_limit_fallbacks.clone()))?;
         registry.register(Box::new(build_info))?;
         Ok(Metrics {
             registry,
@@ -83,6 +89,7 @@ impl Metrics {
             rate_limited,
             draining,
             csp_reports,
+            rate_limit_fallbacks,
         })
     }
 

@@ -76,6 +76,7 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
     m.db_pool_connections.set(i64::from(pool.connections));
     m.db_pool_idle.set(i64::from(pool.idle));
     m.db_pool_max.set(i64::from(pool.max));
+    m.rate_limit_fallbacks.set(state.limiter.fallbacks() as i64);
     let body = m.render().map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body))
 }

@@ -21,7 +21,7 @@ use crate::infra::housekeeping::Housekeeping;
 use crate::infra::mail::Mailer;
 use crate::infra::monitor::DependencyMonitor;
 use crate::metrics::{Metrics, MetricsError};
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::{RateLimiter, RedisStore};
 use crate::settings::{Settings, SettingsWatcher};
 use crate::state::{AppState, StateParts};
 use actix::AsyncContext;
@@ -82,7 +82,16 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         .map_err(|e| NodeError::Auth(e.to_string()))?;
     let settings = Settings::default();
     settings.refresh(&pool).await.map_err(DbError::Query)?;
-    let limiter = RateLimiter::local();
+    let limiter = match &config.redis.url {
+        Some(url) => match RedisStore::new(url, &config.redis.key_prefix, Duration::from_millis(250)) {
+            Ok(store) => RateLimiter::redis(store),
+            Err(e) => {
+                tracing::warn!(error = %e, "redis.url rejected; rate limits stay local");
+                RateLimiter::local()
+            }
+        },
+        None => RateLimiter::local(),
+    };
     let chat_stats = ChatStats::new().map_err(crate::metrics::MetricsError::from)?;
     chat_stats.register(metrics.registry()).map_err(crate::metrics::MetricsError::from)?;
     announce_mode(&config);

@@ -1,13 +1,15 @@
 //! Rate limiting through one interface: `check(key, quota) -> Allowed | Limited { retry_after }`
 //! (and `peek`, which counts nothing)
 //! over string keys (`ip:…`, later `user:…`, `login:…`). The store behind it is local
-//! (governor, GCRA) today; a shared Redis store slots in beside it without touching callers.
+//! (governor, GCRA), or shared on Redis (GCRA in Lua) when `redis.url` is set.
 
 mod local;
+mod redis;
 
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+pub use self::redis::RedisStore;
 pub use local::LocalStore;
 
 /// How many requests a key may make: `burst` at once, refilled one every `period / per_period`.
@@ -52,6 +54,7 @@ pub struct RateLimiter {
 #[derive(Clone)]
 enum Store {
     Local(LocalStore),
+    Redis(RedisStore),
 }
 
 impl RateLimiter {
@@ -60,10 +63,24 @@ impl RateLimiter {
         RateLimiter { store: Store::Local(LocalStore::default()) }
     }
 
+    /// A limiter shared by every node through Redis (falling back to local when it is away).
+    pub fn redis(store: RedisStore) -> Self {
+        RateLimiter { store: Store::Redis(store) }
+    }
+
+    /// Checks answered locally because the shared store was away.
+    pub fn fallbacks(&self) -> u64 {
+        match &self.store {
+            Store::Local(_) => 0,
+            Store::Redis(r) => r.fallbacks(),
+        }
+    }
+
     /// Counts one request for `key` against `quota`.
     pub async fn check(&self, key: &str, quota: Quota) -> Decision {
         match &self.store {
             Store::Local(s) => s.check(key, quota),
+            Store::Redis(s) => s.check(key, quota).await,
         }
     }
 
@@ -72,6 +89,7 @@ impl RateLimiter {
     pub async fn peek(&self, key: &str, quota: Quota) -> Decision {
         match &self.store {
             Store::Local(s) => s.peek(key, quota),
+            Store::Redis(s) => s.peek(key, quota).await,
         }
     }
 }

@@ -17,5 +17,6 @@ mod ops;
 mod process;
 mod rate_limit;
 mod readiness;
+mod redis_limits;
 mod tokens;
 mod users;
