@@ -30,6 +30,9 @@ pub struct RoomDeps {
     pub stats: ChatStats,
     pub gap_wait: Duration,
     pub idle_stop: Duration,
+    /// A room with members that heard nothing this long compares its seq with the store's
+    /// (an origin node may have died between commit and publish).
+    pub resync_every: Duration,
 }
 
 struct Conn {
@@ -59,6 +62,7 @@ pub struct Room {
     /// Learned at the first join; a direct room checks blocks on every post.
     direct: bool,
     empty_since: Option<Instant>,
+    last_activity: Instant,
 }
 
 impl Room {
@@ -75,6 +79,7 @@ impl Room {
             members: HashMap::new(),
             direct: false,
             empty_since: Some(Instant::now()),
+            last_activity: Instant::now(),
         }
     }
 
@@ -133,6 +138,7 @@ impl Room {
     /// The ordering rule.
     fn accept(&mut self, frame: Arc<SharedFrame>, ctx: &mut Context<Self>) {
         let Some(seq) = frame.seq() else { return };
+        self.last_activity = Instant::now();
         if seq < self.next_seq {
             return;
         }
@@ -176,6 +182,31 @@ impl Room {
                     this.fill_gap(ctx);
                 }));
             }
+        }));
+    }
+
+    /// Reads from the store whatever was committed beyond what this room delivered.
+    fn resync(&mut self, ctx: &mut Context<Self>) {
+        self.last_activity = Instant::now();
+        let store = self.deps.store.clone();
+        let (room, after) = (self.id, self.next_seq - 1);
+        let fut = async move {
+            let last = store.last_seq(room).await?;
+            if last <= after {
+                return Ok(Vec::new());
+            }
+            store.range(room, after, last, last - after).await
+        };
+        ctx.spawn(fut.into_actor(self).map(|res, this, ctx| match res {
+            Ok(rows) => {
+                if !rows.is_empty() {
+                    tracing::info!(room = %this.id, missed = rows.len(), "room resynced from the store");
+                }
+                for m in rows {
+                    this.accept(SharedFrame::new(m.frame()), ctx);
+                }
+            }
+            Err(e) => tracing::warn!(room = %this.id, error = %e, "resync failed"),
         }));
     }
 
@@ -254,6 +285,12 @@ impl Actor for Room {
                 ctx.stop();
             }
         }));
+        let every = self.deps.resync_every.max(Duration::from_millis(50));
+        ctx.run_interval(every, move |this, ctx| {
+            if !this.conns.is_empty() && this.last_activity.elapsed() >= every {
+                this.resync(ctx);
+            }
+        });
         let idle = self.deps.idle_stop;
         ctx.run_interval(idle.max(Duration::from_millis(100)) / 2, move |this, ctx| {
             if this.empty_since.is_some_and(|t| t.elapsed() >= idle) && this.pending.is_empty() {
@@ -479,6 +516,20 @@ impl Handler<Forget> for Room {
     }
 }
 
+/// Compare with the store now (after a broker reconnect, say).
+#[derive(Message, Clone, Copy)]
+#[rtype(result = "()")]
+pub struct Resync;
+
+impl Handler<Resync> for Room {
+    type Result = ();
+    fn handle(&mut self, _: Resync, ctx: &mut Context<Self>) {
+        if !self.conns.is_empty() {
+            self.resync(ctx);
+        }
+    }
+}
+
 /// Connections in this room right now (tests and stats).
 #[derive(Message)]
 #[rtype(result = "usize")]
@@ -604,6 +655,7 @@ mod tests {
             stats,
             gap_wait: Duration::from_millis(30),
             idle_stop: Duration::from_secs(60),
+            resync_every: Duration::from_secs(60),
         });
         Room::new(Uuid::nil(), deps, None).start()
     }

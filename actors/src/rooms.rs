@@ -46,6 +46,20 @@ impl Handler<RoomStopped> for RoomShard {
     }
 }
 
+/// Every live room on this shard re-reads what it may have missed.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ResyncAll;
+
+impl Handler<ResyncAll> for RoomShard {
+    type Result = ();
+    fn handle(&mut self, _: ResyncAll, _: &mut Context<Self>) {
+        for addr in self.rooms.values() {
+            addr.do_send(crate::room::Resync);
+        }
+    }
+}
+
 /// Live rooms on this shard.
 #[derive(Message)]
 #[rtype(result = "usize")]
@@ -85,6 +99,13 @@ impl RoomRegistry {
     /// The live Room for `room` (started if needed).
     pub async fn get(&self, room: Uuid) -> Result<Addr<Room>, MailboxError> {
         self.shard(room).send(GetRoom(room)).await
+    }
+
+    /// Every live room compares its seq with the store (after the broker came back).
+    pub fn resync_all(&self) {
+        for s in self.shards.iter() {
+            s.do_send(ResyncAll);
+        }
     }
 
     /// Live rooms on this node.

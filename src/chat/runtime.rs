@@ -67,6 +67,7 @@ impl Realtime {
             stats: p.stats.clone(),
             gap_wait: Duration::from_millis(c.gap_wait_ms),
             idle_stop: Duration::from_secs(c.room_idle_secs),
+            resync_every: Duration::from_millis(c.resync_ms),
         });
         let rooms = RoomRegistry::start(shards, deps);
         if let Some(b) = &bridge {

@@ -202,6 +202,7 @@ pub struct ChatConfig {
     pub gap_wait_ms: u64,
     pub room_idle_secs: u64,
     pub room_shards: usize,
+    pub resync_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -123,6 +123,10 @@ impl AmqpBridge {
             Ok((conn, ch, consumer)) => {
                 tracing::info!(queue = %this.queue(), "connected to RabbitMQ");
                 this.backoff = Duration::from_millis(250);
+                // Whatever crossed the broker while it was away is read back from PostgreSQL.
+                if let Some(rooms) = &this.rooms {
+                    rooms.resync_all();
+                }
                 this.connection = Some(conn);
                 this.channel = Some(ch);
                 ctx.add_stream(consumer);

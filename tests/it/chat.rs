@@ -481,3 +481,28 @@ async fn a_suspended_user_is_disconnected_with_1008_within_two_seconds() {
         .expect("suspend");
     assert_eq!(c.close_code(Duration::from_secs(2)).await, Some(1008));
 }
+
+#[tokio::test]
+async fn a_quiet_room_finds_messages_committed_but_never_announced() {
+    let app = TestApp::spawn().await;
+    let (a_id, a, _) = app.user("ghost").await;
+    let r = room(&app, &a, "Quiet", "public").await;
+    let mut c = ChatClient::connect(app.addr, &a).await;
+    c.join(&r, None).await;
+    // As if another node committed and died before publishing.
+    use diesel_async::RunQueryDsl;
+    let mut conn = app.db.conn().await;
+    diesel::sql_query("UPDATE rooms SET last_seq = 1 WHERE id = $1::uuid")
+        .bind::<diesel::sql_types::Text, _>(&r)
+        .execute(&mut conn)
+        .await
+        .expect("last_seq");
+    diesel::sql_query("INSERT INTO messages (room_id, seq, author_id, client_id, body) VALUES ($1::uuid, 1, $2::uuid, 'lost', 'orphan')")
+        .bind::<diesel::sql_types::Text, _>(&r)
+        .bind::<diesel::sql_types::Text, _>(&a_id)
+        .execute(&mut conn)
+        .await
+        .expect("insert");
+    let m = c.expect("message").await;
+    assert_eq!((m["seq"].as_i64(), m["body"].as_str()), (Some(1), Some("orphan")));
+}
