@@ -107,15 +107,7 @@ pub async fn seed(config: &Config, n: usize, room_count: usize, members: usize) 
 /// Opens one session per load user (at most `limit`) and signs an access token valid `ttl`.
 pub async fn mint_tokens(config: &Config, limit: usize, ttl: Duration) -> Result<Vec<Minted>, LoadError> {
     let pool = pool(config).await?;
-    let keys = KeyRing::new(
-        pool.clone(),
-        KeyPolicy {
-            issuer: config.jwt.issuer.clone(),
-            audience: config.jwt.audience.clone(),
-            access_ttl: Duration::from_secs(config.jwt.access_ttl_secs),
-            rotation: Duration::from_secs(config.jwt.key_rotation_secs),
-        },
-    );
+    let keys = KeyRing::new(pool.clone(), KeyPolicy::from_config(&config.jwt));
     let auth = |e: crate::auth::AuthError| LoadError::Other(e.to_string());
     keys.rotate_if_due(false).await.map_err(auth)?;
     keys.reload().await.map_err(auth)?;

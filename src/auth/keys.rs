@@ -77,6 +77,17 @@ pub struct KeyPolicy {
     pub rotation: Duration,
 }
 
+impl KeyPolicy {
+    pub fn from_config(jwt: &crate::config::JwtConfig) -> Self {
+        KeyPolicy {
+            issuer: jwt.issuer.clone(),
+            audience: jwt.audience.clone(),
+            access_ttl: Duration::from_secs(jwt.access_ttl_secs),
+            rotation: Duration::from_secs(jwt.key_rotation_secs),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct KeyRing {
     keys: Arc<RwLock<Vec<LoadedKey>>>,

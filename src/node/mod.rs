@@ -182,15 +182,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
 
 /// The key ring, with a signing key guaranteed to exist before the first request.
 async fn auth_keys(config: &Config, pool: &DbPool) -> Result<KeyRing, NodeError> {
-    let keys = KeyRing::new(
-        pool.clone(),
-        KeyPolicy {
-            issuer: config.jwt.issuer.clone(),
-            audience: config.jwt.audience.clone(),
-            access_ttl: Duration::from_secs(config.jwt.access_ttl_secs),
-            rotation: Duration::from_secs(config.jwt.key_rotation_secs),
-        },
-    );
+    let keys = KeyRing::new(pool.clone(), KeyPolicy::from_config(&config.jwt));
     let auth_err = |e: crate::auth::AuthError| NodeError::Auth(e.to_string());
     keys.rotate_if_due(false).await.map_err(auth_err)?;
     keys.reload().await.map_err(auth_err)?;
