@@ -226,6 +226,7 @@ impl Room {
         if last {
             let frame = SharedFrame::new(ServerFrame::Presence { room: self.id, user, online: false });
             self.broadcast(&frame, None);
+            self.deps.fanout.publish_room(self.id, frame);
         }
         if self.conns.is_empty() {
             self.empty_since = Some(Instant::now());
@@ -366,8 +367,9 @@ impl Handler<Join> for Room {
             let joined = ServerFrame::Joined { room: this.id, members_online: this.online.len() };
             this.send_to(m.conn, &SharedFrame::new(joined));
             if first_of_user {
-                let p = ServerFrame::Presence { room: this.id, user: m.user.clone(), online: true };
-                this.broadcast(&SharedFrame::new(p), Some(m.conn));
+                let p = SharedFrame::new(ServerFrame::Presence { room: this.id, user: m.user.clone(), online: true });
+                this.broadcast(&p, Some(m.conn));
+                this.deps.fanout.publish_room(this.id, p);
             }
             if let (true, Some(last_seen)) = (resuming, m.last_seen) {
                 this.resume(m.conn, last_seen, ctx);
@@ -461,12 +463,15 @@ impl Handler<Committed> for Room {
     }
 }
 
-/// Ephemeral frames with no `seq` (typing, read markers, deletions): to everyone now.
+/// Ephemeral frames outside the `seq` order (typing, read markers, deletions, presence): to
+/// everyone now, and to the room's members on other nodes unless it came from one.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Notify {
     pub frame: Arc<SharedFrame>,
     pub except: Option<u64>,
+    /// False for a frame that arrived from another node (never sent back out).
+    pub publish: bool,
 }
 
 impl Handler<Notify> for Room {
@@ -474,6 +479,9 @@ impl Handler<Notify> for Room {
     fn handle(&mut self, m: Notify, _: &mut Context<Self>) {
         // A deletion names an old seq: it is news, not part of the sequence.
         self.broadcast_as(&m.frame, m.except, false);
+        if m.publish {
+            self.deps.fanout.publish_room(self.id, m.frame);
+        }
     }
 }
 

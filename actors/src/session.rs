@@ -112,7 +112,7 @@ impl WsSession {
                     && self.deps.policy.allow_typing(self.user.id, room)
                 {
                     let f = SharedFrame::new(ServerFrame::Typing { room, user: self.user.clone() });
-                    addr.do_send(Notify { frame: f, except: Some(self.id) });
+                    addr.do_send(Notify { frame: f, except: Some(self.id), publish: true });
                 }
             }
             ClientFrame::Read { room, up_to } => {
@@ -122,7 +122,7 @@ impl WsSession {
                     actix::spawn(async move {
                         if store.mark_read(room, user.id, up_to).await.is_ok() {
                             let f = SharedFrame::new(ServerFrame::Read { room, user, up_to });
-                            addr.do_send(Notify { frame: f, except: None });
+                            addr.do_send(Notify { frame: f, except: None, publish: true });
                         }
                     });
                 } else {

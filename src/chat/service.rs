@@ -279,7 +279,7 @@ impl ChatCore {
         }
         if repo::soft_delete(&mut conn, m.room, m.message, m.user).await? {
             let frame = SharedFrame::new(ServerFrame::MessageDeleted { room: m.room, id: msg.id, seq: msg.seq });
-            self.tell_room(m.room, Notify { frame, except: None }).await;
+            self.tell_room(m.room, Notify { frame, except: None, publish: true }).await;
         }
         Ok(())
     }

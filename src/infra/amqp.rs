@@ -20,7 +20,7 @@ use uuid::Uuid;
 use veza_actors::ports::{Fanout, LocalFanout};
 use veza_actors::presence::{Presence, ToUser};
 use veza_actors::protocol::{ServerFrame, SharedFrame};
-use veza_actors::room::Committed;
+use veza_actors::room::{Committed, Notify};
 use veza_actors::rooms::RoomRegistry;
 
 /// What travels between nodes.
@@ -275,8 +275,12 @@ impl StreamHandler<Result<lapin::message::Delivery, lapin::Error>> for AmqpBridg
                 (EnvelopeKind::Room, Some(room), _) => {
                     if let Some(rooms) = self.rooms.clone() {
                         actix::spawn(async move {
-                            if let Ok(addr) = rooms.get(room).await {
+                            let Ok(addr) = rooms.get(room).await else { return };
+                            // Messages join the seq order; everything else is news.
+                            if matches!(frame.frame, ServerFrame::Message { .. }) {
                                 addr.do_send(Committed(frame));
+                            } else {
+                                addr.do_send(Notify { frame, except: None, publish: false });
                             }
                         });
                     }

@@ -71,3 +71,64 @@ async fn a_user_event_raised_on_one_node_reaches_the_user_on_the_other() {
     let ev = cb.expect("event").await;
     assert_eq!((ev["kind"].as_str(), ev["data"]["from"].as_str()), (Some("friend.request"), Some(a_id.as_str())));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_typing_and_deletions_cross_nodes() {
+    let (n1, n2) = two_nodes().await;
+    let (_, a, _) = n1.user("pres_a").await;
+    let (b_id, b, _) = n1.user("pres_b").await;
+    let res = n1.post_json("/api/v1/rooms", &json!({ "name": "Presence", "visibility": "public" }), Some(&a)).await;
+    let room = res.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_owned();
+    let mut ca = ChatClient::connect(n1.addr, &a).await;
+    ca.join(&room, None).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut cb = ChatClient::connect(n2.addr, &b).await;
+    cb.join(&room, None).await;
+    let p = ca.expect("presence").await;
+    assert_eq!(
+        (p["user"]["id"].as_str(), p["online"].as_bool()),
+        (Some(b_id.as_str()), Some(true)),
+        "node 1 hears node 2's join"
+    );
+    cb.send(json!({ "type": "typing", "room": room })).await;
+    assert_eq!(ca.expect("typing").await["user"]["username"], "pres_b");
+
+    cb.send(json!({ "type": "send", "room": room, "body": "oops", "client_id": "del1" })).await;
+    let m = ca.expect("message").await;
+    let path = format!("/api/v1/rooms/{room}/messages/{}", m["id"]);
+    assert_eq!(n2.send_auth(reqwest::Method::DELETE, &path, &b, None).await.status(), 204);
+    let d = ca.expect("message_deleted").await;
+    assert_eq!(d["seq"], m["seq"], "a deletion made on node 2 reaches node 1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_settings_change_reaches_both_nodes() {
+    let (n1, n2) = two_nodes().await;
+    let (_, a, _) = n1.user("set_a").await;
+    let res = n1.post_json("/api/v1/rooms", &json!({ "name": "Words", "visibility": "public" }), Some(&a)).await;
+    let room = res.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_owned();
+    let mut conn = n1.db.conn().await;
+    n1.handle
+        .state()
+        .settings
+        .set(&mut conn, veza::settings::BANNED_WORDS, json!(["forbidden"]), None)
+        .await
+        .expect("set");
+    for node in [&n1, &n2] {
+        let node_room = room.clone();
+        crate::support::app::eventually(std::time::Duration::from_secs(2), "the word is banned on this node", || {
+            let (node, token, room) = (node, a.clone(), node_room.clone());
+            async move {
+                let res = node
+                    .post_json(
+                        &format!("/api/v1/rooms/{room}/messages"),
+                        &json!({ "body": "forbidden fruit" }),
+                        Some(&token),
+                    )
+                    .await;
+                (res.status() == 422).then_some(())
+            }
+        })
+        .await;
+    }
+}
