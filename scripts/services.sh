@@ -2,7 +2,7 @@
 # Makes sure the services Veza uses answer on loopback: PostgreSQL 5432, Redis 6379, RabbitMQ 5672.
 # For each: answering? done. Installed? start it. Missing? apt-get install it (as root), then start.
 # Idempotent, and quiet when everything is already up.
-#   scripts/services.sh            all three
+#   scripts/services.sh            all three, and the nginx binary (load-balancer tests)
 #   scripts/services.sh postgres   only PostgreSQL (`make run`: Redis and RabbitMQ are optional)
 set -euo pipefail
 
@@ -84,8 +84,13 @@ ensure_rabbitmq() {
   wait_for RabbitMQ 120 rabbit_up
 }
 
+# --- nginx (only the binary: tests start their own instances on spare ports) ------------
+ensure_nginx() {
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx
+}
+
 case "$want" in
   postgres) ensure_postgres ;;
-  all) ensure_postgres; ensure_redis; ensure_rabbitmq ;;
+  all) ensure_postgres; ensure_redis; ensure_rabbitmq; ensure_nginx ;;
   *) die "unknown service set '$want' (all | postgres)" ;;
 esac

@@ -132,3 +132,87 @@ async fn a_settings_change_reaches_both_nodes() {
         .await;
     }
 }
+
+/// nginx on a spare loopback port in front of the given nodes (deploy/nginx/veza.conf with
+/// the upstream and port rewritten); stopped when dropped.
+struct Nginx {
+    child: std::process::Child,
+    port: u16,
+    _dir: std::path::PathBuf,
+}
+
+impl Nginx {
+    fn start(nodes: &[std::net::SocketAddr]) -> Nginx {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+        let dir = std::env::temp_dir().join(format!("veza-nginx-{port}"));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let site =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/nginx/veza.conf")).expect("veza.conf");
+        let servers: String = nodes.iter().map(|a| format!("    server {a} max_fails=2 fail_timeout=5s;\n")).collect();
+        let site = site
+            .replace("    server 127.0.0.1:8081 max_fails=2 fail_timeout=5s;\n    server 127.0.0.1:8082 max_fails=2 fail_timeout=5s;\n", &servers)
+            .replace("listen 8080;", &format!("listen 127.0.0.1:{port};"));
+        std::fs::write(dir.join("veza.conf"), site).expect("site");
+        let d = dir.display();
+        let main = format!(
+            "pid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{}}\nhttp {{\n access_log off;\n client_body_temp_path {d}/body;\n proxy_temp_path {d}/proxy;\n include {d}/veza.conf;\n}}\n"
+        );
+        std::fs::write(dir.join("nginx.conf"), main).expect("conf");
+        let bin =
+            ["/usr/sbin/nginx", "nginx"].into_iter().find(|b| std::path::Path::new(b).exists()).unwrap_or("nginx");
+        let child = std::process::Command::new(bin)
+            // One process, in the foreground: killing it leaves no orphaned worker behind.
+            .args(["-c", &format!("{d}/nginx.conf"), "-g", "daemon off; master_process off;"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("nginx installed (make services)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Nginx { child, port, _dir: dir }
+    }
+
+    fn addr(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_fans_out_through_nginx_in_front_of_two_nodes() {
+    let (n1, n2) = two_nodes().await;
+    let lb = Nginx::start(&[n1.addr, n2.addr]);
+    let (_, a, _) = n1.user("lb_a").await;
+    let (_, b, _) = n1.user("lb_b").await;
+    let res = n1.post_json("/api/v1/rooms", &json!({ "name": "Balanced", "visibility": "public" }), Some(&a)).await;
+    let room = res.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_owned();
+    // least_conn spreads the two long-lived sockets over the two nodes.
+    let mut ca = ChatClient::connect(lb.addr(), &a).await;
+    let mut cb = ChatClient::connect(lb.addr(), &b).await;
+    ca.join(&room, None).await;
+    cb.join(&room, None).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(n1.metric("veza_ws_connections").await, Some(1.0), "one socket on node 1");
+    assert_eq!(n2.metric("veza_ws_connections").await, Some(1.0), "one socket on node 2");
+    for i in 1..=3 {
+        ca.send(json!({ "type": "send", "room": room, "body": format!("lb{i}"), "client_id": format!("lb{i}") })).await;
+    }
+    for seq in 1..=3 {
+        assert_eq!(cb.expect("message").await["seq"], seq);
+    }
+    // Plain HTTP goes through the balancer too, request id and all.
+    let res = n1.client.get(format!("http://{}/health", lb.addr())).send().await.expect("through nginx");
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("x-request-id").is_some());
+}
