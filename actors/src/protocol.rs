@@ -213,8 +213,10 @@ mod tests {
         Uuid::from_u128(7)
     }
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn client_frames_round_trip_in_both_encodings() {
+    fn client_frames_round_trip_in_both_encodings() -> TestResult {
         let frames = [
             ClientFrame::Join { room: room(), last_seen: Some(41) },
             ClientFrame::Join { room: room(), last_seen: None },
@@ -225,15 +227,16 @@ mod tests {
             ClientFrame::Ping,
         ];
         for f in frames {
-            let json = serde_json::to_vec(&f).expect("json");
+            let json = serde_json::to_vec(&f)?;
             assert_eq!(decode(&json, Encoding::Json), Ok(f.clone()));
-            let mp = rmp_serde::to_vec_named(&f).expect("msgpack");
+            let mp = rmp_serde::to_vec_named(&f)?;
             assert_eq!(decode(&mp, Encoding::MsgPack), Ok(f.clone()));
         }
+        Ok(())
     }
 
     #[test]
-    fn json_wire_shape_is_the_documented_one() {
+    fn json_wire_shape_is_the_documented_one() -> TestResult {
         let f = decode(
             br#"{"type":"send","room":"00000000-0000-0000-0000-000000000007","body":"hi","client_id":"x"}"#,
             Encoding::Json,
@@ -242,9 +245,10 @@ mod tests {
         let ack = encode(&ServerFrame::Ack { client_id: "x".into(), id: 3, seq: 2 }, Encoding::Json);
         assert_eq!(&ack[..], br#"{"type":"ack","client_id":"x","id":3,"seq":2}"#);
         let err = encode(&ServerFrame::error("muted", "you are muted", Some("x".into())), Encoding::Json);
-        let v: serde_json::Value = serde_json::from_slice(&err).expect("json");
+        let v: serde_json::Value = serde_json::from_slice(&err)?;
         assert_eq!(v["ref"], "x");
         assert_eq!(v["type"], "error");
+        Ok(())
     }
 
     #[test]
@@ -267,13 +271,14 @@ mod tests {
     }
 
     #[test]
-    fn shared_frames_encode_once_and_share_bytes() {
+    fn shared_frames_encode_once_and_share_bytes() -> TestResult {
         let f = SharedFrame::new(ServerFrame::Pong);
         let a = f.bytes(Encoding::Json);
         let b = f.bytes(Encoding::Json);
         assert_eq!(a.as_ptr(), b.as_ptr(), "same buffer, not a copy");
-        let m: ServerFrame = rmp_serde::from_slice(&f.bytes(Encoding::MsgPack)).expect("msgpack");
+        let m: ServerFrame = rmp_serde::from_slice(&f.bytes(Encoding::MsgPack))?;
         assert_eq!(m, ServerFrame::Pong);
+        Ok(())
     }
 
     #[test]

@@ -102,7 +102,8 @@ impl Handler<Deliver> for Collector {
 }
 
 fn room_with(store: Arc<MemStore>) -> Addr<Room> {
-    let stats = ChatStats::new().expect("stats");
+    // Metric names are static and valid: construction cannot fail here.
+    let Ok(stats) = ChatStats::new() else { panic!("chat stats") };
     let writer = MessageWriter::new(store.clone(), stats.clone(), 16, Duration::from_millis(1)).start();
     let deps = Arc::new(RoomDeps {
         store,
@@ -120,8 +121,8 @@ async fn joined(room: &Addr<Room>, last_seen: Option<i64>) -> (Arc<Mutex<Vec<i64
     let seen = Arc::new(Mutex::new(Vec::new()));
     let c = Collector(seen.clone()).start();
     let user = UserRef { id: Uuid::now_v7(), username: "u".into() };
-    let res = room.send(Join { conn: rand_conn(), user, addr: c.recipient(), last_seen }).await.expect("room alive");
-    (seen, res)
+    let res = room.send(Join { conn: rand_conn(), user, addr: c.recipient(), last_seen }).await;
+    (seen, res.unwrap_or(Err(JoinError::Unavailable)))
 }
 
 fn rand_conn() -> u64 {
@@ -190,8 +191,8 @@ async fn posts_are_numbered_and_delivered() {
     let author = UserRef { id: Uuid::now_v7(), username: "a".into() };
     for i in 0..3 {
         let post = Post { author: author.clone(), body: format!("p{i}"), client_id: format!("p{i}") };
-        let stored = room.send(post).await.expect("alive").expect("stored");
-        assert_eq!(stored.seq, i + 1);
+        let stored = room.send(post).await.map_err(|_| PostError::Unavailable).and_then(|r| r);
+        assert_eq!(stored.map(|s| s.seq), Ok(i + 1));
     }
     settle().await;
     assert_eq!(seqs(&seen), [1, 2, 3]);
