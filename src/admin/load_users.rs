@@ -107,10 +107,8 @@ pub async fn seed(config: &Config, n: usize, room_count: usize, members: usize) 
 /// Opens one session per load user (at most `limit`) and signs an access token valid `ttl`.
 pub async fn mint_tokens(config: &Config, limit: usize, ttl: Duration) -> Result<Vec<Minted>, LoadError> {
     let pool = pool(config).await?;
-    let keys = KeyRing::new(pool.clone(), KeyPolicy::from_config(&config.jwt));
     let auth = |e: crate::auth::AuthError| LoadError::Other(e.to_string());
-    keys.rotate_if_due(false).await.map_err(auth)?;
-    keys.reload().await.map_err(auth)?;
+    let keys = KeyRing::ready(pool.clone(), KeyPolicy::from_config(&config.jwt)).await.map_err(auth)?;
     let mut conn = pool.get().await.map_err(|e| LoadError::Other(e.to_string()))?;
     let people: Vec<(Uuid, String, Vec<String>)> = users::table
         .filter(users::username.like(format!("{PREFIX}%")))

@@ -113,6 +113,21 @@ impl KeyRing {
         }
     }
 
+    /// A ring with a signing key: creates one if due, and when another node holds the rotation
+    /// lock (it is creating the key), waits for it to appear.
+    pub async fn ready(pool: DbPool, policy: KeyPolicy) -> Result<KeyRing, AuthError> {
+        let keys = KeyRing::new(pool, policy);
+        for _ in 0..50 {
+            keys.rotate_if_due(false).await?;
+            keys.reload().await?;
+            if keys.current_kid().is_some() {
+                return Ok(keys);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(AuthError::Internal("no signing key appeared within 5 s".into()))
+    }
+
     pub fn policy(&self) -> &KeyPolicy {
         &self.policy
     }
@@ -198,7 +213,7 @@ impl KeyRing {
         if let Ok(mut l) = self.last_reload.lock() {
             *l = Some(Instant::now());
         }
-        let mut conn = self.pool.get().await.map_err(|e| AuthError::Internal(e.to_string()))?;
+        let mut conn = crate::db::checkout(&self.pool).await?;
         let rows: Vec<KeyRow> = signing_keys::table
             .filter(signing_keys::verify_until.gt(Utc::now()))
             .select(KeyRow::as_select())
@@ -226,7 +241,7 @@ impl KeyRing {
     /// time. `force` rotates now whatever the schedule. Returns whether a key was created.
     pub async fn rotate_if_due(&self, force: bool) -> Result<bool, AuthError> {
         let policy = self.policy.clone();
-        let mut conn = self.pool.get().await.map_err(|e| AuthError::Internal(e.to_string()))?;
+        let mut conn = crate::db::checkout(&self.pool).await?;
         let created = conn
             .transaction::<bool, AuthError, _>(async |conn| {
                 #[derive(QueryableByName)]
@@ -268,7 +283,7 @@ impl KeyRing {
 
     /// Ends a key's life now (tests, and an operator retiring a leaked key).
     pub async fn retire(&self, kid: &str) -> Result<(), AuthError> {
-        let mut conn = self.pool.get().await.map_err(|e| AuthError::Internal(e.to_string()))?;
+        let mut conn = crate::db::checkout(&self.pool).await?;
         let past = Utc::now() - ChronoDuration::seconds(1);
         diesel::update(signing_keys::table.find(kid))
             .set((signing_keys::sign_until.eq(past), signing_keys::verify_until.eq(past)))

@@ -9,7 +9,7 @@ use super::oauth::{self, Identity, Provider};
 use super::repo::{self, NewUser, Rotation, UserRow};
 use super::tokens::{hash, pkce_challenge, random_token};
 use crate::audit::{self, AuditEntry};
-use crate::db::DbError;
+use crate::db::{PooledConn, checkout};
 use crate::infra::mail;
 use crate::ratelimit::{Decision, Quota};
 use crate::state::AppState;
@@ -196,13 +196,8 @@ fn ensure_active(u: &UserRow) -> Result<(), AuthError> {
 }
 
 impl AuthCore {
-    async fn conn(
-        &self,
-    ) -> Result<
-        bb8::PooledConnection<'_, diesel_async::pooled_connection::AsyncDieselConnectionManager<AsyncPgConnection>>,
-        AuthError,
-    > {
-        self.state.pool.get().await.map_err(|e| AuthError::Db(DbError::Pool(e.to_string())))
+    async fn conn(&self) -> Result<PooledConn<'_>, AuthError> {
+        Ok(checkout(&self.state.pool).await?)
     }
 
     fn access_ttl(&self) -> Duration {

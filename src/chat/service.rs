@@ -3,7 +3,7 @@
 
 use super::model::*;
 use super::repo::{self, RoomRow};
-use crate::db::DbError;
+use crate::db::{PooledConn, checkout};
 use crate::state::AppState;
 use crate::users::blocking::ensure_can_reach;
 use actix::prelude::*;
@@ -70,12 +70,9 @@ crate::delegate_to_core!(ChatService {
     DeleteMessage => delete_message,
 });
 
-type Conn<'a> =
-    bb8::PooledConnection<'a, diesel_async::pooled_connection::AsyncDieselConnectionManager<AsyncPgConnection>>;
-
 impl ChatCore {
-    async fn conn(&self) -> Result<Conn<'_>, ChatError> {
-        self.state.pool.get().await.map_err(|e| ChatError::Db(DbError::Pool(e.to_string())))
+    async fn conn(&self) -> Result<PooledConn<'_>, ChatError> {
+        Ok(checkout(&self.state.pool).await?)
     }
 
     async fn view(&self, conn: &mut AsyncPgConnection, r: RoomRow, user: Option<Uuid>) -> Result<RoomView, ChatError> {

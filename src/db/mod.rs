@@ -7,4 +7,4 @@ mod pool;
 pub mod schema;
 
 pub use error::DbError;
-pub use pool::{DbPool, PoolStats, build_pool, ping};
+pub use pool::{DbPool, PoolStats, PooledConn, build_pool, checkout, ping};

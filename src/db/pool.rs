@@ -6,6 +6,14 @@ use std::time::Duration;
 /// The node's connection pool.
 pub type DbPool = bb8::Pool<AsyncDieselConnectionManager<AsyncPgConnection>>;
 
+/// A connection checked out of the pool.
+pub type PooledConn<'a> = bb8::PooledConnection<'a, AsyncDieselConnectionManager<AsyncPgConnection>>;
+
+/// Checks a connection out, as a `DbError` every layer's error converts from.
+pub async fn checkout(pool: &DbPool) -> Result<PooledConn<'_>, DbError> {
+    pool.get().await.map_err(|e| DbError::Pool(e.to_string()))
+}
+
 /// Builds the pool without connecting: connections open on first use, so a database that is
 /// down at this moment is reported by `/ready`, not by a crash.
 pub fn build_pool(url: &str, size: u32, timeout: Duration) -> DbPool {
@@ -21,7 +29,7 @@ pub fn build_pool(url: &str, size: u32, timeout: Duration) -> DbPool {
 /// Checks out a connection and runs `SELECT 1`, all within `timeout`.
 pub async fn ping(pool: &DbPool, timeout: Duration) -> Result<(), DbError> {
     let work = async {
-        let mut conn = pool.get().await.map_err(|e| DbError::Pool(e.to_string()))?;
+        let mut conn = checkout(pool).await?;
         diesel::sql_query("SELECT 1").execute(&mut conn).await?;
         Ok(())
     };

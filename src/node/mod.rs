@@ -73,7 +73,9 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     let pool: DbPool = db::build_pool(&config.database.url, config.database.pool_size, connect_timeout);
     let metrics = Metrics::new(config.node_id())?;
     let deps = Arc::new(DependencyStatus::new(config.redis.url.is_some(), config.amqp.url.is_some()));
-    let keys = auth_keys(&config, &pool).await?;
+    let keys = KeyRing::ready(pool.clone(), KeyPolicy::from_config(&config.jwt))
+        .await
+        .map_err(|e| NodeError::Auth(e.to_string()))?;
     let denylist = Denylist::default();
     let access_ttl = Duration::from_secs(config.jwt.access_ttl_secs);
     denylist.refresh(&pool, access_ttl).await.map_err(DbError::Query)?;
@@ -178,26 +180,6 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     tracing::info!(%addr, node = config.node_id(), env = %config.env, workers = config.workers(), "listening");
 
     Ok(RunningNode { addr, handle: NodeHandle::new(state, server_handle, supervisor), server })
-}
-
-/// The key ring, with a signing key guaranteed to exist before the first request.
-async fn auth_keys(config: &Config, pool: &DbPool) -> Result<KeyRing, NodeError> {
-    let keys = KeyRing::new(pool.clone(), KeyPolicy::from_config(&config.jwt));
-    let auth_err = |e: crate::auth::AuthError| NodeError::Auth(e.to_string());
-    keys.rotate_if_due(false).await.map_err(auth_err)?;
-    keys.reload().await.map_err(auth_err)?;
-    if keys.current_kid().is_none() {
-        // Another node holds the rotation lock and is creating the key: wait for it.
-        for _ in 0..50 {
-            actix_rt::time::sleep(Duration::from_millis(100)).await;
-            keys.rotate_if_due(false).await.map_err(auth_err)?;
-            keys.reload().await.map_err(auth_err)?;
-            if keys.current_kid().is_some() {
-                break;
-            }
-        }
-    }
-    Ok(keys)
 }
 
 /// Outgoing HTTPS client (rustls with ring; no system TLS library).

@@ -4,7 +4,7 @@ use super::blocking::ensure_can_reach;
 use super::model::*;
 use super::repo::{self, ProfileRow};
 use crate::activity::{self, ActivityItem};
-use crate::db::DbError;
+use crate::db::{PooledConn, checkout};
 use crate::state::AppState;
 use actix::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -147,13 +147,8 @@ fn own(p: ProfileRow) -> OwnProfile {
 }
 
 impl UserCore {
-    async fn conn(
-        &self,
-    ) -> Result<
-        bb8::PooledConnection<'_, diesel_async::pooled_connection::AsyncDieselConnectionManager<AsyncPgConnection>>,
-        UserError,
-    > {
-        self.state.pool.get().await.map_err(|e| UserError::Db(DbError::Pool(e.to_string())))
+    async fn conn(&self) -> Result<PooledConn<'_>, UserError> {
+        Ok(checkout(&self.state.pool).await?)
     }
 
     /// An active user by id or username; others do not exist for the API.
