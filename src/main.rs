@@ -7,6 +7,8 @@ use std::time::Duration;
 use veza::admin::load_users;
 use veza::auth::Role;
 use veza::config::{self, Config, LoadOptions, redact_url};
+use veza::infra::amqp::publish_once;
+use veza::infra::events::NodeEvent;
 use veza::settings::Settings;
 use veza::{db, logging, node};
 
@@ -221,6 +223,15 @@ async fn settings(cfg: &Config, action: SettingsAction) -> Result<(), String> {
                 serde_json::from_str(&value).map_err(|e| format!("VALUE is not JSON: {e}"))?;
             let row = Settings::default().set(&mut conn, &key, value, None).await.map_err(|e| e.to_string())?;
             println!("{} = {} (version {})", row.key, row.value, row.version);
+            // Every node reloads at once; without a broker, within one settings poll.
+            if let Some(url) = &cfg.amqp.url {
+                let event = NodeEvent::SettingsChanged { version: row.version };
+                if let Err(e) = publish_once(url, &cfg.amqp.exchange, cfg.node_id(), event).await {
+                    eprintln!(
+                        "nodes not told over RabbitMQ ({e}); they pick the change up within node.settings_poll_ms"
+                    );
+                }
+            }
         }
     }
     Ok(())

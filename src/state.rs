@@ -6,6 +6,7 @@ use crate::auth::password::Hasher;
 use crate::chat::runtime::Realtime;
 use crate::config::Config;
 use crate::db::DbPool;
+use crate::infra::cache::ReadCache;
 use crate::infra::health::DependencyStatus;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     pub settings: Settings,
     pub realtime: Realtime,
+    /// Hot reads (public profiles), invalidated on write on every node.
+    pub cache: ReadCache,
     draining: Arc<AtomicBool>,
 }
 
@@ -43,6 +46,7 @@ pub struct StateParts {
     pub http: reqwest::Client,
     pub settings: Settings,
     pub realtime: Realtime,
+    pub cache: ReadCache,
 }
 
 impl AppState {
@@ -59,6 +63,7 @@ impl AppState {
             http: p.http,
             settings: p.settings,
             realtime: p.realtime,
+            cache: p.cache,
             draining: Arc::new(AtomicBool::new(false)),
         }
     }

@@ -116,6 +116,31 @@ pub trait Fanout: Send + Sync + 'static {
     fn unsubscribe_user(&self, _user: Uuid) {}
 }
 
+/// What a shared presence change means for a room.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PresenceChange {
+    /// The user's first entry in the room on any node (enter), or their last one (leave).
+    pub changed: bool,
+    /// Distinct users online in the room, all nodes together.
+    pub online: usize,
+    /// Users whose entries expired (their node stopped heartbeating): now offline.
+    pub gone: Vec<UserRef>,
+    /// Users this node re-announced whose entries had lapsed: online again.
+    pub back: Vec<UserRef>,
+}
+
+/// Who is online in a room across nodes: per-(user, node) entries with a TTL, refreshed by
+/// the node's heartbeat, so one user with sessions on two nodes is online once and a node
+/// that dies stops counting when its entries expire. Without one, rooms count locally.
+pub trait RoomPresence: Send + Sync + 'static {
+    /// This node holds a connection of `user` in `room`.
+    fn enter(&self, room: Uuid, user: UserRef) -> BoxFut<Result<PresenceChange, StoreError>>;
+    /// This node's last connection of `user` in `room` closed.
+    fn leave(&self, room: Uuid, user: Uuid) -> BoxFut<Result<PresenceChange, StoreError>>;
+    /// Refreshes this node's entries for `users` (and sweeps expired ones).
+    fn heartbeat(&self, room: Uuid, users: Vec<UserRef>) -> BoxFut<Result<PresenceChange, StoreError>>;
+}
+
 /// A refused send: the `error` frame's code and message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {

@@ -1,20 +1,31 @@
 //! Revocation that reaches access tokens: sessions revoked within one access-token lifetime
-//! and users who are not active. Kept in process, refreshed from PostgreSQL every
-//! `auth.denylist_refresh_ms`, and updated at once for revocations made on this node.
+//! and users who are not active. Kept in process (every request checks it without I/O).
+//! A revocation is applied here at once, told to every node over `node.broadcast`, and
+//! written to Redis (a sorted set scored by expiry) when configured; each node rereads that
+//! set every `auth.denylist_refresh_ms` and PostgreSQL, the source of truth, less often.
 
 use crate::db::DbPool;
 use crate::db::schema::{auth_sessions, users};
+use crate::infra::events::{NodeBus, NodeEvent};
+use crate::infra::redis::Redis;
 use chrono::{Duration as ChronoDuration, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 #[derive(Clone, Default)]
 pub struct Denylist {
     inner: Arc<RwLock<Inner>>,
+    shared: Arc<OnceLock<Shared>>,
+}
+
+/// How revocations reach the other nodes (set once the node's bus exists).
+struct Shared {
+    bus: NodeBus,
+    redis: Option<Redis>,
 }
 
 #[derive(Default)]
@@ -30,17 +41,64 @@ impl Denylist {
         self.inner.read().map(|i| i.sessions.contains_key(&sid) || i.users.contains(&user)).unwrap_or(true)
     }
 
-    /// This node revoked a session: deny it now, not at the next refresh.
+    /// Where revocations go beyond this node.
+    pub fn share(&self, bus: NodeBus, redis: Option<Redis>) {
+        let _ = self.shared.set(Shared { bus, redis });
+    }
+
+    /// This node revoked a session: deny it now here, and tell the others.
     pub fn revoke_session(&self, sid: Uuid, ttl: Duration) {
+        self.apply_revocation(sid, ttl);
+        let Some(shared) = self.shared.get() else { return };
+        let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
+        shared.bus.publish(NodeEvent::SessionRevoked { session: sid, ttl_ms });
+        if let Some(redis) = shared.redis.clone() {
+            tokio::spawn(async move {
+                if let Err(e) = store_revocation(&redis, sid, ttl).await {
+                    tracing::warn!(error = %e, "denylist not written to redis; other nodes reread PostgreSQL");
+                }
+            });
+        }
+    }
+
+    /// A revocation made here or on another node.
+    pub fn apply_revocation(&self, sid: Uuid, ttl: Duration) {
         if let Ok(mut i) = self.inner.write() {
             i.sessions.insert(sid, Instant::now() + ttl);
         }
     }
 
-    /// This node disabled a user.
+    /// This node disabled a user: deny now here, and tell the others.
     pub fn deny_user(&self, user: Uuid) {
+        self.apply_user_denial(user);
+        if let Some(shared) = self.shared.get() {
+            shared.bus.publish(NodeEvent::UserDenied { user });
+        }
+    }
+
+    pub fn apply_user_denial(&self, user: Uuid) {
         if let Ok(mut i) = self.inner.write() {
             i.users.insert(user);
+        }
+    }
+
+    /// Rereads the revocations other nodes wrote to Redis (when configured); returns false
+    /// when Redis did not answer.
+    pub async fn refresh_from_redis(&self) -> bool {
+        let Some(redis) = self.shared.get().and_then(|s| s.redis.clone()) else { return false };
+        match load_revocations(&redis).await {
+            Ok(rows) => {
+                let now_ms = Utc::now().timestamp_millis();
+                for (sid, until_ms) in rows {
+                    let left = Duration::from_millis(u64::try_from(until_ms - now_ms).unwrap_or(0));
+                    self.apply_revocation(sid, left);
+                }
+                true
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "denylist: redis unavailable");
+                false
+            }
         }
     }
 
@@ -72,6 +130,27 @@ impl Denylist {
         }
         Ok(())
     }
+}
+
+const REVOKED: &str = "denylist:sessions";
+
+async fn store_revocation(redis: &Redis, sid: Uuid, ttl: Duration) -> Result<(), crate::infra::redis::RedisError> {
+    let until = Utc::now().timestamp_millis() + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
+    let mut conn = redis.connection().await?;
+    let key = redis.key(REVOKED);
+    let mut pipe = redis::pipe();
+    pipe.zadd(&key, sid.to_string(), until).ignore();
+    pipe.zrembyscore(&key, "-inf", Utc::now().timestamp_millis()).ignore();
+    redis.timed(pipe.query_async::<()>(&mut conn)).await
+}
+
+/// Live revocations: (session, until in Unix ms).
+async fn load_revocations(redis: &Redis) -> Result<Vec<(Uuid, i64)>, crate::infra::redis::RedisError> {
+    let mut conn = redis.connection().await?;
+    let now = Utc::now().timestamp_millis();
+    let cmd = redis::cmd("ZRANGEBYSCORE").arg(redis.key(REVOKED)).arg(now).arg("+inf").arg("WITHSCORES").clone();
+    let rows: Vec<(String, f64)> = redis.timed(cmd.query_async(&mut conn)).await?;
+    Ok(rows.into_iter().filter_map(|(sid, until)| Some((sid.parse().ok()?, until as i64))).collect())
 }
 
 #[cfg(test)]

@@ -45,11 +45,15 @@ pub struct DenylistRefresher {
     pool: DbPool,
     interval: Duration,
     ttl: Duration,
+    ticks: u64,
 }
+
+/// With Redis answering, PostgreSQL (the source of truth) is reread every this many ticks.
+const PG_EVERY_WITH_REDIS: u64 = 10;
 
 impl DenylistRefresher {
     pub fn new(denylist: Denylist, pool: DbPool, interval: Duration, ttl: Duration) -> Self {
-        DenylistRefresher { denylist, pool, interval, ttl }
+        DenylistRefresher { denylist, pool, interval, ttl, ticks: 0 }
     }
 }
 
@@ -57,10 +61,14 @@ impl Actor for DenylistRefresher {
     type Context = Context<Self>;
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.run_interval(self.interval, |this, ctx| {
-            let (d, pool, ttl) = (this.denylist.clone(), this.pool.clone(), this.ttl);
+            this.ticks += 1;
+            let (d, pool, ttl, tick) = (this.denylist.clone(), this.pool.clone(), this.ttl, this.ticks);
             ctx.spawn(
                 async move {
-                    if let Err(e) = d.refresh(&pool, ttl).await {
+                    let redis_answered = d.refresh_from_redis().await;
+                    if (!redis_answered || tick.is_multiple_of(PG_EVERY_WITH_REDIS))
+                        && let Err(e) = d.refresh(&pool, ttl).await
+                    {
                         tracing::warn!(error = %e, "denylist refresh failed");
                     }
                 }

@@ -2,12 +2,14 @@
 //! message writer, and what each WebSocket session needs.
 
 use crate::config::ChatConfig;
-use crate::infra::amqp::{AmqpBridge, AmqpFanout, Attach};
+use crate::infra::amqp::{AmqpBridge, AmqpFanout, Attach, Disconnect};
+use crate::infra::events::NodeBus;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use uuid::Uuid;
 use veza_actors::NodeSupervisor;
-use veza_actors::ports::{ChatStore, Fanout, LocalFanout, SendPolicy};
+use veza_actors::ports::{ChatStore, Fanout, LocalFanout, RoomPresence, SendPolicy};
 use veza_actors::presence::Presence;
 use veza_actors::protocol::{ServerFrame, SharedFrame};
 use veza_actors::room::RoomDeps;
@@ -21,6 +23,9 @@ pub struct Realtime {
     pub rooms: RoomRegistry,
     pub fanout: Arc<dyn Fanout>,
     pub session: SessionDeps,
+    /// Node events to every node (`node.broadcast`).
+    pub bus: NodeBus,
+    bridge: Option<actix::Addr<AmqpBridge>>,
 }
 
 /// What `Realtime::start` needs.
@@ -34,6 +39,10 @@ pub struct RealtimeParts<'a> {
     /// RabbitMQ URL and exchange when configured: fan-out crosses nodes.
     pub amqp: Option<(String, String)>,
     pub node_id: String,
+    /// Set by the bridge while its broker link is up (read by the dependency monitor).
+    pub amqp_link: Arc<AtomicBool>,
+    /// Who is online in each room across nodes (Redis), when configured.
+    pub room_presence: Option<Arc<dyn RoomPresence>>,
 }
 
 impl Realtime {
@@ -53,9 +62,10 @@ impl Realtime {
             })
             .collect();
         let bridge = p.amqp.map(|(url, exchange)| {
-            let node = p.node_id.clone();
-            p.supervisor.supervise(move |_| AmqpBridge::new(url, exchange, node))
+            let (node, link) = (p.node_id.clone(), p.amqp_link.clone());
+            p.supervisor.supervise(move |_| AmqpBridge::new(url, exchange, node, link))
         });
+        let bus = NodeBus::new(bridge.clone());
         let fanout: Arc<dyn Fanout> = match &bridge {
             Some(b) => AmqpFanout::new(b.clone(), presence.clone(), p.node_id.clone()),
             None => Arc::new(LocalFanout::new(presence.clone())),
@@ -68,10 +78,11 @@ impl Realtime {
             gap_wait: Duration::from_millis(c.gap_wait_ms),
             idle_stop: Duration::from_secs(c.room_idle_secs),
             resync_every: Duration::from_millis(c.resync_ms),
+            presence: p.room_presence,
         });
         let rooms = RoomRegistry::start(shards, deps);
         if let Some(b) = &bridge {
-            b.do_send(Attach { rooms: rooms.clone(), presence: presence.clone() });
+            b.do_send(Attach { rooms: rooms.clone(), presence: presence.clone(), bus: bus.clone() });
         }
         let session = SessionDeps {
             rooms: rooms.clone(),
@@ -88,7 +99,14 @@ impl Realtime {
                 auth_check: Duration::from_millis(c.auth_check_ms),
             },
         };
-        Realtime { rooms, fanout, session }
+        Realtime { rooms, fanout, session, bus, bridge }
+    }
+
+    /// Drain: leave the broker now (queue and bindings go with the link).
+    pub async fn disconnect_broker(&self) {
+        if let Some(b) = &self.bridge {
+            let _ = b.send(Disconnect).await;
+        }
     }
 
     /// A live hint for every connection of `user` (`friend.request`, `dm.created`, offers…).

@@ -68,6 +68,12 @@ pub struct RedisConfig {
     #[serde(default, deserialize_with = "validate::de_opt_string", serialize_with = "redact::ser_opt_url")]
     pub url: Option<String>,
     pub key_prefix: String,
+    /// Deadline for every Redis call; past it the caller falls back (local limits, the loader).
+    pub timeout_ms: u64,
+    /// A room presence entry lives this long without a heartbeat (rooms beat every chat.resync_ms).
+    pub presence_ttl_ms: u64,
+    /// Lifetime of a read-cache entry (bounds staleness when an invalidation is lost).
+    pub cache_ttl_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -84,6 +90,8 @@ pub struct NodeConfig {
     /// Always set after loading: a configured id, or host name plus a random suffix.
     #[serde(default, deserialize_with = "validate::de_opt_string")]
     pub id: Option<String>,
+    /// Runtime settings version poll: the path a change takes when the broker is away.
+    pub settings_poll_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

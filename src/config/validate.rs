@@ -78,6 +78,15 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
     if let Some(u) = &c.redis.url {
         check_url("redis.url", u, &["redis", "rediss"])?;
     }
+    if c.node.settings_poll_ms < 50 {
+        return Err(invalid("node.settings_poll_ms", "must be at least 50"));
+    }
+    if c.redis.timeout_ms == 0 || c.redis.cache_ttl_ms == 0 {
+        return Err(invalid("redis.timeout_ms", "redis.timeout_ms and redis.cache_ttl_ms must be positive"));
+    }
+    if c.redis.presence_ttl_ms < 2 * c.chat.resync_ms.max(1) {
+        return Err(invalid("redis.presence_ttl_ms", "must be at least twice chat.resync_ms (the heartbeat)"));
+    }
     if let Some(u) = &c.amqp.url {
         check_url("amqp.url", u, &["amqp", "amqps"])?;
     }

@@ -1,9 +1,10 @@
 //! RabbitMQ fan-out between nodes (the `Fanout` port when `amqp.url` is set). Each node has
 //! its own exclusive, auto-delete queue `veza.node.<node_id>` on the topic exchange, bound to
 //! `room.<id>` while it has local members there and to `user.<id>` while that user is
-//! connected to it. Envelopes are MessagePack; a node skips its own. Local delivery never
-//! waits on the broker: when it is away, publishes are dropped and the Rooms' `seq` rule heals
-//! the gap from PostgreSQL.
+//! connected to it, and to `node.broadcast` for node events (`events.rs`). Envelopes are
+//! MessagePack; a node skips its own. Local delivery never waits on the broker: when it is
+//! away, publishes are dropped and the Rooms' `seq` rule heals the gap from PostgreSQL. The
+//! link state feeds `/health` and `veza_dependency_up{dependency="amqp"}`.
 
 use actix::prelude::*;
 use lapin::options::{
@@ -15,6 +16,7 @@ use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, Exchange
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use uuid::Uuid;
 use veza_actors::ports::{Fanout, LocalFanout};
@@ -22,6 +24,11 @@ use veza_actors::presence::{Presence, ToUser};
 use veza_actors::protocol::{ServerFrame, SharedFrame};
 use veza_actors::room::{Committed, Notify};
 use veza_actors::rooms::RoomRegistry;
+
+use super::events::{NodeBus, NodeEvent};
+
+/// The routing key every node is bound to.
+const BROADCAST: &str = "node.broadcast";
 
 /// What travels between nodes.
 #[derive(Debug, Serialize, Deserialize)]
@@ -31,7 +38,8 @@ pub struct Envelope {
     pub room: Option<Uuid>,
     pub user: Option<Uuid>,
     pub seq: Option<i64>,
-    pub frame: ServerFrame,
+    pub frame: Option<ServerFrame>,
+    pub event: Option<NodeEvent>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +47,7 @@ pub struct Envelope {
 pub enum EnvelopeKind {
     Room,
     User,
+    Node,
 }
 
 fn encode(e: &Envelope) -> Vec<u8> {
@@ -65,11 +74,15 @@ pub struct AmqpBridge {
     bindings: HashMap<String, usize>,
     rooms: Option<RoomRegistry>,
     presence: Option<Addr<Presence>>,
+    bus: Option<NodeBus>,
     backoff: Duration,
+    /// True while connected: read by the dependency monitor.
+    link: Arc<AtomicBool>,
+    draining: bool,
 }
 
 impl AmqpBridge {
-    pub fn new(url: String, exchange: String, node_id: String) -> Self {
+    pub fn new(url: String, exchange: String, node_id: String, link: Arc<AtomicBool>) -> Self {
         AmqpBridge {
             url,
             exchange,
@@ -79,7 +92,10 @@ impl AmqpBridge {
             bindings: HashMap::new(),
             rooms: None,
             presence: None,
+            bus: None,
             backoff: Duration::from_millis(250),
+            link,
+            draining: false,
         }
     }
 
@@ -99,7 +115,7 @@ impl AmqpBridge {
             let q = QueueDeclareOptions { exclusive: true, auto_delete: true, ..Default::default() };
             ch.queue_declare(queue.as_str().into(), q, FieldTable::default()).await?;
             ch.basic_qos(256, BasicQosOptions::default()).await?;
-            for key in keys.iter().map(String::as_str).chain(["node.broadcast"]) {
+            for key in keys.iter().map(String::as_str).chain([BROADCAST]) {
                 ch.queue_bind(
                     queue.as_str().into(),
                     exchange.as_str().into(),
@@ -123,6 +139,7 @@ impl AmqpBridge {
             Ok((conn, ch, consumer)) => {
                 tracing::info!(queue = %this.queue(), "connected to RabbitMQ");
                 this.backoff = Duration::from_millis(250);
+                this.link.store(true, Ordering::Relaxed);
                 // Whatever crossed the broker while it was away is read back from PostgreSQL.
                 if let Some(rooms) = &this.rooms {
                     rooms.resync_all();
@@ -141,6 +158,10 @@ impl AmqpBridge {
     fn reconnect_later(&mut self, ctx: &mut Context<Self>) {
         self.channel = None;
         self.connection = None;
+        self.link.store(false, Ordering::Relaxed);
+        if self.draining {
+            return;
+        }
         let wait = self.backoff;
         self.backoff = (self.backoff * 2).min(Duration::from_secs(10));
         ctx.run_later(wait, |this, ctx| this.connect(ctx));
@@ -176,6 +197,33 @@ impl AmqpBridge {
             .into_actor(self),
         );
     }
+
+    fn publish(&self, key: String, body: Vec<u8>, ctx: &mut Context<Self>) {
+        let Some(ch) = self.channel.clone() else { return };
+        let exchange = self.exchange.clone();
+        ctx.spawn(
+            async move {
+                let sent = ch
+                    .basic_publish(
+                        exchange.as_str().into(),
+                        key.as_str().into(),
+                        BasicPublishOptions::default(),
+                        &body,
+                        BasicProperties::default(),
+                    )
+                    .await;
+                match sent {
+                    Ok(confirm) => {
+                        if let Err(e) = confirm.await {
+                            tracing::warn!(error = %e, "publish not confirmed");
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "publish failed"),
+                }
+            }
+            .into_actor(self),
+        );
+    }
 }
 
 impl Actor for AmqpBridge {
@@ -193,6 +241,7 @@ impl Supervised for AmqpBridge {}
 pub struct Attach {
     pub rooms: RoomRegistry,
     pub presence: Addr<Presence>,
+    pub bus: NodeBus,
 }
 
 impl Handler<Attach> for AmqpBridge {
@@ -200,6 +249,53 @@ impl Handler<Attach> for AmqpBridge {
     fn handle(&mut self, m: Attach, _: &mut Context<Self>) {
         self.rooms = Some(m.rooms);
         self.presence = Some(m.presence);
+        self.bus = Some(m.bus);
+    }
+}
+
+/// A node event for every other node.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct PublishNode(pub NodeEvent);
+
+impl Handler<PublishNode> for AmqpBridge {
+    type Result = ();
+    fn handle(&mut self, m: PublishNode, ctx: &mut Context<Self>) {
+        let env = Envelope {
+            origin: self.node_id.clone(),
+            kind: EnvelopeKind::Node,
+            room: None,
+            user: None,
+            seq: None,
+            frame: None,
+            event: Some(m.0),
+        };
+        self.publish(BROADCAST.to_owned(), encode(&env), ctx);
+    }
+}
+
+/// Drain: close the link, so the node's queue and every binding go at once (rather than
+/// when the process exits), and do not reconnect.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Disconnect;
+
+impl Handler<Disconnect> for AmqpBridge {
+    type Result = ResponseActFuture<Self, ()>;
+    fn handle(&mut self, _: Disconnect, _: &mut Context<Self>) -> Self::Result {
+        self.draining = true;
+        self.link.store(false, Ordering::Relaxed);
+        let conn = self.connection.take();
+        self.channel = None;
+        Box::pin(
+            async move {
+                if let Some(conn) = conn {
+                    let closing = conn.close(200, "node draining".into());
+                    let _ = tokio::time::timeout(Duration::from_secs(2), closing).await;
+                }
+            }
+            .into_actor(self),
+        )
     }
 }
 
@@ -213,30 +309,7 @@ struct Publish {
 impl Handler<Publish> for AmqpBridge {
     type Result = ();
     fn handle(&mut self, m: Publish, ctx: &mut Context<Self>) {
-        let Some(ch) = self.channel.clone() else { return };
-        let exchange = self.exchange.clone();
-        ctx.spawn(
-            async move {
-                let sent = ch
-                    .basic_publish(
-                        exchange.as_str().into(),
-                        m.key.as_str().into(),
-                        BasicPublishOptions::default(),
-                        &m.body,
-                        BasicProperties::default(),
-                    )
-                    .await;
-                match sent {
-                    Ok(confirm) => {
-                        if let Err(e) = confirm.await {
-                            tracing::warn!(error = %e, "publish not confirmed");
-                        }
-                    }
-                    Err(e) => tracing::warn!(error = %e, "publish failed"),
-                }
-            }
-            .into_actor(self),
-        );
+        self.publish(m.key, m.body, ctx);
     }
 }
 
@@ -270,9 +343,9 @@ impl StreamHandler<Result<lapin::message::Delivery, lapin::Error>> for AmqpBridg
     fn handle(&mut self, item: Result<lapin::message::Delivery, lapin::Error>, _: &mut Context<Self>) {
         let Ok(delivery) = item else { return };
         if let Some(env) = decode(&delivery.data).filter(|e| e.origin != self.node_id) {
-            let frame = SharedFrame::new(env.frame);
-            match (env.kind, env.room, env.user) {
-                (EnvelopeKind::Room, Some(room), _) => {
+            match (env.kind, env.room, env.user, env.frame, env.event) {
+                (EnvelopeKind::Room, Some(room), _, Some(frame), _) => {
+                    let frame = SharedFrame::new(frame);
                     if let Some(rooms) = self.rooms.clone() {
                         actix::spawn(async move {
                             let Ok(addr) = rooms.get(room).await else { return };
@@ -285,9 +358,14 @@ impl StreamHandler<Result<lapin::message::Delivery, lapin::Error>> for AmqpBridg
                         });
                     }
                 }
-                (EnvelopeKind::User, _, Some(user)) => {
+                (EnvelopeKind::User, _, Some(user), Some(frame), _) => {
                     if let Some(p) = &self.presence {
-                        p.do_send(ToUser { user, frame });
+                        p.do_send(ToUser { user, frame: SharedFrame::new(frame) });
+                    }
+                }
+                (EnvelopeKind::Node, _, _, _, Some(event)) => {
+                    if let Some(bus) = &self.bus {
+                        bus.apply(event);
                     }
                 }
                 _ => {}
@@ -300,9 +378,41 @@ impl StreamHandler<Result<lapin::message::Delivery, lapin::Error>> for AmqpBridg
     }
 
     fn finished(&mut self, ctx: &mut Context<Self>) {
+        if self.draining {
+            return;
+        }
         tracing::warn!("RabbitMQ consumer ended; reconnecting");
         self.reconnect_later(ctx);
     }
+}
+
+/// One node event from outside a node (the CLI): connect, publish, wait for the confirm.
+pub async fn publish_once(url: &str, exchange: &str, origin: &str, event: NodeEvent) -> Result<(), lapin::Error> {
+    let env = Envelope {
+        origin: origin.to_owned(),
+        kind: EnvelopeKind::Node,
+        room: None,
+        user: None,
+        seq: None,
+        frame: None,
+        event: Some(event),
+    };
+    let conn = Connection::connect(url, ConnectionProperties::default()).await?;
+    let ch = conn.create_channel().await?;
+    ch.confirm_select(ConfirmSelectOptions::default()).await?;
+    let durable = ExchangeDeclareOptions { durable: true, ..Default::default() };
+    ch.exchange_declare(exchange.into(), ExchangeKind::Topic, durable, FieldTable::default()).await?;
+    let confirm = ch
+        .basic_publish(
+            exchange.into(),
+            BROADCAST.into(),
+            BasicPublishOptions::default(),
+            &encode(&env),
+            BasicProperties::default(),
+        )
+        .await?;
+    confirm.await?;
+    conn.close(200, "done".into()).await
 }
 
 /// The `Fanout` port over the bridge; user frames also go to this node's connections at once.
@@ -330,7 +440,8 @@ impl Fanout for AmqpFanout {
             room: Some(room),
             user: None,
             seq: frame.seq(),
-            frame: frame.frame.clone(),
+            frame: Some(frame.frame.clone()),
+            event: None,
         };
         self.publish(format!("room.{room}"), env);
     }
@@ -342,7 +453,8 @@ impl Fanout for AmqpFanout {
             room: None,
             user: Some(user),
             seq: None,
-            frame: frame.frame.clone(),
+            frame: Some(frame.frame.clone()),
+            event: None,
         };
         self.local.publish_user(user, frame);
         self.publish(format!("user.{user}"), env);
@@ -374,7 +486,8 @@ mod tests {
             room: Some(Uuid::from_u128(5)),
             user: None,
             seq: Some(9),
-            frame: ServerFrame::Pong,
+            frame: Some(ServerFrame::Pong),
+            event: None,
         };
         let back = decode(&encode(&env));
         assert_eq!(
@@ -382,5 +495,16 @@ mod tests {
             Some(("n1", EnvelopeKind::Room, Some(9)))
         );
         assert!(decode(b"garbage").is_none());
+        let node = Envelope {
+            origin: "n2".into(),
+            kind: EnvelopeKind::Node,
+            room: None,
+            user: None,
+            seq: None,
+            frame: None,
+            event: Some(NodeEvent::SettingsChanged { version: 4 }),
+        };
+        let back = decode(&encode(&node)).and_then(|e| e.event);
+        assert_eq!(back, Some(NodeEvent::SettingsChanged { version: 4 }));
     }
 }

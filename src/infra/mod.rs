@@ -1,7 +1,11 @@
 //! Connections to what the node depends on, and the actor that watches them.
 
 pub mod amqp;
+pub mod cache;
+pub mod events;
 pub mod health;
 pub mod housekeeping;
 pub mod mail;
 pub mod monitor;
+pub mod redis;
+pub mod redis_presence;

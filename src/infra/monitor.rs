@@ -1,7 +1,8 @@
-//! `DependencyMonitor`: a node-level actor that checks PostgreSQL, Redis and RabbitMQ every
-//! `health.check_interval_ms`, records the result for `/health` and the `veza_dependency_up`
-//! gauge, and logs each transition once. It never stops the node: a dependency that is down
-//! is retried on the next tick.
+//! `DependencyMonitor`: a node-level actor that checks PostgreSQL and Redis every
+//! `health.check_interval_ms` and reads the RabbitMQ bridge's own link state (so `/health`
+//! says what fan-out really has), records the result for `/health` and the
+//! `veza_dependency_up` gauge, and logs each transition once. It never stops the node: a
+//! dependency that is down is retried on the next tick.
 
 use super::health::{DepState, Dependency, DependencyStatus};
 use crate::db::{DbPool, ping};
@@ -9,14 +10,15 @@ use crate::metrics::Metrics;
 use actix::prelude::*;
 use bb8_redis::RedisConnectionManager;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::Mutex;
 
 /// Connections the checks keep between ticks.
 struct Probes {
     redis: Option<bb8::Pool<RedisConnectionManager>>,
-    amqp_url: Option<String>,
-    amqp: Option<lapin::Connection>,
+    /// Set by the `AmqpBridge` while connected.
+    amqp_link: Option<Arc<AtomicBool>>,
 }
 
 pub struct DependencyMonitor {
@@ -34,7 +36,7 @@ impl DependencyMonitor {
         metrics: Metrics,
         interval: Duration,
         redis_url: Option<&str>,
-        amqp_url: Option<&str>,
+        amqp_link: Option<Arc<AtomicBool>>,
     ) -> Self {
         let timeout = interval.max(Duration::from_millis(500));
         let redis = redis_url.and_then(|url| match RedisConnectionManager::new(url) {
@@ -44,7 +46,7 @@ impl DependencyMonitor {
                 None
             }
         });
-        let probes = Probes { redis, amqp_url: amqp_url.map(str::to_owned), amqp: None };
+        let probes = Probes { redis, amqp_link };
         DependencyMonitor { pool, status, metrics, interval, probes: Arc::new(Mutex::new(probes)) }
     }
 
@@ -62,7 +64,7 @@ impl DependencyMonitor {
             if let Some(state) = probes.check_redis(timeout).await {
                 record(&status, &metrics, Dependency::Redis, state);
             }
-            if let Some(state) = probes.check_amqp(timeout).await {
+            if let Some(state) = probes.check_amqp() {
                 record(&status, &metrics, Dependency::Amqp, state);
             }
         }
@@ -80,17 +82,9 @@ impl Probes {
         Some(if ok { DepState::Ok } else { DepState::Down })
     }
 
-    async fn check_amqp(&mut self, timeout: Duration) -> Option<DepState> {
-        let url = self.amqp_url.as_deref()?;
-        if self.amqp.as_ref().is_some_and(|c| c.status().connected()) {
-            return Some(DepState::Ok);
-        }
-        let connect = lapin::Connection::connect(url, lapin::ConnectionProperties::default());
-        self.amqp = match tokio::time::timeout(timeout, connect).await {
-            Ok(Ok(conn)) => Some(conn),
-            _ => None,
-        };
-        Some(if self.amqp.is_some() { DepState::Ok } else { DepState::Down })
+    fn check_amqp(&self) -> Option<DepState> {
+        let up = self.amqp_link.as_ref()?.load(Ordering::Relaxed);
+        Some(if up { DepState::Ok } else { DepState::Down })
     }
 }
 

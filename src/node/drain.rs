@@ -1,5 +1,6 @@
 //! Graceful drain: `/ready` 503 for `drain.delay` while everything still works, then stop
-//! accepting, close WebSockets with 1012, let in-flight HTTP finish within `drain.grace`.
+//! accepting, close WebSockets with 1012, let in-flight HTTP finish within `drain.grace`,
+//! then leave the broker (queue and bindings go).
 
 use crate::state::AppState;
 use actix::Addr;
@@ -41,6 +42,9 @@ impl NodeHandle {
             tracing::info!(notified = r.notified, gone = r.gone, "draining: long-lived connections told to close");
         }
         stop.await;
+        // Last: leave the broker, so nothing published for this node's members is lost
+        // while requests were still finishing.
+        self.state.realtime.disconnect_broker().await;
         tracing::info!("drained");
     }
 

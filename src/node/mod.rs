@@ -2,6 +2,7 @@
 //! signal, then drains in the order of ARCHITECTURE.md §1.
 
 mod drain;
+mod events;
 mod listener;
 
 pub use drain::NodeHandle;
@@ -16,10 +17,13 @@ use crate::chat::store::PgChatStore;
 use crate::config::{Config, redact_url};
 use crate::db::{self, DbError, DbPool};
 use crate::http;
+use crate::infra::cache::ReadCache;
 use crate::infra::health::DependencyStatus;
 use crate::infra::housekeeping::Housekeeping;
 use crate::infra::mail::Mailer;
 use crate::infra::monitor::DependencyMonitor;
+use crate::infra::redis::Redis;
+use crate::infra::redis_presence::RedisRoomPresence;
 use crate::metrics::{Metrics, MetricsError};
 use crate::ratelimit::{RateLimiter, RedisStore};
 use crate::settings::{Settings, SettingsWatcher};
@@ -28,8 +32,10 @@ use actix::AsyncContext;
 use actix_web::{HttpServer, web};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use veza_actors::NodeSupervisor;
+use veza_actors::ports::RoomPresence;
 use veza_actors::stats::ChatStats;
 
 /// Errors that stop a node from starting or running.
@@ -84,25 +90,32 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         .map_err(|e| NodeError::Auth(e.to_string()))?;
     let settings = Settings::default();
     settings.refresh(&pool).await.map_err(DbError::Query)?;
-    let limiter = match &config.redis.url {
-        Some(url) => match RedisStore::new(url, &config.redis.key_prefix, Duration::from_millis(250)) {
-            Ok(store) => RateLimiter::redis(store),
-            Err(e) => {
-                tracing::warn!(error = %e, "redis.url rejected; rate limits stay local");
-                RateLimiter::local()
-            }
-        },
+    let rc = &config.redis;
+    let redis = rc.url.as_deref().and_then(|url| {
+        Redis::new(url, &rc.key_prefix, Duration::from_millis(rc.timeout_ms))
+            .inspect_err(|e| tracing::warn!(error = %e, "redis.url rejected; limits, presence and cache stay local"))
+            .ok()
+    });
+    let limiter = match &redis {
+        Some(r) => RateLimiter::redis(RedisStore::new(r.clone())),
         None => RateLimiter::local(),
     };
+    let cache = ReadCache::new(redis.clone(), Duration::from_millis(rc.cache_ttl_ms));
+    let room_presence = redis.clone().map(|r| {
+        let ttl = Duration::from_millis(rc.presence_ttl_ms);
+        RedisRoomPresence::new(r, config.node_id().to_owned(), ttl) as Arc<dyn RoomPresence>
+    });
+    let amqp_link = Arc::new(AtomicBool::new(false));
     let chat_stats = ChatStats::new().map_err(crate::metrics::MetricsError::from)?;
     chat_stats.register(metrics.registry()).map_err(crate::metrics::MetricsError::from)?;
     announce_mode(&config);
 
     let supervisor = NodeSupervisor::new();
     let interval = Duration::from_millis(config.health.check_interval_ms);
-    let (redis_url, amqp_url) = (config.redis.url.clone(), config.amqp.url.clone());
+    let redis_url = config.redis.url.clone();
+    let link = config.amqp.url.as_ref().map(|_| amqp_link.clone());
     let (p, m, d) = (pool.clone(), metrics.clone(), deps.clone());
-    supervisor.supervise(move |_| DependencyMonitor::new(p, d, m, interval, redis_url.as_deref(), amqp_url.as_deref()));
+    supervisor.supervise(move |_| DependencyMonitor::new(p, d, m, interval, redis_url.as_deref(), link));
     let (k, key_interval) = (keys.clone(), Duration::from_millis(config.jwt.key_check_interval_ms));
     supervisor.supervise(move |_| KeyRotator::new(k, key_interval));
     let deny_interval = Duration::from_millis(config.auth.denylist_refresh_ms);
@@ -116,7 +129,8 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     let p = pool.clone();
     supervisor.supervise(move |_| Housekeeping::new(p, Duration::from_secs(60)));
     let (p, s) = (pool.clone(), settings.clone());
-    supervisor.supervise(move |_| SettingsWatcher::new(s, p, Duration::from_secs(1)));
+    let poll = Duration::from_millis(config.node.settings_poll_ms);
+    supervisor.supervise(move |_| SettingsWatcher::new(s, p, poll));
     let chat = &config.chat;
     let policy = ChatPolicy::new(
         limiter.clone(),
@@ -138,7 +152,13 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         supervisor_addr: supervisor_addr.clone(),
         amqp: config.amqp.url.clone().map(|u| (u, config.amqp.exchange.clone())),
         node_id: config.node_id().to_owned(),
+        amqp_link,
+        room_presence,
     });
+    let bus = realtime.bus.clone();
+    denylist.share(bus.clone(), redis.clone());
+    cache.share(bus.clone());
+    bus.set_sink(events::sink(settings.clone(), pool.clone(), denylist.clone(), cache.clone()));
     supervisor_ctx.run(supervisor);
     let supervisor = supervisor_addr;
     let state = AppState::new(StateParts {
@@ -153,6 +173,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         http: http_client()?,
         settings,
         realtime,
+        cache,
     });
 
     let server_cfg = &config.server;

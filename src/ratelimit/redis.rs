@@ -3,7 +3,7 @@
 //! logged (at most every 10 s), counted, never an error for the client.
 
 use super::{Decision, LocalStore, Quota};
-use bb8_redis::RedisConnectionManager;
+use crate::infra::redis::Redis;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,8 +35,7 @@ pub struct RedisStore {
 }
 
 struct Inner {
-    pool: bb8::Pool<RedisConnectionManager>,
-    prefix: String,
+    redis: Redis,
     script: redis::Script,
     local: LocalStore,
     fallbacks: AtomicU64,
@@ -44,19 +43,16 @@ struct Inner {
 }
 
 impl RedisStore {
-    pub fn new(url: &str, prefix: &str, timeout: Duration) -> Result<Self, redis::RedisError> {
-        let manager = RedisConnectionManager::new(url)?;
-        let pool = bb8::Pool::builder().max_size(16).connection_timeout(timeout).build_unchecked(manager);
-        Ok(RedisStore {
+    pub fn new(redis: Redis) -> Self {
+        RedisStore {
             inner: Arc::new(Inner {
-                pool,
-                prefix: prefix.to_owned(),
+                redis,
                 script: redis::Script::new(GCRA),
                 local: LocalStore::default(),
                 fallbacks: AtomicU64::new(0),
                 last_warning: Mutex::new(None),
             }),
-        })
+        }
     }
 
     /// Checks answered by the local store because Redis was away.
@@ -66,17 +62,12 @@ impl RedisStore {
 
     async fn gcra(&self, key: &str, quota: Quota, peek: bool) -> Result<Decision, String> {
         let i = &self.inner;
-        let mut conn = i.pool.get().await.map_err(|e| e.to_string())?;
+        let mut conn = i.redis.connection().await.map_err(|e| e.to_string())?;
         let interval_ms = quota.replenish_interval().as_millis().max(1) as u64;
-        let (allowed, retry_ms): (i64, i64) = i
-            .script
-            .key(format!("{}rl:{key}", i.prefix))
-            .arg(interval_ms)
-            .arg(quota.burst.get())
-            .arg(if peek { "1" } else { "0" })
-            .invoke_async(&mut *conn)
-            .await
-            .map_err(|e| e.to_string())?;
+        let mut call = i.script.key(i.redis.key(&format!("rl:{key}")));
+        call.arg(interval_ms).arg(quota.burst.get()).arg(if peek { "1" } else { "0" });
+        let (allowed, retry_ms): (i64, i64) =
+            i.redis.timed(call.invoke_async(&mut conn)).await.map_err(|e| e.to_string())?;
         Ok(if allowed == 1 {
             Decision::Allowed
         } else {

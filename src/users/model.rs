@@ -51,8 +51,8 @@ pub struct UserRef {
     pub username: String,
 }
 
-/// What anyone may see of a user.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// What anyone may see of a user (cached: `profile_cache_key`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PublicProfile {
     pub id: Uuid,
     pub username: String,
@@ -150,6 +150,14 @@ pub struct BlockEntry {
     pub created_at: DateTime<Utc>,
 }
 
+/// The read-cache key of a profile looked up by id or by username.
+pub fn profile_cache_key(key: &str) -> String {
+    match uuid::Uuid::parse_str(key) {
+        Ok(id) => format!("profile:{id}"),
+        Err(_) => format!("profile:@{}", key.to_lowercase()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,3 +180,4 @@ mod tests {
         assert!(url.validate().is_err());
     }
 }
+

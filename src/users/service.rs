@@ -157,16 +157,19 @@ impl UserCore {
     }
 
     pub async fn get_profile(&self, m: GetProfile) -> Result<PublicProfile, UserError> {
-        let mut conn = self.conn().await?;
-        let p = Self::resolve(&mut conn, &m.key).await?;
-        Ok(PublicProfile {
-            id: p.id,
-            username: p.username,
-            display_name: p.display_name,
-            bio: p.bio,
-            avatar_url: p.avatar_url,
-            created_at: p.created_at,
-        })
+        let load = async {
+            let mut conn = self.conn().await?;
+            let p = Self::resolve(&mut conn, &m.key).await?;
+            Ok::<_, UserError>(Some(PublicProfile {
+                id: p.id,
+                username: p.username,
+                display_name: p.display_name,
+                bio: p.bio,
+                avatar_url: p.avatar_url,
+                created_at: p.created_at,
+            }))
+        };
+        self.state.cache.get_or_load(&profile_cache_key(&m.key), load).await?.ok_or(UserError::NotFound)
     }
 
     pub async fn get_own_profile(&self, m: GetOwnProfile) -> Result<OwnProfile, UserError> {
@@ -178,6 +181,8 @@ impl UserCore {
         let changes = m.patch.validate()?;
         let mut conn = self.conn().await?;
         let row = repo::update_profile(&mut conn, m.user, changes).await?.ok_or(UserError::NotFound)?;
+        self.state.cache.invalidate(&profile_cache_key(&row.id.to_string()));
+        self.state.cache.invalidate(&profile_cache_key(&row.username));
         activity::record(&mut conn, m.user, "profile.updated", json!({})).await?;
         Ok(own(row))
     }

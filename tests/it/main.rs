@@ -7,6 +7,7 @@ mod support;
 mod auth;
 mod chat;
 mod chat_load;
+mod cluster;
 mod errors;
 mod harness;
 mod idempotency;

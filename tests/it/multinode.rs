@@ -7,14 +7,24 @@ use crate::support::{TestApp, TestDb};
 use serde_json::{Value, json};
 
 async fn two_nodes() -> (TestApp, TestApp) {
+    two_nodes_with(&[]).await
+}
+
+/// Two nodes on one database, one private exchange and one Redis key prefix, plus `extra`.
+pub(crate) async fn two_nodes_with(extra: &[(&str, &str)]) -> (TestApp, TestApp) {
     let db = TestDb::new().await;
     let exchange = format!("veza.test.{}", db.name);
+    let prefix = format!("{}:", db.name);
     let vars = |node: &'static str| {
-        vec![
-            ("VEZA__AMQP__URL", "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned()),
+        let mut v = vec![
+            ("VEZA__AMQP__URL", AMQP.to_owned()),
             ("VEZA__AMQP__EXCHANGE", exchange.clone()),
+            ("VEZA__REDIS__URL", REDIS.to_owned()),
+            ("VEZA__REDIS__KEY_PREFIX", prefix.clone()),
             ("VEZA__NODE__ID", format!("{node}-{}", db.name)),
-        ]
+        ];
+        v.extend(extra.iter().map(|(k, val)| (*k, (*val).to_owned())));
+        v
     };
     let cfg = |node| {
         let v = vars(node);
@@ -27,6 +37,9 @@ async fn two_nodes() -> (TestApp, TestApp) {
     let n2 = TestApp::start(c2, shared).await;
     (n1, n2)
 }
+
+pub(crate) const AMQP: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+pub(crate) const REDIS: &str = "redis://127.0.0.1:6379";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_room_message_sent_on_one_node_reaches_a_member_on_the_other() {
@@ -99,38 +112,6 @@ async fn presence_typing_and_deletions_cross_nodes() {
     assert_eq!(n2.send_auth(reqwest::Method::DELETE, &path, &b, None).await.status(), 204);
     let d = ca.expect("message_deleted").await;
     assert_eq!(d["seq"], m["seq"], "a deletion made on node 2 reaches node 1");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_settings_change_reaches_both_nodes() {
-    let (n1, n2) = two_nodes().await;
-    let (_, a, _) = n1.user("set_a").await;
-    let res = n1.post_json("/api/v1/rooms", &json!({ "name": "Words", "visibility": "public" }), Some(&a)).await;
-    let room = res.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_owned();
-    let mut conn = n1.db.conn().await;
-    n1.handle
-        .state()
-        .settings
-        .set(&mut conn, veza::settings::BANNED_WORDS, json!(["forbidden"]), None)
-        .await
-        .expect("set");
-    for node in [&n1, &n2] {
-        let node_room = room.clone();
-        crate::support::app::eventually(std::time::Duration::from_secs(2), "the word is banned on this node", || {
-            let (node, token, room) = (node, a.clone(), node_room.clone());
-            async move {
-                let res = node
-                    .post_json(
-                        &format!("/api/v1/rooms/{room}/messages"),
-                        &json!({ "body": "forbidden fruit" }),
-                        Some(&token),
-                    )
-                    .await;
-                (res.status() == 422).then_some(())
-            }
-        })
-        .await;
-    }
 }
 
 /// nginx on a spare loopback port in front of the given nodes (deploy/nginx/veza.conf with

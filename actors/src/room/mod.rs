@@ -5,7 +5,7 @@
 //! Ordering rule: a frame whose `seq` is ahead of the next expected one waits in a buffer;
 //! if the gap is still open after `gap_wait`, the missing range is read from the store.
 
-use crate::ports::{ChatStore, Fanout, Membership, NewMessage, PostCheck, StoredMessage};
+use crate::ports::{ChatStore, Fanout, Membership, NewMessage, PostCheck, PresenceChange, RoomPresence, StoredMessage};
 use crate::protocol::{ServerFrame, SharedFrame, UserRef};
 use crate::session::Deliver;
 use crate::stats::ChatStats;
@@ -33,6 +33,9 @@ pub struct RoomDeps {
     /// A room with members that heard nothing this long compares its seq with the store's
     /// (an origin node may have died between commit and publish).
     pub resync_every: Duration,
+    /// Who is online across nodes (also heartbeated every `resync_every`); `None`: this node
+    /// alone decides, from its own connections.
+    pub presence: Option<Arc<dyn RoomPresence>>,
 }
 
 struct Conn {
@@ -63,6 +66,8 @@ pub struct Room {
     direct: bool,
     empty_since: Option<Instant>,
     last_activity: Instant,
+    /// Set when started: presence answers arrive as messages to it.
+    me: Option<Addr<Room>>,
 }
 
 impl Room {
@@ -80,6 +85,7 @@ impl Room {
             direct: false,
             empty_since: Some(Instant::now()),
             last_activity: Instant::now(),
+            me: None,
         }
     }
 
@@ -224,14 +230,58 @@ impl Room {
             }
         };
         if last {
-            let frame = SharedFrame::new(ServerFrame::Presence { room: self.id, user, online: false });
-            self.broadcast(&frame, None);
-            self.deps.fanout.publish_room(self.id, frame);
+            match (self.deps.presence.clone(), self.me.clone()) {
+                // Offline only if no other node still holds the user here.
+                (Some(presence), Some(me)) => {
+                    let room = self.id;
+                    actix::spawn(async move {
+                        let change = presence.leave(room, user.id).await.ok();
+                        me.do_send(PresenceSettled { user, change });
+                    });
+                }
+                _ => self.announce(user, false, None),
+            }
         }
         if self.conns.is_empty() {
             self.empty_since = Some(Instant::now());
             self.deps.fanout.unsubscribe_room(self.id);
         }
+    }
+
+    /// A presence frame for local members and other nodes.
+    fn announce(&mut self, user: UserRef, online: bool, except: Option<u64>) {
+        let frame = SharedFrame::new(ServerFrame::Presence { room: self.id, user, online });
+        self.broadcast(&frame, except);
+        self.deps.fanout.publish_room(self.id, frame);
+    }
+
+    /// Users whose entries expired (a node died) are offline; lapsed local ones are back.
+    fn apply_presence(&mut self, change: PresenceChange) {
+        for user in change.gone {
+            if !self.online.contains_key(&user.id) {
+                self.announce(user, false, None);
+            }
+        }
+        for user in change.back {
+            self.announce(user, true, None);
+        }
+    }
+
+    /// Refreshes this node's presence entries for its connected users.
+    fn heartbeat(&mut self, ctx: &mut Context<Self>) {
+        let Some(presence) = self.deps.presence.clone() else { return };
+        if self.conns.is_empty() {
+            return;
+        }
+        let mut users: HashMap<Uuid, UserRef> = HashMap::new();
+        for c in self.conns.values() {
+            users.entry(c.user.id).or_insert_with(|| c.user.clone());
+        }
+        let fut = presence.heartbeat(self.id, users.into_values().collect());
+        ctx.spawn(fut.into_actor(self).map(|res, this, _| match res {
+            Ok(change) => this.apply_presence(change),
+            Err(e) => tracing::debug!(room = %this.id, error = %e, "presence heartbeat failed"),
+        }));
     }
 
     /// Sends the history after `last_seen`, then what arrived meanwhile.
@@ -276,6 +326,7 @@ impl Actor for Room {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         self.deps.stats.rooms_live.inc();
+        self.me = Some(ctx.address());
         let store = self.deps.store.clone();
         let room = self.id;
         // Nothing is processed before the room knows where its sequence stands.
@@ -291,6 +342,7 @@ impl Actor for Room {
             if !this.conns.is_empty() && this.last_activity.elapsed() >= every {
                 this.resync(ctx);
             }
+            this.heartbeat(ctx);
         });
         let idle = self.deps.idle_stop;
         ctx.run_interval(idle.max(Duration::from_millis(100)) / 2, move |this, ctx| {
@@ -337,9 +389,17 @@ impl Handler<Join> for Room {
     type Result = ResponseActFuture<Self, Result<(), JoinError>>;
 
     fn handle(&mut self, m: Join, _: &mut Context<Self>) -> Self::Result {
-        let store = self.deps.store.clone();
-        let (room, user_id) = (self.id, m.user.id);
-        Box::pin(async move { store.admit(room, user_id).await }.into_actor(self).map(move |res, this, ctx| {
+        let (store, presence) = (self.deps.store.clone(), self.deps.presence.clone());
+        let (room, user) = (self.id, m.user.clone());
+        let fut = async move {
+            let admitted = store.admit(room, user.id).await;
+            let change = match (&admitted, presence) {
+                (Ok(Membership::Member { .. }), Some(p)) => p.enter(room, user).await.ok(),
+                _ => None,
+            };
+            (admitted, change)
+        };
+        Box::pin(fut.into_actor(self).map(move |(res, change), this, ctx| {
             match res {
                 Ok(Membership::Member { muted_until, direct, .. }) => {
                     this.direct = direct;
@@ -364,18 +424,49 @@ impl Handler<Join> for Room {
                 Conn { user: m.user.clone(), addr: m.addr, last_sent, catching_up: resuming.then(Vec::new) },
             );
             this.empty_since = None;
-            let joined = ServerFrame::Joined { room: this.id, members_online: this.online.len() };
+            // Shared presence (when configured) knows about the other nodes; else count here.
+            let members_online = change.as_ref().map_or(this.online.len(), |c| c.online.max(1));
+            let announce = change.as_ref().map_or(first_of_user, |c| c.changed);
+            let joined = ServerFrame::Joined { room: this.id, members_online };
             this.send_to(m.conn, &SharedFrame::new(joined));
-            if first_of_user {
-                let p = SharedFrame::new(ServerFrame::Presence { room: this.id, user: m.user.clone(), online: true });
-                this.broadcast(&p, Some(m.conn));
-                this.deps.fanout.publish_room(this.id, p);
+            if announce {
+                this.announce(m.user.clone(), true, Some(m.conn));
+            }
+            if let Some(c) = change {
+                this.apply_presence(PresenceChange { back: Vec::new(), ..c });
             }
             if let (true, Some(last_seen)) = (resuming, m.last_seen) {
                 this.resume(m.conn, last_seen, ctx);
             }
             Ok(())
         }))
+    }
+}
+
+/// The shared presence store answered a leave.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct PresenceSettled {
+    user: UserRef,
+    /// `None`: the store did not answer; this node decides alone.
+    change: Option<PresenceChange>,
+}
+
+impl Handler<PresenceSettled> for Room {
+    type Result = ();
+    fn handle(&mut self, m: PresenceSettled, _: &mut Context<Self>) {
+        if self.online.contains_key(&m.user.id) {
+            return; // back on this node meanwhile
+        }
+        match m.change {
+            Some(c) => {
+                if c.changed {
+                    self.announce(m.user, false, None);
+                }
+                self.apply_presence(c);
+            }
+            None => self.announce(m.user, false, None),
+        }
     }
 }
 

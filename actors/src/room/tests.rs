@@ -113,6 +113,7 @@ fn room_with(store: Arc<MemStore>) -> Addr<Room> {
         gap_wait: Duration::from_millis(30),
         idle_stop: Duration::from_secs(60),
         resync_every: Duration::from_secs(60),
+        presence: None,
     });
     Room::new(Uuid::nil(), deps, None).start()
 }

@@ -1,0 +1,30 @@
+//! How this node applies node events (`infra::events`), its own and other nodes'.
+
+use crate::auth::denylist::Denylist;
+use crate::db::DbPool;
+use crate::infra::cache::ReadCache;
+use crate::infra::events::{EventSink, NodeEvent};
+use crate::settings::Settings;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub(super) fn sink(settings: Settings, pool: DbPool, denylist: Denylist, cache: ReadCache) -> EventSink {
+    Arc::new(move |event| match event {
+        NodeEvent::SettingsChanged { version } => {
+            if version > settings.version() {
+                let (s, p) = (settings.clone(), pool.clone());
+                tokio::spawn(async move {
+                    match s.refresh(&p).await {
+                        Ok(_) => tracing::info!(version = s.version(), "settings reloaded (broadcast)"),
+                        Err(e) => tracing::warn!(error = %e, "settings reload failed; the poll retries"),
+                    }
+                });
+            }
+        }
+        NodeEvent::SessionRevoked { session, ttl_ms } => {
+            denylist.apply_revocation(session, Duration::from_millis(ttl_ms))
+        }
+        NodeEvent::UserDenied { user } => denylist.apply_user_denial(user),
+        NodeEvent::Invalidate { key } => cache.drop_local(&key),
+    })
+}
