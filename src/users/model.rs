@@ -180,4 +180,3 @@ mod tests {
         assert!(url.validate().is_err());
     }
 }
-

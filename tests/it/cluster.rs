@@ -179,31 +179,45 @@ async fn without_the_broker_a_settings_change_arrives_through_the_version_poll()
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_broker_cut_mid_traffic_heals_with_every_message_once_and_in_order() {
+/// Two nodes; node `cut_node` (1 or 2) reaches RabbitMQ through a proxy the test can cut.
+async fn nodes_with_cuttable_broker(cut_node: u8, extra: &[(&str, &str)]) -> (TestApp, TestApp, TcpProxy) {
     let db = TestDb::new().await;
     let broker = TcpProxy::start(([127, 0, 0, 1], 5672).into()).await;
     let exchange = format!("veza.test.{}", db.name);
     let via_proxy = format!("amqp://guest:guest@{}/%2f", broker.addr);
-    let common = |node: &str, amqp: &str| {
-        vec![
-            ("VEZA__AMQP__URL".to_owned(), amqp.to_owned()),
+    let common = |node: u8| {
+        let amqp = if node == cut_node { via_proxy.clone() } else { AMQP.to_owned() };
+        let mut v = vec![
+            ("VEZA__AMQP__URL".to_owned(), amqp),
             ("VEZA__AMQP__EXCHANGE".to_owned(), exchange.clone()),
             ("VEZA__REDIS__URL".to_owned(), REDIS.to_owned()),
             ("VEZA__REDIS__KEY_PREFIX".to_owned(), format!("{}:", db.name)),
-            ("VEZA__NODE__ID".to_owned(), format!("{node}-{}", db.name)),
+            ("VEZA__NODE__ID".to_owned(), format!("n{node}-{}", db.name)),
             ("VEZA__CHAT__SEND_PER_MINUTE".to_owned(), "6000".to_owned()),
             ("VEZA__CHAT__SEND_BURST".to_owned(), "100".to_owned()),
-        ]
-    };
-    let cfg = |v: Vec<(String, String)>| {
+        ];
+        v.extend(extra.iter().map(|(k, val)| ((*k).to_owned(), (*val).to_owned())));
         let refs: Vec<(&str, &str)> = v.iter().map(|(k, val)| (k.as_str(), val.as_str())).collect();
         crate::support::app::test_config(&db.url, &refs)
     };
-    let (c1, c2) = (cfg(common("n1", AMQP)), cfg(common("n2", &via_proxy)));
+    let (c1, c2) = (common(1), common(2));
     let shared = db.share();
     let n1 = TestApp::start(c1, db).await;
     let n2 = TestApp::start(c2, shared).await;
+    (n1, n2, broker)
+}
+
+async fn amqp_up(node: &TestApp) {
+    eventually(Duration::from_secs(5), "the node's broker link is up", || async {
+        let h: Value = node.get("/health").await.json().await.ok()?;
+        (h["checks"]["amqp"] == "ok").then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_cut_mid_traffic_heals_with_every_message_once_and_in_order() {
+    let (n1, n2, broker) = nodes_with_cuttable_broker(2, &[]).await;
     let (_, a, _) = n1.user("sender").await;
     let (_, b, _) = n1.user("receiver").await;
     let room = public_room(&n1, &a, "Cut").await;
@@ -211,11 +225,7 @@ async fn a_broker_cut_mid_traffic_heals_with_every_message_once_and_in_order() {
     let mut cb = ChatClient::connect(n2.addr, &b).await;
     ca.join(&room, None).await;
     cb.join(&room, None).await;
-    eventually(Duration::from_secs(5), "node 2's broker link is up", || async {
-        let h: Value = n2.get("/health").await.json().await.ok()?;
-        (h["checks"]["amqp"] == "ok").then_some(())
-    })
-    .await;
+    amqp_up(&n2).await;
 
     let mut acked = 0;
     for i in 1..=30 {
@@ -226,6 +236,7 @@ async fn a_broker_cut_mid_traffic_heals_with_every_message_once_and_in_order() {
             // Degraded, not unready: local delivery goes on.
             let h: Value = n2.get("/health").await.json().await.expect("json");
             assert_eq!(h["checks"]["amqp"], "down", "{h}");
+            assert_eq!(h["status"], "degraded", "{h}");
             assert_eq!(n2.get("/ready").await.status(), 200);
             broker.restore().await;
         }
@@ -241,6 +252,35 @@ async fn a_broker_cut_mid_traffic_heals_with_every_message_once_and_in_order() {
         assert_eq!(m["seq"], seq, "node 2 gets every message once, in order, across the cut");
     }
     assert!(cb.next(Duration::from_millis(700)).await.is_none_or(|f| f["type"] != "message"), "no duplicate");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_client_id_on_another_node_delivers_the_stored_message_once() {
+    // Quiet rooms resync only after a minute here: the retry is what delivers.
+    let slow = [("VEZA__CHAT__RESYNC_MS", "60000"), ("VEZA__REDIS__PRESENCE_TTL_MS", "120000")];
+    let (n1, n2, broker) = nodes_with_cuttable_broker(1, &slow).await;
+    let (_, a, _) = n1.user("retrier").await;
+    let (_, b, _) = n1.user("reader").await;
+    let room = public_room(&n1, &a, "Retry").await;
+    let mut cb = ChatClient::connect(n2.addr, &b).await;
+    cb.join(&room, None).await;
+    amqp_up(&n1).await;
+    // Node 1 commits and acks, but its publish never leaves (as if it died right after).
+    broker.cut();
+    let mut ca = ChatClient::connect(n1.addr, &a).await;
+    ca.join(&room, None).await;
+    ca.send(json!({ "type": "send", "room": room, "body": "once", "client_id": "r1" })).await;
+    let first = ca.expect("ack").await;
+    assert!(cb.next(Duration::from_millis(500)).await.is_none_or(|f| f["type"] != "message"));
+    // The client did not see the ack (say) and retries on node 2 with the same client_id.
+    let mut ca2 = ChatClient::connect(n2.addr, &a).await;
+    ca2.join(&room, None).await;
+    ca2.send(json!({ "type": "send", "room": room, "body": "once", "client_id": "r1" })).await;
+    let again = ca2.expect("ack").await;
+    assert_eq!((again["id"].clone(), again["seq"].clone()), (first["id"].clone(), first["seq"].clone()));
+    let m = cb.expect("message").await;
+    assert_eq!((m["seq"].as_i64(), m["body"].as_str()), (Some(1), Some("once")));
+    assert!(cb.next(Duration::from_millis(500)).await.is_none_or(|f| f["type"] != "message"), "delivered once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
