@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export RUST_BACKTRACE ?= 0
 
-.PHONY: help run dev test lint fmt migrate build docker docker-lint services loadtest clean
+.PHONY: help run dev test chaos lint fmt migrate build docker docker-lint services loadtest clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ test: services ## the whole suite against the real services
 	$(CARGO) test --workspace 2>&1 | tee "$$log" || status=$$?; \
 	awk '/^test result:/ { p += $$4; f += $$6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$$log"; \
 	rm -f "$$log"; exit $$status
+
+chaos: services ## kill -9 a node, cut a node's broker link 10 s, cut its Redis link (three child nodes, 30 clients)
+	$(CARGO) test --test chaos -- --nocapture
 
 lint: docker-lint ## formatting and clippy, warnings are errors
 	$(CARGO) fmt --all -- --check

@@ -1,0 +1,74 @@
+//! Chaos (`make chaos`; also part of `make test`): three `veza serve` processes on one
+//! database, each reaching RabbitMQ and Redis through a TCP proxy this test owns (the shared
+//! services are never stopped), 30 clients spread over the nodes chatting in three shared
+//! rooms. Clients behave like real ones: on a lost connection they reconnect to another node,
+//! rejoin with `last_seen`, and resend what was not acked under the same `client_id`.
+//! Scenarios run one after another: (a) `kill -9` a node, (b) cut a node's broker link for
+//! 10 s mid-traffic, (c) cut a node's Redis link. Each prints sent / acked / stored /
+//! delivered / lost / duplicated and must show zero lost and zero duplicated.
+
+#[path = "../support/mod.rs"]
+#[allow(unused_imports)] // the shared harness re-exports what other test binaries use
+mod support;
+
+mod client;
+mod cluster;
+mod tally;
+
+use cluster::Cluster;
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chaos_scenarios() {
+    kill_a_node().await;
+    cut_the_broker_for_ten_seconds().await;
+    cut_redis().await;
+}
+
+async fn kill_a_node() {
+    let mut c = Cluster::start(3).await;
+    let traffic = c.traffic(Duration::from_secs(6));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    c.kill(2);
+    let outcome = traffic.await;
+    let t = tally::count(&c, &outcome).await;
+    t.print("(a) kill -9 one node");
+    t.assert_clean();
+    assert!(outcome.reconnects >= 10, "the killed node's clients reconnected: {}", outcome.reconnects);
+}
+
+async fn cut_the_broker_for_ten_seconds() {
+    let c = Cluster::start(3).await;
+    let traffic = c.traffic(Duration::from_secs(14));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    c.brokers[1].cut();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(c.health(1).await["checks"]["amqp"], "down", "the cut node reports it");
+    c.brokers[1].restore().await;
+    let outcome = traffic.await;
+    let t = tally::count(&c, &outcome).await;
+    t.print("(b) broker link cut 10 s");
+    t.assert_clean();
+}
+
+async fn cut_redis() {
+    let c = Cluster::start(3).await;
+    let traffic = c.traffic(Duration::from_secs(9));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let before = c.fallbacks(0).await;
+    c.redises[0].cut();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let during = c.fallbacks(0).await;
+    c.redises[0].restore().await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after_restore = c.fallbacks(0).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let later = c.fallbacks(0).await;
+    let outcome = traffic.await;
+    let t = tally::count(&c, &outcome).await;
+    t.print("(c) Redis link cut 3 s");
+    println!("    rate-limit local fallbacks on the cut node: {before} before, {during} during, {later} after");
+    t.assert_clean();
+    assert!(during > before, "limits went local while Redis was away");
+    assert_eq!(later, after_restore, "limits are shared again once Redis is back");
+}
