@@ -19,6 +19,9 @@ enum Scenario {
     Health(scenarios::health::Args),
     /// Room members over /ws with minted tokens; senders at a fixed rate; send-to-receive latency.
     ChatFanout(scenarios::chat_fanout::Args),
+    /// chat-fanout across nodes: senders on the first --url, measured members on the others;
+    /// delivery latency through RabbitMQ.
+    CrossNode(scenarios::chat_fanout::Args),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
         match cli.scenario {
             Scenario::Health(args) => scenarios::health::run(args).await,
             Scenario::ChatFanout(args) => scenarios::chat_fanout::run(args).await,
+            Scenario::CrossNode(args) => scenarios::chat_fanout::run(args.across_nodes()).await,
         }
     });
     match result {

@@ -57,9 +57,6 @@ impl Cluster {
             redises.push(redis);
         }
         let addrs = Arc::new(nodes.iter().map(|n| n.addr).collect::<Vec<_>>());
-        // reqwest is built without a default crypto provider (STACK.md): the node installs
-        // ring in-process; this harness is its own process.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = crate::support::app::client();
         let mut tokens = Vec::new();
         for i in 0..CLIENTS {

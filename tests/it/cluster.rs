@@ -4,7 +4,7 @@
 
 use super::multinode::{AMQP, REDIS, two_nodes_with};
 use crate::support::app::eventually;
-use crate::support::process::run;
+use crate::support::process::{ChildNode, run};
 use crate::support::proxy::TcpProxy;
 use crate::support::ws::ChatClient;
 use crate::support::{TestApp, TestDb};
@@ -310,4 +310,75 @@ async fn queue_exists(name: &str) -> bool {
     };
     let _ = conn.close(200, "done".into()).await;
     found
+}
+
+/// Registers on a child node: (id, access token).
+async fn register_on(http: &reqwest::Client, node: &ChildNode, name: &str) -> (String, String) {
+    let body =
+        json!({ "email": format!("{name}@example.com"), "username": name, "password": crate::support::app::PASSWORD });
+    let res = http.post(node.url("/api/v1/auth/register")).json(&body).send().await.expect("register");
+    assert_eq!(res.status(), 201);
+    let v: Value = res.json().await.expect("json");
+    (v["user"]["id"].as_str().expect("id").to_owned(), v["access_token"].as_str().expect("token").to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_node_processes_share_messages_user_events_presence_and_settings() {
+    let db = TestDb::new().await;
+    let exchange = format!("veza.test.{}", db.name);
+    let prefix = format!("{}:", db.name);
+    let spawn = |node: &str| {
+        let id = format!("{node}-{}", db.name);
+        let vars = [
+            ("VEZA__DATABASE__URL", db.url.as_str()),
+            ("VEZA__AMQP__URL", AMQP),
+            ("VEZA__AMQP__EXCHANGE", exchange.as_str()),
+            ("VEZA__REDIS__URL", REDIS),
+            ("VEZA__REDIS__KEY_PREFIX", prefix.as_str()),
+            ("VEZA__NODE__ID", id.as_str()),
+            // Only node.broadcast can bring a settings change in time.
+            ("VEZA__NODE__SETTINGS_POLL_MS", "60000"),
+        ];
+        tokio::task::block_in_place(|| ChildNode::spawn(&vars))
+    };
+    let (n1, n2) = (spawn("p1"), spawn("p2"));
+    let http = crate::support::app::client();
+    let (_, a) = register_on(&http, &n1, "proc_a").await;
+    let (b_id, b) = register_on(&http, &n2, "proc_b").await;
+    let res = http
+        .post(n1.url("/api/v1/rooms"))
+        .bearer_auth(&a)
+        .json(&json!({ "name": "Processes", "visibility": "public" }))
+        .send()
+        .await
+        .expect("room");
+    let room = res.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_owned();
+    let mut ca = ChatClient::connect(n1.addr, &a).await;
+    ca.join(&room, None).await;
+    let mut cb = ChatClient::connect(n2.addr, &b).await;
+    assert_eq!(cb.join(&room, None).await["members_online"], 2, "presence counted across processes");
+    let p = ca.expect("presence").await;
+    assert_eq!((p["user"]["id"].as_str(), p["online"].as_bool()), (Some(b_id.as_str()), Some(true)));
+
+    ca.send(json!({ "type": "send", "room": room, "body": "across processes", "client_id": "p1" })).await;
+    let m = cb.expect("message").await;
+    assert_eq!((m["seq"].as_i64(), m["body"].as_str()), (Some(1), Some("across processes")));
+
+    let res = http.post(n1.url(&format!("/api/v1/users/{b_id}/friend-request"))).bearer_auth(&a).send().await;
+    assert_eq!(res.expect("friend request").status(), 201);
+    assert_eq!(cb.expect("event").await["kind"], "friend.request");
+
+    let vars = [
+        ("VEZA__DATABASE__URL", db.url.as_str()),
+        ("VEZA__AMQP__URL", AMQP),
+        ("VEZA__AMQP__EXCHANGE", exchange.as_str()),
+    ];
+    let (status, _, err) = run(&["admin", "settings", "set", "chat.banned_words", r#"["forbidden"]"#], &vars);
+    assert!(status.success(), "{err}");
+    let path = n2.url(&format!("/api/v1/rooms/{room}/messages"));
+    eventually(Duration::from_secs(2), "node 2 refuses the banned word", || {
+        let req = http.post(&path).bearer_auth(&b).json(&json!({ "body": "forbidden fruit" }));
+        async move { (req.send().await.ok()?.status() == 422).then_some(()) }
+    })
+    .await;
 }

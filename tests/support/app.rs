@@ -166,6 +166,9 @@ pub fn metric_value(text: &str, series: &str) -> Option<f64> {
 
 /// An HTTP client for tests: no proxies from the environment, bounded waits.
 pub fn client() -> reqwest::Client {
+    // reqwest is built without a default crypto provider (STACK.md); an in-process node
+    // installs ring, but a test talking only to child processes must do it itself.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(15)).build().expect("reqwest client")
 }
 

@@ -1,6 +1,8 @@
 //! `chat-fanout`: members of one or more rooms connect over `/ws` with minted tokens; a few of
 //! them send at a fixed total rate, each body carrying its send time. Every member measures
-//! send-to-receive latency; the report gives deliveries/s, percentiles and loss.
+//! send-to-receive latency; the report gives deliveries/s, percentiles and loss. With several
+//! `--url`s members are spread over the nodes; `cross-node` puts the senders on the first node
+//! and measures only members on the others (latency through the broker).
 
 use crate::report::{Error, Report};
 use futures_util::{SinkExt, StreamExt};
@@ -16,9 +18,10 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Base URL of the node (http://host:port); the WebSocket is at /ws.
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    url: String,
+    /// Base URL of a node (http://host:port; the WebSocket is at /ws). Repeat for several
+    /// nodes (or give a load balancer); members are spread over them round-robin.
+    #[arg(long = "url", default_value = "http://127.0.0.1:8080")]
+    urls: Vec<String>,
     /// JSON lines {id, username, token} from `veza admin mint-tokens`.
     #[arg(long)]
     tokens: PathBuf,
@@ -42,6 +45,16 @@ pub struct Args {
     msgpack: bool,
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Set by `cross-node`: senders on the first node, measured members on the others.
+    #[arg(skip)]
+    cross_node: bool,
+}
+
+impl Args {
+    /// The `cross-node` variant of these arguments.
+    pub fn across_nodes(self) -> Self {
+        Args { cross_node: true, ..self }
+    }
 }
 
 #[derive(Deserialize)]
@@ -91,6 +104,10 @@ pub async fn run(args: Args) -> Result<(), Error> {
     if args.members == 0 || args.rate <= 0.0 || args.duration <= 0.0 {
         return Err(Error::Usage("--members, --rate and --duration must be positive".into()));
     }
+    if args.cross_node && args.urls.len() < 2 {
+        return Err(Error::Usage("cross-node needs at least two --url (one per node)".into()));
+    }
+    let scenario = if args.cross_node { "cross-node" } else { "chat-fanout" };
     let text = std::fs::read_to_string(&args.tokens)?;
     let tokens: Vec<String> =
         text.lines().filter_map(|l| serde_json::from_str::<Minted>(l).ok()).map(|m| m.token).collect();
@@ -112,10 +129,20 @@ pub async fn run(args: Args) -> Result<(), Error> {
     // A watch, not a Notify: a member that gets ready after the start still sees it.
     let (go_tx, go) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::new();
+    let mut recorders_per_room: BTreeMap<usize, u64> = BTreeMap::new();
     for (i, token) in tokens.iter().take(args.members).enumerate() {
         let room = args.rooms[i % args.rooms.len()].clone();
         let is_sender = i / args.rooms.len() < args.senders;
-        let (url, token, msgpack) = (args.url.clone(), token.clone(), args.msgpack);
+        // cross-node: senders on node 0 (not measured), everyone else on the other nodes.
+        let (node, records) = match (args.cross_node, is_sender) {
+            (true, true) => (0, false),
+            (true, false) => (1 + i % (args.urls.len() - 1), true),
+            (false, _) => (i % args.urls.len(), true),
+        };
+        if records {
+            *recorders_per_room.entry(i % args.rooms.len()).or_default() += 1;
+        }
+        let (url, token, msgpack) = (args.urls[node].clone(), token.clone(), args.msgpack);
         let (totals, stop, ready, mut go) = (totals.clone(), stop.clone(), ready_tx.clone(), go.clone());
         tasks.push(tokio::spawn(async move {
             let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).ok()?;
@@ -181,7 +208,7 @@ pub async fn run(args: Args) -> Result<(), Error> {
                                 .and_then(|b| b.strip_prefix("t="))
                                 .and_then(|b| b.split(' ').next())
                                 .and_then(|t| t.parse::<u64>().ok());
-                            if let Some(t) = sent {
+                            if let Some(t) = sent.filter(|_| records) {
                                 hist.saturating_record(now_micros().saturating_sub(t).max(1));
                                 totals.delivered.fetch_add(1, Ordering::Relaxed);
                             }
@@ -215,7 +242,7 @@ pub async fn run(args: Args) -> Result<(), Error> {
     }
     let elapsed = started.elapsed();
     let acked = totals.acked.load(Ordering::Relaxed);
-    let members_per_room = (args.members as f64 / args.rooms.len() as f64).ceil() as u64;
+    let members_per_room = recorders_per_room.values().copied().max().unwrap_or(0);
     let expected = acked * members_per_room;
     let delivered = totals.delivered.load(Ordering::Relaxed);
     let mut errors = BTreeMap::new();
@@ -225,7 +252,8 @@ pub async fn run(args: Args) -> Result<(), Error> {
     errors.insert("lost_deliveries".into(), expected.saturating_sub(delivered));
     // Rates are over the sending window; the drain after it only collects the tail.
     let window = Duration::from_secs_f64(args.duration.min(3600.0));
-    let report = Report::from_histogram("chat-fanout", &args.url, args.members, window, &hist, errors);
+    let target = args.urls.join(",");
+    let report = Report::from_histogram(scenario, &target, args.members, window, &hist, errors);
     println!("wall time   {:.1} s (sending window {:.1} s plus drain)", elapsed.as_secs_f64(), window.as_secs_f64());
     report.print();
     println!(
