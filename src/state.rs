@@ -28,7 +28,7 @@ pub struct AppState {
     pub http: reqwest::Client,
     pub settings: Settings,
     pub realtime: Realtime,
-    /// Hot reads (public profiles), invalidated on write on every node.
+    /// Hot reads (public profiles, room rows), invalidated on write on every node.
     pub cache: ReadCache,
     draining: Arc<AtomicBool>,
 }

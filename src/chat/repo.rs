@@ -9,7 +9,9 @@ use uuid::Uuid;
 use veza_actors::ports::{Membership, NewMessage, PostCheck, StoredMessage};
 use veza_actors::protocol::UserRef;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// A room row. Everything but `last_seq` never changes once created, so the row is cached
+/// (`room_cache_key`); `last_seq` is read live (`counters`).
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = rooms)]
 pub struct RoomRow {
     pub id: Uuid,
@@ -43,8 +45,17 @@ pub async fn member(conn: &mut AsyncPgConnection, room: Uuid, user: Uuid) -> Que
     room_members::table.find((room, user)).select(MemberRow::as_select()).first(conn).await.optional()
 }
 
-pub async fn member_count(conn: &mut AsyncPgConnection, room: Uuid) -> QueryResult<i64> {
-    room_members::table.filter(room_members::room_id.eq(room)).count().get_result(conn).await
+/// The read-cache key of a room's row.
+pub fn room_cache_key(room: Uuid) -> String {
+    format!("room:{room}")
+}
+
+/// What changes all the time: (last_seq, member count), in one query.
+pub async fn counters(conn: &mut AsyncPgConnection, room: Uuid) -> QueryResult<(i64, i64)> {
+    let members = diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM room_members m WHERE m.room_id = rooms.id)",
+    );
+    rooms::table.find(room).select((rooms::last_seq, members)).first(conn).await
 }
 
 /// Creates a room with its creator as owner.

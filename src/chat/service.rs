@@ -76,7 +76,7 @@ impl ChatCore {
     }
 
     async fn view(&self, conn: &mut AsyncPgConnection, r: RoomRow, user: Option<Uuid>) -> Result<RoomView, ChatError> {
-        let member_count = repo::member_count(conn, r.id).await?;
+        let (last_seq, member_count) = repo::counters(conn, r.id).await?;
         let role = match user {
             Some(u) => repo::member(conn, r.id, u).await?.map(|m| m.role),
             None => None,
@@ -89,7 +89,7 @@ impl ChatCore {
             is_direct: r.is_direct,
             member_count,
             role,
-            last_seq: r.last_seq,
+            last_seq,
             created_at: r.created_at,
         })
     }
@@ -101,7 +101,9 @@ impl ChatCore {
         room: Uuid,
         user: Option<Uuid>,
     ) -> Result<RoomRow, ChatError> {
-        let r = repo::room(conn, room).await?.ok_or(ChatError::NotFound)?;
+        let cache = &self.state.cache;
+        let r =
+            cache.get_or_load(&repo::room_cache_key(room), repo::room(conn, room)).await?.ok_or(ChatError::NotFound)?;
         if r.visibility == "public" {
             return Ok(r);
         }

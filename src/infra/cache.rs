@@ -1,4 +1,4 @@
-//! Read-through cache for hot reads (public profiles): this node's memory first, then Redis
+//! Read-through cache for hot reads (public profiles, room rows): this node's memory first, then Redis
 //! (when configured), then the loader (PostgreSQL). A write calls `invalidate`, which drops
 //! the entry here, deletes it from Redis and tells every node over `node.broadcast`. Entries
 //! also expire after `ttl`, which bounds staleness when an invalidation is lost (broker
