@@ -1,7 +1,10 @@
 //! `veza-loadtest`: load scenarios against Veza nodes. Bounded in time and count; stops by itself.
 
+mod net;
+mod progress;
 mod report;
 mod scenarios;
+mod wire;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -17,11 +20,12 @@ struct Cli {
 enum Scenario {
     /// N concurrent keep-alive clients hitting GET /health: throughput and latency percentiles.
     Health(scenarios::health::Args),
-    /// Room members over /ws with minted tokens; senders at a fixed rate; send-to-receive latency.
-    ChatFanout(scenarios::chat_fanout::Args),
+    /// Room members over /ws; senders at a set rate (or stepped rates, or unthrottled with
+    /// --window); send-to-receive latency, deliveries/s, loss. --protocol drives the peers too.
+    ChatFanout(scenarios::fanout::Args),
     /// chat-fanout across nodes: senders on the first --url, measured members on the others;
     /// delivery latency through RabbitMQ.
-    CrossNode(scenarios::chat_fanout::Args),
+    CrossNode(scenarios::fanout::Args),
 }
 
 fn main() -> ExitCode {
@@ -36,8 +40,8 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.scenario {
             Scenario::Health(args) => scenarios::health::run(args).await,
-            Scenario::ChatFanout(args) => scenarios::chat_fanout::run(args).await,
-            Scenario::CrossNode(args) => scenarios::chat_fanout::run(args.across_nodes()).await,
+            Scenario::ChatFanout(args) => scenarios::fanout::run(args).await,
+            Scenario::CrossNode(args) => scenarios::fanout::run(args.across_nodes()).await,
         }
     });
     match result {

@@ -14,16 +14,32 @@ pub enum Error {
     Setup(String),
     #[error("cannot write the report: {0}")]
     Write(#[from] std::io::Error),
+    #[error("{errors} errors in {attempts} attempts: more than 0.1%")]
+    TooManyErrors { errors: u64, attempts: u64 },
 }
 
 /// Latencies in milliseconds.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct Latency {
     pub p50_ms: f64,
     pub p95_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
     pub mean_ms: f64,
+}
+
+impl Latency {
+    /// From a histogram of microseconds.
+    pub fn of(hist: &Histogram<u64>) -> Latency {
+        let ms = |micros: u64| micros as f64 / 1000.0;
+        Latency {
+            p50_ms: ms(hist.value_at_quantile(0.50)),
+            p95_ms: ms(hist.value_at_quantile(0.95)),
+            p99_ms: ms(hist.value_at_quantile(0.99)),
+            max_ms: ms(hist.max()),
+            mean_ms: hist.mean() / 1000.0,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -47,7 +63,6 @@ impl Report {
         hist: &Histogram<u64>,
         errors: BTreeMap<String, u64>,
     ) -> Report {
-        let ms = |micros: u64| micros as f64 / 1000.0;
         let seconds = elapsed.as_secs_f64();
         Report {
             scenario: scenario.to_owned(),
@@ -57,13 +72,7 @@ impl Report {
             ok: hist.len(),
             errors,
             throughput_per_s: if seconds > 0.0 { hist.len() as f64 / seconds } else { 0.0 },
-            latency: Latency {
-                p50_ms: ms(hist.value_at_quantile(0.50)),
-                p95_ms: ms(hist.value_at_quantile(0.95)),
-                p99_ms: ms(hist.value_at_quantile(0.99)),
-                max_ms: ms(hist.max()),
-                mean_ms: hist.mean() / 1000.0,
-            },
+            latency: Latency::of(hist),
         }
     }
 

@@ -1,2 +1,2 @@
-pub mod chat_fanout;
+pub mod fanout;
 pub mod health;
