@@ -136,19 +136,23 @@ impl WsSession {
         let registry = self.deps.rooms.clone();
         ctx.spawn(async move { registry.get(room).await }.into_actor(self).map(move |res, this, ctx| {
             let Ok(addr) = res else {
-                return this.reply(ServerFrame::error("unavailable", "the room is unavailable; try again", None), ctx);
+                let f =
+                    ServerFrame::error("unavailable", "the room is unavailable; join again", Some(room.to_string()));
+                return this.reply(f, ctx);
             };
             // Known before the Room can answer: a send right after `joined` finds it.
             this.rooms.insert(room, addr.clone());
             let join = Join { conn: this.id, user: this.user.clone(), addr: ctx.address().recipient(), last_seen };
             ctx.spawn(async move { addr.send(join).await }.into_actor(this).map(move |res, this, ctx| {
+                // A refused join names its room in `ref`, so the client knows what to retry.
+                let r = Some(room.to_string());
                 let refusal = match res {
                     Ok(Ok(())) => return,
-                    Ok(Err(JoinError::NotMember)) => ServerFrame::error("not_a_member", "this room is private", None),
-                    Ok(Err(JoinError::NoRoom)) => ServerFrame::error("not_found", "no such room", None),
+                    Ok(Err(JoinError::NotMember)) => ServerFrame::error("not_a_member", "this room is private", r),
+                    Ok(Err(JoinError::NoRoom)) => ServerFrame::error("not_found", "no such room", r),
                     // The Room stopped meanwhile, or the store is away.
                     Ok(Err(JoinError::Unavailable)) | Err(_) => {
-                        ServerFrame::error("unavailable", "the room is unavailable; join again", None)
+                        ServerFrame::error("unavailable", "the room is unavailable; join again", r)
                     }
                 };
                 this.rooms.remove(&room);

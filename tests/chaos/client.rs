@@ -33,6 +33,8 @@ pub struct ClientReport {
     /// Error frames other than `rate_limited`, and connection failures that never recovered.
     pub errors: Vec<String>,
     pub reconnects: usize,
+    /// Refusals the protocol says to retry (`unavailable`: send again, join again).
+    pub retried: usize,
 }
 
 const SEND_EVERY: Duration = Duration::from_millis(150);
@@ -82,6 +84,18 @@ pub async fn run(plan: Plan) -> ClientReport {
                     let Ok(v) = serde_json::from_str::<Value>(text.as_str()) else { continue };
                     if v["type"] == "joined" {
                         joined += 1;
+                    }
+                    // "join again": the room names itself in `ref`.
+                    if v["type"] == "error" && v["code"] == "unavailable"
+                        && let Some(room) = v["ref"].as_str().filter(|r| plan.rooms.iter().any(|x| x == r))
+                    {
+                        let last = report.received.get(room).and_then(|s| s.iter().max()).copied().unwrap_or(0);
+                        let join = json!({ "type": "join", "room": room, "last_seen": last });
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        if ws.send(Message::Text(join.to_string().into())).await.is_err() {
+                            report.reconnects += 1;
+                            continue 'connection;
+                        }
                     }
                     record(&mut report, &mut pending, &v);
                 }
@@ -164,8 +178,11 @@ fn record(report: &mut ClientReport, pending: &mut BTreeMap<String, (String, Str
         }
         Some("error") => {
             let code = v["code"].as_str().unwrap_or("?");
-            // A refused send stays pending and is retried; anything else is a failure.
-            if code != "rate_limited" {
+            // Refusals to retry (the send stays pending; a join is sent again); anything else
+            // is a failure.
+            if code == "rate_limited" || code == "unavailable" {
+                report.retried += 1;
+            } else {
                 report.errors.push(v.to_string());
             }
         }

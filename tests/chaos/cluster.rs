@@ -45,6 +45,9 @@ impl Cluster {
                 ("VEZA__REDIS__KEY_PREFIX".to_owned(), format!("{}:", db.name)),
                 ("VEZA__NODE__ID".to_owned(), format!("c{i}-{}", db.name)),
                 ("VEZA__RATE_LIMIT__ENABLED".to_owned(), "false".to_owned()),
+                // Ten clients per node: more than the test profile's four connections.
+                ("VEZA__DATABASE__POOL_SIZE".to_owned(), "10".to_owned()),
+                ("VEZA__DATABASE__CONNECT_TIMEOUT_MS".to_owned(), "5000".to_owned()),
                 ("VEZA__CHAT__SEND_PER_MINUTE".to_owned(), "6000".to_owned()),
                 ("VEZA__CHAT__SEND_BURST".to_owned(), "200".to_owned()),
             ];
@@ -112,6 +115,21 @@ impl Cluster {
             }
             let reconnects = clients.iter().map(|c| c.reconnects).sum();
             Outcome { clients, reconnects }
+        }
+    }
+
+    /// The nodes' warnings and errors, to say why a scenario failed.
+    pub fn dump_logs_unless(&self, clean: bool) {
+        if clean {
+            return;
+        }
+        for (i, node) in self.nodes.iter().enumerate() {
+            let lines: Vec<String> =
+                node.logs().into_iter().filter(|l| l.contains("\"WARN\"") || l.contains("\"ERROR\"")).collect();
+            println!("--- node {i}: {} warnings/errors, the last 40:", lines.len());
+            for l in lines.iter().rev().take(40).rev() {
+                println!("{l}");
+            }
         }
     }
 

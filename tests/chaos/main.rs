@@ -33,6 +33,7 @@ async fn kill_a_node() {
     let outcome = traffic.await;
     let t = tally::count(&c, &outcome).await;
     t.print("(a) kill -9 one node");
+    c.dump_logs_unless(t.is_clean());
     t.assert_clean();
     assert!(outcome.reconnects >= 10, "the killed node's clients reconnected: {}", outcome.reconnects);
 }
@@ -48,6 +49,7 @@ async fn cut_the_broker_for_ten_seconds() {
     let outcome = traffic.await;
     let t = tally::count(&c, &outcome).await;
     t.print("(b) broker link cut 10 s");
+    c.dump_logs_unless(t.is_clean());
     t.assert_clean();
 }
 
@@ -68,6 +70,7 @@ async fn cut_redis() {
     let t = tally::count(&c, &outcome).await;
     t.print("(c) Redis link cut 3 s");
     println!("    rate-limit local fallbacks on the cut node: {before} before, {during} during, {later} after");
+    c.dump_logs_unless(t.is_clean());
     t.assert_clean();
     assert!(during > before, "limits went local while Redis was away");
     assert_eq!(later, after_restore, "limits are shared again once Redis is back");

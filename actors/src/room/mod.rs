@@ -309,9 +309,16 @@ impl Room {
                     }
                 }
                 Err(e) => {
+                    // Live frames without the history before them would be a gap: the
+                    // connection leaves the room and is told to join again (ref = room).
                     tracing::warn!(room = %this.id, error = %e, "resume failed");
-                    let f = ServerFrame::error("unavailable", "history unavailable; join again", None);
-                    this.send_to(conn_id, &SharedFrame::new(f));
+                    let reference = Some(this.id.to_string());
+                    let f = ServerFrame::error("unavailable", "history unavailable; join again", reference);
+                    if let Some(conn) = this.conns.get(&conn_id) {
+                        let _ = conn.addr.try_send(Deliver::Frame(SharedFrame::new(f)));
+                    }
+                    this.remove_conn(conn_id);
+                    return;
                 }
             }
             for f in held {
