@@ -26,6 +26,8 @@ enum Scenario {
     /// chat-fanout across nodes: senders on the first --url, measured members on the others;
     /// delivery latency through RabbitMQ.
     CrossNode(scenarios::fanout::Args),
+    /// N authenticated idle WebSockets: connects/s and the node's memory per connection.
+    ConnectIdle(scenarios::connect_idle::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
             Scenario::Health(args) => scenarios::health::run(args).await,
             Scenario::ChatFanout(args) => scenarios::fanout::run(args).await,
             Scenario::CrossNode(args) => scenarios::fanout::run(args.across_nodes()).await,
+            Scenario::ConnectIdle(args) => scenarios::connect_idle::run(args).await,
         }
     });
     match result {

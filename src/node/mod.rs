@@ -3,6 +3,7 @@
 
 mod drain;
 mod events;
+mod limits;
 mod listener;
 
 pub use drain::NodeHandle;
@@ -185,6 +186,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     )
     .map_err(|source| NodeError::Bind { addr: format!("{}:{}", server_cfg.host, server_cfg.port), source })?;
     let addr = listener.local_addr()?;
+    let open_files = limits::raise_open_files();
 
     let data = web::Data::new(state.clone());
     let doc = http::openapi_doc();
@@ -198,7 +200,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         .run();
     let server_handle = server.handle();
     let server = actix_rt::spawn(server);
-    tracing::info!(%addr, node = config.node_id(), env = %config.env, workers = config.workers(), "listening");
+    tracing::info!(%addr, node = config.node_id(), env = %config.env, workers = config.workers(), open_files, "listening");
 
     Ok(RunningNode { addr, handle: NodeHandle::new(state, server_handle, supervisor), server })
 }

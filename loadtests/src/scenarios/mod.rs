@@ -1,2 +1,3 @@
+pub mod connect_idle;
 pub mod fanout;
 pub mod health;
