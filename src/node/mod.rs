@@ -21,6 +21,7 @@ use crate::infra::housekeeping::Housekeeping;
 use crate::infra::mail::Mailer;
 use crate::infra::monitor::DependencyMonitor;
 use crate::metrics::{Metrics, MetricsError};
+use crate::offers::expiry::OfferExpiry;
 use crate::ratelimit::{RateLimiter, RedisStore};
 use crate::settings::{Settings, SettingsWatcher};
 use crate::state::{AppState, StateParts};
@@ -138,6 +139,10 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         supervisor_addr: supervisor_addr.clone(),
         amqp: config.amqp.url.clone().map(|u| (u, config.amqp.exchange.clone())),
         node_id: config.node_id().to_owned(),
+    });
+    let (p, rt, offers) = (pool.clone(), realtime.clone(), config.offers.clone());
+    supervisor.supervise(move |_| {
+        OfferExpiry::new(p, rt, Duration::from_millis(offers.expiry_check_ms), offers.expiry_batch)
     });
     supervisor_ctx.run(supervisor);
     let supervisor = supervisor_addr;
