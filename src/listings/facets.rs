@@ -2,11 +2,11 @@
 //! tree in memory), the top tags, conditions, and fixed price buckets.
 
 use super::model::Condition;
-use super::search::{Filter, push_where};
+use super::search::{Filter, Sql, push_where};
 use crate::categories::tree::Tree;
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
@@ -73,8 +73,7 @@ struct FacetRow {
 /// Counts every facet of the set `f` selects, in one round trip.
 pub async fn compute(conn: &mut AsyncPgConnection, f: &Filter, tree: &Tree) -> diesel::QueryResult<Facets> {
     let edges = PRICE_EDGES.map(|e| e.to_string()).join(",");
-    let q = diesel::sql_query("WITH f AS (SELECT l.category_id, l.condition, l.price_amount, l.tags FROM listings l")
-        .into_boxed();
+    let q = Sql::new("WITH f AS (SELECT l.category_id, l.condition, l.price_amount, l.tags FROM listings l");
     let q = push_where(q, f).sql(format!(
         ") SELECT 'category' AS facet, category_id::text AS key, count(*) AS n FROM f GROUP BY category_id \
          UNION ALL SELECT 'condition', condition, count(*) FROM f GROUP BY condition \

@@ -16,7 +16,41 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-pub type Sql = BoxedSqlQuery<'static, Pg, SqlQuery>;
+/// Hand-written SQL with numbered binds: each `bind` writes its own `$n` where it stands, so
+/// fragments can be appended in any order (diesel's boxed SQL wants the placeholders written).
+pub struct Sql {
+    query: BoxedSqlQuery<'static, Pg, SqlQuery>,
+    binds: usize,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Sql {
+        Sql { query: diesel::sql_query(text).into_boxed(), binds: 0 }
+    }
+
+    pub fn sql(mut self, text: impl AsRef<str>) -> Sql {
+        self.query = self.query.sql(text.as_ref());
+        self
+    }
+
+    pub fn bind<ST, V>(mut self, value: V) -> Sql
+    where
+        Pg: diesel::sql_types::HasSqlType<ST>,
+        V: diesel::serialize::ToSql<ST, Pg> + Send + 'static,
+        ST: Send + 'static,
+    {
+        self.binds += 1;
+        self.query = self.query.sql(format!("${}", self.binds)).bind::<ST, V>(value);
+        self
+    }
+
+    pub async fn load<U>(self, conn: &mut AsyncPgConnection) -> diesel::QueryResult<Vec<U>>
+    where
+        U: QueryableByName<Pg> + Send + 'static,
+    {
+        self.query.load(conn).await
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -172,8 +206,7 @@ pub async fn page(
     limit: i64,
 ) -> diesel::QueryResult<Vec<SearchRow>> {
     let text = f.q.as_deref();
-    let q = push_rank(diesel::sql_query(COLUMNS).into_boxed(), text)
-        .sql(" AS rank FROM listings l JOIN users u ON u.id = l.seller_id");
+    let q = push_rank(Sql::new(COLUMNS), text).sql(" AS rank FROM listings l JOIN users u ON u.id = l.seller_id");
     let mut q = push_where(q, f);
     let uuid = |q: Sql, id: Uuid| q.bind::<diesel::sql_types::Uuid, _>(id);
     q = match cursor {
