@@ -360,3 +360,43 @@ async fn pagination_is_stable_under_inserts() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_marketplace_is_in_the_openapi_document() {
+    let app = TestApp::spawn().await;
+    let doc: Value = app.get("/api/v1/openapi.json").await.json().await.expect("json");
+    let expected = [
+        ("/api/v1/categories", "get"),
+        ("/api/v1/admin/categories", "get"),
+        ("/api/v1/admin/categories", "post"),
+        ("/api/v1/admin/categories/{id}", "patch"),
+        ("/api/v1/admin/categories/{id}", "delete"),
+        ("/api/v1/listings", "get"),
+        ("/api/v1/listings", "post"),
+        ("/api/v1/listings/{id}", "get"),
+        ("/api/v1/listings/{id}", "patch"),
+        ("/api/v1/listings/{id}", "delete"),
+        ("/api/v1/listings/{id}/publish", "post"),
+        ("/api/v1/listings/{id}/archive", "post"),
+        ("/api/v1/listings/{id}/reactivate", "post"),
+        ("/api/v1/listings/{id}/offers", "post"),
+        ("/api/v1/offers", "get"),
+        ("/api/v1/offers/{id}", "get"),
+        ("/api/v1/offers/{id}/counter", "post"),
+        ("/api/v1/offers/{id}/accept", "post"),
+        ("/api/v1/offers/{id}/decline", "post"),
+        ("/api/v1/offers/{id}/withdraw", "post"),
+        ("/api/v1/offers/{id}/confirm", "post"),
+        ("/api/v1/offers/{id}/cancel", "post"),
+    ];
+    for (path, method) in expected {
+        let op = &doc["paths"][path][method];
+        assert!(op.is_object(), "{method} {path} documented");
+        assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path} has responses");
+    }
+    for schema in ["ListingView", "ListingPage", "Facets", "OfferView", "OfferEventView", "Money", "CategoryNode"] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema} documented");
+    }
+    assert!(doc["paths"]["/api/v1/listings"]["post"]["requestBody"].is_object());
+    assert!(doc["paths"]["/api/v1/offers/{id}/counter"]["post"]["requestBody"].is_object());
+}
