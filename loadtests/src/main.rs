@@ -19,6 +19,8 @@ enum Scenario {
     Health(scenarios::health::Args),
     /// Room members over /ws with minted tokens; senders at a fixed rate; send-to-receive latency.
     ChatFanout(scenarios::chat_fanout::Args),
+    /// Marketplace mix over minted tokens: browse, filter, search, view, offer flows; latency per endpoint.
+    Marketplace(scenarios::marketplace::Args),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         match cli.scenario {
             Scenario::Health(args) => scenarios::health::run(args).await,
             Scenario::ChatFanout(args) => scenarios::chat_fanout::run(args).await,
+            Scenario::Marketplace(args) => scenarios::marketplace::run(args).await,
         }
     });
     match result {

@@ -1,2 +1,3 @@
 pub mod chat_fanout;
 pub mod health;
+pub mod marketplace;
