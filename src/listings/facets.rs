@@ -20,7 +20,7 @@ pub const TOP_TAGS: i64 = 20;
 /// by `currency` for buckets that mean one thing.
 pub const PRICE_EDGES: [i64; 5] = [1_000, 5_000, 10_000, 50_000, 100_000];
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Facets {
     pub categories: Vec<CategoryCount>,
     pub tags: Vec<TagCount>,
@@ -28,7 +28,7 @@ pub struct Facets {
     pub price: Vec<PriceBucket>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CategoryCount {
     pub id: Uuid,
     pub slug: String,
@@ -39,19 +39,19 @@ pub struct CategoryCount {
     pub total: i64,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TagCount {
     pub tag: String,
     pub count: i64,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ConditionCount {
     pub condition: Condition,
     pub count: i64,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PriceBucket {
     /// Inclusive, minor units.
     pub min: i64,

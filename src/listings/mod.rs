@@ -2,6 +2,7 @@
 //! with filters, full text and keyset pagination (`search.rs`), summarised by facets
 //! (`facets.rs`). Offers change a listing's status through the same table.
 
+pub mod facet_cache;
 pub mod facets;
 pub mod model;
 pub mod repo;

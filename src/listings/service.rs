@@ -2,6 +2,7 @@
 //! go through `model::transition` under the listing row's lock; archiving and deleting expire
 //! the listing's open offers (history, activity, pushes) in the same transaction.
 
+use super::facet_cache::FacetCache;
 use super::facets::{self, Facets};
 use super::model::*;
 use super::repo::{self, ListingRow};
@@ -27,6 +28,7 @@ pub const QUERY_MAX: usize = 200;
 
 pub struct ListingCore {
     pub state: AppState,
+    facets: FacetCache,
 }
 
 pub struct ListingService {
@@ -35,7 +37,8 @@ pub struct ListingService {
 
 impl ListingService {
     pub fn new(state: AppState) -> Self {
-        ListingService { core: Arc::new(ListingCore { state }) }
+        let facets = FacetCache::new(std::time::Duration::from_millis(state.config.listings.facet_cache_ms));
+        ListingService { core: Arc::new(ListingCore { state, facets }) }
     }
 }
 
@@ -326,6 +329,25 @@ impl ListingCore {
         })
     }
 
+    /// Facets of `filter`, from the cache when a public filter was counted a moment ago.
+    async fn facets_of(
+        &self,
+        conn: &mut AsyncPgConnection,
+        filter: &Filter,
+        tree: &Tree,
+    ) -> Result<Facets, ListingError> {
+        if !filter.status.is_public() {
+            return Ok(facets::compute(conn, filter, tree).await?);
+        }
+        let key = format!("{:?}", Filter { viewer: None, ..filter.clone() });
+        if let Some(hit) = self.facets.get(&key) {
+            return Ok(hit);
+        }
+        let fresh = facets::compute(conn, filter, tree).await?;
+        self.facets.put(key, &fresh);
+        Ok(fresh)
+    }
+
     pub async fn search(&self, m: SearchListings) -> Result<ListingPage, ListingError> {
         let mut conn = self.conn().await?;
         let tree = Tree::new(categories_repo::all(&mut conn).await?);
@@ -350,7 +372,7 @@ impl ListingCore {
             _ => None,
         };
         let facets = match cursor {
-            None => Some(facets::compute(&mut conn, &filter, &tree).await?),
+            None => Some(self.facets_of(&mut conn, &filter, &tree).await?),
             Some(_) => None,
         };
         let items = rows.into_iter().map(|r| r.listing.view(r.seller_username)).collect();
