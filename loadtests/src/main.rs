@@ -25,6 +25,9 @@ enum Scenario {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Feature unification gives reqwest `rustls-no-provider` in workspace builds (`make build`):
+    // without a provider, building a client panics. Installing twice is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
