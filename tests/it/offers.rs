@@ -381,3 +381,41 @@ async fn offer_posts_are_idempotent() {
     assert_eq!(post(counter.clone(), b.clone(), "confirm-1", json!({})).await.status(), 200);
     assert_eq!(post(counter, b, "confirm-1", json!({})).await.status(), 200, "replayed, not already_confirmed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_expiring_side_by_side_expire_each_offer_once() {
+    use crate::support::TestDb;
+    use crate::support::app::test_config;
+    let db = TestDb::new().await;
+    let vars = [
+        ("VEZA__OFFERS__EXPIRY_SECS", "1"),
+        ("VEZA__OFFERS__EXPIRY_CHECK_MS", "50"),
+        ("VEZA__OFFERS__EXPIRY_BATCH", "3"),
+    ];
+    let (c1, c2) = (test_config(&db.url, &vars), test_config(&db.url, &vars));
+    let shared = db.share();
+    let n1 = TestApp::start(c1, db).await;
+    let n2 = TestApp::start(c2, shared).await;
+    let (_, s, _) = n1.user("twin_seller").await;
+    let mut buyers = Vec::new();
+    for i in 0..3 {
+        buyers.push(n2.user(&format!("twin_buyer{i}")).await.1);
+    }
+    for l in 0..8 {
+        let listing = active_listing(&n1, &s, &format!("Twin listing {l}"), 10_000).await;
+        for (i, b) in buyers.iter().enumerate() {
+            let node = if i % 2 == 0 { &n1 } else { &n2 };
+            assert_eq!(offer(node, b, &listing, 9_000).await.0, 201);
+        }
+    }
+    eventually(Duration::from_secs(15), "every offer expired", || async {
+        (count(&n1, "SELECT count(*) AS n FROM offers WHERE status <> 'expired'").await == 0).then_some(())
+    })
+    .await;
+    assert_eq!(count(&n1, "SELECT count(*) AS n FROM offer_events WHERE action = 'expired'").await, 24);
+    let twice = "SELECT count(*) AS n FROM (SELECT offer_id FROM offer_events WHERE action = 'expired' \
+                 GROUP BY offer_id HAVING count(*) > 1) d";
+    assert_eq!(count(&n1, twice).await, 0, "no offer expired twice");
+    let activity = count(&n1, "SELECT count(*) AS n FROM activity WHERE kind = 'offer.expired'").await;
+    assert_eq!(activity, 48, "one line for each party of each offer");
+}
