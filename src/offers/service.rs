@@ -23,6 +23,9 @@ use serde_json::json;
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// The runtime setting that overrides the configured answer time (API.md: admin config).
+pub const EXPIRY_SETTING: &str = "offers.expiry_secs";
+
 pub struct OfferCore {
     pub state: AppState,
 }
@@ -95,8 +98,14 @@ impl OfferCore {
         Ok(checkout(&self.state.pool).await?)
     }
 
+    /// When a proposal made now expires: the runtime setting `offers.expiry_secs` (admin config,
+    /// every node within a second) when set to a positive number, else `offers.expiry_secs` of
+    /// the config file.
     fn expiry(&self) -> chrono::DateTime<Utc> {
-        let secs = i64::try_from(self.state.config.offers.expiry_secs).unwrap_or(i64::MAX / 1000);
+        let configured = self.state.config.offers.expiry_secs;
+        let secs =
+            self.state.settings.get(EXPIRY_SETTING).and_then(|v| v.as_u64()).filter(|s| *s > 0).unwrap_or(configured);
+        let secs = i64::try_from(secs).unwrap_or(i64::MAX / 1000);
         Utc::now() + ChronoDuration::try_seconds(secs).unwrap_or(ChronoDuration::hours(72))
     }
 

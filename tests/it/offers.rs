@@ -419,3 +419,37 @@ async fn two_nodes_expiring_side_by_side_expire_each_offer_once() {
     let activity = count(&n1, "SELECT count(*) AS n FROM activity WHERE kind = 'offer.expired'").await;
     assert_eq!(activity, 48, "one line for each party of each offer");
 }
+
+#[tokio::test]
+async fn the_runtime_setting_overrides_the_configured_answer_time() {
+    let app = TestApp::spawn().await;
+    let (_, s, _) = app.user("set_seller").await;
+    let (_, b, _) = app.user("set_buyer").await;
+    let l1 = active_listing(&app, &s, "Default time", 10_000).await;
+    let (_, o) = offer(&app, &b, &l1, 9_000).await;
+    let created = chrono::DateTime::parse_from_rfc3339(o["created_at"].as_str().expect("created_at")).expect("time");
+    let expires = chrono::DateTime::parse_from_rfc3339(o["expires_at"].as_str().expect("expires_at")).expect("time");
+    let hours = (expires - created).num_minutes() as f64 / 60.0;
+    assert!((hours - 72.0).abs() < 0.1, "72 h by default, got {hours}");
+
+    // What the admin config will write (settings table, a new version); nodes pick it up.
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(
+            "INSERT INTO settings (key, value, version) VALUES ('offers.expiry_secs', '1', nextval('settings_version'))",
+        ),
+        &mut app.db.conn().await,
+    )
+    .await
+    .expect("setting");
+    eventually(Duration::from_secs(5), "the setting reached the node", || async {
+        app.handle.state().settings.get("offers.expiry_secs").map(|_| ())
+    })
+    .await;
+    let l2 = active_listing(&app, &s, "Short time", 10_000).await;
+    let (_, o) = offer(&app, &b, &l2, 9_000).await;
+    let id = o["id"].as_str().expect("id").to_owned();
+    eventually(Duration::from_secs(10), "expired after about a second", || async {
+        (get_offer(&app, &b, &id).await.1["status"] == "expired").then_some(())
+    })
+    .await;
+}
