@@ -325,34 +325,38 @@ async fn pagination_is_stable_under_inserts() {
         originals.push(v["id"].as_str().expect("id").to_owned());
     }
 
-    for (sort, inserted_prices) in [("newest", [50, 9_999]), ("price_asc", [50, 2_450]), ("price_desc", [5_000, 150])] {
-        let mut seen: Vec<String> = Vec::new();
-        let mut cursor: Option<String> = None;
-        let mut pages = 0;
-        loop {
-            let mut url = format!("/api/v1/listings?sort={sort}&limit=10&category=cables");
-            if let Some(c) = &cursor {
-                url.push_str(&format!("&cursor={c}"));
+    for sort in ["newest", "price_asc", "price_desc"] {
+        // A writer inserts listings at prices below, inside and above the walk's range while
+        // the pages are read, concurrently on the same node.
+        let writer = async {
+            for (n, p) in [50, 1_250, 2_450, 9_999, 150, 1_750].into_iter().enumerate() {
+                let mut b = listing_body(&format!("Inserted {sort} {n}"), &cat, p, "EUR", true);
+                b["tags"] = json!(["new"]);
+                create_listing(&app, &s, &b).await;
+                tokio::time::sleep(std::time::Duration::from_millis(15)).await;
             }
-            let (status, page) = body(app.get(&url).await).await;
-            assert_eq!(status, 200, "{page}");
-            assert_eq!(page["facets"].is_null(), cursor.is_some(), "facets with the first page only");
-            seen.extend(ids(&page));
-            pages += 1;
-            // New listings arrive between pages, before and after the cursor's key.
-            if pages == 1 {
-                for p in inserted_prices {
-                    let mut b = listing_body(&format!("Inserted {sort} {p}"), &cat, p, "EUR", true);
-                    b["tags"] = json!(["new"]);
-                    create_listing(&app, &s, &b).await;
+        };
+        let walk = async {
+            let mut seen: Vec<String> = Vec::new();
+            let mut cursor: Option<String> = None;
+            for pages in 1.. {
+                let mut url = format!("/api/v1/listings?sort={sort}&limit=4&category=cables");
+                if let Some(c) = &cursor {
+                    url.push_str(&format!("&cursor={c}"));
                 }
+                let (status, page) = body(app.get(&url).await).await;
+                assert_eq!(status, 200, "{page}");
+                assert_eq!(page["facets"].is_null(), cursor.is_some(), "facets with the first page only");
+                seen.extend(ids(&page));
+                match page["next_cursor"].as_str() {
+                    Some(c) => cursor = Some(c.to_owned()),
+                    None => break,
+                }
+                assert!(pages < 30, "pagination ends");
             }
-            match page["next_cursor"].as_str() {
-                Some(c) => cursor = Some(c.to_owned()),
-                None => break,
-            }
-            assert!(pages < 10, "pagination ends");
-        }
+            seen
+        };
+        let ((), seen) = tokio::join!(writer, walk);
         let unique: HashSet<&String> = seen.iter().collect();
         assert_eq!(unique.len(), seen.len(), "{sort}: no listing twice");
         for id in &originals {
