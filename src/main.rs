@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
-use veza::admin::load_users;
+use veza::admin::{load_users, seed_market};
 use veza::auth::Role;
 use veza::config::{self, Config, LoadOptions, redact_url};
 use veza::infra::amqp::publish_once;
@@ -85,6 +85,11 @@ enum AdminAction {
         /// Members per room, taken round-robin from the load users.
         #[arg(long, default_value_t = 0)]
         members: usize,
+    },
+    /// Bulk load listings sold by the load users (run `seed` first), for marketplace load tests.
+    SeedMarket {
+        #[arg(long, default_value_t = 10_000)]
+        listings: usize,
     },
     /// Print access tokens for load users as JSON lines {id, username, token}.
     MintTokens {
@@ -187,6 +192,10 @@ fn admin(cfg: &Config, action: AdminAction) -> Result<(), String> {
         AdminAction::Settings { action } => runtime.block_on(settings(cfg, action))?,
         AdminAction::Seed { users, rooms, members } => {
             let seeded = runtime.block_on(load_users::seed(cfg, users, rooms, members)).map_err(|e| e.to_string())?;
+            println!("{}", serde_json::to_string(&seeded).map_err(|e| e.to_string())?);
+        }
+        AdminAction::SeedMarket { listings } => {
+            let seeded = runtime.block_on(seed_market::seed(cfg, listings)).map_err(|e| e.to_string())?;
             println!("{}", serde_json::to_string(&seeded).map_err(|e| e.to_string())?);
         }
         AdminAction::MintTokens { limit, ttl_secs } => {

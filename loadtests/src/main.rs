@@ -28,10 +28,15 @@ enum Scenario {
     CrossNode(scenarios::fanout::Args),
     /// N authenticated idle WebSockets: connects/s and the node's memory per connection.
     ConnectIdle(scenarios::connect_idle::Args),
+    /// Marketplace mix over minted tokens: browse, filter, search, view, offer flows; latency per endpoint.
+    Marketplace(scenarios::marketplace::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Feature unification gives reqwest `rustls-no-provider` in workspace builds (`make build`):
+    // without a provider, building a client panics. Installing twice is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -45,6 +50,7 @@ fn main() -> ExitCode {
             Scenario::ChatFanout(args) => scenarios::fanout::run(args).await,
             Scenario::CrossNode(args) => scenarios::fanout::run(args.across_nodes()).await,
             Scenario::ConnectIdle(args) => scenarios::connect_idle::run(args).await,
+            Scenario::Marketplace(args) => scenarios::marketplace::run(args).await,
         }
     });
     match result {

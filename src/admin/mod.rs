@@ -1,3 +1,4 @@
 //! Operator tools behind `veza admin …` (the admin HTTP API arrives with its own issue).
 
 pub mod load_users;
+pub mod seed_market;

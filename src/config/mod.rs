@@ -31,6 +31,8 @@ pub struct Config {
     pub oauth: OAuthConfig,
     pub mail: MailConfig,
     pub chat: ChatConfig,
+    pub listings: ListingsConfig,
+    pub offers: OffersConfig,
     /// Which environment layer was applied (`VEZA_ENV`), for `config check` and logs.
     #[serde(default)]
     pub env: String,
@@ -211,6 +213,22 @@ pub struct ChatConfig {
     pub room_idle_secs: u64,
     pub room_shards: usize,
     pub resync_ms: u64,
+}
+
+/// Marketplace listings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListingsConfig {
+    pub facet_cache_ms: u64,
+}
+
+/// Marketplace offers: how long the party whose turn it is has to answer, and the scheduler.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OffersConfig {
+    pub expiry_secs: u64,
+    pub expiry_check_ms: u64,
+    pub expiry_batch: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

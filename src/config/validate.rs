@@ -158,6 +158,13 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
     if ch.session_mailbox < 16 || ch.writer_max_batch == 0 || ch.send_per_minute == 0 || ch.auth_check_ms < 50 {
         return Err(invalid("chat.session_mailbox", "chat bounds must be positive (mailbox >= 16)"));
     }
+    let o = &c.offers;
+    if o.expiry_secs == 0 || o.expiry_secs > 365 * 24 * 3600 {
+        return Err(invalid("offers.expiry_secs", "must be 1 s to one year"));
+    }
+    if o.expiry_check_ms < 50 || o.expiry_batch == 0 {
+        return Err(invalid("offers.expiry_check_ms", "must be at least 50 (and expiry_batch positive)"));
+    }
     if c.health.check_interval_ms < 50 {
         return Err(invalid("health.check_interval_ms", "must be at least 50"));
     }

@@ -215,6 +215,68 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    categories (id) {
+        id -> Uuid,
+        parent_id -> Nullable<Uuid>,
+        slug -> Text,
+        name -> Text,
+        position -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+// `search` (a generated tsvector) is left out: only listings/search.rs reads it, in SQL.
+diesel::table! {
+    listings (id) {
+        id -> Uuid,
+        seller_id -> Uuid,
+        title -> Text,
+        description -> Text,
+        price_amount -> Int8,
+        currency -> Text,
+        category_id -> Uuid,
+        tags -> Array<Text>,
+        condition -> Text,
+        track_id -> Nullable<Uuid>,
+        status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        published_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    offers (id) {
+        id -> Uuid,
+        listing_id -> Uuid,
+        buyer_id -> Uuid,
+        seller_id -> Uuid,
+        amount -> Int8,
+        currency -> Text,
+        message -> Nullable<Text>,
+        status -> Text,
+        expires_at -> Nullable<Timestamptz>,
+        buyer_confirmed_at -> Nullable<Timestamptz>,
+        seller_confirmed_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    offer_events (id) {
+        id -> Int8,
+        offer_id -> Uuid,
+        actor_id -> Nullable<Uuid>,
+        action -> Text,
+        status -> Text,
+        amount -> Nullable<Int8>,
+        currency -> Nullable<Text>,
+        at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(room_members -> rooms (room_id));
 diesel::joinable!(room_members -> users (user_id));
 diesel::joinable!(messages -> rooms (room_id));
@@ -225,6 +287,10 @@ diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
 diesel::joinable!(magic_links -> users (user_id));
 diesel::joinable!(login_codes -> users (user_id));
 diesel::joinable!(activity -> users (user_id));
+diesel::joinable!(listings -> users (seller_id));
+diesel::joinable!(listings -> categories (category_id));
+diesel::joinable!(offers -> listings (listing_id));
+diesel::joinable!(offer_events -> offers (offer_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -245,4 +311,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     room_members,
     messages,
     settings,
+    categories,
+    listings,
+    offers,
+    offer_events,
 );

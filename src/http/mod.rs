@@ -16,8 +16,11 @@ pub mod security_headers;
 pub mod telemetry;
 
 use crate::auth::service::AuthService;
+use crate::categories::service::CategoryService;
 use crate::chat::service::ChatService;
 use crate::config::CorsConfig;
+use crate::listings::service::ListingService;
+use crate::offers::service::OfferService;
 use crate::state::AppState;
 use crate::users::service::UserService;
 use actix::Actor;
@@ -51,11 +54,17 @@ pub fn build_app(
     let auth_service = web::Data::new(AuthService::new(state.get_ref().clone()).start());
     let user_service = web::Data::new(UserService::new(state.get_ref().clone()).start());
     let chat_service = web::Data::new(ChatService::new(state.get_ref().clone()).start());
+    let category_service = web::Data::new(CategoryService::new(state.get_ref().clone()).start());
+    let listing_service = web::Data::new(ListingService::new(state.get_ref().clone()).start());
+    let offer_service = web::Data::new(OfferService::new(state.get_ref().clone()).start());
     App::new()
         .app_data(state)
         .app_data(auth_service)
         .app_data(user_service)
         .app_data(chat_service)
+        .app_data(category_service)
+        .app_data(listing_service)
+        .app_data(offer_service)
         .app_data(extract::json_config(limit))
         .app_data(extract::payload_config(limit))
         .app_data(extract::query_config())
@@ -71,6 +80,9 @@ pub fn build_app(
         .configure(crate::auth::routes::configure)
         .configure(crate::users::routes::configure)
         .configure(crate::chat::routes::configure)
+        .configure(crate::categories::routes::configure)
+        .configure(crate::listings::routes::configure)
+        .configure(crate::offers::routes::configure)
         .service(resource("/docs", "GET").route(web::get().to(|| async {
             HttpResponse::PermanentRedirect().insert_header((http::header::LOCATION, "/docs/")).finish()
         })))

@@ -4,8 +4,14 @@
 use super::{csp_report, error, ops};
 use crate::activity::ActivityItem;
 use crate::auth::{keys, model as auth_model, routes as auth, service as auth_service};
+use crate::categories::{model as categories_model, routes as categories};
 use crate::chat::{model as chat_model, routes as chat, ws as chat_ws};
 use crate::infra::health::DepState;
+use crate::listings::{
+    facets, model as listings_model, routes as listings, search as listings_search, service as listings_service,
+};
+use crate::money::Money;
+use crate::offers::{model as offers_model, routes as offers};
 use crate::users::{model as users_model, routes as users};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -23,6 +29,11 @@ use utoipa::{Modify, OpenApi};
         users::unblock, users::blocks, users::activity,
         chat::create_room, chat::list_rooms, chat::get_room, chat::join_room, chat::leave_room, chat::add_member,
         chat::kick, chat::mute, chat::direct, chat::history, chat::post_message, chat::delete_message, chat_ws::upgrade,
+        categories::tree, categories::admin_list, categories::create, categories::update, categories::delete,
+        listings::search, listings::create, listings::get, listings::update, listings::delete, listings::publish,
+        listings::archive, listings::reactivate,
+        offers::make_offer, offers::list_offers, offers::get_offer, offers::counter, offers::accept, offers::decline,
+        offers::withdraw, offers::confirm, offers::cancel,
     ),
     components(schemas(
         error::Problem, ops::HealthReply, ops::ReadyReply, ops::Checks, DepState, csp_report::CspReportBody,
@@ -33,6 +44,13 @@ use utoipa::{Modify, OpenApi};
         users_model::BlockEntry, users::FriendRequestReply, ActivityItem,
         chat_model::CreateRoom, chat_model::Visibility, chat_model::RoomView, chat_model::MemberBody,
         chat_model::MuteBody, chat_model::PostBody, chat_model::MessageView,
+        Money, categories_model::Category, categories_model::CategoryNode, categories_model::NewCategory,
+        categories_model::CategoryPatch, listings_model::ListingStatus, listings_model::Condition,
+        listings_model::NewListing, listings_model::ListingPatch, listings_model::ListingView, listings_search::Sort,
+        listings_service::ListingPage, facets::Facets, facets::CategoryCount, facets::TagCount, facets::ConditionCount,
+        facets::PriceBucket, offers_model::OfferStatus, offers_model::Party, offers_model::NewOffer,
+        offers_model::CounterBody, offers_model::OfferListing, offers_model::OfferEventView, offers_model::OfferView,
+        offers::OfferRole,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -41,6 +59,9 @@ use utoipa::{Modify, OpenApi};
         (name = "auth", description = "Accounts, tokens, sessions, magic links, OAuth2"),
         (name = "users", description = "Profiles, preferences, friends, blocks, activity"),
         (name = "chat", description = "Rooms, direct messages, history; live frames over /ws"),
+        (name = "listings", description = "Categories, listings with a lifecycle, search and facets"),
+        (name = "offers", description = "Offers negotiated through a state machine; live as offer.created / offer.updated"),
+        (name = "admin", description = "Admin tools: the category tree"),
     )
 )]
 pub struct ApiDoc;

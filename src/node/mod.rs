@@ -26,6 +26,7 @@ use crate::infra::monitor::DependencyMonitor;
 use crate::infra::redis::Redis;
 use crate::infra::redis_presence::RedisRoomPresence;
 use crate::metrics::{Metrics, MetricsError};
+use crate::offers::expiry::OfferExpiry;
 use crate::ratelimit::{RateLimiter, RedisStore};
 use crate::settings::{Settings, SettingsWatcher};
 use crate::state::{AppState, StateParts};
@@ -160,6 +161,10 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     denylist.share(bus.clone(), redis.clone());
     cache.share(bus.clone());
     bus.set_sink(events::sink(settings.clone(), pool.clone(), denylist.clone(), cache.clone()));
+    let (p, rt, offers) = (pool.clone(), realtime.clone(), config.offers.clone());
+    supervisor.supervise(move |_| {
+        OfferExpiry::new(p, rt, Duration::from_millis(offers.expiry_check_ms), offers.expiry_batch)
+    });
     supervisor_ctx.run(supervisor);
     let supervisor = supervisor_addr;
     let state = AppState::new(StateParts {

@@ -1,3 +1,4 @@
 pub mod connect_idle;
 pub mod fanout;
 pub mod health;
+pub mod marketplace;

@@ -1,0 +1,135 @@
+//! Category types and rules: slugs, names, and the admin's create/patch bodies.
+
+use crate::db::DbError;
+use crate::http::error::ApiError;
+use actix_web::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CategoryError {
+    #[error("no such category")]
+    NotFound,
+    #[error("{1}")]
+    Conflict(&'static str, String),
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for CategoryError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                CategoryError::Conflict("slug_taken", "another category has this slug".into())
+            }
+            e => CategoryError::Db(DbError::Query(e)),
+        }
+    }
+}
+
+impl From<CategoryError> for ApiError {
+    fn from(e: CategoryError) -> Self {
+        let detail = e.to_string();
+        match e {
+            CategoryError::NotFound => ApiError::NotFound,
+            CategoryError::Conflict(code, _) => ApiError::coded(StatusCode::CONFLICT, code, detail),
+            CategoryError::Invalid { field, message } => ApiError::field(field, message),
+            CategoryError::Db(e) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// One category as stored.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Category {
+    pub id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub slug: String,
+    pub name: String,
+    pub position: i32,
+}
+
+/// A category with its children, for `GET /categories`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CategoryNode {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub position: i32,
+    #[schema(no_recursion)]
+    pub children: Vec<CategoryNode>,
+}
+
+/// `POST /admin/categories`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCategory {
+    pub name: String,
+    /// Lowercase words joined by `-`; derived from the name when absent.
+    pub slug: Option<String>,
+    pub parent_id: Option<Uuid>,
+    #[serde(default)]
+    pub position: i32,
+}
+
+/// `PATCH /admin/categories/{id}`: absent fields stay; `parent_id: null` makes it a root.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryPatch {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    #[serde(default, deserialize_with = "crate::patch::double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub parent_id: Option<Option<Uuid>>,
+    pub position: Option<i32>,
+}
+
+/// A trimmed name of 1 to 80 characters.
+pub fn name(raw: &str) -> Result<String, CategoryError> {
+    let n = raw.trim();
+    if n.is_empty() || n.chars().count() > 80 || n.chars().any(char::is_control) {
+        return Err(CategoryError::Invalid { field: "name", message: "1 to 80 characters".into() });
+    }
+    Ok(n.to_owned())
+}
+
+/// A slug: `a-z0-9` words joined by single `-`, at most 64 characters.
+pub fn slug(raw: &str) -> Result<String, CategoryError> {
+    let s = raw.trim().to_lowercase();
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.split('-').all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    if ok {
+        Ok(s)
+    } else {
+        Err(CategoryError::Invalid { field: "slug", message: "lowercase words joined by -".into() })
+    }
+}
+
+/// A slug made from a name: ASCII letters and digits kept, everything else a separator.
+pub fn slug_from_name(name: &str) -> Result<String, CategoryError> {
+    let words: Vec<String> = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    slug(words.join("-").chars().take(64).collect::<String>().trim_end_matches('-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_and_names() {
+        assert_eq!(slug("Effects-Pedals").ok(), Some("effects-pedals".into()));
+        assert!(slug("a--b").is_err() && slug("-a").is_err() && slug("é").is_err() && slug("").is_err());
+        assert_eq!(slug_from_name("Guitars & Basses (used)").ok(), Some("guitars-basses-used".into()));
+        assert!(slug_from_name("!!!").is_err());
+        assert_eq!(name("  Synths ").ok(), Some("Synths".into()));
+        assert!(name(" ").is_err() && name(&"x".repeat(81)).is_err());
+    }
+}

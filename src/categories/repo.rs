@@ -1,0 +1,73 @@
+//! Category queries.
+
+use super::model::Category;
+use crate::db::schema::{categories, listings};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = categories)]
+struct Row {
+    id: Uuid,
+    parent_id: Option<Uuid>,
+    slug: String,
+    name: String,
+    position: i32,
+}
+
+impl From<Row> for Category {
+    fn from(r: Row) -> Self {
+        Category { id: r.id, parent_id: r.parent_id, slug: r.slug, name: r.name, position: r.position }
+    }
+}
+
+pub async fn all(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Category>> {
+    let rows: Vec<Row> = categories::table.select(Row::as_select()).load(conn).await?;
+    Ok(rows.into_iter().map(Category::from).collect())
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, c: &Category) -> QueryResult<()> {
+    diesel::insert_into(categories::table)
+        .values((
+            categories::id.eq(c.id),
+            categories::parent_id.eq(c.parent_id),
+            categories::slug.eq(&c.slug),
+            categories::name.eq(&c.name),
+            categories::position.eq(c.position),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn update(conn: &mut AsyncPgConnection, c: &Category) -> QueryResult<()> {
+    diesel::update(categories::table.find(c.id))
+        .set((
+            categories::parent_id.eq(c.parent_id),
+            categories::slug.eq(&c.slug),
+            categories::name.eq(&c.name),
+            categories::position.eq(c.position),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+    Ok(diesel::delete(categories::table.find(id)).execute(conn).await? == 1)
+}
+
+/// Does any listing (whatever its status) sit in `id`?
+pub async fn has_listings(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(listings::table.filter(listings::category_id.eq(id)))).get_result(conn).await
+}
+
+/// Serialises admin edits of the tree (cycle checks read the whole tree first).
+pub async fn lock_tree(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('veza:categories'))").execute(conn).await.map(|_| ())
+}
+
+pub async fn exists(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(categories::table.find(id))).get_result(conn).await
+}

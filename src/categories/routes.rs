@@ -1,0 +1,94 @@
+//! Category handlers: the public tree, and the admins' edits under /api/v1/admin/categories.
+
+use super::model::*;
+use super::service::*;
+use crate::auth::routes::client_info;
+use crate::auth::{AuthUser, Role};
+use crate::http::error::{ApiError, Problem};
+use crate::http::pagination::Page;
+use crate::http::resource;
+use crate::service::ask;
+use actix::Addr;
+use actix_web::{HttpRequest, HttpResponse, web};
+use uuid::Uuid;
+
+type Categories = web::Data<Addr<CategoryService>>;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/api/v1/categories", "GET").route(web::get().to(tree)))
+        .service(
+            resource("/api/v1/admin/categories", "GET, POST")
+                .route(web::get().to(admin_list))
+                .route(web::post().to(create)),
+        )
+        .service(
+            resource("/api/v1/admin/categories/{id}", "PATCH, DELETE")
+                .route(web::patch().to(update))
+                .route(web::delete().to(delete)),
+        );
+}
+
+fn editor(req: &HttpRequest, user: &AuthUser) -> Result<Editor, ApiError> {
+    user.require(Role::Admin)?;
+    Ok(Editor { id: user.id, ip: client_info(req).ip })
+}
+
+/// The category tree, roots first, siblings by position.
+#[utoipa::path(get, path = "/api/v1/categories", tag = "listings", responses((status = 200, body = [CategoryNode])))]
+pub async fn tree(categories: Categories) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(ask(&categories, GetTree).await?))
+}
+
+/// Every category, flat, by slug (admins).
+#[utoipa::path(get, path = "/api/v1/admin/categories", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = Page<Category>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn admin_list(categories: Categories, req: HttpRequest, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    editor(&req, &user)?;
+    let items = ask(&categories, ListFlat).await?;
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor: None }))
+}
+
+/// Add a category (admins); audited.
+#[utoipa::path(post, path = "/api/v1/admin/categories", tag = "admin", security(("bearer" = [])), request_body = NewCategory,
+    responses((status = 201, body = Category), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "slug_taken"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create(
+    categories: Categories,
+    req: HttpRequest,
+    user: AuthUser,
+    body: web::Json<NewCategory>,
+) -> Result<HttpResponse, ApiError> {
+    let by = editor(&req, &user)?;
+    Ok(HttpResponse::Created().json(ask(&categories, Create { by, body: body.into_inner() }).await?))
+}
+
+/// Rename, re-slug, move or reorder a category (admins); never under itself.
+#[utoipa::path(patch, path = "/api/v1/admin/categories/{id}", tag = "admin", security(("bearer" = [])), request_body = CategoryPatch,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Category), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn update(
+    categories: Categories,
+    req: HttpRequest,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+    body: web::Json<CategoryPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let by = editor(&req, &user)?;
+    Ok(HttpResponse::Ok().json(ask(&categories, Patch { by, id: path.into_inner(), patch: body.into_inner() }).await?))
+}
+
+/// Remove an empty category (no subcategories, no listings) (admins).
+#[utoipa::path(delete, path = "/api/v1/admin/categories/{id}", tag = "admin", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 409, body = Problem, content_type = "application/problem+json", description = "category_not_empty")))]
+pub async fn delete(
+    categories: Categories,
+    req: HttpRequest,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let by = editor(&req, &user)?;
+    ask(&categories, Delete { by, id: path.into_inner() }).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,178 @@
+//! The categories service: an actor per HTTP worker delegating to `CategoryCore`. Admin edits
+//! are audited in the same transaction, and never make a cycle.
+
+use super::model::*;
+use super::repo;
+use super::tree::Tree;
+use crate::audit::{self, AuditEntry};
+use crate::db::{PooledConn, checkout};
+use crate::state::AppState;
+use actix::prelude::*;
+use diesel_async::AsyncConnection;
+use serde_json::json;
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub struct CategoryCore {
+    pub state: AppState,
+}
+
+pub struct CategoryService {
+    core: Arc<CategoryCore>,
+}
+
+impl CategoryService {
+    pub fn new(state: AppState) -> Self {
+        CategoryService { core: Arc::new(CategoryCore { state }) }
+    }
+}
+
+impl Actor for CategoryService {
+    type Context = Context<Self>;
+}
+
+/// Who is editing, for the audit trail.
+#[derive(Debug, Clone)]
+pub struct Editor {
+    pub id: Uuid,
+    pub ip: Option<String>,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "Result<Vec<CategoryNode>, CategoryError>")]
+pub struct GetTree;
+
+#[derive(Debug, Message)]
+#[rtype(result = "Result<Vec<Category>, CategoryError>")]
+pub struct ListFlat;
+
+#[derive(Debug, Message)]
+#[rtype(result = "Result<Category, CategoryError>")]
+pub struct Create {
+    pub by: Editor,
+    pub body: NewCategory,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "Result<Category, CategoryError>")]
+pub struct Patch {
+    pub by: Editor,
+    pub id: Uuid,
+    pub patch: CategoryPatch,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), CategoryError>")]
+pub struct Delete {
+    pub by: Editor,
+    pub id: Uuid,
+}
+
+crate::delegate_to_core!(CategoryService {
+    GetTree => tree,
+    ListFlat => flat,
+    Create => create,
+    Patch => patch,
+    Delete => delete,
+});
+
+impl CategoryCore {
+    async fn conn(&self) -> Result<PooledConn<'_>, CategoryError> {
+        Ok(checkout(&self.state.pool).await?)
+    }
+
+    pub async fn tree(&self, _: GetTree) -> Result<Vec<CategoryNode>, CategoryError> {
+        let mut conn = self.conn().await?;
+        Ok(Tree::new(repo::all(&mut conn).await?).nodes())
+    }
+
+    pub async fn flat(&self, _: ListFlat) -> Result<Vec<Category>, CategoryError> {
+        let mut conn = self.conn().await?;
+        let mut all = repo::all(&mut conn).await?;
+        all.sort_by(|a, b| a.slug.cmp(&b.slug));
+        Ok(all)
+    }
+
+    pub async fn create(&self, m: Create) -> Result<Category, CategoryError> {
+        let name = name(&m.body.name)?;
+        let slug = match &m.body.slug {
+            Some(s) => slug(s)?,
+            None => slug_from_name(&name)?,
+        };
+        let c = Category { id: Uuid::now_v7(), parent_id: m.body.parent_id, slug, name, position: m.body.position };
+        let mut conn = self.conn().await?;
+        conn.transaction::<_, CategoryError, _>(async |conn| {
+            repo::lock_tree(conn).await?;
+            let tree = Tree::new(repo::all(conn).await?);
+            if let Some(p) = c.parent_id {
+                tree.get(p).ok_or(CategoryError::Invalid { field: "parent_id", message: "no such category".into() })?;
+            }
+            repo::insert(conn, &c).await?;
+            let entry =
+                AuditEntry::new("category.created").actor(m.by.id).target("category", c.id).ip(m.by.ip.as_deref());
+            audit::record(conn, entry.data(json!({ "slug": c.slug, "parent_id": c.parent_id }))).await?;
+            Ok(c)
+        })
+        .await
+    }
+
+    pub async fn patch(&self, m: Patch) -> Result<Category, CategoryError> {
+        let mut conn = self.conn().await?;
+        conn.transaction::<_, CategoryError, _>(async |conn| {
+            repo::lock_tree(conn).await?;
+            let tree = Tree::new(repo::all(conn).await?);
+            let mut c = tree.get(m.id).cloned().ok_or(CategoryError::NotFound)?;
+            if let Some(n) = &m.patch.name {
+                c.name = name(n)?;
+            }
+            if let Some(s) = &m.patch.slug {
+                c.slug = slug(s)?;
+            }
+            if let Some(p) = m.patch.position {
+                c.position = p;
+            }
+            if let Some(parent) = m.patch.parent_id {
+                if let Some(p) = parent {
+                    tree.get(p)
+                        .ok_or(CategoryError::Invalid { field: "parent_id", message: "no such category".into() })?;
+                    // A category cannot move under itself or one of its descendants.
+                    if tree.subtree(c.id).contains(&p) {
+                        return Err(CategoryError::Invalid {
+                            field: "parent_id",
+                            message: "would put the category under itself".into(),
+                        });
+                    }
+                }
+                c.parent_id = parent;
+            }
+            repo::update(conn, &c).await?;
+            let entry =
+                AuditEntry::new("category.updated").actor(m.by.id).target("category", c.id).ip(m.by.ip.as_deref());
+            audit::record(conn, entry.data(json!({ "slug": c.slug, "name": c.name, "parent_id": c.parent_id })))
+                .await?;
+            Ok(c)
+        })
+        .await
+    }
+
+    pub async fn delete(&self, m: Delete) -> Result<(), CategoryError> {
+        let mut conn = self.conn().await?;
+        conn.transaction::<_, CategoryError, _>(async |conn| {
+            repo::lock_tree(conn).await?;
+            let tree = Tree::new(repo::all(conn).await?);
+            let c = tree.get(m.id).cloned().ok_or(CategoryError::NotFound)?;
+            if tree.subtree(c.id).len() > 1 {
+                return Err(CategoryError::Conflict("category_not_empty", "the category has subcategories".into()));
+            }
+            if repo::has_listings(conn, c.id).await? {
+                return Err(CategoryError::Conflict("category_not_empty", "listings use this category".into()));
+            }
+            repo::delete(conn, c.id).await?;
+            let entry =
+                AuditEntry::new("category.deleted").actor(m.by.id).target("category", c.id).ip(m.by.ip.as_deref());
+            audit::record(conn, entry.data(json!({ "slug": c.slug }))).await?;
+            Ok(())
+        })
+        .await
+    }
+}

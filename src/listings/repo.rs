@@ -1,0 +1,166 @@
+//! Listing queries (the filtered search is in `search.rs`, facets in `facets.rs`).
+
+use super::model::{Condition, ListingContent, ListingStatus, ListingView};
+use crate::db::schema::{listings, users};
+use crate::money::Money;
+use crate::users::model::UserRef;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+/// Also `QueryableByName`, so `search.rs` reads it from hand-written SQL by column name.
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = listings)]
+pub struct ListingRow {
+    pub id: Uuid,
+    pub seller_id: Uuid,
+    pub title: String,
+    pub description: String,
+    pub price_amount: i64,
+    pub currency: String,
+    pub category_id: Uuid,
+    pub tags: Vec<String>,
+    pub condition: String,
+    pub track_id: Option<Uuid>,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+impl ListingRow {
+    /// Status as the enum; the table's CHECK makes anything else impossible, `Draft` is the
+    /// safe reading (visible to its seller only) should it ever happen.
+    pub fn status(&self) -> ListingStatus {
+        ListingStatus::parse(&self.status).unwrap_or(ListingStatus::Draft)
+    }
+
+    pub fn content(&self) -> ListingContent {
+        ListingContent {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            price: Money { amount: self.price_amount, currency: self.currency.clone() },
+            category_id: self.category_id,
+            tags: self.tags.clone(),
+            condition: Condition::parse(&self.condition).unwrap_or(Condition::Used),
+            track_id: self.track_id,
+        }
+    }
+
+    pub fn view(self, seller_username: String) -> ListingView {
+        let status = self.status();
+        let condition = Condition::parse(&self.condition).unwrap_or(Condition::Used);
+        ListingView {
+            id: self.id,
+            seller: UserRef { id: self.seller_id, username: seller_username },
+            title: self.title,
+            description: self.description,
+            price: Money { amount: self.price_amount, currency: self.currency },
+            category_id: self.category_id,
+            tags: self.tags,
+            condition,
+            track_id: self.track_id,
+            status,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            published_at: self.published_at,
+        }
+    }
+}
+
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    seller: Uuid,
+    c: &ListingContent,
+    status: ListingStatus,
+) -> QueryResult<ListingRow> {
+    let published_at = (status == ListingStatus::Active).then(Utc::now);
+    diesel::insert_into(listings::table)
+        .values((
+            listings::id.eq(id),
+            listings::seller_id.eq(seller),
+            listings::title.eq(&c.title),
+            listings::description.eq(&c.description),
+            listings::price_amount.eq(c.price.amount),
+            listings::currency.eq(&c.price.currency),
+            listings::category_id.eq(c.category_id),
+            listings::tags.eq(&c.tags),
+            listings::condition.eq(c.condition.as_str()),
+            listings::track_id.eq(c.track_id),
+            listings::status.eq(status.as_str()),
+            listings::published_at.eq(published_at),
+        ))
+        .returning(ListingRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// A listing with its seller's username.
+pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<(ListingRow, String)>> {
+    listings::table
+        .inner_join(users::table)
+        .filter(listings::id.eq(id))
+        .select((ListingRow::as_select(), users::username))
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Locks the listing row until the transaction ends: status changes and acceptances of its
+/// offers serialise here.
+pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<ListingRow>> {
+    listings::table.find(id).select(ListingRow::as_select()).for_update().first(conn).await.optional()
+}
+
+/// A shared lock: new offers may be made side by side, but not while an acceptance or a
+/// status change holds the row.
+pub async fn lock_shared(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<ListingRow>> {
+    listings::table.find(id).select(ListingRow::as_select()).for_share().first(conn).await.optional()
+}
+
+pub async fn update_content(conn: &mut AsyncPgConnection, id: Uuid, c: &ListingContent) -> QueryResult<ListingRow> {
+    diesel::update(listings::table.find(id))
+        .set((
+            listings::title.eq(&c.title),
+            listings::description.eq(&c.description),
+            listings::price_amount.eq(c.price.amount),
+            listings::currency.eq(&c.price.currency),
+            listings::category_id.eq(c.category_id),
+            listings::tags.eq(&c.tags),
+            listings::condition.eq(c.condition.as_str()),
+            listings::track_id.eq(c.track_id),
+            listings::updated_at.eq(Utc::now()),
+        ))
+        .returning(ListingRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Moves a listing to `to` (the caller checked the transition); publishing stamps `published_at`.
+pub async fn set_status(conn: &mut AsyncPgConnection, id: Uuid, to: ListingStatus) -> QueryResult<ListingRow> {
+    let now = Utc::now();
+    let q = diesel::update(listings::table.find(id));
+    if to == ListingStatus::Active {
+        q.set((
+            listings::status.eq(to.as_str()),
+            listings::updated_at.eq(now),
+            listings::published_at.eq(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>>(
+                "coalesce(published_at, now())",
+            )),
+        ))
+        .returning(ListingRow::as_returning())
+        .get_result(conn)
+        .await
+    } else {
+        q.set((listings::status.eq(to.as_str()), listings::updated_at.eq(now)))
+            .returning(ListingRow::as_returning())
+            .get_result(conn)
+            .await
+    }
+}
+
+pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::delete(listings::table.find(id)).execute(conn).await.map(|_| ())
+}

@@ -1,0 +1,151 @@
+//! Listing handlers (the Listings table of API.md).
+
+use super::model::*;
+use super::search::Sort;
+use super::service::*;
+use crate::auth::AuthUser;
+use crate::auth::extract::MaybeAuthUser;
+use crate::http::error::{ApiError, Problem};
+use crate::http::pagination::PageQuery;
+use crate::http::resource;
+use crate::service::ask;
+use actix::Addr;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+type Listings = web::Data<Addr<ListingService>>;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/api/v1/listings", "GET, POST").route(web::get().to(search)).route(web::post().to(create)))
+        .service(
+            resource("/api/v1/listings/{id}", "GET, PATCH, DELETE")
+                .route(web::get().to(get))
+                .route(web::patch().to(update))
+                .route(web::delete().to(delete)),
+        )
+        .service(resource("/api/v1/listings/{id}/publish", "POST").route(web::post().to(publish)))
+        .service(resource("/api/v1/listings/{id}/archive", "POST").route(web::post().to(archive)))
+        .service(resource("/api/v1/listings/{id}/reactivate", "POST").route(web::post().to(reactivate)));
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListingQuery {
+    /// Full text over title, description and tags (web-search syntax: words, "phrases", -not).
+    pub q: Option<String>,
+    /// Category id or slug; its descendants are included.
+    pub category: Option<String>,
+    /// Comma-separated tags; a listing must carry all of them.
+    pub tag: Option<String>,
+    /// Minor units, inclusive.
+    pub min_price: Option<i64>,
+    /// Minor units, inclusive.
+    pub max_price: Option<i64>,
+    pub currency: Option<String>,
+    pub condition: Option<Condition>,
+    /// Default `active`; `draft` lists only the caller's own drafts.
+    pub status: Option<ListingStatus>,
+    /// Seller id or username.
+    pub seller: Option<String>,
+    /// Default `relevance` with `q`, else `newest`.
+    pub sort: Option<Sort>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Listings matching the filters, one page, with facets of the whole filtered set on the first page.
+#[utoipa::path(get, path = "/api/v1/listings", tag = "listings", params(ListingQuery),
+    responses((status = 200, body = ListingPage), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn search(
+    listings: Listings,
+    viewer: MaybeAuthUser,
+    q: web::Query<ListingQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = q.into_inner();
+    let limit = PageQuery { limit: q.limit, cursor: None }.limit()?;
+    let params = SearchParams {
+        q: q.q,
+        category: q.category,
+        tag: q.tag,
+        min_price: q.min_price,
+        max_price: q.max_price,
+        currency: q.currency,
+        condition: q.condition,
+        status: q.status,
+        seller: q.seller,
+        sort: q.sort,
+    };
+    let viewer = viewer.0.map(|u| u.id);
+    Ok(HttpResponse::Ok().json(ask(&listings, SearchListings { viewer, params, cursor: q.cursor, limit }).await?))
+}
+
+/// Create a listing: a `draft`, or `active` at once with `publish: true`.
+#[utoipa::path(post, path = "/api/v1/listings", tag = "listings", security(("bearer" = [])), request_body = NewListing,
+    params(("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 201, body = ListingView), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create(listings: Listings, user: AuthUser, body: web::Json<NewListing>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Created().json(ask(&listings, CreateListing { user: user.id, body: body.into_inner() }).await?))
+}
+
+/// One listing; a draft only to its seller.
+#[utoipa::path(get, path = "/api/v1/listings/{id}", tag = "listings", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ListingView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get(listings: Listings, viewer: MaybeAuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let viewer = viewer.0.map(|u| u.id);
+    Ok(HttpResponse::Ok().json(ask(&listings, GetListing { viewer, id: path.into_inner() }).await?))
+}
+
+/// Edit a listing (its seller; not once sold; the currency is fixed while active or reserved).
+#[utoipa::path(patch, path = "/api/v1/listings/{id}", tag = "listings", security(("bearer" = [])), request_body = ListingPatch,
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ListingView), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "listing_sold or currency_locked"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn update(
+    listings: Listings,
+    user: AuthUser,
+    path: web::Path<Uuid>,
+    body: web::Json<ListingPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let m = UpdateListing { user: user.id, id: path.into_inner(), patch: body.into_inner() };
+    Ok(HttpResponse::Ok().json(ask(&listings, m).await?))
+}
+
+/// Delete a listing (its seller; not while reserved or once sold); its open offers expire.
+#[utoipa::path(delete, path = "/api/v1/listings/{id}", tag = "listings", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "listing_has_accepted_offer")))]
+pub async fn delete(listings: Listings, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    ask(&listings, DeleteListing { user: user.id, id: path.into_inner() }).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn change(listings: Listings, user: AuthUser, id: Uuid, action: ListingAction) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(ask(&listings, ChangeStatus { user: user.id, id, action }).await?))
+}
+
+/// `draft -> active`.
+#[utoipa::path(post, path = "/api/v1/listings/{id}/publish", tag = "listings", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 200, body = ListingView), (status = 409, body = Problem, content_type = "application/problem+json", description = "invalid_transition")))]
+pub async fn publish(listings: Listings, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    change(listings, user, path.into_inner(), ListingAction::Publish).await
+}
+
+/// `active -> archived`; the listing's open offers expire.
+#[utoipa::path(post, path = "/api/v1/listings/{id}/archive", tag = "listings", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 200, body = ListingView), (status = 409, body = Problem, content_type = "application/problem+json", description = "invalid_transition")))]
+pub async fn archive(listings: Listings, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    change(listings, user, path.into_inner(), ListingAction::Archive).await
+}
+
+/// `archived -> active`.
+#[utoipa::path(post, path = "/api/v1/listings/{id}/reactivate", tag = "listings", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 200, body = ListingView), (status = 409, body = Problem, content_type = "application/problem+json", description = "invalid_transition")))]
+pub async fn reactivate(listings: Listings, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    change(listings, user, path.into_inner(), ListingAction::Reactivate).await
+}

@@ -1,0 +1,256 @@
+//! `GET /listings`: filters, sort and keyset cursors, compiled to one SQL statement.
+//! Full text uses the stored, weighted `listings.search` (GIN-indexed) with
+//! `websearch_to_tsquery('english', q)`; every sort ends with the id, so the order is total and
+//! a cursor (the last row's sort key and id) resumes exactly after it, whatever was inserted since.
+
+use super::model::{Condition, ListingStatus};
+use super::repo::ListingRow;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use diesel::QueryableByName;
+use diesel::pg::Pg;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::sql_types::{Array, BigInt, Float4, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Hand-written SQL with numbered binds: each `bind` writes its own `$n` where it stands, so
+/// fragments can be appended in any order (diesel's boxed SQL wants the placeholders written).
+pub struct Sql {
+    query: BoxedSqlQuery<'static, Pg, SqlQuery>,
+    binds: usize,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Sql {
+        Sql { query: diesel::sql_query(text).into_boxed(), binds: 0 }
+    }
+
+    pub fn sql(mut self, text: impl AsRef<str>) -> Sql {
+        self.query = self.query.sql(text.as_ref());
+        self
+    }
+
+    pub fn bind<ST, V>(mut self, value: V) -> Sql
+    where
+        Pg: diesel::sql_types::HasSqlType<ST>,
+        V: diesel::serialize::ToSql<ST, Pg> + Send + 'static,
+        ST: Send + 'static,
+    {
+        self.binds += 1;
+        self.query = self.query.sql(format!("${}", self.binds)).bind::<ST, V>(value);
+        self
+    }
+
+    pub async fn load<U>(self, conn: &mut AsyncPgConnection) -> diesel::QueryResult<Vec<U>>
+    where
+        U: QueryableByName<Pg> + Send + 'static,
+    {
+        self.query.load(conn).await
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    Newest,
+    PriceAsc,
+    PriceDesc,
+    Relevance,
+}
+
+impl Sort {
+    fn tag(self) -> &'static str {
+        match self {
+            Sort::Newest => "n",
+            Sort::PriceAsc => "pa",
+            Sort::PriceDesc => "pd",
+            Sort::Relevance => "r",
+        }
+    }
+}
+
+/// A validated filter over listings. `categories` is the requested category with its
+/// descendants; `viewer` decides whether drafts may show (their seller's only).
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub q: Option<String>,
+    pub categories: Option<Vec<Uuid>>,
+    pub tags: Vec<String>,
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
+    pub currency: Option<String>,
+    pub condition: Option<Condition>,
+    pub status: ListingStatus,
+    pub seller: Option<Uuid>,
+    pub viewer: Option<Uuid>,
+}
+
+/// Where the previous page stopped: its last row's sort key and id.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cursor {
+    Newest { id: Uuid },
+    Price { amount: i64, id: Uuid },
+    Relevance { rank: f32, id: Uuid },
+}
+
+/// Cursors are opaque to clients: base64url of `<sort tag>:<key>:<id>`.
+pub fn encode_cursor(sort: Sort, c: Cursor) -> String {
+    let text = match c {
+        Cursor::Newest { id } => format!("{}::{id}", sort.tag()),
+        Cursor::Price { amount, id } => format!("{}:{amount}:{id}", sort.tag()),
+        // The exact bits: a decimal rendering could round and skip or repeat a row.
+        Cursor::Relevance { rank, id } => format!("{}:{:08x}:{id}", sort.tag(), rank.to_bits()),
+    };
+    URL_SAFE_NO_PAD.encode(text)
+}
+
+/// `None` when `raw` is not a cursor of a list in this sort.
+pub fn decode_cursor(sort: Sort, raw: &str) -> Option<Cursor> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw.trim()).ok()?).ok()?;
+    let mut parts = text.splitn(3, ':');
+    let (tag, key, id) = (parts.next()?, parts.next()?, parts.next()?);
+    if tag != sort.tag() {
+        return None;
+    }
+    let id = Uuid::parse_str(id).ok()?;
+    match sort {
+        Sort::Newest => key.is_empty().then_some(Cursor::Newest { id }),
+        Sort::PriceAsc | Sort::PriceDesc => Some(Cursor::Price { amount: key.parse().ok()?, id }),
+        Sort::Relevance => {
+            let rank = f32::from_bits(u32::from_str_radix(key, 16).ok()?);
+            rank.is_finite().then_some(Cursor::Relevance { rank, id })
+        }
+    }
+}
+
+/// Appends ` WHERE …` for `f` to a query over `listings l`.
+pub fn push_where(q: Sql, f: &Filter) -> Sql {
+    let mut q = q.sql(" WHERE l.status = ").bind::<Text, _>(f.status.as_str());
+    if !f.status.is_public() {
+        // Others' drafts never show: a draft list is the caller's own, or nothing.
+        q = match f.viewer {
+            Some(v) => q.sql(" AND l.seller_id = ").bind::<diesel::sql_types::Uuid, _>(v),
+            None => q.sql(" AND false"),
+        };
+    }
+    if let Some(text) = &f.q {
+        q = q.sql(" AND l.search @@ websearch_to_tsquery('english', ").bind::<Text, _>(text.clone()).sql(")");
+    }
+    if let Some(ids) = &f.categories {
+        q = q.sql(" AND l.category_id = ANY(").bind::<Array<diesel::sql_types::Uuid>, _>(ids.clone()).sql(")");
+    }
+    if !f.tags.is_empty() {
+        q = q.sql(" AND l.tags @> ").bind::<Array<Text>, _>(f.tags.clone());
+    }
+    if let Some(min) = f.min_price {
+        q = q.sql(" AND l.price_amount >= ").bind::<BigInt, _>(min);
+    }
+    if let Some(max) = f.max_price {
+        q = q.sql(" AND l.price_amount <= ").bind::<BigInt, _>(max);
+    }
+    if let Some(c) = &f.currency {
+        q = q.sql(" AND l.currency = ").bind::<Text, _>(c.clone());
+    }
+    if let Some(c) = f.condition {
+        q = q.sql(" AND l.condition = ").bind::<Text, _>(c.as_str());
+    }
+    if let Some(s) = f.seller {
+        q = q.sql(" AND l.seller_id = ").bind::<diesel::sql_types::Uuid, _>(s);
+    }
+    q
+}
+
+/// `ts_rank` of the listing against `q`, or 0 without a text query.
+fn push_rank(q: Sql, text: Option<&str>) -> Sql {
+    match text {
+        Some(t) => q.sql("ts_rank(l.search, websearch_to_tsquery('english', ").bind::<Text, _>(t.to_owned()).sql("))"),
+        None => q.sql("0::real"),
+    }
+}
+
+#[derive(QueryableByName)]
+pub struct SearchRow {
+    #[diesel(embed)]
+    pub listing: ListingRow,
+    #[diesel(sql_type = Text)]
+    pub seller_username: String,
+    #[diesel(sql_type = Float4)]
+    pub rank: f32,
+}
+
+impl SearchRow {
+    /// The cursor that resumes after this row.
+    pub fn cursor(&self, sort: Sort) -> Cursor {
+        let id = self.listing.id;
+        match sort {
+            Sort::Newest => Cursor::Newest { id },
+            Sort::PriceAsc | Sort::PriceDesc => Cursor::Price { amount: self.listing.price_amount, id },
+            Sort::Relevance => Cursor::Relevance { rank: self.rank, id },
+        }
+    }
+}
+
+const COLUMNS: &str = "SELECT l.id, l.seller_id, l.title, l.description, l.price_amount, l.currency, l.category_id, \
+    l.tags, l.condition, l.track_id, l.status, l.created_at, l.updated_at, l.published_at, \
+    u.username AS seller_username, ";
+
+/// One page: up to `limit` rows after `cursor`, in `sort` order.
+pub async fn page(
+    conn: &mut AsyncPgConnection,
+    f: &Filter,
+    sort: Sort,
+    cursor: Option<Cursor>,
+    limit: i64,
+) -> diesel::QueryResult<Vec<SearchRow>> {
+    let text = f.q.as_deref();
+    let q = push_rank(Sql::new(COLUMNS), text).sql(" AS rank FROM listings l JOIN users u ON u.id = l.seller_id");
+    let mut q = push_where(q, f);
+    let uuid = |q: Sql, id: Uuid| q.bind::<diesel::sql_types::Uuid, _>(id);
+    q = match cursor {
+        None => q,
+        Some(Cursor::Newest { id }) => uuid(q.sql(" AND l.id < "), id),
+        Some(Cursor::Price { amount, id }) => {
+            let op = if sort == Sort::PriceAsc { ">" } else { "<" };
+            let q = q.sql(format!(" AND (l.price_amount, l.id) {op} (")).bind::<BigInt, _>(amount).sql(", ");
+            uuid(q, id).sql(")")
+        }
+        Some(Cursor::Relevance { rank, id }) => {
+            let q = push_rank(q.sql(" AND ("), text).sql(", l.id) < (").bind::<Float4, _>(rank).sql(", ");
+            uuid(q, id).sql(")")
+        }
+    };
+    let order = match sort {
+        Sort::Newest => " ORDER BY l.id DESC",
+        Sort::PriceAsc => " ORDER BY l.price_amount ASC, l.id ASC",
+        Sort::PriceDesc => " ORDER BY l.price_amount DESC, l.id DESC",
+        Sort::Relevance => " ORDER BY rank DESC, l.id DESC",
+    };
+    q.sql(order).sql(" LIMIT ").bind::<BigInt, _>(limit).load(conn).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_belong_to_their_sort() {
+        let id = Uuid::now_v7();
+        let cases = [
+            (Sort::Newest, Cursor::Newest { id }),
+            (Sort::PriceAsc, Cursor::Price { amount: 1250, id }),
+            (Sort::PriceDesc, Cursor::Price { amount: 0, id }),
+            (Sort::Relevance, Cursor::Relevance { rank: 0.060_792_71, id }),
+        ];
+        for (sort, c) in cases {
+            let raw = encode_cursor(sort, c);
+            assert_eq!(decode_cursor(sort, &raw), Some(c), "{sort:?}");
+        }
+        let price = encode_cursor(Sort::PriceAsc, Cursor::Price { amount: 5, id });
+        assert_eq!(decode_cursor(Sort::PriceDesc, &price), None, "another sort's cursor is refused");
+        assert_eq!(decode_cursor(Sort::Newest, "not a cursor"), None);
+        assert_eq!(decode_cursor(Sort::Newest, &URL_SAFE_NO_PAD.encode("n::nope")), None);
+    }
+}

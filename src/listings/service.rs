@@ -1,0 +1,381 @@
+//! The listings service: an actor per HTTP worker delegating to `ListingCore`. Status changes
+//! go through `model::transition` under the listing row's lock; archiving and deleting expire
+//! the listing's open offers (history, activity, pushes) in the same transaction.
+
+use super::facet_cache::FacetCache;
+use super::facets::{self, Facets};
+use super::model::*;
+use super::repo::{self, ListingRow};
+use super::search::{self, Cursor, Filter, Sort};
+use crate::activity;
+use crate::categories::repo as categories_repo;
+use crate::categories::tree::Tree;
+use crate::db::{PooledConn, checkout};
+use crate::money;
+use crate::offers::{events as offer_events, repo as offers_repo};
+use crate::state::AppState;
+use crate::users::repo as users_repo;
+use actix::prelude::{Actor, Context, Message};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::Serialize;
+use serde_json::json;
+use std::sync::Arc;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Longest `q` accepted.
+pub const QUERY_MAX: usize = 200;
+
+pub struct ListingCore {
+    pub state: AppState,
+    facets: FacetCache,
+}
+
+pub struct ListingService {
+    core: Arc<ListingCore>,
+}
+
+impl ListingService {
+    pub fn new(state: AppState) -> Self {
+        let facets = FacetCache::new(std::time::Duration::from_millis(state.config.listings.facet_cache_ms));
+        ListingService { core: Arc::new(ListingCore { state, facets }) }
+    }
+}
+
+impl Actor for ListingService {
+    type Context = Context<Self>;
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "Result<ListingView, ListingError>")]
+pub struct CreateListing {
+    pub user: Uuid,
+    pub body: NewListing,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "Result<ListingView, ListingError>")]
+pub struct GetListing {
+    pub viewer: Option<Uuid>,
+    pub id: Uuid,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "Result<ListingView, ListingError>")]
+pub struct UpdateListing {
+    pub user: Uuid,
+    pub id: Uuid,
+    pub patch: ListingPatch,
+}
+
+/// A status change the seller asks for: publish, archive, reactivate.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<ListingView, ListingError>")]
+pub struct ChangeStatus {
+    pub user: Uuid,
+    pub id: Uuid,
+    pub action: ListingAction,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), ListingError>")]
+pub struct DeleteListing {
+    pub user: Uuid,
+    pub id: Uuid,
+}
+
+/// The query string of `GET /listings`, as received.
+#[derive(Debug, Default, Clone)]
+pub struct SearchParams {
+    pub q: Option<String>,
+    pub category: Option<String>,
+    /// Comma-separated; a listing must carry all of them.
+    pub tag: Option<String>,
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
+    pub currency: Option<String>,
+    pub condition: Option<Condition>,
+    pub status: Option<ListingStatus>,
+    pub seller: Option<String>,
+    pub sort: Option<Sort>,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "Result<ListingPage, ListingError>")]
+pub struct SearchListings {
+    pub viewer: Option<Uuid>,
+    pub params: SearchParams,
+    pub cursor: Option<String>,
+    pub limit: i64,
+}
+
+/// A page of listings; `facets` describe the whole filtered set and come with the first page
+/// (a cursor's page has the same set, so they are not counted again).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListingPage {
+    pub items: Vec<ListingView>,
+    pub next_cursor: Option<String>,
+    pub facets: Option<Facets>,
+}
+
+crate::delegate_to_core!(ListingService {
+    CreateListing => create,
+    GetListing => get,
+    UpdateListing => update,
+    ChangeStatus => change_status,
+    DeleteListing => delete,
+    SearchListings => search,
+});
+
+fn invalid(field: &'static str, message: impl Into<String>) -> ListingError {
+    ListingError::Invalid { field, message: message.into() }
+}
+
+async fn record(conn: &mut AsyncPgConnection, row: &ListingRow, kind: &str) -> diesel::QueryResult<()> {
+    activity::record(conn, row.seller_id, kind, json!({ "listing": row.id, "title": row.title })).await
+}
+
+/// The listing as `user` may act on it: drafts of others do not exist, others' listings are 403.
+fn owned(row: Option<ListingRow>, user: Uuid) -> Result<ListingRow, ListingError> {
+    let row = row.ok_or(ListingError::NotFound)?;
+    if row.seller_id == user {
+        Ok(row)
+    } else if row.status().is_public() {
+        Err(ListingError::Forbidden)
+    } else {
+        Err(ListingError::NotFound)
+    }
+}
+
+impl ListingCore {
+    async fn conn(&self) -> Result<PooledConn<'_>, ListingError> {
+        Ok(checkout(&self.state.pool).await?)
+    }
+
+    async fn view(conn: &mut AsyncPgConnection, id: Uuid) -> Result<ListingView, ListingError> {
+        let (row, seller) = repo::get(conn, id).await?.ok_or(ListingError::NotFound)?;
+        Ok(row.view(seller))
+    }
+
+    async fn ensure_category(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), ListingError> {
+        if categories_repo::exists(conn, id).await? { Ok(()) } else { Err(invalid("category_id", "no such category")) }
+    }
+
+    pub async fn create(&self, m: CreateListing) -> Result<ListingView, ListingError> {
+        let content = m.body.validate()?;
+        let status = if m.body.publish {
+            transition(ListingStatus::Draft, ListingAction::Publish)?
+        } else {
+            ListingStatus::Draft
+        };
+        let mut conn = self.conn().await?;
+        let id = Uuid::now_v7();
+        conn.transaction::<_, ListingError, _>(async |conn| {
+            Self::ensure_category(conn, content.category_id).await?;
+            let row = repo::insert(conn, id, m.user, &content, status).await?;
+            record(conn, &row, "listing.created").await?;
+            if status == ListingStatus::Active {
+                record(conn, &row, "listing.published").await?;
+            }
+            Ok(())
+        })
+        .await?;
+        Self::view(&mut conn, id).await
+    }
+
+    pub async fn get(&self, m: GetListing) -> Result<ListingView, ListingError> {
+        let mut conn = self.conn().await?;
+        let (row, seller) = repo::get(&mut conn, m.id).await?.ok_or(ListingError::NotFound)?;
+        if !row.status().is_public() && m.viewer != Some(row.seller_id) {
+            return Err(ListingError::NotFound);
+        }
+        Ok(row.view(seller))
+    }
+
+    pub async fn update(&self, m: UpdateListing) -> Result<ListingView, ListingError> {
+        let mut conn = self.conn().await?;
+        conn.transaction::<_, ListingError, _>(async |conn| {
+            let row = owned(repo::lock(conn, m.id).await?, m.user)?;
+            let status = row.status();
+            if status == ListingStatus::Sold {
+                return Err(ListingError::Conflict("listing_sold", "a sold listing cannot be edited".into()));
+            }
+            let current = row.content();
+            let next = m.patch.apply(&current)?;
+            // Offers are made in the listing's currency: it cannot change under open ones.
+            if next.price.currency != current.price.currency
+                && matches!(status, ListingStatus::Active | ListingStatus::Reserved)
+            {
+                return Err(ListingError::Conflict(
+                    "currency_locked",
+                    "the currency of an active or reserved listing cannot change".into(),
+                ));
+            }
+            if next.category_id != current.category_id {
+                Self::ensure_category(conn, next.category_id).await?;
+            }
+            if next != current {
+                let row = repo::update_content(conn, m.id, &next).await?;
+                record(conn, &row, "listing.updated").await?;
+            }
+            Ok(())
+        })
+        .await?;
+        Self::view(&mut conn, m.id).await
+    }
+
+    pub async fn change_status(&self, m: ChangeStatus) -> Result<ListingView, ListingError> {
+        if !matches!(m.action, ListingAction::Publish | ListingAction::Archive | ListingAction::Reactivate) {
+            return Err(ListingError::Forbidden);
+        }
+        let mut conn = self.conn().await?;
+        let expired = conn
+            .transaction::<_, ListingError, _>(async |conn| {
+                let row = owned(repo::lock(conn, m.id).await?, m.user)?;
+                let to = transition(row.status(), m.action)?;
+                let row = repo::set_status(conn, row.id, to).await?;
+                record(conn, &row, &format!("listing.{}", m.action.past_tense())).await?;
+                // Archiving takes the listing off the market: its open offers expire.
+                let expired = match to {
+                    ListingStatus::Archived => offer_events::expire_open_of_listing(conn, row.id, None).await?,
+                    _ => Vec::new(),
+                };
+                Ok(expired)
+            })
+            .await?;
+        offer_events::announce_updated(&mut conn, &self.state.realtime, &expired).await;
+        Self::view(&mut conn, m.id).await
+    }
+
+    pub async fn delete(&self, m: DeleteListing) -> Result<(), ListingError> {
+        let mut conn = self.conn().await?;
+        let expired = conn
+            .transaction::<_, ListingError, _>(async |conn| {
+                let row = owned(repo::lock(conn, m.id).await?, m.user)?;
+                if matches!(row.status(), ListingStatus::Reserved | ListingStatus::Sold) {
+                    return Err(ListingError::Conflict(
+                        "listing_has_accepted_offer",
+                        "a listing with an accepted offer cannot be deleted".into(),
+                    ));
+                }
+                // Open offers end as expired (their parties hear it) before the rows go.
+                let ids = offer_events::expire_open_of_listing(conn, row.id, None).await?;
+                let rows = offers_repo::get_many(conn, &ids).await?;
+                let views = offers_repo::views(conn, rows, true).await?;
+                repo::delete(conn, row.id).await?;
+                record(conn, &row, "listing.deleted").await?;
+                Ok(views)
+            })
+            .await?;
+        for v in &expired {
+            offer_events::push(&self.state.realtime, offer_events::UPDATED, v);
+        }
+        Ok(())
+    }
+
+    /// Validates the query string into a filter; `tree` resolves the category.
+    async fn filter(
+        conn: &mut AsyncPgConnection,
+        p: &SearchParams,
+        viewer: Option<Uuid>,
+        tree: &Tree,
+    ) -> Result<Filter, ListingError> {
+        let q = p.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(str::to_owned);
+        if q.as_ref().is_some_and(|q| q.chars().count() > QUERY_MAX) {
+            return Err(invalid("q", format!("at most {QUERY_MAX} characters")));
+        }
+        let categories = match p.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            Some(key) => Some(tree.subtree(tree.find(key).ok_or_else(|| invalid("category", "no such category"))?.id)),
+            None => None,
+        };
+        let raw_tags: Vec<String> = p
+            .tag
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|t| !t.trim().is_empty())
+            .map(str::to_owned)
+            .collect();
+        let tags = tags(&raw_tags)
+            .map_err(|_| invalid("tag", format!("at most {TAGS_MAX} tags of 1 to {TAG_MAX_CHARS} characters")))?;
+        for (field, v) in [("min_price", p.min_price), ("max_price", p.max_price)] {
+            if v.is_some_and(|v| !(0..=money::MAX_AMOUNT).contains(&v)) {
+                return Err(invalid(field, "must be 0 or more minor units"));
+            }
+        }
+        if let (Some(min), Some(max)) = (p.min_price, p.max_price)
+            && min > max
+        {
+            return Err(invalid("max_price", "must not be below min_price"));
+        }
+        let currency =
+            p.currency.as_deref().map(money::currency).transpose().map_err(|e| invalid("currency", e.to_string()))?;
+        let seller = match p.seller.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            // An unknown seller has no listings: the nil id matches nothing.
+            Some(key) => Some(users_repo::profile_by_key(conn, key).await?.map_or(Uuid::nil(), |u| u.id)),
+            None => None,
+        };
+        Ok(Filter {
+            q,
+            categories,
+            tags,
+            min_price: p.min_price,
+            max_price: p.max_price,
+            currency,
+            condition: p.condition,
+            status: p.status.unwrap_or(ListingStatus::Active),
+            seller,
+            viewer,
+        })
+    }
+
+    /// Facets of `filter`, from the cache when a public filter was counted a moment ago.
+    async fn facets_of(
+        &self,
+        conn: &mut AsyncPgConnection,
+        filter: &Filter,
+        tree: &Tree,
+    ) -> Result<Facets, ListingError> {
+        if !filter.status.is_public() {
+            return Ok(facets::compute(conn, filter, tree).await?);
+        }
+        let key = format!("{:?}", Filter { viewer: None, ..filter.clone() });
+        if let Some(hit) = self.facets.get(&key) {
+            return Ok(hit);
+        }
+        let fresh = facets::compute(conn, filter, tree).await?;
+        self.facets.put(key, &fresh);
+        Ok(fresh)
+    }
+
+    pub async fn search(&self, m: SearchListings) -> Result<ListingPage, ListingError> {
+        let mut conn = self.conn().await?;
+        let tree = Tree::new(categories_repo::all(&mut conn).await?);
+        let filter = Self::filter(&mut conn, &m.params, m.viewer, &tree).await?;
+        let sort = match (m.params.sort, &filter.q) {
+            (Some(Sort::Relevance), None) => return Err(invalid("sort", "relevance needs a q")),
+            (Some(s), _) => s,
+            (None, Some(_)) => Sort::Relevance,
+            (None, None) => Sort::Newest,
+        };
+        let cursor: Option<Cursor> = m
+            .cursor
+            .as_deref()
+            .map(|c| search::decode_cursor(sort, c).ok_or_else(|| invalid("cursor", "not a cursor of this list")))
+            .transpose()?;
+        // One row more than asked tells whether another page exists.
+        let mut rows = search::page(&mut conn, &filter, sort, cursor, m.limit + 1).await?;
+        let more = rows.len() as i64 > m.limit;
+        rows.truncate(usize::try_from(m.limit).unwrap_or(0));
+        let next_cursor = match (more, rows.last()) {
+            (true, Some(last)) => Some(search::encode_cursor(sort, last.cursor(sort))),
+            _ => None,
+        };
+        let facets = match cursor {
+            None => Some(self.facets_of(&mut conn, &filter, &tree).await?),
+            Some(_) => None,
+        };
+        let items = rows.into_iter().map(|r| r.listing.view(r.seller_username)).collect();
+        Ok(ListingPage { items, next_cursor, facets })
+    }
+}

@@ -1,0 +1,270 @@
+//! The offers service: an actor per HTTP worker delegating to `OfferCore`.
+//!
+//! Locking, so concurrent answers cannot both win: a transition that changes the listing
+//! (accept, confirm, cancel) locks the listing row first, then the offer row; the others lock
+//! only the offer row. Creating an offer takes a shared lock on the listing. Every path that
+//! holds both locks takes them in that order (listing, then offers), so two transactions never
+//! wait on each other in a circle. Two acceptances of different offers on one listing queue on
+//! the listing row; the second finds its offer expired by the first and gets 409.
+
+use super::events::{self, CREATED, UPDATED};
+use super::model::*;
+use super::repo::{self, NewOfferRow, OfferChange, OfferRow};
+use crate::activity;
+use crate::db::{PooledConn, checkout};
+use crate::listings::model::{ListingAction, ListingStatus, transition as listing_transition};
+use crate::listings::repo as listings_repo;
+use crate::state::AppState;
+use crate::users::blocking::blocked_either_way;
+use actix::prelude::*;
+use chrono::{Duration as ChronoDuration, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde_json::json;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The runtime setting that overrides the configured answer time (API.md: admin config).
+pub const EXPIRY_SETTING: &str = "offers.expiry_secs";
+
+pub struct OfferCore {
+    pub state: AppState,
+}
+
+pub struct OfferService {
+    core: Arc<OfferCore>,
+}
+
+impl OfferService {
+    pub fn new(state: AppState) -> Self {
+        OfferService { core: Arc::new(OfferCore { state }) }
+    }
+}
+
+impl Actor for OfferService {
+    type Context = Context<Self>;
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "Result<OfferView, OfferError>")]
+pub struct MakeOffer {
+    pub user: Uuid,
+    pub listing: Uuid,
+    pub body: NewOffer,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "Result<OfferView, OfferError>")]
+pub struct GetOffer {
+    pub user: Uuid,
+    pub id: Uuid,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "Result<Vec<OfferView>, OfferError>")]
+pub struct ListOffers {
+    pub user: Uuid,
+    /// `Some(true)`: as buyer; `Some(false)`: as seller; `None`: both.
+    pub as_buyer: Option<bool>,
+    pub status: Option<OfferStatus>,
+    pub before: Option<Uuid>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "Result<OfferView, OfferError>")]
+pub struct Transition {
+    pub user: Uuid,
+    pub id: Uuid,
+    pub action: OfferAction,
+    /// The new proposal, for `Counter`.
+    pub amount: Option<crate::money::Money>,
+}
+
+crate::delegate_to_core!(OfferService {
+    MakeOffer => make_offer,
+    GetOffer => get_offer,
+    ListOffers => list_offers,
+    Transition => transition,
+});
+
+/// What a transition did besides the offer itself: the other offers it expired.
+#[derive(Default)]
+struct SideEffects {
+    expired: Vec<Uuid>,
+}
+
+impl OfferCore {
+    async fn conn(&self) -> Result<PooledConn<'_>, OfferError> {
+        Ok(checkout(&self.state.pool).await?)
+    }
+
+    /// When a proposal made now expires: the runtime setting `offers.expiry_secs` (admin config,
+    /// every node within a second) when set to a positive number, else `offers.expiry_secs` of
+    /// the config file.
+    fn expiry(&self) -> chrono::DateTime<Utc> {
+        let configured = self.state.config.offers.expiry_secs;
+        let secs =
+            self.state.settings.get(EXPIRY_SETTING).and_then(|v| v.as_u64()).filter(|s| *s > 0).unwrap_or(configured);
+        let secs = i64::try_from(secs).unwrap_or(i64::MAX / 1000);
+        Utc::now() + ChronoDuration::try_seconds(secs).unwrap_or(ChronoDuration::hours(72))
+    }
+
+    async fn view(conn: &mut AsyncPgConnection, row: OfferRow) -> Result<OfferView, OfferError> {
+        repo::views(conn, vec![row], true).await?.pop().ok_or(OfferError::NotFound)
+    }
+
+    pub async fn make_offer(&self, m: MakeOffer) -> Result<OfferView, OfferError> {
+        let note = message(m.body.message.as_deref())?;
+        let expires_at = self.expiry();
+        let mut conn = self.conn().await?;
+        let row = conn
+            .transaction::<_, OfferError, _>(async |conn| {
+                let listing = listings_repo::lock_shared(conn, m.listing).await?.ok_or(OfferError::ListingNotFound)?;
+                let status = listing.status();
+                if !status.is_public() && listing.seller_id != m.user {
+                    return Err(OfferError::ListingNotFound);
+                }
+                if listing.seller_id == m.user {
+                    return Err(OfferError::OwnListing);
+                }
+                if status != ListingStatus::Active {
+                    return Err(OfferError::ListingNotActive);
+                }
+                if blocked_either_way(conn, m.user, listing.seller_id).await? {
+                    return Err(OfferError::Blocked);
+                }
+                let amount = proposal(m.body.amount, &listing.currency)?;
+                let row = repo::insert(
+                    conn,
+                    NewOfferRow {
+                        id: Uuid::now_v7(),
+                        listing_id: listing.id,
+                        buyer_id: m.user,
+                        seller_id: listing.seller_id,
+                        amount: &amount,
+                        message: note.as_deref(),
+                        expires_at,
+                    },
+                )
+                .await?;
+                events::record(conn, &row, Some(m.user), "created", Some(&amount)).await?;
+                Ok(row)
+            })
+            .await?;
+        let view = Self::view(&mut conn, row).await?;
+        events::push(&self.state.realtime, CREATED, &view);
+        Ok(view)
+    }
+
+    pub async fn get_offer(&self, m: GetOffer) -> Result<OfferView, OfferError> {
+        let mut conn = self.conn().await?;
+        let row = repo::get(&mut conn, m.id).await?.ok_or(OfferError::NotFound)?;
+        // Only its two parties know the offer exists.
+        if row.buyer_id != m.user && row.seller_id != m.user {
+            return Err(OfferError::NotFound);
+        }
+        Self::view(&mut conn, row).await
+    }
+
+    pub async fn list_offers(&self, m: ListOffers) -> Result<Vec<OfferView>, OfferError> {
+        let mut conn = self.conn().await?;
+        let rows = repo::list(&mut conn, m.user, m.as_buyer, m.status, m.before, m.limit).await?;
+        Ok(repo::views(&mut conn, rows, false).await?)
+    }
+
+    pub async fn transition(&self, m: Transition) -> Result<OfferView, OfferError> {
+        let expires_at = self.expiry();
+        let mut conn = self.conn().await?;
+        let (row, effects) = conn
+            .transaction::<_, OfferError, _>(async |conn| {
+                let first = repo::get(conn, m.id).await?.ok_or(OfferError::NotFound)?;
+                if first.buyer_id != m.user && first.seller_id != m.user {
+                    return Err(OfferError::NotFound);
+                }
+                // The listing's lock before the offer's: see the module comment.
+                let listing = match m.action.touches_listing() {
+                    true => {
+                        Some(listings_repo::lock(conn, first.listing_id).await?.ok_or(OfferError::ListingNotFound)?)
+                    }
+                    false => None,
+                };
+                let offer = repo::lock(conn, m.id).await?.ok_or(OfferError::NotFound)?;
+                let party = if offer.buyer_id == m.user { Party::Buyer } else { Party::Seller };
+                let confirmed = Confirmed {
+                    buyer: offer.buyer_confirmed_at.is_some(),
+                    seller: offer.seller_confirmed_at.is_some(),
+                };
+                let to = decide(offer.status(), m.action, party, confirmed)?;
+                let mut effects = SideEffects::default();
+                let mut change = OfferChange { status: Some(to.as_str().to_owned()), ..Default::default() };
+                let mut amount = None;
+                match m.action {
+                    OfferAction::Counter => {
+                        let proposed = m.amount.clone().ok_or(OfferError::Invalid {
+                            field: "amount",
+                            message: "a counter names an amount".into(),
+                        })?;
+                        let proposed = proposal(proposed, &offer.currency)?;
+                        change.amount = Some(proposed.amount);
+                        change.expires_at = Some(Some(expires_at));
+                        amount = Some(proposed);
+                    }
+                    OfferAction::Accept => {
+                        let listing = listing.as_ref().ok_or(OfferError::ListingNotFound)?;
+                        let reserved = listing_transition(listing.status(), ListingAction::Reserve)
+                            .map_err(|_| OfferError::ListingNotActive)?;
+                        listings_repo::set_status(conn, listing.id, reserved).await?;
+                        listing_activity(conn, listing.seller_id, listing.id, "listing.reserved", offer.id).await?;
+                        change.expires_at = Some(None);
+                        effects.expired = events::expire_open_of_listing(conn, listing.id, Some(offer.id)).await?;
+                    }
+                    OfferAction::Confirm => {
+                        let now = Some(Some(Utc::now()));
+                        match party {
+                            Party::Buyer => change.buyer_confirmed_at = now,
+                            _ => change.seller_confirmed_at = now,
+                        }
+                        if to == OfferStatus::Completed {
+                            let listing = listing.as_ref().ok_or(OfferError::ListingNotFound)?;
+                            let sold = listing_transition(listing.status(), ListingAction::Sell)
+                                .map_err(|_| OfferError::ListingNotActive)?;
+                            listings_repo::set_status(conn, listing.id, sold).await?;
+                            listing_activity(conn, listing.seller_id, listing.id, "listing.sold", offer.id).await?;
+                            // Selling expires whatever is still open (nothing, while reserved).
+                            effects.expired = events::expire_open_of_listing(conn, listing.id, Some(offer.id)).await?;
+                        }
+                    }
+                    OfferAction::Cancel => {
+                        let listing = listing.as_ref().ok_or(OfferError::ListingNotFound)?;
+                        // Back on the market; a listing archived meanwhile stays as it is.
+                        if let Ok(active) = listing_transition(listing.status(), ListingAction::Release) {
+                            listings_repo::set_status(conn, listing.id, active).await?;
+                            listing_activity(conn, listing.seller_id, listing.id, "listing.released", offer.id).await?;
+                        }
+                    }
+                    OfferAction::Decline | OfferAction::Withdraw | OfferAction::Expire => {
+                        change.expires_at = Some(None);
+                    }
+                }
+                let row = repo::apply(conn, offer.id, change).await?;
+                events::record(conn, &row, Some(m.user), m.action.past_tense(), amount.as_ref()).await?;
+                Ok((row, effects))
+            })
+            .await?;
+        let view = Self::view(&mut conn, row).await?;
+        events::push(&self.state.realtime, UPDATED, &view);
+        events::announce_updated(&mut conn, &self.state.realtime, &effects.expired).await;
+        Ok(view)
+    }
+}
+
+/// A listing status change caused by an offer, in the seller's activity.
+async fn listing_activity(
+    conn: &mut AsyncPgConnection,
+    seller: Uuid,
+    listing: Uuid,
+    kind: &str,
+    offer: Uuid,
+) -> diesel::QueryResult<()> {
+    activity::record(conn, seller, kind, json!({ "listing": listing, "offer": offer })).await
+}
