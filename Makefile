@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export RUST_BACKTRACE ?= 0
 
-.PHONY: help run dev test chaos lint fmt migrate build docker docker-lint services loadtest clean
+.PHONY: help run dev test chaos bench lint fmt migrate build docker docker-lint services loadtest clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ test: services ## the whole suite against the real services
 
 chaos: services ## kill -9 a node, cut a node's broker link 10 s, cut its Redis link (three child nodes, 30 clients)
 	$(CARGO) test --test chaos -- --nocapture
+
+bench: ## Veza vs Socket.IO and bare actix (fan-out), connect-idle, REST vs pgbench / hello-world, persistence burst
+	bash bench/run.sh
 
 lint: docker-lint ## formatting and clippy, warnings are errors
 	$(CARGO) fmt --all -- --check

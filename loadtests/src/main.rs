@@ -30,6 +30,8 @@ enum Scenario {
     ConnectIdle(scenarios::connect_idle::Args),
     /// Marketplace mix over minted tokens: browse, filter, search, view, offer flows; latency per endpoint.
     Marketplace(scenarios::marketplace::Args),
+    /// Keep-alive clients cycling through GET paths; latency per path.
+    RestMixed(scenarios::rest_mixed::Args),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
             Scenario::CrossNode(args) => scenarios::fanout::run(args.across_nodes()).await,
             Scenario::ConnectIdle(args) => scenarios::connect_idle::run(args).await,
             Scenario::Marketplace(args) => scenarios::marketplace::run(args).await,
+            Scenario::RestMixed(args) => scenarios::rest_mixed::run(args).await,
         }
     });
     match result {

@@ -117,17 +117,6 @@ pub struct MixedReport {
     pub endpoints: BTreeMap<String, EndpointStats>,
 }
 
-fn latency(hist: &Histogram<u64>) -> Latency {
-    let ms = |micros: u64| micros as f64 / 1000.0;
-    Latency {
-        p50_ms: ms(hist.value_at_quantile(0.50)),
-        p95_ms: ms(hist.value_at_quantile(0.95)),
-        p99_ms: ms(hist.value_at_quantile(0.99)),
-        max_ms: ms(hist.max()),
-        mean_ms: hist.mean() / 1000.0,
-    }
-}
-
 impl MixedReport {
     pub fn new(
         scenario: &str,
@@ -142,7 +131,7 @@ impl MixedReport {
         let endpoints: BTreeMap<String, EndpointStats> = hists
             .iter()
             .map(|(k, h)| {
-                (k.clone(), EndpointStats { ok: h.len(), throughput_per_s: rate(h.len()), latency: latency(h) })
+                (k.clone(), EndpointStats { ok: h.len(), throughput_per_s: rate(h.len()), latency: Latency::of(h) })
             })
             .collect();
         let ok = endpoints.values().map(|e| e.ok).sum();

@@ -12,6 +12,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("development", include_str!("../../config/development.toml")),
     ("production", include_str!("../../config/production.toml")),
     ("test", include_str!("../../config/test.toml")),
+    ("bench", include_str!("../../config/bench.toml")),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +130,11 @@ mod tests {
         assert_eq!(p.server.port, 9001, "variables beat files");
         assert_eq!(p.log.format, super::super::LogFormat::Pretty);
 
+        let bench = load(opts("bench", &[]))?;
+        assert!(
+            bench.server.hsts && bench.chat.send_per_minute >= 1_000_000,
+            "bench: production with throttles raised"
+        );
         let prod = load(opts("production", &[]))?;
         assert_eq!(prod.log.format, super::super::LogFormat::Json, "production logs JSON");
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());

@@ -2,3 +2,4 @@ pub mod connect_idle;
 pub mod fanout;
 pub mod health;
 pub mod marketplace;
+pub mod rest_mixed;
