@@ -1,6 +1,9 @@
 //! `MessageWriter`: batches chat inserts through the `ChatStore` port — one transaction per
 //! batch, flushed at `max_batch` rows or `flush_after` after the first queued row — and answers
-//! each sender once its batch has committed.
+//! each sender once its batch has committed. One batch is in flight at a time: what arrives
+//! meanwhile becomes the next batch (group commit). Concurrent batches of one writer would
+//! only queue on the same room row locks, each paying its own commit, so under load they
+//! made many small transactions instead of a few large ones (measured: BENCHMARKS.md).
 
 use crate::ports::{ChatStore, NewMessage, StoreError, StoredMessage};
 use crate::stats::ChatStats;
@@ -18,26 +21,36 @@ pub struct MessageWriter {
     flush_after: Duration,
     queue: Vec<(NewMessage, Reply)>,
     timer: Option<SpawnHandle>,
+    in_flight: bool,
 }
 
 impl MessageWriter {
     pub fn new(store: Arc<dyn ChatStore>, stats: ChatStats, max_batch: usize, flush_after: Duration) -> Self {
-        MessageWriter { store, stats, max_batch: max_batch.max(1), flush_after, queue: Vec::new(), timer: None }
+        MessageWriter {
+            store,
+            stats,
+            max_batch: max_batch.max(1),
+            flush_after,
+            queue: Vec::new(),
+            timer: None,
+            in_flight: false,
+        }
     }
 
     fn flush(&mut self, ctx: &mut Context<Self>) {
         if let Some(t) = self.timer.take() {
             ctx.cancel_future(t);
         }
-        if self.queue.is_empty() {
-            return;
+        if self.queue.is_empty() || self.in_flight {
+            return; // the batch in flight flushes the queue when it commits
         }
-        let batch = std::mem::take(&mut self.queue);
+        self.in_flight = true;
+        let take = self.queue.len().min(self.max_batch);
+        let batch: Vec<_> = self.queue.drain(..take).collect();
         let (msgs, replies): (Vec<NewMessage>, Vec<Reply>) = batch.into_iter().unzip();
         let store = self.store.clone();
         let stats = self.stats.clone();
-        // Batches run concurrently; each room's row lock orders their seq numbers.
-        actix::spawn(async move {
+        let done = async move {
             let started = Instant::now();
             let result = store.insert_batch(msgs).await;
             stats.commit_seconds.observe(started.elapsed().as_secs_f64());
@@ -54,7 +67,12 @@ impl MessageWriter {
                     }
                 }
             }
-        });
+        };
+        ctx.spawn(done.into_actor(self).map(|(), this, ctx| {
+            this.in_flight = false;
+            // What queued meanwhile goes at once: it has waited a whole commit already.
+            this.flush(ctx);
+        }));
     }
 }
 

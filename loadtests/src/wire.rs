@@ -3,7 +3,9 @@
 //! (`loadtests/peers/socketio`). Bodies carry `t=<send time µs> s=<step> …` for latency.
 
 use crate::net::ws_base;
+use serde::Deserialize;
 use serde_json::{Value, json};
+use std::borrow::Cow;
 use tokio_tungstenite::tungstenite::Message;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,9 +27,10 @@ pub struct Wire {
 /// A frame from the server, as far as the load tool cares.
 #[derive(Debug, PartialEq)]
 pub enum Incoming {
-    Message(String),
-    /// The acked `client_id`.
-    Ack(String),
+    /// A chat message, with its latency stamp (send time µs, step) when it has one.
+    Message(Option<(u64, usize)>),
+    /// The step of the acked send (from its `client_id`, `<run>.<step>.…`).
+    Ack(Option<usize>),
     /// In the room (Veza `joined`, Socket.IO namespace connect).
     Ready,
     /// Must be answered (Socket.IO ping) with this frame.
@@ -84,34 +87,24 @@ impl Wire {
         }
     }
 
+    /// Decodes only the fields the tool reads, borrowing from the frame: the tool shares
+    /// the cores with the server under test, so its own cost per frame must stay small
+    /// whatever the protocol.
     pub fn parse(&self, m: &Message) -> Incoming {
-        match self.protocol {
-            Protocol::Veza => {
-                let v: Option<Value> = match m {
-                    Message::Text(t) => serde_json::from_str(t.as_str()).ok(),
-                    Message::Binary(b) => rmp_serde::from_slice(b).ok(),
-                    _ => None,
-                };
-                let Some(v) = v else { return Incoming::Other };
-                match v["type"].as_str() {
-                    Some("message") => Incoming::Message(v["body"].as_str().unwrap_or_default().to_owned()),
-                    Some("ack") => Incoming::Ack(v["client_id"].as_str().unwrap_or_default().to_owned()),
-                    Some("joined") => Incoming::Ready,
-                    Some("error") => Incoming::Error(v["code"].as_str().unwrap_or("error").to_owned()),
-                    _ => Incoming::Other,
-                }
-            }
-            Protocol::Bare => match m {
-                Message::Text(t) => serde_json::from_str::<Value>(t.as_str())
-                    .ok()
-                    .and_then(|v| v["body"].as_str().map(|b| Incoming::Message(b.to_owned())))
-                    .unwrap_or(Incoming::Other),
-                _ => Incoming::Other,
-            },
-            Protocol::Socketio => match m {
-                Message::Text(t) => parse_socketio(t.as_str()),
-                _ => Incoming::Other,
-            },
+        let frame: Option<Frame<'_>> = match (self.protocol, m) {
+            (Protocol::Socketio, Message::Text(t)) => return parse_socketio(t.as_str()),
+            (Protocol::Socketio, _) => return Incoming::Other,
+            (_, Message::Text(t)) => serde_json::from_str(t.as_str()).ok(),
+            (Protocol::Veza, Message::Binary(b)) => rmp_serde::from_slice(b).ok(),
+            _ => None,
+        };
+        let Some(f) = frame else { return Incoming::Other };
+        match f.kind.as_ref() {
+            "message" => Incoming::Message(f.body.as_deref().and_then(stamp)),
+            "ack" => Incoming::Ack(f.client_id.as_deref().and_then(|c| c.split('.').nth(1)?.parse().ok())),
+            "joined" => Incoming::Ready,
+            "error" => Incoming::Error(f.code.as_deref().unwrap_or("error").to_owned()),
+            _ => Incoming::Other,
         }
     }
 
@@ -124,6 +117,28 @@ impl Wire {
     }
 }
 
+/// The fields of a server frame the tool reads (others are skipped unparsed).
+#[derive(Deserialize)]
+struct Frame<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow, default)]
+    body: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    client_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    code: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct Event<'a>(#[serde(borrow)] Cow<'a, str>, #[serde(borrow)] BodyOnly<'a>);
+
+#[derive(Deserialize)]
+struct BodyOnly<'a> {
+    #[serde(borrow, default)]
+    body: Option<Cow<'a, str>>,
+}
+
 /// Engine.IO 4 packet types: 0 open, 2 ping, 4 message (+ Socket.IO 0 connect, 2 event).
 fn parse_socketio(t: &str) -> Incoming {
     if t == "2" {
@@ -133,11 +148,10 @@ fn parse_socketio(t: &str) -> Incoming {
         return Incoming::Ready;
     }
     if let Some(rest) = t.strip_prefix("42")
-        && let Ok(Value::Array(items)) = serde_json::from_str::<Value>(rest)
-        && items.first().and_then(Value::as_str) == Some("message")
+        && let Ok(Event(name, data)) = serde_json::from_str::<Event<'_>>(rest)
+        && name == "message"
     {
-        let body = items.get(1).and_then(|d| d["body"].as_str()).unwrap_or_default();
-        return Incoming::Message(body.to_owned());
+        return Incoming::Message(data.body.as_deref().and_then(stamp));
     }
     if t.starts_with("44") {
         return Incoming::Error(t.to_owned());
@@ -161,9 +175,14 @@ mod tests {
     fn socketio_frames() {
         assert_eq!(parse_socketio("2"), Incoming::Reply(Message::Text("3".into())));
         assert_eq!(parse_socketio(r#"40{"sid":"x"}"#), Incoming::Ready);
-        assert_eq!(parse_socketio(r#"42["message",{"body":"t=5 s=1 x"}]"#), Incoming::Message("t=5 s=1 x".into()));
+        assert_eq!(parse_socketio(r#"42["message",{"body":"t=5 s=1 x"}]"#), Incoming::Message(Some((5, 1))));
         assert_eq!(parse_socketio(r#"0{"sid":"x"}"#), Incoming::Other);
         assert_eq!(stamp("t=5 s=1 n=3"), Some((5, 1)));
         assert_eq!(stamp("hello"), None);
+        let veza = Wire { protocol: Protocol::Veza, msgpack: false };
+        let m = Message::Text(r#"{"type":"message","room":"r","author":{"id":"a"},"body":"t=9 s=2 n=1"}"#.into());
+        assert_eq!(veza.parse(&m), Incoming::Message(Some((9, 2))));
+        let ack = Message::Text(r#"{"type":"ack","client_id":"77.3.1.0","id":1,"seq":1}"#.into());
+        assert_eq!(veza.parse(&ack), Incoming::Ack(Some(3)));
     }
 }

@@ -184,16 +184,43 @@ pub async fn list_rooms(
     query.order(rooms::id.desc()).limit(limit).select(RoomRow::as_select()).load(conn).await
 }
 
-#[derive(Queryable)]
+#[derive(Queryable, QueryableByName)]
 struct MessageJoined {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
     id: i64,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
     room_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
     seq: i64,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
     author_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     username: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     client_id: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     body: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
     created_at: DateTime<Utc>,
+}
+
+/// Messages already stored under any of these (room, author, client_id) keys: one index
+/// probe per key (a filter on each column separately would scan whole rooms).
+async fn already_stored(conn: &mut AsyncPgConnection, batch: &[NewMessage]) -> QueryResult<Vec<MessageJoined>> {
+    let rooms: Vec<Uuid> = batch.iter().map(|m| m.room).collect();
+    let authors: Vec<Uuid> = batch.iter().map(|m| m.author.id).collect();
+    let client_ids: Vec<&str> = batch.iter().map(|m| m.client_id.as_str()).collect();
+    diesel::sql_query(
+        "SELECT m.id, m.room_id, m.seq, m.author_id, u.username, m.client_id, m.body, m.created_at \
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(room_id, author_id, client_id) \
+         JOIN messages m ON m.room_id = k.room_id AND m.author_id = k.author_id AND m.client_id = k.client_id \
+         JOIN users u ON u.id = m.author_id",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(rooms)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(authors)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(client_ids)
+    .load(conn)
+    .await
 }
 
 fn stored(m: MessageJoined, duplicate: bool) -> StoredMessage {
@@ -312,26 +339,34 @@ pub async fn insert_batch(conn: &mut AsyncPgConnection, batch: &[NewMessage]) ->
         }
         let mut results: Vec<Option<StoredMessage>> = vec![None; batch.len()];
         let mut inserts: Vec<(usize, MessageInsert<'_>)> = Vec::new();
+        // A constant number of statements per batch, whatever its rooms: a round trip per room
+        // made every lock last longer, and batches queue on the room locks.
+        let room_ids: Vec<Uuid> = by_room.keys().copied().collect();
+        // The lock that makes seq order commit order, across every node: every room of the
+        // batch in one statement, taken in id order so two batches cannot deadlock.
+        let last_of: HashMap<Uuid, i64> = rooms::table
+            .filter(rooms::id.eq_any(&room_ids))
+            .order(rooms::id)
+            .select((rooms::id, rooms::last_seq))
+            .for_update()
+            .load::<(Uuid, i64)>(conn)
+            .await?
+            .into_iter()
+            .collect();
+        let existing = already_stored(conn, batch).await?;
+        let known: HashMap<(Uuid, Uuid, String), StoredMessage> = existing
+            .into_iter()
+            .map(|m| ((m.room_id, m.author_id, m.client_id.clone()), stored(m, true)))
+            .collect();
+        let (mut moved_rooms, mut moved_to): (Vec<Uuid>, Vec<i64>) = (Vec::new(), Vec::new());
         for (room, idxs) in &by_room {
-            // The lock that makes seq order commit order, across every node.
-            let last: i64 = rooms::table.find(room).select(rooms::last_seq).for_update().first(conn).await?;
-            let client_ids: Vec<&str> = idxs.iter().map(|&i| batch[i].client_id.as_str()).collect();
-            let existing: Vec<MessageJoined> = messages::table
-                .inner_join(users::table)
-                .filter(messages::room_id.eq(room))
-                .filter(messages::client_id.eq_any(&client_ids))
-                .select(joined_columns!())
-                .load(conn)
-                .await?;
-            let mut known: HashMap<(Uuid, String), StoredMessage> =
-                existing.into_iter().map(|m| ((m.author_id, m.client_id.clone()), stored(m, true))).collect();
+            let last = *last_of.get(room).ok_or(diesel::result::Error::NotFound)?;
             let mut next = last;
             let mut first_in_batch: HashMap<(Uuid, &str), usize> = HashMap::new();
             for &i in idxs {
                 let m = &batch[i];
-                if let Some(orig) = known.remove(&(m.author.id, m.client_id.clone())) {
-                    known.insert((m.author.id, m.client_id.clone()), orig.clone());
-                    results[i] = Some(orig);
+                if let Some(orig) = known.get(&(*room, m.author.id, m.client_id.clone())) {
+                    results[i] = Some(orig.clone());
                     continue;
                 }
                 if first_in_batch.contains_key(&(m.author.id, m.client_id.as_str())) {
@@ -351,8 +386,18 @@ pub async fn insert_batch(conn: &mut AsyncPgConnection, batch: &[NewMessage]) ->
                 ));
             }
             if next != last {
-                diesel::update(rooms::table.find(room)).set(rooms::last_seq.eq(next)).execute(conn).await?;
+                moved_rooms.push(*room);
+                moved_to.push(next);
             }
+        }
+        if !moved_rooms.is_empty() {
+            diesel::sql_query(
+                "UPDATE rooms SET last_seq = v.seq FROM unnest($1::uuid[], $2::int8[]) AS v(id, seq) WHERE rooms.id = v.id",
+            )
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&moved_rooms)
+            .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&moved_to)
+            .execute(conn)
+            .await?;
         }
         if !inserts.is_empty() {
             let values: Vec<&MessageInsert<'_>> = inserts.iter().map(|(_, v)| v).collect();

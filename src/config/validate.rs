@@ -158,6 +158,10 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
     if ch.session_mailbox < 16 || ch.writer_max_batch == 0 || ch.send_per_minute == 0 || ch.auth_check_ms < 50 {
         return Err(invalid("chat.session_mailbox", "chat bounds must be positive (mailbox >= 16)"));
     }
+    // One committed batch can land in one room at once: a reading client must not look slow.
+    if ch.session_mailbox <= ch.writer_max_batch {
+        return Err(invalid("chat.session_mailbox", "must exceed chat.writer_max_batch"));
+    }
     let o = &c.offers;
     if o.expiry_secs == 0 || o.expiry_secs > 365 * 24 * 3600 {
         return Err(invalid("offers.expiry_secs", "must be 1 s to one year"));

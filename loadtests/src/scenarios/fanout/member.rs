@@ -3,7 +3,7 @@
 
 use super::steps::Shared;
 use crate::net::{Sources, websocket};
-use crate::wire::{Incoming, Wire, stamp};
+use crate::wire::{Incoming, Wire};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use std::sync::Arc;
@@ -114,17 +114,17 @@ impl Member {
                         break;
                     };
                     match self.wire.parse(&msg) {
-                        Incoming::Message(body) => {
-                            if let Some((t, s)) = stamp(&body).filter(|_| self.records) {
+                        Incoming::Message(stamped) => {
+                            if let Some((t, s)) = stamped.filter(|_| self.records) {
                                 if let Some(h) = hists.get_mut(s) {
                                     h.saturating_record(now_micros().saturating_sub(t).max(1));
                                 }
                                 shared.delivered(s);
                             }
                         }
-                        Incoming::Ack(client_id) => {
+                        Incoming::Ack(step) => {
                             in_flight = in_flight.saturating_sub(1);
-                            if let Some(s) = client_id.split('.').nth(1).and_then(|s| s.parse().ok()) {
+                            if let Some(s) = step {
                                 shared.acked(s, self.room_index);
                             }
                         }
