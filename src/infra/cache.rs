@@ -2,7 +2,9 @@
 //! (when configured), then the loader (PostgreSQL). A write calls `invalidate`, which drops
 //! the entry here, deletes it from Redis and tells every node over `node.broadcast`. Entries
 //! also expire after `ttl`, which bounds staleness when an invalidation is lost (broker
-//! away) or races a concurrent load.
+//! away). A load that read the old row before the write committed could store it after the
+//! invalidation: every drop is therefore repeated `SETTLE` later, which closes that window for
+//! any load shorter than it.
 
 use super::events::{NodeBus, NodeEvent};
 use super::redis::Redis;
@@ -15,6 +17,8 @@ use std::time::{Duration, Instant};
 
 /// Entries kept in memory at most; past it the oldest half goes.
 const LOCAL_CAP: usize = 10_000;
+/// The second drop after an invalidation.
+const SETTLE: Duration = Duration::from_millis(250);
 
 #[derive(Clone)]
 pub struct ReadCache {
@@ -70,8 +74,11 @@ impl ReadCache {
         if let Some(redis) = self.inner.redis.clone() {
             let k = redis.key(&format!("cache:{key}"));
             tokio::spawn(async move {
-                if let Ok(mut conn) = redis.connection().await {
-                    let _ = redis.timed(redis::cmd("DEL").arg(k).query_async::<()>(&mut conn)).await;
+                for wait in [Duration::ZERO, SETTLE] {
+                    tokio::time::sleep(wait).await;
+                    if let Ok(mut conn) = redis.connection().await {
+                        let _ = redis.timed(redis::cmd("DEL").arg(&k).query_async::<()>(&mut conn)).await;
+                    }
                 }
             });
         }
@@ -80,11 +87,18 @@ impl ReadCache {
         }
     }
 
-    /// Another node said `key` changed.
+    /// `key` changed (here or on another node): gone from memory now, and again `SETTLE` later.
     pub fn drop_local(&self, key: &str) {
         if let Ok(mut l) = self.inner.local.write() {
             l.remove(key);
         }
+        let (inner, key) = (self.inner.clone(), key.to_owned());
+        tokio::spawn(async move {
+            tokio::time::sleep(SETTLE).await;
+            if let Ok(mut l) = inner.local.write() {
+                l.remove(&key);
+            }
+        });
     }
 
     fn local_get(&self, key: &str) -> Option<Arc<str>> {

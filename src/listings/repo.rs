@@ -9,8 +9,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-/// Also `QueryableByName`, so `search.rs` reads it from hand-written SQL by column name.
-#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+/// Also `QueryableByName`, so `search.rs` reads it from hand-written SQL by column name; and
+/// serde, for the read cache (`cache_key`).
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = listings)]
 pub struct ListingRow {
     pub id: Uuid,
@@ -98,6 +99,11 @@ pub async fn insert(
 }
 
 /// A listing with its seller's username.
+/// The read-cache key of a listing (its row and seller name); every write invalidates it.
+pub fn cache_key(id: Uuid) -> String {
+    format!("listing:{id}")
+}
+
 pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<(ListingRow, String)>> {
     listings::table
         .inner_join(users::table)

@@ -184,8 +184,13 @@ impl ListingCore {
     }
 
     pub async fn get(&self, m: GetListing) -> Result<ListingView, ListingError> {
-        let mut conn = self.conn().await?;
-        let (row, seller) = repo::get(&mut conn, m.id).await?.ok_or(ListingError::NotFound)?;
+        // The hottest read of the marketplace: memory (then Redis) before PostgreSQL.
+        let load = async {
+            let mut conn = self.conn().await?;
+            Ok::<_, ListingError>(repo::get(&mut conn, m.id).await?)
+        };
+        let (row, seller) =
+            self.state.cache.get_or_load(&repo::cache_key(m.id), load).await?.ok_or(ListingError::NotFound)?;
         if !row.status().is_public() && m.viewer != Some(row.seller_id) {
             return Err(ListingError::NotFound);
         }
@@ -221,6 +226,7 @@ impl ListingCore {
             Ok(())
         })
         .await?;
+        self.state.cache.invalidate(&repo::cache_key(m.id));
         Self::view(&mut conn, m.id).await
     }
 
@@ -243,6 +249,7 @@ impl ListingCore {
                 Ok(expired)
             })
             .await?;
+        self.state.cache.invalidate(&repo::cache_key(m.id));
         offer_events::announce_updated(&mut conn, &self.state.realtime, &expired).await;
         Self::view(&mut conn, m.id).await
     }
@@ -267,6 +274,7 @@ impl ListingCore {
                 Ok(views)
             })
             .await?;
+        self.state.cache.invalidate(&repo::cache_key(m.id));
         for v in &expired {
             offer_events::push(&self.state.realtime, offer_events::UPDATED, v);
         }

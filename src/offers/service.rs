@@ -251,6 +251,9 @@ impl OfferCore {
                 Ok((row, effects))
             })
             .await?;
+        if m.action.touches_listing() {
+            self.state.cache.invalidate(&crate::listings::repo::cache_key(row.listing_id));
+        }
         let view = Self::view(&mut conn, row).await?;
         events::push(&self.state.realtime, UPDATED, &view);
         events::announce_updated(&mut conn, &self.state.realtime, &effects.expired).await;

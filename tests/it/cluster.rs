@@ -382,3 +382,27 @@ async fn two_node_processes_share_messages_user_events_presence_and_settings() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_cached_on_one_node_shows_a_status_change_made_on_the_other() {
+    let (n1, n2) = two_nodes_with(&[]).await;
+    let (_, seller, _) = n1.user("cache_seller").await;
+    let id = crate::market::active_listing(&n1, &seller, "Juno-106", 90_000).await;
+    let path = format!("/api/v1/listings/{id}");
+    let before: Value = n2.get(&path).await.json().await.expect("json");
+    assert_eq!(before["status"], "active", "node 2 has read (and cached) it");
+    let res = n1.post_json(&format!("{path}/archive"), &json!({}), Some(&seller)).await;
+    assert_eq!(res.status(), 200);
+    eventually(Duration::from_secs(1), "node 2 serves the archived listing", || {
+        let (n2, path) = (&n2, path.clone());
+        async move {
+            let v: Value = n2.get(&path).await.json().await.ok()?;
+            (v["status"] == "archived").then_some(())
+        }
+    })
+    .await;
+    // And it stays so: the second, delayed drop leaves no stale copy behind.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let v: Value = n2.get(&path).await.json().await.expect("json");
+    assert_eq!(v["status"], "archived");
+}
