@@ -18,6 +18,15 @@ pub enum Error {
     TooManyErrors { errors: u64, attempts: u64 },
 }
 
+/// Fails loudly past 0.1% errors: a run that measured failures is not a measurement.
+pub fn check_error_rate(errors: u64, ok: u64) -> Result<(), Error> {
+    let attempts = errors + ok;
+    if errors as f64 > attempts as f64 * 0.001 {
+        return Err(Error::TooManyErrors { errors, attempts });
+    }
+    Ok(())
+}
+
 /// Latencies in milliseconds.
 #[derive(Debug, Default, Serialize)]
 pub struct Latency {

@@ -61,7 +61,7 @@ pub async fn run(args: Args) -> Result<(), Error> {
     if let Some(path) = args.out {
         report.write_json(&path)?;
     }
-    Ok(())
+    crate::report::check_error_rate(report.errors.values().sum(), report.ok)
 }
 
 fn new_histogram() -> Result<Histogram<u64>, Error> {

@@ -189,7 +189,7 @@ pub async fn run(args: Args) -> Result<(), Error> {
     if let Some(path) = args.out {
         report.write_json(&path)?;
     }
-    Ok(())
+    crate::report::check_error_rate(report.errors.values().sum(), report.ok)
 }
 
 type Hists = BTreeMap<String, Histogram<u64>>;

@@ -132,9 +132,5 @@ pub async fn run(args: Args) -> Result<(), Error> {
     if let Some(path) = &args.out {
         report.write_json(path)?;
     }
-    let attempts = report.ok + failed;
-    if failed as f64 > attempts as f64 * 0.001 {
-        return Err(Error::TooManyErrors { errors: failed, attempts });
-    }
-    Ok(())
+    crate::report::check_error_rate(failed, report.ok)
 }
