@@ -1,5 +1,10 @@
 //! The `veza` command: serve a node, migrate the database, check the configuration.
 
+/// jemalloc: fewer cycles per allocation than glibc under the node's many small, short-lived
+/// ones (frames, futures, envelopes) on several threads (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -78,17 +78,30 @@ pub struct RoomRegistry {
 }
 
 impl RoomRegistry {
-    /// `shards` arbiters (at least one), each running one `RoomShard`.
+    /// `shards` new arbiters (at least one), each running one `RoomShard`.
     pub fn start(shards: usize, deps: Arc<RoomDeps>) -> Self {
-        let shards = (0..shards.max(1))
-            .map(|_| {
-                let arbiter = Arbiter::new();
+        // Dropping an `Arbiter` detaches its thread; it runs until the system stops.
+        let arbiters: Vec<ArbiterHandle> = (0..shards.max(1)).map(|_| Arbiter::new().handle()).collect();
+        Self::start_on(&arbiters, deps)
+    }
+
+    /// One `RoomShard` per given arbiter. Room `r` lives on arbiter `r % n`, the same index as
+    /// its writer in `RoomDeps::writers`: a node that starts writer `i` on arbiter `i` keeps a
+    /// message's room -> writer -> room hops on one thread.
+    pub fn start_on(arbiters: &[ArbiterHandle], deps: Arc<RoomDeps>) -> Self {
+        let shards = arbiters
+            .iter()
+            .map(|arbiter| {
                 let deps = deps.clone();
-                // Dropping the handle detaches the arbiter's thread; it runs until the system stops.
-                RoomShard::start_in_arbiter(&arbiter.handle(), move |_| RoomShard { deps, rooms: HashMap::new() })
+                RoomShard::start_in_arbiter(arbiter, move |_| RoomShard { deps, rooms: HashMap::new() })
             })
             .collect();
         RoomRegistry { shards: Arc::new(shards) }
+    }
+
+    /// The arbiters for `n` shards (at least one), for writers to share with the rooms.
+    pub fn arbiters(n: usize) -> Vec<ArbiterHandle> {
+        (0..n.max(1)).map(|_| Arbiter::new().handle()).collect()
     }
 
     fn shard(&self, room: Uuid) -> &Addr<RoomShard> {

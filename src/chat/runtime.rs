@@ -55,10 +55,14 @@ impl Realtime {
             c.room_shards
         };
         let (batch, flush) = (c.writer_max_batch, Duration::from_millis(c.writer_flush_ms));
-        let writers = (0..shards)
-            .map(|_| {
+        // Each writer on its shard's thread: a message goes room -> writer -> room without
+        // waking another thread (make bench's burst measured the difference).
+        let arbiters = RoomRegistry::arbiters(shards);
+        let writers = arbiters
+            .iter()
+            .map(|arbiter| {
                 let (store, stats) = (p.store.clone(), p.stats.clone());
-                p.supervisor.supervise(move |_| MessageWriter::new(store, stats, batch, flush))
+                actix::Supervisor::start_in_arbiter(arbiter, move |_| MessageWriter::new(store, stats, batch, flush))
             })
             .collect();
         let bridge = p.amqp.map(|(url, exchange)| {
@@ -80,7 +84,7 @@ impl Realtime {
             resync_every: Duration::from_millis(c.resync_ms),
             presence: p.room_presence,
         });
-        let rooms = RoomRegistry::start(shards, deps);
+        let rooms = RoomRegistry::start_on(&arbiters, deps);
         if let Some(b) = &bridge {
             b.do_send(Attach { rooms: rooms.clone(), presence: presence.clone(), bus: bus.clone() });
         }
