@@ -18,9 +18,9 @@ pub enum Error {
     TooManyErrors { errors: u64, attempts: u64 },
 }
 
-/// Fails loudly past 0.1% errors: a run that measured failures is not a measurement.
-pub fn check_error_rate(errors: u64, ok: u64) -> Result<(), Error> {
-    let attempts = errors + ok;
+/// Fails loudly past 0.1% errors out of `attempts` (connections, requests, messages): a run
+/// that measured failures is not a measurement.
+pub fn check_errors(errors: u64, attempts: u64) -> Result<(), Error> {
     if errors as f64 > attempts as f64 * 0.001 {
         return Err(Error::TooManyErrors { errors, attempts });
     }

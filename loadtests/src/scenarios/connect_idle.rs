@@ -178,9 +178,5 @@ pub async fn run(args: Args) -> Result<(), Error> {
         let text = serde_json::to_string_pretty(&report).map_err(|e| Error::Setup(e.to_string()))?;
         std::fs::write(path, text)?;
     }
-    let errors = report.failed + report.closed_while_idle;
-    if errors as f64 > args.connections as f64 * 0.001 {
-        return Err(Error::TooManyErrors { errors, attempts: args.connections as u64 });
-    }
-    Ok(())
+    crate::report::check_errors(report.failed + report.closed_while_idle, args.connections as u64)
 }

@@ -61,7 +61,8 @@ pub async fn run(args: Args) -> Result<(), Error> {
     if let Some(path) = args.out {
         report.write_json(&path)?;
     }
-    crate::report::check_error_rate(report.errors.values().sum(), report.ok)
+    let errors: u64 = report.errors.values().sum();
+    crate::report::check_errors(errors, errors + report.ok)
 }
 
 fn new_histogram() -> Result<Histogram<u64>, Error> {

@@ -132,5 +132,5 @@ pub async fn run(args: Args) -> Result<(), Error> {
     if let Some(path) = &args.out {
         report.write_json(path)?;
     }
-    crate::report::check_error_rate(failed, report.ok)
+    crate::report::check_errors(failed, failed + report.ok)
 }

@@ -275,10 +275,6 @@ impl Summary {
     /// Fails loudly past 0.1% errors (connections refused or dropped, error frames, sends
     /// never acked), counted against connections plus messages sent.
     pub fn check_errors(&self) -> Result<(), Error> {
-        let errors: u64 = self.errors.values().sum();
-        if errors as f64 > self.attempts as f64 * 0.001 {
-            return Err(Error::TooManyErrors { errors, attempts: self.attempts });
-        }
-        Ok(())
+        crate::report::check_errors(self.errors.values().sum(), self.attempts)
     }
 }
