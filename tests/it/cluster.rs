@@ -2,7 +2,7 @@
 //! revocations, cache invalidations and settings changes reaching the other node at once,
 //! the broker link cut in the middle of traffic, and a drain that leaves the broker.
 
-use super::multinode::{AMQP, REDIS, two_nodes_with};
+use super::multinode::{AMQP, REDIS, two_nodes_on, two_nodes_with};
 use crate::support::app::eventually;
 use crate::support::process::{ChildNode, run};
 use crate::support::proxy::TcpProxy;
@@ -183,27 +183,11 @@ async fn without_the_broker_a_settings_change_arrives_through_the_version_poll()
 async fn nodes_with_cuttable_broker(cut_node: u8, extra: &[(&str, &str)]) -> (TestApp, TestApp, TcpProxy) {
     let db = TestDb::new().await;
     let broker = TcpProxy::start(([127, 0, 0, 1], 5672).into()).await;
-    let exchange = format!("veza.test.{}", db.name);
     let via_proxy = format!("amqp://guest:guest@{}/%2f", broker.addr);
-    let common = |node: u8| {
-        let amqp = if node == cut_node { via_proxy.clone() } else { AMQP.to_owned() };
-        let mut v = vec![
-            ("VEZA__AMQP__URL".to_owned(), amqp),
-            ("VEZA__AMQP__EXCHANGE".to_owned(), exchange.clone()),
-            ("VEZA__REDIS__URL".to_owned(), REDIS.to_owned()),
-            ("VEZA__REDIS__KEY_PREFIX".to_owned(), format!("{}:", db.name)),
-            ("VEZA__NODE__ID".to_owned(), format!("n{node}-{}", db.name)),
-            ("VEZA__CHAT__SEND_PER_MINUTE".to_owned(), "6000".to_owned()),
-            ("VEZA__CHAT__SEND_BURST".to_owned(), "100".to_owned()),
-        ];
-        v.extend(extra.iter().map(|(k, val)| ((*k).to_owned(), (*val).to_owned())));
-        let refs: Vec<(&str, &str)> = v.iter().map(|(k, val)| (k.as_str(), val.as_str())).collect();
-        crate::support::app::test_config(&db.url, &refs)
-    };
-    let (c1, c2) = (common(1), common(2));
-    let shared = db.share();
-    let n1 = TestApp::start(c1, db).await;
-    let n2 = TestApp::start(c2, shared).await;
+    let amqp = if cut_node == 1 { [via_proxy.as_str(), AMQP] } else { [AMQP, via_proxy.as_str()] };
+    let mut vars = vec![("VEZA__CHAT__SEND_PER_MINUTE", "6000"), ("VEZA__CHAT__SEND_BURST", "100")];
+    vars.extend_from_slice(extra);
+    let (n1, n2) = two_nodes_on(db, amqp, &vars).await;
     (n1, n2, broker)
 }
 

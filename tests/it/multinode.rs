@@ -12,26 +12,28 @@ async fn two_nodes() -> (TestApp, TestApp) {
 
 /// Two nodes on one database, one private exchange and one Redis key prefix, plus `extra`.
 pub(crate) async fn two_nodes_with(extra: &[(&str, &str)]) -> (TestApp, TestApp) {
-    let db = TestDb::new().await;
+    two_nodes_on(TestDb::new().await, [AMQP, AMQP], extra).await
+}
+
+/// Two nodes (ids `n1-<db>`, `n2-<db>`) on `db`, each reaching RabbitMQ at its own URL (a test
+/// may put a proxy in front of one), sharing a private exchange and Redis key prefix; `extra`
+/// variables apply to both and win over these.
+pub(crate) async fn two_nodes_on(db: TestDb, amqp: [&str; 2], extra: &[(&str, &str)]) -> (TestApp, TestApp) {
     let exchange = format!("veza.test.{}", db.name);
     let prefix = format!("{}:", db.name);
-    let vars = |node: &'static str| {
+    let cfg = |node: usize| {
+        let id = format!("n{}-{}", node + 1, db.name);
         let mut v = vec![
-            ("VEZA__AMQP__URL", AMQP.to_owned()),
-            ("VEZA__AMQP__EXCHANGE", exchange.clone()),
-            ("VEZA__REDIS__URL", REDIS.to_owned()),
-            ("VEZA__REDIS__KEY_PREFIX", prefix.clone()),
-            ("VEZA__NODE__ID", format!("{node}-{}", db.name)),
+            ("VEZA__AMQP__URL", amqp[node]),
+            ("VEZA__AMQP__EXCHANGE", exchange.as_str()),
+            ("VEZA__REDIS__URL", REDIS),
+            ("VEZA__REDIS__KEY_PREFIX", prefix.as_str()),
+            ("VEZA__NODE__ID", id.as_str()),
         ];
-        v.extend(extra.iter().map(|(k, val)| (*k, (*val).to_owned())));
-        v
+        v.extend_from_slice(extra);
+        test_config(&db.url, &v)
     };
-    let cfg = |node| {
-        let v = vars(node);
-        let refs: Vec<(&str, &str)> = v.iter().map(|(k, val)| (*k, val.as_str())).collect();
-        test_config(&db.url, &refs)
-    };
-    let (c1, c2) = (cfg("n1"), cfg("n2"));
+    let (c1, c2) = (cfg(0), cfg(1));
     let shared = db.share();
     let n1 = TestApp::start(c1, db).await;
     let n2 = TestApp::start(c2, shared).await;
