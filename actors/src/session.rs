@@ -12,20 +12,53 @@ use crate::stats::ChatStats;
 use crate::supervisor::{Drain, NodeSupervisor, RegisterDrainHook};
 use actix::prelude::*;
 use actix_web_actors::ws;
-use bytestring::ByteString;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
+/// Frames handed to a session in `Deliver::Frames` and not yet written out. A Room batches
+/// frames, so the mailbox's capacity (in messages) no longer bounds how far behind a client may
+/// fall; this does, in frames: a Room that cannot reserve room for a batch drops the connection
+/// as a slow consumer (4008), exactly as a full mailbox did.
+#[derive(Debug)]
+pub struct Backlog {
+    queued: AtomicUsize,
+    limit: usize,
+}
+
+impl Backlog {
+    pub fn new(limit: usize) -> Arc<Self> {
+        Arc::new(Backlog { queued: AtomicUsize::new(0), limit })
+    }
+
+    /// Reserves `n` frames; false (and nothing reserved) past the limit.
+    pub fn reserve(&self, n: usize) -> bool {
+        let prev = self.queued.fetch_add(n, Ordering::AcqRel);
+        if prev + n > self.limit {
+            self.release(n);
+            return false;
+        }
+        true
+    }
+
+    /// `n` reserved frames were written (or will never be).
+    pub fn release(&self, n: usize) {
+        let _ = self.queued.fetch_update(Ordering::AcqRel, Ordering::Acquire, |q| Some(q.saturating_sub(n)));
+    }
+}
 
 /// What a Room or the user channel gives a session.
 #[derive(Message, Clone)]
 #[rtype(result = "()")]
 pub enum Deliver {
     Frame(Arc<SharedFrame>),
+    /// In-order frames a Room flushed together (one mailbox operation for all of them),
+    /// reserved in the session's `Backlog`.
+    Frames(Arc<[Arc<SharedFrame>]>),
     /// Close with this code (4008 slow consumer, 1008 policy, 1012 restart).
     Close(u16),
 }
@@ -61,6 +94,7 @@ pub struct WsSession {
     deps: SessionDeps,
     rooms: HashMap<Uuid, Addr<Room>>,
     last_heard: Instant,
+    backlog: Arc<Backlog>,
 }
 
 impl WsSession {
@@ -70,21 +104,17 @@ impl WsSession {
             user,
             login_session,
             encoding,
-            deps,
             rooms: HashMap::new(),
             last_heard: Instant::now(),
+            backlog: Backlog::new(deps.config.mailbox),
+            deps,
         }
     }
 
     fn write(&self, frame: &Arc<SharedFrame>, ctx: &mut ws::WebsocketContext<Self>) {
-        let bytes = frame.bytes(self.encoding);
         match self.encoding {
-            // JSON is UTF-8 by construction.
-            Encoding::Json => match ByteString::try_from(bytes) {
-                Ok(text) => ctx.text(text),
-                Err(_) => ctx.binary(frame.bytes(Encoding::Json)),
-            },
-            Encoding::MsgPack => ctx.binary(bytes),
+            Encoding::Json => ctx.text(frame.text()),
+            Encoding::MsgPack => ctx.binary(frame.binary()),
         }
     }
 
@@ -142,7 +172,14 @@ impl WsSession {
             };
             // Known before the Room can answer: a send right after `joined` finds it.
             this.rooms.insert(room, addr.clone());
-            let join = Join { conn: this.id, user: this.user.clone(), addr: ctx.address().recipient(), last_seen };
+            let addr_me = ctx.address().recipient();
+            let join = Join {
+                conn: this.id,
+                user: this.user.clone(),
+                addr: addr_me,
+                backlog: this.backlog.clone(),
+                last_seen,
+            };
             ctx.spawn(async move { addr.send(join).await }.into_actor(this).map(move |res, this, ctx| {
                 // A refused join names its room in `ref`, so the client knows what to retry.
                 let r = Some(room.to_string());
@@ -242,6 +279,12 @@ impl Handler<Deliver> for WsSession {
     fn handle(&mut self, m: Deliver, ctx: &mut Self::Context) {
         match m {
             Deliver::Frame(f) => self.write(&f, ctx),
+            Deliver::Frames(frames) => {
+                for f in frames.iter() {
+                    self.write(f, ctx);
+                }
+                self.backlog.release(frames.len());
+            }
             Deliver::Close(code) => self.close(code, "closing", ctx),
         }
     }

@@ -7,7 +7,7 @@
 
 use crate::ports::{ChatStore, Fanout, Membership, NewMessage, PostCheck, PresenceChange, RoomPresence, StoredMessage};
 use crate::protocol::{ServerFrame, SharedFrame, UserRef};
-use crate::session::Deliver;
+use crate::session::{Backlog, Deliver};
 use crate::stats::ChatStats;
 use crate::writer::{MessageWriter, Write};
 use actix::prelude::*;
@@ -41,6 +41,7 @@ pub struct RoomDeps {
 struct Conn {
     user: UserRef,
     addr: Recipient<Deliver>,
+    backlog: Arc<Backlog>,
     /// Highest seq this connection has been sent.
     last_sent: i64,
     /// Live frames held while the connection's history is being sent.
@@ -60,6 +61,9 @@ pub struct Room {
     pending: BTreeMap<i64, Arc<SharedFrame>>,
     gap_timer: Option<SpawnHandle>,
     conns: HashMap<u64, Conn>,
+    /// In-order frames not yet handed to connections; see `delivery.rs`.
+    outbox: Vec<Arc<SharedFrame>>,
+    flush_scheduled: bool,
     online: HashMap<Uuid, usize>,
     members: HashMap<Uuid, MemberState>,
     /// Learned at the first join; a direct room checks blocks on every post.
@@ -80,64 +84,14 @@ impl Room {
             pending: BTreeMap::new(),
             gap_timer: None,
             conns: HashMap::new(),
+            outbox: Vec::new(),
+            flush_scheduled: false,
             online: HashMap::new(),
             members: HashMap::new(),
             direct: false,
             empty_since: Some(Instant::now()),
             last_activity: Instant::now(),
             me: None,
-        }
-    }
-
-    /// Sends one frame to one connection; a full mailbox marks it a slow consumer. Frames
-    /// with a `seq` keep each connection's order (at most once, ascending); others just go.
-    fn send_to(&mut self, conn_id: u64, frame: &Arc<SharedFrame>) -> bool {
-        self.deliver(conn_id, frame, true)
-    }
-
-    fn deliver(&mut self, conn_id: u64, frame: &Arc<SharedFrame>, ordered: bool) -> bool {
-        let Some(conn) = self.conns.get_mut(&conn_id) else { return false };
-        if let Some(seq) = frame.seq().filter(|_| ordered) {
-            if let Some(buf) = conn.catching_up.as_mut() {
-                buf.push(frame.clone());
-                return true;
-            }
-            if seq <= conn.last_sent {
-                return true; // already sent (history/live seam, or a republished frame)
-            }
-        }
-        match conn.addr.try_send(Deliver::Frame(frame.clone())) {
-            Ok(()) => {
-                if let Some(seq) = frame.seq().filter(|_| ordered) {
-                    conn.last_sent = seq;
-                }
-                self.deps.stats.deliveries.inc();
-                true
-            }
-            Err(SendError::Full(_)) => {
-                // It never gets a later frame (that would be a gap): drop it, let it resume.
-                self.deps.stats.slow_consumers.inc();
-                let addr = conn.addr.clone();
-                self.remove_conn(conn_id);
-                addr.do_send(Deliver::Close(4008));
-                false
-            }
-            Err(SendError::Closed(_)) => {
-                self.remove_conn(conn_id);
-                false
-            }
-        }
-    }
-
-    /// To every connection, optionally except one.
-    fn broadcast(&mut self, frame: &Arc<SharedFrame>, except: Option<u64>) {
-        self.broadcast_as(frame, except, true);
-    }
-
-    fn broadcast_as(&mut self, frame: &Arc<SharedFrame>, except: Option<u64>, ordered: bool) {
-        let ids: Vec<u64> = self.conns.keys().copied().filter(|id| Some(*id) != except).collect();
-        for id in ids {
-            self.deliver(id, frame, ordered);
         }
     }
 
@@ -150,9 +104,10 @@ impl Room {
         }
         self.pending.insert(seq, frame);
         while let Some(f) = self.pending.remove(&self.next_seq) {
-            self.broadcast(&f, None);
+            self.outbox.push(f);
             self.next_seq += 1;
         }
+        self.schedule_flush(ctx);
         if self.pending.is_empty() {
             if let Some(t) = self.gap_timer.take() {
                 ctx.cancel_future(t);
@@ -296,6 +251,8 @@ impl Room {
             Ok::<_, crate::ports::StoreError>((from, up_to, rows))
         };
         ctx.spawn(fut.into_actor(self).map(move |res, this, _| {
+            // Queued frames join the held ones first: after the history, nothing is older.
+            this.flush();
             let Some(conn) = this.conns.get_mut(&conn_id) else { return };
             let held = conn.catching_up.take().unwrap_or_default();
             match res {
@@ -389,6 +346,8 @@ pub struct Join {
     pub conn: u64,
     pub user: UserRef,
     pub addr: Recipient<Deliver>,
+    /// The session's count of batched frames not yet written (the slow-consumer bound).
+    pub backlog: Arc<Backlog>,
     pub last_seen: Option<i64>,
 }
 
@@ -407,6 +366,8 @@ impl Handler<Join> for Room {
             (admitted, change)
         };
         Box::pin(fut.into_actor(self).map(move |(res, change), this, ctx| {
+            // A new connection starts after every frame accepted so far.
+            this.flush();
             match res {
                 Ok(Membership::Member { muted_until, direct, .. }) => {
                     this.direct = direct;
@@ -428,7 +389,13 @@ impl Handler<Join> for Room {
             }
             this.conns.insert(
                 m.conn,
-                Conn { user: m.user.clone(), addr: m.addr, last_sent, catching_up: resuming.then(Vec::new) },
+                Conn {
+                    user: m.user.clone(),
+                    addr: m.addr,
+                    backlog: m.backlog,
+                    last_sent,
+                    catching_up: resuming.then(Vec::new),
+                },
             );
             this.empty_since = None;
             // Shared presence (when configured) knows about the other nodes; else count here.
@@ -648,5 +615,6 @@ impl Handler<ConnCount> for Room {
     }
 }
 
+mod delivery;
 #[cfg(test)]
 mod tests;

@@ -84,19 +84,25 @@ impl Fanout for NoFanout {
     fn publish_user(&self, _: Uuid, _: Arc<SharedFrame>) {}
 }
 
-/// Records the seq of every message frame it receives.
-struct Collector(Arc<Mutex<Vec<i64>>>);
-impl Actor for Collector {
+/// Records each delivery as it came: one entry per `Deliver`, with the frames it held.
+struct Recorder(Arc<Mutex<Vec<String>>>);
+impl Actor for Recorder {
     type Context = Context<Self>;
 }
-impl Handler<Deliver> for Collector {
+impl Handler<Deliver> for Recorder {
     type Result = ();
     fn handle(&mut self, m: Deliver, _: &mut Context<Self>) {
-        if let Deliver::Frame(f) = m
-            && let ServerFrame::Message { seq, .. } = f.frame
-            && let Ok(mut v) = self.0.lock()
-        {
-            v.push(seq);
+        let name = |f: &SharedFrame| match &f.frame {
+            ServerFrame::Message { seq, .. } => seq.to_string(),
+            other => format!("{other:?}").split_whitespace().next().unwrap_or("?").to_owned(),
+        };
+        let entry = match m {
+            Deliver::Frame(f) => format!("one {}", name(&f)),
+            Deliver::Frames(fs) => format!("batch {}", fs.iter().map(|f| name(f)).collect::<Vec<_>>().join(",")),
+            Deliver::Close(code) => format!("close {code}"),
+        };
+        if let Ok(mut v) = self.0.lock() {
+            v.push(entry);
         }
     }
 }
@@ -118,11 +124,21 @@ fn room_with(store: Arc<MemStore>) -> Addr<Room> {
     Room::new(Uuid::nil(), deps, None).start()
 }
 
-async fn joined(room: &Addr<Room>, last_seen: Option<i64>) -> (Arc<Mutex<Vec<i64>>>, Result<(), JoinError>) {
+async fn joined(room: &Addr<Room>, last_seen: Option<i64>) -> (Arc<Mutex<Vec<String>>>, Result<(), JoinError>) {
+    joined_with_backlog(room, last_seen, 1024).await
+}
+
+/// A Recorder joins; it never releases its backlog (as a client that stopped reading).
+async fn joined_with_backlog(
+    room: &Addr<Room>,
+    last_seen: Option<i64>,
+    limit: usize,
+) -> (Arc<Mutex<Vec<String>>>, Result<(), JoinError>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let c = Collector(seen.clone()).start();
+    let c = Recorder(seen.clone()).start();
     let user = UserRef { id: Uuid::now_v7(), username: "u".into() };
-    let res = room.send(Join { conn: rand_conn(), user, addr: c.recipient(), last_seen }).await;
+    let join = Join { conn: rand_conn(), user, addr: c.recipient(), backlog: Backlog::new(limit), last_seen };
+    let res = room.send(join).await;
     (seen, res.unwrap_or(Err(JoinError::Unavailable)))
 }
 
@@ -138,8 +154,14 @@ async fn settle() {
     actix_rt::time::sleep(Duration::from_millis(120)).await;
 }
 
-fn seqs(v: &Arc<Mutex<Vec<i64>>>) -> Vec<i64> {
-    v.lock().map(|v| v.clone()).unwrap_or_default()
+/// The message seqs a Recorder saw, in order, whether sent one by one or in batches.
+fn seqs(log: &Arc<Mutex<Vec<String>>>) -> Vec<i64> {
+    let entries = log.lock().map(|v| v.clone()).unwrap_or_default();
+    entries
+        .iter()
+        .filter_map(|e| e.strip_prefix("one ").or_else(|| e.strip_prefix("batch ")))
+        .flat_map(|names| names.split(',').filter_map(|n| n.parse().ok()).collect::<Vec<i64>>())
+        .collect()
 }
 
 #[actix_rt::test]
@@ -206,4 +228,54 @@ async fn a_private_room_refuses_a_non_member() {
     let (_, res) = joined(&room, None).await;
     assert_eq!(res, Err(JoinError::NotMember));
     assert_eq!(room.send(ConnCount).await.ok(), Some(0));
+}
+
+#[actix_rt::test]
+async fn frames_accepted_together_go_out_in_one_delivery_before_anything_sent_after_them() {
+    let store = Arc::new(MemStore::default());
+    let room = room_with(store);
+    let (log, res) = joined(&room, None).await;
+    assert_eq!(res, Ok(()));
+    // All queued before the Room runs: it accepts 1..=3 in one pass, then a typing frame.
+    for s in [2, 1, 3] {
+        room.do_send(committed(s));
+    }
+    let user = UserRef { id: Uuid::now_v7(), username: "t".into() };
+    let typing = SharedFrame::new(ServerFrame::Typing { room: Uuid::nil(), user });
+    room.do_send(Notify { frame: typing, except: None, publish: false });
+    room.do_send(committed(4));
+    settle().await;
+    let got = log.lock().map(|v| v.clone()).unwrap_or_default();
+    assert_eq!(got, ["one Joined", "batch 1,2,3", "one Typing", "batch 4"]);
+}
+
+#[actix_rt::test]
+async fn a_connection_whose_backlog_is_full_is_dropped_as_a_slow_consumer() {
+    let store = Arc::new(MemStore::default());
+    let room = room_with(store);
+    let (log, res) = joined_with_backlog(&room, None, 4).await;
+    assert_eq!(res, Ok(()));
+    for s in 1..=3 {
+        room.do_send(committed(s));
+    }
+    settle().await;
+    for s in 4..=6 {
+        room.do_send(committed(s));
+    }
+    settle().await;
+    let got = log.lock().map(|v| v.clone()).unwrap_or_default();
+    assert_eq!(got, ["one Joined", "batch 1,2,3", "close 4008"], "no frame past the backlog's bound");
+    assert_eq!(room.send(ConnCount).await.ok(), Some(0));
+}
+
+#[test]
+fn a_backlog_reserves_up_to_its_limit_and_frees_what_is_released() {
+    let b = Backlog::new(4);
+    assert!(b.reserve(3));
+    assert!(!b.reserve(2), "3 + 2 is past 4");
+    assert!(b.reserve(1));
+    b.release(4);
+    assert!(b.reserve(4));
+    b.release(10); // never below zero
+    assert!(b.reserve(4));
 }
