@@ -6,7 +6,7 @@
 use crate::ports::{ChatStore, SendPolicy};
 use crate::presence::{Connect, Disconnect, Presence};
 use crate::protocol::{self, ClientFrame, Encoding, MAX_BODY_CHARS, ServerFrame, SharedFrame, UserRef};
-use crate::room::{Join, JoinError, Leave, Notify, Post, PostError, Room};
+use crate::room::{Join, JoinError, Leave, Notify, Post, PostError, PostReply, Posted, Room};
 use crate::rooms::RoomRegistry;
 use crate::stats::ChatStats;
 use crate::supervisor::{Drain, NodeSupervisor, RegisterDrainHook};
@@ -221,22 +221,28 @@ impl WsSession {
             if let Err(refusal) = res {
                 return this.reply(ServerFrame::error(refusal.code, refusal.message, reference), ctx);
             }
-            let post = Post { author, body, client_id: client_id.clone() };
-            ctx.spawn(async move { addr.send(post).await }.into_actor(this).map(move |res, this, ctx| {
-                let frame = match res {
-                    Ok(Ok(stored)) => ServerFrame::Ack { client_id, id: stored.id, seq: stored.seq },
-                    Ok(Err(PostError::NotMember)) => ServerFrame::error("not_a_member", "not a member", reference),
-                    Ok(Err(PostError::Muted)) => ServerFrame::error("muted", "you are muted in this room", reference),
-                    Ok(Err(PostError::Blocked)) => {
-                        ServerFrame::error("blocked", "you cannot message this user", reference)
-                    }
-                    Ok(Err(PostError::Unavailable)) | Err(_) => {
-                        ServerFrame::error("unavailable", "not stored; send again with the same client_id", reference)
-                    }
-                };
-                this.reply(frame, ctx);
-            }));
+            let reply = PostReply::to_session(ctx.address().recipient(), client_id.clone());
+            // Unbounded like every answer path: a full Room mailbox must not refuse a checked
+            // send; a stopped Room drops it and the reply answers `unavailable`.
+            addr.do_send(Post { author, body, client_id, reply });
         }));
+    }
+}
+
+impl Handler<Posted> for WsSession {
+    type Result = ();
+    fn handle(&mut self, m: Posted, ctx: &mut Self::Context) {
+        let reference = Some(m.client_id.clone());
+        let frame = match m.result {
+            Ok(stored) => ServerFrame::Ack { client_id: m.client_id, id: stored.id, seq: stored.seq },
+            Err(PostError::NotMember) => ServerFrame::error("not_a_member", "not a member", reference),
+            Err(PostError::Muted) => ServerFrame::error("muted", "you are muted in this room", reference),
+            Err(PostError::Blocked) => ServerFrame::error("blocked", "you cannot message this user", reference),
+            Err(PostError::Unavailable) => {
+                ServerFrame::error("unavailable", "not stored; send again with the same client_id", reference)
+            }
+        };
+        self.reply(frame, ctx);
     }
 }
 

@@ -1,25 +1,29 @@
 //! `MessageWriter`: batches chat inserts through the `ChatStore` port — one transaction per
-//! batch, flushed at `max_batch` rows or `flush_after` after the first queued row — and answers
-//! each sender once its batch has committed. One batch is in flight at a time: what arrives
+//! batch, flushed at `max_batch` rows or `flush_after` after the first queued row — and, once
+//! a batch has committed, gives each Room its messages in one `Stored` (the Room delivers them,
+//! then answers each sender). A failed batch answers its senders `Unavailable` directly. One batch is in flight at a time: what arrives
 //! meanwhile becomes the next batch (group commit). Concurrent batches of one writer would
 //! only queue on the same room row locks, each paying its own commit, so under load they
 //! made many small transactions instead of a few large ones (measured: BENCHMARKS.md).
 
-use crate::ports::{ChatStore, NewMessage, StoreError, StoredMessage};
+use crate::ports::{ChatStore, NewMessage};
+use crate::room::{PostError, PostReply, Stored};
 use crate::stats::ChatStats;
 use actix::prelude::*;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::oneshot;
+use uuid::Uuid;
 
-type Reply = oneshot::Sender<Result<StoredMessage, StoreError>>;
+/// Where a committed message goes: its Room, and the sender's reply.
+type Route = (Recipient<Stored>, PostReply);
 
 pub struct MessageWriter {
     store: Arc<dyn ChatStore>,
     stats: ChatStats,
     max_batch: usize,
     flush_after: Duration,
-    queue: Vec<(NewMessage, Reply)>,
+    queue: Vec<(NewMessage, Route)>,
     timer: Option<SpawnHandle>,
     in_flight: bool,
 }
@@ -47,7 +51,8 @@ impl MessageWriter {
         self.in_flight = true;
         let take = self.queue.len().min(self.max_batch);
         let batch: Vec<_> = self.queue.drain(..take).collect();
-        let (msgs, replies): (Vec<NewMessage>, Vec<Reply>) = batch.into_iter().unzip();
+        let (msgs, routes): (Vec<NewMessage>, Vec<Route>) = batch.into_iter().unzip();
+        let rooms: Vec<Uuid> = msgs.iter().map(|m| m.room).collect();
         let store = self.store.clone();
         let stats = self.stats.clone();
         let done = async move {
@@ -57,13 +62,21 @@ impl MessageWriter {
             match result {
                 Ok(stored) => {
                     stats.messages.inc_by(stored.iter().filter(|m| !m.duplicate).count() as u64);
-                    for (reply, msg) in replies.into_iter().zip(stored) {
-                        let _ = reply.send(Ok(msg));
+                    // One `Stored` per room, its messages in commit order.
+                    let mut by_room: HashMap<Uuid, (Recipient<Stored>, Vec<_>)> = HashMap::new();
+                    for ((room, (to, reply)), msg) in rooms.into_iter().zip(routes).zip(stored) {
+                        by_room.entry(room).or_insert_with(|| (to, Vec::new())).1.push((msg, reply));
+                    }
+                    for (to, msgs) in by_room.into_values() {
+                        // A Room that stopped drops the message; each reply then answers
+                        // `Unavailable` and the client's retry finds the stored original.
+                        to.do_send(Stored(msgs));
                     }
                 }
                 Err(e) => {
-                    for reply in replies {
-                        let _ = reply.send(Err(e.clone()));
+                    tracing::warn!(error = %e, "chat batch not stored");
+                    for (_, reply) in routes {
+                        reply.send(Err(PostError::Unavailable));
                     }
                 }
             }
@@ -82,17 +95,20 @@ impl Actor for MessageWriter {
 
 impl Supervised for MessageWriter {}
 
-/// Store one message; answers after its batch commits.
+/// Store one message; its Room gets it in a `Stored` after its batch commits.
 #[derive(Message)]
-#[rtype(result = "Result<StoredMessage, StoreError>")]
-pub struct Write(pub NewMessage);
+#[rtype(result = "()")]
+pub struct Write {
+    pub msg: NewMessage,
+    pub to: Recipient<Stored>,
+    pub reply: PostReply,
+}
 
 impl Handler<Write> for MessageWriter {
-    type Result = ResponseFuture<Result<StoredMessage, StoreError>>;
+    type Result = ();
 
-    fn handle(&mut self, m: Write, ctx: &mut Context<Self>) -> Self::Result {
-        let (tx, rx) = oneshot::channel();
-        self.queue.push((m.0, tx));
+    fn handle(&mut self, m: Write, ctx: &mut Context<Self>) {
+        self.queue.push((m.msg, (m.to, m.reply)));
         if self.queue.len() >= self.max_batch {
             self.flush(ctx);
         } else if self.timer.is_none() {
@@ -101,6 +117,5 @@ impl Handler<Write> for MessageWriter {
                 this.flush(ctx);
             }));
         }
-        Box::pin(async move { rx.await.unwrap_or_else(|_| Err(StoreError("writer stopped".into()))) })
     }
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 use veza_actors::ports::PostCheck;
 use veza_actors::protocol::{ServerFrame, SharedFrame, UserRef};
-use veza_actors::room::{Forget, Notify, Post, PostError, SetMute};
+use veza_actors::room::{Forget, Notify, Post, PostError, PostReply, SetMute};
 
 pub struct ChatCore {
     pub state: AppState,
@@ -258,8 +258,9 @@ impl ChatCore {
         let policy = self.state.realtime.session.policy.clone();
         policy.check_send(m.user, &m.body).await.map_err(|r| ChatError::Refused(r.code, r.message))?;
         let room = self.state.realtime.rooms.get(m.room).await.map_err(|e| ChatError::Unavailable(e.to_string()))?;
-        let post = Post { author: UserRef { id: m.user, username }, body: m.body, client_id };
-        match room.send(post).await {
+        let (reply, answer) = PostReply::channel();
+        room.do_send(Post { author: UserRef { id: m.user, username }, body: m.body, client_id, reply });
+        match answer.await {
             Ok(Ok(stored)) => Ok(stored.into()),
             Ok(Err(PostError::NotMember)) => Err(ChatError::NotAMember),
             Ok(Err(PostError::Muted)) => Err(ChatError::Muted),

@@ -1,10 +1,10 @@
 //! How a Room hands frames to its connections.
 //!
-//! In-order message frames go through the outbox: `accept` queues them and one flush, run once
-//! the Room's context has polled everything ready (a group commit answers many posts in one
-//! pass), gives each connection all of them in one `Deliver::Frames`. One mailbox operation per
-//! connection per flush instead of one per frame: the mailbox hop was the largest share of the
-//! node's fan-out profile. Anything sent directly (presence, typing, `joined`, history) flushes
+//! In-order message frames go through the outbox: `accept` queues them and the handler that
+//! accepted them flushes once at its end (a writer's `Stored` carries a whole group commit's
+//! messages for the room), giving each connection all of them in one `Deliver::Frames`. One
+//! mailbox operation per connection per commit instead of one per frame: the mailbox hop was
+//! the largest share of the node's fan-out profile. Anything sent directly (presence, typing, `joined`, history) flushes
 //! the outbox first, so every connection still sees frames in the order the Room accepted them.
 //! A batch is bounded by the session's `Backlog` (in frames), not only by its mailbox.
 
@@ -23,18 +23,6 @@ enum Dropped {
 }
 
 impl Room {
-    /// Runs `flush` after whatever else is ready in this context (at most one pending).
-    pub(super) fn schedule_flush(&mut self, ctx: &mut Context<Self>) {
-        if self.flush_scheduled || self.outbox.is_empty() {
-            return;
-        }
-        self.flush_scheduled = true;
-        ctx.spawn(fut::ready(()).map(|(), this: &mut Room, _| {
-            this.flush_scheduled = false;
-            this.flush();
-        }));
-    }
-
     /// Hands the outbox to every connection: each gets the frames past its `last_sent`, or
     /// holds them while its history is being sent.
     pub(super) fn flush(&mut self) {

@@ -5,14 +5,15 @@
 //! Ordering rule: a frame whose `seq` is ahead of the next expected one waits in a buffer;
 //! if the gap is still open after `gap_wait`, the missing range is read from the store.
 
-use crate::ports::{ChatStore, Fanout, Membership, NewMessage, PostCheck, PresenceChange, RoomPresence, StoredMessage};
+use crate::ports::{ChatStore, Fanout, Membership, PresenceChange, RoomPresence};
 use crate::protocol::{ServerFrame, SharedFrame, UserRef};
 use crate::session::{Backlog, Deliver};
 use crate::stats::ChatStats;
-use crate::writer::{MessageWriter, Write};
+use crate::writer::MessageWriter;
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, HashMap};
+pub use post::{Post, PostError, PostReply, Posted, Stored};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -61,9 +62,11 @@ pub struct Room {
     pending: BTreeMap<i64, Arc<SharedFrame>>,
     gap_timer: Option<SpawnHandle>,
     conns: HashMap<u64, Conn>,
-    /// In-order frames not yet handed to connections; see `delivery.rs`.
+    /// Posts waiting for the store's verdict on their author (`post.rs`), oldest first.
+    checking: VecDeque<post::Checking>,
+    next_check: u64,
+    /// In-order frames accepted by the current handler, handed out by `flush`; see `delivery.rs`.
     outbox: Vec<Arc<SharedFrame>>,
-    flush_scheduled: bool,
     online: HashMap<Uuid, usize>,
     members: HashMap<Uuid, MemberState>,
     /// Learned at the first join; a direct room checks blocks on every post.
@@ -85,7 +88,8 @@ impl Room {
             gap_timer: None,
             conns: HashMap::new(),
             outbox: Vec::new(),
-            flush_scheduled: false,
+            checking: VecDeque::new(),
+            next_check: 0,
             online: HashMap::new(),
             members: HashMap::new(),
             direct: false,
@@ -95,7 +99,7 @@ impl Room {
         }
     }
 
-    /// The ordering rule.
+    /// The ordering rule: in-order frames go to the outbox, which the handler then flushes.
     fn accept(&mut self, frame: Arc<SharedFrame>, ctx: &mut Context<Self>) {
         let Some(seq) = frame.seq() else { return };
         self.last_activity = Instant::now();
@@ -107,7 +111,6 @@ impl Room {
             self.outbox.push(f);
             self.next_seq += 1;
         }
-        self.schedule_flush(ctx);
         if self.pending.is_empty() {
             if let Some(t) = self.gap_timer.take() {
                 ctx.cancel_future(t);
@@ -133,6 +136,7 @@ impl Room {
                     for m in rows {
                         this.accept(SharedFrame::new(m.frame()), ctx);
                     }
+                    this.flush();
                 }
                 Err(e) => tracing::warn!(room = %this.id, error = %e, "gap fill failed; retrying"),
             }
@@ -166,6 +170,7 @@ impl Room {
                 for m in rows {
                     this.accept(SharedFrame::new(m.frame()), ctx);
                 }
+                this.flush();
             }
             Err(e) => tracing::warn!(room = %this.id, error = %e, "resync failed"),
         }));
@@ -251,8 +256,6 @@ impl Room {
             Ok::<_, crate::ports::StoreError>((from, up_to, rows))
         };
         ctx.spawn(fut.into_actor(self).map(move |res, this, _| {
-            // Queued frames join the held ones first: after the history, nothing is older.
-            this.flush();
             let Some(conn) = this.conns.get_mut(&conn_id) else { return };
             let held = conn.catching_up.take().unwrap_or_default();
             match res {
@@ -366,8 +369,6 @@ impl Handler<Join> for Room {
             (admitted, change)
         };
         Box::pin(fut.into_actor(self).map(move |(res, change), this, ctx| {
-            // A new connection starts after every frame accepted so far.
-            this.flush();
             match res {
                 Ok(Membership::Member { muted_until, direct, .. }) => {
                     this.direct = direct;
@@ -458,64 +459,6 @@ impl Handler<Leave> for Room {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PostError {
-    NotMember,
-    Muted,
-    Blocked,
-    Unavailable,
-}
-
-/// A member posts; answers the stored message (its `id`/`seq` for the ack) after commit.
-#[derive(Message)]
-#[rtype(result = "Result<StoredMessage, PostError>")]
-pub struct Post {
-    pub author: UserRef,
-    pub body: String,
-    pub client_id: String,
-}
-
-impl Handler<Post> for Room {
-    type Result = ResponseActFuture<Self, Result<StoredMessage, PostError>>;
-
-    fn handle(&mut self, m: Post, _: &mut Context<Self>) -> Self::Result {
-        // A cached member of a non-direct room needs no query; anything else asks the store.
-        let cached = self.members.get(&m.author.id).cloned().filter(|_| !self.direct);
-        let store = self.deps.store.clone();
-        let writers = &self.deps.writers;
-        let Some(writer) = writers.get((self.id.as_u128() % writers.len().max(1) as u128) as usize).cloned() else {
-            return Box::pin(actix::fut::ready(Err(PostError::Unavailable)));
-        };
-        let room = self.id;
-        let check = async move {
-            let verdict = match cached {
-                Some(MemberState { muted_until: Some(t), .. }) if t > Utc::now() => PostCheck::Muted,
-                Some(_) => PostCheck::Allowed,
-                None => store.may_post(room, m.author.id).await.map_err(|_| PostError::Unavailable)?,
-            };
-            match verdict {
-                PostCheck::Allowed => {}
-                PostCheck::NotMember => return Err(PostError::NotMember),
-                PostCheck::Muted => return Err(PostError::Muted),
-                PostCheck::Blocked => return Err(PostError::Blocked),
-            }
-            let msg = NewMessage { room, author: m.author, body: m.body, client_id: m.client_id };
-            match writer.send(Write(msg)).await {
-                Ok(Ok(stored)) => Ok(stored),
-                _ => Err(PostError::Unavailable),
-            }
-        };
-        Box::pin(check.into_actor(self).map(|res, this, ctx| {
-            let stored = res?;
-            let frame = SharedFrame::new(stored.frame());
-            // A retry republishes the stored frame; receivers drop a seq they already have.
-            this.deps.fanout.publish_room(this.id, frame.clone());
-            this.accept(frame, ctx);
-            Ok(stored)
-        }))
-    }
-}
-
 /// A committed frame from elsewhere (another node, or a gap fill): ordered like any other.
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -525,6 +468,7 @@ impl Handler<Committed> for Room {
     type Result = ();
     fn handle(&mut self, m: Committed, ctx: &mut Context<Self>) {
         self.accept(m.0, ctx);
+        self.flush();
     }
 }
 
@@ -616,5 +560,6 @@ impl Handler<ConnCount> for Room {
 }
 
 mod delivery;
+mod post;
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,7 @@
 //! Room rules against an in-memory store: ordering, gap fill, resume, numbering, membership.
 
 use super::*;
-use crate::ports::{BoxFut, StoreError};
+use crate::ports::{BoxFut, NewMessage, PostCheck, StoreError, StoredMessage};
 use std::sync::Mutex;
 
 /// An in-memory store, enough for the Room's rules.
@@ -213,8 +213,9 @@ async fn posts_are_numbered_and_delivered() {
     let (seen, _) = joined(&room, None).await;
     let author = UserRef { id: Uuid::now_v7(), username: "a".into() };
     for i in 0..3 {
-        let post = Post { author: author.clone(), body: format!("p{i}"), client_id: format!("p{i}") };
-        let stored = room.send(post).await.map_err(|_| PostError::Unavailable).and_then(|r| r);
+        let (reply, answer) = PostReply::channel();
+        room.do_send(Post { author: author.clone(), body: format!("p{i}"), client_id: format!("p{i}"), reply });
+        let stored = answer.await.unwrap_or(Err(PostError::Unavailable));
         assert_eq!(stored.map(|s| s.seq), Ok(i + 1));
     }
     settle().await;
@@ -230,23 +231,40 @@ async fn a_private_room_refuses_a_non_member() {
     assert_eq!(room.send(ConnCount).await.ok(), Some(0));
 }
 
+/// Posts `n` messages at once (one writer batch); answers their seqs in order.
+async fn post_together(room: &Addr<Room>, n: usize) -> Vec<i64> {
+    let author = UserRef { id: Uuid::now_v7(), username: "a".into() };
+    let mut answers = Vec::new();
+    for i in 0..n {
+        let (reply, answer) = PostReply::channel();
+        room.do_send(Post { author: author.clone(), body: format!("b{i}"), client_id: format!("c{i}"), reply });
+        answers.push(answer);
+    }
+    let mut seqs = Vec::new();
+    for a in answers {
+        if let Ok(Ok(stored)) = a.await {
+            seqs.push(stored.seq);
+        }
+    }
+    seqs
+}
+
 #[actix_rt::test]
-async fn frames_accepted_together_go_out_in_one_delivery_before_anything_sent_after_them() {
+async fn a_commit_goes_out_in_one_delivery_and_frames_accepted_together_in_one_too() {
     let store = Arc::new(MemStore::default());
     let room = room_with(store);
     let (log, res) = joined(&room, None).await;
     assert_eq!(res, Ok(()));
-    // All queued before the Room runs: it accepts 1..=3 in one pass, then a typing frame.
-    for s in [2, 1, 3] {
-        room.do_send(committed(s));
-    }
+    assert_eq!(post_together(&room, 3).await, [1, 2, 3]);
+    // 5 waits for 4; both then leave in one delivery, before the typing frame after them.
+    room.do_send(committed(5));
+    room.do_send(committed(4));
     let user = UserRef { id: Uuid::now_v7(), username: "t".into() };
     let typing = SharedFrame::new(ServerFrame::Typing { room: Uuid::nil(), user });
     room.do_send(Notify { frame: typing, except: None, publish: false });
-    room.do_send(committed(4));
     settle().await;
     let got = log.lock().map(|v| v.clone()).unwrap_or_default();
-    assert_eq!(got, ["one Joined", "batch 1,2,3", "one Typing", "batch 4"]);
+    assert_eq!(got, ["one Joined", "batch 1,2,3", "batch 4,5", "one Typing"]);
 }
 
 #[actix_rt::test]
@@ -255,17 +273,24 @@ async fn a_connection_whose_backlog_is_full_is_dropped_as_a_slow_consumer() {
     let room = room_with(store);
     let (log, res) = joined_with_backlog(&room, None, 4).await;
     assert_eq!(res, Ok(()));
-    for s in 1..=3 {
-        room.do_send(committed(s));
-    }
-    settle().await;
-    for s in 4..=6 {
-        room.do_send(committed(s));
-    }
+    assert_eq!(post_together(&room, 3).await, [1, 2, 3]);
+    assert_eq!(post_together(&room, 3).await, [4, 5, 6], "stored and acked all the same");
     settle().await;
     let got = log.lock().map(|v| v.clone()).unwrap_or_default();
     assert_eq!(got, ["one Joined", "batch 1,2,3", "close 4008"], "no frame past the backlog's bound");
     assert_eq!(room.send(ConnCount).await.ok(), Some(0));
+}
+
+#[actix_rt::test]
+async fn a_post_dropped_unanswered_answers_unavailable() {
+    let (reply, answer) = PostReply::channel();
+    let author = UserRef { id: Uuid::now_v7(), username: "a".into() };
+    // What a stopped Room's mailbox does to a queued message.
+    drop(Post { author, body: "b".into(), client_id: "c".into(), reply });
+    assert_eq!(answer.await.ok().map(|r| r.map(|m| m.seq)), Some(Err(PostError::Unavailable)));
+    let (reply, answer) = PostReply::channel();
+    reply.send(Err(PostError::Muted));
+    assert_eq!(answer.await.ok().map(|r| r.map(|m| m.seq)), Some(Err(PostError::Muted)), "answered once, as sent");
 }
 
 #[test]
