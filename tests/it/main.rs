@@ -6,6 +6,7 @@ mod support;
 
 mod auth;
 mod chat;
+mod chat_integrity;
 mod chat_load;
 mod cluster;
 mod errors;
