@@ -2,6 +2,7 @@
 //! `veza-actors`; this module implements their ports (`store.rs`, `policy.rs`), assembles
 //! them (`runtime.rs`) and serves REST and `/ws`.
 
+pub mod batch;
 pub mod model;
 pub mod policy;
 pub mod repo;

@@ -37,7 +37,7 @@ macro_rules! with_conn {
 
 impl ChatStore for PgChatStore {
     fn insert_batch(&self, batch: Vec<NewMessage>) -> BoxFut<Result<Vec<StoredMessage>, StoreError>> {
-        with_conn!(self.pool, |conn| repo::insert_batch(conn, &batch))
+        with_conn!(self.pool, |conn| super::batch::insert_batch(conn, &batch))
     }
 
     fn range(&self, room: Uuid, after: i64, up_to: i64, limit: i64) -> BoxFut<Result<Vec<StoredMessage>, StoreError>> {

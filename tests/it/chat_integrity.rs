@@ -5,7 +5,7 @@ use crate::support::TestApp;
 use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 use uuid::Uuid;
-use veza::chat::repo;
+use veza::chat::batch;
 use veza_actors::ports::NewMessage;
 use veza_actors::protocol::UserRef;
 
@@ -60,11 +60,11 @@ async fn a_batch_whose_author_or_room_is_gone_is_refused_whole() {
 
     let ghost = UserRef { id: Uuid::now_v7(), username: "ghost".into() };
     let batch = [msg(r, author.clone(), "c1"), msg(r, ghost, "c2")];
-    assert!(repo::insert_batch(&mut conn, &batch).await.is_err(), "an unknown author refuses the batch");
+    assert!(batch::insert_batch(&mut conn, &batch).await.is_err(), "an unknown author refuses the batch");
     let batch = [msg(r, author.clone(), "c3"), msg(Uuid::now_v7(), author.clone(), "c4")];
-    assert!(repo::insert_batch(&mut conn, &batch).await.is_err(), "an unknown room refuses the batch");
+    assert!(batch::insert_batch(&mut conn, &batch).await.is_err(), "an unknown room refuses the batch");
     assert_eq!(count(&app, &format!("room_id = '{r}'")).await, 0, "nothing of a refused batch is stored");
 
-    let stored = repo::insert_batch(&mut conn, &[msg(r, author, "c5")]).await.expect("a sound batch is stored");
+    let stored = batch::insert_batch(&mut conn, &[msg(r, author, "c5")]).await.expect("a sound batch is stored");
     assert_eq!(stored.iter().map(|m| m.seq).collect::<Vec<_>>(), [1]);
 }

@@ -190,58 +190,12 @@ impl Room {
             }
         };
         if last {
-            match (self.deps.presence.clone(), self.me.clone()) {
-                // Offline only if no other node still holds the user here.
-                (Some(presence), Some(me)) => {
-                    let room = self.id;
-                    actix::spawn(async move {
-                        let change = presence.leave(room, user.id).await.ok();
-                        me.do_send(PresenceSettled { user, change });
-                    });
-                }
-                _ => self.announce(user, false, None),
-            }
+            self.user_left(user);
         }
         if self.conns.is_empty() {
             self.empty_since = Some(Instant::now());
             self.deps.fanout.unsubscribe_room(self.id);
         }
-    }
-
-    /// A presence frame for local members and other nodes.
-    fn announce(&mut self, user: UserRef, online: bool, except: Option<u64>) {
-        let frame = SharedFrame::new(ServerFrame::Presence { room: self.id, user, online });
-        self.broadcast(&frame, except);
-        self.deps.fanout.publish_room(self.id, frame);
-    }
-
-    /// Users whose entries expired (a node died) are offline; lapsed local ones are back.
-    fn apply_presence(&mut self, change: PresenceChange) {
-        for user in change.gone {
-            if !self.online.contains_key(&user.id) {
-                self.announce(user, false, None);
-            }
-        }
-        for user in change.back {
-            self.announce(user, true, None);
-        }
-    }
-
-    /// Refreshes this node's presence entries for its connected users.
-    fn heartbeat(&mut self, ctx: &mut Context<Self>) {
-        let Some(presence) = self.deps.presence.clone() else { return };
-        if self.conns.is_empty() {
-            return;
-        }
-        let mut users: HashMap<Uuid, UserRef> = HashMap::new();
-        for c in self.conns.values() {
-            users.entry(c.user.id).or_insert_with(|| c.user.clone());
-        }
-        let fut = presence.heartbeat(self.id, users.into_values().collect());
-        ctx.spawn(fut.into_actor(self).map(|res, this, _| match res {
-            Ok(change) => this.apply_presence(change),
-            Err(e) => tracing::debug!(room = %this.id, error = %e, "presence heartbeat failed"),
-        }));
     }
 
     /// Sends the history after `last_seen`, then what arrived meanwhile.
@@ -418,33 +372,6 @@ impl Handler<Join> for Room {
     }
 }
 
-/// The shared presence store answered a leave.
-#[derive(Message)]
-#[rtype(result = "()")]
-struct PresenceSettled {
-    user: UserRef,
-    /// `None`: the store did not answer; this node decides alone.
-    change: Option<PresenceChange>,
-}
-
-impl Handler<PresenceSettled> for Room {
-    type Result = ();
-    fn handle(&mut self, m: PresenceSettled, _: &mut Context<Self>) {
-        if self.online.contains_key(&m.user.id) {
-            return; // back on this node meanwhile
-        }
-        match m.change {
-            Some(c) => {
-                if c.changed {
-                    self.announce(m.user, false, None);
-                }
-                self.apply_presence(c);
-            }
-            None => self.announce(m.user, false, None),
-        }
-    }
-}
-
 /// A connection unsubscribes (or closed).
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -561,5 +488,6 @@ impl Handler<ConnCount> for Room {
 
 mod delivery;
 mod post;
+mod presence;
 #[cfg(test)]
 mod tests;
