@@ -151,6 +151,11 @@ pub struct Refusal {
 /// Rate limits and moderation for sends (the application's limiter and settings).
 pub trait SendPolicy: Send + Sync + 'static {
     fn check_send(&self, user: Uuid, body: &str) -> BoxFut<Result<(), Refusal>>;
+    /// `check_send` answered without waiting when nothing needs I/O (a limiter in this
+    /// process); `None` means "await `check_send`". Saves a future per message.
+    fn check_send_now(&self, _user: Uuid, _body: &str) -> Option<Result<(), Refusal>> {
+        None
+    }
     /// Throttle for typing notices; `true` when this one may go out.
     fn allow_typing(&self, user: Uuid, room: Uuid) -> bool;
 }

@@ -211,21 +211,33 @@ impl WsSession {
         if client_id.is_empty() || client_id.len() > 64 {
             return self.reply(ServerFrame::error("frame_invalid", "client_id is 1 to 64 characters", reference), ctx);
         }
+        if let Some(checked) = self.deps.policy.check_send_now(self.user.id, &body) {
+            return self.post(addr, body, client_id, checked, ctx);
+        }
         let policy = self.deps.policy.clone();
-        let author = self.user.clone();
-        let user_id = author.id;
+        let user_id = self.user.id;
         let checked_body = body.clone();
         // `wait`: this connection's sends stay in the order it made them.
         let check = async move { policy.check_send(user_id, &checked_body).await };
-        ctx.wait(check.into_actor(self).map(move |res, this, ctx| {
-            if let Err(refusal) = res {
-                return this.reply(ServerFrame::error(refusal.code, refusal.message, reference), ctx);
-            }
-            let reply = PostReply::to_session(ctx.address().recipient(), client_id.clone());
-            // Unbounded like every answer path: a full Room mailbox must not refuse a checked
-            // send; a stopped Room drops it and the reply answers `unavailable`.
-            addr.do_send(Post { author, body, client_id, reply });
-        }));
+        ctx.wait(check.into_actor(self).map(move |checked, this, ctx| this.post(addr, body, client_id, checked, ctx)));
+    }
+
+    /// A checked send goes to its Room, or its refusal back to the client.
+    fn post(
+        &mut self,
+        room: Addr<Room>,
+        body: String,
+        client_id: String,
+        checked: Result<(), crate::ports::Refusal>,
+        ctx: &mut ws::WebsocketContext<Self>,
+    ) {
+        if let Err(refusal) = checked {
+            return self.reply(ServerFrame::error(refusal.code, refusal.message, Some(client_id)), ctx);
+        }
+        let reply = PostReply::to_session(ctx.address().recipient(), client_id.clone());
+        // Unbounded like every answer path: a full Room mailbox must not refuse a checked
+        // send; a stopped Room drops it and the reply answers `unavailable`.
+        room.do_send(Post { author: self.user.clone(), body, client_id, reply });
     }
 }
 

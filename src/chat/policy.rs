@@ -29,22 +29,44 @@ impl ChatPolicy {
     }
 }
 
+impl ChatPolicy {
+    fn banned(&self, body: &str) -> Result<(), Refusal> {
+        match self.settings.banned_word_in(body) {
+            Some(_) => Err(Refusal { code: "message_rejected", message: "the message contains a banned word".into() }),
+            None => Ok(()),
+        }
+    }
+}
+
+fn decided(decision: Decision) -> Result<(), Refusal> {
+    match decision {
+        Decision::Allowed => Ok(()),
+        Decision::Limited { retry_after } => Err(Refusal {
+            code: "rate_limited",
+            message: format!("too many messages; retry in {} ms", retry_after.as_millis()),
+        }),
+    }
+}
+
+fn send_key(user: Uuid) -> String {
+    format!("chat:send:{user}")
+}
+
 impl SendPolicy for ChatPolicy {
     fn check_send(&self, user: Uuid, body: &str) -> BoxFut<Result<(), Refusal>> {
-        let banned = self.settings.banned_word_in(body);
+        let banned = self.banned(body);
         let (limiter, quota) = (self.limiter.clone(), self.quota);
         Box::pin(async move {
-            if banned.is_some() {
-                return Err(Refusal { code: "message_rejected", message: "the message contains a banned word".into() });
-            }
-            match limiter.check(&format!("chat:send:{user}"), quota).await {
-                Decision::Allowed => Ok(()),
-                Decision::Limited { retry_after } => Err(Refusal {
-                    code: "rate_limited",
-                    message: format!("too many messages; retry in {} ms", retry_after.as_millis()),
-                }),
-            }
+            banned?;
+            decided(limiter.check(&send_key(user), quota).await)
         })
+    }
+
+    fn check_send_now(&self, user: Uuid, body: &str) -> Option<Result<(), Refusal>> {
+        if let Err(refusal) = self.banned(body) {
+            return Some(Err(refusal));
+        }
+        self.limiter.check_now(&send_key(user), self.quota).map(decided)
     }
 
     fn allow_typing(&self, user: Uuid, room: Uuid) -> bool {
@@ -60,5 +82,21 @@ impl SendPolicy for ChatPolicy {
                 true
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_local_limiter_decides_sends_without_waiting_and_counts_each() {
+        let p = ChatPolicy::new(RateLimiter::local(), Settings::default(), 60, 2, Duration::from_secs(1));
+        let user = Uuid::now_v7();
+        assert_eq!(p.check_send_now(user, "one"), Some(Ok(())));
+        assert_eq!(p.check_send_now(user, "two"), Some(Ok(())));
+        let third = p.check_send_now(user, "three");
+        assert_eq!(third.and_then(|r| r.err()).map(|r| r.code), Some("rate_limited"), "a burst of 2");
+        assert_eq!(p.check_send_now(Uuid::now_v7(), "other"), Some(Ok(())), "per user");
     }
 }

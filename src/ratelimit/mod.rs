@@ -84,6 +84,15 @@ impl RateLimiter {
         }
     }
 
+    /// `check` without waiting: answered when the state is in this process, `None` when it
+    /// lives in Redis (the caller then awaits `check`).
+    pub fn check_now(&self, key: &str, quota: Quota) -> Option<Decision> {
+        match &self.store {
+            Store::Local(s) => Some(s.check(key, quota)),
+            Store::Redis(_) => None,
+        }
+    }
+
     /// Would `check` refuse now? Counts nothing: for limits that count only failures
     /// (a login refused before its password is even tried).
     pub async fn peek(&self, key: &str, quota: Quota) -> Decision {
