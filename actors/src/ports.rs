@@ -84,8 +84,8 @@ pub enum PostCheck {
 pub trait ChatStore: Send + Sync + 'static {
     /// Stores a batch in one transaction (seq taken under each room's lock, rooms locked in
     /// id order); answers in input order. A repeated `(room, author, client_id)` answers the
-    /// original with `duplicate: true`.
-    fn insert_batch(&self, batch: Vec<NewMessage>) -> BoxFut<Result<Vec<StoredMessage>, StoreError>>;
+    /// original with `duplicate: true`; `None`: its room or author no longer exists.
+    fn insert_batch(&self, batch: Vec<NewMessage>) -> BoxFut<Result<Vec<Option<StoredMessage>>, StoreError>>;
     /// Messages with `after < seq <= up_to`, ascending, at most `limit`; deleted slots included.
     fn range(&self, room: Uuid, after: i64, up_to: i64, limit: i64) -> BoxFut<Result<Vec<StoredMessage>, StoreError>>;
     /// The room's highest committed `seq`.

@@ -61,11 +61,15 @@ impl MessageWriter {
             stats.commit_seconds.observe(started.elapsed().as_secs_f64());
             match result {
                 Ok(stored) => {
-                    stats.messages.inc_by(stored.iter().filter(|m| !m.duplicate).count() as u64);
+                    stats.messages.inc_by(stored.iter().flatten().filter(|m| !m.duplicate).count() as u64);
                     // One `Stored` per room, its messages in commit order.
                     let mut by_room: HashMap<Uuid, (Recipient<Stored>, Vec<_>)> = HashMap::new();
                     for ((room, (to, reply)), msg) in rooms.into_iter().zip(routes).zip(stored) {
-                        by_room.entry(room).or_insert_with(|| (to, Vec::new())).1.push((msg, reply));
+                        match msg {
+                            Some(msg) => by_room.entry(room).or_insert_with(|| (to, Vec::new())).1.push((msg, reply)),
+                            // Its room or author is gone.
+                            None => reply.send(Err(PostError::NotMember)),
+                        }
                     }
                     for (to, msgs) in by_room.into_values() {
                         // A Room that stopped drops the message; each reply then answers

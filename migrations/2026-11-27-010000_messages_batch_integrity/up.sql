@@ -2,8 +2,8 @@
 -- Their two foreign keys were checked row by row (one trigger query per row and key: more than
 -- half of an insert's cost here, BENCHMARKS.md). The writer now takes the same locks once per
 -- batch: its rooms FOR UPDATE (it already did, for seq) and its authors FOR KEY SHARE (what
--- each foreign-key check took), and refuses a batch whose room or author is gone. Deleting a
--- room or a user still deletes their messages, now by trigger.
+-- each foreign-key check took), and refuses the messages whose room or author is gone.
+-- Deleting a room or a user still deletes their messages, now by trigger.
 ALTER TABLE messages DROP CONSTRAINT messages_room_id_fkey, DROP CONSTRAINT messages_author_id_fkey;
 
 -- The trigger's argument names the column that points at the deleted row.

@@ -5,7 +5,7 @@ use crate::db::schema::{rooms, users};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
 use veza_actors::ports::{NewMessage, StoredMessage};
 
@@ -76,7 +76,12 @@ async fn insert_rows(conn: &mut AsyncPgConnection, rows: &[&MessageInsert<'_>]) 
 
 /// One transaction for a batch: rooms locked in id order, retried sends answered with their
 /// original, fresh ones numbered after the room's `last_seq` and inserted in one statement.
-pub async fn insert_batch(conn: &mut AsyncPgConnection, batch: &[NewMessage]) -> QueryResult<Vec<StoredMessage>> {
+/// A message whose room or author no longer exists answers `None`; the rest are stored (one
+/// gone room must not fail every room sharing its writer).
+pub async fn insert_batch(
+    conn: &mut AsyncPgConnection,
+    batch: &[NewMessage],
+) -> QueryResult<Vec<Option<StoredMessage>>> {
     conn.transaction(async |conn| {
         let mut by_room: BTreeMap<Uuid, Vec<usize>> = BTreeMap::new();
         for (i, m) in batch.iter().enumerate() {
@@ -99,15 +104,21 @@ pub async fn insert_batch(conn: &mut AsyncPgConnection, batch: &[NewMessage]) ->
             .into_iter()
             .collect();
         // What the foreign keys' per-row checks took, once per batch: no author can be
-        // deleted under a message being written (the delete trigger would miss it).
+        // deleted under a message being written (the delete trigger would miss it). A room
+        // or author that is gone refuses its messages only.
         let mut authors: Vec<Uuid> = batch.iter().map(|m| m.author.id).collect();
         authors.sort_unstable();
         authors.dedup();
-        let present: Vec<Uuid> =
-            users::table.filter(users::id.eq_any(&authors)).select(users::id).for_key_share().load(conn).await?;
-        if present.len() != authors.len() {
-            return Err(diesel::result::Error::NotFound);
-        }
+        let present: HashSet<Uuid> = users::table
+            .filter(users::id.eq_any(&authors))
+            .select(users::id)
+            .for_key_share()
+            .load::<Uuid>(conn)
+            .await?
+            .into_iter()
+            .collect();
+        let refused: Vec<bool> =
+            batch.iter().map(|m| !last_of.contains_key(&m.room) || !present.contains(&m.author.id)).collect();
         let existing = already_stored(conn, batch).await?;
         let known: HashMap<(Uuid, Uuid, String), StoredMessage> = existing
             .into_iter()
@@ -115,11 +126,14 @@ pub async fn insert_batch(conn: &mut AsyncPgConnection, batch: &[NewMessage]) ->
             .collect();
         let (mut moved_rooms, mut moved_to): (Vec<Uuid>, Vec<i64>) = (Vec::new(), Vec::new());
         for (room, idxs) in &by_room {
-            let last = *last_of.get(room).ok_or(diesel::result::Error::NotFound)?;
+            let Some(&last) = last_of.get(room) else { continue };
             let mut next = last;
             let mut first_in_batch: HashMap<(Uuid, &str), usize> = HashMap::new();
             for &i in idxs {
                 let m = &batch[i];
+                if refused[i] {
+                    continue;
+                }
                 if let Some(orig) = known.get(&(*room, m.author.id, m.client_id.clone())) {
                     results[i] = Some(orig.clone());
                     continue;
@@ -187,7 +201,16 @@ pub async fn insert_batch(conn: &mut AsyncPgConnection, batch: &[NewMessage]) ->
                 results[i] = original.map(|r| StoredMessage { duplicate: true, ..r });
             }
         }
-        results.into_iter().map(|r| r.ok_or(diesel::result::Error::NotFound)).collect()
+        // A message neither refused nor answered would be a bug here: fail the batch, store nothing.
+        results
+            .into_iter()
+            .zip(refused)
+            .map(|(r, refused)| match r {
+                Some(m) => Ok(Some(m)),
+                None if refused => Ok(None),
+                None => Err(diesel::result::Error::NotFound),
+            })
+            .collect()
     })
     .await
 }

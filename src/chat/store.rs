@@ -36,7 +36,7 @@ macro_rules! with_conn {
 }
 
 impl ChatStore for PgChatStore {
-    fn insert_batch(&self, batch: Vec<NewMessage>) -> BoxFut<Result<Vec<StoredMessage>, StoreError>> {
+    fn insert_batch(&self, batch: Vec<NewMessage>) -> BoxFut<Result<Vec<Option<StoredMessage>>, StoreError>> {
         with_conn!(self.pool, |conn| super::batch::insert_batch(conn, &batch))
     }
 

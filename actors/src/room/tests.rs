@@ -33,15 +33,19 @@ fn msg(seq: i64, body: &str) -> StoredMessage {
 }
 
 impl ChatStore for MemStore {
-    fn insert_batch(&self, batch: Vec<NewMessage>) -> BoxFut<Result<Vec<StoredMessage>, StoreError>> {
-        let out: Result<Vec<StoredMessage>, StoreError> =
+    fn insert_batch(&self, batch: Vec<NewMessage>) -> BoxFut<Result<Vec<Option<StoredMessage>>, StoreError>> {
+        let out: Result<Vec<Option<StoredMessage>>, StoreError> =
             self.msgs.lock().map_err(|_| StoreError("poisoned".into())).map(|mut m| {
                 batch
                     .into_iter()
                     .map(|n| {
+                        // Stands for a message whose room or author is gone.
+                        if n.body == "gone" {
+                            return None;
+                        }
                         let s = msg(m.len() as i64 + 1, &n.body);
                         m.push(s.clone());
-                        s
+                        Some(s)
                     })
                     .collect()
             });
@@ -279,6 +283,27 @@ async fn a_connection_whose_backlog_is_full_is_dropped_as_a_slow_consumer() {
     let got = log.lock().map(|v| v.clone()).unwrap_or_default();
     assert_eq!(got, ["one Joined", "batch 1,2,3", "close 4008"], "no frame past the backlog's bound");
     assert_eq!(room.send(ConnCount).await.ok(), Some(0));
+}
+
+#[actix_rt::test]
+async fn a_message_the_store_refuses_is_answered_not_a_member_and_its_batch_goes_on() {
+    let store = Arc::new(MemStore::default());
+    let room = room_with(store);
+    let (log, _) = joined(&room, None).await;
+    let author = UserRef { id: Uuid::now_v7(), username: "a".into() };
+    let mut answers = Vec::new();
+    for body in ["kept", "gone", "kept too"] {
+        let (reply, answer) = PostReply::channel();
+        room.do_send(Post { author: author.clone(), body: body.into(), client_id: body.into(), reply });
+        answers.push(answer);
+    }
+    let mut got = Vec::new();
+    for a in answers {
+        got.push(a.await.ok().map(|r| r.map(|m| m.seq)));
+    }
+    assert_eq!(got, [Some(Ok(1)), Some(Err(PostError::NotMember)), Some(Ok(2))]);
+    settle().await;
+    assert_eq!(seqs(&log), [1, 2]);
 }
 
 #[actix_rt::test]
