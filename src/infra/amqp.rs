@@ -2,7 +2,7 @@
 //! its own exclusive, auto-delete queue `veza.node.<node_id>` on the topic exchange, bound to
 //! `room.<id>` while it has local members there and to `user.<id>` while that user is
 //! connected to it, and to `node.broadcast` for node events (`events.rs`). Envelopes are
-//! MessagePack; a node skips its own. Local delivery never waits on the broker: when it is
+//! MessagePack (`envelope.rs`); a node skips its own. Local delivery never waits on the broker: when it is
 //! away, publishes are dropped and the Rooms' `seq` rule heals the gap from PostgreSQL. The
 //! link state feeds `/health` and `veza_dependency_up{dependency="amqp"}`.
 
@@ -13,7 +13,6 @@ use lapin::options::{
 };
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, ExchangeKind};
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,44 +24,11 @@ use veza_actors::protocol::{ServerFrame, SharedFrame};
 use veza_actors::room::{Committed, Notify};
 use veza_actors::rooms::RoomRegistry;
 
+use super::envelope::{Envelope, EnvelopeKind, decode, encode};
 use super::events::{NodeBus, NodeEvent};
 
 /// The routing key every node is bound to.
 const BROADCAST: &str = "node.broadcast";
-
-/// What travels between nodes.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Envelope {
-    pub origin: String,
-    pub kind: EnvelopeKind,
-    pub room: Option<Uuid>,
-    pub user: Option<Uuid>,
-    pub seq: Option<i64>,
-    pub frame: Option<ServerFrame>,
-    pub event: Option<NodeEvent>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EnvelopeKind {
-    Room,
-    User,
-    Node,
-}
-
-fn encode(e: &Envelope) -> Vec<u8> {
-    let mut buf = Vec::with_capacity(256);
-    let mut ser = rmp_serde::Serializer::new(&mut buf).with_struct_map().with_human_readable();
-    match e.serialize(&mut ser) {
-        Ok(()) => buf,
-        Err(_) => Vec::new(),
-    }
-}
-
-fn decode(data: &[u8]) -> Option<Envelope> {
-    let mut de = rmp_serde::Deserializer::new(data).with_human_readable();
-    Envelope::deserialize(&mut de).ok()
-}
 
 pub struct AmqpBridge {
     url: String,
@@ -471,40 +437,5 @@ impl Fanout for AmqpFanout {
     }
     fn unsubscribe_user(&self, user: Uuid) {
         self.bridge.do_send(Binding { key: format!("user.{user}"), delta: -1 });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn envelopes_round_trip() {
-        let env = Envelope {
-            origin: "n1".into(),
-            kind: EnvelopeKind::Room,
-            room: Some(Uuid::from_u128(5)),
-            user: None,
-            seq: Some(9),
-            frame: Some(ServerFrame::Pong),
-            event: None,
-        };
-        let back = decode(&encode(&env));
-        assert_eq!(
-            back.as_ref().map(|e| (e.origin.as_str(), e.kind, e.seq)),
-            Some(("n1", EnvelopeKind::Room, Some(9)))
-        );
-        assert!(decode(b"garbage").is_none());
-        let node = Envelope {
-            origin: "n2".into(),
-            kind: EnvelopeKind::Node,
-            room: None,
-            user: None,
-            seq: None,
-            frame: None,
-            event: Some(NodeEvent::SettingsChanged { version: 4 }),
-        };
-        let back = decode(&encode(&node)).and_then(|e| e.event);
-        assert_eq!(back, Some(NodeEvent::SettingsChanged { version: 4 }));
     }
 }

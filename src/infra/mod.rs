@@ -2,6 +2,7 @@
 
 pub mod amqp;
 pub mod cache;
+pub mod envelope;
 pub mod events;
 pub mod health;
 pub mod housekeeping;

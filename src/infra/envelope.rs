@@ -1,0 +1,76 @@
+//! What travels between nodes over RabbitMQ: one MessagePack envelope per room frame, user
+//! frame or node event, named by the node it came from.
+
+use super::events::NodeEvent;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use veza_actors::protocol::ServerFrame;
+
+/// What travels between nodes.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Envelope {
+    pub origin: String,
+    pub kind: EnvelopeKind,
+    pub room: Option<Uuid>,
+    pub user: Option<Uuid>,
+    pub seq: Option<i64>,
+    pub frame: Option<ServerFrame>,
+    pub event: Option<NodeEvent>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnvelopeKind {
+    Room,
+    User,
+    Node,
+}
+
+pub(super) fn encode(e: &Envelope) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(256);
+    let mut ser = rmp_serde::Serializer::new(&mut buf).with_struct_map().with_human_readable();
+    match e.serialize(&mut ser) {
+        Ok(()) => buf,
+        Err(_) => Vec::new(),
+    }
+}
+
+pub(super) fn decode(data: &[u8]) -> Option<Envelope> {
+    let mut de = rmp_serde::Deserializer::new(data).with_human_readable();
+    Envelope::deserialize(&mut de).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelopes_round_trip() {
+        let env = Envelope {
+            origin: "n1".into(),
+            kind: EnvelopeKind::Room,
+            room: Some(Uuid::from_u128(5)),
+            user: None,
+            seq: Some(9),
+            frame: Some(ServerFrame::Pong),
+            event: None,
+        };
+        let back = decode(&encode(&env));
+        assert_eq!(
+            back.as_ref().map(|e| (e.origin.as_str(), e.kind, e.seq)),
+            Some(("n1", EnvelopeKind::Room, Some(9)))
+        );
+        assert!(decode(b"garbage").is_none());
+        let node = Envelope {
+            origin: "n2".into(),
+            kind: EnvelopeKind::Node,
+            room: None,
+            user: None,
+            seq: None,
+            frame: None,
+            event: Some(NodeEvent::SettingsChanged { version: 4 }),
+        };
+        let back = decode(&encode(&node)).and_then(|e| e.event);
+        assert_eq!(back, Some(NodeEvent::SettingsChanged { version: 4 }));
+    }
+}
