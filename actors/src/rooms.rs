@@ -80,13 +80,11 @@ pub struct RoomRegistry {
 impl RoomRegistry {
     /// `shards` new arbiters (at least one), each running one `RoomShard`.
     pub fn start(shards: usize, deps: Arc<RoomDeps>) -> Self {
-        // Dropping an `Arbiter` detaches its thread; it runs until the system stops.
-        let arbiters: Vec<ArbiterHandle> = (0..shards.max(1)).map(|_| Arbiter::new().handle()).collect();
-        Self::start_on(&arbiters, deps)
+        Self::start_on(&Self::arbiters(shards), deps)
     }
 
-    /// One `RoomShard` per given arbiter. Room `r` lives on arbiter `r % n`, the same index as
-    /// its writer in `RoomDeps::writers`: a node that starts writer `i` on arbiter `i` keeps a
+    /// One `RoomShard` per given arbiter. A room lives on arbiter `shard_of(room, n)`, the same
+    /// index as its writer in `RoomDeps::writers`: a node that starts writer `i` on arbiter `i` keeps a
     /// message's room -> writer -> room hops on one thread.
     pub fn start_on(arbiters: &[ArbiterHandle], deps: Arc<RoomDeps>) -> Self {
         let shards = arbiters
@@ -100,13 +98,13 @@ impl RoomRegistry {
     }
 
     /// The arbiters for `n` shards (at least one), for writers to share with the rooms.
+    /// Dropping an `Arbiter` detaches its thread; it runs until the system stops.
     pub fn arbiters(n: usize) -> Vec<ArbiterHandle> {
         (0..n.max(1)).map(|_| Arbiter::new().handle()).collect()
     }
 
     fn shard(&self, room: Uuid) -> &Addr<RoomShard> {
-        let n = self.shards.len() as u128;
-        &self.shards[(room.as_u128() % n) as usize]
+        &self.shards[shard_of(room, self.shards.len())]
     }
 
     /// The live Room for `room` (started if needed).
@@ -129,4 +127,9 @@ impl RoomRegistry {
         }
         n
     }
+}
+
+/// The shard (and writer) of a room among `n`: a room always lands on the same one.
+pub fn shard_of(room: Uuid, n: usize) -> usize {
+    (room.as_u128() % n.max(1) as u128) as usize
 }

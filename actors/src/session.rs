@@ -172,11 +172,10 @@ impl WsSession {
             };
             // Known before the Room can answer: a send right after `joined` finds it.
             this.rooms.insert(room, addr.clone());
-            let addr_me = ctx.address().recipient();
             let join = Join {
                 conn: this.id,
                 user: this.user.clone(),
-                addr: addr_me,
+                addr: ctx.address().recipient(),
                 backlog: this.backlog.clone(),
                 last_seen,
             };

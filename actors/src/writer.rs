@@ -1,10 +1,12 @@
 //! `MessageWriter`: batches chat inserts through the `ChatStore` port — one transaction per
 //! batch, flushed at `max_batch` rows or `flush_after` after the first queued row — and, once
 //! a batch has committed, gives each Room its messages in one `Stored` (the Room delivers them,
-//! then answers each sender). A failed batch answers its senders `Unavailable` directly. One batch is in flight at a time: what arrives
-//! meanwhile becomes the next batch (group commit). Concurrent batches of one writer would
-//! only queue on the same room row locks, each paying its own commit, so under load they
-//! made many small transactions instead of a few large ones (measured: BENCHMARKS.md).
+//! then answers each sender). A failed batch answers its senders `Unavailable` directly.
+//!
+//! One batch is in flight at a time: what arrives meanwhile becomes the next batch (group
+//! commit). Concurrent batches of one writer would only queue on the same room row locks, each
+//! paying its own commit, so under load they made many small transactions instead of a few
+//! large ones (measured: BENCHMARKS.md).
 
 use crate::ports::{ChatStore, NewMessage};
 use crate::room::{PostError, PostReply, Stored};

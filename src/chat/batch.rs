@@ -119,11 +119,10 @@ pub async fn insert_batch(
             .collect();
         let refused: Vec<bool> =
             batch.iter().map(|m| !last_of.contains_key(&m.room) || !present.contains(&m.author.id)).collect();
-        let existing = already_stored(conn, batch).await?;
-        let known: HashMap<(Uuid, Uuid, String), StoredMessage> = existing
-            .into_iter()
-            .map(|m| ((m.room_id, m.author_id, m.client_id.clone()), stored(m, true)))
-            .collect();
+        let originals: Vec<StoredMessage> =
+            already_stored(conn, batch).await?.into_iter().map(|m| stored(m, true)).collect();
+        let known: HashMap<(Uuid, Uuid, &str), &StoredMessage> =
+            originals.iter().map(|m| ((m.room, m.author.id, m.client_id.as_str()), m)).collect();
         let (mut moved_rooms, mut moved_to): (Vec<Uuid>, Vec<i64>) = (Vec::new(), Vec::new());
         for (room, idxs) in &by_room {
             let Some(&last) = last_of.get(room) else { continue };
@@ -134,8 +133,8 @@ pub async fn insert_batch(
                 if refused[i] {
                     continue;
                 }
-                if let Some(orig) = known.get(&(*room, m.author.id, m.client_id.clone())) {
-                    results[i] = Some(orig.clone());
+                if let Some(orig) = known.get(&(*room, m.author.id, m.client_id.as_str())) {
+                    results[i] = Some((*orig).clone());
                     continue;
                 }
                 if first_in_batch.contains_key(&(m.author.id, m.client_id.as_str())) {
@@ -191,7 +190,7 @@ pub async fn insert_batch(
         }
         // Repeats inside this batch get the first one's result, marked duplicate.
         for i in 0..batch.len() {
-            if results[i].is_none() {
+            if results[i].is_none() && !refused[i] {
                 let m = &batch[i];
                 let original = (0..batch.len()).filter(|&j| j != i).find_map(|j| {
                     results[j]

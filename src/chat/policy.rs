@@ -27,9 +27,7 @@ impl ChatPolicy {
             typing: Mutex::new(HashMap::new()),
         }
     }
-}
 
-impl ChatPolicy {
     fn banned(&self, body: &str) -> Result<(), Refusal> {
         match self.settings.banned_word_in(body) {
             Some(_) => Err(Refusal { code: "message_rejected", message: "the message contains a banned word".into() }),

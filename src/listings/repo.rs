@@ -98,12 +98,12 @@ pub async fn insert(
         .await
 }
 
-/// A listing with its seller's username.
 /// The read-cache key of a listing (its row and seller name); every write invalidates it.
 pub fn cache_key(id: Uuid) -> String {
     format!("listing:{id}")
 }
 
+/// A listing with its seller's username.
 pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<(ListingRow, String)>> {
     listings::table
         .inner_join(users::table)

@@ -1,12 +1,10 @@
 //! How a Room hands frames to its connections.
 //!
-//! In-order message frames go through the outbox: `accept` queues them and the handler that
-//! accepted them flushes once at its end (a writer's `Stored` carries a whole group commit's
-//! messages for the room), giving each connection all of them in one `Deliver::Frames`. One
-//! mailbox operation per connection per commit instead of one per frame: the mailbox hop was
-//! the largest share of the node's fan-out profile. Anything sent directly (presence, typing, `joined`, history) flushes
-//! the outbox first, so every connection still sees frames in the order the Room accepted them.
-//! A batch is bounded by the session's `Backlog` (in frames), not only by its mailbox.
+//! In-order message frames leave through `hand_out`: what one `accept` call put in order (a
+//! writer's `Stored` carries a whole group commit's messages for the room) reaches each
+//! connection in one `Deliver::Frames`. One mailbox operation per connection per commit
+//! instead of one per frame: the mailbox hop was the largest share of the node's fan-out
+//! profile. A batch is bounded by the session's `Backlog` (in frames), not only by its mailbox.
 
 use super::Room;
 use crate::protocol::SharedFrame;
@@ -23,17 +21,14 @@ enum Dropped {
 }
 
 impl Room {
-    /// Hands the outbox to every connection: each gets the frames past its `last_sent`, or
-    /// holds them while its history is being sent.
-    pub(super) fn flush(&mut self) {
-        if self.outbox.is_empty() {
-            return;
-        }
-        let frames: Arc<[Arc<SharedFrame>]> = std::mem::take(&mut self.outbox).into();
-        let (Some(first), Some(last)) = (frames.first().and_then(|f| f.seq()), frames.last().and_then(|f| f.seq()))
+    /// Hands frames just put in order to every connection: each gets those past its
+    /// `last_sent`, or holds them while its history is being sent.
+    pub(super) fn hand_out(&mut self, ready: Vec<Arc<SharedFrame>>) {
+        let (Some(first), Some(last)) = (ready.first().and_then(|f| f.seq()), ready.last().and_then(|f| f.seq()))
         else {
             return;
         };
+        let frames: Arc<[Arc<SharedFrame>]> = ready.into();
         let mut delivered = 0u64;
         let mut dropped: Vec<(u64, Dropped)> = Vec::new();
         for (id, conn) in self.conns.iter_mut() {
@@ -75,7 +70,6 @@ impl Room {
     /// Sends one frame to one connection; a full mailbox marks it a slow consumer. Frames
     /// with a `seq` keep each connection's order (at most once, ascending); others just go.
     pub(super) fn send_to(&mut self, conn_id: u64, frame: &Arc<SharedFrame>) -> bool {
-        self.flush();
         self.deliver(conn_id, frame, true)
     }
 
@@ -86,7 +80,6 @@ impl Room {
 
     /// To every connection, optionally except one; `ordered`: see `send_to`.
     pub(super) fn broadcast_as(&mut self, frame: &Arc<SharedFrame>, except: Option<u64>, ordered: bool) {
-        self.flush();
         let ids: Vec<u64> = self.conns.keys().copied().filter(|id| Some(*id) != except).collect();
         for id in ids {
             self.deliver(id, frame, ordered);

@@ -65,8 +65,6 @@ pub struct Room {
     /// Posts waiting for the store's verdict on their author (`post.rs`), oldest first.
     checking: VecDeque<post::Checking>,
     next_check: u64,
-    /// In-order frames accepted by the current handler, handed out by `flush`; see `delivery.rs`.
-    outbox: Vec<Arc<SharedFrame>>,
     online: HashMap<Uuid, usize>,
     members: HashMap<Uuid, MemberState>,
     /// Learned at the first join; a direct room checks blocks on every post.
@@ -87,7 +85,6 @@ impl Room {
             pending: BTreeMap::new(),
             gap_timer: None,
             conns: HashMap::new(),
-            outbox: Vec::new(),
             checking: VecDeque::new(),
             next_check: 0,
             online: HashMap::new(),
@@ -99,18 +96,23 @@ impl Room {
         }
     }
 
-    /// The ordering rule: in-order frames go to the outbox, which the handler then flushes.
-    fn accept(&mut self, frame: Arc<SharedFrame>, ctx: &mut Context<Self>) {
-        let Some(seq) = frame.seq() else { return };
-        self.last_activity = Instant::now();
-        if seq < self.next_seq {
-            return;
+    /// The ordering rule: frames join the pending buffer by `seq`; those now in order go out
+    /// together (`hand_out`), so one call gives each connection one delivery.
+    fn accept(&mut self, frames: impl IntoIterator<Item = Arc<SharedFrame>>, ctx: &mut Context<Self>) {
+        let mut ready = Vec::new();
+        for frame in frames {
+            let Some(seq) = frame.seq() else { continue };
+            self.last_activity = Instant::now();
+            if seq < self.next_seq {
+                continue;
+            }
+            self.pending.insert(seq, frame);
+            while let Some(f) = self.pending.remove(&self.next_seq) {
+                ready.push(f);
+                self.next_seq += 1;
+            }
         }
-        self.pending.insert(seq, frame);
-        while let Some(f) = self.pending.remove(&self.next_seq) {
-            self.outbox.push(f);
-            self.next_seq += 1;
-        }
+        self.hand_out(ready);
         if self.pending.is_empty() {
             if let Some(t) = self.gap_timer.take() {
                 ctx.cancel_future(t);
@@ -133,10 +135,7 @@ impl Room {
         ctx.spawn(fut.into_actor(self).map(|res, this, ctx| {
             match res {
                 Ok(rows) => {
-                    for m in rows {
-                        this.accept(SharedFrame::new(m.frame()), ctx);
-                    }
-                    this.flush();
+                    this.accept(rows.into_iter().map(|m| SharedFrame::new(m.frame())), ctx);
                 }
                 Err(e) => tracing::warn!(room = %this.id, error = %e, "gap fill failed; retrying"),
             }
@@ -167,10 +166,7 @@ impl Room {
                 if !rows.is_empty() {
                     tracing::info!(room = %this.id, missed = rows.len(), "room resynced from the store");
                 }
-                for m in rows {
-                    this.accept(SharedFrame::new(m.frame()), ctx);
-                }
-                this.flush();
+                this.accept(rows.into_iter().map(|m| SharedFrame::new(m.frame())), ctx);
             }
             Err(e) => tracing::warn!(room = %this.id, error = %e, "resync failed"),
         }));
@@ -394,8 +390,7 @@ pub struct Committed(pub Arc<SharedFrame>);
 impl Handler<Committed> for Room {
     type Result = ();
     fn handle(&mut self, m: Committed, ctx: &mut Context<Self>) {
-        self.accept(m.0, ctx);
-        self.flush();
+        self.accept([m.0], ctx);
     }
 }
 

@@ -95,7 +95,7 @@ impl Room {
     fn write(&self, m: Post, ctx: &mut Context<Self>) {
         let writers = &self.deps.writers;
         // A room always uses the same writer: its messages commit in the order they came.
-        let Some(writer) = writers.get((self.id.as_u128() % writers.len().max(1) as u128) as usize) else {
+        let Some(writer) = writers.get(crate::rooms::shard_of(self.id, writers.len())) else {
             return m.reply.send(Err(PostError::Unavailable));
         };
         let msg = NewMessage { room: self.id, author: m.author, body: m.body, client_id: m.client_id };
@@ -167,17 +167,16 @@ impl Handler<Stored> for Room {
     type Result = ();
 
     fn handle(&mut self, m: Stored, ctx: &mut Context<Self>) {
-        let mut replies = Vec::with_capacity(m.0.len());
-        for (stored, reply) in m.0 {
+        let mut frames = Vec::with_capacity(m.0.len());
+        for (stored, _) in &m.0 {
             let frame = SharedFrame::new(stored.frame());
             // A retry republishes the stored frame; receivers drop a seq they already have.
             self.deps.fanout.publish_room(self.id, frame.clone());
-            self.accept(frame, ctx);
-            replies.push((reply, stored));
+            frames.push(frame);
         }
         // The batch's frames go out before its acks: an author sees its message, then the ack.
-        self.flush();
-        for (reply, stored) in replies {
+        self.accept(frames, ctx);
+        for (stored, reply) in m.0 {
             reply.send(Ok(stored));
         }
     }
