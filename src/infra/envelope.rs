@@ -26,7 +26,7 @@ pub enum EnvelopeKind {
     Node,
 }
 
-pub(super) fn encode(e: &Envelope) -> Vec<u8> {
+pub fn encode(e: &Envelope) -> Vec<u8> {
     let mut buf = Vec::with_capacity(256);
     let mut ser = rmp_serde::Serializer::new(&mut buf).with_struct_map().with_human_readable();
     match e.serialize(&mut ser) {
@@ -35,7 +35,7 @@ pub(super) fn encode(e: &Envelope) -> Vec<u8> {
     }
 }
 
-pub(super) fn decode(data: &[u8]) -> Option<Envelope> {
+pub fn decode(data: &[u8]) -> Option<Envelope> {
     let mut de = rmp_serde::Deserializer::new(data).with_human_readable();
     Envelope::deserialize(&mut de).ok()
 }

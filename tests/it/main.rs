@@ -1,6 +1,10 @@
 //! Integration tests: one binary (linking is the slow part on 2 cores), one module per area.
 //! Every test talks to the real PostgreSQL (and Redis/RabbitMQ where it says) on its own database.
 
+// A failed unwrap in a test is a failed test; the helper modules under tests/ are covered here
+// (clippy's allow-unwrap-in-tests reaches only #[test] and #[cfg(test)] code).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "../support/mod.rs"]
 mod support;
 
@@ -10,6 +14,7 @@ mod chat_integrity;
 mod chat_load;
 mod cluster;
 mod errors;
+mod golden;
 mod harness;
 mod idempotency;
 mod listings;
