@@ -23,3 +23,4 @@ pub mod service;
 pub mod settings;
 pub mod state;
 pub mod users;
+pub mod web;

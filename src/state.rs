@@ -30,51 +30,22 @@ pub struct AppState {
     pub realtime: Realtime,
     /// Hot reads (public profiles, room rows), invalidated on write on every node.
     pub cache: ReadCache,
-    draining: Arc<AtomicBool>,
+    /// Set once the node starts draining (`/ready` answers 503 from then on).
+    pub draining: DrainFlag,
 }
 
-/// Everything `AppState` is made of, built by `node::start`.
-pub struct StateParts {
-    pub config: Arc<Config>,
-    pub pool: DbPool,
-    pub metrics: Metrics,
-    pub limiter: RateLimiter,
-    pub deps: Arc<DependencyStatus>,
-    pub keys: KeyRing,
-    pub denylist: Denylist,
-    pub hasher: Hasher,
-    pub http: reqwest::Client,
-    pub settings: Settings,
-    pub realtime: Realtime,
-    pub cache: ReadCache,
-}
+/// Whether the node is draining; starts false.
+#[derive(Clone, Default)]
+pub struct DrainFlag(Arc<AtomicBool>);
 
 impl AppState {
-    pub fn new(p: StateParts) -> Self {
-        AppState {
-            config: p.config,
-            pool: p.pool,
-            metrics: p.metrics,
-            limiter: p.limiter,
-            deps: p.deps,
-            keys: p.keys,
-            denylist: p.denylist,
-            hasher: p.hasher,
-            http: p.http,
-            settings: p.settings,
-            realtime: p.realtime,
-            cache: p.cache,
-            draining: Arc::new(AtomicBool::new(false)),
-        }
-    }
-
     pub fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::Acquire)
+        self.draining.0.load(Ordering::Acquire)
     }
 
     /// From now on `/ready` answers 503 `draining`.
     pub fn start_draining(&self) {
-        self.draining.store(true, Ordering::Release);
+        self.draining.0.store(true, Ordering::Release);
         self.metrics.draining.set(1);
     }
 }

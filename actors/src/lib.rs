@@ -2,12 +2,14 @@
 //! arbiters, presence and the user channel, the batching message writer, and the ports the
 //! application implements (`ChatStore`, `Fanout`, `SendPolicy`). No SQL lives here.
 
+pub mod conn;
 pub mod ports;
 pub mod presence;
 pub mod protocol;
 pub mod room;
 pub mod rooms;
 pub mod session;
+pub mod shard;
 pub mod stats;
 pub mod supervisor;
 pub mod writer;

@@ -2,9 +2,7 @@
 //! fan-out to other nodes and to users (`Fanout`), and the send policy (`SendPolicy`: rate
 //! limits and moderation). The application implements them; tests can too.
 
-use crate::presence::Presence;
 use crate::protocol::{ServerFrame, SharedFrame, UserRef};
-use actix::Addr;
 use chrono::{DateTime, Utc};
 use std::future::Future;
 use std::pin::Pin;
@@ -158,23 +156,4 @@ pub trait SendPolicy: Send + Sync + 'static {
     }
     /// Throttle for typing notices; `true` when this one may go out.
     fn allow_typing(&self, user: Uuid, room: Uuid) -> bool;
-}
-
-/// Fan-out within one process: user frames go to this node's connections of the user.
-pub struct LocalFanout {
-    presence: Addr<Presence>,
-}
-
-impl LocalFanout {
-    pub fn new(presence: Addr<Presence>) -> Self {
-        LocalFanout { presence }
-    }
-}
-
-impl Fanout for LocalFanout {
-    fn publish_room(&self, _room: Uuid, _frame: Arc<SharedFrame>) {}
-
-    fn publish_user(&self, user: Uuid, frame: Arc<SharedFrame>) {
-        self.presence.do_send(crate::presence::ToUser { user, frame });
-    }
 }

@@ -1,8 +1,9 @@
 //! `Presence`: this node's connections per user (a user's several connections count as one
 //! online user) and the user channel: frames addressed to a user reach all their connections.
 
+use crate::conn::Deliver;
+use crate::ports::Fanout;
 use crate::protocol::SharedFrame;
-use crate::session::Deliver;
 use actix::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -100,3 +101,22 @@ impl Handler<IsOnline> for Presence {
 }
 
 impl Supervised for Presence {}
+
+/// Fan-out within one process: user frames go to this node's connections of the user.
+pub struct LocalFanout {
+    presence: Addr<Presence>,
+}
+
+impl LocalFanout {
+    pub fn new(presence: Addr<Presence>) -> Self {
+        LocalFanout { presence }
+    }
+}
+
+impl Fanout for LocalFanout {
+    fn publish_room(&self, _room: Uuid, _frame: Arc<SharedFrame>) {}
+
+    fn publish_user(&self, user: Uuid, frame: Arc<SharedFrame>) {
+        self.presence.do_send(ToUser { user, frame });
+    }
+}

@@ -3,6 +3,7 @@
 //! sessions keep the address, so the message path never crosses a global actor.
 
 use crate::room::{Room, RoomDeps, RoomStopped};
+use crate::shard::shard_of;
 use actix::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -127,9 +128,4 @@ impl RoomRegistry {
         }
         n
     }
-}
-
-/// The shard (and writer) of a room among `n`: a room always lands on the same one.
-pub fn shard_of(room: Uuid, n: usize) -> usize {
-    (room.as_u128() % n.max(1) as u128) as usize
 }

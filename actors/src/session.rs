@@ -3,6 +3,7 @@
 //! for every recipient. Its mailbox is bounded: a full mailbox is how a Room learns that this
 //! client does not keep up.
 
+use crate::conn::{Backlog, Deliver, close};
 use crate::ports::{ChatStore, SendPolicy};
 use crate::presence::{Connect, Disconnect, Presence};
 use crate::protocol::{self, ClientFrame, Encoding, MAX_BODY_CHARS, ServerFrame, SharedFrame, UserRef};
@@ -14,54 +15,11 @@ use actix::prelude::*;
 use actix_web_actors::ws;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
-
-/// Frames handed to a session in `Deliver::Frames` and not yet written out. A Room batches
-/// frames, so the mailbox's capacity (in messages) no longer bounds how far behind a client may
-/// fall; this does, in frames: a Room that cannot reserve room for a batch drops the connection
-/// as a slow consumer (4008), exactly as a full mailbox did.
-#[derive(Debug)]
-pub struct Backlog {
-    queued: AtomicUsize,
-    limit: usize,
-}
-
-impl Backlog {
-    pub fn new(limit: usize) -> Arc<Self> {
-        Arc::new(Backlog { queued: AtomicUsize::new(0), limit })
-    }
-
-    /// Reserves `n` frames; false (and nothing reserved) past the limit.
-    pub fn reserve(&self, n: usize) -> bool {
-        let prev = self.queued.fetch_add(n, Ordering::AcqRel);
-        if prev + n > self.limit {
-            self.release(n);
-            return false;
-        }
-        true
-    }
-
-    /// `n` reserved frames were written (or will never be).
-    pub fn release(&self, n: usize) {
-        let _ = self.queued.fetch_update(Ordering::AcqRel, Ordering::Acquire, |q| Some(q.saturating_sub(n)));
-    }
-}
-
-/// What a Room or the user channel gives a session.
-#[derive(Message, Clone)]
-#[rtype(result = "()")]
-pub enum Deliver {
-    Frame(Arc<SharedFrame>),
-    /// In-order frames a Room flushed together (one mailbox operation for all of them),
-    /// reserved in the session's `Backlog`.
-    Frames(Arc<[Arc<SharedFrame>]>),
-    /// Close with this code (4008 slow consumer, 1008 policy, 1012 restart).
-    Close(u16),
-}
 
 /// Timings and bounds of a session.
 #[derive(Debug, Clone, Copy)]
@@ -276,7 +234,7 @@ impl Actor for WsSession {
         });
         ctx.run_interval(cfg.auth_check, |this, ctx| {
             if !this.deps.store.session_valid(this.login_session, this.user.id) {
-                this.close(1008, "session revoked", ctx);
+                this.close(close::POLICY, "session revoked", ctx);
             }
         });
     }
@@ -327,7 +285,7 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
                 return ctx.stop();
             }
             Ok(ws::Message::Continuation(_)) | Ok(ws::Message::Nop) => return,
-            Err(ws::ProtocolError::Overflow) => return self.close(1009, "frame too large", ctx),
+            Err(ws::ProtocolError::Overflow) => return self.close(close::TOO_BIG, "frame too large", ctx),
             Err(e) => {
                 tracing::debug!(error = %e, "websocket protocol error");
                 return self.close(1002, "protocol error", ctx);

@@ -1,5 +1,5 @@
-//! Connections at scale: the open-files limit raised to its ceiling, and loopback source
-//! addresses spread over 127.0.0.0/8 (one source address gives ~28k ports to one target port).
+//! Connections at scale: loopback source addresses spread over 127.0.0.0/8 (one source
+//! address gives ~28k ports to one target port). The open-files limit is `veza_core::limits`.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,24 +9,6 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// Raises the soft open-files limit to the hard one; returns the limit now in force.
-pub fn raise_nofile_limit() -> u64 {
-    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: getrlimit/setrlimit only read/write the struct we pass.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
-            return 0;
-        }
-        if lim.rlim_cur < lim.rlim_max {
-            let want = libc::rlimit { rlim_cur: lim.rlim_max, rlim_max: lim.rlim_max };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &want) == 0 {
-                return want.rlim_cur;
-            }
-        }
-    }
-    lim.rlim_cur
-}
 
 /// Source addresses for connections to loopback targets: 127.0.1.1, 127.0.1.2, … round robin.
 pub struct Sources {

@@ -15,6 +15,7 @@ use serde::Serialize;
 use std::collections::HashSet;
 use std::time::Duration;
 use uuid::Uuid;
+use veza_core::rng::SeededRng;
 
 const CHUNK: usize = 1000;
 
@@ -71,24 +72,6 @@ pub struct SeededMarket {
     pub categories: usize,
 }
 
-/// xorshift64*: enough randomness for fixtures, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
-
 /// Inserts `n` listings (90 % active, the rest sold or archived) sold by the load users.
 pub async fn seed(config: &Config, n: usize) -> Result<SeededMarket, LoadError> {
     let timeout = Duration::from_millis(config.database.connect_timeout_ms);
@@ -109,14 +92,14 @@ pub async fn seed(config: &Config, n: usize) -> Result<SeededMarket, LoadError> 
     let all = categories_repo::all(&mut conn).await?;
     let parents: HashSet<Uuid> = all.iter().filter_map(|c| c.parent_id).collect();
     let leaves: Vec<Uuid> = all.iter().map(|c| c.id).filter(|id| !parents.contains(id)).collect();
-    let mut rng = Rng(0x5eed_cafe_f00d_d00d);
+    let mut rng = SeededRng::new(0x5eed_cafe_f00d_d00d);
     for start in (0..n).step_by(CHUNK) {
         let rows: Vec<_> = (start..(start + CHUNK).min(n))
             .map(|i| {
-                let title = format!("{} {} {} #{i}", rng.pick(BRANDS), rng.pick(ADJECTIVES), rng.pick(NOUNS));
+                let title = format!("{} {} {} #{i}", rng.choose(BRANDS), rng.choose(ADJECTIVES), rng.choose(NOUNS));
                 let mut tags: Vec<String> = Vec::new();
                 for _ in 0..2 + rng.below(3) {
-                    let t = rng.pick(TAGS).to_owned();
+                    let t = rng.choose(TAGS).to_owned();
                     if !tags.contains(&t) {
                         tags.push(t);
                     }
@@ -134,9 +117,9 @@ pub async fn seed(config: &Config, n: usize) -> Result<SeededMarket, LoadError> 
                 let description = format!(
                     "{} in {} condition, {} sound. Ships from {}.",
                     title,
-                    rng.pick(&["great", "fair", "excellent", "working"]),
-                    rng.pick(ADJECTIVES),
-                    rng.pick(&["Lyon", "Berlin", "Leeds", "Austin", "Osaka"]),
+                    rng.choose(&["great", "fair", "excellent", "working"]),
+                    rng.choose(ADJECTIVES),
+                    rng.choose(&["Lyon", "Berlin", "Leeds", "Austin", "Osaka"]),
                 );
                 (
                     listings::id.eq(Uuid::now_v7()),

@@ -12,18 +12,14 @@ use chrono::{Duration as ChronoDuration, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Denylist {
     inner: Arc<RwLock<Inner>>,
-    shared: Arc<OnceLock<Shared>>,
-}
-
-/// How revocations reach the other nodes (set once the node's bus exists).
-struct Shared {
+    /// How revocations reach the other nodes.
     bus: NodeBus,
     redis: Option<Redis>,
 }
@@ -41,18 +37,17 @@ impl Denylist {
         self.inner.read().map(|i| i.sessions.contains_key(&sid) || i.users.contains(&user)).unwrap_or(true)
     }
 
-    /// Where revocations go beyond this node.
-    pub fn share(&self, bus: NodeBus, redis: Option<Redis>) {
-        let _ = self.shared.set(Shared { bus, redis });
+    /// A denylist whose revocations reach the other nodes through `bus` (and `redis`).
+    pub fn new(bus: NodeBus, redis: Option<Redis>) -> Self {
+        Denylist { inner: Arc::default(), bus, redis }
     }
 
     /// This node revoked a session: deny it now here, and tell the others.
     pub fn revoke_session(&self, sid: Uuid, ttl: Duration) {
         self.apply_revocation(sid, ttl);
-        let Some(shared) = self.shared.get() else { return };
         let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
-        shared.bus.publish(NodeEvent::SessionRevoked { session: sid, ttl_ms });
-        if let Some(redis) = shared.redis.clone() {
+        self.bus.publish(NodeEvent::SessionRevoked { session: sid, ttl_ms });
+        if let Some(redis) = self.redis.clone() {
             tokio::spawn(async move {
                 if let Err(e) = store_revocation(&redis, sid, ttl).await {
                     tracing::warn!(error = %e, "denylist not written to redis; other nodes reread PostgreSQL");
@@ -71,9 +66,7 @@ impl Denylist {
     /// This node disabled a user: deny now here, and tell the others.
     pub fn deny_user(&self, user: Uuid) {
         self.apply_user_denial(user);
-        if let Some(shared) = self.shared.get() {
-            shared.bus.publish(NodeEvent::UserDenied { user });
-        }
+        self.bus.publish(NodeEvent::UserDenied { user });
     }
 
     pub fn apply_user_denial(&self, user: Uuid) {
@@ -85,7 +78,7 @@ impl Denylist {
     /// Rereads the revocations other nodes wrote to Redis (when configured); returns false
     /// when Redis did not answer.
     pub async fn refresh_from_redis(&self) -> bool {
-        let Some(redis) = self.shared.get().and_then(|s| s.redis.clone()) else { return false };
+        let Some(redis) = self.redis.clone() else { return false };
         match load_revocations(&redis).await {
             Ok(rows) => {
                 let now_ms = Utc::now().timestamp_millis();
@@ -159,7 +152,8 @@ mod tests {
 
     #[test]
     fn revoked_sessions_and_denied_users_are_refused() {
-        let d = Denylist::default();
+        let (inbox, _rx) = crate::infra::events::inbox();
+        let d = Denylist::new(NodeBus::new(inbox, None), None);
         let (sid, uid) = (Uuid::now_v7(), Uuid::now_v7());
         assert!(!d.is_denied(sid, uid));
         d.revoke_session(sid, Duration::from_secs(60));

@@ -3,8 +3,8 @@
 
 use super::keys::TokenError;
 use super::model::{AuthError, Role};
-use crate::http::error::ApiError;
 use crate::state::AppState;
+use crate::web::error::ApiError;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use std::future::Future;

@@ -1,8 +1,6 @@
 //! Auth types and rules: identities, roles, claims, and the input rules for accounts.
 
 use crate::db::DbError;
-use crate::http::error::ApiError;
-use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -58,32 +56,6 @@ impl From<diesel::result::Error> for AuthError {
 impl From<super::tokens::RandomError> for AuthError {
     fn from(e: super::tokens::RandomError) -> Self {
         AuthError::Internal(e.to_string())
-    }
-}
-
-impl From<AuthError> for ApiError {
-    fn from(e: AuthError) -> Self {
-        use StatusCode as S;
-        let detail = e.to_string();
-        match e {
-            AuthError::EmailTaken => ApiError::coded(S::CONFLICT, "email_taken", detail),
-            AuthError::UsernameTaken => ApiError::coded(S::CONFLICT, "username_taken", detail),
-            AuthError::Invalid { field, message } => ApiError::field(field, message),
-            AuthError::InvalidCredentials => ApiError::coded(S::UNAUTHORIZED, "invalid_credentials", detail),
-            AuthError::Unauthenticated => ApiError::coded(S::UNAUTHORIZED, "unauthenticated", detail),
-            AuthError::TokenExpired => ApiError::coded(S::UNAUTHORIZED, "token_expired", detail),
-            AuthError::TokenInvalid => ApiError::coded(S::UNAUTHORIZED, "token_invalid", detail),
-            AuthError::RefreshReused => ApiError::coded(S::UNAUTHORIZED, "refresh_token_reused", detail),
-            AuthError::LinkInvalid => ApiError::coded(S::UNAUTHORIZED, "link_invalid", detail),
-            AuthError::OAuthStateInvalid => ApiError::coded(S::UNAUTHORIZED, "oauth_state_invalid", detail),
-            AuthError::OAuthProvider(_) => ApiError::coded(S::BAD_GATEWAY, "oauth_provider_error", detail),
-            AuthError::AccountDisabled(_) => ApiError::coded(S::FORBIDDEN, "account_disabled", detail),
-            AuthError::Forbidden => ApiError::coded(S::FORBIDDEN, "forbidden", detail),
-            AuthError::NotFound => ApiError::NotFound,
-            AuthError::RateLimited { retry_after } => ApiError::RateLimited { retry_after },
-            AuthError::Db(e) => ApiError::Internal(e.to_string()),
-            AuthError::Internal(e) => ApiError::Internal(e),
-        }
     }
 }
 

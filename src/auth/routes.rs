@@ -3,15 +3,16 @@
 
 use super::extract::AuthUser;
 use super::keys::Jwks;
-use super::model::{Me, TokenPair};
+use super::model::{AuthError, Me, TokenPair};
 use super::service::*;
-use crate::http::error::{ApiError, Problem};
-use crate::http::rate_limit::ClientIp;
-use crate::http::resource;
-use crate::service::ask;
 use crate::state::AppState;
+use crate::web::ask;
+use crate::web::client::client_info;
+use crate::web::error::{ApiError, Problem};
+use crate::web::resource;
 use actix::Addr;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, http::header, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -34,14 +35,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/api/v1/auth/sessions", "GET").route(web::get().to(sessions)))
         .service(resource("/api/v1/auth/sessions/{id}", "DELETE").route(web::delete().to(revoke_session)))
         .service(resource("/.well-known/jwks.json", "GET").route(web::get().to(jwks)));
-}
-
-/// IP and user agent of the caller, for sessions and the audit trail.
-pub fn client_info(req: &HttpRequest) -> ClientInfo {
-    let ip = req.extensions().get::<ClientIp>().map(|c| c.0.to_string());
-    let user_agent =
-        req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(256).collect());
-    ClientInfo { ip, user_agent }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -266,4 +259,31 @@ pub async fn revoke_session(
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth", responses((status = 200, body = Jwks)))]
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=60")).json(state.keys.jwks())
+}
+
+/// How a auth error answers over HTTP (status and stable code).
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        use StatusCode as S;
+        let detail = e.to_string();
+        match e {
+            AuthError::EmailTaken => ApiError::coded(S::CONFLICT, "email_taken", detail),
+            AuthError::UsernameTaken => ApiError::coded(S::CONFLICT, "username_taken", detail),
+            AuthError::Invalid { field, message } => ApiError::field(field, message),
+            AuthError::InvalidCredentials => ApiError::coded(S::UNAUTHORIZED, "invalid_credentials", detail),
+            AuthError::Unauthenticated => ApiError::coded(S::UNAUTHORIZED, "unauthenticated", detail),
+            AuthError::TokenExpired => ApiError::coded(S::UNAUTHORIZED, "token_expired", detail),
+            AuthError::TokenInvalid => ApiError::coded(S::UNAUTHORIZED, "token_invalid", detail),
+            AuthError::RefreshReused => ApiError::coded(S::UNAUTHORIZED, "refresh_token_reused", detail),
+            AuthError::LinkInvalid => ApiError::coded(S::UNAUTHORIZED, "link_invalid", detail),
+            AuthError::OAuthStateInvalid => ApiError::coded(S::UNAUTHORIZED, "oauth_state_invalid", detail),
+            AuthError::OAuthProvider(_) => ApiError::coded(S::BAD_GATEWAY, "oauth_provider_error", detail),
+            AuthError::AccountDisabled(_) => ApiError::coded(S::FORBIDDEN, "account_disabled", detail),
+            AuthError::Forbidden => ApiError::coded(S::FORBIDDEN, "forbidden", detail),
+            AuthError::NotFound => ApiError::NotFound,
+            AuthError::RateLimited { retry_after } => ApiError::RateLimited { retry_after },
+            AuthError::Db(e) => ApiError::Internal(e.to_string()),
+            AuthError::Internal(e) => ApiError::Internal(e),
+        }
+    }
 }

@@ -13,6 +13,7 @@ use crate::db::{PooledConn, checkout};
 use crate::infra::mail;
 use crate::ratelimit::{Decision, Quota};
 use crate::state::AppState;
+use crate::web::client::ClientInfo;
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
@@ -22,13 +23,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// Who is calling, for sessions and the audit trail.
-#[derive(Debug, Clone, Default)]
-pub struct ClientInfo {
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-}
 
 pub struct AuthCore {
     pub state: AppState,

@@ -1,8 +1,6 @@
 //! Category types and rules: slugs, names, and the admin's create/patch bodies.
 
 use crate::db::DbError;
-use crate::http::error::ApiError;
-use actix_web::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -26,18 +24,6 @@ impl From<diesel::result::Error> for CategoryError {
                 CategoryError::Conflict("slug_taken", "another category has this slug".into())
             }
             e => CategoryError::Db(DbError::Query(e)),
-        }
-    }
-}
-
-impl From<CategoryError> for ApiError {
-    fn from(e: CategoryError) -> Self {
-        let detail = e.to_string();
-        match e {
-            CategoryError::NotFound => ApiError::NotFound,
-            CategoryError::Conflict(code, _) => ApiError::coded(StatusCode::CONFLICT, code, detail),
-            CategoryError::Invalid { field, message } => ApiError::field(field, message),
-            CategoryError::Db(e) => ApiError::Internal(e.to_string()),
         }
     }
 }

@@ -2,13 +2,14 @@
 
 use super::model::*;
 use super::service::*;
-use crate::auth::routes::client_info;
 use crate::auth::{AuthUser, Role};
-use crate::http::error::{ApiError, Problem};
-use crate::http::pagination::Page;
-use crate::http::resource;
-use crate::service::ask;
+use crate::web::ask;
+use crate::web::client::client_info;
+use crate::web::error::{ApiError, Problem};
+use crate::web::pagination::Page;
+use crate::web::resource;
 use actix::Addr;
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use uuid::Uuid;
 
@@ -91,4 +92,17 @@ pub async fn delete(
     let by = editor(&req, &user)?;
     ask(&categories, Delete { by, id: path.into_inner() }).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// How a categories error answers over HTTP (status and stable code).
+impl From<CategoryError> for ApiError {
+    fn from(e: CategoryError) -> Self {
+        let detail = e.to_string();
+        match e {
+            CategoryError::NotFound => ApiError::NotFound,
+            CategoryError::Conflict(code, _) => ApiError::coded(StatusCode::CONFLICT, code, detail),
+            CategoryError::Invalid { field, message } => ApiError::field(field, message),
+            CategoryError::Db(e) => ApiError::Internal(e.to_string()),
+        }
+    }
 }

@@ -1,8 +1,6 @@
 //! Chat types and rules for the REST side: rooms, members, message views.
 
 use crate::db::DbError;
-use crate::http::error::ApiError;
-use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -34,26 +32,6 @@ pub enum ChatError {
 impl From<diesel::result::Error> for ChatError {
     fn from(e: diesel::result::Error) -> Self {
         ChatError::Db(DbError::Query(e))
-    }
-}
-
-impl From<ChatError> for ApiError {
-    fn from(e: ChatError) -> Self {
-        let detail = e.to_string();
-        match e {
-            ChatError::NotFound => ApiError::NotFound,
-            ChatError::Forbidden => ApiError::coded(StatusCode::FORBIDDEN, "forbidden", detail),
-            ChatError::NotAMember => ApiError::coded(StatusCode::FORBIDDEN, "not_a_member", detail),
-            ChatError::Blocked => ApiError::coded(StatusCode::FORBIDDEN, "blocked", detail),
-            ChatError::Muted => ApiError::coded(StatusCode::FORBIDDEN, "muted", detail),
-            ChatError::Invalid { field, message } => ApiError::field(field, message),
-            ChatError::Refused("rate_limited", _) => {
-                ApiError::coded(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
-            }
-            ChatError::Refused(code, _) => ApiError::coded(StatusCode::UNPROCESSABLE_ENTITY, code, detail),
-            ChatError::Unavailable(d) => ApiError::Unavailable(d),
-            ChatError::Db(e) => ApiError::Internal(e.to_string()),
-        }
     }
 }
 

@@ -4,11 +4,12 @@ use super::model::*;
 use super::service::*;
 use crate::auth::extract::MaybeAuthUser;
 use crate::auth::{AuthUser, Role};
-use crate::http::error::{ApiError, Problem};
-use crate::http::pagination::{Page, PageQuery};
-use crate::http::resource;
-use crate::service::ask;
+use crate::web::ask;
+use crate::web::error::{ApiError, Problem};
+use crate::web::pagination::{Page, PageQuery};
+use crate::web::resource;
 use actix::Addr;
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -202,4 +203,25 @@ pub async fn delete_message(
     let (room, message) = path.into_inner();
     ask(&chat, DeleteMessage { user: user.id, moderator: user.has(Role::Moderator), room, message }).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// How a chat error answers over HTTP (status and stable code).
+impl From<ChatError> for ApiError {
+    fn from(e: ChatError) -> Self {
+        let detail = e.to_string();
+        match e {
+            ChatError::NotFound => ApiError::NotFound,
+            ChatError::Forbidden => ApiError::coded(StatusCode::FORBIDDEN, "forbidden", detail),
+            ChatError::NotAMember => ApiError::coded(StatusCode::FORBIDDEN, "not_a_member", detail),
+            ChatError::Blocked => ApiError::coded(StatusCode::FORBIDDEN, "blocked", detail),
+            ChatError::Muted => ApiError::coded(StatusCode::FORBIDDEN, "muted", detail),
+            ChatError::Invalid { field, message } => ApiError::field(field, message),
+            ChatError::Refused("rate_limited", _) => {
+                ApiError::coded(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
+            }
+            ChatError::Refused(code, _) => ApiError::coded(StatusCode::UNPROCESSABLE_ENTITY, code, detail),
+            ChatError::Unavailable(d) => ApiError::Unavailable(d),
+            ChatError::Db(e) => ApiError::Internal(e.to_string()),
+        }
+    }
 }

@@ -5,12 +5,11 @@ use crate::config::ChatConfig;
 use crate::infra::amqp::{AmqpBridge, AmqpFanout, Attach, Disconnect};
 use crate::infra::events::NodeBus;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use uuid::Uuid;
 use veza_actors::NodeSupervisor;
-use veza_actors::ports::{ChatStore, Fanout, LocalFanout, RoomPresence, SendPolicy};
-use veza_actors::presence::Presence;
+use veza_actors::ports::{ChatStore, Fanout, RoomPresence, SendPolicy};
+use veza_actors::presence::{LocalFanout, Presence};
 use veza_actors::protocol::{ServerFrame, SharedFrame};
 use veza_actors::room::RoomDeps;
 use veza_actors::rooms::RoomRegistry;
@@ -36,11 +35,11 @@ pub struct RealtimeParts<'a> {
     pub stats: ChatStats,
     pub supervisor: &'a NodeSupervisor,
     pub supervisor_addr: actix::Addr<NodeSupervisor>,
-    /// RabbitMQ URL and exchange when configured: fan-out crosses nodes.
-    pub amqp: Option<(String, String)>,
+    /// The broker link, when `amqp.url` is set: fan-out crosses nodes.
+    pub bridge: Option<actix::Addr<AmqpBridge>>,
+    /// Node events, built before the realtime core.
+    pub bus: NodeBus,
     pub node_id: String,
-    /// Set by the bridge while its broker link is up (read by the dependency monitor).
-    pub amqp_link: Arc<AtomicBool>,
     /// Who is online in each room across nodes (Redis), when configured.
     pub room_presence: Option<Arc<dyn RoomPresence>>,
 }
@@ -65,11 +64,7 @@ impl Realtime {
                 actix::Supervisor::start_in_arbiter(arbiter, move |_| MessageWriter::new(store, stats, batch, flush))
             })
             .collect();
-        let bridge = p.amqp.map(|(url, exchange)| {
-            let (node, link) = (p.node_id.clone(), p.amqp_link.clone());
-            p.supervisor.supervise(move |_| AmqpBridge::new(url, exchange, node, link))
-        });
-        let bus = NodeBus::new(bridge.clone());
+        let (bridge, bus) = (p.bridge, p.bus);
         let fanout: Arc<dyn Fanout> = match &bridge {
             Some(b) => AmqpFanout::new(b.clone(), presence.clone(), p.node_id.clone()),
             None => Arc::new(LocalFanout::new(presence.clone())),
@@ -86,7 +81,7 @@ impl Realtime {
         });
         let rooms = RoomRegistry::start_on(&arbiters, deps);
         if let Some(b) = &bridge {
-            b.do_send(Attach { rooms: rooms.clone(), presence: presence.clone(), bus: bus.clone() });
+            b.do_send(Attach { rooms: rooms.clone(), presence: presence.clone() });
         }
         let session = SessionDeps {
             rooms: rooms.clone(),

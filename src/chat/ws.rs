@@ -2,13 +2,10 @@
 //! `WsSession` actor serves the connection.
 
 use crate::auth::extract::{authenticate, bearer};
-use crate::db::schema::users;
-use crate::http::error::ApiError;
 use crate::state::AppState;
+use crate::web::error::ApiError;
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web_actors::ws;
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use serde::Deserialize;
 use veza_actors::protocol::{Encoding, MAX_FRAME_BYTES, UserRef};
 use veza_actors::session::WsSession;
@@ -21,7 +18,7 @@ pub struct WsQuery {
 /// Upgrade to a WebSocket (`?token=` or `Authorization: Bearer`).
 #[utoipa::path(get, path = "/ws", tag = "chat", params(("token" = Option<String>, Query, description = "access token, unless sent as a bearer")),
     responses((status = 101, description = "switching to the WebSocket protocol (veza.json.v1 or veza.msgpack.v1)"),
-        (status = 401, body = crate::http::error::Problem, content_type = "application/problem+json")))]
+        (status = 401, body = crate::web::error::Problem, content_type = "application/problem+json")))]
 pub async fn upgrade(
     req: HttpRequest,
     stream: web::Payload,
@@ -34,14 +31,12 @@ pub async fn upgrade(
         .or_else(|| bearer(&req).map(str::to_owned))
         .ok_or(crate::auth::AuthError::Unauthenticated)?;
     let user = authenticate(&state, &token).await?;
-    let username: String = {
+    let username = {
         let mut conn = state.pool.get().await.map_err(|e| ApiError::Unavailable(e.to_string()))?;
-        users::table
-            .find(user.id)
-            .select(users::username)
-            .first(&mut conn)
+        crate::users::repo::username(&mut conn, user.id)
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?
+            .ok_or(crate::auth::AuthError::Unauthenticated)?
     };
     let requested = req.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let (encoding, protocol) = Encoding::negotiate(requested);

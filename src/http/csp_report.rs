@@ -1,8 +1,8 @@
 //! `POST /api/v1/csp-reports`: browsers report Content-Security-Policy violations here (the
 //! `report-uri` of our CSP). Each report is validated, logged and counted by directive.
 
-use super::error::{ApiError, Problem};
 use crate::state::AppState;
+use crate::web::error::{ApiError, Problem};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;

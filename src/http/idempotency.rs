@@ -4,10 +4,10 @@
 //! `idempotency_key_reused`; a duplicate while the first still runs is 409
 //! `idempotency_in_progress`; 5xx and 429 answers are not stored, so they may be retried.
 
-use super::error::ApiError;
 use crate::auth::extract::{authenticate, bearer};
 use crate::db::schema::idempotency_keys;
 use crate::state::AppState;
+use crate::web::error::ApiError;
 use actix_web::body::{MessageBody, to_bytes};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};

@@ -1,14 +1,11 @@
-//! The HTTP edge: middleware, errors as problem+json, extractor settings, ops endpoints and
-//! the OpenAPI document. `build_app` wires it all, in one place.
+//! The app: middleware, ops endpoints and the OpenAPI document, and `build_app`, which wires
+//! every feature's routes in one place. Nothing imports it but the node; what routes share
+//! lives in the web kit (`crate::web`).
 
-pub mod client_ip;
 pub mod csp_report;
-pub mod error;
-pub mod extract;
 pub mod idempotency;
 pub mod openapi;
 pub mod ops;
-pub mod pagination;
 pub mod problem;
 pub mod rate_limit;
 pub mod request_id;
@@ -23,13 +20,13 @@ use crate::listings::service::ListingService;
 use crate::offers::service::OfferService;
 use crate::state::AppState;
 use crate::users::service::UserService;
+use crate::web::{ApiError, extract, resource};
 use actix::Actor;
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, http, web};
-use error::ApiError;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -95,12 +92,6 @@ pub fn build_app(
         .wrap(from_fn(security_headers::middleware))
         .wrap(from_fn(telemetry::middleware))
         .wrap(from_fn(request_id::middleware))
-}
-
-/// A resource whose other methods answer 405 with `Allow: <allow>`.
-pub fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
-    web::resource(path)
-        .default_service(web::to(move || async move { Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allow }) }))
 }
 
 /// The OpenAPI document; built once per node and cloned into each worker.

@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations, served at
 //! `/api/v1/openapi.json` and rendered by Swagger UI (bundled in the binary) at `/docs`.
 
-use super::{csp_report, error, ops};
+use super::{csp_report, ops};
 use crate::activity::ActivityItem;
 use crate::auth::{keys, model as auth_model, routes as auth, service as auth_service};
 use crate::categories::{model as categories_model, routes as categories};
@@ -13,6 +13,7 @@ use crate::listings::{
 use crate::money::Money;
 use crate::offers::{model as offers_model, routes as offers};
 use crate::users::{model as users_model, routes as users};
+use crate::web::error;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 

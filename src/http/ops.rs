@@ -1,9 +1,9 @@
 //! Ops endpoints: liveness, readiness, metrics.
 
-use super::error::{ApiError, Problem};
 use crate::db::{PoolStats, ping};
 use crate::infra::health::{DepState, Dependency};
 use crate::state::AppState;
+use crate::web::error::{ApiError, Problem};
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Makes every error answer a problem: statuses produced by the framework itself (a method a
 //! resource lacks, a CORS refusal, …) come without a body; this gives them one.
 
-use super::error::{ApiError, PROBLEM_JSON};
+use crate::web::error::{ApiError, PROBLEM_JSON};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{StatusCode, header};

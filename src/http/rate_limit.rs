@@ -1,19 +1,14 @@
 //! Per-IP limit over `/api`: probes and scrapes (`/health`, `/ready`, `/metrics`) are never
 //! limited. The client IP is resolved once here and kept in request extensions.
 
-use super::client_ip::client_ip;
-use super::error::ApiError;
 use crate::ratelimit::{Decision, Quota};
 use crate::state::AppState;
+use crate::web::client::{ClientIp, client_ip};
+use crate::web::error::ApiError;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, ResponseError, web};
-use std::net::IpAddr;
-
-/// The resolved client address, in request extensions.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub IpAddr);
 
 pub async fn middleware(
     req: ServiceRequest,

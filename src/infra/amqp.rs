@@ -18,14 +18,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use uuid::Uuid;
-use veza_actors::ports::{Fanout, LocalFanout};
-use veza_actors::presence::{Presence, ToUser};
+use veza_actors::ports::Fanout;
+use veza_actors::presence::{LocalFanout, Presence, ToUser};
 use veza_actors::protocol::{ServerFrame, SharedFrame};
 use veza_actors::room::{Committed, Notify};
 use veza_actors::rooms::RoomRegistry;
 
 use super::envelope::{Envelope, EnvelopeKind, decode, encode};
-use super::events::{NodeBus, NodeEvent};
+use super::events::{NodeEvent, NodeInbox, PublishNode};
 
 /// The routing key every node is bound to.
 const BROADCAST: &str = "node.broadcast";
@@ -40,7 +40,8 @@ pub struct AmqpBridge {
     bindings: HashMap<String, usize>,
     rooms: Option<RoomRegistry>,
     presence: Option<Addr<Presence>>,
-    bus: Option<NodeBus>,
+    /// Node events from other nodes are applied through it.
+    inbox: NodeInbox,
     backoff: Duration,
     /// True while connected: read by the dependency monitor.
     link: Arc<AtomicBool>,
@@ -48,7 +49,7 @@ pub struct AmqpBridge {
 }
 
 impl AmqpBridge {
-    pub fn new(url: String, exchange: String, node_id: String, link: Arc<AtomicBool>) -> Self {
+    pub fn new(url: String, exchange: String, node_id: String, link: Arc<AtomicBool>, inbox: NodeInbox) -> Self {
         AmqpBridge {
             url,
             exchange,
@@ -58,7 +59,7 @@ impl AmqpBridge {
             bindings: HashMap::new(),
             rooms: None,
             presence: None,
-            bus: None,
+            inbox,
             backoff: Duration::from_millis(250),
             link,
             draining: false,
@@ -207,7 +208,6 @@ impl Supervised for AmqpBridge {}
 pub struct Attach {
     pub rooms: RoomRegistry,
     pub presence: Addr<Presence>,
-    pub bus: NodeBus,
 }
 
 impl Handler<Attach> for AmqpBridge {
@@ -215,14 +215,8 @@ impl Handler<Attach> for AmqpBridge {
     fn handle(&mut self, m: Attach, _: &mut Context<Self>) {
         self.rooms = Some(m.rooms);
         self.presence = Some(m.presence);
-        self.bus = Some(m.bus);
     }
 }
-
-/// A node event for every other node.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct PublishNode(pub NodeEvent);
 
 impl Handler<PublishNode> for AmqpBridge {
     type Result = ();
@@ -330,9 +324,7 @@ impl StreamHandler<Result<lapin::message::Delivery, lapin::Error>> for AmqpBridg
                     }
                 }
                 (EnvelopeKind::Node, _, _, _, Some(event)) => {
-                    if let Some(bus) = &self.bus {
-                        bus.apply(event);
-                    }
+                    self.inbox.apply(event);
                 }
                 _ => {}
             }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 /// Entries kept in memory at most; past it the oldest half goes.
@@ -28,18 +28,14 @@ pub struct ReadCache {
 struct Inner {
     local: RwLock<HashMap<String, (Instant, Arc<str>)>>,
     redis: Option<Redis>,
-    bus: OnceLock<NodeBus>,
+    bus: NodeBus,
     ttl: Duration,
 }
 
 impl ReadCache {
-    pub fn new(redis: Option<Redis>, ttl: Duration) -> Self {
-        ReadCache { inner: Arc::new(Inner { local: RwLock::new(HashMap::new()), redis, bus: OnceLock::new(), ttl }) }
-    }
-
-    /// Invalidations go to the other nodes through `bus` from now on.
-    pub fn share(&self, bus: NodeBus) {
-        let _ = self.inner.bus.set(bus);
+    /// A cache whose invalidations reach the other nodes through `bus`.
+    pub fn new(redis: Option<Redis>, ttl: Duration, bus: NodeBus) -> Self {
+        ReadCache { inner: Arc::new(Inner { local: RwLock::new(HashMap::new()), redis, bus, ttl }) }
     }
 
     /// The cached value of `key`, or what `load` returns (`None`, e.g. not found, is not
@@ -82,9 +78,7 @@ impl ReadCache {
                 }
             });
         }
-        if let Some(bus) = self.inner.bus.get() {
-            bus.publish(NodeEvent::Invalidate { key: key.to_owned() });
-        }
+        self.inner.bus.publish(NodeEvent::Invalidate { key: key.to_owned() });
     }
 
     /// `key` changed (here or on another node): gone from memory now, and again `SETTLE` later.
@@ -144,7 +138,8 @@ mod tests {
 
     #[actix_rt::test]
     async fn loads_once_then_serves_from_memory_until_invalidated() {
-        let cache = ReadCache::new(None, Duration::from_secs(60));
+        let (inbox, _rx) = crate::infra::events::inbox();
+        let cache = ReadCache::new(None, Duration::from_secs(60), NodeBus::new(inbox, None));
         let loads = std::sync::atomic::AtomicUsize::new(0);
         let load = || async {
             loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);

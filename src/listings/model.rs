@@ -1,10 +1,8 @@
 //! Listing types and rules: the lifecycle state machine, conditions, tags, validation.
 
 use crate::db::DbError;
-use crate::http::error::ApiError;
 use crate::money::{Money, MoneyError};
 use crate::users::model::UserRef;
-use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -34,22 +32,6 @@ pub enum ListingError {
 impl From<diesel::result::Error> for ListingError {
     fn from(e: diesel::result::Error) -> Self {
         ListingError::Db(DbError::Query(e))
-    }
-}
-
-impl From<ListingError> for ApiError {
-    fn from(e: ListingError) -> Self {
-        let detail = e.to_string();
-        match e {
-            ListingError::NotFound => ApiError::NotFound,
-            ListingError::Forbidden => ApiError::coded(StatusCode::FORBIDDEN, "forbidden", detail),
-            ListingError::InvalidTransition { .. } => {
-                ApiError::coded(StatusCode::CONFLICT, "invalid_transition", detail)
-            }
-            ListingError::Conflict(code, _) => ApiError::coded(StatusCode::CONFLICT, code, detail),
-            ListingError::Invalid { field, message } => ApiError::field(field, message),
-            ListingError::Db(e) => ApiError::Internal(e.to_string()),
-        }
     }
 }
 
@@ -363,13 +345,6 @@ mod tests {
             }
         }
         assert_eq!(legal, 6, "six legal moves out of {}", ListingStatus::ALL.len() * ListingAction::ALL.len());
-    }
-
-    #[test]
-    fn illegal_transitions_are_409_invalid_transition() {
-        let e: ApiError = transition(Sold, Archive).err().map(Into::into).unwrap_or(ApiError::NotFound);
-        assert_eq!((e.problem().status, e.code()), (409, "invalid_transition"));
-        assert!(e.to_string().contains("sold"), "{e}");
     }
 
     #[test]

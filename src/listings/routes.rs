@@ -5,11 +5,12 @@ use super::search::Sort;
 use super::service::*;
 use crate::auth::AuthUser;
 use crate::auth::extract::MaybeAuthUser;
-use crate::http::error::{ApiError, Problem};
-use crate::http::pagination::PageQuery;
-use crate::http::resource;
-use crate::service::ask;
+use crate::web::ask;
+use crate::web::error::{ApiError, Problem};
+use crate::web::pagination::PageQuery;
+use crate::web::resource;
 use actix::Addr;
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -148,4 +149,34 @@ pub async fn archive(listings: Listings, user: AuthUser, path: web::Path<Uuid>) 
     responses((status = 200, body = ListingView), (status = 409, body = Problem, content_type = "application/problem+json", description = "invalid_transition")))]
 pub async fn reactivate(listings: Listings, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     change(listings, user, path.into_inner(), ListingAction::Reactivate).await
+}
+
+/// How a listings error answers over HTTP (status and stable code).
+impl From<ListingError> for ApiError {
+    fn from(e: ListingError) -> Self {
+        let detail = e.to_string();
+        match e {
+            ListingError::NotFound => ApiError::NotFound,
+            ListingError::Forbidden => ApiError::coded(StatusCode::FORBIDDEN, "forbidden", detail),
+            ListingError::InvalidTransition { .. } => {
+                ApiError::coded(StatusCode::CONFLICT, "invalid_transition", detail)
+            }
+            ListingError::Conflict(code, _) => ApiError::coded(StatusCode::CONFLICT, code, detail),
+            ListingError::Invalid { field, message } => ApiError::field(field, message),
+            ListingError::Db(e) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::listings::model::{ListingAction::Archive, ListingStatus::Sold, transition};
+
+    #[test]
+    fn illegal_transitions_are_409_invalid_transition() {
+        let e: ApiError = transition(Sold, Archive).err().map(Into::into).unwrap_or(ApiError::NotFound);
+        assert_eq!((e.problem().status, e.code()), (409, "invalid_transition"));
+        assert!(e.to_string().contains("sold"), "{e}");
+    }
 }

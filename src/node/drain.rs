@@ -6,10 +6,8 @@ use crate::state::AppState;
 use actix::Addr;
 use actix_web::dev::ServerHandle;
 use std::time::Duration;
+use veza_actors::conn::close;
 use veza_actors::{DrainAll, NodeSupervisor};
-
-/// WebSocket close code for "service restart": clients reconnect elsewhere and resume.
-pub const CLOSE_SERVICE_RESTART: u16 = 1012;
 
 #[derive(Clone)]
 pub struct NodeHandle {
@@ -37,7 +35,7 @@ impl NodeHandle {
         let per_hook = Duration::from_millis(cfg.grace_ms.min(2000));
         let stop = self.server.stop(true);
         let report =
-            self.supervisor.send(DrainAll { close_code: CLOSE_SERVICE_RESTART, per_hook_timeout: per_hook }).await;
+            self.supervisor.send(DrainAll { close_code: close::SERVICE_RESTART, per_hook_timeout: per_hook }).await;
         if let Ok(r) = report {
             tracing::info!(notified = r.notified, gone = r.gone, "draining: long-lived connections told to close");
         }

@@ -2,9 +2,8 @@
 //! signal, then drains in the order of ARCHITECTURE.md §1.
 
 mod drain;
-mod events;
-mod limits;
 mod listener;
+mod node_events;
 
 pub use drain::NodeHandle;
 
@@ -18,7 +17,9 @@ use crate::chat::store::PgChatStore;
 use crate::config::{Config, redact_url};
 use crate::db::{self, DbError, DbPool};
 use crate::http;
+use crate::infra::amqp::AmqpBridge;
 use crate::infra::cache::ReadCache;
+use crate::infra::events::{self, NodeBus, NodeInbox};
 use crate::infra::health::DependencyStatus;
 use crate::infra::housekeeping::Housekeeping;
 use crate::infra::mail::Mailer;
@@ -29,8 +30,8 @@ use crate::metrics::{Metrics, MetricsError};
 use crate::offers::expiry::OfferExpiry;
 use crate::ratelimit::{RateLimiter, RedisStore};
 use crate::settings::{Settings, SettingsWatcher};
-use crate::state::{AppState, StateParts};
-use actix::AsyncContext;
+use crate::state::AppState;
+use actix::{Addr, AsyncContext};
 use actix_web::{HttpServer, web};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -63,12 +64,84 @@ pub struct RunningNode {
 }
 
 /// Prepares the database (create + migrate, under advisory locks), then starts everything.
-/// Must run inside an actix `System`.
+/// Must run inside an actix `System`. Each step builds what the next ones are handed: nothing
+/// is filled in afterwards.
 pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     let config = Arc::new(config);
-    let connect_timeout = Duration::from_millis(config.database.connect_timeout_ms);
-    let url = config.database.url.clone();
-    let prepared = tokio::task::spawn_blocking(move || db::migrate::prepare(&url, connect_timeout))
+    prepare_database(&config).await?;
+    let pool = db::build_pool(&config.database.url, config.database.pool_size, connect_timeout(&config));
+    let metrics = Metrics::new(config.node_id())?;
+    let deps = Arc::new(DependencyStatus::new(config.redis.url.is_some(), config.amqp.url.is_some()));
+    let redis = connect_redis(&config);
+    announce_mode(&config);
+
+    let supervisor = NodeSupervisor::new();
+    let amqp_link = Arc::new(AtomicBool::new(false));
+    // The bus first: whatever publishes or applies a node event is handed it.
+    let (inbox, inbox_rx) = events::inbox();
+    let bridge = start_bridge(&config, &supervisor, amqp_link.clone(), inbox.clone());
+    let bus = NodeBus::new(inbox, bridge.clone().map(Addr::recipient));
+
+    let auth = start_auth(&config, &pool, bus.clone(), redis.clone()).await?;
+    let settings = Settings::default();
+    settings.refresh(&pool).await.map_err(DbError::Query)?;
+    let limiter = match &redis {
+        Some(r) => RateLimiter::redis(RedisStore::new(r.clone())),
+        None => RateLimiter::local(),
+    };
+    let cache = ReadCache::new(redis.clone(), Duration::from_millis(config.redis.cache_ttl_ms), bus.clone());
+    supervise_background(&supervisor, &config, &pool, (&metrics, &deps), &auth, &settings, amqp_link);
+
+    // The supervisor's address exists before it runs: sessions register drain hooks with it.
+    let supervisor_ctx = actix::Context::<NodeSupervisor>::new();
+    let chat_stats = ChatStats::new().map_err(MetricsError::from)?;
+    chat_stats.register(metrics.registry()).map_err(MetricsError::from)?;
+    let realtime = Realtime::start(RealtimeParts {
+        config: &config.chat,
+        store: PgChatStore::new(pool.clone(), auth.denylist.clone()),
+        policy: Arc::new(chat_policy(&config, &limiter, &settings)),
+        stats: chat_stats,
+        supervisor: &supervisor,
+        supervisor_addr: supervisor_ctx.address(),
+        bridge,
+        bus,
+        node_id: config.node_id().to_owned(),
+        room_presence: room_presence(&config, redis),
+    });
+    // From here on, the events queued since the bus was made are applied, then each as it comes.
+    inbox_rx.run(node_events::applier(settings.clone(), pool.clone(), auth.denylist.clone(), cache.clone()));
+    let (p, rt, offers) = (pool.clone(), realtime.clone(), config.offers.clone());
+    supervisor.supervise(move |_| {
+        OfferExpiry::new(p, rt, Duration::from_millis(offers.expiry_check_ms), offers.expiry_batch)
+    });
+    let supervisor = supervisor_ctx.run(supervisor);
+
+    let state = AppState {
+        config: config.clone(),
+        pool,
+        metrics,
+        limiter,
+        deps,
+        keys: auth.keys,
+        denylist: auth.denylist,
+        hasher: auth.hasher,
+        http: http_client()?,
+        settings,
+        realtime,
+        cache,
+        draining: Default::default(),
+    };
+    serve(state, supervisor)
+}
+
+fn connect_timeout(config: &Config) -> Duration {
+    Duration::from_millis(config.database.connect_timeout_ms)
+}
+
+/// Creates the database if missing and applies the embedded migrations.
+async fn prepare_database(config: &Config) -> Result<(), NodeError> {
+    let (url, timeout) = (config.database.url.clone(), connect_timeout(config));
+    let prepared = tokio::task::spawn_blocking(move || db::migrate::prepare(&url, timeout))
         .await
         .map_err(|e| DbError::Migration(format!("migration task: {e}")))??;
     tracing::info!(
@@ -77,51 +150,74 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         applied = prepared.applied.len(),
         "database ready"
     );
+    Ok(())
+}
 
-    let pool: DbPool = db::build_pool(&config.database.url, config.database.pool_size, connect_timeout);
-    let metrics = Metrics::new(config.node_id())?;
-    let deps = Arc::new(DependencyStatus::new(config.redis.url.is_some(), config.amqp.url.is_some()));
+/// The node's Redis handle, when `redis.url` is set and well-formed.
+fn connect_redis(config: &Config) -> Option<Redis> {
+    let rc = &config.redis;
+    let url = rc.url.as_deref()?;
+    Redis::new(url, &rc.key_prefix, Duration::from_millis(rc.timeout_ms))
+        .inspect_err(|e| tracing::warn!(error = %e, "redis.url rejected; limits, presence and cache stay local"))
+        .ok()
+}
+
+/// The broker link, when `amqp.url` is set; node events it receives go to `inbox`.
+fn start_bridge(
+    config: &Config,
+    supervisor: &NodeSupervisor,
+    link: Arc<AtomicBool>,
+    inbox: NodeInbox,
+) -> Option<Addr<AmqpBridge>> {
+    let url = config.amqp.url.clone()?;
+    let (exchange, node) = (config.amqp.exchange.clone(), config.node_id().to_owned());
+    Some(supervisor.supervise(move |_| AmqpBridge::new(url, exchange, node, link, inbox)))
+}
+
+/// What auth needs at run time: the signing keys (ready), the denylist (loaded), the hasher.
+struct AuthParts {
+    keys: KeyRing,
+    denylist: Denylist,
+    hasher: Hasher,
+}
+
+async fn start_auth(
+    config: &Config,
+    pool: &DbPool,
+    bus: NodeBus,
+    redis: Option<Redis>,
+) -> Result<AuthParts, NodeError> {
     let keys = KeyRing::ready(pool.clone(), KeyPolicy::from_config(&config.jwt))
         .await
         .map_err(|e| NodeError::Auth(e.to_string()))?;
-    let denylist = Denylist::default();
-    let access_ttl = Duration::from_secs(config.jwt.access_ttl_secs);
-    denylist.refresh(&pool, access_ttl).await.map_err(DbError::Query)?;
+    let denylist = Denylist::new(bus, redis);
+    denylist.refresh(pool, Duration::from_secs(config.jwt.access_ttl_secs)).await.map_err(DbError::Query)?;
     let a = &config.auth;
     let hasher = Hasher::new(a.argon2_memory_kib, a.argon2_iterations, a.argon2_parallelism)
         .map_err(|e| NodeError::Auth(e.to_string()))?;
-    let settings = Settings::default();
-    settings.refresh(&pool).await.map_err(DbError::Query)?;
-    let rc = &config.redis;
-    let redis = rc.url.as_deref().and_then(|url| {
-        Redis::new(url, &rc.key_prefix, Duration::from_millis(rc.timeout_ms))
-            .inspect_err(|e| tracing::warn!(error = %e, "redis.url rejected; limits, presence and cache stay local"))
-            .ok()
-    });
-    let limiter = match &redis {
-        Some(r) => RateLimiter::redis(RedisStore::new(r.clone())),
-        None => RateLimiter::local(),
-    };
-    let cache = ReadCache::new(redis.clone(), Duration::from_millis(rc.cache_ttl_ms));
-    let room_presence = redis.clone().map(|r| {
-        let ttl = Duration::from_millis(rc.presence_ttl_ms);
-        RedisRoomPresence::new(r, config.node_id().to_owned(), ttl) as Arc<dyn RoomPresence>
-    });
-    let amqp_link = Arc::new(AtomicBool::new(false));
-    let chat_stats = ChatStats::new().map_err(crate::metrics::MetricsError::from)?;
-    chat_stats.register(metrics.registry()).map_err(crate::metrics::MetricsError::from)?;
-    announce_mode(&config);
+    Ok(AuthParts { keys, denylist, hasher })
+}
 
-    let supervisor = NodeSupervisor::new();
+/// The node-level actors that run on their own clock.
+fn supervise_background(
+    supervisor: &NodeSupervisor,
+    config: &Config,
+    pool: &DbPool,
+    (metrics, deps): (&Metrics, &Arc<DependencyStatus>),
+    auth: &AuthParts,
+    settings: &Settings,
+    amqp_link: Arc<AtomicBool>,
+) {
     let interval = Duration::from_millis(config.health.check_interval_ms);
     let redis_url = config.redis.url.clone();
-    let link = config.amqp.url.as_ref().map(|_| amqp_link.clone());
+    let link = config.amqp.url.as_ref().map(|_| amqp_link);
     let (p, m, d) = (pool.clone(), metrics.clone(), deps.clone());
     supervisor.supervise(move |_| DependencyMonitor::new(p, d, m, interval, redis_url.as_deref(), link));
-    let (k, key_interval) = (keys.clone(), Duration::from_millis(config.jwt.key_check_interval_ms));
+    let (k, key_interval) = (auth.keys.clone(), Duration::from_millis(config.jwt.key_check_interval_ms));
     supervisor.supervise(move |_| KeyRotator::new(k, key_interval));
     let deny_interval = Duration::from_millis(config.auth.denylist_refresh_ms);
-    let (p, dl) = (pool.clone(), denylist.clone());
+    let access_ttl = Duration::from_secs(config.jwt.access_ttl_secs);
+    let (p, dl) = (pool.clone(), auth.denylist.clone());
     supervisor.supervise(move |_| DenylistRefresher::new(dl, p, deny_interval, access_ttl));
     let mail = config.mail.clone();
     let p = pool.clone();
@@ -133,55 +229,28 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     let (p, s) = (pool.clone(), settings.clone());
     let poll = Duration::from_millis(config.node.settings_poll_ms);
     supervisor.supervise(move |_| SettingsWatcher::new(s, p, poll));
+}
+
+fn chat_policy(config: &Config, limiter: &RateLimiter, settings: &Settings) -> ChatPolicy {
     let chat = &config.chat;
-    let policy = ChatPolicy::new(
+    ChatPolicy::new(
         limiter.clone(),
         settings.clone(),
         chat.send_per_minute,
         chat.send_burst,
         Duration::from_millis(chat.typing_interval_ms),
-    );
-    let store = PgChatStore::new(pool.clone(), denylist.clone());
-    // The supervisor's address exists before it runs: sessions register drain hooks with it.
-    let supervisor_ctx = actix::Context::<NodeSupervisor>::new();
-    let supervisor_addr = supervisor_ctx.address();
-    let realtime = Realtime::start(RealtimeParts {
-        config: chat,
-        store,
-        policy: Arc::new(policy),
-        stats: chat_stats,
-        supervisor: &supervisor,
-        supervisor_addr: supervisor_addr.clone(),
-        amqp: config.amqp.url.clone().map(|u| (u, config.amqp.exchange.clone())),
-        node_id: config.node_id().to_owned(),
-        amqp_link,
-        room_presence,
-    });
-    let bus = realtime.bus.clone();
-    denylist.share(bus.clone(), redis.clone());
-    cache.share(bus.clone());
-    bus.set_sink(events::sink(settings.clone(), pool.clone(), denylist.clone(), cache.clone()));
-    let (p, rt, offers) = (pool.clone(), realtime.clone(), config.offers.clone());
-    supervisor.supervise(move |_| {
-        OfferExpiry::new(p, rt, Duration::from_millis(offers.expiry_check_ms), offers.expiry_batch)
-    });
-    supervisor_ctx.run(supervisor);
-    let supervisor = supervisor_addr;
-    let state = AppState::new(StateParts {
-        config: config.clone(),
-        pool: pool.clone(),
-        metrics: metrics.clone(),
-        limiter,
-        deps: deps.clone(),
-        keys: keys.clone(),
-        denylist: denylist.clone(),
-        hasher,
-        http: http_client()?,
-        settings,
-        realtime,
-        cache,
-    });
+    )
+}
 
+/// Who is online in each room across nodes, when Redis is there.
+fn room_presence(config: &Config, redis: Option<Redis>) -> Option<Arc<dyn RoomPresence>> {
+    let ttl = Duration::from_millis(config.redis.presence_ttl_ms);
+    redis.map(|r| RedisRoomPresence::new(r, config.node_id().to_owned(), ttl) as Arc<dyn RoomPresence>)
+}
+
+/// Binds the listener and starts the HTTP workers.
+fn serve(state: AppState, supervisor: Addr<NodeSupervisor>) -> Result<RunningNode, NodeError> {
+    let config = state.config.clone();
     let server_cfg = &config.server;
     let listener = listener::bind(
         &server_cfg.host,
@@ -191,7 +260,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     )
     .map_err(|source| NodeError::Bind { addr: format!("{}:{}", server_cfg.host, server_cfg.port), source })?;
     let addr = listener.local_addr()?;
-    let open_files = limits::raise_open_files();
+    let open_files = veza_core::limits::raise_open_files();
 
     let data = web::Data::new(state.clone());
     let doc = http::openapi_doc();
@@ -206,7 +275,6 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     let server_handle = server.handle();
     let server = actix_rt::spawn(server);
     tracing::info!(%addr, node = config.node_id(), env = %config.env, workers = config.workers(), open_files, "listening");
-
     Ok(RunningNode { addr, handle: NodeHandle::new(state, server_handle, supervisor), server })
 }
 

@@ -1,10 +1,8 @@
 //! Offer types and the negotiation rules: who may do what in which state, in one table.
 
 use crate::db::DbError;
-use crate::http::error::ApiError;
 use crate::money::Money;
 use crate::users::model::UserRef;
-use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -45,26 +43,6 @@ impl From<diesel::result::Error> for OfferError {
                 OfferError::Conflict("offer_exists", "you already have an open offer on this listing".into())
             }
             e => OfferError::Db(DbError::Query(e)),
-        }
-    }
-}
-
-impl From<OfferError> for ApiError {
-    fn from(e: OfferError) -> Self {
-        let detail = e.to_string();
-        match e {
-            OfferError::NotFound | OfferError::ListingNotFound => ApiError::NotFound,
-            OfferError::OwnListing => ApiError::coded(StatusCode::FORBIDDEN, "own_listing", detail),
-            OfferError::Blocked => ApiError::coded(StatusCode::FORBIDDEN, "blocked", detail),
-            OfferError::ListingNotActive => ApiError::coded(StatusCode::CONFLICT, "listing_not_active", detail),
-            OfferError::NotYourTurn(_) => ApiError::coded(StatusCode::FORBIDDEN, "not_your_turn", detail),
-            OfferError::InvalidTransition { .. } => ApiError::coded(StatusCode::CONFLICT, "invalid_transition", detail),
-            OfferError::CurrencyMismatch { .. } => {
-                ApiError::coded(StatusCode::UNPROCESSABLE_ENTITY, "currency_mismatch", detail)
-            }
-            OfferError::Conflict(code, _) => ApiError::coded(StatusCode::CONFLICT, code, detail),
-            OfferError::Invalid { field, message } => ApiError::field(field, message),
-            OfferError::Db(e) => ApiError::Internal(e.to_string()),
         }
     }
 }
@@ -385,23 +363,6 @@ mod tests {
         ));
         let seller_done = Confirmed { buyer: false, seller: true };
         assert_eq!(decide(Accepted, Confirm, Buyer, seller_done).ok(), Some(Completed));
-    }
-
-    #[test]
-    fn errors_map_to_their_codes() {
-        let code = |e: OfferError| {
-            let api: ApiError = e.into();
-            (api.problem().status, api.code())
-        };
-        assert_eq!(code(OfferError::NotYourTurn("accept")), (403, "not_your_turn"));
-        assert_eq!(
-            code(OfferError::InvalidTransition { from: "declined", action: "accepted" }),
-            (409, "invalid_transition")
-        );
-        assert_eq!(code(OfferError::OwnListing), (403, "own_listing"));
-        assert_eq!(code(OfferError::ListingNotActive), (409, "listing_not_active"));
-        assert_eq!(code(OfferError::CurrencyMismatch { expected: "EUR".into() }), (422, "currency_mismatch"));
-        assert_eq!(code(OfferError::NotFound), (404, "not_found"));
     }
 
     #[test]

@@ -4,11 +4,12 @@
 use super::model::*;
 use super::service::*;
 use crate::auth::AuthUser;
-use crate::http::error::{ApiError, Problem};
-use crate::http::pagination::{Page, PageQuery};
-use crate::http::resource;
-use crate::service::ask;
+use crate::web::ask;
+use crate::web::error::{ApiError, Problem};
+use crate::web::pagination::{Page, PageQuery};
+use crate::web::resource;
 use actix::Addr;
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -161,4 +162,47 @@ pub async fn confirm(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> R
         (status = 409, body = Problem, content_type = "application/problem+json", description = "invalid_transition")))]
 pub async fn cancel(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     act(offers, user, path.into_inner(), OfferAction::Cancel, None).await
+}
+
+/// How a offers error answers over HTTP (status and stable code).
+impl From<OfferError> for ApiError {
+    fn from(e: OfferError) -> Self {
+        let detail = e.to_string();
+        match e {
+            OfferError::NotFound | OfferError::ListingNotFound => ApiError::NotFound,
+            OfferError::OwnListing => ApiError::coded(StatusCode::FORBIDDEN, "own_listing", detail),
+            OfferError::Blocked => ApiError::coded(StatusCode::FORBIDDEN, "blocked", detail),
+            OfferError::ListingNotActive => ApiError::coded(StatusCode::CONFLICT, "listing_not_active", detail),
+            OfferError::NotYourTurn(_) => ApiError::coded(StatusCode::FORBIDDEN, "not_your_turn", detail),
+            OfferError::InvalidTransition { .. } => ApiError::coded(StatusCode::CONFLICT, "invalid_transition", detail),
+            OfferError::CurrencyMismatch { .. } => {
+                ApiError::coded(StatusCode::UNPROCESSABLE_ENTITY, "currency_mismatch", detail)
+            }
+            OfferError::Conflict(code, _) => ApiError::coded(StatusCode::CONFLICT, code, detail),
+            OfferError::Invalid { field, message } => ApiError::field(field, message),
+            OfferError::Db(e) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_map_to_their_codes() {
+        let code = |e: OfferError| {
+            let api: ApiError = e.into();
+            (api.problem().status, api.code())
+        };
+        assert_eq!(code(OfferError::NotYourTurn("accept")), (403, "not_your_turn"));
+        assert_eq!(
+            code(OfferError::InvalidTransition { from: "declined", action: "accepted" }),
+            (409, "invalid_transition")
+        );
+        assert_eq!(code(OfferError::OwnListing), (403, "own_listing"));
+        assert_eq!(code(OfferError::ListingNotActive), (409, "listing_not_active"));
+        assert_eq!(code(OfferError::CurrencyMismatch { expected: "EUR".into() }), (422, "currency_mismatch"));
+        assert_eq!(code(OfferError::NotFound), (404, "not_found"));
+    }
 }

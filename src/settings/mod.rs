@@ -2,6 +2,7 @@
 //! changed only through `set` (here, the CLI, later the admin API), picked up by every node
 //! through a version poll (`SettingsWatcher`, every second).
 
+mod repo;
 mod watcher;
 
 pub use watcher::SettingsWatcher;
@@ -10,7 +11,7 @@ use crate::db::DbPool;
 use crate::db::schema::settings;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
@@ -102,7 +103,7 @@ impl Settings {
 
     /// Reloads everything from PostgreSQL.
     pub async fn reload(&self, conn: &mut AsyncPgConnection) -> QueryResult<i64> {
-        let rows: Vec<SettingRow> = settings::table.select(SettingRow::as_select()).load(conn).await?;
+        let rows = repo::all(conn).await?;
         let version = rows.iter().map(|r| r.version).max().unwrap_or(0);
         let values: HashMap<String, Value> = rows.into_iter().map(|r| (r.key, r.value)).collect();
         let banned = values
@@ -119,7 +120,7 @@ impl Settings {
     /// Reloads when the stored version moved; returns whether it did.
     pub async fn refresh(&self, pool: &DbPool) -> QueryResult<bool> {
         let Ok(mut conn) = pool.get().await else { return Ok(false) };
-        let newest: Option<i64> = settings::table.select(diesel::dsl::max(settings::version)).first(&mut conn).await?;
+        let newest = repo::newest_version(&mut conn).await?;
         if newest.unwrap_or(0) == self.version() {
             return Ok(false);
         }
@@ -136,31 +137,13 @@ impl Settings {
         by: Option<Uuid>,
     ) -> Result<SettingRow, SettingsError> {
         validate(key, &value)?;
-        let version = diesel::dsl::sql::<diesel::sql_types::BigInt>("nextval('settings_version')");
-        let row = diesel::insert_into(settings::table)
-            .values((
-                settings::key.eq(key),
-                settings::value.eq(&value),
-                settings::version.eq(version),
-                settings::updated_by.eq(by),
-            ))
-            .on_conflict(settings::key)
-            .do_update()
-            .set((
-                settings::value.eq(&value),
-                settings::version.eq(diesel::dsl::sql::<diesel::sql_types::BigInt>("nextval('settings_version')")),
-                settings::updated_by.eq(by),
-                settings::updated_at.eq(Utc::now()),
-            ))
-            .returning(SettingRow::as_returning())
-            .get_result(conn)
-            .await?;
+        let row = repo::upsert(conn, key, &value, by).await?;
         self.reload(conn).await?;
         Ok(row)
     }
 
     pub async fn all(conn: &mut AsyncPgConnection) -> QueryResult<Vec<SettingRow>> {
-        settings::table.order(settings::key).select(SettingRow::as_select()).load(conn).await
+        repo::all(conn).await
     }
 }
 

@@ -2,21 +2,14 @@
 //! (friend requests, direct messages, offers): if either has blocked the other, no.
 
 use super::model::UserError;
-use crate::db::schema::blocks;
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use super::repo;
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 /// Is there a block between `a` and `b`, in either direction?
 pub async fn blocked_either_way(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        blocks::table.filter(
-            (blocks::blocker_id.eq(a).and(blocks::blocked_id.eq(b)))
-                .or(blocks::blocker_id.eq(b).and(blocks::blocked_id.eq(a))),
-        ),
-    ))
-    .get_result(conn)
-    .await
+    repo::blocked_either_way(conn, a, b).await
 }
 
 /// `Err(Blocked)` when `from` may not reach `to`.

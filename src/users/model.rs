@@ -1,8 +1,6 @@
 //! User-facing types and rules: profiles, preferences, friendships.
 
 use crate::db::DbError;
-use crate::http::error::ApiError;
-use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -28,19 +26,6 @@ pub enum UserError {
 impl From<diesel::result::Error> for UserError {
     fn from(e: diesel::result::Error) -> Self {
         UserError::Db(DbError::Query(e))
-    }
-}
-
-impl From<UserError> for ApiError {
-    fn from(e: UserError) -> Self {
-        let detail = e.to_string();
-        match e {
-            UserError::NotFound => ApiError::NotFound,
-            UserError::Blocked => ApiError::coded(StatusCode::FORBIDDEN, "blocked", detail),
-            UserError::Conflict(code, _) => ApiError::coded(StatusCode::CONFLICT, code, detail),
-            UserError::Invalid { field, message } => ApiError::field(field, message),
-            UserError::Db(e) => ApiError::Internal(e.to_string()),
-        }
     }
 }
 

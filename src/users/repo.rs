@@ -170,6 +170,23 @@ pub async fn unblock(conn: &mut AsyncPgConnection, blocker: Uuid, blocked: Uuid)
     diesel::delete(blocks::table.find((blocker, blocked))).execute(conn).await.map(|_| ())
 }
 
+/// Is there a block between `a` and `b`, in either direction? (`blocking.rs` holds the rule.)
+pub async fn blocked_either_way(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        blocks::table.filter(
+            (blocks::blocker_id.eq(a).and(blocks::blocked_id.eq(b)))
+                .or(blocks::blocker_id.eq(b).and(blocks::blocked_id.eq(a))),
+        ),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// A user's username, `None` when the account is gone.
+pub async fn username(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<String>> {
+    users::table.find(id).select(users::username).first(conn).await.optional()
+}
+
 pub async fn blocks_of(conn: &mut AsyncPgConnection, blocker: Uuid) -> QueryResult<Vec<BlockEntry>> {
     let rows: Vec<(Uuid, String, DateTime<Utc>)> = blocks::table
         .inner_join(users::table.on(users::id.eq(blocks::blocked_id)))

@@ -4,12 +4,13 @@ use super::model::*;
 use super::service::*;
 use crate::activity::ActivityItem;
 use crate::auth::AuthUser;
-use crate::http::error::{ApiError, Problem};
-use crate::http::extract::json_config;
-use crate::http::pagination::{Page, PageQuery};
-use crate::http::resource;
-use crate::service::ask;
+use crate::web::ask;
+use crate::web::error::{ApiError, Problem};
+use crate::web::extract::json_config;
+use crate::web::pagination::{Page, PageQuery};
+use crate::web::resource;
 use actix::Addr;
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -157,4 +158,18 @@ pub async fn activity(users: Users, user: AuthUser, q: web::Query<PageQuery>) ->
     let items = ask(&users, ListActivity { user: user.id, before: q.id_cursor()?, limit }).await?;
     let next_cursor = (items.len() as i64 == limit).then(|| items.last().map(|i| i.id.to_string())).flatten();
     Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+}
+
+/// How a users error answers over HTTP (status and stable code).
+impl From<UserError> for ApiError {
+    fn from(e: UserError) -> Self {
+        let detail = e.to_string();
+        match e {
+            UserError::NotFound => ApiError::NotFound,
+            UserError::Blocked => ApiError::coded(StatusCode::FORBIDDEN, "blocked", detail),
+            UserError::Conflict(code, _) => ApiError::coded(StatusCode::CONFLICT, code, detail),
+            UserError::Invalid { field, message } => ApiError::field(field, message),
+            UserError::Db(e) => ApiError::Internal(e.to_string()),
+        }
+    }
 }

@@ -1,9 +1,31 @@
-//! The client's IP: the TCP peer, unless the peer is a trusted proxy, in which case the
-//! nearest untrusted hop of `X-Forwarded-For` (a client can prepend anything it likes, so
-//! the list is read from the right).
+//! Who is calling. The client's IP: the TCP peer, unless the peer is a trusted proxy, in which
+//! case the nearest untrusted hop of `X-Forwarded-For` (a client can prepend anything it likes,
+//! so the list is read from the right). The rate-limit middleware resolves it once per request
+//! and keeps it in the request's extensions (`ClientIp`); handlers read it with `client_info`.
 
+use actix_web::http::header;
+use actix_web::{HttpMessage, HttpRequest};
 use ipnet::IpNet;
 use std::net::IpAddr;
+
+/// The resolved client address, in request extensions.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+/// Who is calling, for sessions and the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// IP and user agent of the caller.
+pub fn client_info(req: &HttpRequest) -> ClientInfo {
+    let ip = req.extensions().get::<ClientIp>().map(|c| c.0.to_string());
+    let user_agent =
+        req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(256).collect());
+    ClientInfo { ip, user_agent }
+}
 
 pub fn client_ip(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[IpNet]) -> Option<IpAddr> {
     let peer = peer?;

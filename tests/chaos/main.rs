@@ -7,6 +7,10 @@
 //! 10 s mid-traffic, (c) cut a node's Redis link. Each prints sent / acked / stored /
 //! delivered / lost / duplicated and must show zero lost and zero duplicated.
 
+// A failed unwrap in a test is a failed test; the helper modules under tests/ are covered here
+// (clippy's allow-unwrap-in-tests reaches only #[test] and #[cfg(test)] code).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "../support/mod.rs"]
 #[allow(unused_imports)] // the shared harness re-exports what other test binaries use
 mod support;

@@ -17,7 +17,11 @@ fn golden(name: &str, actual: &[u8]) {
         return;
     }
     let expected = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(expected == actual, "{name} changed on the wire; diff it against {} (VEZA_BLESS=1 to accept)", path.display());
+    assert!(
+        expected == actual,
+        "{name} changed on the wire; diff it against {} (VEZA_BLESS=1 to accept)",
+        path.display()
+    );
 }
 
 fn hex(bytes: &[u8]) -> Vec<u8> {

@@ -7,8 +7,8 @@
 //! profile. A batch is bounded by the session's `Backlog` (in frames), not only by its mailbox.
 
 use super::Room;
+use crate::conn::{Deliver, close};
 use crate::protocol::SharedFrame;
-use crate::session::Deliver;
 use actix::prelude::*;
 use std::sync::Arc;
 
@@ -127,7 +127,7 @@ impl Room {
         self.remove_conn(conn_id);
         if let Some(addr) = addr {
             self.deps.stats.slow_consumers.inc();
-            addr.do_send(Deliver::Close(4008));
+            addr.do_send(Deliver::Close(close::SLOW_CONSUMER));
         }
     }
 }

@@ -5,9 +5,9 @@
 //! Ordering rule: a frame whose `seq` is ahead of the next expected one waits in a buffer;
 //! if the gap is still open after `gap_wait`, the missing range is read from the store.
 
+use crate::conn::{Backlog, Deliver};
 use crate::ports::{ChatStore, Fanout, Membership, PresenceChange, RoomPresence};
 use crate::protocol::{ServerFrame, SharedFrame, UserRef};
-use crate::session::{Backlog, Deliver};
 use crate::stats::ChatStats;
 use crate::writer::MessageWriter;
 use actix::prelude::*;

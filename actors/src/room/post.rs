@@ -95,7 +95,7 @@ impl Room {
     fn write(&self, m: Post, ctx: &mut Context<Self>) {
         let writers = &self.deps.writers;
         // A room always uses the same writer: its messages commit in the order they came.
-        let Some(writer) = writers.get(crate::rooms::shard_of(self.id, writers.len())) else {
+        let Some(writer) = writers.get(crate::shard::shard_of(self.id, writers.len())) else {
             return m.reply.send(Err(PostError::Unavailable));
         };
         let msg = NewMessage { room: self.id, author: m.author, body: m.body, client_id: m.client_id };

@@ -2,7 +2,7 @@
 //! keeps them idle (answering pings) for a while, and reports connects/s and, given the node's
 //! pid, its resident memory per connection (`VmRSS` from /proc before and after).
 
-use crate::net::{Sources, raise_nofile_limit, websocket};
+use crate::net::{Sources, websocket};
 use crate::progress::Progress;
 use crate::report::Error;
 use crate::wire::{Protocol, Wire};
@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
+use veza_core::limits::raise_open_files;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -79,7 +80,7 @@ pub async fn run(args: Args) -> Result<(), Error> {
     if tokens.is_empty() {
         return Err(Error::Usage("no tokens".into()));
     }
-    let limit = raise_nofile_limit();
+    let limit = raise_open_files();
     if limit > 0 && args.connections as u64 + 64 > limit {
         eprintln!("warning: {} connections but the open-files limit is {limit}", args.connections);
     }

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use veza_core::rng::SeededRng;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -75,20 +76,6 @@ struct Shared {
     by_id: HashMap<String, String>,
     categories: Vec<String>,
     targets: Vec<Target>,
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 fn client() -> Result<reqwest::Client, Error> {
@@ -237,7 +224,7 @@ async fn client_loop(
     deadline: Instant,
     offer_percent: u32,
 ) -> (Hists, BTreeMap<String, u64>) {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (i as u64 + 1).wrapping_mul(0xff51_afd7_ed55_8ccd));
+    let mut rng = SeededRng::for_worker(0x9e37_79b9_7f4a_7c15, i);
     let mut r = Recorder { hists: BTreeMap::new(), errors: BTreeMap::new() };
     let me = &s.tokens[i % s.tokens.len()];
     let base = &s.base;

@@ -8,7 +8,7 @@
 mod member;
 mod steps;
 
-use crate::net::{Sources, raise_nofile_limit};
+use crate::net::Sources;
 use crate::progress::Progress;
 use crate::report::Error;
 use crate::wire::{Protocol, Wire};
@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use steps::{Shared, StepReport};
+use veza_core::limits::raise_open_files;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -99,7 +100,7 @@ pub async fn run(args: Args) -> Result<(), Error> {
         return Err(Error::Usage("--room is required for Veza".into()));
     }
     let tokens = load_tokens(args.tokens.as_ref(), veza)?;
-    let nofile = raise_nofile_limit();
+    let nofile = raise_open_files();
     if nofile > 0 && (args.members as u64) + 64 > nofile {
         eprintln!("warning: {} members but the open-files limit is {nofile}", args.members);
     }

@@ -3,8 +3,10 @@
 
 use crate::db::schema::audit_log;
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
+
+mod repo;
+pub use repo::record;
 
 /// One audited action.
 #[derive(Debug, Insertable)]
@@ -39,8 +41,4 @@ impl<'a> AuditEntry<'a> {
         self.data = data;
         self
     }
-}
-
-pub async fn record(conn: &mut AsyncPgConnection, entry: AuditEntry<'_>) -> QueryResult<()> {
-    diesel::insert_into(audit_log::table).values(&entry).execute(conn).await.map(|_| ())
 }

@@ -1,6 +1,8 @@
-//! Process limits a node raises for itself: every WebSocket is a file descriptor.
+//! Process limits raised by whoever holds many sockets (a node, the load tool): every
+//! connection is a file descriptor.
 
-/// Raises the soft open-files limit to the hard one; returns the limit now in force.
+/// Raises the soft open-files limit to the hard one; returns the limit now in force
+/// (0 when it cannot be read).
 pub fn raise_open_files() -> u64 {
     let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: getrlimit/setrlimit only read and write the struct passed to them.
@@ -16,4 +18,14 @@ pub fn raise_open_files() -> u64 {
         }
     }
     lim.rlim_cur
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_limit_in_force_is_reported() {
+        let n = super::raise_open_files();
+        assert!(n >= 16, "a process has at least a few descriptors: {n}");
+        assert_eq!(super::raise_open_files(), n, "raising again changes nothing");
+    }
 }

@@ -3,13 +3,17 @@
 use crate::auth::denylist::Denylist;
 use crate::db::DbPool;
 use crate::infra::cache::ReadCache;
-use crate::infra::events::{EventSink, NodeEvent};
+use crate::infra::events::NodeEvent;
 use crate::settings::Settings;
-use std::sync::Arc;
 use std::time::Duration;
 
-pub(super) fn sink(settings: Settings, pool: DbPool, denylist: Denylist, cache: ReadCache) -> EventSink {
-    Arc::new(move |event| match event {
+pub(super) fn applier(
+    settings: Settings,
+    pool: DbPool,
+    denylist: Denylist,
+    cache: ReadCache,
+) -> impl Fn(NodeEvent) + 'static {
+    move |event| match event {
         NodeEvent::SettingsChanged { version } => {
             if version > settings.version() {
                 let (s, p) = (settings.clone(), pool.clone());
@@ -26,5 +30,5 @@ pub(super) fn sink(settings: Settings, pool: DbPool, denylist: Denylist, cache: 
         }
         NodeEvent::UserDenied { user } => denylist.apply_user_denial(user),
         NodeEvent::Invalidate { key } => cache.drop_local(&key),
-    })
+    }
 }

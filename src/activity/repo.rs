@@ -1,24 +1,10 @@
-//! A user's own activity history: services append (account events, friendships, later
-//! listings and offers); the user reads it newest first.
+//! The activity table: append one line, read a user's lines newest first.
 
+use super::ActivityItem;
 use crate::db::schema::activity;
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use serde::Serialize;
 use uuid::Uuid;
-
-#[derive(Debug, Serialize, Queryable, Selectable, utoipa::ToSchema)]
-#[diesel(table_name = activity)]
-pub struct ActivityItem {
-    pub id: i64,
-    #[serde(skip)]
-    pub user_id: Uuid,
-    pub kind: String,
-    #[schema(value_type = Object)]
-    pub data: serde_json::Value,
-    pub created_at: DateTime<Utc>,
-}
 
 pub async fn record(conn: &mut AsyncPgConnection, user: Uuid, kind: &str, data: serde_json::Value) -> QueryResult<()> {
     diesel::insert_into(activity::table)
