@@ -4,13 +4,11 @@
 //! written to Redis (a sorted set scored by expiry) when configured; each node rereads that
 //! set every `auth.denylist_refresh_ms` and PostgreSQL, the source of truth, less often.
 
+use super::repo::denylist as repo;
 use crate::db::DbPool;
-use crate::db::schema::{auth_sessions, users};
 use crate::infra::events::{NodeBus, NodeEvent};
 use crate::infra::redis::Redis;
 use chrono::{Duration as ChronoDuration, Utc};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -101,16 +99,8 @@ impl Denylist {
             return Ok(()); // the database is away: keep what we know
         };
         let since = Utc::now() - ChronoDuration::from_std(ttl).unwrap_or(ChronoDuration::minutes(15));
-        let revoked: Vec<(Uuid, Option<chrono::DateTime<Utc>>)> = auth_sessions::table
-            .filter(auth_sessions::revoked_at.gt(since))
-            .select((auth_sessions::id, auth_sessions::revoked_at))
-            .load(&mut conn)
-            .await?;
-        let inactive: Vec<Uuid> = users::table
-            .filter(users::status.ne(super::model::STATUS_ACTIVE))
-            .select(users::id)
-            .load(&mut conn)
-            .await?;
+        let revoked = repo::revoked_since(&mut conn, since).await?;
+        let inactive = repo::inactive_users(&mut conn).await?;
         let now_utc = Utc::now();
         let now = Instant::now();
         if let Ok(mut i) = self.inner.write() {

@@ -3,11 +3,10 @@
 //! verifies, so tokens outlive the rotation that replaced their key.
 
 use super::model::{AuthError, Claims};
+use super::repo::keys::{self as repo, KeyRow};
 use crate::db::DbPool;
-use crate::db::schema::signing_keys;
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
-use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::AsyncConnection;
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -15,23 +14,10 @@ use serde::Serialize;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-/// Advisory-lock key for rotation ("vezakeys").
-const ROTATE_LOCK: i64 = 0x7665_7a61_6b65_7973;
 /// Seconds of clock skew tolerated on `exp`/`iat`.
 const LEEWAY_SECS: u64 = 5;
 /// Unknown `kid`s trigger a reload at most this often.
 const RELOAD_AT_MOST_EVERY: Duration = Duration::from_millis(500);
-
-#[derive(Queryable, Selectable, Insertable, Clone)]
-#[diesel(table_name = signing_keys)]
-struct KeyRow {
-    kid: String,
-    private_der: Vec<u8>,
-    public_key: Vec<u8>,
-    created_at: DateTime<Utc>,
-    sign_until: DateTime<Utc>,
-    verify_until: DateTime<Utc>,
-}
 
 struct LoadedKey {
     kid: String,
@@ -214,11 +200,7 @@ impl KeyRing {
             *l = Some(Instant::now());
         }
         let mut conn = crate::db::checkout(&self.pool).await?;
-        let rows: Vec<KeyRow> = signing_keys::table
-            .filter(signing_keys::verify_until.gt(Utc::now()))
-            .select(KeyRow::as_select())
-            .load(&mut conn)
-            .await?;
+        let rows = repo::verifying_keys(&mut conn, Utc::now()).await?;
         let loaded: Vec<LoadedKey> = rows
             .into_iter()
             .map(|r| LoadedKey {
@@ -244,21 +226,11 @@ impl KeyRing {
         let mut conn = crate::db::checkout(&self.pool).await?;
         let created = conn
             .transaction::<bool, AuthError, _>(async |conn| {
-                #[derive(QueryableByName)]
-                struct Locked {
-                    #[diesel(sql_type = diesel::sql_types::Bool)]
-                    locked: bool,
-                }
-                let lock: Locked = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS locked")
-                    .bind::<diesel::sql_types::BigInt, _>(ROTATE_LOCK)
-                    .get_result(conn)
-                    .await?;
-                if !lock.locked {
+                if !repo::try_rotation_lock(conn).await? {
                     return Ok(false);
                 }
                 let now = Utc::now();
-                let newest: Option<DateTime<Utc>> =
-                    signing_keys::table.select(diesel::dsl::max(signing_keys::sign_until)).first(conn).await?;
+                let newest = repo::newest_sign_until(conn).await?;
                 let rotation = ChronoDuration::from_std(policy.rotation).unwrap_or(ChronoDuration::days(1));
                 // Rotate when less than a quarter of a period is left, so every node has loaded
                 // the next key before the current one stops signing.
@@ -267,13 +239,9 @@ impl KeyRing {
                     return Ok(false);
                 }
                 let row = new_key(now, rotation, policy.access_ttl)?;
-                diesel::insert_into(signing_keys::table).values(&row).execute(conn).await?;
+                repo::insert(conn, &row).await?;
                 // Keys nobody can verify with any more are forgotten after a day.
-                diesel::delete(
-                    signing_keys::table.filter(signing_keys::verify_until.lt(now - ChronoDuration::days(1))),
-                )
-                .execute(conn)
-                .await?;
+                repo::forget_retired(conn, now - ChronoDuration::days(1)).await?;
                 tracing::info!(kid = %row.kid, "signing key rotated");
                 Ok(true)
             })
@@ -285,10 +253,7 @@ impl KeyRing {
     pub async fn retire(&self, kid: &str) -> Result<(), AuthError> {
         let mut conn = crate::db::checkout(&self.pool).await?;
         let past = Utc::now() - ChronoDuration::seconds(1);
-        diesel::update(signing_keys::table.find(kid))
-            .set((signing_keys::sign_until.eq(past), signing_keys::verify_until.eq(past)))
-            .execute(&mut conn)
-            .await?;
+        repo::retire(&mut conn, kid, past).await?;
         self.reload().await?;
         Ok(())
     }

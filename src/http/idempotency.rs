@@ -5,7 +5,7 @@
 //! `idempotency_in_progress`; 5xx and 429 answers are not stored, so they may be retried.
 
 use crate::auth::extract::{authenticate, bearer};
-use crate::db::schema::idempotency_keys;
+use crate::db::idempotency::{self as store, Stored};
 use crate::state::AppState;
 use crate::web::error::ApiError;
 use actix_web::body::{MessageBody, to_bytes};
@@ -14,18 +14,12 @@ use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, ResponseError, web};
-use chrono::{DateTime, Duration as ChronoDuration, Utc};
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotency-replayed");
-
-/// How long a stored answer is replayed.
-pub const RETENTION_HOURS: i64 = 24;
 
 /// Endpoints that hand out tokens: a replayed answer would hand the same tokens to whoever
 /// holds the key, so they are never idempotent-replayed.
@@ -36,17 +30,6 @@ const EXCLUDED: &[&str] = &[
     "/api/v1/auth/magic-link/verify",
     "/api/v1/auth/oauth/exchange",
 ];
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = idempotency_keys)]
-struct Stored {
-    request_hash: Vec<u8>,
-    status: Option<i16>,
-    content_type: Option<String>,
-    body: Option<Vec<u8>>,
-    created_at: DateTime<Utc>,
-    completed_at: Option<DateTime<Utc>>,
-}
 
 fn problem(status: StatusCode, code: &'static str, detail: &str) -> HttpResponse {
     ApiError::coded(status, code, detail).error_response()
@@ -107,7 +90,7 @@ pub async fn middleware(
         let res = ApiError::Unavailable("database unavailable".into()).error_response();
         return Ok(req.into_response(res).map_into_boxed_body());
     };
-    match claim(&mut conn, user_id, &key, &hash, req.method().as_str(), req.path()).await {
+    match store::claim(&mut conn, user_id, &key, &hash, req.method().as_str(), req.path()).await {
         Ok(None) => {}
         Ok(Some(stored)) => {
             let res = answer_existing(stored, &hash);
@@ -146,57 +129,12 @@ pub async fn middleware(
         }
     };
     if let Ok(mut conn) = state.pool.get().await {
-        let done = diesel::update(idempotency_keys::table.find((user_id, &key)))
-            .set((
-                idempotency_keys::status.eq(status.as_u16() as i16),
-                idempotency_keys::content_type.eq(content_type),
-                idempotency_keys::body.eq(bytes.to_vec()),
-                idempotency_keys::completed_at.eq(Utc::now()),
-            ))
-            .execute(&mut conn)
-            .await;
+        let done = store::complete(&mut conn, user_id, &key, status.as_u16() as i16, content_type, &bytes).await;
         if let Err(e) = done {
             tracing::error!(error = %e, "idempotency: answer not stored");
         }
     }
     Ok(ServiceResponse::new(http_req, head.set_body(bytes).map_into_boxed_body()))
-}
-
-/// Takes the key for this request (`None`), or returns what is stored under it.
-async fn claim(
-    conn: &mut AsyncPgConnection,
-    user: Uuid,
-    key: &str,
-    hash: &[u8],
-    method: &str,
-    path: &str,
-) -> QueryResult<Option<Stored>> {
-    for _ in 0..2 {
-        let inserted = diesel::insert_into(idempotency_keys::table)
-            .values((
-                idempotency_keys::user_id.eq(user),
-                idempotency_keys::key.eq(key),
-                idempotency_keys::request_hash.eq(hash),
-                idempotency_keys::method.eq(method),
-                idempotency_keys::path.eq(path),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)
-            .await?;
-        if inserted == 1 {
-            return Ok(None);
-        }
-        let stored: Option<Stored> =
-            idempotency_keys::table.find((user, key)).select(Stored::as_select()).first(conn).await.optional()?;
-        match stored {
-            Some(s) if s.created_at > Utc::now() - ChronoDuration::hours(RETENTION_HOURS) => return Ok(Some(s)),
-            // Expired (or released meanwhile): forget it and claim again.
-            _ => {
-                diesel::delete(idempotency_keys::table.find((user, key))).execute(conn).await?;
-            }
-        }
-    }
-    Err(diesel::result::Error::RollbackTransaction)
 }
 
 fn answer_existing(stored: Stored, hash: &[u8]) -> HttpResponse {
@@ -226,6 +164,6 @@ fn answer_existing(stored: Stored, hash: &[u8]) -> HttpResponse {
 /// Frees the key after an answer that must not be replayed.
 async fn release(state: &AppState, user: Uuid, key: &str) {
     if let Ok(mut conn) = state.pool.get().await {
-        let _ = diesel::delete(idempotency_keys::table.find((user, key))).execute(&mut conn).await;
+        let _ = store::release(&mut conn, user, key).await;
     }
 }

@@ -3,11 +3,10 @@
 //! are idempotent.
 
 use crate::db::DbPool;
-use crate::db::schema::{idempotency_keys, login_codes, magic_links, oauth_states};
+use crate::db::expired;
 use actix::prelude::*;
-use chrono::{Duration as ChronoDuration, Utc};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use chrono::Utc;
+use diesel::QueryResult;
 use std::time::Duration;
 
 pub struct Housekeeping {
@@ -24,15 +23,7 @@ impl Housekeeping {
 /// Deletes expired rows; returns how many.
 pub async fn sweep(pool: &DbPool) -> QueryResult<usize> {
     let Ok(mut conn) = pool.get().await else { return Ok(0) };
-    let now = Utc::now();
-    let day_ago = now - ChronoDuration::hours(crate::http::idempotency::RETENTION_HOURS);
-    let mut n = diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(day_ago)))
-        .execute(&mut conn)
-        .await?;
-    n += diesel::delete(magic_links::table.filter(magic_links::expires_at.lt(day_ago))).execute(&mut conn).await?;
-    n += diesel::delete(login_codes::table.filter(login_codes::expires_at.lt(day_ago))).execute(&mut conn).await?;
-    n += diesel::delete(oauth_states::table.filter(oauth_states::expires_at.lt(now))).execute(&mut conn).await?;
-    Ok(n)
+    expired::delete_expired(&mut conn, Utc::now()).await
 }
 
 impl Actor for Housekeeping {

@@ -3,11 +3,11 @@
 //! the log otherwise) and marks them sent. Nothing is lost if the node dies before sending.
 
 use crate::db::DbPool;
-use crate::db::schema::mail_outbox;
+use crate::db::outbox::{self, Pending};
 use actix::prelude::*;
 use chrono::Utc;
-use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel::QueryResult;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message as Mail, Tokio1Executor};
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,25 +18,7 @@ const BATCH: i64 = 20;
 
 /// Queues a mail; call inside the transaction of the action that sends it.
 pub async fn enqueue(conn: &mut AsyncPgConnection, to: &str, subject: &str, body: &str, kind: &str) -> QueryResult<()> {
-    diesel::insert_into(mail_outbox::table)
-        .values((
-            mail_outbox::to_addr.eq(to),
-            mail_outbox::subject.eq(subject),
-            mail_outbox::body.eq(body),
-            mail_outbox::kind.eq(kind),
-        ))
-        .execute(conn)
-        .await
-        .map(|_| ())
-}
-
-#[derive(Debug, Queryable, Selectable)]
-#[diesel(table_name = mail_outbox)]
-struct Pending {
-    id: i64,
-    to_addr: String,
-    subject: String,
-    body: String,
+    outbox::enqueue(conn, to, subject, body, kind).await
 }
 
 pub struct Mailer {
@@ -70,34 +52,15 @@ impl Mailer {
         let Ok(mut conn) = pool.get().await else { return Ok(0) };
         conn.transaction::<usize, diesel::result::Error, _>(async |conn| {
             // SKIP LOCKED: several nodes share the outbox without sending a mail twice.
-            let rows: Vec<Pending> = mail_outbox::table
-                .filter(mail_outbox::sent_at.is_null())
-                .filter(mail_outbox::attempts.lt(MAX_ATTEMPTS))
-                .order(mail_outbox::id)
-                .limit(BATCH)
-                .for_update()
-                .skip_locked()
-                .select(Pending::as_select())
-                .load(conn)
-                .await?;
+            let rows = outbox::lock_pending(conn, MAX_ATTEMPTS, BATCH).await?;
             let n = rows.len();
             for row in rows {
                 let result = send(&from, &row, smtp.as_deref()).await;
-                let q = diesel::update(mail_outbox::table.find(row.id));
                 match result {
-                    Ok(()) => {
-                        q.set((
-                            mail_outbox::sent_at.eq(Utc::now()),
-                            mail_outbox::attempts.eq(mail_outbox::attempts + 1),
-                        ))
-                        .execute(conn)
-                        .await?;
-                    }
+                    Ok(()) => outbox::mark_sent(conn, row.id, Utc::now()).await?,
                     Err(e) => {
                         tracing::warn!(id = row.id, error = %e, "mail not sent; will retry");
-                        q.set((mail_outbox::attempts.eq(mail_outbox::attempts + 1), mail_outbox::last_error.eq(e)))
-                            .execute(conn)
-                            .await?;
+                        outbox::mark_failed(conn, row.id, &e).await?;
                     }
                 }
             }

@@ -1,5 +1,8 @@
 //! Auth queries: users, login sessions and their refresh tokens, one-time secrets.
 
+pub mod denylist;
+pub mod keys;
+
 use super::model::AuthError;
 use crate::db::schema::{
     auth_sessions, login_codes, magic_links, oauth_identities, oauth_states, refresh_tokens, users,
