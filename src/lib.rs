@@ -9,6 +9,7 @@ pub mod categories;
 pub mod chat;
 pub mod config;
 pub mod db;
+pub mod error;
 pub mod http;
 pub mod infra;
 pub mod listings;

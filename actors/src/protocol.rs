@@ -10,11 +10,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, OnceLock};
 use uuid::Uuid;
+use veza_core::Code;
 
 /// Largest frame a client may send; larger ones close the connection with 1009.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
-/// Message bodies: 1..=4,000 characters.
-pub const MAX_BODY_CHARS: usize = 4000;
+/// Message bodies: 1..=4,000 characters (checked by `veza_core::text::check_send`).
+pub use veza_core::text::MAX_BODY_CHARS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
@@ -134,8 +135,9 @@ pub enum ServerFrame {
 }
 
 impl ServerFrame {
-    pub fn error(code: &str, message: impl Into<String>, reference: Option<String>) -> Self {
-        ServerFrame::Error { code: code.to_owned(), message: message.into(), reference }
+    /// An `error` frame; its code is one of the named wire codes.
+    pub fn error(code: Code, message: impl Into<String>, reference: Option<String>) -> Self {
+        ServerFrame::Error { code: code.as_str().to_owned(), message: message.into(), reference }
     }
 }
 
@@ -255,7 +257,7 @@ mod tests {
         assert_eq!(f, Ok(ClientFrame::Send { room: room(), body: "hi".into(), client_id: "x".into() }));
         let ack = encode_json(&ServerFrame::Ack { client_id: "x".into(), id: 3, seq: 2 });
         assert_eq!(&ack[..], r#"{"type":"ack","client_id":"x","id":3,"seq":2}"#);
-        let err = encode_json(&ServerFrame::error("muted", "you are muted", Some("x".into())));
+        let err = encode_json(&ServerFrame::error(Code::Muted, "you are muted", Some("x".into())));
         let v: serde_json::Value = serde_json::from_str(&err)?;
         assert_eq!(v["ref"], "x");
         assert_eq!(v["type"], "error");

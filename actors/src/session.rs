@@ -6,7 +6,7 @@
 use crate::conn::{Backlog, Deliver, close};
 use crate::ports::{ChatStore, SendPolicy};
 use crate::presence::{Connect, Disconnect, Presence};
-use crate::protocol::{self, ClientFrame, Encoding, MAX_BODY_CHARS, ServerFrame, SharedFrame, UserRef};
+use crate::protocol::{self, ClientFrame, Encoding, ServerFrame, SharedFrame, UserRef};
 use crate::room::{Join, JoinError, Leave, Notify, Post, PostError, PostReply, Posted, Room};
 use crate::rooms::RoomRegistry;
 use crate::stats::ChatStats;
@@ -18,6 +18,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
+use veza_core::Code;
+use veza_core::text::check_send;
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
@@ -114,7 +116,7 @@ impl WsSession {
                         }
                     });
                 } else {
-                    self.reply(ServerFrame::error("not_a_member", "join the room first", None), ctx);
+                    self.reply(ServerFrame::error(Code::NotAMember, "join the room first", None), ctx);
                 }
             }
         }
@@ -124,8 +126,11 @@ impl WsSession {
         let registry = self.deps.rooms.clone();
         ctx.spawn(async move { registry.get(room).await }.into_actor(self).map(move |res, this, ctx| {
             let Ok(addr) = res else {
-                let f =
-                    ServerFrame::error("unavailable", "the room is unavailable; join again", Some(room.to_string()));
+                let f = ServerFrame::error(
+                    Code::Unavailable,
+                    "the room is unavailable; join again",
+                    Some(room.to_string()),
+                );
                 return this.reply(f, ctx);
             };
             // Known before the Room can answer: a send right after `joined` finds it.
@@ -142,11 +147,11 @@ impl WsSession {
                 let r = Some(room.to_string());
                 let refusal = match res {
                     Ok(Ok(())) => return,
-                    Ok(Err(JoinError::NotMember)) => ServerFrame::error("not_a_member", "this room is private", r),
-                    Ok(Err(JoinError::NoRoom)) => ServerFrame::error("not_found", "no such room", r),
+                    Ok(Err(JoinError::NotMember)) => ServerFrame::error(Code::NotAMember, "this room is private", r),
+                    Ok(Err(JoinError::NoRoom)) => ServerFrame::error(Code::NotFound, "no such room", r),
                     // The Room stopped meanwhile, or the store is away.
                     Ok(Err(JoinError::Unavailable)) | Err(_) => {
-                        ServerFrame::error("unavailable", "the room is unavailable; join again", r)
+                        ServerFrame::error(Code::Unavailable, "the room is unavailable; join again", r)
                     }
                 };
                 this.rooms.remove(&room);
@@ -158,15 +163,10 @@ impl WsSession {
     fn send(&mut self, room: Uuid, body: String, client_id: String, ctx: &mut ws::WebsocketContext<Self>) {
         let reference = Some(client_id.clone());
         let Some(addr) = self.rooms.get(&room).cloned() else {
-            return self.reply(ServerFrame::error("not_a_member", "join the room first", reference), ctx);
+            return self.reply(ServerFrame::error(Code::NotAMember, "join the room first", reference), ctx);
         };
-        let chars = body.chars().count();
-        if chars == 0 || chars > MAX_BODY_CHARS || body.trim().is_empty() {
-            let msg = format!("a message is 1 to {MAX_BODY_CHARS} characters");
-            return self.reply(ServerFrame::error("message_invalid", msg, reference), ctx);
-        }
-        if client_id.is_empty() || client_id.len() > 64 {
-            return self.reply(ServerFrame::error("frame_invalid", "client_id is 1 to 64 characters", reference), ctx);
+        if let Err(invalid) = check_send(&body, &client_id) {
+            return self.reply(ServerFrame::error(invalid.code(), invalid.to_string(), reference), ctx);
         }
         if let Some(checked) = self.deps.policy.check_send_now(self.user.id, &body) {
             return self.post(addr, body, client_id, checked, ctx);
@@ -204,11 +204,11 @@ impl Handler<Posted> for WsSession {
         let reference = Some(m.client_id.clone());
         let frame = match m.result {
             Ok(stored) => ServerFrame::Ack { client_id: m.client_id, id: stored.id, seq: stored.seq },
-            Err(PostError::NotMember) => ServerFrame::error("not_a_member", "not a member", reference),
-            Err(PostError::Muted) => ServerFrame::error("muted", "you are muted in this room", reference),
-            Err(PostError::Blocked) => ServerFrame::error("blocked", "you cannot message this user", reference),
+            Err(PostError::NotMember) => ServerFrame::error(Code::NotAMember, "not a member", reference),
+            Err(PostError::Muted) => ServerFrame::error(Code::Muted, "you are muted in this room", reference),
+            Err(PostError::Blocked) => ServerFrame::error(Code::Blocked, "you cannot message this user", reference),
             Err(PostError::Unavailable) => {
-                ServerFrame::error("unavailable", "not stored; send again with the same client_id", reference)
+                ServerFrame::error(Code::Unavailable, "not stored; send again with the same client_id", reference)
             }
         };
         self.reply(frame, ctx);
@@ -293,7 +293,7 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for WsSession {
         };
         match decoded {
             Ok(frame) => self.on_frame(frame, ctx),
-            Err(e) => self.reply(ServerFrame::error("frame_invalid", e.to_string(), None), ctx),
+            Err(e) => self.reply(ServerFrame::error(Code::FrameInvalid, e.to_string(), None), ctx),
         }
     }
 }

@@ -5,6 +5,7 @@ use super::model::{AuthError, Role, check_password, normalize_email, normalize_u
 use super::password::Hasher;
 use super::repo::{self, NewUser};
 use crate::audit::{self, AuditEntry};
+use crate::auth::model::AuthFault;
 use crate::config::Config;
 use crate::db::{self, DbError};
 use std::time::Duration;
@@ -25,7 +26,7 @@ pub async fn create_user(
     let url = config.database.url.clone();
     tokio::task::spawn_blocking(move || db::migrate::prepare(&url, timeout))
         .await
-        .map_err(|e| AuthError::Internal(e.to_string()))??;
+        .map_err(|e| AuthError::Feature(AuthFault::Internal(e.to_string())))??;
     let a = &config.auth;
     let hasher = Hasher::new(a.argon2_memory_kib, a.argon2_iterations, a.argon2_parallelism)?;
     let hash = hasher.hash(password.to_owned()).await?;

@@ -3,6 +3,7 @@
 
 use super::keys::TokenError;
 use super::model::{AuthError, Role};
+use crate::auth::model::AuthFault;
 use crate::state::AppState;
 use crate::web::error::ApiError;
 use actix_web::dev::Payload;
@@ -25,7 +26,7 @@ impl AuthUser {
 
     /// 403 unless the caller has `role` (or a higher one).
     pub fn require(&self, role: Role) -> Result<(), ApiError> {
-        if self.has(role) { Ok(()) } else { Err(AuthError::Forbidden.into()) }
+        if self.has(role) { Ok(()) } else { Err(AuthError::forbidden_here().into()) }
     }
 }
 
@@ -39,11 +40,11 @@ pub fn bearer(req: &HttpRequest) -> Option<&str> {
 /// Verifies a raw access token for `state`'s node.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, AuthError> {
     let claims = state.keys.verify_fresh(token).await.map_err(|e| match e {
-        TokenError::Expired => AuthError::TokenExpired,
-        TokenError::Invalid | TokenError::UnknownKey => AuthError::TokenInvalid,
+        TokenError::Expired => AuthError::Feature(AuthFault::TokenExpired),
+        TokenError::Invalid | TokenError::UnknownKey => AuthError::Feature(AuthFault::TokenInvalid),
     })?;
     if state.denylist.is_denied(claims.sid, claims.sub) {
-        return Err(AuthError::TokenInvalid);
+        return Err(AuthError::Feature(AuthFault::TokenInvalid));
     }
     Ok(AuthUser {
         id: claims.sub,
@@ -66,7 +67,7 @@ impl FromRequest for AuthUser {
         let token = bearer(req).map(str::to_owned);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal("no app state".into()))?;
-            let token = token.ok_or(AuthError::Unauthenticated)?;
+            let token = token.ok_or(AuthError::Feature(AuthFault::Unauthenticated))?;
             Ok(authenticate(&state, &token).await?)
         })
     }

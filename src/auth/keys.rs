@@ -4,6 +4,7 @@
 
 use super::model::{AuthError, Claims};
 use super::repo::keys::{self as repo, KeyRow};
+use crate::auth::model::AuthFault;
 use crate::db::DbPool;
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use diesel_async::AsyncConnection;
@@ -111,7 +112,7 @@ impl KeyRing {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Err(AuthError::Internal("no signing key appeared within 5 s".into()))
+        Err(AuthError::Feature(AuthFault::Internal("no signing key appeared within 5 s".into())))
     }
 
     pub fn policy(&self) -> &KeyPolicy {
@@ -121,15 +122,16 @@ impl KeyRing {
     /// Signs `claims` with the newest key that may sign.
     pub fn sign(&self, claims: &Claims) -> Result<String, AuthError> {
         let now = Utc::now();
-        let keys = self.keys.read().map_err(|_| AuthError::Internal("key ring poisoned".into()))?;
+        let keys = self.keys.read().map_err(|_| AuthError::Feature(AuthFault::Internal("key ring poisoned".into())))?;
         let key = keys
             .iter()
             .filter(|k| k.sign_until > now && k.created_at <= now + ChronoDuration::seconds(LEEWAY_SECS as i64))
             .max_by_key(|k| k.created_at)
-            .ok_or_else(|| AuthError::Internal("no signing key loaded".into()))?;
+            .ok_or_else(|| AuthError::Feature(AuthFault::Internal("no signing key loaded".into())))?;
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(key.kid.clone());
-        jsonwebtoken::encode(&header, claims, &key.encoding).map_err(|e| AuthError::Internal(e.to_string()))
+        jsonwebtoken::encode(&header, claims, &key.encoding)
+            .map_err(|e| AuthError::Feature(AuthFault::Internal(e.to_string())))
     }
 
     /// Verifies signature, algorithm, `kid`, expiry, issuer and audience.
@@ -214,7 +216,8 @@ impl KeyRing {
             })
             .collect();
         let n = loaded.len();
-        let mut keys = self.keys.write().map_err(|_| AuthError::Internal("key ring poisoned".into()))?;
+        let mut keys =
+            self.keys.write().map_err(|_| AuthError::Feature(AuthFault::Internal("key ring poisoned".into())))?;
         *keys = loaded;
         Ok(n)
     }
@@ -268,9 +271,9 @@ impl KeyRing {
 
 fn new_key(now: DateTime<Utc>, rotation: ChronoDuration, access_ttl: Duration) -> Result<KeyRow, AuthError> {
     let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| AuthError::Internal(e.to_string()))?;
+    getrandom::fill(&mut seed).map_err(|e| AuthError::Feature(AuthFault::Internal(e.to_string())))?;
     let signing = SigningKey::from_bytes(&seed);
-    let der = signing.to_pkcs8_der().map_err(|e| AuthError::Internal(e.to_string()))?;
+    let der = signing.to_pkcs8_der().map_err(|e| AuthError::Feature(AuthFault::Internal(e.to_string())))?;
     let ttl = ChronoDuration::from_std(access_ttl).unwrap_or(ChronoDuration::minutes(15));
     let sign_until = now + rotation;
     Ok(KeyRow {

@@ -1,22 +1,17 @@
 //! Auth types and rules: identities, roles, claims, and the input rules for accounts.
 
-use crate::db::DbError;
+use crate::error::DomainError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::ValidateEmail;
+use veza_core::Code;
 
-/// Errors of the auth feature; each maps to one status and stable code.
+/// Auth's failures beyond the shared ones; each maps to one status and stable code.
 #[derive(Debug, thiserror::Error)]
-pub enum AuthError {
-    #[error("this email is already registered")]
-    EmailTaken,
-    #[error("this username is taken")]
-    UsernameTaken,
-    #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+pub enum AuthFault {
     #[error("wrong login or password")]
     InvalidCredentials,
     #[error("authentication required")]
@@ -33,29 +28,41 @@ pub enum AuthError {
     OAuthStateInvalid,
     #[error("the identity provider failed: {0}")]
     OAuthProvider(String),
-    #[error("this account is {0}")]
-    AccountDisabled(String),
-    #[error("not allowed")]
-    Forbidden,
-    #[error("no such resource")]
-    NotFound,
     #[error("too many attempts")]
     RateLimited { retry_after: Duration },
-    #[error(transparent)]
-    Db(#[from] DbError),
     #[error("internal: {0}")]
     Internal(String),
 }
 
-impl From<diesel::result::Error> for AuthError {
-    fn from(e: diesel::result::Error) -> Self {
-        AuthError::Db(DbError::Query(e))
+pub type AuthError = DomainError<AuthFault>;
+
+impl From<AuthFault> for AuthError {
+    fn from(f: AuthFault) -> Self {
+        DomainError::Feature(f)
+    }
+}
+
+impl AuthError {
+    pub fn email_taken() -> Self {
+        DomainError::conflict(Code::EmailTaken, "this email is already registered")
+    }
+
+    pub fn username_taken() -> Self {
+        DomainError::conflict(Code::UsernameTaken, "this username is taken")
+    }
+
+    pub fn forbidden_here() -> Self {
+        DomainError::forbidden(Code::Forbidden, "not allowed")
+    }
+
+    pub fn account_disabled(status: &str) -> Self {
+        DomainError::forbidden(Code::AccountDisabled, format!("this account is {status}"))
     }
 }
 
 impl From<super::tokens::RandomError> for AuthError {
     fn from(e: super::tokens::RandomError) -> Self {
-        AuthError::Internal(e.to_string())
+        AuthFault::Internal(e.to_string()).into()
     }
 }
 

@@ -2,6 +2,7 @@
 //! from config, so tests point them at a fake provider speaking the same protocol.
 
 use super::model::AuthError;
+use crate::auth::model::AuthFault;
 use crate::config::OAuthProviderConfig;
 use serde::Deserialize;
 
@@ -44,7 +45,8 @@ pub fn authorize_url(
     state: &str,
     challenge: &str,
 ) -> Result<String, AuthError> {
-    let mut url = url::Url::parse(&cfg.authorize_url).map_err(|e| AuthError::Internal(e.to_string()))?;
+    let mut url =
+        url::Url::parse(&cfg.authorize_url).map_err(|e| AuthError::Feature(AuthFault::Internal(e.to_string())))?;
     url.query_pairs_mut()
         .append_pair("response_type", "code")
         .append_pair("client_id", &cfg.client_id)
@@ -84,15 +86,16 @@ pub async fn identify(
         .form(&form)
         .send()
         .await
-        .map_err(|e| AuthError::OAuthProvider(format!("token endpoint: {e}")))?;
+        .map_err(|e| AuthError::Feature(AuthFault::OAuthProvider(format!("token endpoint: {e}"))))?;
     if res.status().is_client_error() {
         // The provider refused the code or the verifier: this login attempt is not valid.
-        return Err(AuthError::LinkInvalid);
+        return Err(AuthError::Feature(AuthFault::LinkInvalid));
     }
     if !res.status().is_success() {
-        return Err(AuthError::OAuthProvider(format!("token endpoint answered {}", res.status())));
+        return Err(AuthError::Feature(AuthFault::OAuthProvider(format!("token endpoint answered {}", res.status()))));
     }
-    let token: TokenReply = res.json().await.map_err(|e| AuthError::OAuthProvider(format!("token reply: {e}")))?;
+    let token: TokenReply =
+        res.json().await.map_err(|e| AuthError::Feature(AuthFault::OAuthProvider(format!("token reply: {e}"))))?;
     match provider {
         Provider::Google => google_identity(http, cfg, &token.access_token).await,
         Provider::Github => github_identity(http, cfg, &token.access_token).await,
@@ -111,11 +114,11 @@ async fn get_json<T: for<'de> Deserialize<'de>>(
         .header("user-agent", "veza")
         .send()
         .await
-        .map_err(|e| AuthError::OAuthProvider(format!("{url}: {e}")))?;
+        .map_err(|e| AuthError::Feature(AuthFault::OAuthProvider(format!("{url}: {e}"))))?;
     if !res.status().is_success() {
-        return Err(AuthError::OAuthProvider(format!("{url} answered {}", res.status())));
+        return Err(AuthError::Feature(AuthFault::OAuthProvider(format!("{url} answered {}", res.status()))));
     }
-    res.json().await.map_err(|e| AuthError::OAuthProvider(format!("{url}: {e}")))
+    res.json().await.map_err(|e| AuthError::Feature(AuthFault::OAuthProvider(format!("{url}: {e}"))))
 }
 
 #[derive(Deserialize)]

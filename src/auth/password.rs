@@ -2,6 +2,7 @@
 //! hash so a login answers in the same time whether the account exists or not.
 
 use super::model::AuthError;
+use crate::auth::model::AuthFault;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
 use std::sync::Arc;
 
@@ -14,8 +15,8 @@ pub struct Hasher {
 impl Hasher {
     /// Builds the hasher and its dummy hash (one hashing at start).
     pub fn new(memory_kib: u32, iterations: u32, lanes: u32) -> Result<Self, AuthError> {
-        let params =
-            Params::new(memory_kib, iterations, lanes, None).map_err(|e| AuthError::Internal(e.to_string()))?;
+        let params = Params::new(memory_kib, iterations, lanes, None)
+            .map_err(|e| AuthError::Feature(AuthFault::Internal(e.to_string())))?;
         let dummy = hash_with(&params, "veza-dummy-password-for-timing")?;
         Ok(Hasher { params, dummy: Arc::new(dummy) })
     }
@@ -24,7 +25,7 @@ impl Hasher {
         let params = self.params.clone();
         actix_web::web::block(move || hash_with(&params, &password))
             .await
-            .map_err(|e| AuthError::Internal(e.to_string()))?
+            .map_err(|e| AuthError::Feature(AuthFault::Internal(e.to_string())))?
     }
 
     /// True when `password` matches `stored`; with no stored hash, burns the same time and says no.
@@ -35,7 +36,7 @@ impl Hasher {
         let ok =
             actix_web::web::block(move || argon(&params).verify_password(password.as_bytes(), hash.as_str()).is_ok())
                 .await
-                .map_err(|e| AuthError::Internal(e.to_string()))?;
+                .map_err(|e| AuthError::Feature(AuthFault::Internal(e.to_string())))?;
         Ok(ok && real)
     }
 }
@@ -48,5 +49,5 @@ fn hash_with(params: &Params, password: &str) -> Result<String, AuthError> {
     argon(params)
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
-        .map_err(|e| AuthError::Internal(format!("argon2: {e}")))
+        .map_err(|e| AuthError::Feature(AuthFault::Internal(format!("argon2: {e}"))))
 }

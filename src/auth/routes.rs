@@ -3,8 +3,9 @@
 
 use super::extract::AuthUser;
 use super::keys::Jwks;
-use super::model::{AuthError, Me, TokenPair};
+use super::model::{Me, TokenPair};
 use super::service::*;
+use crate::auth::model::AuthFault;
 use crate::state::AppState;
 use crate::web::ask;
 use crate::web::client::client_info;
@@ -16,6 +17,7 @@ use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use veza_core::Code;
 
 type Auth = web::Data<Addr<AuthService>>;
 
@@ -202,7 +204,7 @@ pub async fn oauth_callback(
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let (Some(code), Some(state), None) = (q.code, q.state, q.error) else {
-        return Err(super::model::AuthError::OAuthStateInvalid.into());
+        return Err(AuthFault::OAuthStateInvalid.into());
     };
     match ask(&auth, OAuthCallback { provider: path.into_inner(), code, state, client: client_info(&req) }).await? {
         CallbackOutcome::Tokens(pair) => Ok(HttpResponse::Ok().json(pair)),
@@ -261,29 +263,22 @@ pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=60")).json(state.keys.jwks())
 }
 
-/// How a auth error answers over HTTP (status and stable code).
-impl From<AuthError> for ApiError {
-    fn from(e: AuthError) -> Self {
+/// How auth's own failures answer over HTTP (the shared ones answer in the web kit).
+impl From<AuthFault> for ApiError {
+    fn from(f: AuthFault) -> Self {
         use StatusCode as S;
-        let detail = e.to_string();
-        match e {
-            AuthError::EmailTaken => ApiError::coded(S::CONFLICT, "email_taken", detail),
-            AuthError::UsernameTaken => ApiError::coded(S::CONFLICT, "username_taken", detail),
-            AuthError::Invalid { field, message } => ApiError::field(field, message),
-            AuthError::InvalidCredentials => ApiError::coded(S::UNAUTHORIZED, "invalid_credentials", detail),
-            AuthError::Unauthenticated => ApiError::coded(S::UNAUTHORIZED, "unauthenticated", detail),
-            AuthError::TokenExpired => ApiError::coded(S::UNAUTHORIZED, "token_expired", detail),
-            AuthError::TokenInvalid => ApiError::coded(S::UNAUTHORIZED, "token_invalid", detail),
-            AuthError::RefreshReused => ApiError::coded(S::UNAUTHORIZED, "refresh_token_reused", detail),
-            AuthError::LinkInvalid => ApiError::coded(S::UNAUTHORIZED, "link_invalid", detail),
-            AuthError::OAuthStateInvalid => ApiError::coded(S::UNAUTHORIZED, "oauth_state_invalid", detail),
-            AuthError::OAuthProvider(_) => ApiError::coded(S::BAD_GATEWAY, "oauth_provider_error", detail),
-            AuthError::AccountDisabled(_) => ApiError::coded(S::FORBIDDEN, "account_disabled", detail),
-            AuthError::Forbidden => ApiError::coded(S::FORBIDDEN, "forbidden", detail),
-            AuthError::NotFound => ApiError::NotFound,
-            AuthError::RateLimited { retry_after } => ApiError::RateLimited { retry_after },
-            AuthError::Db(e) => ApiError::Internal(e.to_string()),
-            AuthError::Internal(e) => ApiError::Internal(e),
+        let detail = f.to_string();
+        match f {
+            AuthFault::InvalidCredentials => ApiError::coded(S::UNAUTHORIZED, Code::InvalidCredentials, detail),
+            AuthFault::Unauthenticated => ApiError::coded(S::UNAUTHORIZED, Code::Unauthenticated, detail),
+            AuthFault::TokenExpired => ApiError::coded(S::UNAUTHORIZED, Code::TokenExpired, detail),
+            AuthFault::TokenInvalid => ApiError::coded(S::UNAUTHORIZED, Code::TokenInvalid, detail),
+            AuthFault::RefreshReused => ApiError::coded(S::UNAUTHORIZED, Code::RefreshTokenReused, detail),
+            AuthFault::LinkInvalid => ApiError::coded(S::UNAUTHORIZED, Code::LinkInvalid, detail),
+            AuthFault::OAuthStateInvalid => ApiError::coded(S::UNAUTHORIZED, Code::OauthStateInvalid, detail),
+            AuthFault::OAuthProvider(_) => ApiError::coded(S::BAD_GATEWAY, Code::OauthProviderError, detail),
+            AuthFault::RateLimited { retry_after } => ApiError::RateLimited { retry_after },
+            AuthFault::Internal(e) => ApiError::Internal(e),
         }
     }
 }

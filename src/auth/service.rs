@@ -9,6 +9,7 @@ use super::oauth::{self, Identity, Provider};
 use super::repo::{self, NewUser, Rotation, UserRow};
 use super::tokens::{hash, pkce_challenge, random_token};
 use crate::audit::{self, AuditEntry};
+use crate::auth::model::AuthFault;
 use crate::db::{PooledConn, checkout};
 use crate::infra::mail;
 use crate::ratelimit::{Decision, Quota};
@@ -186,7 +187,7 @@ fn me_of(u: &UserRow) -> Me {
 }
 
 fn ensure_active(u: &UserRow) -> Result<(), AuthError> {
-    if u.status == STATUS_ACTIVE { Ok(()) } else { Err(AuthError::AccountDisabled(u.status.clone())) }
+    if u.status == STATUS_ACTIVE { Ok(()) } else { Err(AuthError::account_disabled(&u.status)) }
 }
 
 impl AuthCore {
@@ -251,7 +252,7 @@ impl AuthCore {
             Decision::Allowed => Ok(()),
             Decision::Limited { retry_after } => {
                 self.state.metrics.rate_limited.with_label_values(&["login"]).inc();
-                Err(AuthError::RateLimited { retry_after })
+                Err(AuthError::Feature(AuthFault::RateLimited { retry_after }))
             }
         }
     }
@@ -298,7 +299,7 @@ impl AuthCore {
         let fail_key = format!("login:fail:{login}");
         if let Decision::Limited { retry_after } = self.state.limiter.peek(&fail_key, self.failure_quota()).await {
             self.state.metrics.rate_limited.with_label_values(&["login_account"]).inc();
-            return Err(AuthError::RateLimited { retry_after });
+            return Err(AuthError::Feature(AuthFault::RateLimited { retry_after }));
         }
         let mut conn = self.conn().await?;
         let user = repo::user_by_login(&mut conn, &login).await?;
@@ -311,7 +312,7 @@ impl AuthCore {
                 .ip(m.client.ip.as_deref())
                 .data(serde_json::json!({ "login": login }));
             audit::record(&mut conn, entry).await?;
-            return Err(AuthError::InvalidCredentials);
+            return Err(AuthError::Feature(AuthFault::InvalidCredentials));
         };
         ensure_active(&user)?;
         audit::record(
@@ -327,7 +328,7 @@ impl AuthCore {
         let next = random_token()?;
         let mut conn = self.conn().await?;
         match repo::rotate_refresh(&mut conn, &hash(&m.refresh_token), &hash(&next), grace).await? {
-            Rotation::Invalid => Err(AuthError::TokenInvalid),
+            Rotation::Invalid => Err(AuthError::Feature(AuthFault::TokenInvalid)),
             Rotation::Reused { session_id, user_id } => {
                 self.state.denylist.revoke_session(session_id, self.access_ttl());
                 let entry = AuditEntry::new("auth.refresh_reuse")
@@ -336,10 +337,11 @@ impl AuthCore {
                     .ip(m.client.ip.as_deref());
                 audit::record(&mut conn, entry).await?;
                 tracing::warn!(%session_id, %user_id, "refresh token reuse: session revoked");
-                Err(AuthError::RefreshReused)
+                Err(AuthError::Feature(AuthFault::RefreshReused))
             }
             Rotation::Rotated { session_id, user_id } => {
-                let user = repo::user_by_id(&mut conn, user_id).await?.ok_or(AuthError::TokenInvalid)?;
+                let user =
+                    repo::user_by_id(&mut conn, user_id).await?.ok_or(AuthError::Feature(AuthFault::TokenInvalid))?;
                 ensure_active(&user)?;
                 self.pair(&user, session_id, next)
             }
@@ -378,7 +380,7 @@ impl AuthCore {
 
     pub async fn me(&self, m: GetMe) -> Result<Me, AuthError> {
         let mut conn = self.conn().await?;
-        let user = repo::user_by_id(&mut conn, m.user).await?.ok_or(AuthError::Unauthenticated)?;
+        let user = repo::user_by_id(&mut conn, m.user).await?.ok_or(AuthError::Feature(AuthFault::Unauthenticated))?;
         Ok(me_of(&user))
     }
 
@@ -443,9 +445,10 @@ impl AuthCore {
 
     pub async fn verify_magic_link(&self, m: VerifyMagicLink) -> Result<TokenPair, AuthError> {
         let mut conn = self.conn().await?;
-        let user_id =
-            repo::consume_magic_link(&mut conn, &hash(m.token.trim())).await?.ok_or(AuthError::LinkInvalid)?;
-        let user = repo::user_by_id(&mut conn, user_id).await?.ok_or(AuthError::LinkInvalid)?;
+        let user_id = repo::consume_magic_link(&mut conn, &hash(m.token.trim()))
+            .await?
+            .ok_or(AuthError::Feature(AuthFault::LinkInvalid))?;
+        let user = repo::user_by_id(&mut conn, user_id).await?.ok_or(AuthError::Feature(AuthFault::LinkInvalid))?;
         ensure_active(&user)?;
         // The link reached the inbox: the address is verified.
         repo::mark_email_verified(&mut conn, user.id).await?;
@@ -492,9 +495,11 @@ impl AuthCore {
     pub async fn oauth_callback(&self, m: OAuthCallback) -> Result<CallbackOutcome, AuthError> {
         let (p, cfg) = self.provider(&m.provider)?;
         let mut conn = self.conn().await?;
-        let pending = repo::take_oauth_state(&mut conn, &hash(&m.state)).await?.ok_or(AuthError::OAuthStateInvalid)?;
+        let pending = repo::take_oauth_state(&mut conn, &hash(&m.state))
+            .await?
+            .ok_or(AuthError::Feature(AuthFault::OAuthStateInvalid))?;
         if pending.provider != p.as_str() {
-            return Err(AuthError::OAuthStateInvalid);
+            return Err(AuthError::Feature(AuthFault::OAuthStateInvalid));
         }
         let identity =
             oauth::identify(&self.state.http, p, cfg, &self.callback_url(p), &m.code, &pending.pkce_verifier).await?;
@@ -510,7 +515,8 @@ impl AuthCore {
                 let code = random_token()?;
                 let ttl = Duration::from_secs(self.state.config.auth.login_code_ttl_secs);
                 repo::insert_login_code(&mut conn, &hash(&code), user.id, ttl).await?;
-                let mut url = url::Url::parse(&uri).map_err(|e| AuthError::Internal(e.to_string()))?;
+                let mut url =
+                    url::Url::parse(&uri).map_err(|e| AuthError::Feature(AuthFault::Internal(e.to_string())))?;
                 url.query_pairs_mut().append_pair("login_code", &code);
                 Ok(CallbackOutcome::Redirect(url.to_string()))
             }
@@ -529,12 +535,10 @@ impl AuthCore {
         if let Some(u) = repo::user_by_identity(conn, p.as_str(), &id.subject).await? {
             return Ok(u);
         }
-        let email = id
-            .email
-            .as_deref()
-            .map(normalize_email)
-            .transpose()?
-            .ok_or_else(|| AuthError::OAuthProvider("the provider gave no email address".into()))?;
+        let email =
+            id.email.as_deref().map(normalize_email).transpose()?.ok_or_else(|| {
+                AuthError::Feature(AuthFault::OAuthProvider("the provider gave no email address".into()))
+            })?;
         if id.email_verified
             && let Some(u) = repo::user_by_email(conn, &email).await?
         {
@@ -576,14 +580,15 @@ impl AuthCore {
                 return Ok(candidate);
             }
         }
-        Err(AuthError::Internal("no free username".into()))
+        Err(AuthError::Feature(AuthFault::Internal("no free username".into())))
     }
 
     pub async fn oauth_exchange(&self, m: OAuthExchange) -> Result<TokenPair, AuthError> {
         let mut conn = self.conn().await?;
-        let user_id =
-            repo::consume_login_code(&mut conn, &hash(m.login_code.trim())).await?.ok_or(AuthError::LinkInvalid)?;
-        let user = repo::user_by_id(&mut conn, user_id).await?.ok_or(AuthError::LinkInvalid)?;
+        let user_id = repo::consume_login_code(&mut conn, &hash(m.login_code.trim()))
+            .await?
+            .ok_or(AuthError::Feature(AuthFault::LinkInvalid))?;
+        let user = repo::user_by_id(&mut conn, user_id).await?.ok_or(AuthError::Feature(AuthFault::LinkInvalid))?;
         ensure_active(&user)?;
         self.start_session(&mut conn, &user, &m.client).await
     }

@@ -1,32 +1,12 @@
 //! Category types and rules: slugs, names, and the admin's create/patch bodies.
 
-use crate::db::DbError;
+use crate::error::DomainError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-#[derive(Debug, thiserror::Error)]
-pub enum CategoryError {
-    #[error("no such category")]
-    NotFound,
-    #[error("{1}")]
-    Conflict(&'static str, String),
-    #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
-
-impl From<diesel::result::Error> for CategoryError {
-    fn from(e: diesel::result::Error) -> Self {
-        match e {
-            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                CategoryError::Conflict("slug_taken", "another category has this slug".into())
-            }
-            e => CategoryError::Db(DbError::Query(e)),
-        }
-    }
-}
+/// The categories feature has no failure of its own.
+pub type CategoryError = DomainError;
 
 /// One category as stored.
 #[derive(Debug, Clone, Serialize, ToSchema)]

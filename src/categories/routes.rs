@@ -9,7 +9,6 @@ use crate::web::error::{ApiError, Problem};
 use crate::web::pagination::Page;
 use crate::web::resource;
 use actix::Addr;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use uuid::Uuid;
 
@@ -92,17 +91,4 @@ pub async fn delete(
     let by = editor(&req, &user)?;
     ask(&categories, Delete { by, id: path.into_inner() }).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// How a categories error answers over HTTP (status and stable code).
-impl From<CategoryError> for ApiError {
-    fn from(e: CategoryError) -> Self {
-        let detail = e.to_string();
-        match e {
-            CategoryError::NotFound => ApiError::NotFound,
-            CategoryError::Conflict(code, _) => ApiError::coded(StatusCode::CONFLICT, code, detail),
-            CategoryError::Invalid { field, message } => ApiError::field(field, message),
-            CategoryError::Db(e) => ApiError::Internal(e.to_string()),
-        }
-    }
 }

@@ -6,12 +6,14 @@ use super::repo;
 use super::tree::Tree;
 use crate::audit::{self, AuditEntry};
 use crate::db::{PooledConn, checkout};
+use crate::error::unique_violation_as;
 use crate::state::AppState;
 use actix::prelude::*;
 use diesel_async::AsyncConnection;
 use serde_json::json;
 use std::sync::Arc;
 use uuid::Uuid;
+use veza_core::Code;
 
 pub struct CategoryCore {
     pub state: AppState,
@@ -107,7 +109,7 @@ impl CategoryCore {
             if let Some(p) = c.parent_id {
                 tree.get(p).ok_or(CategoryError::Invalid { field: "parent_id", message: "no such category".into() })?;
             }
-            repo::insert(conn, &c).await?;
+            repo::insert(conn, &c).await.map_err(slug_taken())?;
             let entry =
                 AuditEntry::new("category.created").actor(m.by.id).target("category", c.id).ip(m.by.ip.as_deref());
             audit::record(conn, entry.data(json!({ "slug": c.slug, "parent_id": c.parent_id }))).await?;
@@ -145,7 +147,7 @@ impl CategoryCore {
                 }
                 c.parent_id = parent;
             }
-            repo::update(conn, &c).await?;
+            repo::update(conn, &c).await.map_err(slug_taken())?;
             let entry =
                 AuditEntry::new("category.updated").actor(m.by.id).target("category", c.id).ip(m.by.ip.as_deref());
             audit::record(conn, entry.data(json!({ "slug": c.slug, "name": c.name, "parent_id": c.parent_id })))
@@ -162,10 +164,10 @@ impl CategoryCore {
             let tree = Tree::new(repo::all(conn).await?);
             let c = tree.get(m.id).cloned().ok_or(CategoryError::NotFound)?;
             if tree.subtree(c.id).len() > 1 {
-                return Err(CategoryError::Conflict("category_not_empty", "the category has subcategories".into()));
+                return Err(CategoryError::Conflict(Code::CategoryNotEmpty, "the category has subcategories".into()));
             }
             if repo::has_listings(conn, c.id).await? {
-                return Err(CategoryError::Conflict("category_not_empty", "listings use this category".into()));
+                return Err(CategoryError::Conflict(Code::CategoryNotEmpty, "listings use this category".into()));
             }
             repo::delete(conn, c.id).await?;
             let entry =
@@ -175,4 +177,9 @@ impl CategoryCore {
         })
         .await
     }
+}
+
+/// Another category already has the slug (the unique index decides, under concurrency too).
+fn slug_taken() -> impl FnOnce(diesel::result::Error) -> CategoryError {
+    unique_violation_as(Code::SlugTaken, "another category has this slug")
 }

@@ -1,37 +1,46 @@
 //! Chat types and rules for the REST side: rooms, members, message views.
 
-use crate::db::DbError;
+use crate::error::DomainError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use veza_actors::ports::StoredMessage;
+use veza_core::Code;
 
+/// Chat's failures beyond the shared ones.
 #[derive(Debug, thiserror::Error)]
-pub enum ChatError {
-    #[error("no such room")]
-    NotFound,
-    #[error("not allowed")]
-    Forbidden,
-    #[error("you are not a member of this room")]
-    NotAMember,
-    #[error("you cannot message this user")]
-    Blocked,
-    #[error("you are muted in this room")]
-    Muted,
-    #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+pub enum ChatFault {
+    /// The send policy refused it (rate, banned words), with its code.
     #[error("{1}")]
-    Refused(&'static str, String),
+    Refused(Code, String),
     #[error("chat unavailable: {0}")]
     Unavailable(String),
-    #[error(transparent)]
-    Db(#[from] DbError),
 }
 
-impl From<diesel::result::Error> for ChatError {
-    fn from(e: diesel::result::Error) -> Self {
-        ChatError::Db(DbError::Query(e))
+pub type ChatError = DomainError<ChatFault>;
+
+impl From<ChatFault> for ChatError {
+    fn from(f: ChatFault) -> Self {
+        DomainError::Feature(f)
+    }
+}
+
+impl ChatError {
+    pub fn forbidden_here() -> Self {
+        DomainError::forbidden(Code::Forbidden, "not allowed")
+    }
+
+    pub fn not_a_member() -> Self {
+        DomainError::forbidden(Code::NotAMember, "you are not a member of this room")
+    }
+
+    pub fn blocked() -> Self {
+        DomainError::forbidden(Code::Blocked, "you cannot message this user")
+    }
+
+    pub fn muted() -> Self {
+        DomainError::forbidden(Code::Muted, "you are muted in this room")
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 use veza_actors::ports::{BoxFut, Refusal, SendPolicy};
+use veza_core::Code;
 
 pub struct ChatPolicy {
     limiter: RateLimiter,
@@ -30,7 +31,9 @@ impl ChatPolicy {
 
     fn banned(&self, body: &str) -> Result<(), Refusal> {
         match self.settings.banned_word_in(body) {
-            Some(_) => Err(Refusal { code: "message_rejected", message: "the message contains a banned word".into() }),
+            Some(_) => {
+                Err(Refusal { code: Code::MessageRejected, message: "the message contains a banned word".into() })
+            }
             None => Ok(()),
         }
     }
@@ -40,7 +43,7 @@ fn decided(decision: Decision) -> Result<(), Refusal> {
     match decision {
         Decision::Allowed => Ok(()),
         Decision::Limited { retry_after } => Err(Refusal {
-            code: "rate_limited",
+            code: Code::RateLimited,
             message: format!("too many messages; retry in {} ms", retry_after.as_millis()),
         }),
     }
@@ -94,7 +97,7 @@ mod tests {
         assert_eq!(p.check_send_now(user, "one"), Some(Ok(())));
         assert_eq!(p.check_send_now(user, "two"), Some(Ok(())));
         let third = p.check_send_now(user, "three");
-        assert_eq!(third.and_then(|r| r.err()).map(|r| r.code), Some("rate_limited"), "a burst of 2");
+        assert_eq!(third.and_then(|r| r.err()).map(|r| r.code.as_str()), Some("rate_limited"), "a burst of 2");
         assert_eq!(p.check_send_now(Uuid::now_v7(), "other"), Some(Ok(())), "per user");
     }
 }

@@ -14,6 +14,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
+use veza_core::Code;
 
 type Chat = web::Data<Addr<ChatService>>;
 
@@ -76,7 +77,7 @@ pub async fn list_rooms(chat: Chat, user: MaybeAuthUser, q: web::Query<RoomQuery
         .transpose()?;
     let mine = q.mine.unwrap_or(false);
     if mine && user.0.is_none() {
-        return Err(crate::auth::AuthError::Unauthenticated.into());
+        return Err(crate::auth::model::AuthFault::Unauthenticated.into());
     }
     let items = ask(&chat, ListRooms { user: user.0.map(|u| u.id), q: q.q, mine, before, limit }).await?;
     let next_cursor = (items.len() as i64 == limit).then(|| items.last().map(|r| r.id.to_string())).flatten();
@@ -205,23 +206,16 @@ pub async fn delete_message(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// How a chat error answers over HTTP (status and stable code).
-impl From<ChatError> for ApiError {
-    fn from(e: ChatError) -> Self {
-        let detail = e.to_string();
-        match e {
-            ChatError::NotFound => ApiError::NotFound,
-            ChatError::Forbidden => ApiError::coded(StatusCode::FORBIDDEN, "forbidden", detail),
-            ChatError::NotAMember => ApiError::coded(StatusCode::FORBIDDEN, "not_a_member", detail),
-            ChatError::Blocked => ApiError::coded(StatusCode::FORBIDDEN, "blocked", detail),
-            ChatError::Muted => ApiError::coded(StatusCode::FORBIDDEN, "muted", detail),
-            ChatError::Invalid { field, message } => ApiError::field(field, message),
-            ChatError::Refused("rate_limited", _) => {
-                ApiError::coded(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
+/// How chat's own failures answer over HTTP (the shared ones answer in the web kit).
+impl From<ChatFault> for ApiError {
+    fn from(f: ChatFault) -> Self {
+        let detail = f.to_string();
+        match f {
+            ChatFault::Refused(Code::RateLimited, _) => {
+                ApiError::coded(StatusCode::TOO_MANY_REQUESTS, Code::RateLimited, detail)
             }
-            ChatError::Refused(code, _) => ApiError::coded(StatusCode::UNPROCESSABLE_ENTITY, code, detail),
-            ChatError::Unavailable(d) => ApiError::Unavailable(d),
-            ChatError::Db(e) => ApiError::Internal(e.to_string()),
+            ChatFault::Refused(code, _) => ApiError::coded(StatusCode::UNPROCESSABLE_ENTITY, code, detail),
+            ChatFault::Unavailable(d) => ApiError::Unavailable(d),
         }
     }
 }

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use veza_actors::ports::PostCheck;
 use veza_actors::protocol::{ServerFrame, SharedFrame, UserRef};
 use veza_actors::room::{Forget, Notify, Post, PostError, PostReply, SetMute};
+use veza_core::text::check_send;
 
 pub struct ChatCore {
     pub state: AppState,
@@ -117,7 +118,7 @@ impl ChatCore {
     async fn require_moderator(&self, conn: &mut AsyncPgConnection, room: Uuid, user: Uuid) -> Result<(), ChatError> {
         match repo::member(conn, room, user).await? {
             Some(m) if m.role == "owner" || m.role == "moderator" => Ok(()),
-            Some(_) => Err(ChatError::Forbidden),
+            Some(_) => Err(ChatError::forbidden_here()),
             None => Err(ChatError::NotFound),
         }
     }
@@ -131,7 +132,7 @@ impl ChatCore {
 
     pub async fn list_rooms(&self, m: ListRooms) -> Result<Vec<RoomView>, ChatError> {
         let mut conn = self.conn().await?;
-        let mine = if m.mine { Some(m.user.ok_or(ChatError::Forbidden)?) } else { None };
+        let mine = if m.mine { Some(m.user.ok_or(ChatError::forbidden_here())?) } else { None };
         let rows = repo::list_rooms(&mut conn, m.q.as_deref(), mine, m.before, m.limit).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
@@ -167,7 +168,7 @@ impl ChatCore {
         let r = repo::room(&mut conn, m.room).await?.ok_or(ChatError::NotFound)?;
         self.require_moderator(&mut conn, m.room, m.user).await?;
         if r.is_direct {
-            return Err(ChatError::Forbidden);
+            return Err(ChatError::forbidden_here());
         }
         let target = crate::users::repo::profile(&mut conn, m.member).await?.filter(|p| p.status == "active");
         if target.is_none() {
@@ -182,7 +183,7 @@ impl ChatCore {
         self.require_moderator(&mut conn, m.room, m.user).await?;
         let target = repo::member(&mut conn, m.room, m.member).await?.ok_or(ChatError::NotFound)?;
         if target.role == "owner" {
-            return Err(ChatError::Forbidden);
+            return Err(ChatError::forbidden_here());
         }
         repo::remove_member(&mut conn, m.room, m.member).await?;
         self.tell_room(m.room, Forget { user: m.member }).await;
@@ -197,7 +198,7 @@ impl ChatCore {
         self.require_moderator(&mut conn, m.room, m.user).await?;
         let target = repo::member(&mut conn, m.room, m.member).await?.ok_or(ChatError::NotFound)?;
         if target.role == "owner" {
-            return Err(ChatError::Forbidden);
+            return Err(ChatError::forbidden_here());
         }
         let until = (m.minutes > 0).then(|| Utc::now() + ChronoDuration::minutes(i64::from(m.minutes)));
         repo::set_mute(&mut conn, m.room, m.member, until).await?;
@@ -214,7 +215,7 @@ impl ChatCore {
         if other.is_none() {
             return Err(ChatError::NotFound);
         }
-        ensure_can_reach(&mut conn, m.user, m.other).await.map_err(|_| ChatError::Blocked)?;
+        ensure_can_reach(&mut conn, m.user, m.other).await.map_err(|_| ChatError::blocked())?;
         let (r, created) = repo::direct_room(&mut conn, m.user, m.other).await?;
         if created {
             self.state.realtime.push_user(m.other, "dm.created", json!({ "room": r.id, "from": m.user }));
@@ -236,36 +237,41 @@ impl ChatCore {
     }
 
     pub async fn post_message(&self, m: PostMessage) -> Result<MessageView, ChatError> {
-        let chars = m.body.chars().count();
-        if chars == 0 || chars > veza_actors::protocol::MAX_BODY_CHARS || m.body.trim().is_empty() {
-            return Err(ChatError::Invalid { field: "body", message: "must be 1 to 4000 characters".into() });
-        }
         let client_id = m.client_id.unwrap_or_else(|| Uuid::now_v7().to_string());
-        if client_id.is_empty() || client_id.len() > 64 {
-            return Err(ChatError::Invalid { field: "client_id", message: "1 to 64 characters".into() });
-        }
+        check_send(&m.body, &client_id).map_err(|e| ChatError::invalid(e.field(), e.to_string()))?;
         let username = {
             let mut conn = self.conn().await?;
             let r = self.visible(&mut conn, m.room, Some(m.user)).await?;
             match repo::may_post(&mut conn, r.id, m.user).await? {
                 PostCheck::Allowed => {}
-                PostCheck::NotMember => return Err(ChatError::NotAMember),
-                PostCheck::Muted => return Err(ChatError::Muted),
-                PostCheck::Blocked => return Err(ChatError::Blocked),
+                PostCheck::NotMember => return Err(ChatError::not_a_member()),
+                PostCheck::Muted => return Err(ChatError::muted()),
+                PostCheck::Blocked => return Err(ChatError::blocked()),
             }
             crate::users::repo::profile(&mut conn, m.user).await?.ok_or(ChatError::NotFound)?.username
         };
         let policy = self.state.realtime.session.policy.clone();
-        policy.check_send(m.user, &m.body).await.map_err(|r| ChatError::Refused(r.code, r.message))?;
-        let room = self.state.realtime.rooms.get(m.room).await.map_err(|e| ChatError::Unavailable(e.to_string()))?;
+        policy
+            .check_send(m.user, &m.body)
+            .await
+            .map_err(|r| ChatError::Feature(ChatFault::Refused(r.code, r.message)))?;
+        let room = self
+            .state
+            .realtime
+            .rooms
+            .get(m.room)
+            .await
+            .map_err(|e| ChatError::Feature(ChatFault::Unavailable(e.to_string())))?;
         let (reply, answer) = PostReply::channel();
         room.do_send(Post { author: UserRef { id: m.user, username }, body: m.body, client_id, reply });
         match answer.await {
             Ok(Ok(stored)) => Ok(stored.into()),
-            Ok(Err(PostError::NotMember)) => Err(ChatError::NotAMember),
-            Ok(Err(PostError::Muted)) => Err(ChatError::Muted),
-            Ok(Err(PostError::Blocked)) => Err(ChatError::Blocked),
-            Ok(Err(PostError::Unavailable)) | Err(_) => Err(ChatError::Unavailable("message not stored".into())),
+            Ok(Err(PostError::NotMember)) => Err(ChatError::not_a_member()),
+            Ok(Err(PostError::Muted)) => Err(ChatError::muted()),
+            Ok(Err(PostError::Blocked)) => Err(ChatError::blocked()),
+            Ok(Err(PostError::Unavailable)) | Err(_) => {
+                Err(ChatError::Feature(ChatFault::Unavailable("message not stored".into())))
+            }
         }
     }
 
@@ -275,7 +281,7 @@ impl ChatCore {
         let msg = repo::message(&mut conn, m.room, m.message).await?.ok_or(ChatError::NotFound)?;
         let room_mod = matches!(repo::member(&mut conn, m.room, m.user).await?, Some(mm) if mm.role != "member");
         if msg.author.id != m.user && !room_mod && !m.moderator {
-            return Err(ChatError::Forbidden);
+            return Err(ChatError::forbidden_here());
         }
         if repo::soft_delete(&mut conn, m.room, m.message, m.user).await? {
             let frame = SharedFrame::new(ServerFrame::MessageDeleted { room: m.room, id: msg.id, seq: msg.seq });

@@ -2,6 +2,7 @@
 //! `WsSession` actor serves the connection.
 
 use crate::auth::extract::{authenticate, bearer};
+use crate::auth::model::AuthFault;
 use crate::state::AppState;
 use crate::web::error::ApiError;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -29,14 +30,14 @@ pub async fn upgrade(
         .into_inner()
         .token
         .or_else(|| bearer(&req).map(str::to_owned))
-        .ok_or(crate::auth::AuthError::Unauthenticated)?;
+        .ok_or(crate::auth::AuthError::Feature(AuthFault::Unauthenticated))?;
     let user = authenticate(&state, &token).await?;
     let username = {
         let mut conn = state.pool.get().await.map_err(|e| ApiError::Unavailable(e.to_string()))?;
         crate::users::repo::username(&mut conn, user.id)
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?
-            .ok_or(crate::auth::AuthError::Unauthenticated)?
+            .ok_or(crate::auth::AuthError::Feature(AuthFault::Unauthenticated))?
     };
     let requested = req.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let (encoding, protocol) = Encoding::negotiate(requested);

@@ -17,6 +17,7 @@ use actix_web::{Error, HttpMessage, HttpResponse, ResponseError, web};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
+use veza_core::Code;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotency-replayed");
@@ -31,7 +32,7 @@ const EXCLUDED: &[&str] = &[
     "/api/v1/auth/oauth/exchange",
 ];
 
-fn problem(status: StatusCode, code: &'static str, detail: &str) -> HttpResponse {
+fn problem(status: StatusCode, code: Code, detail: &str) -> HttpResponse {
     ApiError::coded(status, code, detail).error_response()
 }
 
@@ -141,14 +142,14 @@ fn answer_existing(stored: Stored, hash: &[u8]) -> HttpResponse {
     if stored.request_hash != hash {
         return problem(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
+            Code::IdempotencyKeyReused,
             "this Idempotency-Key was used with another request",
         );
     }
     let (Some(status), Some(_)) = (stored.status, stored.completed_at) else {
         return problem(
             StatusCode::CONFLICT,
-            "idempotency_in_progress",
+            Code::IdempotencyInProgress,
             "the first request with this key is still running",
         );
     };

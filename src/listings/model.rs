@@ -1,38 +1,37 @@
 //! Listing types and rules: the lifecycle state machine, conditions, tags, validation.
 
-use crate::db::DbError;
+use crate::error::DomainError;
 use crate::money::{Money, MoneyError};
 use crate::users::model::UserRef;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use veza_core::Code;
 
 pub const TITLE_MAX: usize = 120;
 pub const DESCRIPTION_MAX: usize = 5000;
 pub const TAGS_MAX: usize = 10;
 pub const TAG_MAX_CHARS: usize = 32;
 
+/// Listings' failures beyond the shared ones.
 #[derive(Debug, thiserror::Error)]
-pub enum ListingError {
-    #[error("no such listing")]
-    NotFound,
-    #[error("only the seller may do this")]
-    Forbidden,
+pub enum ListingFault {
     #[error("a {from} listing cannot be {action}")]
     InvalidTransition { from: &'static str, action: &'static str },
-    #[error("{1}")]
-    Conflict(&'static str, String),
-    #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
-    #[error(transparent)]
-    Db(#[from] DbError),
 }
 
-impl From<diesel::result::Error> for ListingError {
-    fn from(e: diesel::result::Error) -> Self {
-        ListingError::Db(DbError::Query(e))
+pub type ListingError = DomainError<ListingFault>;
+
+impl From<ListingFault> for ListingError {
+    fn from(f: ListingFault) -> Self {
+        DomainError::Feature(f)
     }
+}
+
+/// Only the seller may do this (403 `forbidden`).
+pub fn not_the_seller() -> ListingError {
+    DomainError::forbidden(Code::Forbidden, "only the seller may do this")
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> ListingError {
@@ -126,11 +125,9 @@ const TRANSITIONS: &[(ListingStatus, ListingAction, ListingStatus)] = {
 
 /// The status after `action`, or 409 `invalid_transition`.
 pub fn transition(from: ListingStatus, action: ListingAction) -> Result<ListingStatus, ListingError> {
-    TRANSITIONS
-        .iter()
-        .find(|(f, a, _)| *f == from && *a == action)
-        .map(|(_, _, to)| *to)
-        .ok_or(ListingError::InvalidTransition { from: from.as_str(), action: action.past_tense() })
+    TRANSITIONS.iter().find(|(f, a, _)| *f == from && *a == action).map(|(_, _, to)| *to).ok_or(ListingError::Feature(
+        ListingFault::InvalidTransition { from: from.as_str(), action: action.past_tense() },
+    ))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -339,7 +336,9 @@ mod tests {
                         assert_eq!(to, want, "{from:?} + {action:?}");
                         legal += 1;
                     }
-                    (Err(ListingError::InvalidTransition { from: f, .. }), None) => assert_eq!(f, from.as_str()),
+                    (Err(ListingError::Feature(ListingFault::InvalidTransition { from: f, .. })), None) => {
+                        assert_eq!(f, from.as_str())
+                    }
                     (got, want) => panic!("{from:?} + {action:?}: got {got:?}, expected {want:?}"),
                 }
             }

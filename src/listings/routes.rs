@@ -15,6 +15,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
+use veza_core::Code;
 
 type Listings = web::Data<Addr<ListingService>>;
 
@@ -151,19 +152,14 @@ pub async fn reactivate(listings: Listings, user: AuthUser, path: web::Path<Uuid
     change(listings, user, path.into_inner(), ListingAction::Reactivate).await
 }
 
-/// How a listings error answers over HTTP (status and stable code).
-impl From<ListingError> for ApiError {
-    fn from(e: ListingError) -> Self {
-        let detail = e.to_string();
-        match e {
-            ListingError::NotFound => ApiError::NotFound,
-            ListingError::Forbidden => ApiError::coded(StatusCode::FORBIDDEN, "forbidden", detail),
-            ListingError::InvalidTransition { .. } => {
-                ApiError::coded(StatusCode::CONFLICT, "invalid_transition", detail)
+/// How listings' own failures answer over HTTP (the shared ones answer in the web kit).
+impl From<ListingFault> for ApiError {
+    fn from(f: ListingFault) -> Self {
+        let detail = f.to_string();
+        match f {
+            ListingFault::InvalidTransition { .. } => {
+                ApiError::coded(StatusCode::CONFLICT, Code::InvalidTransition, detail)
             }
-            ListingError::Conflict(code, _) => ApiError::coded(StatusCode::CONFLICT, code, detail),
-            ListingError::Invalid { field, message } => ApiError::field(field, message),
-            ListingError::Db(e) => ApiError::Internal(e.to_string()),
         }
     }
 }

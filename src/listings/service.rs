@@ -22,6 +22,7 @@ use serde_json::json;
 use std::sync::Arc;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use veza_core::Code;
 
 /// Longest `q` accepted.
 pub const QUERY_MAX: usize = 200;
@@ -141,7 +142,7 @@ fn owned(row: Option<ListingRow>, user: Uuid) -> Result<ListingRow, ListingError
     if row.seller_id == user {
         Ok(row)
     } else if row.status().is_public() {
-        Err(ListingError::Forbidden)
+        Err(not_the_seller())
     } else {
         Err(ListingError::NotFound)
     }
@@ -203,7 +204,7 @@ impl ListingCore {
             let row = owned(repo::lock(conn, m.id).await?, m.user)?;
             let status = row.status();
             if status == ListingStatus::Sold {
-                return Err(ListingError::Conflict("listing_sold", "a sold listing cannot be edited".into()));
+                return Err(ListingError::Conflict(Code::ListingSold, "a sold listing cannot be edited".into()));
             }
             let current = row.content();
             let next = m.patch.apply(&current)?;
@@ -212,7 +213,7 @@ impl ListingCore {
                 && matches!(status, ListingStatus::Active | ListingStatus::Reserved)
             {
                 return Err(ListingError::Conflict(
-                    "currency_locked",
+                    Code::CurrencyLocked,
                     "the currency of an active or reserved listing cannot change".into(),
                 ));
             }
@@ -232,7 +233,7 @@ impl ListingCore {
 
     pub async fn change_status(&self, m: ChangeStatus) -> Result<ListingView, ListingError> {
         if !matches!(m.action, ListingAction::Publish | ListingAction::Archive | ListingAction::Reactivate) {
-            return Err(ListingError::Forbidden);
+            return Err(not_the_seller());
         }
         let mut conn = self.conn().await?;
         let expired = conn
@@ -261,7 +262,7 @@ impl ListingCore {
                 let row = owned(repo::lock(conn, m.id).await?, m.user)?;
                 if matches!(row.status(), ListingStatus::Reserved | ListingStatus::Sold) {
                     return Err(ListingError::Conflict(
-                        "listing_has_accepted_offer",
+                        Code::ListingHasAcceptedOffer,
                         "a listing with an accepted offer cannot be deleted".into(),
                     ));
                 }

@@ -1,49 +1,46 @@
 //! Offer types and the negotiation rules: who may do what in which state, in one table.
 
-use crate::db::DbError;
+use crate::error::DomainError;
 use crate::money::Money;
 use crate::users::model::UserRef;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use veza_core::Code;
 
 pub const MESSAGE_MAX: usize = 1000;
 
+/// Offers' failures beyond the shared ones.
 #[derive(Debug, thiserror::Error)]
-pub enum OfferError {
-    #[error("no such offer")]
-    NotFound,
-    #[error("no such listing")]
-    ListingNotFound,
-    #[error("you cannot make an offer on your own listing")]
-    OwnListing,
-    #[error("the seller does not accept offers from you")]
-    Blocked,
-    #[error("the listing is not active")]
-    ListingNotActive,
+pub enum OfferFault {
     #[error("it is not your turn to {0} this offer")]
     NotYourTurn(&'static str),
     #[error("a {from} offer cannot be {action}")]
     InvalidTransition { from: &'static str, action: &'static str },
     #[error("the listing is priced in {expected}")]
     CurrencyMismatch { expected: String },
-    #[error("{1}")]
-    Conflict(&'static str, String),
-    #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
-    #[error(transparent)]
-    Db(#[from] DbError),
 }
 
-impl From<diesel::result::Error> for OfferError {
-    fn from(e: diesel::result::Error) -> Self {
-        match e {
-            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                OfferError::Conflict("offer_exists", "you already have an open offer on this listing".into())
-            }
-            e => OfferError::Db(DbError::Query(e)),
-        }
+pub type OfferError = DomainError<OfferFault>;
+
+impl From<OfferFault> for OfferError {
+    fn from(f: OfferFault) -> Self {
+        DomainError::Feature(f)
+    }
+}
+
+impl OfferError {
+    pub fn own_listing() -> Self {
+        DomainError::forbidden(Code::OwnListing, "you cannot make an offer on your own listing")
+    }
+
+    pub fn blocked() -> Self {
+        DomainError::forbidden(Code::Blocked, "the seller does not accept offers from you")
+    }
+
+    pub fn listing_not_active() -> Self {
+        DomainError::conflict(Code::ListingNotActive, "the listing is not active")
     }
 }
 
@@ -207,9 +204,13 @@ pub fn decide(
 ) -> Result<OfferStatus, OfferError> {
     let mut in_state = RULES.iter().filter(|(f, a, _, _)| *f == from && *a == action).peekable();
     if in_state.peek().is_none() {
-        return Err(OfferError::InvalidTransition { from: from.as_str(), action: action.past_tense() });
+        return Err(OfferError::Feature(OfferFault::InvalidTransition {
+            from: from.as_str(),
+            action: action.past_tense(),
+        }));
     }
-    let (_, _, _, to) = in_state.find(|(_, _, p, _)| *p == party).ok_or(OfferError::NotYourTurn(action.verb()))?;
+    let (_, _, _, to) =
+        in_state.find(|(_, _, p, _)| *p == party).ok_or(OfferError::Feature(OfferFault::NotYourTurn(action.verb())))?;
     if action != OfferAction::Confirm {
         return Ok(*to);
     }
@@ -218,7 +219,7 @@ pub fn decide(
         _ => (confirmed.seller, confirmed.buyer),
     };
     if mine {
-        return Err(OfferError::Conflict("already_confirmed", "you have already confirmed this exchange".into()));
+        return Err(OfferError::Conflict(Code::AlreadyConfirmed, "you have already confirmed this exchange".into()));
     }
     Ok(if other { *to } else { OfferStatus::Accepted })
 }
@@ -251,7 +252,7 @@ pub fn message(raw: Option<&str>) -> Result<Option<String>, OfferError> {
 pub fn proposal(amount: Money, listing_currency: &str) -> Result<Money, OfferError> {
     let m = amount.validated(1).map_err(|e| OfferError::Invalid { field: "amount", message: e.to_string() })?;
     if m.currency != listing_currency {
-        return Err(OfferError::CurrencyMismatch { expected: listing_currency.to_owned() });
+        return Err(OfferError::Feature(OfferFault::CurrencyMismatch { expected: listing_currency.to_owned() }));
     }
     Ok(m)
 }
@@ -343,8 +344,8 @@ mod tests {
                             assert_eq!(to, want, "{from:?} {action:?} by {party:?}");
                             legal += 1;
                         }
-                        (Err(OfferError::NotYourTurn(_)), None) if anyone => {}
-                        (Err(OfferError::InvalidTransition { .. }), None) if !anyone => {}
+                        (Err(OfferError::Feature(OfferFault::NotYourTurn(_))), None) if anyone => {}
+                        (Err(OfferError::Feature(OfferFault::InvalidTransition { .. })), None) if !anyone => {}
                         (got, want) => panic!("{from:?} {action:?} by {party:?}: got {got:?}, expected {want:?}"),
                     }
                 }
@@ -359,7 +360,7 @@ mod tests {
         assert_eq!(decide(Accepted, Confirm, Seller, buyer_done).ok(), Some(Completed));
         assert!(matches!(
             decide(Accepted, Confirm, Buyer, buyer_done),
-            Err(OfferError::Conflict("already_confirmed", _))
+            Err(OfferError::Conflict(Code::AlreadyConfirmed, _))
         ));
         let seller_done = Confirmed { buyer: false, seller: true };
         assert_eq!(decide(Accepted, Confirm, Buyer, seller_done).ok(), Some(Completed));
@@ -371,7 +372,7 @@ mod tests {
         assert!(Pending.is_open() && Countered.is_open() && !Accepted.is_open());
         let eur = |amount| Money { amount, currency: "eur".into() };
         assert_eq!(proposal(eur(900), "EUR").ok(), Some(Money { amount: 900, currency: "EUR".into() }));
-        assert!(matches!(proposal(eur(900), "USD"), Err(OfferError::CurrencyMismatch { .. })));
+        assert!(matches!(proposal(eur(900), "USD"), Err(OfferError::Feature(OfferFault::CurrencyMismatch { .. }))));
         assert!(matches!(proposal(eur(0), "EUR"), Err(OfferError::Invalid { field: "amount", .. })));
         assert_eq!(message(Some("  ")).ok(), Some(None));
         assert!(message(Some(&"x".repeat(1001))).is_err());

@@ -14,6 +14,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use veza_core::Code;
 
 type Offers = web::Data<Addr<OfferService>>;
 
@@ -164,23 +165,18 @@ pub async fn cancel(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> Re
     act(offers, user, path.into_inner(), OfferAction::Cancel, None).await
 }
 
-/// How a offers error answers over HTTP (status and stable code).
-impl From<OfferError> for ApiError {
-    fn from(e: OfferError) -> Self {
-        let detail = e.to_string();
-        match e {
-            OfferError::NotFound | OfferError::ListingNotFound => ApiError::NotFound,
-            OfferError::OwnListing => ApiError::coded(StatusCode::FORBIDDEN, "own_listing", detail),
-            OfferError::Blocked => ApiError::coded(StatusCode::FORBIDDEN, "blocked", detail),
-            OfferError::ListingNotActive => ApiError::coded(StatusCode::CONFLICT, "listing_not_active", detail),
-            OfferError::NotYourTurn(_) => ApiError::coded(StatusCode::FORBIDDEN, "not_your_turn", detail),
-            OfferError::InvalidTransition { .. } => ApiError::coded(StatusCode::CONFLICT, "invalid_transition", detail),
-            OfferError::CurrencyMismatch { .. } => {
-                ApiError::coded(StatusCode::UNPROCESSABLE_ENTITY, "currency_mismatch", detail)
+/// How offers' own failures answer over HTTP (the shared ones answer in the web kit).
+impl From<OfferFault> for ApiError {
+    fn from(f: OfferFault) -> Self {
+        let detail = f.to_string();
+        match f {
+            OfferFault::NotYourTurn(_) => ApiError::coded(StatusCode::FORBIDDEN, Code::NotYourTurn, detail),
+            OfferFault::InvalidTransition { .. } => {
+                ApiError::coded(StatusCode::CONFLICT, Code::InvalidTransition, detail)
             }
-            OfferError::Conflict(code, _) => ApiError::coded(StatusCode::CONFLICT, code, detail),
-            OfferError::Invalid { field, message } => ApiError::field(field, message),
-            OfferError::Db(e) => ApiError::Internal(e.to_string()),
+            OfferFault::CurrencyMismatch { .. } => {
+                ApiError::coded(StatusCode::UNPROCESSABLE_ENTITY, Code::CurrencyMismatch, detail)
+            }
         }
     }
 }
@@ -195,14 +191,14 @@ mod tests {
             let api: ApiError = e.into();
             (api.problem().status, api.code())
         };
-        assert_eq!(code(OfferError::NotYourTurn("accept")), (403, "not_your_turn"));
+        assert_eq!(code(OfferFault::NotYourTurn("accept").into()), (403, "not_your_turn"));
         assert_eq!(
-            code(OfferError::InvalidTransition { from: "declined", action: "accepted" }),
+            code(OfferFault::InvalidTransition { from: "declined", action: "accepted" }.into()),
             (409, "invalid_transition")
         );
-        assert_eq!(code(OfferError::OwnListing), (403, "own_listing"));
-        assert_eq!(code(OfferError::ListingNotActive), (409, "listing_not_active"));
-        assert_eq!(code(OfferError::CurrencyMismatch { expected: "EUR".into() }), (422, "currency_mismatch"));
+        assert_eq!(code(OfferError::own_listing()), (403, "own_listing"));
+        assert_eq!(code(OfferError::listing_not_active()), (409, "listing_not_active"));
+        assert_eq!(code(OfferFault::CurrencyMismatch { expected: "EUR".into() }.into()), (422, "currency_mismatch"));
         assert_eq!(code(OfferError::NotFound), (404, "not_found"));
     }
 }

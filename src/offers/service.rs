@@ -12,6 +12,7 @@ use super::model::*;
 use super::repo::{self, NewOfferRow, OfferChange, OfferRow};
 use crate::activity;
 use crate::db::{PooledConn, checkout};
+use crate::error::unique_violation_as;
 use crate::listings::model::{ListingAction, ListingStatus, transition as listing_transition};
 use crate::listings::repo as listings_repo;
 use crate::state::AppState;
@@ -22,6 +23,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::json;
 use std::sync::Arc;
 use uuid::Uuid;
+use veza_core::Code;
 
 /// The runtime setting that overrides the configured answer time (API.md: admin config).
 pub const EXPIRY_SETTING: &str = "offers.expiry_secs";
@@ -119,19 +121,19 @@ impl OfferCore {
         let mut conn = self.conn().await?;
         let row = conn
             .transaction::<_, OfferError, _>(async |conn| {
-                let listing = listings_repo::lock_shared(conn, m.listing).await?.ok_or(OfferError::ListingNotFound)?;
+                let listing = listings_repo::lock_shared(conn, m.listing).await?.ok_or(OfferError::NotFound)?;
                 let status = listing.status();
                 if !status.is_public() && listing.seller_id != m.user {
-                    return Err(OfferError::ListingNotFound);
+                    return Err(OfferError::NotFound);
                 }
                 if listing.seller_id == m.user {
-                    return Err(OfferError::OwnListing);
+                    return Err(OfferError::own_listing());
                 }
                 if status != ListingStatus::Active {
-                    return Err(OfferError::ListingNotActive);
+                    return Err(OfferError::listing_not_active());
                 }
                 if blocked_either_way(conn, m.user, listing.seller_id).await? {
-                    return Err(OfferError::Blocked);
+                    return Err(OfferError::blocked());
                 }
                 let amount = proposal(m.body.amount, &listing.currency)?;
                 let row = repo::insert(
@@ -146,7 +148,8 @@ impl OfferCore {
                         expires_at,
                     },
                 )
-                .await?;
+                .await
+                .map_err(unique_violation_as(Code::OfferExists, "you already have an open offer on this listing"))?;
                 events::record(conn, &row, Some(m.user), "created", Some(&amount)).await?;
                 Ok(row)
             })
@@ -183,9 +186,7 @@ impl OfferCore {
                 }
                 // The listing's lock before the offer's: see the module comment.
                 let listing = match m.action.touches_listing() {
-                    true => {
-                        Some(listings_repo::lock(conn, first.listing_id).await?.ok_or(OfferError::ListingNotFound)?)
-                    }
+                    true => Some(listings_repo::lock(conn, first.listing_id).await?.ok_or(OfferError::NotFound)?),
                     false => None,
                 };
                 let offer = repo::lock(conn, m.id).await?.ok_or(OfferError::NotFound)?;
@@ -210,9 +211,9 @@ impl OfferCore {
                         amount = Some(proposed);
                     }
                     OfferAction::Accept => {
-                        let listing = listing.as_ref().ok_or(OfferError::ListingNotFound)?;
+                        let listing = listing.as_ref().ok_or(OfferError::NotFound)?;
                         let reserved = listing_transition(listing.status(), ListingAction::Reserve)
-                            .map_err(|_| OfferError::ListingNotActive)?;
+                            .map_err(|_| OfferError::listing_not_active())?;
                         listings_repo::set_status(conn, listing.id, reserved).await?;
                         listing_activity(conn, listing.seller_id, listing.id, "listing.reserved", offer.id).await?;
                         change.expires_at = Some(None);
@@ -225,9 +226,9 @@ impl OfferCore {
                             _ => change.seller_confirmed_at = now,
                         }
                         if to == OfferStatus::Completed {
-                            let listing = listing.as_ref().ok_or(OfferError::ListingNotFound)?;
+                            let listing = listing.as_ref().ok_or(OfferError::NotFound)?;
                             let sold = listing_transition(listing.status(), ListingAction::Sell)
-                                .map_err(|_| OfferError::ListingNotActive)?;
+                                .map_err(|_| OfferError::listing_not_active())?;
                             listings_repo::set_status(conn, listing.id, sold).await?;
                             listing_activity(conn, listing.seller_id, listing.id, "listing.sold", offer.id).await?;
                             // Selling expires whatever is still open (nothing, while reserved).
@@ -235,7 +236,7 @@ impl OfferCore {
                         }
                     }
                     OfferAction::Cancel => {
-                        let listing = listing.as_ref().ok_or(OfferError::ListingNotFound)?;
+                        let listing = listing.as_ref().ok_or(OfferError::NotFound)?;
                         // Back on the market; a listing archived meanwhile stays as it is.
                         if let Ok(active) = listing_transition(listing.status(), ListingAction::Release) {
                             listings_repo::set_status(conn, listing.id, active).await?;

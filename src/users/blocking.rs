@@ -14,5 +14,5 @@ pub async fn blocked_either_way(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) 
 
 /// `Err(Blocked)` when `from` may not reach `to`.
 pub async fn ensure_can_reach(conn: &mut AsyncPgConnection, from: Uuid, to: Uuid) -> Result<(), UserError> {
-    if blocked_either_way(conn, from, to).await? { Err(UserError::Blocked) } else { Ok(()) }
+    if blocked_either_way(conn, from, to).await? { Err(super::model::blocked()) } else { Ok(()) }
 }

@@ -1,32 +1,21 @@
 //! User-facing types and rules: profiles, preferences, friendships.
 
-use crate::db::DbError;
+use crate::error::DomainError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use veza_core::Code;
 
 /// Largest preferences document, in bytes of JSON.
 pub const PREFERENCES_MAX_BYTES: usize = 16 * 1024;
 
-#[derive(Debug, thiserror::Error)]
-pub enum UserError {
-    #[error("no such user")]
-    NotFound,
-    #[error("not allowed between these users")]
-    Blocked,
-    #[error("{1}")]
-    Conflict(&'static str, String),
-    #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
+/// The users feature has no failure of its own.
+pub type UserError = DomainError;
 
-impl From<diesel::result::Error> for UserError {
-    fn from(e: diesel::result::Error) -> Self {
-        UserError::Db(DbError::Query(e))
-    }
+/// A block between the two users (403 `blocked`).
+pub fn blocked() -> UserError {
+    DomainError::forbidden(Code::Blocked, "not allowed between these users")
 }
 
 /// `{id, username}`: how a user appears inside other objects.

@@ -10,7 +10,6 @@ use crate::web::extract::json_config;
 use crate::web::pagination::{Page, PageQuery};
 use crate::web::resource;
 use actix::Addr;
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -158,18 +157,4 @@ pub async fn activity(users: Users, user: AuthUser, q: web::Query<PageQuery>) ->
     let items = ask(&users, ListActivity { user: user.id, before: q.id_cursor()?, limit }).await?;
     let next_cursor = (items.len() as i64 == limit).then(|| items.last().map(|i| i.id.to_string())).flatten();
     Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
-}
-
-/// How a users error answers over HTTP (status and stable code).
-impl From<UserError> for ApiError {
-    fn from(e: UserError) -> Self {
-        let detail = e.to_string();
-        match e {
-            UserError::NotFound => ApiError::NotFound,
-            UserError::Blocked => ApiError::coded(StatusCode::FORBIDDEN, "blocked", detail),
-            UserError::Conflict(code, _) => ApiError::coded(StatusCode::CONFLICT, code, detail),
-            UserError::Invalid { field, message } => ApiError::field(field, message),
-            UserError::Db(e) => ApiError::Internal(e.to_string()),
-        }
-    }
 }

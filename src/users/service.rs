@@ -11,6 +11,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::json;
 use std::sync::Arc;
 use uuid::Uuid;
+use veza_core::Code;
 
 pub struct UserCore {
     pub state: AppState,
@@ -218,15 +219,17 @@ impl UserCore {
         conn.transaction::<(), UserError, _>(async |conn| {
             match repo::relation(conn, from, to.id).await? {
                 Some((_, status)) if status == "accepted" => {
-                    return Err(UserError::Conflict("already_friends", "you are already friends".into()));
+                    return Err(UserError::Conflict(Code::AlreadyFriends, "you are already friends".into()));
                 }
-                Some(_) => return Err(UserError::Conflict("request_pending", "a request is already pending".into())),
+                Some(_) => {
+                    return Err(UserError::Conflict(Code::RequestPending, "a request is already pending".into()));
+                }
                 None => {}
             }
             repo::insert_request(conn, from, to.id).await.map_err(|e| match e {
                 // A concurrent request between the same two users.
                 diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                    UserError::Conflict("request_pending", "a request is already pending".into())
+                    UserError::Conflict(Code::RequestPending, "a request is already pending".into())
                 }
                 e => e.into(),
             })?;

@@ -6,6 +6,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use utoipa::ToSchema;
+use veza_core::Code;
+
+use crate::error::{DomainError, Never};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -47,7 +50,7 @@ pub enum ApiError {
     Unavailable(String),
     /// A feature's own error: its status, its stable code, a readable detail.
     #[error("{detail}")]
-    Coded { status: StatusCode, code: &'static str, detail: String },
+    Coded { status: StatusCode, code: Code, detail: String },
     /// Any status the framework produced that has no richer mapping.
     #[error("{detail}")]
     Status { status: StatusCode, detail: String },
@@ -64,22 +67,27 @@ pub fn retry_after_secs(d: Duration) -> u64 {
 
 impl ApiError {
     pub fn code(&self) -> &'static str {
+        self.wire_code().as_str()
+    }
+
+    /// The stable code of this error.
+    pub fn wire_code(&self) -> Code {
         match self {
-            ApiError::InvalidJson(_) => "invalid_json",
-            ApiError::PayloadTooLarge { .. } => "payload_too_large",
-            ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
-            ApiError::Validation { .. } => "validation_failed",
-            ApiError::NotFound => "not_found",
-            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
-            ApiError::RateLimited { .. } => "rate_limited",
-            ApiError::Unavailable(_) => "unavailable",
-            ApiError::Coded { code, .. } => code,
+            ApiError::InvalidJson(_) => Code::InvalidJson,
+            ApiError::PayloadTooLarge { .. } => Code::PayloadTooLarge,
+            ApiError::UnsupportedMediaType { .. } => Code::UnsupportedMediaType,
+            ApiError::Validation { .. } => Code::ValidationFailed,
+            ApiError::NotFound => Code::NotFound,
+            ApiError::MethodNotAllowed { .. } => Code::MethodNotAllowed,
+            ApiError::RateLimited { .. } => Code::RateLimited,
+            ApiError::Unavailable(_) => Code::Unavailable,
+            ApiError::Coded { code, .. } => *code,
             ApiError::Status { status, .. } => code_for_status(*status),
-            ApiError::Internal(_) => "internal",
+            ApiError::Internal(_) => Code::Internal,
         }
     }
 
-    pub fn coded(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn coded(status: StatusCode, code: Code, detail: impl Into<String>) -> Self {
         ApiError::Coded { status, code, detail: detail.into() }
     }
 
@@ -109,22 +117,46 @@ impl ApiError {
 }
 
 /// The stable code for a bare status.
-pub fn code_for_status(status: StatusCode) -> &'static str {
+pub fn code_for_status(status: StatusCode) -> Code {
     match status.as_u16() {
-        400 => "bad_request",
-        401 => "unauthenticated",
-        403 => "forbidden",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        408 => "request_timeout",
-        409 => "conflict",
-        413 => "payload_too_large",
-        415 => "unsupported_media_type",
-        422 => "validation_failed",
-        429 => "rate_limited",
-        503 => "unavailable",
-        s if s >= 500 => "internal",
-        _ => "bad_request",
+        400 => Code::BadRequest,
+        401 => Code::Unauthenticated,
+        403 => Code::Forbidden,
+        404 => Code::NotFound,
+        405 => Code::MethodNotAllowed,
+        408 => Code::RequestTimeout,
+        409 => Code::Conflict,
+        413 => Code::PayloadTooLarge,
+        415 => Code::UnsupportedMediaType,
+        422 => Code::ValidationFailed,
+        429 => Code::RateLimited,
+        503 => Code::Unavailable,
+        s if s >= 500 => Code::Internal,
+        _ => Code::BadRequest,
+    }
+}
+
+/// The shared failures of every feature; a feature's own (`X`) say for themselves.
+impl<X: std::error::Error> From<DomainError<X>> for ApiError
+where
+    ApiError: From<X>,
+{
+    fn from(e: DomainError<X>) -> Self {
+        let detail = e.to_string();
+        match e {
+            DomainError::NotFound => ApiError::NotFound,
+            DomainError::Forbidden(code, _) => ApiError::coded(StatusCode::FORBIDDEN, code, detail),
+            DomainError::Conflict(code, _) => ApiError::coded(StatusCode::CONFLICT, code, detail),
+            DomainError::Invalid { field, message } => ApiError::field(field, message),
+            DomainError::Db(e) => ApiError::Internal(e.to_string()),
+            DomainError::Feature(x) => x.into(),
+        }
+    }
+}
+
+impl From<Never> for ApiError {
+    fn from(n: Never) -> Self {
+        match n {}
     }
 }
 

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use veza::infra::envelope::{self, Envelope, EnvelopeKind};
 use veza::infra::events::NodeEvent;
 use veza_actors::protocol::{ServerFrame, UserRef, encode_json, encode_msgpack};
+use veza_core::Code;
 
 fn golden(name: &str, actual: &[u8]) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
@@ -43,7 +44,7 @@ fn message_frame() -> ServerFrame {
 }
 
 fn error_frame() -> ServerFrame {
-    ServerFrame::error("not_a_member", "you are not a member of this room", Some("c-2".into()))
+    ServerFrame::error(Code::NotAMember, "you are not a member of this room", Some("c-2".into()))
 }
 
 #[test]

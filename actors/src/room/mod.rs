@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
+use veza_core::Code;
 
 /// Most messages replayed on resume; older ones are announced by `history_truncated`.
 pub const RESUME_LIMIT: i64 = 1000;
@@ -223,7 +224,7 @@ impl Room {
                     // connection leaves the room and is told to join again (ref = room).
                     tracing::warn!(room = %this.id, error = %e, "resume failed");
                     let reference = Some(this.id.to_string());
-                    let f = ServerFrame::error("unavailable", "history unavailable; join again", reference);
+                    let f = ServerFrame::error(Code::Unavailable, "history unavailable; join again", reference);
                     if let Some(conn) = this.conns.get(&conn_id) {
                         let _ = conn.addr.try_send(Deliver::Frame(SharedFrame::new(f)));
                     }
@@ -447,7 +448,7 @@ impl Handler<Forget> for Room {
         let ids: Vec<u64> = self.conns.iter().filter(|(_, c)| c.user.id == m.user).map(|(id, _)| *id).collect();
         for id in ids {
             if let Some(c) = self.conns.get(&id) {
-                let f = ServerFrame::error("not_a_member", "you are no longer a member of this room", None);
+                let f = ServerFrame::error(Code::NotAMember, "you are no longer a member of this room", None);
                 let _ = c.addr.try_send(Deliver::Frame(SharedFrame::new(f)));
             }
             self.remove_conn(id);

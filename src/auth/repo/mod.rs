@@ -57,8 +57,8 @@ pub async fn insert_user(conn: &mut AsyncPgConnection, new: NewUser<'_>) -> Resu
     diesel::insert_into(users::table).values(&new).returning(UserRow::as_returning()).get_result(conn).await.map_err(
         |e| match &e {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => match info.constraint_name() {
-                Some("users_email_key") => AuthError::EmailTaken,
-                Some("users_username_key") => AuthError::UsernameTaken,
+                Some("users_email_key") => AuthError::email_taken(),
+                Some("users_username_key") => AuthError::username_taken(),
                 _ => AuthError::from(e),
             },
             _ => AuthError::from(e),
