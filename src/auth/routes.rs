@@ -97,8 +97,8 @@ pub struct SessionList {
 /// Create an account; answers its first token pair.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterBody, responses(
     (status = 201, body = TokenPair),
-    (status = 409, body = Problem, content_type = "application/problem+json", description = "email_taken or username_taken"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, description = "email_taken or username_taken"),
+    (status = 422, body = Problem),
 ))]
 pub async fn register(auth: Auth, req: HttpRequest, body: web::Json<RegisterBody>) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
@@ -111,9 +111,9 @@ pub async fn register(auth: Auth, req: HttpRequest, body: web::Json<RegisterBody
 /// Log in with email or username and password.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody, responses(
     (status = 200, body = TokenPair),
-    (status = 401, body = Problem, content_type = "application/problem+json", description = "invalid_credentials"),
-    (status = 403, body = Problem, content_type = "application/problem+json", description = "account_disabled"),
-    (status = 429, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, description = "invalid_credentials"),
+    (status = 403, body = Problem, description = "account_disabled"),
+    (status = 429, body = Problem),
 ))]
 pub async fn login(auth: Auth, req: HttpRequest, body: web::Json<LoginBody>) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
@@ -124,7 +124,7 @@ pub async fn login(auth: Auth, req: HttpRequest, body: web::Json<LoginBody>) -> 
 /// Trade a refresh token for a new pair (the old token stops working).
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshBody, responses(
     (status = 200, body = TokenPair),
-    (status = 401, body = Problem, content_type = "application/problem+json", description = "token_invalid or refresh_token_reused"),
+    (status = 401, body = Problem, description = "token_invalid or refresh_token_reused"),
 ))]
 pub async fn refresh(auth: Auth, req: HttpRequest, body: web::Json<RefreshBody>) -> Result<HttpResponse, ApiError> {
     let pair =
@@ -134,7 +134,7 @@ pub async fn refresh(auth: Auth, req: HttpRequest, body: web::Json<RefreshBody>)
 
 /// Revoke the session of this refresh token.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshBody, security(("bearer" = [])), responses(
-    (status = 204), (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 204), (status = 401, body = Problem),
 ))]
 pub async fn logout(
     auth: Auth,
@@ -149,7 +149,7 @@ pub async fn logout(
 
 /// Revoke every session of the caller.
 #[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth", security(("bearer" = [])), responses(
-    (status = 204), (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 204), (status = 401, body = Problem),
 ))]
 pub async fn logout_all(auth: Auth, user: AuthUser, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     ask(&auth, LogoutAll { user: user.id, client: client_info(&req) }).await?;
@@ -166,7 +166,7 @@ pub async fn magic_link(auth: Auth, req: HttpRequest, body: web::Json<EmailBody>
 /// Sign in with a magic-link token.
 #[utoipa::path(post, path = "/api/v1/auth/magic-link/verify", tag = "auth", request_body = TokenBody, responses(
     (status = 200, body = TokenPair),
-    (status = 401, body = Problem, content_type = "application/problem+json", description = "link_invalid"),
+    (status = 401, body = Problem, description = "link_invalid"),
 ))]
 pub async fn magic_link_verify(
     auth: Auth,
@@ -180,7 +180,7 @@ pub async fn magic_link_verify(
 /// Start an OAuth2 login (PKCE S256): redirects to the provider.
 #[utoipa::path(get, path = "/api/v1/auth/oauth/{provider}/authorize", tag = "auth",
     params(("provider" = String, Path, description = "google or github"), AuthorizeQuery),
-    responses((status = 302, description = "to the provider"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 302, description = "to the provider"), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn oauth_authorize(
     auth: Auth,
     path: web::Path<String>,
@@ -195,7 +195,7 @@ pub async fn oauth_authorize(
 #[utoipa::path(get, path = "/api/v1/auth/oauth/{provider}/callback", tag = "auth",
     params(("provider" = String, Path, description = "google or github"), CallbackQuery),
     responses((status = 200, body = TokenPair), (status = 302, description = "to the allow-listed redirect_uri with ?login_code="),
-        (status = 401, body = Problem, content_type = "application/problem+json", description = "oauth_state_invalid or link_invalid")))]
+        (status = 401, body = Problem, description = "oauth_state_invalid or link_invalid")))]
 pub async fn oauth_callback(
     auth: Auth,
     req: HttpRequest,
@@ -215,7 +215,7 @@ pub async fn oauth_callback(
 /// Trade a single-use login code (from an OAuth redirect) for a token pair.
 #[utoipa::path(post, path = "/api/v1/auth/oauth/exchange", tag = "auth", request_body = LoginCodeBody, responses(
     (status = 200, body = TokenPair),
-    (status = 401, body = Problem, content_type = "application/problem+json", description = "link_invalid"),
+    (status = 401, body = Problem, description = "link_invalid"),
 ))]
 pub async fn oauth_exchange(
     auth: Auth,
@@ -229,7 +229,7 @@ pub async fn oauth_exchange(
 
 /// The caller's own account.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])), responses(
-    (status = 200, body = Me), (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 200, body = Me), (status = 401, body = Problem),
 ))]
 pub async fn me(auth: Auth, user: AuthUser) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(ask(&auth, GetMe { user: user.id }).await?))
@@ -237,7 +237,7 @@ pub async fn me(auth: Auth, user: AuthUser) -> Result<HttpResponse, ApiError> {
 
 /// The caller's live login sessions.
 #[utoipa::path(get, path = "/api/v1/auth/sessions", tag = "auth", security(("bearer" = [])), responses(
-    (status = 200, body = SessionList), (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 200, body = SessionList), (status = 401, body = Problem),
 ))]
 pub async fn sessions(auth: Auth, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let items = ask(&auth, ListSessions { user: user.id, current: user.session_id }).await?;
@@ -246,7 +246,7 @@ pub async fn sessions(auth: Auth, user: AuthUser) -> Result<HttpResponse, ApiErr
 
 /// Revoke one of the caller's sessions.
 #[utoipa::path(delete, path = "/api/v1/auth/sessions/{id}", tag = "auth", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    params(("id" = Uuid, Path)), responses((status = 204), (status = 404, body = Problem)))]
 pub async fn revoke_session(
     auth: Auth,
     user: AuthUser,

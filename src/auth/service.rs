@@ -13,6 +13,7 @@ use crate::auth::model::AuthFault;
 use crate::db::{PooledConn, checkout};
 use crate::infra::mail;
 use crate::ratelimit::{Decision, Quota};
+use crate::service::{Core, Service};
 use crate::state::AppState;
 use crate::web::client::ClientInfo;
 use actix::prelude::*;
@@ -20,7 +21,6 @@ use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::time::Duration;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -29,18 +29,13 @@ pub struct AuthCore {
     pub state: AppState,
 }
 
-pub struct AuthService {
-    core: Arc<AuthCore>,
-}
+/// The auth service actor (one per HTTP worker).
+pub type AuthService = Service<AuthCore>;
 
-impl AuthService {
-    pub fn new(state: AppState) -> Self {
-        AuthService { core: Arc::new(AuthCore { state }) }
+impl Core for AuthCore {
+    fn new(state: AppState) -> Self {
+        AuthCore { state }
     }
-}
-
-impl Actor for AuthService {
-    type Context = Context<Self>;
 }
 
 #[derive(Debug, Message)]
@@ -159,7 +154,7 @@ pub struct SessionView {
     pub current: bool,
 }
 
-crate::delegate_to_core!(AuthService {
+crate::delegate_to_core!(AuthCore {
     Register => register,
     Login => login,
     Refresh => refresh,

@@ -22,6 +22,22 @@ impl From<Row> for Category {
     }
 }
 
+/// What an admin edits, for insert and update alike (`parent_id: None` makes a root).
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = categories, treat_none_as_null = true)]
+struct Columns<'a> {
+    parent_id: Option<Uuid>,
+    slug: &'a str,
+    name: &'a str,
+    position: i32,
+}
+
+impl<'a> From<&'a Category> for Columns<'a> {
+    fn from(c: &'a Category) -> Self {
+        Columns { parent_id: c.parent_id, slug: &c.slug, name: &c.name, position: c.position }
+    }
+}
+
 pub async fn all(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Category>> {
     let rows: Vec<Row> = categories::table.select(Row::as_select()).load(conn).await?;
     Ok(rows.into_iter().map(Category::from).collect())
@@ -29,29 +45,14 @@ pub async fn all(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Category>> {
 
 pub async fn insert(conn: &mut AsyncPgConnection, c: &Category) -> QueryResult<()> {
     diesel::insert_into(categories::table)
-        .values((
-            categories::id.eq(c.id),
-            categories::parent_id.eq(c.parent_id),
-            categories::slug.eq(&c.slug),
-            categories::name.eq(&c.name),
-            categories::position.eq(c.position),
-        ))
+        .values((categories::id.eq(c.id), Columns::from(c)))
         .execute(conn)
         .await
         .map(|_| ())
 }
 
 pub async fn update(conn: &mut AsyncPgConnection, c: &Category) -> QueryResult<()> {
-    diesel::update(categories::table.find(c.id))
-        .set((
-            categories::parent_id.eq(c.parent_id),
-            categories::slug.eq(&c.slug),
-            categories::name.eq(&c.name),
-            categories::position.eq(c.position),
-        ))
-        .execute(conn)
-        .await
-        .map(|_| ())
+    diesel::update(categories::table.find(c.id)).set(Columns::from(c)).execute(conn).await.map(|_| ())
 }
 
 pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {

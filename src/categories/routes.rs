@@ -41,7 +41,7 @@ pub async fn tree(categories: Categories) -> Result<HttpResponse, ApiError> {
 
 /// Every category, flat, by slug (admins).
 #[utoipa::path(get, path = "/api/v1/admin/categories", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, body = Page<Category>), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<Category>), (status = 403, body = Problem)))]
 pub async fn admin_list(categories: Categories, req: HttpRequest, user: AuthUser) -> Result<HttpResponse, ApiError> {
     editor(&req, &user)?;
     let items = ask(&categories, ListFlat).await?;
@@ -50,9 +50,9 @@ pub async fn admin_list(categories: Categories, req: HttpRequest, user: AuthUser
 
 /// Add a category (admins); audited.
 #[utoipa::path(post, path = "/api/v1/admin/categories", tag = "admin", security(("bearer" = [])), request_body = NewCategory,
-    responses((status = 201, body = Category), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "slug_taken"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = Category), (status = 403, body = Problem),
+        (status = 409, body = Problem, description = "slug_taken"),
+        (status = 422, body = Problem)))]
 pub async fn create(
     categories: Categories,
     req: HttpRequest,
@@ -66,8 +66,8 @@ pub async fn create(
 /// Rename, re-slug, move or reorder a category (admins); never under itself.
 #[utoipa::path(patch, path = "/api/v1/admin/categories/{id}", tag = "admin", security(("bearer" = [])), request_body = CategoryPatch,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = Category), (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Category), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
 pub async fn update(
     categories: Categories,
     req: HttpRequest,
@@ -81,7 +81,7 @@ pub async fn update(
 
 /// Remove an empty category (no subcategories, no listings) (admins).
 #[utoipa::path(delete, path = "/api/v1/admin/categories/{id}", tag = "admin", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 409, body = Problem, content_type = "application/problem+json", description = "category_not_empty")))]
+    responses((status = 204), (status = 409, body = Problem, description = "category_not_empty")))]
 pub async fn delete(
     categories: Categories,
     req: HttpRequest,

@@ -7,11 +7,11 @@ use super::tree::Tree;
 use crate::audit::{self, AuditEntry};
 use crate::db::{PooledConn, checkout};
 use crate::error::unique_violation_as;
+use crate::service::{Core, Service};
 use crate::state::AppState;
 use actix::prelude::*;
 use diesel_async::AsyncConnection;
 use serde_json::json;
-use std::sync::Arc;
 use uuid::Uuid;
 use veza_core::Code;
 
@@ -19,18 +19,13 @@ pub struct CategoryCore {
     pub state: AppState,
 }
 
-pub struct CategoryService {
-    core: Arc<CategoryCore>,
-}
+/// The categories service actor (one per HTTP worker).
+pub type CategoryService = Service<CategoryCore>;
 
-impl CategoryService {
-    pub fn new(state: AppState) -> Self {
-        CategoryService { core: Arc::new(CategoryCore { state }) }
+impl Core for CategoryCore {
+    fn new(state: AppState) -> Self {
+        CategoryCore { state }
     }
-}
-
-impl Actor for CategoryService {
-    type Context = Context<Self>;
 }
 
 /// Who is editing, for the audit trail.
@@ -70,7 +65,7 @@ pub struct Delete {
     pub id: Uuid,
 }
 
-crate::delegate_to_core!(CategoryService {
+crate::delegate_to_core!(CategoryCore {
     GetTree => tree,
     ListFlat => flat,
     Create => create,

@@ -59,7 +59,7 @@ pub struct HistoryQuery {
 
 /// Create a room; the creator is its owner.
 #[utoipa::path(post, path = "/api/v1/rooms", tag = "chat", security(("bearer" = [])), request_body = CreateRoom,
-    responses((status = 201, body = RoomView), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = RoomView), (status = 422, body = Problem)))]
 pub async fn create_room(chat: Chat, user: AuthUser, body: web::Json<CreateRoom>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created().json(ask(&chat, CreateRoomMsg { user: user.id, body: body.into_inner() }).await?))
 }
@@ -86,21 +86,21 @@ pub async fn list_rooms(chat: Chat, user: MaybeAuthUser, q: web::Query<RoomQuery
 
 /// A room with its member count; private rooms only to members (else 404).
 #[utoipa::path(get, path = "/api/v1/rooms/{id}", tag = "chat", params(("id" = Uuid, Path)),
-    responses((status = 200, body = RoomView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = RoomView), (status = 404, body = Problem)))]
 pub async fn get_room(chat: Chat, user: MaybeAuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(ask(&chat, GetRoomMsg { user: user.0.map(|u| u.id), room: path.into_inner() }).await?))
 }
 
 /// Join a public room.
 #[utoipa::path(post, path = "/api/v1/rooms/{id}/join", tag = "chat", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = RoomView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = RoomView), (status = 404, body = Problem)))]
 pub async fn join_room(chat: Chat, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(ask(&chat, JoinRoom { user: user.id, room: path.into_inner() }).await?))
 }
 
 /// Leave a room.
 #[utoipa::path(post, path = "/api/v1/rooms/{id}/leave", tag = "chat", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204), (status = 404, body = Problem)))]
 pub async fn leave_room(chat: Chat, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     ask(&chat, LeaveRoom { user: user.id, room: path.into_inner() }).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -108,7 +108,7 @@ pub async fn leave_room(chat: Chat, user: AuthUser, path: web::Path<Uuid>) -> Re
 
 /// Add a member (owner or moderator).
 #[utoipa::path(post, path = "/api/v1/rooms/{id}/members", tag = "chat", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    request_body = MemberBody, responses((status = 201), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    request_body = MemberBody, responses((status = 201), (status = 403, body = Problem)))]
 pub async fn add_member(
     chat: Chat,
     user: AuthUser,
@@ -122,7 +122,7 @@ pub async fn add_member(
 /// Remove a member (owner or moderator).
 #[utoipa::path(delete, path = "/api/v1/rooms/{id}/members/{user_id}", tag = "chat", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
-    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204), (status = 403, body = Problem)))]
 pub async fn kick(chat: Chat, user: AuthUser, path: web::Path<(Uuid, Uuid)>) -> Result<HttpResponse, ApiError> {
     let (room, member) = path.into_inner();
     ask(&chat, Kick { user: user.id, room, member }).await?;
@@ -131,7 +131,7 @@ pub async fn kick(chat: Chat, user: AuthUser, path: web::Path<(Uuid, Uuid)>) -> 
 
 /// Mute a member for some minutes (0 unmutes).
 #[utoipa::path(post, path = "/api/v1/rooms/{id}/mute", tag = "chat", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    request_body = MuteBody, responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    request_body = MuteBody, responses((status = 204), (status = 403, body = Problem)))]
 pub async fn mute(
     chat: Chat,
     user: AuthUser,
@@ -144,7 +144,7 @@ pub async fn mute(
 
 /// The direct room with a user, created on first use (403 when either blocked the other).
 #[utoipa::path(post, path = "/api/v1/dm/{user_id}", tag = "chat", security(("bearer" = [])), params(("user_id" = Uuid, Path)),
-    responses((status = 200, body = RoomView), (status = 201, body = RoomView), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = RoomView), (status = 201, body = RoomView), (status = 403, body = Problem)))]
 pub async fn direct(chat: Chat, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let (room, created) = ask(&chat, DirectRoom { user: user.id, other: path.into_inner() }).await?;
     Ok(if created { HttpResponse::Created().json(room) } else { HttpResponse::Ok().json(room) })
@@ -153,7 +153,7 @@ pub async fn direct(chat: Chat, user: AuthUser, path: web::Path<Uuid>) -> Result
 /// History, ascending by seq: `before` gives the `limit` just below it, `after` the `limit`
 /// just above; deleted messages keep their slot as `{id, seq, deleted: true}`.
 #[utoipa::path(get, path = "/api/v1/rooms/{id}/messages", tag = "chat", params(("id" = Uuid, Path), HistoryQuery),
-    responses((status = 200, body = Page<MessageView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<MessageView>), (status = 404, body = Problem)))]
 pub async fn history(
     chat: Chat,
     user: MaybeAuthUser,
@@ -178,8 +178,8 @@ pub async fn history(
 
 /// Post a message; delivered live like a WebSocket send.
 #[utoipa::path(post, path = "/api/v1/rooms/{id}/messages", tag = "chat", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    request_body = PostBody, responses((status = 201, body = MessageView), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json", description = "invalid body or message_rejected")))]
+    request_body = PostBody, responses((status = 201, body = MessageView), (status = 403, body = Problem),
+        (status = 422, body = Problem, description = "invalid body or message_rejected")))]
 pub async fn post_message(
     chat: Chat,
     user: AuthUser,
@@ -195,7 +195,7 @@ pub async fn post_message(
 /// Delete a message (its author, a room moderator, or a site moderator): a soft delete.
 #[utoipa::path(delete, path = "/api/v1/rooms/{id}/messages/{msg_id}", tag = "chat", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("msg_id" = i64, Path)),
-    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204), (status = 403, body = Problem)))]
 pub async fn delete_message(
     chat: Chat,
     user: AuthUser,

@@ -4,13 +4,13 @@
 use super::model::*;
 use super::repo::{self, RoomRow};
 use crate::db::{PooledConn, checkout};
+use crate::service::{Core, Service};
 use crate::state::AppState;
 use crate::users::blocking::ensure_can_reach;
 use actix::prelude::*;
 use chrono::{Duration as ChronoDuration, Utc};
 use diesel_async::AsyncPgConnection;
 use serde_json::json;
-use std::sync::Arc;
 use uuid::Uuid;
 use veza_actors::ports::PostCheck;
 use veza_actors::protocol::{ServerFrame, SharedFrame, UserRef};
@@ -21,18 +21,13 @@ pub struct ChatCore {
     pub state: AppState,
 }
 
-pub struct ChatService {
-    core: Arc<ChatCore>,
-}
+/// The chat service actor (one per HTTP worker).
+pub type ChatService = Service<ChatCore>;
 
-impl ChatService {
-    pub fn new(state: AppState) -> Self {
-        ChatService { core: Arc::new(ChatCore { state }) }
+impl Core for ChatCore {
+    fn new(state: AppState) -> Self {
+        ChatCore { state }
     }
-}
-
-impl Actor for ChatService {
-    type Context = Context<Self>;
 }
 
 macro_rules! message {
@@ -56,7 +51,7 @@ message!(History -> "Result<Vec<MessageView>, ChatError>" { user: Option<Uuid>, 
 message!(PostMessage -> "Result<MessageView, ChatError>" { user: Uuid, room: Uuid, body: String, client_id: Option<String> });
 message!(DeleteMessage -> "Result<(), ChatError>" { user: Uuid, moderator: bool, room: Uuid, message: i64 });
 
-crate::delegate_to_core!(ChatService {
+crate::delegate_to_core!(ChatCore {
     CreateRoomMsg => create_room,
     ListRooms => list_rooms,
     GetRoomMsg => get_room,

@@ -19,7 +19,7 @@ pub struct WsQuery {
 /// Upgrade to a WebSocket (`?token=` or `Authorization: Bearer`).
 #[utoipa::path(get, path = "/ws", tag = "chat", params(("token" = Option<String>, Query, description = "access token, unless sent as a bearer")),
     responses((status = 101, description = "switching to the WebSocket protocol (veza.json.v1 or veza.msgpack.v1)"),
-        (status = 401, body = crate::web::error::Problem, content_type = "application/problem+json")))]
+        (status = 401, body = crate::web::error::Problem)))]
 pub async fn upgrade(
     req: HttpRequest,
     stream: web::Payload,

@@ -70,11 +70,11 @@ pub fn accepts(mime: mime::Mime) -> bool {
     request_body(content = CspReportBody, content_type = "application/csp-report"),
     responses(
         (status = 204, description = "recorded"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        (status = 400, body = Problem),
+        (status = 413, body = Problem),
+        (status = 415, body = Problem),
+        (status = 422, body = Problem),
+        (status = 429, body = Problem),
     )
 )]
 pub async fn report(state: web::Data<AppState>, body: web::Json<CspReportBody>) -> Result<HttpResponse, ApiError> {

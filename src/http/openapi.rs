@@ -13,8 +13,10 @@ use crate::listings::{
 use crate::money::Money;
 use crate::offers::{model as offers_model, routes as offers};
 use crate::users::{model as users_model, routes as users};
-use crate::web::error;
+use crate::web::error::{self, PROBLEM_JSON};
+use utoipa::openapi::content::Content;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{RefOr, Response};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -53,7 +55,7 @@ use utoipa::{Modify, OpenApi};
         offers_model::CounterBody, offers_model::OfferListing, offers_model::OfferEventView, offers_model::OfferView,
         offers::OfferRole,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ProblemReplies),
     tags(
         (name = "ops", description = "Liveness, readiness, metrics"),
         (name = "security", description = "Browser security reports"),
@@ -77,6 +79,47 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
+    }
+}
+
+/// Every reply whose body is a `Problem` is `application/problem+json`: handlers declare
+/// `body = Problem` and the media type is set here, once, for all of them.
+struct ProblemReplies;
+
+impl Modify for ProblemReplies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let problem = format!("#/components/schemas/{}", <error::Problem as utoipa::ToSchema>::name());
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.options,
+                &mut item.head,
+                &mut item.patch,
+                &mut item.trace,
+            ];
+            for op in ops.into_iter().flatten() {
+                for reply in op.responses.responses.values_mut() {
+                    if let RefOr::T(reply) = reply {
+                        retype_problem(reply, &problem);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Moves a `Problem` body declared as `application/json` to `application/problem+json`.
+fn retype_problem(reply: &mut Response, problem: &str) {
+    let content = &mut reply.content;
+    let is_problem = |c: &RefOr<Content>| matches!(c, RefOr::T(Content { schema: Some(RefOr::Ref(r)), .. }) if r.ref_location == problem);
+    if content.len() == 1
+        && content.get("application/json").is_some_and(is_problem)
+        && let Some(body) = content.shift_remove("application/json")
+    {
+        content.insert(PROBLEM_JSON.to_owned(), body);
     }
 }
 

@@ -52,7 +52,7 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
 /// Readiness: PostgreSQL answers within the timeout and the node is not draining.
 #[utoipa::path(get, path = "/ready", tag = "ops", responses(
     (status = 200, body = ReadyReply),
-    (status = 503, body = Problem, content_type = "application/problem+json", description = "draining, or PostgreSQL down")
+    (status = 503, body = Problem, description = "draining, or PostgreSQL down")
 ))]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     if state.is_draining() {

@@ -70,6 +70,35 @@ impl ListingRow {
     }
 }
 
+/// The columns a seller writes, for insert and update alike (`track_id: None` clears it).
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = listings, treat_none_as_null = true)]
+struct ContentColumns<'a> {
+    title: &'a str,
+    description: &'a str,
+    price_amount: i64,
+    currency: &'a str,
+    category_id: Uuid,
+    tags: &'a Vec<String>,
+    condition: &'static str,
+    track_id: Option<Uuid>,
+}
+
+impl<'a> From<&'a ListingContent> for ContentColumns<'a> {
+    fn from(c: &'a ListingContent) -> Self {
+        ContentColumns {
+            title: &c.title,
+            description: &c.description,
+            price_amount: c.price.amount,
+            currency: &c.price.currency,
+            category_id: c.category_id,
+            tags: &c.tags,
+            condition: c.condition.as_str(),
+            track_id: c.track_id,
+        }
+    }
+}
+
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -82,14 +111,7 @@ pub async fn insert(
         .values((
             listings::id.eq(id),
             listings::seller_id.eq(seller),
-            listings::title.eq(&c.title),
-            listings::description.eq(&c.description),
-            listings::price_amount.eq(c.price.amount),
-            listings::currency.eq(&c.price.currency),
-            listings::category_id.eq(c.category_id),
-            listings::tags.eq(&c.tags),
-            listings::condition.eq(c.condition.as_str()),
-            listings::track_id.eq(c.track_id),
+            ContentColumns::from(c),
             listings::status.eq(status.as_str()),
             listings::published_at.eq(published_at),
         ))
@@ -128,17 +150,7 @@ pub async fn lock_shared(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<
 
 pub async fn update_content(conn: &mut AsyncPgConnection, id: Uuid, c: &ListingContent) -> QueryResult<ListingRow> {
     diesel::update(listings::table.find(id))
-        .set((
-            listings::title.eq(&c.title),
-            listings::description.eq(&c.description),
-            listings::price_amount.eq(c.price.amount),
-            listings::currency.eq(&c.price.currency),
-            listings::category_id.eq(c.category_id),
-            listings::tags.eq(&c.tags),
-            listings::condition.eq(c.condition.as_str()),
-            listings::track_id.eq(c.track_id),
-            listings::updated_at.eq(Utc::now()),
-        ))
+        .set((ContentColumns::from(c), listings::updated_at.eq(Utc::now())))
         .returning(ListingRow::as_returning())
         .get_result(conn)
         .await

@@ -1,7 +1,7 @@
 //! Listing handlers (the Listings table of API.md).
 
 use super::model::*;
-use super::search::Sort;
+use super::search::ListingQuery;
 use super::service::*;
 use crate::auth::AuthUser;
 use crate::auth::extract::MaybeAuthUser;
@@ -12,8 +12,6 @@ use crate::web::resource;
 use actix::Addr;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
-use utoipa::IntoParams;
 use uuid::Uuid;
 use veza_core::Code;
 
@@ -32,68 +30,32 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/api/v1/listings/{id}/reactivate", "POST").route(web::post().to(reactivate)));
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct ListingQuery {
-    /// Full text over title, description and tags (web-search syntax: words, "phrases", -not).
-    pub q: Option<String>,
-    /// Category id or slug; its descendants are included.
-    pub category: Option<String>,
-    /// Comma-separated tags; a listing must carry all of them.
-    pub tag: Option<String>,
-    /// Minor units, inclusive.
-    pub min_price: Option<i64>,
-    /// Minor units, inclusive.
-    pub max_price: Option<i64>,
-    pub currency: Option<String>,
-    pub condition: Option<Condition>,
-    /// Default `active`; `draft` lists only the caller's own drafts.
-    pub status: Option<ListingStatus>,
-    /// Seller id or username.
-    pub seller: Option<String>,
-    /// Default `relevance` with `q`, else `newest`.
-    pub sort: Option<Sort>,
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
-}
-
 /// Listings matching the filters, one page, with facets of the whole filtered set on the first page.
 #[utoipa::path(get, path = "/api/v1/listings", tag = "listings", params(ListingQuery),
-    responses((status = 200, body = ListingPage), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ListingPage), (status = 422, body = Problem)))]
 pub async fn search(
     listings: Listings,
     viewer: MaybeAuthUser,
     q: web::Query<ListingQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = q.into_inner();
-    let limit = PageQuery { limit: q.limit, cursor: None }.limit()?;
-    let params = SearchParams {
-        q: q.q,
-        category: q.category,
-        tag: q.tag,
-        min_price: q.min_price,
-        max_price: q.max_price,
-        currency: q.currency,
-        condition: q.condition,
-        status: q.status,
-        seller: q.seller,
-        sort: q.sort,
-    };
+    let query = q.into_inner();
+    let limit = PageQuery { limit: query.limit, cursor: None }.limit()?;
     let viewer = viewer.0.map(|u| u.id);
-    Ok(HttpResponse::Ok().json(ask(&listings, SearchListings { viewer, params, cursor: q.cursor, limit }).await?))
+    Ok(HttpResponse::Ok().json(ask(&listings, SearchListings { viewer, query, limit }).await?))
 }
 
 /// Create a listing: a `draft`, or `active` at once with `publish: true`.
 #[utoipa::path(post, path = "/api/v1/listings", tag = "listings", security(("bearer" = [])), request_body = NewListing,
     params(("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 201, body = ListingView), (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = ListingView), (status = 401, body = Problem),
+        (status = 422, body = Problem)))]
 pub async fn create(listings: Listings, user: AuthUser, body: web::Json<NewListing>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Created().json(ask(&listings, CreateListing { user: user.id, body: body.into_inner() }).await?))
 }
 
 /// One listing; a draft only to its seller.
 #[utoipa::path(get, path = "/api/v1/listings/{id}", tag = "listings", params(("id" = Uuid, Path)),
-    responses((status = 200, body = ListingView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ListingView), (status = 404, body = Problem)))]
 pub async fn get(listings: Listings, viewer: MaybeAuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let viewer = viewer.0.map(|u| u.id);
     Ok(HttpResponse::Ok().json(ask(&listings, GetListing { viewer, id: path.into_inner() }).await?))
@@ -102,9 +64,9 @@ pub async fn get(listings: Listings, viewer: MaybeAuthUser, path: web::Path<Uuid
 /// Edit a listing (its seller; not once sold; the currency is fixed while active or reserved).
 #[utoipa::path(patch, path = "/api/v1/listings/{id}", tag = "listings", security(("bearer" = [])), request_body = ListingPatch,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = ListingView), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "listing_sold or currency_locked"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = ListingView), (status = 403, body = Problem),
+        (status = 409, body = Problem, description = "listing_sold or currency_locked"),
+        (status = 422, body = Problem)))]
 pub async fn update(
     listings: Listings,
     user: AuthUser,
@@ -117,8 +79,8 @@ pub async fn update(
 
 /// Delete a listing (its seller; not while reserved or once sold); its open offers expire.
 #[utoipa::path(delete, path = "/api/v1/listings/{id}", tag = "listings", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "listing_has_accepted_offer")))]
+    responses((status = 204), (status = 403, body = Problem),
+        (status = 409, body = Problem, description = "listing_has_accepted_offer")))]
 pub async fn delete(listings: Listings, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     ask(&listings, DeleteListing { user: user.id, id: path.into_inner() }).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -131,7 +93,7 @@ async fn change(listings: Listings, user: AuthUser, id: Uuid, action: ListingAct
 /// `draft -> active`.
 #[utoipa::path(post, path = "/api/v1/listings/{id}/publish", tag = "listings", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 200, body = ListingView), (status = 409, body = Problem, content_type = "application/problem+json", description = "invalid_transition")))]
+    responses((status = 200, body = ListingView), (status = 409, body = Problem, description = "invalid_transition")))]
 pub async fn publish(listings: Listings, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     change(listings, user, path.into_inner(), ListingAction::Publish).await
 }
@@ -139,7 +101,7 @@ pub async fn publish(listings: Listings, user: AuthUser, path: web::Path<Uuid>) 
 /// `active -> archived`; the listing's open offers expire.
 #[utoipa::path(post, path = "/api/v1/listings/{id}/archive", tag = "listings", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 200, body = ListingView), (status = 409, body = Problem, content_type = "application/problem+json", description = "invalid_transition")))]
+    responses((status = 200, body = ListingView), (status = 409, body = Problem, description = "invalid_transition")))]
 pub async fn archive(listings: Listings, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     change(listings, user, path.into_inner(), ListingAction::Archive).await
 }
@@ -147,7 +109,7 @@ pub async fn archive(listings: Listings, user: AuthUser, path: web::Path<Uuid>) 
 /// `archived -> active`.
 #[utoipa::path(post, path = "/api/v1/listings/{id}/reactivate", tag = "listings", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 200, body = ListingView), (status = 409, body = Problem, content_type = "application/problem+json", description = "invalid_transition")))]
+    responses((status = 200, body = ListingView), (status = 409, body = Problem, description = "invalid_transition")))]
 pub async fn reactivate(listings: Listings, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     change(listings, user, path.into_inner(), ListingAction::Reactivate).await
 }

@@ -13,7 +13,7 @@ use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, BigInt, Float4, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// Hand-written SQL with numbered binds: each `bind` writes its own `$n` where it stands, so
@@ -229,6 +229,31 @@ pub async fn page(
         Sort::Relevance => " ORDER BY rank DESC, l.id DESC",
     };
     q.sql(order).sql(" LIMIT ").bind::<BigInt, _>(limit).load(conn).await
+}
+
+/// The query string of `GET /listings`, as received: the filters, the sort and the page.
+#[derive(Debug, Default, Clone, Deserialize, IntoParams)]
+pub struct ListingQuery {
+    /// Full text over title, description and tags (web-search syntax: words, "phrases", -not).
+    pub q: Option<String>,
+    /// Category id or slug; its descendants are included.
+    pub category: Option<String>,
+    /// Comma-separated tags; a listing must carry all of them.
+    pub tag: Option<String>,
+    /// Minor units, inclusive.
+    pub min_price: Option<i64>,
+    /// Minor units, inclusive.
+    pub max_price: Option<i64>,
+    pub currency: Option<String>,
+    pub condition: Option<Condition>,
+    /// Default `active`; `draft` lists only the caller's own drafts.
+    pub status: Option<ListingStatus>,
+    /// Seller id or username.
+    pub seller: Option<String>,
+    /// Default `relevance` with `q`, else `newest`.
+    pub sort: Option<Sort>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
 }
 
 #[cfg(test)]

@@ -6,20 +6,20 @@ use super::facet_cache::FacetCache;
 use super::facets::{self, Facets};
 use super::model::*;
 use super::repo::{self, ListingRow};
-use super::search::{self, Cursor, Filter, Sort};
+use super::search::{self, Cursor, Filter, ListingQuery, Sort};
 use crate::activity;
 use crate::categories::repo as categories_repo;
 use crate::categories::tree::Tree;
 use crate::db::{PooledConn, checkout};
 use crate::money;
 use crate::offers::{events as offer_events, repo as offers_repo};
+use crate::service::{Core, Service};
 use crate::state::AppState;
 use crate::users::repo as users_repo;
-use actix::prelude::{Actor, Context, Message};
+use actix::prelude::Message;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Serialize;
 use serde_json::json;
-use std::sync::Arc;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use veza_core::Code;
@@ -32,19 +32,14 @@ pub struct ListingCore {
     facets: FacetCache,
 }
 
-pub struct ListingService {
-    core: Arc<ListingCore>,
-}
+/// The listings service actor (one per HTTP worker).
+pub type ListingService = Service<ListingCore>;
 
-impl ListingService {
-    pub fn new(state: AppState) -> Self {
+impl Core for ListingCore {
+    fn new(state: AppState) -> Self {
         let facets = FacetCache::new(std::time::Duration::from_millis(state.config.listings.facet_cache_ms));
-        ListingService { core: Arc::new(ListingCore { state, facets }) }
+        ListingCore { state, facets }
     }
-}
-
-impl Actor for ListingService {
-    type Context = Context<Self>;
 }
 
 #[derive(Debug, Message)]
@@ -85,28 +80,12 @@ pub struct DeleteListing {
     pub id: Uuid,
 }
 
-/// The query string of `GET /listings`, as received.
-#[derive(Debug, Default, Clone)]
-pub struct SearchParams {
-    pub q: Option<String>,
-    pub category: Option<String>,
-    /// Comma-separated; a listing must carry all of them.
-    pub tag: Option<String>,
-    pub min_price: Option<i64>,
-    pub max_price: Option<i64>,
-    pub currency: Option<String>,
-    pub condition: Option<Condition>,
-    pub status: Option<ListingStatus>,
-    pub seller: Option<String>,
-    pub sort: Option<Sort>,
-}
-
 #[derive(Debug, Message)]
 #[rtype(result = "Result<ListingPage, ListingError>")]
 pub struct SearchListings {
     pub viewer: Option<Uuid>,
-    pub params: SearchParams,
-    pub cursor: Option<String>,
+    pub query: ListingQuery,
+    /// `query.limit`, checked.
     pub limit: i64,
 }
 
@@ -119,7 +98,7 @@ pub struct ListingPage {
     pub facets: Option<Facets>,
 }
 
-crate::delegate_to_core!(ListingService {
+crate::delegate_to_core!(ListingCore {
     CreateListing => create,
     GetListing => get,
     UpdateListing => update,
@@ -285,7 +264,7 @@ impl ListingCore {
     /// Validates the query string into a filter; `tree` resolves the category.
     async fn filter(
         conn: &mut AsyncPgConnection,
-        p: &SearchParams,
+        p: &ListingQuery,
         viewer: Option<Uuid>,
         tree: &Tree,
     ) -> Result<Filter, ListingError> {
@@ -360,14 +339,15 @@ impl ListingCore {
     pub async fn search(&self, m: SearchListings) -> Result<ListingPage, ListingError> {
         let mut conn = self.conn().await?;
         let tree = Tree::new(categories_repo::all(&mut conn).await?);
-        let filter = Self::filter(&mut conn, &m.params, m.viewer, &tree).await?;
-        let sort = match (m.params.sort, &filter.q) {
+        let filter = Self::filter(&mut conn, &m.query, m.viewer, &tree).await?;
+        let sort = match (m.query.sort, &filter.q) {
             (Some(Sort::Relevance), None) => return Err(invalid("sort", "relevance needs a q")),
             (Some(s), _) => s,
             (None, Some(_)) => Sort::Relevance,
             (None, None) => Sort::Newest,
         };
         let cursor: Option<Cursor> = m
+            .query
             .cursor
             .as_deref()
             .map(|c| search::decode_cursor(sort, c).ok_or_else(|| invalid("cursor", "not a cursor of this list")))

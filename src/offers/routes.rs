@@ -50,10 +50,10 @@ pub struct OfferQuery {
 #[utoipa::path(post, path = "/api/v1/listings/{id}/offers", tag = "offers", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the listing"), ("Idempotency-Key" = Option<String>, Header)), request_body = NewOffer,
     responses((status = 201, body = OfferView),
-        (status = 403, body = Problem, content_type = "application/problem+json", description = "own_listing or blocked"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "listing_not_active or offer_exists"),
-        (status = 422, body = Problem, content_type = "application/problem+json", description = "currency_mismatch or validation_failed")))]
+        (status = 403, body = Problem, description = "own_listing or blocked"),
+        (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "listing_not_active or offer_exists"),
+        (status = 422, body = Problem, description = "currency_mismatch or validation_failed")))]
 pub async fn make_offer(
     offers: Offers,
     user: AuthUser,
@@ -66,7 +66,7 @@ pub async fn make_offer(
 
 /// The caller's offers (as buyer, seller or both), newest first, without their history.
 #[utoipa::path(get, path = "/api/v1/offers", tag = "offers", security(("bearer" = [])), params(OfferQuery),
-    responses((status = 200, body = Page<OfferView>), (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<OfferView>), (status = 401, body = Problem)))]
 pub async fn list_offers(offers: Offers, user: AuthUser, q: web::Query<OfferQuery>) -> Result<HttpResponse, ApiError> {
     let page = PageQuery { limit: q.limit, cursor: q.cursor.clone() };
     let limit = page.limit()?;
@@ -83,7 +83,7 @@ pub async fn list_offers(offers: Offers, user: AuthUser, q: web::Query<OfferQuer
 
 /// One offer with its full history; only its buyer and seller see it (404 for anyone else).
 #[utoipa::path(get, path = "/api/v1/offers/{id}", tag = "offers", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = OfferView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = OfferView), (status = 404, body = Problem)))]
 pub async fn get_offer(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(ask(&offers, GetOffer { user: user.id, id: path.into_inner() }).await?))
 }
@@ -102,10 +102,10 @@ async fn act(
 #[utoipa::path(post, path = "/api/v1/offers/{id}/counter", tag = "offers", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = CounterBody,
     responses((status = 200, body = OfferView),
-        (status = 403, body = Problem, content_type = "application/problem+json", description = "not_your_turn"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "invalid_transition"),
-        (status = 422, body = Problem, content_type = "application/problem+json", description = "currency_mismatch or validation_failed")))]
+        (status = 403, body = Problem, description = "not_your_turn"),
+        (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "invalid_transition"),
+        (status = 422, body = Problem, description = "currency_mismatch or validation_failed")))]
 pub async fn counter(
     offers: Offers,
     user: AuthUser,
@@ -120,8 +120,8 @@ pub async fn counter(
 #[utoipa::path(post, path = "/api/v1/offers/{id}/accept", tag = "offers", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = OfferView),
-        (status = 403, body = Problem, content_type = "application/problem+json", description = "not_your_turn"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "invalid_transition or listing_not_active")))]
+        (status = 403, body = Problem, description = "not_your_turn"),
+        (status = 409, body = Problem, description = "invalid_transition or listing_not_active")))]
 pub async fn accept(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     act(offers, user, path.into_inner(), OfferAction::Accept, None).await
 }
@@ -130,8 +130,8 @@ pub async fn accept(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> Re
 #[utoipa::path(post, path = "/api/v1/offers/{id}/decline", tag = "offers", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = OfferView),
-        (status = 403, body = Problem, content_type = "application/problem+json", description = "not_your_turn"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "invalid_transition")))]
+        (status = 403, body = Problem, description = "not_your_turn"),
+        (status = 409, body = Problem, description = "invalid_transition")))]
 pub async fn decline(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     act(offers, user, path.into_inner(), OfferAction::Decline, None).await
 }
@@ -140,8 +140,8 @@ pub async fn decline(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> R
 #[utoipa::path(post, path = "/api/v1/offers/{id}/withdraw", tag = "offers", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = OfferView),
-        (status = 403, body = Problem, content_type = "application/problem+json", description = "not_your_turn"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "invalid_transition")))]
+        (status = 403, body = Problem, description = "not_your_turn"),
+        (status = 409, body = Problem, description = "invalid_transition")))]
 pub async fn withdraw(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     act(offers, user, path.into_inner(), OfferAction::Withdraw, None).await
 }
@@ -151,7 +151,7 @@ pub async fn withdraw(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> 
 #[utoipa::path(post, path = "/api/v1/offers/{id}/confirm", tag = "offers", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = OfferView),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "invalid_transition or already_confirmed")))]
+        (status = 409, body = Problem, description = "invalid_transition or already_confirmed")))]
 pub async fn confirm(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     act(offers, user, path.into_inner(), OfferAction::Confirm, None).await
 }
@@ -160,7 +160,7 @@ pub async fn confirm(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> R
 #[utoipa::path(post, path = "/api/v1/offers/{id}/cancel", tag = "offers", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = OfferView),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "invalid_transition")))]
+        (status = 409, body = Problem, description = "invalid_transition")))]
 pub async fn cancel(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     act(offers, user, path.into_inner(), OfferAction::Cancel, None).await
 }

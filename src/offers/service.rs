@@ -15,13 +15,13 @@ use crate::db::{PooledConn, checkout};
 use crate::error::unique_violation_as;
 use crate::listings::model::{ListingAction, ListingStatus, transition as listing_transition};
 use crate::listings::repo as listings_repo;
+use crate::service::{Core, Service};
 use crate::state::AppState;
 use crate::users::blocking::blocked_either_way;
 use actix::prelude::*;
 use chrono::{Duration as ChronoDuration, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::json;
-use std::sync::Arc;
 use uuid::Uuid;
 use veza_core::Code;
 
@@ -32,18 +32,13 @@ pub struct OfferCore {
     pub state: AppState,
 }
 
-pub struct OfferService {
-    core: Arc<OfferCore>,
-}
+/// The offers service actor (one per HTTP worker).
+pub type OfferService = Service<OfferCore>;
 
-impl OfferService {
-    pub fn new(state: AppState) -> Self {
-        OfferService { core: Arc::new(OfferCore { state }) }
+impl Core for OfferCore {
+    fn new(state: AppState) -> Self {
+        OfferCore { state }
     }
-}
-
-impl Actor for OfferService {
-    type Context = Context<Self>;
 }
 
 #[derive(Debug, Message)]
@@ -82,7 +77,7 @@ pub struct Transition {
     pub amount: Option<crate::money::Money>,
 }
 
-crate::delegate_to_core!(OfferService {
+crate::delegate_to_core!(OfferCore {
     MakeOffer => make_offer,
     GetOffer => get_offer,
     ListOffers => list_offers,

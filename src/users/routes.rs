@@ -52,21 +52,21 @@ pub struct FriendRequestReply {
 
 /// A public profile, by id or username.
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path, description = "id or username")),
-    responses((status = 200, body = PublicProfile), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = PublicProfile), (status = 404, body = Problem)))]
 pub async fn profile(users: Users, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(ask(&users, GetProfile { key: path.into_inner() }).await?))
 }
 
 /// The caller's own profile.
 #[utoipa::path(get, path = "/api/v1/users/me", tag = "users", security(("bearer" = [])),
-    responses((status = 200, body = OwnProfile), (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = OwnProfile), (status = 401, body = Problem)))]
 pub async fn own_profile(users: Users, user: AuthUser) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(ask(&users, GetOwnProfile { user: user.id }).await?))
 }
 
 /// Update display name, bio, avatar URL, location (`""` clears a field).
 #[utoipa::path(patch, path = "/api/v1/users/me", tag = "users", security(("bearer" = [])), request_body = ProfilePatch,
-    responses((status = 200, body = OwnProfile), (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = OwnProfile), (status = 422, body = Problem)))]
 pub async fn update_profile(
     users: Users,
     user: AuthUser,
@@ -84,8 +84,8 @@ pub async fn get_preferences(users: Users, user: AuthUser) -> Result<HttpRespons
 
 /// Replace the caller's preferences: a JSON object of at most 16 KiB.
 #[utoipa::path(put, path = "/api/v1/users/me/preferences", tag = "users", security(("bearer" = [])), request_body = Object,
-    responses((status = 200, body = Object), (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Object), (status = 413, body = Problem),
+        (status = 422, body = Problem)))]
 pub async fn put_preferences(
     users: Users,
     user: AuthUser,
@@ -102,9 +102,9 @@ pub async fn friends(users: Users, user: AuthUser) -> Result<HttpResponse, ApiEr
 
 /// Ask someone to be friends.
 #[utoipa::path(post, path = "/api/v1/users/{id}/friend-request", tag = "users", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 201, body = FriendRequestReply), (status = 403, body = Problem, content_type = "application/problem+json", description = "blocked"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json", description = "already_friends or request_pending")))]
+    responses((status = 201, body = FriendRequestReply), (status = 403, body = Problem, description = "blocked"),
+        (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "already_friends or request_pending")))]
 pub async fn friend_request(users: Users, user: AuthUser, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     ask(&users, SendFriendRequest { from: user.id, to: path.into_inner() }).await?;
     Ok(HttpResponse::Created().json(FriendRequestReply { status: "pending" }))
@@ -112,7 +112,7 @@ pub async fn friend_request(users: Users, user: AuthUser, path: web::Path<String
 
 /// Accept a pending request from `id`.
 #[utoipa::path(post, path = "/api/v1/users/me/friends/{id}/accept", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = FriendsView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = FriendsView), (status = 404, body = Problem)))]
 pub async fn accept_friend(users: Users, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     ask(&users, AcceptFriend { user: user.id, requester: path.into_inner() }).await?;
     Ok(HttpResponse::Ok().json(ask(&users, ListFriends { user: user.id }).await?))
@@ -120,7 +120,7 @@ pub async fn accept_friend(users: Users, user: AuthUser, path: web::Path<Uuid>) 
 
 /// Unfriend, decline or cancel.
 #[utoipa::path(delete, path = "/api/v1/users/me/friends/{id}", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204), (status = 404, body = Problem)))]
 pub async fn remove_friend(users: Users, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     ask(&users, RemoveFriend { user: user.id, other: path.into_inner() }).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -128,7 +128,7 @@ pub async fn remove_friend(users: Users, user: AuthUser, path: web::Path<Uuid>) 
 
 /// Block a user: no friend requests, DMs or offers between you.
 #[utoipa::path(post, path = "/api/v1/users/{id}/block", tag = "users", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204), (status = 404, body = Problem)))]
 pub async fn block(users: Users, user: AuthUser, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     ask(&users, Block { user: user.id, target: path.into_inner() }).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -5,11 +5,11 @@ use super::model::*;
 use super::repo::{self, ProfileRow};
 use crate::activity::{self, ActivityItem};
 use crate::db::{PooledConn, checkout};
+use crate::service::{Core, Service};
 use crate::state::AppState;
 use actix::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::json;
-use std::sync::Arc;
 use uuid::Uuid;
 use veza_core::Code;
 
@@ -17,18 +17,13 @@ pub struct UserCore {
     pub state: AppState,
 }
 
-pub struct UserService {
-    core: Arc<UserCore>,
-}
+/// The users service actor (one per HTTP worker).
+pub type UserService = Service<UserCore>;
 
-impl UserService {
-    pub fn new(state: AppState) -> Self {
-        UserService { core: Arc::new(UserCore { state }) }
+impl Core for UserCore {
+    fn new(state: AppState) -> Self {
+        UserCore { state }
     }
-}
-
-impl Actor for UserService {
-    type Context = Context<Self>;
 }
 
 #[derive(Debug, Message)]
@@ -118,7 +113,7 @@ pub struct ListActivity {
     pub limit: i64,
 }
 
-crate::delegate_to_core!(UserService {
+crate::delegate_to_core!(UserCore {
     GetProfile => get_profile,
     GetOwnProfile => get_own_profile,
     UpdateProfile => update_profile,
