@@ -8,14 +8,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use uuid::Uuid;
-use veza_core::Code;
+use veza_core::{Code, MessageId, RoomId, Seq, UserId};
 
 pub type BoxFut<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 /// A message to store.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
-    pub room: Uuid,
+    pub room: RoomId,
     pub author: UserRef,
     pub body: String,
     pub client_id: String,
@@ -24,9 +24,9 @@ pub struct NewMessage {
 /// A stored message (or the slot of a deleted one).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredMessage {
-    pub id: i64,
-    pub room: Uuid,
-    pub seq: i64,
+    pub id: MessageId,
+    pub room: RoomId,
+    pub seq: Seq,
     pub author: UserRef,
     /// `None` once deleted.
     pub body: Option<String>,
@@ -86,33 +86,34 @@ pub trait ChatStore: Send + Sync + 'static {
     /// original with `duplicate: true`; `None`: its room or author no longer exists.
     fn insert_batch(&self, batch: Vec<NewMessage>) -> BoxFut<Result<Vec<Option<StoredMessage>>, StoreError>>;
     /// Messages with `after < seq <= up_to`, ascending, at most `limit`; deleted slots included.
-    fn range(&self, room: Uuid, after: i64, up_to: i64, limit: i64) -> BoxFut<Result<Vec<StoredMessage>, StoreError>>;
+    fn range(&self, room: RoomId, after: Seq, up_to: Seq, limit: i64)
+    -> BoxFut<Result<Vec<StoredMessage>, StoreError>>;
     /// The room's highest committed `seq`.
-    fn last_seq(&self, room: Uuid) -> BoxFut<Result<i64, StoreError>>;
+    fn last_seq(&self, room: RoomId) -> BoxFut<Result<Seq, StoreError>>;
     /// Joining: a public room makes the user a member; a private one needs membership.
-    fn admit(&self, room: Uuid, user: Uuid) -> BoxFut<Result<Membership, StoreError>>;
+    fn admit(&self, room: RoomId, user: UserId) -> BoxFut<Result<Membership, StoreError>>;
     /// Membership, mute and (for direct rooms) blocks, from the database.
-    fn may_post(&self, room: Uuid, user: Uuid) -> BoxFut<Result<PostCheck, StoreError>>;
+    fn may_post(&self, room: RoomId, user: UserId) -> BoxFut<Result<PostCheck, StoreError>>;
     /// Stores a read marker (only ever moves forward).
-    fn mark_read(&self, room: Uuid, user: Uuid, up_to: i64) -> BoxFut<Result<(), StoreError>>;
+    fn mark_read(&self, room: RoomId, user: UserId, up_to: Seq) -> BoxFut<Result<(), StoreError>>;
     /// Is the login session `sid` of `user` still valid (not revoked, user active)?
-    fn session_valid(&self, sid: Uuid, user: Uuid) -> bool;
+    fn session_valid(&self, sid: Uuid, user: UserId) -> bool;
 }
 
 /// Where committed frames go beyond this node's Rooms.
 pub trait Fanout: Send + Sync + 'static {
     /// A room frame for other nodes; in process there are none.
-    fn publish_room(&self, room: Uuid, frame: Arc<SharedFrame>);
+    fn publish_room(&self, room: RoomId, frame: Arc<SharedFrame>);
     /// A frame for every connection of `user`, wherever it is.
-    fn publish_user(&self, user: Uuid, frame: Arc<SharedFrame>);
+    fn publish_user(&self, user: UserId, frame: Arc<SharedFrame>);
     /// This node now has members of `room` (first local connection): receive its frames.
-    fn subscribe_room(&self, _room: Uuid) {}
+    fn subscribe_room(&self, _room: RoomId) {}
     /// The last local connection of `room` left.
-    fn unsubscribe_room(&self, _room: Uuid) {}
+    fn unsubscribe_room(&self, _room: RoomId) {}
     /// A connection of `user` opened on this node (counted: one call per connection).
-    fn subscribe_user(&self, _user: Uuid) {}
+    fn subscribe_user(&self, _user: UserId) {}
     /// A connection of `user` closed on this node.
-    fn unsubscribe_user(&self, _user: Uuid) {}
+    fn unsubscribe_user(&self, _user: UserId) {}
 }
 
 /// What a shared presence change means for a room.
@@ -133,11 +134,11 @@ pub struct PresenceChange {
 /// that dies stops counting when its entries expire. Without one, rooms count locally.
 pub trait RoomPresence: Send + Sync + 'static {
     /// This node holds a connection of `user` in `room`.
-    fn enter(&self, room: Uuid, user: UserRef) -> BoxFut<Result<PresenceChange, StoreError>>;
+    fn enter(&self, room: RoomId, user: UserRef) -> BoxFut<Result<PresenceChange, StoreError>>;
     /// This node's last connection of `user` in `room` closed.
-    fn leave(&self, room: Uuid, user: Uuid) -> BoxFut<Result<PresenceChange, StoreError>>;
+    fn leave(&self, room: RoomId, user: UserId) -> BoxFut<Result<PresenceChange, StoreError>>;
     /// Refreshes this node's entries for `users` (and sweeps expired ones).
-    fn heartbeat(&self, room: Uuid, users: Vec<UserRef>) -> BoxFut<Result<PresenceChange, StoreError>>;
+    fn heartbeat(&self, room: RoomId, users: Vec<UserRef>) -> BoxFut<Result<PresenceChange, StoreError>>;
 }
 
 /// A refused send: the `error` frame's code and message.
@@ -149,12 +150,12 @@ pub struct Refusal {
 
 /// Rate limits and moderation for sends (the application's limiter and settings).
 pub trait SendPolicy: Send + Sync + 'static {
-    fn check_send(&self, user: Uuid, body: &str) -> BoxFut<Result<(), Refusal>>;
+    fn check_send(&self, user: UserId, body: &str) -> BoxFut<Result<(), Refusal>>;
     /// `check_send` answered without waiting when nothing needs I/O (a limiter in this
     /// process); `None` means "await `check_send`". Saves a future per message.
-    fn check_send_now(&self, _user: Uuid, _body: &str) -> Option<Result<(), Refusal>> {
+    fn check_send_now(&self, _user: UserId, _body: &str) -> Option<Result<(), Refusal>> {
         None
     }
     /// Throttle for typing notices; `true` when this one may go out.
-    fn allow_typing(&self, user: Uuid, room: Uuid) -> bool;
+    fn allow_typing(&self, user: UserId, room: RoomId) -> bool;
 }

@@ -7,11 +7,11 @@ use crate::protocol::SharedFrame;
 use actix::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;
-use uuid::Uuid;
+use veza_core::{RoomId, UserId};
 
 #[derive(Default)]
 pub struct Presence {
-    users: HashMap<Uuid, HashMap<u64, Recipient<Deliver>>>,
+    users: HashMap<UserId, HashMap<u64, Recipient<Deliver>>>,
 }
 
 impl Actor for Presence {
@@ -21,7 +21,7 @@ impl Actor for Presence {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Connect {
-    pub user: Uuid,
+    pub user: UserId,
     pub conn: u64,
     pub addr: Recipient<Deliver>,
 }
@@ -29,7 +29,7 @@ pub struct Connect {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Disconnect {
-    pub user: Uuid,
+    pub user: UserId,
     pub conn: u64,
 }
 
@@ -37,7 +37,7 @@ pub struct Disconnect {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct ToUser {
-    pub user: Uuid,
+    pub user: UserId,
     pub frame: Arc<SharedFrame>,
 }
 
@@ -54,7 +54,7 @@ pub struct PresenceCounts {
 
 #[derive(Message)]
 #[rtype(result = "bool")]
-pub struct IsOnline(pub Uuid);
+pub struct IsOnline(pub UserId);
 
 impl Handler<Connect> for Presence {
     type Result = ();
@@ -114,9 +114,9 @@ impl LocalFanout {
 }
 
 impl Fanout for LocalFanout {
-    fn publish_room(&self, _room: Uuid, _frame: Arc<SharedFrame>) {}
+    fn publish_room(&self, _room: RoomId, _frame: Arc<SharedFrame>) {}
 
-    fn publish_user(&self, user: Uuid, frame: Arc<SharedFrame>) {
+    fn publish_user(&self, user: UserId, frame: Arc<SharedFrame>) {
         self.presence.do_send(ToUser { user, frame });
     }
 }

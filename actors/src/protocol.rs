@@ -9,8 +9,7 @@ use bytestring::ByteString;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, OnceLock};
-use uuid::Uuid;
-use veza_core::Code;
+use veza_core::{Code, MessageId, RoomId, Seq, UserId};
 
 /// Largest frame a client may send; larger ones close the connection with 1009.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -43,7 +42,7 @@ impl Encoding {
 /// `{id, username}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRef {
-    pub id: Uuid,
+    pub id: UserId,
     pub username: String,
 }
 
@@ -52,24 +51,24 @@ pub struct UserRef {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
     Join {
-        room: Uuid,
+        room: RoomId,
         #[serde(default)]
-        last_seen: Option<i64>,
+        last_seen: Option<Seq>,
     },
     Leave {
-        room: Uuid,
+        room: RoomId,
     },
     Send {
-        room: Uuid,
+        room: RoomId,
         body: String,
         client_id: String,
     },
     Typing {
-        room: Uuid,
+        room: RoomId,
     },
     Read {
-        room: Uuid,
-        up_to: i64,
+        room: RoomId,
+        up_to: Seq,
     },
     Ping,
 }
@@ -79,13 +78,13 @@ pub enum ClientFrame {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     Joined {
-        room: Uuid,
+        room: RoomId,
         members_online: usize,
     },
     Message {
-        room: Uuid,
-        id: i64,
-        seq: i64,
+        room: RoomId,
+        id: MessageId,
+        seq: Seq,
         author: UserRef,
         body: String,
         sent_at: DateTime<Utc>,
@@ -94,30 +93,30 @@ pub enum ServerFrame {
     },
     Ack {
         client_id: String,
-        id: i64,
-        seq: i64,
+        id: MessageId,
+        seq: Seq,
     },
     MessageDeleted {
-        room: Uuid,
-        id: i64,
-        seq: i64,
+        room: RoomId,
+        id: MessageId,
+        seq: Seq,
     },
     HistoryTruncated {
-        room: Uuid,
-        after: i64,
-        before: i64,
+        room: RoomId,
+        after: Seq,
+        before: Seq,
     },
     Typing {
-        room: Uuid,
+        room: RoomId,
         user: UserRef,
     },
     Read {
-        room: Uuid,
+        room: RoomId,
         user: UserRef,
-        up_to: i64,
+        up_to: Seq,
     },
     Presence {
-        room: Uuid,
+        room: RoomId,
         user: UserRef,
         online: bool,
     },
@@ -210,7 +209,7 @@ impl SharedFrame {
     }
 
     /// `seq` of a message or deletion frame.
-    pub fn seq(&self) -> Option<i64> {
+    pub fn seq(&self) -> Option<Seq> {
         match &self.frame {
             ServerFrame::Message { seq, .. } | ServerFrame::MessageDeleted { seq, .. } => Some(*seq),
             _ => None,
@@ -222,8 +221,8 @@ impl SharedFrame {
 mod tests {
     use super::*;
 
-    fn room() -> Uuid {
-        Uuid::from_u128(7)
+    fn room() -> RoomId {
+        RoomId::from_u128(7)
     }
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -231,12 +230,12 @@ mod tests {
     #[test]
     fn client_frames_round_trip_in_both_encodings() -> TestResult {
         let frames = [
-            ClientFrame::Join { room: room(), last_seen: Some(41) },
+            ClientFrame::Join { room: room(), last_seen: Some(Seq(41)) },
             ClientFrame::Join { room: room(), last_seen: None },
             ClientFrame::Leave { room: room() },
             ClientFrame::Send { room: room(), body: "hé 🎸".into(), client_id: "c-1".into() },
             ClientFrame::Typing { room: room() },
-            ClientFrame::Read { room: room(), up_to: 9 },
+            ClientFrame::Read { room: room(), up_to: Seq(9) },
             ClientFrame::Ping,
         ];
         for f in frames {
@@ -255,7 +254,7 @@ mod tests {
             Encoding::Json,
         );
         assert_eq!(f, Ok(ClientFrame::Send { room: room(), body: "hi".into(), client_id: "x".into() }));
-        let ack = encode_json(&ServerFrame::Ack { client_id: "x".into(), id: 3, seq: 2 });
+        let ack = encode_json(&ServerFrame::Ack { client_id: "x".into(), id: MessageId(3), seq: Seq(2) });
         assert_eq!(&ack[..], r#"{"type":"ack","client_id":"x","id":3,"seq":2}"#);
         let err = encode_json(&ServerFrame::error(Code::Muted, "you are muted", Some("x".into())));
         let v: serde_json::Value = serde_json::from_str(&err)?;

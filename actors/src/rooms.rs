@@ -7,11 +7,11 @@ use crate::shard::shard_of;
 use actix::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;
-use uuid::Uuid;
+use veza_core::RoomId;
 
 pub struct RoomShard {
     deps: Arc<RoomDeps>,
-    rooms: HashMap<Uuid, Addr<Room>>,
+    rooms: HashMap<RoomId, Addr<Room>>,
 }
 
 impl Actor for RoomShard {
@@ -23,7 +23,7 @@ impl Supervised for RoomShard {}
 /// The Room for `room`, started on this shard's arbiter when not live.
 #[derive(Message)]
 #[rtype(result = "Addr<Room>")]
-pub struct GetRoom(pub Uuid);
+pub struct GetRoom(pub RoomId);
 
 impl Handler<GetRoom> for RoomShard {
     type Result = Addr<Room>;
@@ -104,12 +104,12 @@ impl RoomRegistry {
         (0..n.max(1)).map(|_| Arbiter::new().handle()).collect()
     }
 
-    fn shard(&self, room: Uuid) -> &Addr<RoomShard> {
+    fn shard(&self, room: RoomId) -> &Addr<RoomShard> {
         &self.shards[shard_of(room, self.shards.len())]
     }
 
     /// The live Room for `room` (started if needed).
-    pub async fn get(&self, room: Uuid) -> Result<Addr<Room>, MailboxError> {
+    pub async fn get(&self, room: RoomId) -> Result<Addr<Room>, MailboxError> {
         self.shard(room).send(GetRoom(room)).await
     }
 

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 use veza_core::Code;
 use veza_core::text::check_send;
+use veza_core::{RoomId, Seq};
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
@@ -52,7 +53,7 @@ pub struct WsSession {
     login_session: Uuid,
     encoding: Encoding,
     deps: SessionDeps,
-    rooms: HashMap<Uuid, Addr<Room>>,
+    rooms: HashMap<RoomId, Addr<Room>>,
     last_heard: Instant,
     backlog: Arc<Backlog>,
 }
@@ -122,7 +123,7 @@ impl WsSession {
         }
     }
 
-    fn join(&mut self, room: Uuid, last_seen: Option<i64>, ctx: &mut ws::WebsocketContext<Self>) {
+    fn join(&mut self, room: RoomId, last_seen: Option<Seq>, ctx: &mut ws::WebsocketContext<Self>) {
         let registry = self.deps.rooms.clone();
         ctx.spawn(async move { registry.get(room).await }.into_actor(self).map(move |res, this, ctx| {
             let Ok(addr) = res else {
@@ -160,7 +161,7 @@ impl WsSession {
         }));
     }
 
-    fn send(&mut self, room: Uuid, body: String, client_id: String, ctx: &mut ws::WebsocketContext<Self>) {
+    fn send(&mut self, room: RoomId, body: String, client_id: String, ctx: &mut ws::WebsocketContext<Self>) {
         let reference = Some(client_id.clone());
         let Some(addr) = self.rooms.get(&room).cloned() else {
             return self.reply(ServerFrame::error(Code::NotAMember, "join the room first", reference), ctx);

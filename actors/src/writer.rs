@@ -15,7 +15,7 @@ use actix::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use uuid::Uuid;
+use veza_core::RoomId;
 
 /// Where a committed message goes: its Room, and the sender's reply.
 type Route = (Recipient<Stored>, PostReply);
@@ -54,7 +54,7 @@ impl MessageWriter {
         let take = self.queue.len().min(self.max_batch);
         let batch: Vec<_> = self.queue.drain(..take).collect();
         let (msgs, routes): (Vec<NewMessage>, Vec<Route>) = batch.into_iter().unzip();
-        let rooms: Vec<Uuid> = msgs.iter().map(|m| m.room).collect();
+        let rooms: Vec<RoomId> = msgs.iter().map(|m| m.room).collect();
         let store = self.store.clone();
         let stats = self.stats.clone();
         let done = async move {
@@ -65,7 +65,7 @@ impl MessageWriter {
                 Ok(stored) => {
                     stats.messages.inc_by(stored.iter().flatten().filter(|m| !m.duplicate).count() as u64);
                     // One `Stored` per room, its messages in commit order.
-                    let mut by_room: HashMap<Uuid, (Recipient<Stored>, Vec<_>)> = HashMap::new();
+                    let mut by_room: HashMap<RoomId, (Recipient<Stored>, Vec<_>)> = HashMap::new();
                     for ((room, (to, reply)), msg) in rooms.into_iter().zip(routes).zip(stored) {
                         match msg {
                             Some(msg) => by_room.entry(room).or_insert_with(|| (to, Vec::new())).1.push((msg, reply)),

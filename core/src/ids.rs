@@ -161,9 +161,44 @@ int_id! {
 }
 
 impl Seq {
+    /// Before the first message of a room.
+    pub const ZERO: Seq = Seq(0);
+    /// Past any message (an open upper bound).
+    pub const MAX: Seq = Seq(i64::MAX);
+
     /// The seq after this one.
     pub const fn next(self) -> Seq {
         Seq(self.0 + 1)
+    }
+}
+
+/// `seq + n`: the seq `n` places later.
+impl std::ops::Add<i64> for Seq {
+    type Output = Seq;
+    fn add(self, n: i64) -> Seq {
+        Seq(self.0.saturating_add(n))
+    }
+}
+
+/// `seq - n`: the seq `n` places earlier.
+impl std::ops::Sub<i64> for Seq {
+    type Output = Seq;
+    fn sub(self, n: i64) -> Seq {
+        Seq(self.0.saturating_sub(n))
+    }
+}
+
+impl std::ops::AddAssign<i64> for Seq {
+    fn add_assign(&mut self, n: i64) {
+        self.0 = self.0.saturating_add(n);
+    }
+}
+
+/// `a - b`: how many places apart two seqs are.
+impl std::ops::Sub for Seq {
+    type Output = i64;
+    fn sub(self, other: Seq) -> i64 {
+        self.0.saturating_sub(other.0)
     }
 }
 
@@ -195,6 +230,8 @@ mod tests {
         assert_eq!(serde_json::from_str::<UserId>("\"00000000-0000-0000-0000-000000000007\"")?, u);
         assert_eq!(serde_json::to_string(&Seq(41))?, "41");
         assert_eq!(Seq(41).next(), Seq(42));
+        assert_eq!((Seq(41) + 2, Seq(41) - 1, Seq(44) - Seq(41)), (Seq(43), Seq(40), 3));
+        assert_eq!(Seq::MAX + 1, Seq::MAX, "saturates");
         assert_eq!(u.to_string(), "00000000-0000-0000-0000-000000000007");
         Ok(())
     }

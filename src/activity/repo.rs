@@ -4,9 +4,14 @@ use super::ActivityItem;
 use crate::db::schema::activity;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use uuid::Uuid;
+use veza_core::UserId;
 
-pub async fn record(conn: &mut AsyncPgConnection, user: Uuid, kind: &str, data: serde_json::Value) -> QueryResult<()> {
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    kind: &str,
+    data: serde_json::Value,
+) -> QueryResult<()> {
     diesel::insert_into(activity::table)
         .values((activity::user_id.eq(user), activity::kind.eq(kind), activity::data.eq(data)))
         .execute(conn)
@@ -17,7 +22,7 @@ pub async fn record(conn: &mut AsyncPgConnection, user: Uuid, kind: &str, data: 
 /// Newest first; `before` is the id cursor of the previous page's last item.
 pub async fn list(
     conn: &mut AsyncPgConnection,
-    user: Uuid,
+    user: UserId,
     before: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<ActivityItem>> {

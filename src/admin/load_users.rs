@@ -143,7 +143,7 @@ pub async fn mint_tokens(config: &Config, limit: usize, ttl: Duration) -> Result
         diesel::insert_into(refresh_tokens::table).values(tokens).execute(&mut conn).await?;
         for ((id, username, roles), sid) in chunk.iter().zip(&sessions) {
             let claims = Claims {
-                sub: *id,
+                sub: veza_core::UserId(*id),
                 roles: roles.clone(),
                 sid: *sid,
                 iat: now.timestamp(),

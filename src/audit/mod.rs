@@ -3,7 +3,7 @@
 
 use crate::db::schema::audit_log;
 use diesel::prelude::*;
-use uuid::Uuid;
+use veza_core::UserId;
 
 mod repo;
 pub use repo::record;
@@ -12,7 +12,7 @@ pub use repo::record;
 #[derive(Debug, Insertable)]
 #[diesel(table_name = audit_log)]
 pub struct AuditEntry<'a> {
-    pub actor_id: Option<Uuid>,
+    pub actor_id: Option<UserId>,
     pub action: &'a str,
     pub target_type: Option<&'a str>,
     pub target_id: Option<String>,
@@ -24,7 +24,7 @@ impl<'a> AuditEntry<'a> {
     pub fn new(action: &'a str) -> Self {
         AuditEntry { actor_id: None, action, target_type: None, target_id: None, ip: None, data: serde_json::json!({}) }
     }
-    pub fn actor(mut self, id: Uuid) -> Self {
+    pub fn actor(mut self, id: UserId) -> Self {
         self.actor_id = Some(id);
         self
     }

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::db::{self, DbError};
 use std::time::Duration;
 use uuid::Uuid;
+use veza_core::UserId;
 
 /// Creates an active account with `role` (and `user`); migrates the database first.
 pub async fn create_user(
@@ -38,7 +39,7 @@ pub async fn create_user(
     let user = repo::insert_user(
         &mut conn,
         NewUser {
-            id: Uuid::now_v7(),
+            id: UserId::new_v7(),
             email: &email,
             email_verified: true,
             username: &username,
@@ -52,5 +53,5 @@ pub async fn create_user(
         .target("user", user.id)
         .data(serde_json::json!({ "roles": roles, "via": "cli" }));
     audit::record(&mut conn, entry).await.map_err(|e| AuthError::Db(DbError::Query(e)))?;
-    Ok(user.id)
+    Ok(user.id.uuid())
 }

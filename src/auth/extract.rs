@@ -11,10 +11,11 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use std::future::Future;
 use std::pin::Pin;
 use uuid::Uuid;
+use veza_core::UserId;
 
 #[derive(Debug, Clone)]
 pub struct AuthUser {
-    pub id: Uuid,
+    pub id: UserId,
     pub session_id: Uuid,
     pub roles: Vec<Role>,
 }
@@ -43,7 +44,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, Aut
         TokenError::Expired => AuthError::Feature(AuthFault::TokenExpired),
         TokenError::Invalid | TokenError::UnknownKey => AuthError::Feature(AuthFault::TokenInvalid),
     })?;
-    if state.denylist.is_denied(claims.sid, claims.sub) {
+    if state.denylist.is_denied(claims.sid, claims.sub.uuid()) {
         return Err(AuthError::Feature(AuthFault::TokenInvalid));
     }
     Ok(AuthUser {
@@ -78,7 +79,7 @@ mod tests {
     use super::*;
 
     fn with(roles: &[Role]) -> AuthUser {
-        AuthUser { id: Uuid::nil(), session_id: Uuid::nil(), roles: roles.to_vec() }
+        AuthUser { id: UserId::default(), session_id: Uuid::nil(), roles: roles.to_vec() }
     }
 
     #[test]

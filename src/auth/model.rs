@@ -7,7 +7,7 @@ use std::time::Duration;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::ValidateEmail;
-use veza_core::Code;
+use veza_core::{Code, UserId};
 
 /// Auth's failures beyond the shared ones; each maps to one status and stable code.
 #[derive(Debug, thiserror::Error)]
@@ -96,7 +96,7 @@ impl Role {
 /// Access-token claims.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
-    pub sub: Uuid,
+    pub sub: UserId,
     pub roles: Vec<String>,
     pub sid: Uuid,
     pub exp: i64,

@@ -24,6 +24,7 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use veza_core::UserId;
 
 pub struct AuthCore {
     pub state: AppState,
@@ -65,7 +66,7 @@ pub struct Refresh {
 #[derive(Debug, Message)]
 #[rtype(result = "Result<(), AuthError>")]
 pub struct Logout {
-    pub user: Uuid,
+    pub user: UserId,
     pub refresh_token: String,
     pub client: ClientInfo,
 }
@@ -73,27 +74,27 @@ pub struct Logout {
 #[derive(Debug, Message)]
 #[rtype(result = "Result<(), AuthError>")]
 pub struct LogoutAll {
-    pub user: Uuid,
+    pub user: UserId,
     pub client: ClientInfo,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<Me, AuthError>")]
 pub struct GetMe {
-    pub user: Uuid,
+    pub user: UserId,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<Vec<SessionView>, AuthError>")]
 pub struct ListSessions {
-    pub user: Uuid,
+    pub user: UserId,
     pub current: Uuid,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<(), AuthError>")]
 pub struct RevokeSession {
-    pub user: Uuid,
+    pub user: UserId,
     pub session: Uuid,
     pub client: ClientInfo,
 }
@@ -172,7 +173,7 @@ crate::delegate_to_core!(AuthCore {
 
 fn me_of(u: &UserRow) -> Me {
     Me {
-        id: u.id,
+        id: u.id.uuid(),
         email: u.email.clone(),
         username: u.username.clone(),
         display_name: u.display_name.clone(),
@@ -267,7 +268,7 @@ impl AuthCore {
         let user = repo::insert_user(
             &mut conn,
             NewUser {
-                id: Uuid::now_v7(),
+                id: UserId::new_v7(),
                 email: &email,
                 email_verified: false,
                 username: &username,
@@ -545,7 +546,7 @@ impl AuthCore {
         let user = repo::insert_user(
             conn,
             NewUser {
-                id: Uuid::now_v7(),
+                id: UserId::new_v7(),
                 email: &email,
                 email_verified: id.email_verified,
                 username: &username,

@@ -5,6 +5,7 @@ use crate::db::schema::{categories, listings};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
+use veza_core::CategoryId;
 
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = categories)]
@@ -55,12 +56,12 @@ pub async fn update(conn: &mut AsyncPgConnection, c: &Category) -> QueryResult<(
     diesel::update(categories::table.find(c.id)).set(Columns::from(c)).execute(conn).await.map(|_| ())
 }
 
-pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+pub async fn delete(conn: &mut AsyncPgConnection, id: CategoryId) -> QueryResult<bool> {
     Ok(diesel::delete(categories::table.find(id)).execute(conn).await? == 1)
 }
 
 /// Does any listing (whatever its status) sit in `id`?
-pub async fn has_listings(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+pub async fn has_listings(conn: &mut AsyncPgConnection, id: CategoryId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(listings::table.filter(listings::category_id.eq(id)))).get_result(conn).await
 }
 
@@ -69,6 +70,6 @@ pub async fn lock_tree(conn: &mut AsyncPgConnection) -> QueryResult<()> {
     diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('veza:categories'))").execute(conn).await.map(|_| ())
 }
 
-pub async fn exists(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+pub async fn exists(conn: &mut AsyncPgConnection, id: CategoryId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(categories::table.find(id))).get_result(conn).await
 }

@@ -10,7 +10,7 @@ use crate::web::pagination::Page;
 use crate::web::resource;
 use actix::Addr;
 use actix_web::{HttpRequest, HttpResponse, web};
-use uuid::Uuid;
+use veza_core::CategoryId;
 
 type Categories = web::Data<Addr<CategoryService>>;
 
@@ -72,7 +72,7 @@ pub async fn update(
     categories: Categories,
     req: HttpRequest,
     user: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<CategoryId>,
     body: web::Json<CategoryPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let by = editor(&req, &user)?;
@@ -86,7 +86,7 @@ pub async fn delete(
     categories: Categories,
     req: HttpRequest,
     user: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<CategoryId>,
 ) -> Result<HttpResponse, ApiError> {
     let by = editor(&req, &user)?;
     ask(&categories, Delete { by, id: path.into_inner() }).await?;

@@ -13,7 +13,9 @@ use actix::prelude::*;
 use diesel_async::AsyncConnection;
 use serde_json::json;
 use uuid::Uuid;
+use veza_core::CategoryId;
 use veza_core::Code;
+use veza_core::UserId;
 
 pub struct CategoryCore {
     pub state: AppState,
@@ -31,7 +33,7 @@ impl Core for CategoryCore {
 /// Who is editing, for the audit trail.
 #[derive(Debug, Clone)]
 pub struct Editor {
-    pub id: Uuid,
+    pub id: UserId,
     pub ip: Option<String>,
 }
 
@@ -54,7 +56,7 @@ pub struct Create {
 #[rtype(result = "Result<Category, CategoryError>")]
 pub struct Patch {
     pub by: Editor,
-    pub id: Uuid,
+    pub id: CategoryId,
     pub patch: CategoryPatch,
 }
 
@@ -62,7 +64,7 @@ pub struct Patch {
 #[rtype(result = "Result<(), CategoryError>")]
 pub struct Delete {
     pub by: Editor,
-    pub id: Uuid,
+    pub id: CategoryId,
 }
 
 crate::delegate_to_core!(CategoryCore {
@@ -118,7 +120,7 @@ impl CategoryCore {
         conn.transaction::<_, CategoryError, _>(async |conn| {
             repo::lock_tree(conn).await?;
             let tree = Tree::new(repo::all(conn).await?);
-            let mut c = tree.get(m.id).cloned().ok_or(CategoryError::NotFound)?;
+            let mut c = tree.get(m.id.uuid()).cloned().ok_or(CategoryError::NotFound)?;
             if let Some(n) = &m.patch.name {
                 c.name = name(n)?;
             }
@@ -157,14 +159,14 @@ impl CategoryCore {
         conn.transaction::<_, CategoryError, _>(async |conn| {
             repo::lock_tree(conn).await?;
             let tree = Tree::new(repo::all(conn).await?);
-            let c = tree.get(m.id).cloned().ok_or(CategoryError::NotFound)?;
+            let c = tree.get(m.id.uuid()).cloned().ok_or(CategoryError::NotFound)?;
             if tree.subtree(c.id).len() > 1 {
                 return Err(CategoryError::Conflict(Code::CategoryNotEmpty, "the category has subcategories".into()));
             }
-            if repo::has_listings(conn, c.id).await? {
+            if repo::has_listings(conn, CategoryId(c.id)).await? {
                 return Err(CategoryError::Conflict(Code::CategoryNotEmpty, "listings use this category".into()));
             }
-            repo::delete(conn, c.id).await?;
+            repo::delete(conn, CategoryId(c.id)).await?;
             let entry =
                 AuditEntry::new("category.deleted").actor(m.by.id).target("category", c.id).ip(m.by.ip.as_deref());
             audit::record(conn, entry.data(json!({ "slug": c.slug }))).await?;

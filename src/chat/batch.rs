@@ -6,14 +6,14 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use uuid::Uuid;
 use veza_actors::ports::{NewMessage, StoredMessage};
+use veza_core::{MessageId, RoomId, Seq, UserId};
 
 /// Messages already stored under any of these (room, author, client_id) keys: one index
 /// probe per key (a filter on each column separately would scan whole rooms).
 async fn already_stored(conn: &mut AsyncPgConnection, batch: &[NewMessage]) -> QueryResult<Vec<MessageJoined>> {
-    let rooms: Vec<Uuid> = batch.iter().map(|m| m.room).collect();
-    let authors: Vec<Uuid> = batch.iter().map(|m| m.author.id).collect();
+    let rooms: Vec<RoomId> = batch.iter().map(|m| m.room).collect();
+    let authors: Vec<UserId> = batch.iter().map(|m| m.author.id).collect();
     let client_ids: Vec<&str> = batch.iter().map(|m| m.client_id.as_str()).collect();
     diesel::sql_query(
         "SELECT m.id, m.room_id, m.seq, m.author_id, u.username, m.client_id, m.body, m.created_at \
@@ -30,9 +30,9 @@ async fn already_stored(conn: &mut AsyncPgConnection, batch: &[NewMessage]) -> Q
 
 /// One row of a batch insert, before it is sent as columns.
 struct MessageInsert<'a> {
-    room_id: Uuid,
-    seq: i64,
-    author_id: Uuid,
+    room_id: RoomId,
+    seq: Seq,
+    author_id: UserId,
     client_id: &'a str,
     body: &'a str,
 }
@@ -41,11 +41,11 @@ struct MessageInsert<'a> {
 #[derive(QueryableByName)]
 struct Inserted {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
-    id: i64,
+    id: MessageId,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
-    room_id: Uuid,
+    room_id: RoomId,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
-    seq: i64,
+    seq: Seq,
     #[diesel(sql_type = diesel::sql_types::Timestamptz)]
     created_at: DateTime<Utc>,
 }
@@ -55,9 +55,9 @@ struct Inserted {
 /// list per batch.
 async fn insert_rows(conn: &mut AsyncPgConnection, rows: &[&MessageInsert<'_>]) -> QueryResult<Vec<Inserted>> {
     use diesel::sql_types::{Array, BigInt, Text, Uuid as SqlUuid};
-    let rooms: Vec<Uuid> = rows.iter().map(|r| r.room_id).collect();
-    let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
-    let authors: Vec<Uuid> = rows.iter().map(|r| r.author_id).collect();
+    let rooms: Vec<RoomId> = rows.iter().map(|r| r.room_id).collect();
+    let seqs: Vec<Seq> = rows.iter().map(|r| r.seq).collect();
+    let authors: Vec<UserId> = rows.iter().map(|r| r.author_id).collect();
     let client_ids: Vec<&str> = rows.iter().map(|r| r.client_id).collect();
     let bodies: Vec<&str> = rows.iter().map(|r| r.body).collect();
     diesel::sql_query(
@@ -83,7 +83,7 @@ pub async fn insert_batch(
     batch: &[NewMessage],
 ) -> QueryResult<Vec<Option<StoredMessage>>> {
     conn.transaction(async |conn| {
-        let mut by_room: BTreeMap<Uuid, Vec<usize>> = BTreeMap::new();
+        let mut by_room: BTreeMap<RoomId, Vec<usize>> = BTreeMap::new();
         for (i, m) in batch.iter().enumerate() {
             by_room.entry(m.room).or_default().push(i);
         }
@@ -91,29 +91,29 @@ pub async fn insert_batch(
         let mut inserts: Vec<(usize, MessageInsert<'_>)> = Vec::new();
         // A constant number of statements per batch, whatever its rooms: a round trip per room
         // made every lock last longer, and batches queue on the room locks.
-        let room_ids: Vec<Uuid> = by_room.keys().copied().collect();
+        let room_ids: Vec<RoomId> = by_room.keys().copied().collect();
         // The lock that makes seq order commit order, across every node: every room of the
         // batch in one statement, taken in id order so two batches cannot deadlock.
-        let last_of: HashMap<Uuid, i64> = rooms::table
+        let last_of: HashMap<RoomId, Seq> = rooms::table
             .filter(rooms::id.eq_any(&room_ids))
             .order(rooms::id)
             .select((rooms::id, rooms::last_seq))
             .for_update()
-            .load::<(Uuid, i64)>(conn)
+            .load::<(RoomId, Seq)>(conn)
             .await?
             .into_iter()
             .collect();
         // What the foreign keys' per-row checks took, once per batch: no author can be
         // deleted under a message being written (the delete trigger would miss it). A room
         // or author that is gone refuses its messages only.
-        let mut authors: Vec<Uuid> = batch.iter().map(|m| m.author.id).collect();
+        let mut authors: Vec<UserId> = batch.iter().map(|m| m.author.id).collect();
         authors.sort_unstable();
         authors.dedup();
-        let present: HashSet<Uuid> = users::table
+        let present: HashSet<UserId> = users::table
             .filter(users::id.eq_any(&authors))
             .select(users::id)
             .for_key_share()
-            .load::<Uuid>(conn)
+            .load::<UserId>(conn)
             .await?
             .into_iter()
             .collect();
@@ -121,13 +121,13 @@ pub async fn insert_batch(
             batch.iter().map(|m| !last_of.contains_key(&m.room) || !present.contains(&m.author.id)).collect();
         let originals: Vec<StoredMessage> =
             already_stored(conn, batch).await?.into_iter().map(|m| stored(m, true)).collect();
-        let known: HashMap<(Uuid, Uuid, &str), &StoredMessage> =
+        let known: HashMap<(RoomId, UserId, &str), &StoredMessage> =
             originals.iter().map(|m| ((m.room, m.author.id, m.client_id.as_str()), m)).collect();
-        let (mut moved_rooms, mut moved_to): (Vec<Uuid>, Vec<i64>) = (Vec::new(), Vec::new());
+        let (mut moved_rooms, mut moved_to): (Vec<RoomId>, Vec<Seq>) = (Vec::new(), Vec::new());
         for (room, idxs) in &by_room {
             let Some(&last) = last_of.get(room) else { continue };
             let mut next = last;
-            let mut first_in_batch: HashMap<(Uuid, &str), usize> = HashMap::new();
+            let mut first_in_batch: HashMap<(UserId, &str), usize> = HashMap::new();
             for &i in idxs {
                 let m = &batch[i];
                 if refused[i] {
@@ -170,7 +170,7 @@ pub async fn insert_batch(
         if !inserts.is_empty() {
             let values: Vec<&MessageInsert<'_>> = inserts.iter().map(|(_, v)| v).collect();
             let rows = insert_rows(conn, &values).await?;
-            let by_slot: HashMap<(Uuid, i64), (i64, DateTime<Utc>)> =
+            let by_slot: HashMap<(RoomId, Seq), (MessageId, DateTime<Utc>)> =
                 rows.into_iter().map(|r| ((r.room_id, r.seq), (r.id, r.created_at))).collect();
             for (i, ins) in &inserts {
                 let m = &batch[*i];

@@ -138,9 +138,9 @@ impl From<StoredMessage> for MessageView {
     fn from(m: StoredMessage) -> Self {
         match m.body {
             Some(body) => MessageView {
-                id: m.id,
-                seq: m.seq,
-                room: Some(m.room),
+                id: m.id.get(),
+                seq: m.seq.get(),
+                room: Some(m.room.uuid()),
                 author: Some(m.author),
                 body: Some(body),
                 sent_at: Some(m.sent_at),
@@ -148,8 +148,8 @@ impl From<StoredMessage> for MessageView {
                 deleted: false,
             },
             None => MessageView {
-                id: m.id,
-                seq: m.seq,
+                id: m.id.get(),
+                seq: m.seq.get(),
                 room: None,
                 author: None,
                 body: None,

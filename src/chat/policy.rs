@@ -6,16 +6,16 @@ use crate::settings::Settings;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use uuid::Uuid;
 use veza_actors::ports::{BoxFut, Refusal, SendPolicy};
 use veza_core::Code;
+use veza_core::{RoomId, UserId};
 
 pub struct ChatPolicy {
     limiter: RateLimiter,
     settings: Settings,
     quota: Quota,
     typing_every: Duration,
-    typing: Mutex<HashMap<(Uuid, Uuid), Instant>>,
+    typing: Mutex<HashMap<(UserId, RoomId), Instant>>,
 }
 
 impl ChatPolicy {
@@ -49,12 +49,12 @@ fn decided(decision: Decision) -> Result<(), Refusal> {
     }
 }
 
-fn send_key(user: Uuid) -> String {
+fn send_key(user: UserId) -> String {
     format!("chat:send:{user}")
 }
 
 impl SendPolicy for ChatPolicy {
-    fn check_send(&self, user: Uuid, body: &str) -> BoxFut<Result<(), Refusal>> {
+    fn check_send(&self, user: UserId, body: &str) -> BoxFut<Result<(), Refusal>> {
         let banned = self.banned(body);
         let (limiter, quota) = (self.limiter.clone(), self.quota);
         Box::pin(async move {
@@ -63,14 +63,14 @@ impl SendPolicy for ChatPolicy {
         })
     }
 
-    fn check_send_now(&self, user: Uuid, body: &str) -> Option<Result<(), Refusal>> {
+    fn check_send_now(&self, user: UserId, body: &str) -> Option<Result<(), Refusal>> {
         if let Err(refusal) = self.banned(body) {
             return Some(Err(refusal));
         }
         self.limiter.check_now(&send_key(user), self.quota).map(decided)
     }
 
-    fn allow_typing(&self, user: Uuid, room: Uuid) -> bool {
+    fn allow_typing(&self, user: UserId, room: RoomId) -> bool {
         let Ok(mut map) = self.typing.lock() else { return false };
         let now = Instant::now();
         if map.len() > 100_000 {
@@ -93,11 +93,11 @@ mod tests {
     #[test]
     fn a_local_limiter_decides_sends_without_waiting_and_counts_each() {
         let p = ChatPolicy::new(RateLimiter::local(), Settings::default(), 60, 2, Duration::from_secs(1));
-        let user = Uuid::now_v7();
+        let user = UserId::new_v7();
         assert_eq!(p.check_send_now(user, "one"), Some(Ok(())));
         assert_eq!(p.check_send_now(user, "two"), Some(Ok(())));
         let third = p.check_send_now(user, "three");
         assert_eq!(third.and_then(|r| r.err()).map(|r| r.code.as_str()), Some("rate_limited"), "a burst of 2");
-        assert_eq!(p.check_send_now(Uuid::now_v7(), "other"), Some(Ok(())), "per user");
+        assert_eq!(p.check_send_now(UserId::new_v7(), "other"), Some(Ok(())), "per user");
     }
 }

@@ -7,50 +7,51 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 use veza_actors::ports::{Membership, PostCheck, StoredMessage};
 use veza_actors::protocol::UserRef;
+use veza_core::{MessageId, RoomId, Seq, UserId};
 
 /// A room row. Everything but `last_seq` never changes once created, so the row is cached
 /// (`room_cache_key`); `last_seq` is read live (`counters`).
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = rooms)]
 pub struct RoomRow {
-    pub id: Uuid,
+    pub id: RoomId,
     pub name: String,
     pub topic: Option<String>,
     pub visibility: String,
     pub is_direct: bool,
-    pub dm_low: Option<Uuid>,
-    pub dm_high: Option<Uuid>,
-    pub created_by: Option<Uuid>,
-    pub last_seq: i64,
+    pub dm_low: Option<UserId>,
+    pub dm_high: Option<UserId>,
+    pub created_by: Option<UserId>,
+    pub last_seq: Seq,
     pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = room_members)]
 pub struct MemberRow {
-    pub room_id: Uuid,
-    pub user_id: Uuid,
+    pub room_id: RoomId,
+    pub user_id: UserId,
     pub role: String,
     pub joined_at: DateTime<Utc>,
     pub muted_until: Option<DateTime<Utc>>,
-    pub last_read_seq: i64,
+    pub last_read_seq: Seq,
 }
 
-pub async fn room(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<RoomRow>> {
+pub async fn room(conn: &mut AsyncPgConnection, id: RoomId) -> QueryResult<Option<RoomRow>> {
     rooms::table.find(id).select(RoomRow::as_select()).first(conn).await.optional()
 }
 
-pub async fn member(conn: &mut AsyncPgConnection, room: Uuid, user: Uuid) -> QueryResult<Option<MemberRow>> {
+pub async fn member(conn: &mut AsyncPgConnection, room: RoomId, user: UserId) -> QueryResult<Option<MemberRow>> {
     room_members::table.find((room, user)).select(MemberRow::as_select()).first(conn).await.optional()
 }
 
 /// The read-cache key of a room's row.
-pub fn room_cache_key(room: Uuid) -> String {
+pub fn room_cache_key(room: RoomId) -> String {
     format!("room:{room}")
 }
 
 /// What changes all the time: (last_seq, member count), in one query.
-pub async fn counters(conn: &mut AsyncPgConnection, room: Uuid) -> QueryResult<(i64, i64)> {
+pub async fn counters(conn: &mut AsyncPgConnection, room: RoomId) -> QueryResult<(i64, i64)> {
     let members = diesel::dsl::sql::<diesel::sql_types::BigInt>(
         "(SELECT count(*) FROM room_members m WHERE m.room_id = rooms.id)",
     );
@@ -63,7 +64,7 @@ pub async fn create_room(
     name: &str,
     topic: Option<&str>,
     visibility: &str,
-    creator: Uuid,
+    creator: UserId,
 ) -> QueryResult<RoomRow> {
     conn.transaction(async |conn| {
         let row = diesel::insert_into(rooms::table)
@@ -84,7 +85,7 @@ pub async fn create_room(
 }
 
 /// Adds a member (no-op when already one); true when added.
-pub async fn add_member(conn: &mut AsyncPgConnection, room: Uuid, user: Uuid, role: &str) -> QueryResult<bool> {
+pub async fn add_member(conn: &mut AsyncPgConnection, room: RoomId, user: UserId, role: &str) -> QueryResult<bool> {
     let n = diesel::insert_into(room_members::table)
         .values((room_members::room_id.eq(room), room_members::user_id.eq(user), room_members::role.eq(role)))
         .on_conflict_do_nothing()
@@ -93,14 +94,14 @@ pub async fn add_member(conn: &mut AsyncPgConnection, room: Uuid, user: Uuid, ro
     Ok(n == 1)
 }
 
-pub async fn remove_member(conn: &mut AsyncPgConnection, room: Uuid, user: Uuid) -> QueryResult<bool> {
+pub async fn remove_member(conn: &mut AsyncPgConnection, room: RoomId, user: UserId) -> QueryResult<bool> {
     Ok(diesel::delete(room_members::table.find((room, user))).execute(conn).await? == 1)
 }
 
 pub async fn set_mute(
     conn: &mut AsyncPgConnection,
-    room: Uuid,
-    user: Uuid,
+    room: RoomId,
+    user: UserId,
     until: Option<DateTime<Utc>>,
 ) -> QueryResult<bool> {
     let n = diesel::update(room_members::table.find((room, user)))
@@ -111,7 +112,7 @@ pub async fn set_mute(
 }
 
 /// The direct room of a pair, created if missing (one per pair, enforced by a unique index).
-pub async fn direct_room(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryResult<(RoomRow, bool)> {
+pub async fn direct_room(conn: &mut AsyncPgConnection, a: UserId, b: UserId) -> QueryResult<(RoomRow, bool)> {
     let (low, high) = if a < b { (a, b) } else { (b, a) };
     let find = async |conn: &mut AsyncPgConnection| {
         rooms::table
@@ -161,8 +162,8 @@ pub async fn direct_room(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> Quer
 pub async fn list_rooms(
     conn: &mut AsyncPgConnection,
     q: Option<&str>,
-    mine: Option<Uuid>,
-    before: Option<Uuid>,
+    mine: Option<UserId>,
+    before: Option<RoomId>,
     limit: i64,
 ) -> QueryResult<Vec<RoomRow>> {
     let mut query = rooms::table.into_boxed();
@@ -186,13 +187,13 @@ pub async fn list_rooms(
 #[derive(Queryable, QueryableByName)]
 pub(super) struct MessageJoined {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub(super) id: i64,
+    pub(super) id: MessageId,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub(super) room_id: Uuid,
+    pub(super) room_id: RoomId,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub(super) seq: i64,
+    pub(super) seq: Seq,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub(super) author_id: Uuid,
+    pub(super) author_id: UserId,
     #[diesel(sql_type = diesel::sql_types::Text)]
     pub(super) username: String,
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -234,9 +235,9 @@ macro_rules! joined_columns {
 /// `after < seq <= up_to`, ascending, at most `limit`.
 pub async fn range(
     conn: &mut AsyncPgConnection,
-    room: Uuid,
-    after: i64,
-    up_to: i64,
+    room: RoomId,
+    after: Seq,
+    up_to: Seq,
     limit: i64,
 ) -> QueryResult<Vec<StoredMessage>> {
     let rows: Vec<MessageJoined> = messages::table
@@ -255,8 +256,8 @@ pub async fn range(
 /// The `limit` messages just below `before` (or the newest), ascending.
 pub async fn before(
     conn: &mut AsyncPgConnection,
-    room: Uuid,
-    before: Option<i64>,
+    room: RoomId,
+    before: Option<Seq>,
     limit: i64,
 ) -> QueryResult<Vec<StoredMessage>> {
     let mut q = messages::table.inner_join(users::table).filter(messages::room_id.eq(room)).into_boxed();
@@ -269,7 +270,7 @@ pub async fn before(
     Ok(rows.into_iter().map(|m| stored(m, false)).collect())
 }
 
-pub async fn message(conn: &mut AsyncPgConnection, room: Uuid, id: i64) -> QueryResult<Option<StoredMessage>> {
+pub async fn message(conn: &mut AsyncPgConnection, room: RoomId, id: MessageId) -> QueryResult<Option<StoredMessage>> {
     let row: Option<MessageJoined> = messages::table
         .inner_join(users::table)
         .filter(messages::room_id.eq(room))
@@ -282,7 +283,7 @@ pub async fn message(conn: &mut AsyncPgConnection, room: Uuid, id: i64) -> Query
 }
 
 /// Soft delete: the body goes, the `seq` slot stays.
-pub async fn soft_delete(conn: &mut AsyncPgConnection, room: Uuid, id: i64, by: Uuid) -> QueryResult<bool> {
+pub async fn soft_delete(conn: &mut AsyncPgConnection, room: RoomId, id: MessageId, by: UserId) -> QueryResult<bool> {
     let n = diesel::update(
         messages::table
             .filter(messages::room_id.eq(room))
@@ -295,12 +296,12 @@ pub async fn soft_delete(conn: &mut AsyncPgConnection, room: Uuid, id: i64, by: 
     Ok(n == 1)
 }
 
-pub async fn last_seq(conn: &mut AsyncPgConnection, room: Uuid) -> QueryResult<i64> {
-    rooms::table.find(room).select(rooms::last_seq).first(conn).await.optional().map(|v| v.unwrap_or(0))
+pub async fn last_seq(conn: &mut AsyncPgConnection, room: RoomId) -> QueryResult<Seq> {
+    rooms::table.find(room).select(rooms::last_seq).first(conn).await.optional().map(|v| Seq(v.unwrap_or(0)))
 }
 
 /// Joining: members stay; a public room admits anyone as member; a private one does not.
-pub async fn admit(conn: &mut AsyncPgConnection, room: Uuid, user: Uuid) -> QueryResult<Membership> {
+pub async fn admit(conn: &mut AsyncPgConnection, room: RoomId, user: UserId) -> QueryResult<Membership> {
     let Some(r) = self::room(conn, room).await? else { return Ok(Membership::NoRoom) };
     if member(conn, room, user).await?.is_none() {
         if r.visibility != "public" {
@@ -317,7 +318,7 @@ pub async fn admit(conn: &mut AsyncPgConnection, room: Uuid, user: Uuid) -> Quer
     })
 }
 
-pub async fn may_post(conn: &mut AsyncPgConnection, room: Uuid, user: Uuid) -> QueryResult<PostCheck> {
+pub async fn may_post(conn: &mut AsyncPgConnection, room: RoomId, user: UserId) -> QueryResult<PostCheck> {
     let Some(r) = self::room(conn, room).await? else { return Ok(PostCheck::NotMember) };
     let Some(m) = member(conn, room, user).await? else { return Ok(PostCheck::NotMember) };
     if m.muted_until.is_some_and(|t| t > Utc::now()) {
@@ -331,7 +332,7 @@ pub async fn may_post(conn: &mut AsyncPgConnection, room: Uuid, user: Uuid) -> Q
     Ok(PostCheck::Allowed)
 }
 
-pub async fn mark_read(conn: &mut AsyncPgConnection, room: Uuid, user: Uuid, up_to: i64) -> QueryResult<()> {
+pub async fn mark_read(conn: &mut AsyncPgConnection, room: RoomId, user: UserId, up_to: Seq) -> QueryResult<()> {
     diesel::update(room_members::table.find((room, user)).filter(room_members::last_read_seq.lt(up_to)))
         .set(room_members::last_read_seq.eq(up_to))
         .execute(conn)

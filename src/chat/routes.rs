@@ -13,8 +13,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
-use uuid::Uuid;
 use veza_core::Code;
+use veza_core::{MessageId, RoomId, Seq, UserId};
 
 type Chat = web::Data<Addr<ChatService>>;
 
@@ -73,7 +73,7 @@ pub async fn list_rooms(chat: Chat, user: MaybeAuthUser, q: web::Query<RoomQuery
     let before = q
         .cursor
         .as_deref()
-        .map(|c| Uuid::parse_str(c).map_err(|_| ApiError::field("cursor", "not a cursor of this list")))
+        .map(|c| c.parse::<RoomId>().map_err(|_| ApiError::field("cursor", "not a cursor of this list")))
         .transpose()?;
     let mine = q.mine.unwrap_or(false);
     if mine && user.0.is_none() {
@@ -87,21 +87,21 @@ pub async fn list_rooms(chat: Chat, user: MaybeAuthUser, q: web::Query<RoomQuery
 /// A room with its member count; private rooms only to members (else 404).
 #[utoipa::path(get, path = "/api/v1/rooms/{id}", tag = "chat", params(("id" = Uuid, Path)),
     responses((status = 200, body = RoomView), (status = 404, body = Problem)))]
-pub async fn get_room(chat: Chat, user: MaybeAuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get_room(chat: Chat, user: MaybeAuthUser, path: web::Path<RoomId>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(ask(&chat, GetRoomMsg { user: user.0.map(|u| u.id), room: path.into_inner() }).await?))
 }
 
 /// Join a public room.
 #[utoipa::path(post, path = "/api/v1/rooms/{id}/join", tag = "chat", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = RoomView), (status = 404, body = Problem)))]
-pub async fn join_room(chat: Chat, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn join_room(chat: Chat, user: AuthUser, path: web::Path<RoomId>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(ask(&chat, JoinRoom { user: user.id, room: path.into_inner() }).await?))
 }
 
 /// Leave a room.
 #[utoipa::path(post, path = "/api/v1/rooms/{id}/leave", tag = "chat", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-pub async fn leave_room(chat: Chat, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn leave_room(chat: Chat, user: AuthUser, path: web::Path<RoomId>) -> Result<HttpResponse, ApiError> {
     ask(&chat, LeaveRoom { user: user.id, room: path.into_inner() }).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -112,10 +112,10 @@ pub async fn leave_room(chat: Chat, user: AuthUser, path: web::Path<Uuid>) -> Re
 pub async fn add_member(
     chat: Chat,
     user: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<RoomId>,
     body: web::Json<MemberBody>,
 ) -> Result<HttpResponse, ApiError> {
-    ask(&chat, AddMember { user: user.id, room: path.into_inner(), member: body.user_id }).await?;
+    ask(&chat, AddMember { user: user.id, room: path.into_inner(), member: UserId(body.user_id) }).await?;
     Ok(HttpResponse::Created().finish())
 }
 
@@ -123,7 +123,7 @@ pub async fn add_member(
 #[utoipa::path(delete, path = "/api/v1/rooms/{id}/members/{user_id}", tag = "chat", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
     responses((status = 204), (status = 403, body = Problem)))]
-pub async fn kick(chat: Chat, user: AuthUser, path: web::Path<(Uuid, Uuid)>) -> Result<HttpResponse, ApiError> {
+pub async fn kick(chat: Chat, user: AuthUser, path: web::Path<(RoomId, UserId)>) -> Result<HttpResponse, ApiError> {
     let (room, member) = path.into_inner();
     ask(&chat, Kick { user: user.id, room, member }).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -135,17 +135,18 @@ pub async fn kick(chat: Chat, user: AuthUser, path: web::Path<(Uuid, Uuid)>) -> 
 pub async fn mute(
     chat: Chat,
     user: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<RoomId>,
     body: web::Json<MuteBody>,
 ) -> Result<HttpResponse, ApiError> {
-    ask(&chat, Mute { user: user.id, room: path.into_inner(), member: body.user_id, minutes: body.minutes }).await?;
+    ask(&chat, Mute { user: user.id, room: path.into_inner(), member: UserId(body.user_id), minutes: body.minutes })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// The direct room with a user, created on first use (403 when either blocked the other).
 #[utoipa::path(post, path = "/api/v1/dm/{user_id}", tag = "chat", security(("bearer" = [])), params(("user_id" = Uuid, Path)),
     responses((status = 200, body = RoomView), (status = 201, body = RoomView), (status = 403, body = Problem)))]
-pub async fn direct(chat: Chat, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn direct(chat: Chat, user: AuthUser, path: web::Path<UserId>) -> Result<HttpResponse, ApiError> {
     let (room, created) = ask(&chat, DirectRoom { user: user.id, other: path.into_inner() }).await?;
     Ok(if created { HttpResponse::Created().json(room) } else { HttpResponse::Ok().json(room) })
 }
@@ -157,14 +158,17 @@ pub async fn direct(chat: Chat, user: AuthUser, path: web::Path<Uuid>) -> Result
 pub async fn history(
     chat: Chat,
     user: MaybeAuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<RoomId>,
     q: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let limit = PageQuery { limit: q.limit, cursor: None }.limit()?;
     let room = path.into_inner();
-    let items =
-        ask(&chat, History { user: user.0.map(|u| u.id), room, before: q.before, after: q.after, limit }).await?;
+    let items = ask(
+        &chat,
+        History { user: user.0.map(|u| u.id), room, before: q.before.map(Seq), after: q.after.map(Seq), limit },
+    )
+    .await?;
     // Older pages continue below the first item; `after` pages continue above the last.
     let full = items.len() as i64 == limit;
     let next_cursor = match q.after {
@@ -183,7 +187,7 @@ pub async fn history(
 pub async fn post_message(
     chat: Chat,
     user: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<RoomId>,
     body: web::Json<PostBody>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
@@ -199,7 +203,7 @@ pub async fn post_message(
 pub async fn delete_message(
     chat: Chat,
     user: AuthUser,
-    path: web::Path<(Uuid, i64)>,
+    path: web::Path<(RoomId, MessageId)>,
 ) -> Result<HttpResponse, ApiError> {
     let (room, message) = path.into_inner();
     ask(&chat, DeleteMessage { user: user.id, moderator: user.has(Role::Moderator), room, message }).await?;

@@ -6,7 +6,6 @@ use crate::infra::amqp::{AmqpBridge, AmqpFanout, Attach, Disconnect};
 use crate::infra::events::NodeBus;
 use std::sync::Arc;
 use std::time::Duration;
-use uuid::Uuid;
 use veza_actors::NodeSupervisor;
 use veza_actors::ports::{ChatStore, Fanout, RoomPresence, SendPolicy};
 use veza_actors::presence::{LocalFanout, Presence};
@@ -16,6 +15,7 @@ use veza_actors::rooms::RoomRegistry;
 use veza_actors::session::{SessionConfig, SessionDeps};
 use veza_actors::stats::ChatStats;
 use veza_actors::writer::MessageWriter;
+use veza_core::UserId;
 
 #[derive(Clone)]
 pub struct Realtime {
@@ -109,7 +109,7 @@ impl Realtime {
     }
 
     /// A live hint for every connection of `user` (`friend.request`, `dm.created`, offers…).
-    pub fn push_user(&self, user: Uuid, kind: &str, data: serde_json::Value) {
+    pub fn push_user(&self, user: UserId, kind: &str, data: serde_json::Value) {
         let frame = SharedFrame::new(ServerFrame::Event { kind: kind.to_owned(), data });
         self.fanout.publish_user(user, frame);
     }

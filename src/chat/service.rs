@@ -16,6 +16,7 @@ use veza_actors::ports::PostCheck;
 use veza_actors::protocol::{ServerFrame, SharedFrame, UserRef};
 use veza_actors::room::{Forget, Notify, Post, PostError, PostReply, SetMute};
 use veza_core::text::check_send;
+use veza_core::{MessageId, RoomId, Seq, UserId};
 
 pub struct ChatCore {
     pub state: AppState,
@@ -38,18 +39,18 @@ macro_rules! message {
     };
 }
 
-message!(CreateRoomMsg -> "Result<RoomView, ChatError>" { user: Uuid, body: CreateRoom });
-message!(ListRooms -> "Result<Vec<RoomView>, ChatError>" { user: Option<Uuid>, q: Option<String>, mine: bool, before: Option<Uuid>, limit: i64 });
-message!(GetRoomMsg -> "Result<RoomView, ChatError>" { user: Option<Uuid>, room: Uuid });
-message!(JoinRoom -> "Result<RoomView, ChatError>" { user: Uuid, room: Uuid });
-message!(LeaveRoom -> "Result<(), ChatError>" { user: Uuid, room: Uuid });
-message!(AddMember -> "Result<(), ChatError>" { user: Uuid, room: Uuid, member: Uuid });
-message!(Kick -> "Result<(), ChatError>" { user: Uuid, room: Uuid, member: Uuid });
-message!(Mute -> "Result<(), ChatError>" { user: Uuid, room: Uuid, member: Uuid, minutes: u32 });
-message!(DirectRoom -> "Result<(RoomView, bool), ChatError>" { user: Uuid, other: Uuid });
-message!(History -> "Result<Vec<MessageView>, ChatError>" { user: Option<Uuid>, room: Uuid, before: Option<i64>, after: Option<i64>, limit: i64 });
-message!(PostMessage -> "Result<MessageView, ChatError>" { user: Uuid, room: Uuid, body: String, client_id: Option<String> });
-message!(DeleteMessage -> "Result<(), ChatError>" { user: Uuid, moderator: bool, room: Uuid, message: i64 });
+message!(CreateRoomMsg -> "Result<RoomView, ChatError>" { user: UserId, body: CreateRoom });
+message!(ListRooms -> "Result<Vec<RoomView>, ChatError>" { user: Option<UserId>, q: Option<String>, mine: bool, before: Option<RoomId>, limit: i64 });
+message!(GetRoomMsg -> "Result<RoomView, ChatError>" { user: Option<UserId>, room: RoomId });
+message!(JoinRoom -> "Result<RoomView, ChatError>" { user: UserId, room: RoomId });
+message!(LeaveRoom -> "Result<(), ChatError>" { user: UserId, room: RoomId });
+message!(AddMember -> "Result<(), ChatError>" { user: UserId, room: RoomId, member: UserId });
+message!(Kick -> "Result<(), ChatError>" { user: UserId, room: RoomId, member: UserId });
+message!(Mute -> "Result<(), ChatError>" { user: UserId, room: RoomId, member: UserId, minutes: u32 });
+message!(DirectRoom -> "Result<(RoomView, bool), ChatError>" { user: UserId, other: UserId });
+message!(History -> "Result<Vec<MessageView>, ChatError>" { user: Option<UserId>, room: RoomId, before: Option<Seq>, after: Option<Seq>, limit: i64 });
+message!(PostMessage -> "Result<MessageView, ChatError>" { user: UserId, room: RoomId, body: String, client_id: Option<String> });
+message!(DeleteMessage -> "Result<(), ChatError>" { user: UserId, moderator: bool, room: RoomId, message: MessageId });
 
 crate::delegate_to_core!(ChatCore {
     CreateRoomMsg => create_room,
@@ -71,14 +72,19 @@ impl ChatCore {
         Ok(checkout(&self.state.pool).await?)
     }
 
-    async fn view(&self, conn: &mut AsyncPgConnection, r: RoomRow, user: Option<Uuid>) -> Result<RoomView, ChatError> {
+    async fn view(
+        &self,
+        conn: &mut AsyncPgConnection,
+        r: RoomRow,
+        user: Option<UserId>,
+    ) -> Result<RoomView, ChatError> {
         let (last_seq, member_count) = repo::counters(conn, r.id).await?;
         let role = match user {
             Some(u) => repo::member(conn, r.id, u).await?.map(|m| m.role),
             None => None,
         };
         Ok(RoomView {
-            id: r.id,
+            id: r.id.uuid(),
             name: r.name,
             topic: r.topic,
             visibility: r.visibility,
@@ -94,8 +100,8 @@ impl ChatCore {
     async fn visible(
         &self,
         conn: &mut AsyncPgConnection,
-        room: Uuid,
-        user: Option<Uuid>,
+        room: RoomId,
+        user: Option<UserId>,
     ) -> Result<RoomRow, ChatError> {
         let cache = &self.state.cache;
         let r =
@@ -110,7 +116,12 @@ impl ChatCore {
     }
 
     /// 403 unless `user` is the room's owner or a moderator.
-    async fn require_moderator(&self, conn: &mut AsyncPgConnection, room: Uuid, user: Uuid) -> Result<(), ChatError> {
+    async fn require_moderator(
+        &self,
+        conn: &mut AsyncPgConnection,
+        room: RoomId,
+        user: UserId,
+    ) -> Result<(), ChatError> {
         match repo::member(conn, room, user).await? {
             Some(m) if m.role == "owner" || m.role == "moderator" => Ok(()),
             Some(_) => Err(ChatError::forbidden_here()),
@@ -223,7 +234,7 @@ impl ChatCore {
         self.visible(&mut conn, m.room, m.user).await?;
         let rows = match (m.after, m.before) {
             (Some(after), before) => {
-                let up_to = before.map_or(i64::MAX, |b| b - 1);
+                let up_to = before.map_or(Seq::MAX, |b| b - 1);
                 repo::range(&mut conn, m.room, after, up_to, m.limit).await?
             }
             (None, before) => repo::before(&mut conn, m.room, before, m.limit).await?,
@@ -286,7 +297,7 @@ impl ChatCore {
     }
 
     /// Tells the room's live actor (starting it if needed; it stops again when idle).
-    async fn tell_room<M>(&self, room: Uuid, msg: M)
+    async fn tell_room<M>(&self, room: RoomId, msg: M)
     where
         M: Message<Result = ()> + Send + 'static,
         veza_actors::room::Room: Handler<M>,

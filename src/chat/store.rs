@@ -6,6 +6,7 @@ use crate::db::DbPool;
 use std::sync::Arc;
 use uuid::Uuid;
 use veza_actors::ports::{BoxFut, ChatStore, Membership, NewMessage, PostCheck, StoreError, StoredMessage};
+use veza_core::{RoomId, Seq, UserId};
 
 #[derive(Clone)]
 pub struct PgChatStore {
@@ -40,27 +41,33 @@ impl ChatStore for PgChatStore {
         with_conn!(self.pool, |conn| super::batch::insert_batch(conn, &batch))
     }
 
-    fn range(&self, room: Uuid, after: i64, up_to: i64, limit: i64) -> BoxFut<Result<Vec<StoredMessage>, StoreError>> {
+    fn range(
+        &self,
+        room: RoomId,
+        after: Seq,
+        up_to: Seq,
+        limit: i64,
+    ) -> BoxFut<Result<Vec<StoredMessage>, StoreError>> {
         with_conn!(self.pool, |conn| repo::range(conn, room, after, up_to, limit))
     }
 
-    fn last_seq(&self, room: Uuid) -> BoxFut<Result<i64, StoreError>> {
+    fn last_seq(&self, room: RoomId) -> BoxFut<Result<Seq, StoreError>> {
         with_conn!(self.pool, |conn| repo::last_seq(conn, room))
     }
 
-    fn admit(&self, room: Uuid, user: Uuid) -> BoxFut<Result<Membership, StoreError>> {
+    fn admit(&self, room: RoomId, user: UserId) -> BoxFut<Result<Membership, StoreError>> {
         with_conn!(self.pool, |conn| repo::admit(conn, room, user))
     }
 
-    fn may_post(&self, room: Uuid, user: Uuid) -> BoxFut<Result<PostCheck, StoreError>> {
+    fn may_post(&self, room: RoomId, user: UserId) -> BoxFut<Result<PostCheck, StoreError>> {
         with_conn!(self.pool, |conn| repo::may_post(conn, room, user))
     }
 
-    fn mark_read(&self, room: Uuid, user: Uuid, up_to: i64) -> BoxFut<Result<(), StoreError>> {
+    fn mark_read(&self, room: RoomId, user: UserId, up_to: Seq) -> BoxFut<Result<(), StoreError>> {
         with_conn!(self.pool, |conn| repo::mark_read(conn, room, user, up_to))
     }
 
-    fn session_valid(&self, sid: Uuid, user: Uuid) -> bool {
-        !self.denylist.is_denied(sid, user)
+    fn session_valid(&self, sid: Uuid, user: UserId) -> bool {
+        !self.denylist.is_denied(sid, user.uuid())
     }
 }

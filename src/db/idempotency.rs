@@ -5,7 +5,7 @@ use crate::db::schema::idempotency_keys;
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use uuid::Uuid;
+use veza_core::UserId;
 
 /// How long a stored answer is replayed.
 pub const RETENTION_HOURS: i64 = 24;
@@ -25,7 +25,7 @@ pub struct Stored {
 /// Takes the key for this request (`None`), or returns what is stored under it.
 pub async fn claim(
     conn: &mut AsyncPgConnection,
-    user: Uuid,
+    user: UserId,
     key: &str,
     hash: &[u8],
     method: &str,
@@ -62,7 +62,7 @@ pub async fn claim(
 /// Stores the answer to replay.
 pub async fn complete(
     conn: &mut AsyncPgConnection,
-    user: Uuid,
+    user: UserId,
     key: &str,
     status: i16,
     content_type: Option<String>,
@@ -81,6 +81,6 @@ pub async fn complete(
 }
 
 /// Frees the key.
-pub async fn release(conn: &mut AsyncPgConnection, user: Uuid, key: &str) -> QueryResult<()> {
+pub async fn release(conn: &mut AsyncPgConnection, user: UserId, key: &str) -> QueryResult<()> {
     diesel::delete(idempotency_keys::table.find((user, key))).execute(conn).await.map(|_| ())
 }

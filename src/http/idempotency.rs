@@ -16,8 +16,8 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, ResponseError, web};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 use veza_core::Code;
+use veza_core::UserId;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotency-replayed");
@@ -163,7 +163,7 @@ fn answer_existing(stored: Stored, hash: &[u8]) -> HttpResponse {
 }
 
 /// Frees the key after an answer that must not be replayed.
-async fn release(state: &AppState, user: Uuid, key: &str) {
+async fn release(state: &AppState, user: UserId, key: &str) {
     if let Ok(mut conn) = state.pool.get().await {
         let _ = store::release(&mut conn, user, key).await;
     }

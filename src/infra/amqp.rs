@@ -17,12 +17,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use uuid::Uuid;
 use veza_actors::ports::Fanout;
 use veza_actors::presence::{LocalFanout, Presence, ToUser};
 use veza_actors::protocol::{ServerFrame, SharedFrame};
 use veza_actors::room::{Committed, Notify};
 use veza_actors::rooms::RoomRegistry;
+use veza_core::{RoomId, UserId};
 
 use super::envelope::{Envelope, EnvelopeKind, decode, encode};
 use super::events::{NodeEvent, NodeInbox, PublishNode};
@@ -391,7 +391,7 @@ impl AmqpFanout {
 }
 
 impl Fanout for AmqpFanout {
-    fn publish_room(&self, room: Uuid, frame: Arc<SharedFrame>) {
+    fn publish_room(&self, room: RoomId, frame: Arc<SharedFrame>) {
         let env = Envelope {
             origin: self.node_id.clone(),
             kind: EnvelopeKind::Room,
@@ -404,7 +404,7 @@ impl Fanout for AmqpFanout {
         self.publish(format!("room.{room}"), env);
     }
 
-    fn publish_user(&self, user: Uuid, frame: Arc<SharedFrame>) {
+    fn publish_user(&self, user: UserId, frame: Arc<SharedFrame>) {
         let env = Envelope {
             origin: self.node_id.clone(),
             kind: EnvelopeKind::User,
@@ -418,16 +418,16 @@ impl Fanout for AmqpFanout {
         self.publish(format!("user.{user}"), env);
     }
 
-    fn subscribe_room(&self, room: Uuid) {
+    fn subscribe_room(&self, room: RoomId) {
         self.bridge.do_send(Binding { key: format!("room.{room}"), delta: 1 });
     }
-    fn unsubscribe_room(&self, room: Uuid) {
+    fn unsubscribe_room(&self, room: RoomId) {
         self.bridge.do_send(Binding { key: format!("room.{room}"), delta: -1 });
     }
-    fn subscribe_user(&self, user: Uuid) {
+    fn subscribe_user(&self, user: UserId) {
         self.bridge.do_send(Binding { key: format!("user.{user}"), delta: 1 });
     }
-    fn unsubscribe_user(&self, user: Uuid) {
+    fn unsubscribe_user(&self, user: UserId) {
         self.bridge.do_send(Binding { key: format!("user.{user}"), delta: -1 });
     }
 }

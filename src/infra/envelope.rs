@@ -3,17 +3,17 @@
 
 use super::events::NodeEvent;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 use veza_actors::protocol::ServerFrame;
+use veza_core::{RoomId, Seq, UserId};
 
 /// What travels between nodes.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Envelope {
     pub origin: String,
     pub kind: EnvelopeKind,
-    pub room: Option<Uuid>,
-    pub user: Option<Uuid>,
-    pub seq: Option<i64>,
+    pub room: Option<RoomId>,
+    pub user: Option<UserId>,
+    pub seq: Option<Seq>,
     pub frame: Option<ServerFrame>,
     pub event: Option<NodeEvent>,
 }
@@ -49,16 +49,16 @@ mod tests {
         let env = Envelope {
             origin: "n1".into(),
             kind: EnvelopeKind::Room,
-            room: Some(Uuid::from_u128(5)),
+            room: Some(RoomId::from_u128(5)),
             user: None,
-            seq: Some(9),
+            seq: Some(Seq(9)),
             frame: Some(ServerFrame::Pong),
             event: None,
         };
         let back = decode(&encode(&env));
         assert_eq!(
             back.as_ref().map(|e| (e.origin.as_str(), e.kind, e.seq)),
-            Some(("n1", EnvelopeKind::Room, Some(9)))
+            Some(("n1", EnvelopeKind::Room, Some(Seq(9))))
         );
         assert!(decode(b"garbage").is_none());
         let node = Envelope {

@@ -7,9 +7,9 @@
 use super::redis::Redis;
 use std::sync::Arc;
 use std::time::Duration;
-use uuid::Uuid;
 use veza_actors::ports::{BoxFut, PresenceChange, RoomPresence, StoreError};
 use veza_actors::protocol::UserRef;
+use veza_core::{RoomId, UserId};
 
 /// Shared by the three scripts. KEYS: entries, users, names.
 const COMMON: &str = r#"
@@ -106,7 +106,12 @@ impl RedisRoomPresence {
         })
     }
 
-    fn run(&self, script: &redis::Script, room: Uuid, args: Vec<String>) -> BoxFut<Result<PresenceChange, StoreError>> {
+    fn run(
+        &self,
+        script: &redis::Script,
+        room: RoomId,
+        args: Vec<String>,
+    ) -> BoxFut<Result<PresenceChange, StoreError>> {
         let (redis, script) = (self.redis.clone(), script.clone());
         Box::pin(async move {
             let mut call = script.prepare_invoke();
@@ -140,16 +145,16 @@ fn parse_user(entry: &str) -> Option<UserRef> {
 }
 
 impl RoomPresence for RedisRoomPresence {
-    fn enter(&self, room: Uuid, user: UserRef) -> BoxFut<Result<PresenceChange, StoreError>> {
+    fn enter(&self, room: RoomId, user: UserRef) -> BoxFut<Result<PresenceChange, StoreError>> {
         let args = vec![user.id.to_string(), user.username, self.node.clone(), self.ttl_ms()];
         self.run(&self.enter, room, args)
     }
 
-    fn leave(&self, room: Uuid, user: Uuid) -> BoxFut<Result<PresenceChange, StoreError>> {
+    fn leave(&self, room: RoomId, user: UserId) -> BoxFut<Result<PresenceChange, StoreError>> {
         self.run(&self.leave, room, vec![user.to_string(), self.node.clone()])
     }
 
-    fn heartbeat(&self, room: Uuid, users: Vec<UserRef>) -> BoxFut<Result<PresenceChange, StoreError>> {
+    fn heartbeat(&self, room: RoomId, users: Vec<UserRef>) -> BoxFut<Result<PresenceChange, StoreError>> {
         let mut args = vec![self.node.clone(), self.ttl_ms()];
         for u in users {
             args.push(u.id.to_string());
@@ -165,7 +170,7 @@ mod tests {
 
     #[test]
     fn entries_name_their_user() {
-        let id = Uuid::from_u128(7);
+        let id = UserId::from_u128(7);
         assert_eq!(parse_user(&format!("{id}/a/b")), Some(UserRef { id, username: "a/b".into() }));
         assert_eq!(parse_user("nonsense"), None);
     }

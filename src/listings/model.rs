@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use veza_core::Code;
+use veza_core::{CategoryId, Code};
 
 pub const TITLE_MAX: usize = 120;
 pub const DESCRIPTION_MAX: usize = 5000;
@@ -196,7 +196,7 @@ pub struct ListingContent {
     pub title: String,
     pub description: String,
     pub price: Money,
-    pub category_id: Uuid,
+    pub category_id: CategoryId,
     pub tags: Vec<String>,
     pub condition: Condition,
     pub track_id: Option<Uuid>,
@@ -252,7 +252,7 @@ impl NewListing {
             title: title(&self.title)?,
             description: description(&self.description)?,
             price: price(self.price.clone())?,
-            category_id: self.category_id,
+            category_id: CategoryId(self.category_id),
             tags: tags(&self.tags)?,
             condition: self.condition,
             track_id: self.track_id,
@@ -274,7 +274,7 @@ impl ListingPatch {
             c.price = price(p.clone())?;
         }
         if let Some(id) = self.category_id {
-            c.category_id = id;
+            c.category_id = CategoryId(id);
         }
         if let Some(t) = &self.tags {
             c.tags = tags(t)?;

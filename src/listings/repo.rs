@@ -8,19 +8,20 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
+use veza_core::{CategoryId, ListingId, UserId};
 
 /// Also `QueryableByName`, so `search.rs` reads it from hand-written SQL by column name; and
 /// serde, for the read cache (`cache_key`).
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = listings)]
 pub struct ListingRow {
-    pub id: Uuid,
-    pub seller_id: Uuid,
+    pub id: ListingId,
+    pub seller_id: UserId,
     pub title: String,
     pub description: String,
     pub price_amount: i64,
     pub currency: String,
-    pub category_id: Uuid,
+    pub category_id: CategoryId,
     pub tags: Vec<String>,
     pub condition: String,
     pub track_id: Option<Uuid>,
@@ -53,12 +54,12 @@ impl ListingRow {
         let status = self.status();
         let condition = Condition::parse(&self.condition).unwrap_or(Condition::Used);
         ListingView {
-            id: self.id,
-            seller: UserRef { id: self.seller_id, username: seller_username },
+            id: self.id.uuid(),
+            seller: UserRef { id: self.seller_id.uuid(), username: seller_username },
             title: self.title,
             description: self.description,
             price: Money { amount: self.price_amount, currency: self.currency },
-            category_id: self.category_id,
+            category_id: self.category_id.uuid(),
             tags: self.tags,
             condition,
             track_id: self.track_id,
@@ -78,7 +79,7 @@ struct ContentColumns<'a> {
     description: &'a str,
     price_amount: i64,
     currency: &'a str,
-    category_id: Uuid,
+    category_id: CategoryId,
     tags: &'a Vec<String>,
     condition: &'static str,
     track_id: Option<Uuid>,
@@ -101,8 +102,8 @@ impl<'a> From<&'a ListingContent> for ContentColumns<'a> {
 
 pub async fn insert(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
-    seller: Uuid,
+    id: ListingId,
+    seller: UserId,
     c: &ListingContent,
     status: ListingStatus,
 ) -> QueryResult<ListingRow> {
@@ -121,12 +122,12 @@ pub async fn insert(
 }
 
 /// The read-cache key of a listing (its row and seller name); every write invalidates it.
-pub fn cache_key(id: Uuid) -> String {
+pub fn cache_key(id: ListingId) -> String {
     format!("listing:{id}")
 }
 
 /// A listing with its seller's username.
-pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<(ListingRow, String)>> {
+pub async fn get(conn: &mut AsyncPgConnection, id: ListingId) -> QueryResult<Option<(ListingRow, String)>> {
     listings::table
         .inner_join(users::table)
         .filter(listings::id.eq(id))
@@ -138,17 +139,21 @@ pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<(
 
 /// Locks the listing row until the transaction ends: status changes and acceptances of its
 /// offers serialise here.
-pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<ListingRow>> {
+pub async fn lock(conn: &mut AsyncPgConnection, id: ListingId) -> QueryResult<Option<ListingRow>> {
     listings::table.find(id).select(ListingRow::as_select()).for_update().first(conn).await.optional()
 }
 
 /// A shared lock: new offers may be made side by side, but not while an acceptance or a
 /// status change holds the row.
-pub async fn lock_shared(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<ListingRow>> {
+pub async fn lock_shared(conn: &mut AsyncPgConnection, id: ListingId) -> QueryResult<Option<ListingRow>> {
     listings::table.find(id).select(ListingRow::as_select()).for_share().first(conn).await.optional()
 }
 
-pub async fn update_content(conn: &mut AsyncPgConnection, id: Uuid, c: &ListingContent) -> QueryResult<ListingRow> {
+pub async fn update_content(
+    conn: &mut AsyncPgConnection,
+    id: ListingId,
+    c: &ListingContent,
+) -> QueryResult<ListingRow> {
     diesel::update(listings::table.find(id))
         .set((ContentColumns::from(c), listings::updated_at.eq(Utc::now())))
         .returning(ListingRow::as_returning())
@@ -157,7 +162,7 @@ pub async fn update_content(conn: &mut AsyncPgConnection, id: Uuid, c: &ListingC
 }
 
 /// Moves a listing to `to` (the caller checked the transition); publishing stamps `published_at`.
-pub async fn set_status(conn: &mut AsyncPgConnection, id: Uuid, to: ListingStatus) -> QueryResult<ListingRow> {
+pub async fn set_status(conn: &mut AsyncPgConnection, id: ListingId, to: ListingStatus) -> QueryResult<ListingRow> {
     let now = Utc::now();
     let q = diesel::update(listings::table.find(id));
     if to == ListingStatus::Active {
@@ -179,6 +184,6 @@ pub async fn set_status(conn: &mut AsyncPgConnection, id: Uuid, to: ListingStatu
     }
 }
 
-pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+pub async fn delete(conn: &mut AsyncPgConnection, id: ListingId) -> QueryResult<()> {
     diesel::delete(listings::table.find(id)).execute(conn).await.map(|_| ())
 }

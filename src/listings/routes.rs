@@ -12,8 +12,8 @@ use crate::web::resource;
 use actix::Addr;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use uuid::Uuid;
 use veza_core::Code;
+use veza_core::ListingId;
 
 type Listings = web::Data<Addr<ListingService>>;
 
@@ -56,7 +56,11 @@ pub async fn create(listings: Listings, user: AuthUser, body: web::Json<NewListi
 /// One listing; a draft only to its seller.
 #[utoipa::path(get, path = "/api/v1/listings/{id}", tag = "listings", params(("id" = Uuid, Path)),
     responses((status = 200, body = ListingView), (status = 404, body = Problem)))]
-pub async fn get(listings: Listings, viewer: MaybeAuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    listings: Listings,
+    viewer: MaybeAuthUser,
+    path: web::Path<ListingId>,
+) -> Result<HttpResponse, ApiError> {
     let viewer = viewer.0.map(|u| u.id);
     Ok(HttpResponse::Ok().json(ask(&listings, GetListing { viewer, id: path.into_inner() }).await?))
 }
@@ -70,7 +74,7 @@ pub async fn get(listings: Listings, viewer: MaybeAuthUser, path: web::Path<Uuid
 pub async fn update(
     listings: Listings,
     user: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<ListingId>,
     body: web::Json<ListingPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let m = UpdateListing { user: user.id, id: path.into_inner(), patch: body.into_inner() };
@@ -81,12 +85,17 @@ pub async fn update(
 #[utoipa::path(delete, path = "/api/v1/listings/{id}", tag = "listings", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 204), (status = 403, body = Problem),
         (status = 409, body = Problem, description = "listing_has_accepted_offer")))]
-pub async fn delete(listings: Listings, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn delete(listings: Listings, user: AuthUser, path: web::Path<ListingId>) -> Result<HttpResponse, ApiError> {
     ask(&listings, DeleteListing { user: user.id, id: path.into_inner() }).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn change(listings: Listings, user: AuthUser, id: Uuid, action: ListingAction) -> Result<HttpResponse, ApiError> {
+async fn change(
+    listings: Listings,
+    user: AuthUser,
+    id: ListingId,
+    action: ListingAction,
+) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(ask(&listings, ChangeStatus { user: user.id, id, action }).await?))
 }
 
@@ -94,7 +103,7 @@ async fn change(listings: Listings, user: AuthUser, id: Uuid, action: ListingAct
 #[utoipa::path(post, path = "/api/v1/listings/{id}/publish", tag = "listings", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = ListingView), (status = 409, body = Problem, description = "invalid_transition")))]
-pub async fn publish(listings: Listings, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn publish(listings: Listings, user: AuthUser, path: web::Path<ListingId>) -> Result<HttpResponse, ApiError> {
     change(listings, user, path.into_inner(), ListingAction::Publish).await
 }
 
@@ -102,7 +111,7 @@ pub async fn publish(listings: Listings, user: AuthUser, path: web::Path<Uuid>) 
 #[utoipa::path(post, path = "/api/v1/listings/{id}/archive", tag = "listings", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = ListingView), (status = 409, body = Problem, description = "invalid_transition")))]
-pub async fn archive(listings: Listings, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn archive(listings: Listings, user: AuthUser, path: web::Path<ListingId>) -> Result<HttpResponse, ApiError> {
     change(listings, user, path.into_inner(), ListingAction::Archive).await
 }
 
@@ -110,7 +119,11 @@ pub async fn archive(listings: Listings, user: AuthUser, path: web::Path<Uuid>) 
 #[utoipa::path(post, path = "/api/v1/listings/{id}/reactivate", tag = "listings", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = ListingView), (status = 409, body = Problem, description = "invalid_transition")))]
-pub async fn reactivate(listings: Listings, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn reactivate(
+    listings: Listings,
+    user: AuthUser,
+    path: web::Path<ListingId>,
+) -> Result<HttpResponse, ApiError> {
     change(listings, user, path.into_inner(), ListingAction::Reactivate).await
 }
 

@@ -15,6 +15,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use veza_core::UserId;
 
 /// Hand-written SQL with numbered binds: each `bind` writes its own `$n` where it stands, so
 /// fragments can be appended in any order (diesel's boxed SQL wants the placeholders written).
@@ -84,8 +85,8 @@ pub struct Filter {
     pub currency: Option<String>,
     pub condition: Option<Condition>,
     pub status: ListingStatus,
-    pub seller: Option<Uuid>,
-    pub viewer: Option<Uuid>,
+    pub seller: Option<UserId>,
+    pub viewer: Option<UserId>,
 }
 
 /// Where the previous page stopped: its last row's sort key and id.
@@ -184,7 +185,7 @@ pub struct SearchRow {
 impl SearchRow {
     /// The cursor that resumes after this row.
     pub fn cursor(&self, sort: Sort) -> Cursor {
-        let id = self.listing.id;
+        let id = self.listing.id.uuid();
         match sort {
             Sort::Newest => Cursor::Newest { id },
             Sort::PriceAsc | Sort::PriceDesc => Cursor::Price { amount: self.listing.price_amount, id },

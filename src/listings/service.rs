@@ -21,8 +21,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
-use uuid::Uuid;
 use veza_core::Code;
+use veza_core::{CategoryId, ListingId, UserId};
 
 /// Longest `q` accepted.
 pub const QUERY_MAX: usize = 200;
@@ -45,22 +45,22 @@ impl Core for ListingCore {
 #[derive(Debug, Message)]
 #[rtype(result = "Result<ListingView, ListingError>")]
 pub struct CreateListing {
-    pub user: Uuid,
+    pub user: UserId,
     pub body: NewListing,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<ListingView, ListingError>")]
 pub struct GetListing {
-    pub viewer: Option<Uuid>,
-    pub id: Uuid,
+    pub viewer: Option<UserId>,
+    pub id: ListingId,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<ListingView, ListingError>")]
 pub struct UpdateListing {
-    pub user: Uuid,
-    pub id: Uuid,
+    pub user: UserId,
+    pub id: ListingId,
     pub patch: ListingPatch,
 }
 
@@ -68,22 +68,22 @@ pub struct UpdateListing {
 #[derive(Debug, Message)]
 #[rtype(result = "Result<ListingView, ListingError>")]
 pub struct ChangeStatus {
-    pub user: Uuid,
-    pub id: Uuid,
+    pub user: UserId,
+    pub id: ListingId,
     pub action: ListingAction,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<(), ListingError>")]
 pub struct DeleteListing {
-    pub user: Uuid,
-    pub id: Uuid,
+    pub user: UserId,
+    pub id: ListingId,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<ListingPage, ListingError>")]
 pub struct SearchListings {
-    pub viewer: Option<Uuid>,
+    pub viewer: Option<UserId>,
     pub query: ListingQuery,
     /// `query.limit`, checked.
     pub limit: i64,
@@ -116,7 +116,7 @@ async fn record(conn: &mut AsyncPgConnection, row: &ListingRow, kind: &str) -> d
 }
 
 /// The listing as `user` may act on it: drafts of others do not exist, others' listings are 403.
-fn owned(row: Option<ListingRow>, user: Uuid) -> Result<ListingRow, ListingError> {
+fn owned(row: Option<ListingRow>, user: UserId) -> Result<ListingRow, ListingError> {
     let row = row.ok_or(ListingError::NotFound)?;
     if row.seller_id == user {
         Ok(row)
@@ -132,12 +132,12 @@ impl ListingCore {
         Ok(checkout(&self.state.pool).await?)
     }
 
-    async fn view(conn: &mut AsyncPgConnection, id: Uuid) -> Result<ListingView, ListingError> {
+    async fn view(conn: &mut AsyncPgConnection, id: ListingId) -> Result<ListingView, ListingError> {
         let (row, seller) = repo::get(conn, id).await?.ok_or(ListingError::NotFound)?;
         Ok(row.view(seller))
     }
 
-    async fn ensure_category(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), ListingError> {
+    async fn ensure_category(conn: &mut AsyncPgConnection, id: CategoryId) -> Result<(), ListingError> {
         if categories_repo::exists(conn, id).await? { Ok(()) } else { Err(invalid("category_id", "no such category")) }
     }
 
@@ -149,7 +149,7 @@ impl ListingCore {
             ListingStatus::Draft
         };
         let mut conn = self.conn().await?;
-        let id = Uuid::now_v7();
+        let id = ListingId::new_v7();
         conn.transaction::<_, ListingError, _>(async |conn| {
             Self::ensure_category(conn, content.category_id).await?;
             let row = repo::insert(conn, id, m.user, &content, status).await?;
@@ -265,7 +265,7 @@ impl ListingCore {
     async fn filter(
         conn: &mut AsyncPgConnection,
         p: &ListingQuery,
-        viewer: Option<Uuid>,
+        viewer: Option<UserId>,
         tree: &Tree,
     ) -> Result<Filter, ListingError> {
         let q = p.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(str::to_owned);
@@ -300,7 +300,7 @@ impl ListingCore {
             p.currency.as_deref().map(money::currency).transpose().map_err(|e| invalid("currency", e.to_string()))?;
         let seller = match p.seller.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             // An unknown seller has no listings: the nil id matches nothing.
-            Some(key) => Some(users_repo::profile_by_key(conn, key).await?.map_or(Uuid::nil(), |u| u.id)),
+            Some(key) => Some(users_repo::profile_by_key(conn, key).await?.map_or(UserId::default(), |u| u.id)),
             None => None,
         };
         Ok(Filter {

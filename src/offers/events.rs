@@ -10,7 +10,7 @@ use crate::money::Money;
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use serde_json::json;
-use uuid::Uuid;
+use veza_core::{ListingId, OfferId, UserId};
 
 pub const CREATED: &str = "offer.created";
 pub const UPDATED: &str = "offer.updated";
@@ -19,7 +19,7 @@ pub const UPDATED: &str = "offer.updated";
 pub async fn record(
     conn: &mut AsyncPgConnection,
     offer: &OfferRow,
-    actor: Option<Uuid>,
+    actor: Option<UserId>,
     action: &str,
     amount: Option<&Money>,
 ) -> QueryResult<()> {
@@ -41,9 +41,9 @@ pub async fn record(
 /// must be locked by the caller. Returns the expired offers' ids, to announce after commit.
 pub async fn expire_open_of_listing(
     conn: &mut AsyncPgConnection,
-    listing: Uuid,
-    except: Option<Uuid>,
-) -> QueryResult<Vec<Uuid>> {
+    listing: ListingId,
+    except: Option<OfferId>,
+) -> QueryResult<Vec<OfferId>> {
     let expired = repo::expire_open_of_listing(conn, listing, except).await?;
     for o in &expired {
         record(conn, o, None, OfferAction::Expire.past_tense(), None).await?;
@@ -55,8 +55,8 @@ pub async fn expire_open_of_listing(
 pub fn push(realtime: &Realtime, kind: &str, offer: &OfferView) {
     match serde_json::to_value(offer) {
         Ok(data) => {
-            realtime.push_user(offer.buyer.id, kind, data.clone());
-            realtime.push_user(offer.seller.id, kind, data);
+            realtime.push_user(UserId(offer.buyer.id), kind, data.clone());
+            realtime.push_user(UserId(offer.seller.id), kind, data);
         }
         Err(e) => tracing::error!(error = %e, offer = %offer.id, "offer push not encoded"),
     }
@@ -64,7 +64,7 @@ pub fn push(realtime: &Realtime, kind: &str, offer: &OfferView) {
 
 /// Loads the offers `ids` (with history) and pushes each as `offer.updated`; for changes made
 /// as a side effect (other offers expired by an acceptance, an archive, the scheduler).
-pub async fn announce_updated(conn: &mut AsyncPgConnection, realtime: &Realtime, ids: &[Uuid]) {
+pub async fn announce_updated(conn: &mut AsyncPgConnection, realtime: &Realtime, ids: &[OfferId]) {
     if ids.is_empty() {
         return;
     }

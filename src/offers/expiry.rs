@@ -11,7 +11,7 @@ use crate::db::DbPool;
 use actix::prelude::*;
 use diesel_async::AsyncConnection;
 use std::time::Duration;
-use uuid::Uuid;
+use veza_core::OfferId;
 
 pub struct OfferExpiry {
     pool: DbPool,
@@ -31,7 +31,7 @@ impl OfferExpiry {
 pub async fn run_once(pool: &DbPool, realtime: &Realtime, batch: u32) -> Result<usize, String> {
     let mut conn = pool.get().await.map_err(|e| e.to_string())?;
     let ids = conn
-        .transaction::<Vec<Uuid>, diesel::result::Error, _>(async |conn| {
+        .transaction::<Vec<OfferId>, diesel::result::Error, _>(async |conn| {
             let expired = repo::expire_due(conn, batch).await?;
             for o in &expired {
                 events::record(conn, o, None, "expired", None).await?;

@@ -9,14 +9,15 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use std::collections::HashMap;
 use uuid::Uuid;
+use veza_core::{ListingId, OfferId, UserId};
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = offers)]
 pub struct OfferRow {
-    pub id: Uuid,
-    pub listing_id: Uuid,
-    pub buyer_id: Uuid,
-    pub seller_id: Uuid,
+    pub id: OfferId,
+    pub listing_id: ListingId,
+    pub buyer_id: UserId,
+    pub seller_id: UserId,
     pub amount: i64,
     pub currency: String,
     pub message: Option<String>,
@@ -41,10 +42,10 @@ impl OfferRow {
 
 /// A new offer's fields.
 pub struct NewOfferRow<'a> {
-    pub id: Uuid,
-    pub listing_id: Uuid,
-    pub buyer_id: Uuid,
-    pub seller_id: Uuid,
+    pub id: OfferId,
+    pub listing_id: ListingId,
+    pub buyer_id: UserId,
+    pub seller_id: UserId,
     pub amount: &'a Money,
     pub message: Option<&'a str>,
     pub expires_at: DateTime<Utc>,
@@ -68,16 +69,16 @@ pub async fn insert(conn: &mut AsyncPgConnection, o: NewOfferRow<'_>) -> QueryRe
         .await
 }
 
-pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<OfferRow>> {
+pub async fn get(conn: &mut AsyncPgConnection, id: OfferId) -> QueryResult<Option<OfferRow>> {
     offers::table.find(id).select(OfferRow::as_select()).first(conn).await.optional()
 }
 
-pub async fn get_many(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<OfferRow>> {
+pub async fn get_many(conn: &mut AsyncPgConnection, ids: &[OfferId]) -> QueryResult<Vec<OfferRow>> {
     offers::table.filter(offers::id.eq_any(ids)).order(offers::id).select(OfferRow::as_select()).load(conn).await
 }
 
 /// Locks the offer row until the transaction ends: one transition at a time per offer.
-pub async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<OfferRow>> {
+pub async fn lock(conn: &mut AsyncPgConnection, id: OfferId) -> QueryResult<Option<OfferRow>> {
     offers::table.find(id).select(OfferRow::as_select()).for_update().first(conn).await.optional()
 }
 
@@ -93,7 +94,7 @@ pub struct OfferChange {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
-pub async fn apply(conn: &mut AsyncPgConnection, id: Uuid, mut change: OfferChange) -> QueryResult<OfferRow> {
+pub async fn apply(conn: &mut AsyncPgConnection, id: OfferId, mut change: OfferChange) -> QueryResult<OfferRow> {
     change.updated_at = Some(Utc::now());
     diesel::update(offers::table.find(id)).set(&change).returning(OfferRow::as_returning()).get_result(conn).await
 }
@@ -102,13 +103,13 @@ pub async fn apply(conn: &mut AsyncPgConnection, id: Uuid, mut change: OfferChan
 /// Called with the listing row locked, so no offer can be made on it meanwhile.
 pub async fn expire_open_of_listing(
     conn: &mut AsyncPgConnection,
-    listing: Uuid,
-    except: Option<Uuid>,
+    listing: ListingId,
+    except: Option<OfferId>,
 ) -> QueryResult<Vec<OfferRow>> {
     let open = offers::table
         .filter(offers::listing_id.eq(listing))
         .filter(offers::status.eq_any(OfferStatus::OPEN))
-        .filter(offers::id.ne(except.unwrap_or(Uuid::nil())));
+        .filter(offers::id.ne(except.unwrap_or_default()));
     diesel::update(open)
         .set((
             offers::status.eq(OfferStatus::Expired.as_str()),
@@ -135,8 +136,8 @@ pub async fn expire_due(conn: &mut AsyncPgConnection, batch: u32) -> QueryResult
 
 pub async fn insert_event(
     conn: &mut AsyncPgConnection,
-    offer: Uuid,
-    actor: Option<Uuid>,
+    offer: OfferId,
+    actor: Option<UserId>,
     action: &str,
     status: OfferStatus,
     amount: Option<&Money>,
@@ -159,10 +160,10 @@ pub async fn insert_event(
 /// newest first, below the id cursor `before`.
 pub async fn list(
     conn: &mut AsyncPgConnection,
-    user: Uuid,
+    user: UserId,
     as_buyer: Option<bool>,
     status: Option<OfferStatus>,
-    before: Option<Uuid>,
+    before: Option<OfferId>,
     limit: i64,
 ) -> QueryResult<Vec<OfferRow>> {
     let mut q = offers::table.into_boxed();
@@ -189,28 +190,28 @@ pub async fn views(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let people: Vec<Uuid> = rows.iter().flat_map(|r| [r.buyer_id, r.seller_id]).collect();
-    let names: HashMap<Uuid, String> = users::table
+    let ids: Vec<OfferId> = rows.iter().map(|r| r.id).collect();
+    let people: Vec<UserId> = rows.iter().flat_map(|r| [r.buyer_id, r.seller_id]).collect();
+    let names: HashMap<UserId, String> = users::table
         .filter(users::id.eq_any(&people))
         .select((users::id, users::username))
         .load(conn)
         .await?
         .into_iter()
         .collect();
-    let listing_ids: Vec<Uuid> = rows.iter().map(|r| r.listing_id).collect();
-    let listed: HashMap<Uuid, OfferListing> = listings::table
+    let listing_ids: Vec<ListingId> = rows.iter().map(|r| r.listing_id).collect();
+    let listed: HashMap<ListingId, OfferListing> = listings::table
         .filter(listings::id.eq_any(&listing_ids))
         .select((listings::id, listings::title, listings::status))
         .load::<(Uuid, String, String)>(conn)
         .await?
         .into_iter()
-        .map(|(id, title, status)| (id, OfferListing { id, title, status }))
+        .map(|(id, title, status)| (ListingId(id), OfferListing { id, title, status }))
         .collect();
-    let mut history: HashMap<Uuid, Vec<OfferEventView>> = HashMap::new();
+    let mut history: HashMap<OfferId, Vec<OfferEventView>> = HashMap::new();
     if with_events {
         type EventRow =
-            (Uuid, Option<Uuid>, Option<String>, String, String, Option<i64>, Option<String>, DateTime<Utc>);
+            (OfferId, Option<Uuid>, Option<String>, String, String, Option<i64>, Option<String>, DateTime<Utc>);
         let events: Vec<EventRow> = offer_events::table
             .left_join(users::table.on(users::id.nullable().eq(offer_events::actor_id)))
             .filter(offer_events::offer_id.eq_any(&ids))
@@ -234,15 +235,15 @@ pub async fn views(
             history.entry(offer).or_default().push(OfferEventView { action, actor, status, amount, at });
         }
     }
-    let name = |id: Uuid| UserRef { id, username: names.get(&id).cloned().unwrap_or_default() };
+    let name = |id: UserId| UserRef { id: id.uuid(), username: names.get(&id).cloned().unwrap_or_default() };
     Ok(rows
         .into_iter()
         .map(|r| {
             let status = r.status();
             OfferView {
-                id: r.id,
+                id: r.id.uuid(),
                 listing: listed.get(&r.listing_id).cloned().unwrap_or(OfferListing {
-                    id: r.listing_id,
+                    id: r.listing_id.uuid(),
                     title: String::new(),
                     status: String::new(),
                 }),

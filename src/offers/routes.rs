@@ -13,8 +13,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 use veza_core::Code;
+use veza_core::{ListingId, OfferId};
 
 type Offers = web::Data<Addr<OfferService>>;
 
@@ -57,7 +57,7 @@ pub struct OfferQuery {
 pub async fn make_offer(
     offers: Offers,
     user: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<ListingId>,
     body: web::Json<NewOffer>,
 ) -> Result<HttpResponse, ApiError> {
     let view = ask(&offers, MakeOffer { user: user.id, listing: path.into_inner(), body: body.into_inner() }).await?;
@@ -73,7 +73,7 @@ pub async fn list_offers(offers: Offers, user: AuthUser, q: web::Query<OfferQuer
     let before = page
         .cursor
         .as_deref()
-        .map(|c| Uuid::parse_str(c).map_err(|_| ApiError::field("cursor", "not a cursor of this list")))
+        .map(|c| c.parse::<OfferId>().map_err(|_| ApiError::field("cursor", "not a cursor of this list")))
         .transpose()?;
     let as_buyer = q.role.map(|r| matches!(r, OfferRole::Buyer));
     let items = ask(&offers, ListOffers { user: user.id, as_buyer, status: q.status, before, limit }).await?;
@@ -84,14 +84,14 @@ pub async fn list_offers(offers: Offers, user: AuthUser, q: web::Query<OfferQuer
 /// One offer with its full history; only its buyer and seller see it (404 for anyone else).
 #[utoipa::path(get, path = "/api/v1/offers/{id}", tag = "offers", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = OfferView), (status = 404, body = Problem)))]
-pub async fn get_offer(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get_offer(offers: Offers, user: AuthUser, path: web::Path<OfferId>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(ask(&offers, GetOffer { user: user.id, id: path.into_inner() }).await?))
 }
 
 async fn act(
     offers: Offers,
     user: AuthUser,
-    id: Uuid,
+    id: OfferId,
     action: OfferAction,
     amount: Option<crate::money::Money>,
 ) -> Result<HttpResponse, ApiError> {
@@ -109,7 +109,7 @@ async fn act(
 pub async fn counter(
     offers: Offers,
     user: AuthUser,
-    path: web::Path<Uuid>,
+    path: web::Path<OfferId>,
     body: web::Json<CounterBody>,
 ) -> Result<HttpResponse, ApiError> {
     act(offers, user, path.into_inner(), OfferAction::Counter, Some(body.into_inner().amount)).await
@@ -122,7 +122,7 @@ pub async fn counter(
     responses((status = 200, body = OfferView),
         (status = 403, body = Problem, description = "not_your_turn"),
         (status = 409, body = Problem, description = "invalid_transition or listing_not_active")))]
-pub async fn accept(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn accept(offers: Offers, user: AuthUser, path: web::Path<OfferId>) -> Result<HttpResponse, ApiError> {
     act(offers, user, path.into_inner(), OfferAction::Accept, None).await
 }
 
@@ -132,7 +132,7 @@ pub async fn accept(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> Re
     responses((status = 200, body = OfferView),
         (status = 403, body = Problem, description = "not_your_turn"),
         (status = 409, body = Problem, description = "invalid_transition")))]
-pub async fn decline(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn decline(offers: Offers, user: AuthUser, path: web::Path<OfferId>) -> Result<HttpResponse, ApiError> {
     act(offers, user, path.into_inner(), OfferAction::Decline, None).await
 }
 
@@ -142,7 +142,7 @@ pub async fn decline(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> R
     responses((status = 200, body = OfferView),
         (status = 403, body = Problem, description = "not_your_turn"),
         (status = 409, body = Problem, description = "invalid_transition")))]
-pub async fn withdraw(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn withdraw(offers: Offers, user: AuthUser, path: web::Path<OfferId>) -> Result<HttpResponse, ApiError> {
     act(offers, user, path.into_inner(), OfferAction::Withdraw, None).await
 }
 
@@ -152,7 +152,7 @@ pub async fn withdraw(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> 
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = OfferView),
         (status = 409, body = Problem, description = "invalid_transition or already_confirmed")))]
-pub async fn confirm(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn confirm(offers: Offers, user: AuthUser, path: web::Path<OfferId>) -> Result<HttpResponse, ApiError> {
     act(offers, user, path.into_inner(), OfferAction::Confirm, None).await
 }
 
@@ -161,7 +161,7 @@ pub async fn confirm(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> R
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 200, body = OfferView),
         (status = 409, body = Problem, description = "invalid_transition")))]
-pub async fn cancel(offers: Offers, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn cancel(offers: Offers, user: AuthUser, path: web::Path<OfferId>) -> Result<HttpResponse, ApiError> {
     act(offers, user, path.into_inner(), OfferAction::Cancel, None).await
 }
 

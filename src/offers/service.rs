@@ -22,8 +22,8 @@ use actix::prelude::*;
 use chrono::{Duration as ChronoDuration, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::json;
-use uuid::Uuid;
 use veza_core::Code;
+use veza_core::{ListingId, OfferId, UserId};
 
 /// The runtime setting that overrides the configured answer time (API.md: admin config).
 pub const EXPIRY_SETTING: &str = "offers.expiry_secs";
@@ -44,34 +44,34 @@ impl Core for OfferCore {
 #[derive(Debug, Message)]
 #[rtype(result = "Result<OfferView, OfferError>")]
 pub struct MakeOffer {
-    pub user: Uuid,
-    pub listing: Uuid,
+    pub user: UserId,
+    pub listing: ListingId,
     pub body: NewOffer,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<OfferView, OfferError>")]
 pub struct GetOffer {
-    pub user: Uuid,
-    pub id: Uuid,
+    pub user: UserId,
+    pub id: OfferId,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<Vec<OfferView>, OfferError>")]
 pub struct ListOffers {
-    pub user: Uuid,
+    pub user: UserId,
     /// `Some(true)`: as buyer; `Some(false)`: as seller; `None`: both.
     pub as_buyer: Option<bool>,
     pub status: Option<OfferStatus>,
-    pub before: Option<Uuid>,
+    pub before: Option<OfferId>,
     pub limit: i64,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<OfferView, OfferError>")]
 pub struct Transition {
-    pub user: Uuid,
-    pub id: Uuid,
+    pub user: UserId,
+    pub id: OfferId,
     pub action: OfferAction,
     /// The new proposal, for `Counter`.
     pub amount: Option<crate::money::Money>,
@@ -87,7 +87,7 @@ crate::delegate_to_core!(OfferCore {
 /// What a transition did besides the offer itself: the other offers it expired.
 #[derive(Default)]
 struct SideEffects {
-    expired: Vec<Uuid>,
+    expired: Vec<OfferId>,
 }
 
 impl OfferCore {
@@ -134,7 +134,7 @@ impl OfferCore {
                 let row = repo::insert(
                     conn,
                     NewOfferRow {
-                        id: Uuid::now_v7(),
+                        id: OfferId::new_v7(),
                         listing_id: listing.id,
                         buyer_id: m.user,
                         seller_id: listing.seller_id,
@@ -260,10 +260,10 @@ impl OfferCore {
 /// A listing status change caused by an offer, in the seller's activity.
 async fn listing_activity(
     conn: &mut AsyncPgConnection,
-    seller: Uuid,
-    listing: Uuid,
+    seller: UserId,
+    listing: ListingId,
     kind: &str,
-    offer: Uuid,
+    offer: OfferId,
 ) -> diesel::QueryResult<()> {
     activity::record(conn, seller, kind, json!({ "listing": listing, "offer": offer })).await
 }

@@ -6,11 +6,12 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
+use veza_core::UserId;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct ProfileRow {
-    pub id: Uuid,
+    pub id: UserId,
     pub username: String,
     pub email: String,
     pub display_name: Option<String>,
@@ -30,14 +31,14 @@ struct ProfileChangeset {
     location: Option<Option<String>>,
 }
 
-pub async fn profile(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<ProfileRow>> {
+pub async fn profile(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<ProfileRow>> {
     users::table.find(id).select(ProfileRow::as_select()).first(conn).await.optional()
 }
 
 /// By id when `key` is a UUID, else by (lowercased) username.
 pub async fn profile_by_key(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<Option<ProfileRow>> {
     match Uuid::parse_str(key) {
-        Ok(id) => profile(conn, id).await,
+        Ok(id) => profile(conn, UserId(id)).await,
         Err(_) => users::table
             .filter(users::username.eq(key.to_lowercase()))
             .select(ProfileRow::as_select())
@@ -49,7 +50,7 @@ pub async fn profile_by_key(conn: &mut AsyncPgConnection, key: &str) -> QueryRes
 
 pub async fn update_profile(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: UserId,
     c: ProfileChanges,
 ) -> QueryResult<Option<ProfileRow>> {
     if c.display_name.is_none() && c.bio.is_none() && c.avatar_url.is_none() && c.location.is_none() {
@@ -65,16 +66,16 @@ pub async fn update_profile(
         .optional()
 }
 
-pub async fn preferences(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<serde_json::Value>> {
+pub async fn preferences(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<serde_json::Value>> {
     users::table.find(id).select(users::preferences).first(conn).await.optional()
 }
 
-pub async fn set_preferences(conn: &mut AsyncPgConnection, id: Uuid, prefs: &serde_json::Value) -> QueryResult<()> {
+pub async fn set_preferences(conn: &mut AsyncPgConnection, id: UserId, prefs: &serde_json::Value) -> QueryResult<()> {
     diesel::update(users::table.find(id)).set(users::preferences.eq(prefs)).execute(conn).await.map(|_| ())
 }
 
 /// The relation between two users, whoever asked: (requester, status).
-pub async fn relation(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryResult<Option<(Uuid, String)>> {
+pub async fn relation(conn: &mut AsyncPgConnection, a: UserId, b: UserId) -> QueryResult<Option<(Uuid, String)>> {
     friendships::table
         .filter(
             (friendships::requester_id.eq(a).and(friendships::addressee_id.eq(b)))
@@ -86,7 +87,7 @@ pub async fn relation(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryRe
         .optional()
 }
 
-pub async fn insert_request(conn: &mut AsyncPgConnection, from: Uuid, to: Uuid) -> QueryResult<()> {
+pub async fn insert_request(conn: &mut AsyncPgConnection, from: UserId, to: UserId) -> QueryResult<()> {
     diesel::insert_into(friendships::table)
         .values((
             friendships::requester_id.eq(from),
@@ -99,7 +100,7 @@ pub async fn insert_request(conn: &mut AsyncPgConnection, from: Uuid, to: Uuid) 
 }
 
 /// Accepts `requester`'s pending request to `addressee`; false when there is none.
-pub async fn accept(conn: &mut AsyncPgConnection, requester: Uuid, addressee: Uuid) -> QueryResult<bool> {
+pub async fn accept(conn: &mut AsyncPgConnection, requester: UserId, addressee: UserId) -> QueryResult<bool> {
     let n = diesel::update(
         friendships::table
             .filter(friendships::requester_id.eq(requester))
@@ -113,7 +114,7 @@ pub async fn accept(conn: &mut AsyncPgConnection, requester: Uuid, addressee: Uu
 }
 
 /// Removes the relation between two users, in either direction; false when there was none.
-pub async fn remove_relation(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryResult<bool> {
+pub async fn remove_relation(conn: &mut AsyncPgConnection, a: UserId, b: UserId) -> QueryResult<bool> {
     let n = diesel::delete(
         friendships::table.filter(
             (friendships::requester_id.eq(a).and(friendships::addressee_id.eq(b)))
@@ -132,7 +133,7 @@ type RelationRow = (Uuid, String, String, DateTime<Utc>, Option<DateTime<Utc>>);
 pub type Relation = (UserRef, bool, String, DateTime<Utc>);
 
 /// Every relation of `user`: (other user, requested by `user`?, status, since).
-pub async fn relations(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResult<Vec<Relation>> {
+pub async fn relations(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<Vec<Relation>> {
     let sent: Vec<RelationRow> = friendships::table
         .inner_join(users::table.on(users::id.eq(friendships::addressee_id)))
         .filter(friendships::requester_id.eq(user))
@@ -157,7 +158,7 @@ pub async fn relations(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResult<
     Ok(sent.into_iter().map(tag(true)).chain(received.into_iter().map(tag(false))).collect())
 }
 
-pub async fn block(conn: &mut AsyncPgConnection, blocker: Uuid, blocked: Uuid) -> QueryResult<()> {
+pub async fn block(conn: &mut AsyncPgConnection, blocker: UserId, blocked: UserId) -> QueryResult<()> {
     diesel::insert_into(blocks::table)
         .values((blocks::blocker_id.eq(blocker), blocks::blocked_id.eq(blocked)))
         .on_conflict_do_nothing()
@@ -166,12 +167,12 @@ pub async fn block(conn: &mut AsyncPgConnection, blocker: Uuid, blocked: Uuid) -
         .map(|_| ())
 }
 
-pub async fn unblock(conn: &mut AsyncPgConnection, blocker: Uuid, blocked: Uuid) -> QueryResult<()> {
+pub async fn unblock(conn: &mut AsyncPgConnection, blocker: UserId, blocked: UserId) -> QueryResult<()> {
     diesel::delete(blocks::table.find((blocker, blocked))).execute(conn).await.map(|_| ())
 }
 
 /// Is there a block between `a` and `b`, in either direction? (`blocking.rs` holds the rule.)
-pub async fn blocked_either_way(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) -> QueryResult<bool> {
+pub async fn blocked_either_way(conn: &mut AsyncPgConnection, a: UserId, b: UserId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         blocks::table.filter(
             (blocks::blocker_id.eq(a).and(blocks::blocked_id.eq(b)))
@@ -183,11 +184,11 @@ pub async fn blocked_either_way(conn: &mut AsyncPgConnection, a: Uuid, b: Uuid) 
 }
 
 /// A user's username, `None` when the account is gone.
-pub async fn username(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<String>> {
+pub async fn username(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<String>> {
     users::table.find(id).select(users::username).first(conn).await.optional()
 }
 
-pub async fn blocks_of(conn: &mut AsyncPgConnection, blocker: Uuid) -> QueryResult<Vec<BlockEntry>> {
+pub async fn blocks_of(conn: &mut AsyncPgConnection, blocker: UserId) -> QueryResult<Vec<BlockEntry>> {
     let rows: Vec<(Uuid, String, DateTime<Utc>)> = blocks::table
         .inner_join(users::table.on(users::id.eq(blocks::blocked_id)))
         .filter(blocks::blocker_id.eq(blocker))

@@ -13,7 +13,7 @@ use actix::Addr;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
+use veza_core::UserId;
 
 type Users = web::Data<Addr<UserService>>;
 
@@ -113,7 +113,7 @@ pub async fn friend_request(users: Users, user: AuthUser, path: web::Path<String
 /// Accept a pending request from `id`.
 #[utoipa::path(post, path = "/api/v1/users/me/friends/{id}/accept", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = FriendsView), (status = 404, body = Problem)))]
-pub async fn accept_friend(users: Users, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn accept_friend(users: Users, user: AuthUser, path: web::Path<UserId>) -> Result<HttpResponse, ApiError> {
     ask(&users, AcceptFriend { user: user.id, requester: path.into_inner() }).await?;
     Ok(HttpResponse::Ok().json(ask(&users, ListFriends { user: user.id }).await?))
 }
@@ -121,7 +121,7 @@ pub async fn accept_friend(users: Users, user: AuthUser, path: web::Path<Uuid>) 
 /// Unfriend, decline or cancel.
 #[utoipa::path(delete, path = "/api/v1/users/me/friends/{id}", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-pub async fn remove_friend(users: Users, user: AuthUser, path: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn remove_friend(users: Users, user: AuthUser, path: web::Path<UserId>) -> Result<HttpResponse, ApiError> {
     ask(&users, RemoveFriend { user: user.id, other: path.into_inner() }).await?;
     Ok(HttpResponse::NoContent().finish())
 }

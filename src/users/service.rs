@@ -10,8 +10,8 @@ use crate::state::AppState;
 use actix::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::json;
-use uuid::Uuid;
 use veza_core::Code;
+use veza_core::UserId;
 
 pub struct UserCore {
     pub state: AppState,
@@ -35,80 +35,80 @@ pub struct GetProfile {
 #[derive(Debug, Message)]
 #[rtype(result = "Result<OwnProfile, UserError>")]
 pub struct GetOwnProfile {
-    pub user: Uuid,
+    pub user: UserId,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<OwnProfile, UserError>")]
 pub struct UpdateProfile {
-    pub user: Uuid,
+    pub user: UserId,
     pub patch: ProfilePatch,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<serde_json::Value, UserError>")]
 pub struct GetPreferences {
-    pub user: Uuid,
+    pub user: UserId,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<serde_json::Value, UserError>")]
 pub struct PutPreferences {
-    pub user: Uuid,
+    pub user: UserId,
     pub preferences: serde_json::Value,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<FriendsView, UserError>")]
 pub struct ListFriends {
-    pub user: Uuid,
+    pub user: UserId,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<(), UserError>")]
 pub struct SendFriendRequest {
-    pub from: Uuid,
+    pub from: UserId,
     pub to: String,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<(), UserError>")]
 pub struct AcceptFriend {
-    pub user: Uuid,
-    pub requester: Uuid,
+    pub user: UserId,
+    pub requester: UserId,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<(), UserError>")]
 pub struct RemoveFriend {
-    pub user: Uuid,
-    pub other: Uuid,
+    pub user: UserId,
+    pub other: UserId,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<(), UserError>")]
 pub struct Block {
-    pub user: Uuid,
+    pub user: UserId,
     pub target: String,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<(), UserError>")]
 pub struct Unblock {
-    pub user: Uuid,
+    pub user: UserId,
     pub target: String,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<Vec<BlockEntry>, UserError>")]
 pub struct ListBlocks {
-    pub user: Uuid,
+    pub user: UserId,
 }
 
 #[derive(Debug, Message)]
 #[rtype(result = "Result<Vec<ActivityItem>, UserError>")]
 pub struct ListActivity {
-    pub user: Uuid,
+    pub user: UserId,
     pub before: Option<i64>,
     pub limit: i64,
 }
@@ -131,7 +131,7 @@ crate::delegate_to_core!(UserCore {
 
 fn own(p: ProfileRow) -> OwnProfile {
     OwnProfile {
-        id: p.id,
+        id: p.id.uuid(),
         username: p.username,
         email: p.email,
         display_name: p.display_name,
@@ -157,7 +157,7 @@ impl UserCore {
             let mut conn = self.conn().await?;
             let p = Self::resolve(&mut conn, &m.key).await?;
             Ok::<_, UserError>(Some(PublicProfile {
-                id: p.id,
+                id: p.id.uuid(),
                 username: p.username,
                 display_name: p.display_name,
                 bio: p.bio,

@@ -5,10 +5,10 @@
 use crate::support::TestApp;
 use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
-use uuid::Uuid;
 use veza::chat::batch;
 use veza_actors::ports::NewMessage;
 use veza_actors::protocol::UserRef;
+use veza_core::{RoomId, UserId};
 
 async fn count(app: &TestApp, filter: &str) -> i64 {
     #[derive(diesel::QueryableByName)]
@@ -54,10 +54,10 @@ async fn a_message_whose_author_or_room_is_gone_is_refused_and_the_rest_of_its_b
     let app = TestApp::spawn().await;
     let (a_id, a, _) = app.user("writer").await;
     let res = app.post_json("/api/v1/rooms", &json!({ "name": "Solid", "visibility": "public" }), Some(&a)).await;
-    let r: Uuid = res.json::<Value>().await.expect("json")["id"].as_str().expect("id").parse().expect("uuid");
+    let r: RoomId = res.json::<Value>().await.expect("json")["id"].as_str().expect("id").parse().expect("uuid");
     let author = UserRef { id: a_id.parse().expect("uuid"), username: "writer".into() };
-    let ghost = UserRef { id: Uuid::now_v7(), username: "ghost".into() };
-    let msg = |room: Uuid, author: &UserRef, c: &str| NewMessage {
+    let ghost = UserRef { id: UserId::new_v7(), username: "ghost".into() };
+    let msg = |room: RoomId, author: &UserRef, c: &str| NewMessage {
         room,
         author: author.clone(),
         body: "b".into(),
@@ -66,9 +66,9 @@ async fn a_message_whose_author_or_room_is_gone_is_refused_and_the_rest_of_its_b
     let mut conn = app.db.conn().await;
 
     let batch =
-        [msg(r, &author, "c1"), msg(r, &ghost, "c2"), msg(Uuid::now_v7(), &author, "c3"), msg(r, &author, "c4")];
+        [msg(r, &author, "c1"), msg(r, &ghost, "c2"), msg(RoomId::new_v7(), &author, "c3"), msg(r, &author, "c4")];
     let stored = batch::insert_batch(&mut conn, &batch).await.expect("the batch commits");
-    let seqs: Vec<Option<i64>> = stored.iter().map(|m| m.as_ref().map(|m| m.seq)).collect();
+    let seqs: Vec<Option<i64>> = stored.iter().map(|m| m.as_ref().map(|m| m.seq.get())).collect();
     assert_eq!(seqs, [Some(1), None, None, Some(2)], "unknown author and unknown room refused; no seq skipped");
     assert_eq!(count(&app, &format!("room_id = '{r}'")).await, 2);
     assert_eq!(count(&app, &format!("author_id = '{}'", ghost.id)).await, 0, "nothing stored for a ghost");

@@ -10,6 +10,7 @@ use veza::infra::envelope::{self, Envelope, EnvelopeKind};
 use veza::infra::events::NodeEvent;
 use veza_actors::protocol::{ServerFrame, UserRef, encode_json, encode_msgpack};
 use veza_core::Code;
+use veza_core::{MessageId, RoomId, Seq, UserId};
 
 fn golden(name: &str, actual: &[u8]) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
@@ -33,10 +34,10 @@ fn hex(bytes: &[u8]) -> Vec<u8> {
 
 fn message_frame() -> ServerFrame {
     ServerFrame::Message {
-        room: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0007),
-        id: 4_200_000_001,
-        seq: 77,
-        author: UserRef { id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0042), username: "ana".into() },
+        room: RoomId::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0007),
+        id: MessageId(4_200_000_001),
+        seq: Seq(77),
+        author: UserRef { id: UserId::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0042), username: "ana".into() },
         body: "hé 🎸 \"quoted\"".into(),
         sent_at: Utc.timestamp_millis_opt(1_764_633_600_123).single().unwrap(),
         client_id: Some("c-1".into()),
@@ -76,15 +77,15 @@ fn msgpack_frames_are_unchanged() {
 
 #[test]
 fn rabbitmq_envelopes_are_unchanged() {
-    let room = Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0007);
-    let user = Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0042);
+    let room = RoomId::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0007);
+    let user = UserId::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0042);
     let mut envelopes = vec![
         Envelope {
             origin: "node-a".into(),
             kind: EnvelopeKind::Room,
             room: Some(room),
             user: None,
-            seq: Some(77),
+            seq: Some(Seq(77)),
             frame: Some(message_frame()),
             event: None,
         },
@@ -101,7 +102,7 @@ fn rabbitmq_envelopes_are_unchanged() {
     for event in [
         NodeEvent::SettingsChanged { version: 12 },
         NodeEvent::SessionRevoked { session: Uuid::from_u128(9), ttl_ms: 900_000 },
-        NodeEvent::UserDenied { user },
+        NodeEvent::UserDenied { user: user.uuid() },
         NodeEvent::Invalidate { key: "listing:0193".into() },
     ] {
         envelopes.push(Envelope {

@@ -16,8 +16,8 @@ pub use post::{Post, PostError, PostReply, Posted, Stored};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use uuid::Uuid;
 use veza_core::Code;
+use veza_core::{RoomId, Seq, UserId};
 
 /// Most messages replayed on resume; older ones are announced by `history_truncated`.
 pub const RESUME_LIMIT: i64 = 1000;
@@ -45,7 +45,7 @@ struct Conn {
     addr: Recipient<Deliver>,
     backlog: Arc<Backlog>,
     /// Highest seq this connection has been sent.
-    last_sent: i64,
+    last_sent: Seq,
     /// Live frames held while the connection's history is being sent.
     catching_up: Option<Vec<Arc<SharedFrame>>>,
 }
@@ -56,18 +56,18 @@ struct MemberState {
 }
 
 pub struct Room {
-    id: Uuid,
+    id: RoomId,
     deps: Arc<RoomDeps>,
     on_stop: Option<Recipient<RoomStopped>>,
-    next_seq: i64,
-    pending: BTreeMap<i64, Arc<SharedFrame>>,
+    next_seq: Seq,
+    pending: BTreeMap<Seq, Arc<SharedFrame>>,
     gap_timer: Option<SpawnHandle>,
     conns: HashMap<u64, Conn>,
     /// Posts waiting for the store's verdict on their author (`post.rs`), oldest first.
     checking: VecDeque<post::Checking>,
     next_check: u64,
-    online: HashMap<Uuid, usize>,
-    members: HashMap<Uuid, MemberState>,
+    online: HashMap<UserId, usize>,
+    members: HashMap<UserId, MemberState>,
     /// Learned at the first join; a direct room checks blocks on every post.
     direct: bool,
     empty_since: Option<Instant>,
@@ -77,12 +77,12 @@ pub struct Room {
 }
 
 impl Room {
-    pub fn new(id: Uuid, deps: Arc<RoomDeps>, on_stop: Option<Recipient<RoomStopped>>) -> Self {
+    pub fn new(id: RoomId, deps: Arc<RoomDeps>, on_stop: Option<Recipient<RoomStopped>>) -> Self {
         Room {
             id,
             deps,
             on_stop,
-            next_seq: 1,
+            next_seq: Seq(1),
             pending: BTreeMap::new(),
             gap_timer: None,
             conns: HashMap::new(),
@@ -196,7 +196,7 @@ impl Room {
     }
 
     /// Sends the history after `last_seen`, then what arrived meanwhile.
-    fn resume(&mut self, conn_id: u64, last_seen: i64, ctx: &mut Context<Self>) {
+    fn resume(&mut self, conn_id: u64, last_seen: Seq, ctx: &mut Context<Self>) {
         let store = self.deps.store.clone();
         let room = self.id;
         let known = self.next_seq - 1;
@@ -282,7 +282,7 @@ impl Actor for Room {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct RoomStopped {
-    pub room: Uuid,
+    pub room: RoomId,
     pub addr: Addr<Room>,
 }
 
@@ -302,7 +302,7 @@ pub struct Join {
     pub addr: Recipient<Deliver>,
     /// The session's count of batched frames not yet written (the slow-consumer bound).
     pub backlog: Arc<Backlog>,
-    pub last_seen: Option<i64>,
+    pub last_seen: Option<Seq>,
 }
 
 impl Handler<Join> for Room {
@@ -421,7 +421,7 @@ impl Handler<Notify> for Room {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct SetMute {
-    pub user: Uuid,
+    pub user: UserId,
     pub until: Option<DateTime<Utc>>,
 }
 
@@ -438,7 +438,7 @@ impl Handler<SetMute> for Room {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Forget {
-    pub user: Uuid,
+    pub user: UserId,
 }
 
 impl Handler<Forget> for Room {

@@ -7,7 +7,7 @@ use crate::ports::PresenceChange;
 use crate::protocol::{ServerFrame, SharedFrame, UserRef};
 use actix::prelude::*;
 use std::collections::HashMap;
-use uuid::Uuid;
+use veza_core::UserId;
 
 impl Room {
     /// The user's last local connection left: offline, unless another node still holds them.
@@ -49,7 +49,7 @@ impl Room {
         if self.conns.is_empty() {
             return;
         }
-        let mut users: HashMap<Uuid, UserRef> = HashMap::new();
+        let mut users: HashMap<UserId, UserRef> = HashMap::new();
         for c in self.conns.values() {
             users.entry(c.user.id).or_insert_with(|| c.user.clone());
         }

@@ -3,6 +3,7 @@
 use super::*;
 use crate::ports::{BoxFut, NewMessage, PostCheck, StoreError, StoredMessage};
 use std::sync::Mutex;
+use veza_core::MessageId;
 
 /// An in-memory store, enough for the Room's rules.
 #[derive(Default)]
@@ -21,10 +22,10 @@ impl MemStore {
 
 fn msg(seq: i64, body: &str) -> StoredMessage {
     StoredMessage {
-        id: seq,
-        room: Uuid::nil(),
-        seq,
-        author: UserRef { id: Uuid::nil(), username: "t".into() },
+        id: MessageId(seq),
+        room: RoomId::default(),
+        seq: Seq(seq),
+        author: UserRef { id: UserId::default(), username: "t".into() },
         body: Some(body.into()),
         client_id: format!("c{seq}"),
         sent_at: Utc::now(),
@@ -51,7 +52,7 @@ impl ChatStore for MemStore {
             });
         Box::pin(async move { out })
     }
-    fn range(&self, _: Uuid, after: i64, up_to: i64, limit: i64) -> BoxFut<Result<Vec<StoredMessage>, StoreError>> {
+    fn range(&self, _: RoomId, after: Seq, up_to: Seq, limit: i64) -> BoxFut<Result<Vec<StoredMessage>, StoreError>> {
         let rows: Vec<StoredMessage> = self
             .msgs
             .lock()
@@ -59,11 +60,11 @@ impl ChatStore for MemStore {
             .unwrap_or_default();
         Box::pin(async move { Ok(rows) })
     }
-    fn last_seq(&self, _: Uuid) -> BoxFut<Result<i64, StoreError>> {
-        let n = self.msgs.lock().map(|m| m.len() as i64).unwrap_or(0);
+    fn last_seq(&self, _: RoomId) -> BoxFut<Result<Seq, StoreError>> {
+        let n = Seq(self.msgs.lock().map(|m| m.len() as i64).unwrap_or(0));
         Box::pin(async move { Ok(n) })
     }
-    fn admit(&self, _: Uuid, _: Uuid) -> BoxFut<Result<Membership, StoreError>> {
+    fn admit(&self, _: RoomId, _: UserId) -> BoxFut<Result<Membership, StoreError>> {
         let m = if self.private {
             Membership::NotMember
         } else {
@@ -71,21 +72,21 @@ impl ChatStore for MemStore {
         };
         Box::pin(async move { Ok(m) })
     }
-    fn may_post(&self, _: Uuid, _: Uuid) -> BoxFut<Result<PostCheck, StoreError>> {
+    fn may_post(&self, _: RoomId, _: UserId) -> BoxFut<Result<PostCheck, StoreError>> {
         Box::pin(async { Ok(PostCheck::Allowed) })
     }
-    fn mark_read(&self, _: Uuid, _: Uuid, _: i64) -> BoxFut<Result<(), StoreError>> {
+    fn mark_read(&self, _: RoomId, _: UserId, _: Seq) -> BoxFut<Result<(), StoreError>> {
         Box::pin(async { Ok(()) })
     }
-    fn session_valid(&self, _: Uuid, _: Uuid) -> bool {
+    fn session_valid(&self, _: uuid::Uuid, _: UserId) -> bool {
         true
     }
 }
 
 struct NoFanout;
 impl Fanout for NoFanout {
-    fn publish_room(&self, _: Uuid, _: Arc<SharedFrame>) {}
-    fn publish_user(&self, _: Uuid, _: Arc<SharedFrame>) {}
+    fn publish_room(&self, _: RoomId, _: Arc<SharedFrame>) {}
+    fn publish_user(&self, _: UserId, _: Arc<SharedFrame>) {}
 }
 
 /// Records each delivery as it came: one entry per `Deliver`, with the frames it held.
@@ -125,7 +126,7 @@ fn room_with(store: Arc<MemStore>) -> Addr<Room> {
         resync_every: Duration::from_secs(60),
         presence: None,
     });
-    Room::new(Uuid::nil(), deps, None).start()
+    Room::new(RoomId::default(), deps, None).start()
 }
 
 async fn joined(room: &Addr<Room>, last_seen: Option<i64>) -> (Arc<Mutex<Vec<String>>>, Result<(), JoinError>) {
@@ -140,14 +141,20 @@ async fn joined_with_backlog(
 ) -> (Arc<Mutex<Vec<String>>>, Result<(), JoinError>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let c = Recorder(seen.clone()).start();
-    let user = UserRef { id: Uuid::now_v7(), username: "u".into() };
-    let join = Join { conn: rand_conn(), user, addr: c.recipient(), backlog: Backlog::new(limit), last_seen };
+    let user = UserRef { id: UserId::new_v7(), username: "u".into() };
+    let join = Join {
+        conn: rand_conn(),
+        user,
+        addr: c.recipient(),
+        backlog: Backlog::new(limit),
+        last_seen: last_seen.map(Seq),
+    };
     let res = room.send(join).await;
     (seen, res.unwrap_or(Err(JoinError::Unavailable)))
 }
 
 fn rand_conn() -> u64 {
-    Uuid::now_v7().as_u128() as u64
+    uuid::Uuid::now_v7().as_u128() as u64
 }
 
 fn committed(seq: i64) -> Committed {
@@ -215,12 +222,12 @@ async fn posts_are_numbered_and_delivered() {
     let store = Arc::new(MemStore::default());
     let room = room_with(store);
     let (seen, _) = joined(&room, None).await;
-    let author = UserRef { id: Uuid::now_v7(), username: "a".into() };
+    let author = UserRef { id: UserId::new_v7(), username: "a".into() };
     for i in 0..3 {
         let (reply, answer) = PostReply::channel();
         room.do_send(Post { author: author.clone(), body: format!("p{i}"), client_id: format!("p{i}"), reply });
         let stored = answer.await.unwrap_or(Err(PostError::Unavailable));
-        assert_eq!(stored.map(|s| s.seq), Ok(i + 1));
+        assert_eq!(stored.map(|s| s.seq.get()), Ok(i + 1));
     }
     settle().await;
     assert_eq!(seqs(&seen), [1, 2, 3]);
@@ -237,7 +244,7 @@ async fn a_private_room_refuses_a_non_member() {
 
 /// Posts `n` messages at once (one writer batch); answers their seqs in order.
 async fn post_together(room: &Addr<Room>, n: usize) -> Vec<i64> {
-    let author = UserRef { id: Uuid::now_v7(), username: "a".into() };
+    let author = UserRef { id: UserId::new_v7(), username: "a".into() };
     let mut answers = Vec::new();
     for i in 0..n {
         let (reply, answer) = PostReply::channel();
@@ -247,7 +254,7 @@ async fn post_together(room: &Addr<Room>, n: usize) -> Vec<i64> {
     let mut seqs = Vec::new();
     for a in answers {
         if let Ok(Ok(stored)) = a.await {
-            seqs.push(stored.seq);
+            seqs.push(stored.seq.get());
         }
     }
     seqs
@@ -263,8 +270,8 @@ async fn a_commit_goes_out_in_one_delivery_and_frames_accepted_together_in_one_t
     // 5 waits for 4; both then leave in one delivery, before the typing frame after them.
     room.do_send(committed(5));
     room.do_send(committed(4));
-    let user = UserRef { id: Uuid::now_v7(), username: "t".into() };
-    let typing = SharedFrame::new(ServerFrame::Typing { room: Uuid::nil(), user });
+    let user = UserRef { id: UserId::new_v7(), username: "t".into() };
+    let typing = SharedFrame::new(ServerFrame::Typing { room: RoomId::default(), user });
     room.do_send(Notify { frame: typing, except: None, publish: false });
     settle().await;
     let got = log.lock().map(|v| v.clone()).unwrap_or_default();
@@ -290,7 +297,7 @@ async fn a_message_the_store_refuses_is_answered_not_a_member_and_its_batch_goes
     let store = Arc::new(MemStore::default());
     let room = room_with(store);
     let (log, _) = joined(&room, None).await;
-    let author = UserRef { id: Uuid::now_v7(), username: "a".into() };
+    let author = UserRef { id: UserId::new_v7(), username: "a".into() };
     let mut answers = Vec::new();
     for body in ["kept", "gone", "kept too"] {
         let (reply, answer) = PostReply::channel();
@@ -299,7 +306,7 @@ async fn a_message_the_store_refuses_is_answered_not_a_member_and_its_batch_goes
     }
     let mut got = Vec::new();
     for a in answers {
-        got.push(a.await.ok().map(|r| r.map(|m| m.seq)));
+        got.push(a.await.ok().map(|r| r.map(|m| m.seq.get())));
     }
     assert_eq!(got, [Some(Ok(1)), Some(Err(PostError::NotMember)), Some(Ok(2))]);
     settle().await;
@@ -309,13 +316,17 @@ async fn a_message_the_store_refuses_is_answered_not_a_member_and_its_batch_goes
 #[actix_rt::test]
 async fn a_post_dropped_unanswered_answers_unavailable() {
     let (reply, answer) = PostReply::channel();
-    let author = UserRef { id: Uuid::now_v7(), username: "a".into() };
+    let author = UserRef { id: UserId::new_v7(), username: "a".into() };
     // What a stopped Room's mailbox does to a queued message.
     drop(Post { author, body: "b".into(), client_id: "c".into(), reply });
-    assert_eq!(answer.await.ok().map(|r| r.map(|m| m.seq)), Some(Err(PostError::Unavailable)));
+    assert_eq!(answer.await.ok().map(|r| r.map(|m| m.seq.get())), Some(Err(PostError::Unavailable)));
     let (reply, answer) = PostReply::channel();
     reply.send(Err(PostError::Muted));
-    assert_eq!(answer.await.ok().map(|r| r.map(|m| m.seq)), Some(Err(PostError::Muted)), "answered once, as sent");
+    assert_eq!(
+        answer.await.ok().map(|r| r.map(|m| m.seq.get())),
+        Some(Err(PostError::Muted)),
+        "answered once, as sent"
+    );
 }
 
 #[test]

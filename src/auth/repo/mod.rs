@@ -13,11 +13,12 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use std::time::Duration;
 use uuid::Uuid;
+use veza_core::UserId;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
-    pub id: Uuid,
+    pub id: UserId,
     pub email: String,
     pub email_verified: bool,
     pub username: String,
@@ -31,7 +32,7 @@ pub struct UserRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser<'a> {
-    pub id: Uuid,
+    pub id: UserId,
     pub email: &'a str,
     pub email_verified: bool,
     pub username: &'a str,
@@ -44,7 +45,7 @@ pub struct NewUser<'a> {
 #[diesel(table_name = auth_sessions)]
 pub struct SessionRow {
     pub id: Uuid,
-    pub user_id: Uuid,
+    pub user_id: UserId,
     pub created_at: DateTime<Utc>,
     pub last_used_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -66,7 +67,7 @@ pub async fn insert_user(conn: &mut AsyncPgConnection, new: NewUser<'_>) -> Resu
     )
 }
 
-pub async fn user_by_id(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<UserRow>> {
+pub async fn user_by_id(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<UserRow>> {
     users::table.find(id).select(UserRow::as_select()).first(conn).await.optional()
 }
 
@@ -95,7 +96,7 @@ pub async fn user_by_email(conn: &mut AsyncPgConnection, email: &str) -> QueryRe
 /// Opens a login session with its first refresh token.
 pub async fn create_session(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
+    user_id: UserId,
     token_hash: &[u8],
     ttl: Duration,
     user_agent: Option<&str>,
@@ -127,9 +128,9 @@ pub async fn create_session(
 #[derive(Debug)]
 pub enum Rotation {
     /// A new live token replaced the session's; the caller issues the pair.
-    Rotated { session_id: Uuid, user_id: Uuid },
+    Rotated { session_id: Uuid, user_id: UserId },
     /// A token superseded longer ago than the grace: the session is now revoked.
-    Reused { session_id: Uuid, user_id: Uuid },
+    Reused { session_id: Uuid, user_id: UserId },
     /// Unknown, expired or revoked.
     Invalid,
 }
@@ -207,7 +208,7 @@ pub async fn session_of_token(conn: &mut AsyncPgConnection, token_hash: &[u8]) -
 /// Revokes one of `user`'s sessions; false when it is not theirs or already revoked.
 pub async fn revoke_session(
     conn: &mut AsyncPgConnection,
-    user: Uuid,
+    user: UserId,
     session: Uuid,
     reason: &str,
 ) -> QueryResult<bool> {
@@ -224,7 +225,7 @@ pub async fn revoke_session(
 }
 
 /// Revokes every live session of `user`; returns their ids.
-pub async fn revoke_all_sessions(conn: &mut AsyncPgConnection, user: Uuid, reason: &str) -> QueryResult<Vec<Uuid>> {
+pub async fn revoke_all_sessions(conn: &mut AsyncPgConnection, user: UserId, reason: &str) -> QueryResult<Vec<Uuid>> {
     diesel::update(
         auth_sessions::table.filter(auth_sessions::user_id.eq(user)).filter(auth_sessions::revoked_at.is_null()),
     )
@@ -235,7 +236,7 @@ pub async fn revoke_all_sessions(conn: &mut AsyncPgConnection, user: Uuid, reaso
 }
 
 /// The user's live sessions, newest first.
-pub async fn list_sessions(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResult<Vec<SessionRow>> {
+pub async fn list_sessions(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<Vec<SessionRow>> {
     auth_sessions::table
         .filter(auth_sessions::user_id.eq(user))
         .filter(auth_sessions::revoked_at.is_null())
@@ -249,7 +250,7 @@ pub async fn list_sessions(conn: &mut AsyncPgConnection, user: Uuid) -> QueryRes
 pub async fn insert_magic_link(
     conn: &mut AsyncPgConnection,
     hash: &[u8],
-    user: Uuid,
+    user: UserId,
     ttl: Duration,
 ) -> QueryResult<()> {
     let expires = Utc::now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::minutes(15));
@@ -261,7 +262,7 @@ pub async fn insert_magic_link(
 }
 
 /// Marks a magic link used and returns its user, if it was unused and unexpired.
-pub async fn consume_magic_link(conn: &mut AsyncPgConnection, hash: &[u8]) -> QueryResult<Option<Uuid>> {
+pub async fn consume_magic_link(conn: &mut AsyncPgConnection, hash: &[u8]) -> QueryResult<Option<UserId>> {
     let now = Utc::now();
     diesel::update(
         magic_links::table
@@ -279,7 +280,7 @@ pub async fn consume_magic_link(conn: &mut AsyncPgConnection, hash: &[u8]) -> Qu
 pub async fn insert_login_code(
     conn: &mut AsyncPgConnection,
     hash: &[u8],
-    user: Uuid,
+    user: UserId,
     ttl: Duration,
 ) -> QueryResult<()> {
     let expires = Utc::now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::seconds(60));
@@ -290,7 +291,7 @@ pub async fn insert_login_code(
         .map(|_| ())
 }
 
-pub async fn consume_login_code(conn: &mut AsyncPgConnection, hash: &[u8]) -> QueryResult<Option<Uuid>> {
+pub async fn consume_login_code(conn: &mut AsyncPgConnection, hash: &[u8]) -> QueryResult<Option<UserId>> {
     let now = Utc::now();
     diesel::update(
         login_codes::table
@@ -366,7 +367,7 @@ pub async fn link_identity(
     conn: &mut AsyncPgConnection,
     provider: &str,
     subject: &str,
-    user: Uuid,
+    user: UserId,
     email: Option<&str>,
 ) -> QueryResult<()> {
     diesel::insert_into(oauth_identities::table)
@@ -382,7 +383,7 @@ pub async fn link_identity(
         .map(|_| ())
 }
 
-pub async fn mark_email_verified(conn: &mut AsyncPgConnection, user: Uuid) -> QueryResult<()> {
+pub async fn mark_email_verified(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<()> {
     diesel::update(users::table.find(user)).set(users::email_verified.eq(true)).execute(conn).await.map(|_| ())
 }
 
