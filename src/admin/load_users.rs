@@ -90,7 +90,11 @@ pub async fn seed(config: &Config, n: usize, room_count: usize, members: usize) 
     for j in 0..room_count {
         let id = Uuid::now_v7();
         diesel::insert_into(rooms::table)
-            .values((rooms::id.eq(id), rooms::name.eq(format!("load-room-{j}")), rooms::visibility.eq("public")))
+            .values((
+                rooms::id.eq(id),
+                rooms::name.eq(format!("load-room-{j}")),
+                rooms::visibility.eq(crate::chat::model::Visibility::Public),
+            ))
             .execute(&mut conn)
             .await?;
         let picked: Vec<Uuid> = (0..members.min(ids.len())).map(|k| ids[(j * members + k) % ids.len()]).collect();

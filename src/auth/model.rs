@@ -107,7 +107,35 @@ pub struct Claims {
 }
 
 /// Account status: only `active` may log in or use tokens.
-pub const STATUS_ACTIVE: &str = "active";
+/// An account's standing (`users.status`): only an active one may sign in or be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum UserStatus {
+    Active,
+    Suspended,
+    Banned,
+}
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Active => "active",
+            UserStatus::Suspended => "suspended",
+            UserStatus::Banned => "banned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(UserStatus::Active),
+            "suspended" => Some(UserStatus::Suspended),
+            "banned" => Some(UserStatus::Banned),
+            _ => None,
+        }
+    }
+}
+
+crate::text_column!(UserStatus);
 
 /// A user as the owner sees it (`/auth/me`, register and login replies).
 #[derive(Debug, Clone, Serialize, ToSchema)]

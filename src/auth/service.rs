@@ -2,8 +2,7 @@
 //! where register, login, refresh rotation, logout, magic links and OAuth live.
 
 use super::model::{
-    AuthError, Claims, Me, STATUS_ACTIVE, TokenPair, check_password, normalize_email, normalize_login,
-    normalize_username,
+    AuthError, Claims, Me, TokenPair, UserStatus, check_password, normalize_email, normalize_login, normalize_username,
 };
 use super::oauth::{self, Identity, Provider};
 use super::repo::{self, NewUser, Rotation, UserRow};
@@ -183,7 +182,7 @@ fn me_of(u: &UserRow) -> Me {
 }
 
 fn ensure_active(u: &UserRow) -> Result<(), AuthError> {
-    if u.status == STATUS_ACTIVE { Ok(()) } else { Err(AuthError::account_disabled(&u.status)) }
+    if u.status == UserStatus::Active { Ok(()) } else { Err(AuthError::account_disabled(u.status.as_str())) }
 }
 
 impl AuthCore {
@@ -418,7 +417,7 @@ impl AuthCore {
         let Ok(email) = normalize_email(&m.email) else { return Ok(()) };
         let mut conn = self.conn().await?;
         let Some(user) = repo::user_by_email(&mut conn, &email).await? else { return Ok(()) };
-        if user.status != STATUS_ACTIVE {
+        if user.status != UserStatus::Active {
             return Ok(());
         }
         let token = random_token()?;

@@ -44,7 +44,19 @@ impl ChatError {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "lowercase")]
 pub enum Visibility {
     Public,
@@ -58,7 +70,52 @@ impl Visibility {
             Visibility::Private => "private",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "public" => Some(Visibility::Public),
+            "private" => Some(Visibility::Private),
+            _ => None,
+        }
+    }
 }
+
+crate::text_column!(Visibility);
+
+/// A member's standing in a room (`room_members.role`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum RoomRole {
+    Owner,
+    Moderator,
+    Member,
+}
+
+impl RoomRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomRole::Owner => "owner",
+            RoomRole::Moderator => "moderator",
+            RoomRole::Member => "member",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "owner" => Some(RoomRole::Owner),
+            "moderator" => Some(RoomRole::Moderator),
+            "member" => Some(RoomRole::Member),
+            _ => None,
+        }
+    }
+
+    /// Owners and moderators moderate.
+    pub fn moderates(self) -> bool {
+        self != RoomRole::Member
+    }
+}
+
+crate::text_column!(RoomRole);
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateRoom {

@@ -1,5 +1,6 @@
 //! Chat queries: rooms, members, messages (per-room `seq` under the room's row lock), markers.
 
+use super::model::{RoomRole, Visibility};
 use crate::db::schema::{messages, room_members, rooms, users};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -17,7 +18,7 @@ pub struct RoomRow {
     pub id: RoomId,
     pub name: String,
     pub topic: Option<String>,
-    pub visibility: String,
+    pub visibility: Visibility,
     pub is_direct: bool,
     pub dm_low: Option<UserId>,
     pub dm_high: Option<UserId>,
@@ -31,7 +32,7 @@ pub struct RoomRow {
 pub struct MemberRow {
     pub room_id: RoomId,
     pub user_id: UserId,
-    pub role: String,
+    pub role: RoomRole,
     pub joined_at: DateTime<Utc>,
     pub muted_until: Option<DateTime<Utc>>,
     pub last_read_seq: Seq,
@@ -63,7 +64,7 @@ pub async fn create_room(
     conn: &mut AsyncPgConnection,
     name: &str,
     topic: Option<&str>,
-    visibility: &str,
+    visibility: Visibility,
     creator: UserId,
 ) -> QueryResult<RoomRow> {
     conn.transaction(async |conn| {
@@ -78,14 +79,14 @@ pub async fn create_room(
             .returning(RoomRow::as_returning())
             .get_result(conn)
             .await?;
-        add_member(conn, row.id, creator, "owner").await?;
+        add_member(conn, row.id, creator, RoomRole::Owner).await?;
         Ok(row)
     })
     .await
 }
 
 /// Adds a member (no-op when already one); true when added.
-pub async fn add_member(conn: &mut AsyncPgConnection, room: RoomId, user: UserId, role: &str) -> QueryResult<bool> {
+pub async fn add_member(conn: &mut AsyncPgConnection, room: RoomId, user: UserId, role: RoomRole) -> QueryResult<bool> {
     let n = diesel::insert_into(room_members::table)
         .values((room_members::room_id.eq(room), room_members::user_id.eq(user), room_members::role.eq(role)))
         .on_conflict_do_nothing()
@@ -133,7 +134,7 @@ pub async fn direct_room(conn: &mut AsyncPgConnection, a: UserId, b: UserId) -> 
                 .values((
                     rooms::id.eq(Uuid::now_v7()),
                     rooms::name.eq("direct"),
-                    rooms::visibility.eq("private"),
+                    rooms::visibility.eq(Visibility::Private),
                     rooms::is_direct.eq(true),
                     rooms::dm_low.eq(low),
                     rooms::dm_high.eq(high),
@@ -145,8 +146,8 @@ pub async fn direct_room(conn: &mut AsyncPgConnection, a: UserId, b: UserId) -> 
                 .await
                 .optional()?;
             if let Some(r) = &inserted {
-                add_member(conn, r.id, low, "member").await?;
-                add_member(conn, r.id, high, "member").await?;
+                add_member(conn, r.id, low, RoomRole::Member).await?;
+                add_member(conn, r.id, high, RoomRole::Member).await?;
             }
             Ok(inserted)
         })
@@ -172,7 +173,7 @@ pub async fn list_rooms(
             let mine = room_members::table.filter(room_members::user_id.eq(user)).select(room_members::room_id);
             query = query.filter(rooms::id.eq_any(mine));
         }
-        None => query = query.filter(rooms::visibility.eq("public")),
+        None => query = query.filter(rooms::visibility.eq(Visibility::Public)),
     }
     if let Some(q) = q.filter(|q| !q.trim().is_empty()) {
         let pattern = format!("%{}%", q.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
@@ -304,15 +305,15 @@ pub async fn last_seq(conn: &mut AsyncPgConnection, room: RoomId) -> QueryResult
 pub async fn admit(conn: &mut AsyncPgConnection, room: RoomId, user: UserId) -> QueryResult<Membership> {
     let Some(r) = self::room(conn, room).await? else { return Ok(Membership::NoRoom) };
     if member(conn, room, user).await?.is_none() {
-        if r.visibility != "public" {
+        if r.visibility != Visibility::Public {
             return Ok(Membership::NotMember);
         }
-        add_member(conn, room, user, "member").await?;
+        add_member(conn, room, user, RoomRole::Member).await?;
     }
     let m = member(conn, room, user).await?;
     Ok(match m {
         Some(m) => {
-            Membership::Member { moderator: m.role != "member", muted_until: m.muted_until, direct: r.is_direct }
+            Membership::Member { moderator: m.role.moderates(), muted_until: m.muted_until, direct: r.is_direct }
         }
         None => Membership::NotMember,
     })

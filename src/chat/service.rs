@@ -3,6 +3,7 @@
 
 use super::model::*;
 use super::repo::{self, RoomRow};
+use crate::auth::model::UserStatus;
 use crate::db::{PooledConn, checkout};
 use crate::service::{Core, Service};
 use crate::state::AppState;
@@ -80,14 +81,14 @@ impl ChatCore {
     ) -> Result<RoomView, ChatError> {
         let (last_seq, member_count) = repo::counters(conn, r.id).await?;
         let role = match user {
-            Some(u) => repo::member(conn, r.id, u).await?.map(|m| m.role),
+            Some(u) => repo::member(conn, r.id, u).await?.map(|m| m.role.as_str().to_owned()),
             None => None,
         };
         Ok(RoomView {
             id: r.id.uuid(),
             name: r.name,
             topic: r.topic,
-            visibility: r.visibility,
+            visibility: r.visibility.as_str().to_owned(),
             is_direct: r.is_direct,
             member_count,
             role,
@@ -106,7 +107,7 @@ impl ChatCore {
         let cache = &self.state.cache;
         let r =
             cache.get_or_load(&repo::room_cache_key(room), repo::room(conn, room)).await?.ok_or(ChatError::NotFound)?;
-        if r.visibility == "public" {
+        if r.visibility == Visibility::Public {
             return Ok(r);
         }
         match user {
@@ -123,7 +124,7 @@ impl ChatCore {
         user: UserId,
     ) -> Result<(), ChatError> {
         match repo::member(conn, room, user).await? {
-            Some(m) if m.role == "owner" || m.role == "moderator" => Ok(()),
+            Some(m) if m.role.moderates() => Ok(()),
             Some(_) => Err(ChatError::forbidden_here()),
             None => Err(ChatError::NotFound),
         }
@@ -132,7 +133,7 @@ impl ChatCore {
     pub async fn create_room(&self, m: CreateRoomMsg) -> Result<RoomView, ChatError> {
         let (name, topic) = m.body.validate()?;
         let mut conn = self.conn().await?;
-        let r = repo::create_room(&mut conn, &name, topic.as_deref(), m.body.visibility.as_str(), m.user).await?;
+        let r = repo::create_room(&mut conn, &name, topic.as_deref(), m.body.visibility, m.user).await?;
         self.view(&mut conn, r, Some(m.user)).await
     }
 
@@ -156,7 +157,7 @@ impl ChatCore {
     pub async fn join_room(&self, m: JoinRoom) -> Result<RoomView, ChatError> {
         let mut conn = self.conn().await?;
         let r = self.visible(&mut conn, m.room, Some(m.user)).await?;
-        repo::add_member(&mut conn, r.id, m.user, "member").await?;
+        repo::add_member(&mut conn, r.id, m.user, RoomRole::Member).await?;
         self.view(&mut conn, r, Some(m.user)).await
     }
 
@@ -176,11 +177,11 @@ impl ChatCore {
         if r.is_direct {
             return Err(ChatError::forbidden_here());
         }
-        let target = crate::users::repo::profile(&mut conn, m.member).await?.filter(|p| p.status == "active");
+        let target = crate::users::repo::profile(&mut conn, m.member).await?.filter(|p| p.status == UserStatus::Active);
         if target.is_none() {
             return Err(ChatError::Invalid { field: "user_id", message: "no such user".into() });
         }
-        repo::add_member(&mut conn, m.room, m.member, "member").await?;
+        repo::add_member(&mut conn, m.room, m.member, RoomRole::Member).await?;
         Ok(())
     }
 
@@ -188,7 +189,7 @@ impl ChatCore {
         let mut conn = self.conn().await?;
         self.require_moderator(&mut conn, m.room, m.user).await?;
         let target = repo::member(&mut conn, m.room, m.member).await?.ok_or(ChatError::NotFound)?;
-        if target.role == "owner" {
+        if target.role == RoomRole::Owner {
             return Err(ChatError::forbidden_here());
         }
         repo::remove_member(&mut conn, m.room, m.member).await?;
@@ -203,7 +204,7 @@ impl ChatCore {
         let mut conn = self.conn().await?;
         self.require_moderator(&mut conn, m.room, m.user).await?;
         let target = repo::member(&mut conn, m.room, m.member).await?.ok_or(ChatError::NotFound)?;
-        if target.role == "owner" {
+        if target.role == RoomRole::Owner {
             return Err(ChatError::forbidden_here());
         }
         let until = (m.minutes > 0).then(|| Utc::now() + ChronoDuration::minutes(i64::from(m.minutes)));
@@ -217,7 +218,7 @@ impl ChatCore {
             return Err(ChatError::Invalid { field: "user_id", message: "you cannot message yourself".into() });
         }
         let mut conn = self.conn().await?;
-        let other = crate::users::repo::profile(&mut conn, m.other).await?.filter(|p| p.status == "active");
+        let other = crate::users::repo::profile(&mut conn, m.other).await?.filter(|p| p.status == UserStatus::Active);
         if other.is_none() {
             return Err(ChatError::NotFound);
         }
@@ -285,7 +286,7 @@ impl ChatCore {
         let mut conn = self.conn().await?;
         self.visible(&mut conn, m.room, Some(m.user)).await?;
         let msg = repo::message(&mut conn, m.room, m.message).await?.ok_or(ChatError::NotFound)?;
-        let room_mod = matches!(repo::member(&mut conn, m.room, m.user).await?, Some(mm) if mm.role != "member");
+        let room_mod = matches!(repo::member(&mut conn, m.room, m.user).await?, Some(mm) if mm.role.moderates());
         if msg.author.id != m.user && !room_mod && !m.moderator {
             return Err(ChatError::forbidden_here());
         }

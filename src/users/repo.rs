@@ -1,6 +1,7 @@
 //! User queries: profiles, preferences, friendships, blocks.
 
 use super::model::{BlockEntry, FriendEntry, ProfileChanges, UserRef};
+use crate::auth::model::UserStatus;
 use crate::db::schema::{blocks, friendships, users};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -18,7 +19,7 @@ pub struct ProfileRow {
     pub bio: Option<String>,
     pub avatar_url: Option<String>,
     pub location: Option<String>,
-    pub status: String,
+    pub status: UserStatus,
     pub created_at: DateTime<Utc>,
 }
 

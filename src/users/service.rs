@@ -4,6 +4,7 @@ use super::blocking::ensure_can_reach;
 use super::model::*;
 use super::repo::{self, ProfileRow};
 use crate::activity::{self, ActivityItem};
+use crate::auth::model::UserStatus;
 use crate::db::{PooledConn, checkout};
 use crate::service::{Core, Service};
 use crate::state::AppState;
@@ -149,7 +150,7 @@ impl UserCore {
 
     /// An active user by id or username; others do not exist for the API.
     async fn resolve(conn: &mut AsyncPgConnection, key: &str) -> Result<ProfileRow, UserError> {
-        repo::profile_by_key(conn, key).await?.filter(|p| p.status == "active").ok_or(UserError::NotFound)
+        repo::profile_by_key(conn, key).await?.filter(|p| p.status == UserStatus::Active).ok_or(UserError::NotFound)
     }
 
     pub async fn get_profile(&self, m: GetProfile) -> Result<PublicProfile, UserError> {

@@ -1,6 +1,6 @@
 //! What the denylist rereads: sessions revoked lately, users who are not active.
 
-use crate::auth::model::STATUS_ACTIVE;
+use crate::auth::model::UserStatus;
 use crate::db::schema::{auth_sessions, users};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -21,5 +21,5 @@ pub async fn revoked_since(
 
 /// Every user whose status is not active.
 pub async fn inactive_users(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Uuid>> {
-    users::table.filter(users::status.ne(STATUS_ACTIVE)).select(users::id).load(conn).await
+    users::table.filter(users::status.ne(UserStatus::Active)).select(users::id).load(conn).await
 }

@@ -4,6 +4,7 @@ pub mod denylist;
 pub mod keys;
 
 use super::model::AuthError;
+use crate::auth::model::UserStatus;
 use crate::db::schema::{
     auth_sessions, login_codes, magic_links, oauth_identities, oauth_states, refresh_tokens, users,
 };
@@ -25,7 +26,7 @@ pub struct UserRow {
     pub password_hash: Option<String>,
     pub display_name: Option<String>,
     pub roles: Vec<String>,
-    pub status: String,
+    pub status: UserStatus,
     pub created_at: DateTime<Utc>,
 }
 
