@@ -1,5 +1,6 @@
 //! Category types and rules: slugs, names, and the admin's create/patch bodies.
 
+use veza_core::text::TextRule;
 use crate::error::DomainError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -55,10 +56,7 @@ pub struct CategoryPatch {
 
 /// A trimmed name of 1 to 80 characters.
 pub fn name(raw: &str) -> Result<String, CategoryError> {
-    let n = raw.trim();
-    if n.is_empty() || n.chars().count() > 80 || n.chars().any(char::is_control) {
-        return Err(CategoryError::Invalid { field: "name", message: "1 to 80 characters".into() });
-    }
+    let n = TextRule::line(1, 80).check(raw).map_err(|_| CategoryError::invalid("name", "1 to 80 characters"))?;
     Ok(n.to_owned())
 }
 

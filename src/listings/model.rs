@@ -1,5 +1,6 @@
 //! Listing types and rules: the lifecycle state machine, conditions, tags, validation.
 
+use veza_core::text::TextRule;
 use crate::error::DomainError;
 use crate::money::{Money, MoneyError};
 use crate::users::model::UserRef;
@@ -203,25 +204,24 @@ pub struct ListingContent {
 }
 
 pub fn title(raw: &str) -> Result<String, ListingError> {
-    let t = raw.trim();
-    if t.chars().count() < 3 || t.chars().count() > TITLE_MAX || t.chars().any(char::is_control) {
-        return Err(invalid("title", format!("3 to {TITLE_MAX} characters, no control characters")));
-    }
+    let t = TextRule::line(3, TITLE_MAX)
+        .check(raw)
+        .map_err(|_| invalid("title", format!("3 to {TITLE_MAX} characters, no control characters")))?;
     Ok(t.to_owned())
 }
 
 pub fn description(raw: &str) -> Result<String, ListingError> {
-    let d = raw.trim();
-    if d.chars().count() > DESCRIPTION_MAX || d.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(invalid("description", format!("at most {DESCRIPTION_MAX} characters")));
-    }
+    let d = TextRule::prose(0, DESCRIPTION_MAX)
+        .allowing(&['\n', '\t'])
+        .check(raw)
+        .map_err(|_| invalid("description", format!("at most {DESCRIPTION_MAX} characters")))?;
     Ok(d.to_owned())
 }
 
 /// One tag, normalised: trimmed, lowercase, inner whitespace collapsed to one space.
 pub fn tag(raw: &str) -> Result<String, ListingError> {
     let t = raw.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-    if t.is_empty() || t.chars().count() > TAG_MAX_CHARS || t.chars().any(char::is_control) {
+    if TextRule::line(1, TAG_MAX_CHARS).check_exact(&t).is_err() {
         return Err(invalid("tags", format!("each tag is 1 to {TAG_MAX_CHARS} characters")));
     }
     Ok(t)

@@ -1,5 +1,6 @@
 //! Offer types and the negotiation rules: who may do what in which state, in one table.
 
+use veza_core::text::TextRule;
 use crate::error::DomainError;
 use crate::money::Money;
 use crate::users::model::UserRef;
@@ -242,9 +243,9 @@ pub struct CounterBody {
 /// An optional note, trimmed; empty means none.
 pub fn message(raw: Option<&str>) -> Result<Option<String>, OfferError> {
     let Some(m) = raw.map(str::trim).filter(|m| !m.is_empty()) else { return Ok(None) };
-    if m.chars().count() > MESSAGE_MAX || m.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(OfferError::Invalid { field: "message", message: format!("at most {MESSAGE_MAX} characters") });
-    }
+    let m = TextRule::prose(0, MESSAGE_MAX)
+        .check(m)
+        .map_err(|_| OfferError::invalid("message", format!("at most {MESSAGE_MAX} characters")))?;
     Ok(Some(m.to_owned()))
 }
 

@@ -1,5 +1,6 @@
 //! User-facing types and rules: profiles, preferences, friendships.
 
+use veza_core::text::TextRule;
 use crate::error::DomainError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -73,14 +74,10 @@ pub struct ProfileChanges {
 
 fn text(field: &'static str, v: Option<String>, max: usize) -> Result<FieldChange, UserError> {
     let Some(v) = v else { return Ok(None) };
-    let v = v.trim().to_owned();
-    if v.is_empty() {
-        return Ok(Some(None));
-    }
-    if v.chars().count() > max || v.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(UserError::Invalid { field, message: format!("at most {max} characters, no control characters") });
-    }
-    Ok(Some(Some(v)))
+    let v = TextRule::prose(0, max)
+        .check(&v)
+        .map_err(|_| UserError::invalid(field, format!("at most {max} characters, no control characters")))?;
+    Ok(Some((!v.is_empty()).then(|| v.to_owned())))
 }
 
 impl ProfilePatch {
