@@ -50,22 +50,4 @@ for round in $(seq "$ROUNDS"); do
 done
 rm -f "$OUT"/*.tmp
 
-python3 - "$OUT" "$ROUNDS" <<'PY'
-import json, statistics, sys
-from pathlib import Path
-out, rounds = Path(sys.argv[1]), int(sys.argv[2])
-def fan(p):
-    r = json.loads(p.read_text()); b = r.get("best_step")
-    return r["steps"][b]["deliveries_per_s"] if b is not None else 0.0
-def burst(p):
-    return json.loads(p.read_text())["steps"][0]["acked_per_s"]
-print("| scenario | old runs | new runs | old median | new median | new / old |")
-print("|---|---|---|---:|---:|---:|")
-for name, f in [("fan-out deliveries/s", fan), ("burst acked/s", burst)]:
-    key = "fanout" if f is fan else "burst"
-    o = [f(out / f"{key}-old-{i}.json") for i in range(1, rounds + 1)]
-    n = [f(out / f"{key}-new-{i}.json") for i in range(1, rounds + 1)]
-    mo, mn = statistics.median(o), statistics.median(n)
-    fmt = lambda xs: ", ".join(f"{x:,.0f}" for x in xs)
-    print(f"| {name} | {fmt(o)} | {fmt(n)} | {mo:,.0f} | {mn:,.0f} | {mn / mo:.3f} |")
-PY
+python3 bench/ab_summary.py "$OUT" "$ROUNDS"
