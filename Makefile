@@ -15,7 +15,7 @@ services: ## make sure PostgreSQL, Redis and RabbitMQ answer (start or install t
 run: ## release build, then one node on :8080 with the development config
 	@scripts/services.sh postgres
 	$(CARGO) build --release --bin veza
-	VEZA_ENV=$${VEZA_ENV:-development} ./target/release/veza serve
+	VEZA_ENV=$${VEZA_ENV:-development} $${CARGO_TARGET_DIR:-target}/release/veza serve
 
 dev: ## auto-reload on change (cargo-watch when installed, else a plain debug run)
 	@scripts/services.sh postgres

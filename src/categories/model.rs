@@ -1,10 +1,10 @@
 //! Category types and rules: slugs, names, and the admin's create/patch bodies.
 
-use veza_core::text::TextRule;
 use crate::error::DomainError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use veza_core::text::TextRule;
 
 /// The categories feature has no failure of its own.
 pub type CategoryError = DomainError;

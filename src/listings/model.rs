@@ -1,6 +1,5 @@
 //! Listing types and rules: the lifecycle state machine, conditions, tags, validation.
 
-use veza_core::text::TextRule;
 use crate::error::DomainError;
 use crate::money::{Money, MoneyError};
 use crate::users::model::UserRef;
@@ -8,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use veza_core::text::TextRule;
 use veza_core::{CategoryId, Code};
 
 pub const TITLE_MAX: usize = 120;

@@ -1,6 +1,5 @@
 //! Offer types and the negotiation rules: who may do what in which state, in one table.
 
-use veza_core::text::TextRule;
 use crate::error::DomainError;
 use crate::money::Money;
 use crate::users::model::UserRef;
@@ -9,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use veza_core::Code;
+use veza_core::text::TextRule;
 
 pub const MESSAGE_MAX: usize = 1000;
 

@@ -1,12 +1,12 @@
 //! User-facing types and rules: profiles, preferences, friendships.
 
-use veza_core::text::TextRule;
 use crate::error::DomainError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use veza_core::Code;
+use veza_core::text::TextRule;
 
 /// Largest preferences document, in bytes of JSON.
 pub const PREFERENCES_MAX_BYTES: usize = 16 * 1024;
