@@ -86,13 +86,15 @@ impl SendInvalid {
     }
 }
 
-/// The one check of a chat send (body and `client_id`), over WebSocket and REST alike.
+/// The one check of a chat send (body and `client_id`), over WebSocket and REST alike. NUL is
+/// refused in both: PostgreSQL cannot store it in `text`, and a message that cannot be stored
+/// must be refused at the edge, never handed to the writer's batch.
 pub fn check_send(body: &str, client_id: &str) -> Result<(), SendInvalid> {
     let chars = body.chars().count();
-    if chars == 0 || chars > MAX_BODY_CHARS || body.trim().is_empty() {
+    if chars == 0 || chars > MAX_BODY_CHARS || body.trim().is_empty() || body.contains('\0') {
         return Err(SendInvalid::Body);
     }
-    if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_BYTES {
+    if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_BYTES || client_id.contains('\0') {
         return Err(SendInvalid::ClientId);
     }
     Ok(())
@@ -122,6 +124,9 @@ mod tests {
         assert_eq!(check_send(&"é".repeat(MAX_BODY_CHARS), "c"), Ok(()));
         assert_eq!(check_send("hi", ""), Err(SendInvalid::ClientId));
         assert_eq!(check_send("hi", &"c".repeat(65)), Err(SendInvalid::ClientId));
+        assert_eq!(check_send("a\0b", "c"), Err(SendInvalid::Body), "PostgreSQL cannot store NUL");
+        assert_eq!(check_send("hi", "c\0"), Err(SendInvalid::ClientId));
+        assert_eq!(check_send("line\nnext\ttab", "c"), Ok(()), "other controls are stored fine");
         assert_eq!(SendInvalid::Body.code().as_str(), "message_invalid");
     }
 }

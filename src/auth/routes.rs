@@ -39,6 +39,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/.well-known/jwks.json", "GET").route(web::get().to(jwks)));
 }
 
+/// Answers that carry tokens or the caller's own account: no cache (browser, proxy) may keep them.
+fn private(mut res: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+    res.insert_header((header::CACHE_CONTROL, "no-store"));
+    res
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterBody {
     pub email: String,
@@ -105,7 +111,7 @@ pub async fn register(auth: Auth, req: HttpRequest, body: web::Json<RegisterBody
     let pair =
         ask(&auth, Register { email: b.email, username: b.username, password: b.password, client: client_info(&req) })
             .await?;
-    Ok(HttpResponse::Created().json(pair))
+    Ok(private(HttpResponse::Created()).json(pair))
 }
 
 /// Log in with email or username and password.
@@ -118,7 +124,7 @@ pub async fn register(auth: Auth, req: HttpRequest, body: web::Json<RegisterBody
 pub async fn login(auth: Auth, req: HttpRequest, body: web::Json<LoginBody>) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let pair = ask(&auth, Login { login: b.login, password: b.password, client: client_info(&req) }).await?;
-    Ok(HttpResponse::Ok().json(pair))
+    Ok(private(HttpResponse::Ok()).json(pair))
 }
 
 /// Trade a refresh token for a new pair (the old token stops working).
@@ -129,7 +135,7 @@ pub async fn login(auth: Auth, req: HttpRequest, body: web::Json<LoginBody>) -> 
 pub async fn refresh(auth: Auth, req: HttpRequest, body: web::Json<RefreshBody>) -> Result<HttpResponse, ApiError> {
     let pair =
         ask(&auth, Refresh { refresh_token: body.into_inner().refresh_token, client: client_info(&req) }).await?;
-    Ok(HttpResponse::Ok().json(pair))
+    Ok(private(HttpResponse::Ok()).json(pair))
 }
 
 /// Revoke the session of this refresh token.
@@ -174,7 +180,7 @@ pub async fn magic_link_verify(
     body: web::Json<TokenBody>,
 ) -> Result<HttpResponse, ApiError> {
     let pair = ask(&auth, VerifyMagicLink { token: body.into_inner().token, client: client_info(&req) }).await?;
-    Ok(HttpResponse::Ok().json(pair))
+    Ok(private(HttpResponse::Ok()).json(pair))
 }
 
 /// Start an OAuth2 login (PKCE S256): redirects to the provider.
@@ -207,7 +213,7 @@ pub async fn oauth_callback(
         return Err(AuthFault::OAuthStateInvalid.into());
     };
     match ask(&auth, OAuthCallback { provider: path.into_inner(), code, state, client: client_info(&req) }).await? {
-        CallbackOutcome::Tokens(pair) => Ok(HttpResponse::Ok().json(pair)),
+        CallbackOutcome::Tokens(pair) => Ok(private(HttpResponse::Ok()).json(pair)),
         CallbackOutcome::Redirect(url) => Ok(HttpResponse::Found().insert_header((header::LOCATION, url)).finish()),
     }
 }
@@ -224,7 +230,7 @@ pub async fn oauth_exchange(
 ) -> Result<HttpResponse, ApiError> {
     let pair =
         ask(&auth, OAuthExchange { login_code: body.into_inner().login_code, client: client_info(&req) }).await?;
-    Ok(HttpResponse::Ok().json(pair))
+    Ok(private(HttpResponse::Ok()).json(pair))
 }
 
 /// The caller's own account.
@@ -232,7 +238,7 @@ pub async fn oauth_exchange(
     (status = 200, body = Me), (status = 401, body = Problem),
 ))]
 pub async fn me(auth: Auth, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(ask(&auth, GetMe { user: user.id }).await?))
+    Ok(private(HttpResponse::Ok()).json(ask(&auth, GetMe { user: user.id }).await?))
 }
 
 /// The caller's live login sessions.
@@ -241,7 +247,7 @@ pub async fn me(auth: Auth, user: AuthUser) -> Result<HttpResponse, ApiError> {
 ))]
 pub async fn sessions(auth: Auth, user: AuthUser) -> Result<HttpResponse, ApiError> {
     let items = ask(&auth, ListSessions { user: user.id, current: user.session_id }).await?;
-    Ok(HttpResponse::Ok().json(SessionList { items, next_cursor: None }))
+    Ok(private(HttpResponse::Ok()).json(SessionList { items, next_cursor: None }))
 }
 
 /// Revoke one of the caller's sessions.

@@ -15,6 +15,7 @@ mod chat_load;
 mod cluster;
 mod errors;
 mod golden;
+mod hardening;
 mod harness;
 mod idempotency;
 mod listings;

@@ -1,0 +1,64 @@
+//! Input one client sends must never cost another client anything: what PostgreSQL cannot store
+//! is refused at the edge, with a stable code, and everyone else's messages go through.
+
+use crate::support::TestApp;
+use crate::support::ws::ChatClient;
+use serde_json::{Value, json};
+
+fn send(room: &str, body: &str, client_id: &str) -> Value {
+    json!({ "type": "send", "room": room, "body": body, "client_id": client_id })
+}
+
+async fn public_room(app: &TestApp, token: &str, name: &str) -> String {
+    let res = app.post_json("/api/v1/rooms", &json!({ "name": name, "visibility": "public" }), Some(token)).await;
+    assert_eq!(res.status(), 201);
+    let v: Value = res.json().await.unwrap();
+    v["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_nul_body_is_refused_at_the_edge_and_other_users_messages_are_stored() {
+    let app = TestApp::spawn().await;
+    let (_, mallory, _) = app.user("mallory").await;
+    let (_, ana, _) = app.user("ana").await;
+    let (r1, r2) = (public_room(&app, &mallory, "One").await, public_room(&app, &ana, "Two").await);
+    let mut cm = ChatClient::connect(app.addr, &mallory).await;
+    let mut ca = ChatClient::connect(app.addr, &ana).await;
+    cm.join(&r1, None).await;
+    ca.join(&r2, None).await;
+    for i in 0..20 {
+        cm.send(send(&r1, &format!("bad\u{0}{i}"), &format!("m{i}"))).await;
+        ca.send(send(&r2, &format!("fine {i}"), &format!("a{i}"))).await;
+    }
+    for i in 0..20 {
+        let e = cm.expect("error").await;
+        assert_eq!((e["code"].as_str(), e["ref"].as_str()), (Some("message_invalid"), Some(format!("m{i}").as_str())));
+        let ack = ca.expect("ack").await;
+        assert_eq!(ack["client_id"], format!("a{i}"));
+        assert_eq!(ack["seq"], i + 1, "every other message stored, in order");
+    }
+    let res =
+        app.post_json(&format!("/api/v1/rooms/{r1}/messages"), &json!({ "body": "x\u{0}y" }), Some(&mallory)).await;
+    assert_eq!(res.status(), 422);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["code"], "validation_failed");
+    assert!(p["errors"]["body"].is_array(), "{p}");
+    let history: Value =
+        app.get_auth(&format!("/api/v1/rooms/{r2}/messages?limit=100"), &ana).await.json().await.unwrap();
+    assert_eq!(history["items"].as_array().map(Vec::len), Some(20));
+}
+
+#[tokio::test]
+async fn answers_with_tokens_or_the_callers_account_are_never_cached() {
+    let app = TestApp::spawn().await;
+    let registered = app.register("cora").await;
+    let token = registered["access_token"].as_str().unwrap().to_owned();
+    let res = app
+        .post_json("/api/v1/auth/login", &json!({ "login": "cora", "password": crate::support::app::PASSWORD }), None)
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+    let me = app.get_auth("/api/v1/auth/me", &token).await;
+    assert_eq!(me.status(), 200);
+    assert_eq!(me.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+}
