@@ -5,11 +5,13 @@ use crate::auth::extract::{authenticate, bearer};
 use crate::auth::model::AuthFault;
 use crate::state::AppState;
 use crate::web::error::ApiError;
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web_actors::ws;
 use serde::Deserialize;
 use veza_actors::protocol::{Encoding, MAX_FRAME_BYTES, UserRef};
 use veza_actors::session::WsSession;
+use veza_core::Code;
 
 #[derive(Deserialize)]
 pub struct WsQuery {
@@ -19,6 +21,7 @@ pub struct WsQuery {
 /// Upgrade to a WebSocket (`?token=` or `Authorization: Bearer`).
 #[utoipa::path(get, path = "/ws", tag = "chat", params(("token" = Option<String>, Query, description = "access token, unless sent as a bearer")),
     responses((status = 101, description = "switching to the WebSocket protocol (veza.json.v1 or veza.msgpack.v1)"),
+        (status = 400, body = crate::web::error::Problem, description = "not a WebSocket handshake (bad_request)"),
         (status = 401, body = crate::web::error::Problem)))]
 pub async fn upgrade(
     req: HttpRequest,
@@ -26,6 +29,15 @@ pub async fn upgrade(
     q: web::Query<WsQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    // A plain GET (no upgrade headers) is the client's mistake: 400, not the 500 the
+    // handshake error would otherwise become.
+    if let Err(e) = ws::handshake(&req) {
+        return Err(ApiError::coded(
+            StatusCode::BAD_REQUEST,
+            Code::BadRequest,
+            format!("not a WebSocket handshake: {e}"),
+        ));
+    }
     let token = q
         .into_inner()
         .token

@@ -62,3 +62,16 @@ async fn answers_with_tokens_or_the_callers_account_are_never_cached() {
     assert_eq!(me.status(), 200);
     assert_eq!(me.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
 }
+
+#[tokio::test]
+async fn a_plain_get_on_the_websocket_endpoint_is_a_client_error() {
+    let app = TestApp::spawn().await;
+    let (_, token, _) = app.user("pat").await;
+    for path in ["/ws".to_owned(), format!("/ws?token={token}")] {
+        let res = app.get(&path).await;
+        assert_eq!(res.status(), 400, "{path}");
+        assert_eq!(res.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/problem+json"));
+        let p: Value = res.json().await.unwrap();
+        assert_eq!(p["code"], "bad_request");
+    }
+}
