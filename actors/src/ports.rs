@@ -94,8 +94,9 @@ pub trait ChatStore: Send + Sync + 'static {
     fn admit(&self, room: RoomId, user: UserId) -> BoxFut<Result<Membership, StoreError>>;
     /// Membership, mute and (for direct rooms) blocks, from the database.
     fn may_post(&self, room: RoomId, user: UserId) -> BoxFut<Result<PostCheck, StoreError>>;
-    /// Stores a read marker (only ever moves forward).
-    fn mark_read(&self, room: RoomId, user: UserId, up_to: Seq) -> BoxFut<Result<(), StoreError>>;
+    /// Stores a read marker, bounded by the room's last `seq`; it only ever moves forward.
+    /// Answers the marker stored when it moved, `None` when it did not.
+    fn mark_read(&self, room: RoomId, user: UserId, up_to: Seq) -> BoxFut<Result<Option<Seq>, StoreError>>;
     /// Is the login session `sid` of `user` still valid (not revoked, user active)?
     fn session_valid(&self, sid: Uuid, user: UserId) -> bool;
 }

@@ -111,7 +111,8 @@ impl WsSession {
                     let store = self.deps.store.clone();
                     let user = self.user.clone();
                     actix::spawn(async move {
-                        if store.mark_read(room, user.id, up_to).await.is_ok() {
+                        // Only a marker that moved is news, and only as far as it really moved.
+                        if let Ok(Some(up_to)) = store.mark_read(room, user.id, up_to).await {
                             let f = SharedFrame::new(ServerFrame::Read { room, user, up_to });
                             addr.do_send(Notify { frame: f, except: None, publish: true });
                         }

@@ -333,10 +333,21 @@ pub async fn may_post(conn: &mut AsyncPgConnection, room: RoomId, user: UserId) 
     Ok(PostCheck::Allowed)
 }
 
-pub async fn mark_read(conn: &mut AsyncPgConnection, room: RoomId, user: UserId, up_to: Seq) -> QueryResult<()> {
-    diesel::update(room_members::table.find((room, user)).filter(room_members::last_read_seq.lt(up_to)))
-        .set(room_members::last_read_seq.eq(up_to))
+/// Moves `user`'s read marker in `room` forward to `up_to`, bounded by the room's last `seq`
+/// (a client cannot mark what does not exist); answers the new marker when it moved.
+pub async fn mark_read(
+    conn: &mut AsyncPgConnection,
+    room: RoomId,
+    user: UserId,
+    up_to: Seq,
+) -> QueryResult<Option<Seq>> {
+    let to = up_to.min(last_seq(conn, room).await?);
+    if to <= Seq::ZERO {
+        return Ok(None);
+    }
+    let moved = diesel::update(room_members::table.find((room, user)).filter(room_members::last_read_seq.lt(to)))
+        .set(room_members::last_read_seq.eq(to))
         .execute(conn)
-        .await
-        .map(|_| ())
+        .await?;
+    Ok((moved == 1).then_some(to))
 }

@@ -63,7 +63,7 @@ impl ChatStore for PgChatStore {
         with_conn!(self.pool, |conn| repo::may_post(conn, room, user))
     }
 
-    fn mark_read(&self, room: RoomId, user: UserId, up_to: Seq) -> BoxFut<Result<(), StoreError>> {
+    fn mark_read(&self, room: RoomId, user: UserId, up_to: Seq) -> BoxFut<Result<Option<Seq>, StoreError>> {
         with_conn!(self.pool, |conn| repo::mark_read(conn, room, user, up_to))
     }
 

@@ -75,3 +75,30 @@ async fn a_plain_get_on_the_websocket_endpoint_is_a_client_error() {
         assert_eq!(p["code"], "bad_request");
     }
 }
+
+#[tokio::test]
+async fn read_markers_are_bounded_by_the_room_and_only_move_forward() {
+    let app = TestApp::spawn().await;
+    let (_, ana, _) = app.user("ana").await;
+    let (_, ben, _) = app.user("ben").await;
+    let r = public_room(&app, &ana, "Marks").await;
+    let mut ca = ChatClient::connect(app.addr, &ana).await;
+    let mut cb = ChatClient::connect(app.addr, &ben).await;
+    ca.join(&r, None).await;
+    cb.join(&r, None).await;
+    for i in 1..=2 {
+        ca.send(send(&r, &format!("m{i}"), &format!("c{i}"))).await;
+        cb.expect("message").await;
+    }
+    cb.send(json!({ "type": "read", "room": r, "up_to": i64::MAX })).await;
+    let read = ca.expect("read").await;
+    assert_eq!(read["up_to"], 2, "bounded by the room's last seq");
+    for bogus in [-1, 0, 1, 2, i64::MAX] {
+        cb.send(json!({ "type": "read", "room": r, "up_to": bogus })).await;
+    }
+    ca.send(send(&r, "m3", "c3")).await;
+    cb.expect("message").await;
+    cb.send(json!({ "type": "read", "room": r, "up_to": 3 })).await;
+    let read = ca.expect("read").await;
+    assert_eq!(read["up_to"], 3, "nothing was broadcast for markers that did not move forward");
+}

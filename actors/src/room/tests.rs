@@ -75,8 +75,8 @@ impl ChatStore for MemStore {
     fn may_post(&self, _: RoomId, _: UserId) -> BoxFut<Result<PostCheck, StoreError>> {
         Box::pin(async { Ok(PostCheck::Allowed) })
     }
-    fn mark_read(&self, _: RoomId, _: UserId, _: Seq) -> BoxFut<Result<(), StoreError>> {
-        Box::pin(async { Ok(()) })
+    fn mark_read(&self, _: RoomId, _: UserId, up_to: Seq) -> BoxFut<Result<Option<Seq>, StoreError>> {
+        Box::pin(async move { Ok(Some(up_to)) })
     }
     fn session_valid(&self, _: uuid::Uuid, _: UserId) -> bool {
         true
