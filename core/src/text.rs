@@ -9,6 +9,8 @@ pub struct TextRule {
     pub min: usize,
     pub max: usize,
     pub allowed_controls: &'static [char],
+    /// Names: refuse invisible and direction-changing characters too.
+    pub visible_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -17,17 +19,36 @@ pub enum TextError {
     Length { min: usize, max: usize },
     #[error("must not contain control characters")]
     Control,
+    #[error("must not contain invisible or direction-changing characters")]
+    Invisible,
+}
+
+/// Characters that change nothing a reader sees, or the order they see it in: zero-width
+/// spaces and joiners, the soft hyphen, word joiners and invisible operators, the byte-order mark,
+/// and the bidirectional embeddings, overrides, isolates and marks. In a name they only serve to
+/// make two different accounts look alike (`rootadmin` and `rootadmin\u{200b}`).
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
 }
 
 impl TextRule {
     /// One line: no control character at all.
     pub const fn line(min: usize, max: usize) -> Self {
-        TextRule { min, max, allowed_controls: &[] }
+        TextRule { min, max, allowed_controls: &[], visible_only: false }
     }
 
     /// Prose: line breaks allowed.
     pub const fn prose(min: usize, max: usize) -> Self {
-        TextRule { min, max, allowed_controls: &['\n'] }
+        TextRule { min, max, allowed_controls: &['\n'], visible_only: false }
+    }
+
+    /// A name people recognise each other by: one line, every character visible.
+    pub const fn name(min: usize, max: usize) -> Self {
+        TextRule { min, max, allowed_controls: &[], visible_only: true }
     }
 
     pub const fn allowing(self, allowed_controls: &'static [char]) -> Self {
@@ -49,6 +70,9 @@ impl TextRule {
         }
         if text.chars().any(|c| c.is_control() && !self.allowed_controls.contains(&c)) {
             return Err(TextError::Control);
+        }
+        if self.visible_only && text.chars().any(is_invisible) {
+            return Err(TextError::Invisible);
         }
         Ok(())
     }
@@ -114,6 +138,13 @@ mod tests {
         assert_eq!(TextRule::prose(0, 9).check("a\nb"), Ok("a\nb"));
         assert_eq!(TextRule::prose(0, 9).check("a\tb"), Err(TextError::Control));
         assert_eq!(TextRule::prose(0, 9).allowing(&['\n', '\t']).check("a\tb"), Ok("a\tb"));
+        let name = TextRule::name(1, 64);
+        assert_eq!(name.check(" Ada Lovelace "), Ok("Ada Lovelace"));
+        assert_eq!(name.check("Zoë 李"), Ok("Zoë 李"), "letters of any script are fine");
+        for sneaky in ["rootadmin\u{200b}", "ad\u{202e}nim", "x\u{2066}y", "\u{feff}bob", "a\u{00ad}b"] {
+            assert_eq!(name.check(sneaky), Err(TextError::Invisible), "{sneaky:?}");
+        }
+        assert_eq!(TextRule::line(1, 64).check("rootadmin\u{200b}"), Ok("rootadmin\u{200b}"), "only names refuse them");
     }
 
     #[test]

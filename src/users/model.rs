@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use veza_core::Code;
-use veza_core::text::TextRule;
+use veza_core::text::{TextError, TextRule};
 
 /// Largest preferences document, in bytes of JSON.
 pub const PREFERENCES_MAX_BYTES: usize = 16 * 1024;
@@ -73,10 +73,16 @@ pub struct ProfileChanges {
 }
 
 fn text(field: &'static str, v: Option<String>, max: usize) -> Result<FieldChange, UserError> {
+    checked(field, v, TextRule::prose(0, max), max)
+}
+
+/// `text`, for a field `rule` decides; every failure reads as the limits it breaks.
+fn checked(field: &'static str, v: Option<String>, rule: TextRule, max: usize) -> Result<FieldChange, UserError> {
     let Some(v) = v else { return Ok(None) };
-    let v = TextRule::prose(0, max)
-        .check(&v)
-        .map_err(|_| UserError::invalid(field, format!("at most {max} characters, no control characters")))?;
+    let v = rule.check(&v).map_err(|e| match e {
+        TextError::Invisible => UserError::invalid(field, e.to_string()),
+        _ => UserError::invalid(field, format!("at most {max} characters, no control characters")),
+    })?;
     Ok(Some((!v.is_empty()).then(|| v.to_owned())))
 }
 
@@ -90,7 +96,8 @@ impl ProfilePatch {
             }
         }
         Ok(ProfileChanges {
-            display_name: text("display_name", self.display_name, 64)?,
+            // What others see an account as: no invisible or direction-changing characters.
+            display_name: checked("display_name", self.display_name, TextRule::name(0, 64), 64)?,
             bio: text("bio", self.bio, 1000)?,
             avatar_url,
             location: text("location", self.location, 100)?,

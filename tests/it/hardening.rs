@@ -102,3 +102,19 @@ async fn read_markers_are_bounded_by_the_room_and_only_move_forward() {
     let read = ca.expect("read").await;
     assert_eq!(read["up_to"], 3, "nothing was broadcast for markers that did not move forward");
 }
+
+#[tokio::test]
+async fn display_names_refuse_invisible_and_direction_changing_characters() {
+    let app = TestApp::spawn().await;
+    let (_, token, _) = app.user("ruth").await;
+    for sneaky in ["rootadmin\u{200b}", "ad\u{202e}nimda", "\u{feff}ruth"] {
+        let body = json!({ "display_name": sneaky });
+        let res = app.send_auth(reqwest::Method::PATCH, "/api/v1/users/me", &token, Some(&body)).await;
+        assert_eq!(res.status(), 422, "{sneaky:?}");
+        let p: Value = res.json().await.unwrap();
+        assert!(p["errors"]["display_name"].is_array(), "{p}");
+    }
+    let body = json!({ "display_name": "Ruth Zoë 李" });
+    let res = app.send_auth(reqwest::Method::PATCH, "/api/v1/users/me", &token, Some(&body)).await;
+    assert_eq!(res.status(), 200);
+}
