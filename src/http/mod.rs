@@ -4,6 +4,7 @@
 
 pub mod csp_report;
 pub mod idempotency;
+pub mod nul_guard;
 pub mod openapi;
 pub mod ops;
 pub mod problem;
@@ -32,7 +33,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 /// The application of one HTTP worker. Middleware runs outermost first:
 /// request id -> telemetry (span, log, metrics) -> security headers -> problem bodies -> CORS
-/// -> rate limit -> idempotency -> routes.
+/// -> NUL guard -> rate limit -> idempotency -> routes.
 pub fn build_app(
     state: web::Data<AppState>,
     openapi: utoipa::openapi::OpenApi,
@@ -87,6 +88,7 @@ pub fn build_app(
         .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::NotFound) }))
         .wrap(from_fn(idempotency::middleware))
         .wrap(from_fn(rate_limit::middleware))
+        .wrap(from_fn(nul_guard::middleware))
         .wrap(cors)
         .wrap(from_fn(problem::middleware))
         .wrap(from_fn(security_headers::middleware))

@@ -118,3 +118,18 @@ async fn display_names_refuse_invisible_and_direction_changing_characters() {
     let res = app.send_auth(reqwest::Method::PATCH, "/api/v1/users/me", &token, Some(&body)).await;
     assert_eq!(res.status(), 200);
 }
+
+#[tokio::test]
+async fn nul_in_a_url_is_a_client_error_not_a_500() {
+    let app = TestApp::spawn().await;
+    let (_, token, _) = app.user("nils").await;
+    for path in ["/api/v1/listings?q=%00", "/api/v1/listings?seller=a%00b", "/api/v1/rooms?q=%00", "/api/v1/users/%00"]
+    {
+        let res = app.get_auth(path, &token).await;
+        assert_eq!(res.status(), 400, "{path}");
+        assert_eq!(res.headers().get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"));
+        let p: Value = res.json().await.unwrap();
+        assert_eq!(p["code"], "bad_request", "{path}");
+    }
+    assert_eq!(app.get("/api/v1/listings?q=100%25").await.status(), 200, "an escaped % is fine");
+}
