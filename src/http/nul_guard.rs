@@ -1,17 +1,21 @@
-//! Refuses a URL that carries NUL (`%00`) in its path or query, before any handler binds it:
-//! PostgreSQL cannot store or compare NUL in `text`, so such a value reached a query as a 500.
+//! Refuses NUL in what a client sends, before any handler binds it: in the URL (`%00` in the path
+//! or query) and in JSON bodies (a `\u0000` escape, in a value or a key). PostgreSQL cannot store
+//! or compare NUL in `text`, so such a value reached a query as a 500. JSON bodies are read here
+//! (within the body limit) and handed on unchanged; other bodies (uploads) are not touched.
 //! Inside the security headers and problem layers, so the refusal carries both.
 
+use crate::state::AppState;
 use crate::web::error::ApiError;
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{StatusCode, header};
 use actix_web::middleware::Next;
-use actix_web::{Error, ResponseError};
+use actix_web::{Error, HttpMessage, ResponseError, web};
+use futures_util::StreamExt;
 use veza_core::Code;
 
 pub async fn middleware(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     if carries_nul(req.uri().path()) || carries_nul(req.query_string()) {
@@ -19,7 +23,54 @@ pub async fn middleware(
             .error_response();
         return Ok(req.into_response(res).map_into_boxed_body());
     }
+    let limit = req.app_data::<web::Data<AppState>>().map(|s| s.config.server.body_limit_bytes);
+    if let (true, Some(limit)) = (is_json(&req), limit) {
+        let mut body = web::BytesMut::new();
+        let mut payload = req.take_payload();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk?;
+            if body.len() + chunk.len() > limit {
+                let res = ApiError::PayloadTooLarge { limit }.error_response();
+                return Ok(req.into_response(res).map_into_boxed_body());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if has_nul_escape(&body) {
+            let err = ApiError::Validation {
+                detail: "NUL (\\u0000) is not allowed in text".into(),
+                errors: Default::default(),
+            };
+            return Ok(req.into_response(err.error_response()).map_into_boxed_body());
+        }
+        let (_, mut replacement) = actix_http::h1::Payload::create(true);
+        replacement.unread_data(body.freeze());
+        req.set_payload(Payload::from(replacement));
+    }
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// JSON bodies (`application/json`, `application/csp-report`, `*+json`).
+fn is_json(req: &ServiceRequest) -> bool {
+    let Some(ct) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
+    let essence = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || essence == "application/csp-report" || essence.ends_with("+json")
+}
+
+/// A `\u0000` escape in JSON text (in a value or a key). `\\u0000` is a backslash followed by
+/// the text `u0000`, not NUL: escapes are read pairwise.
+fn has_nul_escape(b: &[u8]) -> bool {
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            if b.get(i + 1) == Some(&b'u') && b.get(i + 2..i + 6) == Some(b"0000".as_slice()) {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
 }
 
 /// `%00` anywhere (a raw NUL cannot reach here: the request line would not parse).
@@ -35,5 +86,15 @@ mod tests {
         assert!(super::carries_nul("/api/v1/users/%00"));
         assert!(!super::carries_nul("q=100%25&x=%20"));
         assert!(!super::carries_nul("%0"));
+    }
+
+    #[test]
+    fn a_nul_escape_is_found_in_values_and_keys_but_not_an_escaped_backslash() {
+        assert!(super::has_nul_escape(br#"{"name":"a\u0000b"}"#));
+        assert!(super::has_nul_escape(br#"{"k\u0000":1}"#));
+        assert!(!super::has_nul_escape(br#"{"name":"a\\u0000b"}"#), "backslash, then the text u0000");
+        assert!(super::has_nul_escape(br#"{"name":"a\\\u0000"}"#), "backslash, then NUL");
+        assert!(!super::has_nul_escape(br#""\u00"#), "a truncated escape is the JSON parser's business");
+        assert!(!super::has_nul_escape(br#"{"name":"\u0001"}"#));
     }
 }
