@@ -199,3 +199,41 @@ async fn chat_fans_out_through_nginx_in_front_of_two_nodes() {
     assert_eq!(res.status(), 200);
     assert!(res.headers().get("x-request-id").is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_nginx_refuses_before_any_node_answer_problem_json_with_the_security_headers() {
+    let node = TestApp::spawn().await;
+    let lb = Nginx::start(&[node.addr]);
+    let long_uri = format!("http://{}/api/v1/listings?q={}", lb.addr(), "a".repeat(20_000));
+    let big_header = "b".repeat(40_000);
+    let cases = [
+        (node.client.get(long_uri), 414u64),
+        (node.client.get(format!("http://{}/health", lb.addr())).header("x-big", big_header), 431),
+    ];
+    for (req, status) in cases {
+        let res = req.send().await.expect("nginx answers");
+        assert_eq!(u64::from(res.status().as_u16()), status);
+        let header = |name: &str| res.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        assert_eq!(header("content-type").as_deref(), Some("application/problem+json"));
+        assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
+        let p: Value = res.json().await.expect("a problem body");
+        assert_eq!((p["status"].as_u64(), p["code"].as_str()), (Some(status), Some("bad_request")));
+    }
+    // A request line nginx cannot parse.
+    let raw = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut c = std::net::TcpStream::connect(lb.addr()).expect("connect");
+        c.write_all(b"NOT AN HTTP LINE\r\n\r\n").expect("write");
+        let mut out = String::new();
+        let _ = c.read_to_string(&mut out);
+        out
+    })
+    .await
+    .expect("read");
+    assert!(raw.starts_with("HTTP/1.1 400"), "{raw}");
+    assert!(
+        raw.contains("application/problem+json") && raw.to_lowercase().contains("x-content-type-options: nosniff"),
+        "{raw}"
+    );
+    assert!(raw.contains(r#""code":"bad_request""#), "{raw}");
+}
