@@ -3,6 +3,7 @@
 use crate::error::DomainError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use veza_core::Code;
@@ -96,8 +97,14 @@ impl ProfilePatch {
             }
         }
         Ok(ProfileChanges {
-            // What others see an account as: no invisible or direction-changing characters.
-            display_name: checked("display_name", self.display_name, TextRule::name(0, 64), 64)?,
+            // What others see an account as: NFKC (full-width, ligature and compatibility forms
+            // fold to their plain letters), then no invisible or direction-changing characters.
+            display_name: checked(
+                "display_name",
+                self.display_name.map(|d| d.nfkc().collect()),
+                TextRule::name(0, 64),
+                64,
+            )?,
             bio: text("bio", self.bio, 1000)?,
             avatar_url,
             location: text("location", self.location, 100)?,

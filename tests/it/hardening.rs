@@ -116,6 +116,11 @@ async fn display_names_refuse_invisible_and_direction_changing_characters() {
     let body = json!({ "display_name": "Ruth Zoë 李" });
     let res = app.send_auth(reqwest::Method::PATCH, "/api/v1/users/me", &token, Some(&body)).await;
     assert_eq!(res.status(), 200);
+    let body = json!({ "display_name": "\u{ff52}\u{ff4f}\u{ff4f}\u{ff54} \u{fb01}" });
+    let res = app.send_auth(reqwest::Method::PATCH, "/api/v1/users/me", &token, Some(&body)).await;
+    assert_eq!(res.status(), 200);
+    let me: Value = res.json().await.unwrap();
+    assert_eq!(me["display_name"], "root fi", "full-width letters and ligatures fold (NFKC)");
 }
 
 #[tokio::test]
