@@ -6,6 +6,8 @@ pub mod conn;
 pub mod ports;
 pub mod presence;
 pub mod protocol;
+#[cfg(test)]
+mod protocol_props;
 pub mod room;
 pub mod rooms;
 pub mod session;

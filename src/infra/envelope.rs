@@ -73,4 +73,32 @@ mod tests {
         let back = decode(&encode(&node)).and_then(|e| e.event);
         assert_eq!(back, Some(NodeEvent::SettingsChanged { version: 4 }));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+
+        /// A corrupted or foreign message on the node's queue is skipped, never a panic in the bridge.
+        #[test]
+        fn any_bytes_decode_to_an_envelope_or_nothing(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..1024)) {
+            let _ = decode(&bytes);
+        }
+
+        /// A valid envelope cut short anywhere is refused, not half-read into a panic.
+        #[test]
+        fn truncated_envelopes_decode_to_nothing_or_a_whole_one(cut in 0usize..64) {
+            let env = Envelope {
+                origin: "n1".into(),
+                kind: EnvelopeKind::Node,
+                room: None,
+                user: None,
+                seq: None,
+                frame: None,
+                event: Some(NodeEvent::Invalidate { key: "listing:k".into() }),
+            };
+            let bytes = encode(&env);
+            let cut = cut.min(bytes.len());
+            let back = decode(&bytes[..cut]);
+            proptest::prop_assert!(back.is_none() || cut == bytes.len());
+        }
+    }
 }
