@@ -279,4 +279,46 @@ mod tests {
         assert_eq!(decode_cursor(Sort::Newest, "not a cursor"), None);
         assert_eq!(decode_cursor(Sort::Newest, &URL_SAFE_NO_PAD.encode("n::nope")), None);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+
+        /// A cursor is client input: any text is a cursor of this sort or none, never a panic.
+        #[test]
+        fn any_text_is_a_cursor_or_none(raw in ".{0,128}", sort in 0usize..4) {
+            let sort = [Sort::Newest, Sort::PriceAsc, Sort::PriceDesc, Sort::Relevance][sort];
+            let _ = decode_cursor(sort, &raw);
+        }
+
+        /// Every cursor the server hands out reads back exactly, for its own sort only.
+        #[test]
+        fn every_cursor_round_trips(id in proptest::prelude::any::<u128>(), amount in proptest::prelude::any::<i64>(), bits in proptest::prelude::any::<u32>()) {
+            let id = Uuid::from_u128(id);
+            let rank = f32::from_bits(bits);
+            if !rank.is_finite() {
+                // PostgreSQL's ts_rank is finite; a cursor claiming otherwise is refused.
+                let c = Cursor::Relevance { rank, id };
+                proptest::prop_assert!(decode_cursor(Sort::Relevance, &encode_cursor(Sort::Relevance, c)).is_none());
+                return Ok(());
+            }
+            let cases = [
+                (Sort::Newest, Cursor::Newest { id }),
+                (Sort::PriceAsc, Cursor::Price { amount, id }),
+                (Sort::Relevance, Cursor::Relevance { rank, id }),
+            ];
+            for (sort, c) in cases {
+                let back = decode_cursor(sort, &encode_cursor(sort, c));
+                // Compare the rank's bits: -0.0 and 0.0 are equal as floats but not as cursors.
+                let same = match (back, c) {
+                    (Some(Cursor::Relevance { rank: a, id: x }), Cursor::Relevance { rank: b, id: y }) => {
+                        a.to_bits() == b.to_bits() && x == y
+                    }
+                    (b, c) => b == Some(c),
+                };
+                proptest::prop_assert!(same, "{sort:?} {c:?} -> {back:?}");
+                let other = if sort == Sort::Newest { Sort::Relevance } else { Sort::Newest };
+                proptest::prop_assert!(decode_cursor(other, &encode_cursor(sort, c)).is_none());
+            }
+        }
+    }
 }
