@@ -4,17 +4,17 @@
 //! `idempotency_key_reused`; a duplicate while the first still runs is 409
 //! `idempotency_in_progress`; 5xx and 429 answers are not stored, so they may be retried.
 
+use super::body;
 use crate::auth::extract::{authenticate, bearer};
 use crate::db::idempotency::{self as store, Stored};
 use crate::state::AppState;
 use crate::web::error::ApiError;
 use actix_web::body::{MessageBody, to_bytes};
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, ResponseError, web};
-use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use veza_core::Code;
 use veza_core::UserId;
@@ -65,17 +65,10 @@ pub async fn middleware(
 
     // The body decides whether a replay is of the same request: read it, hash it, put it back.
     let limit = state.config.server.body_limit_bytes;
-    let mut body = web::BytesMut::new();
-    let mut payload = req.take_payload();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk?;
-        if body.len() + chunk.len() > limit {
-            let res = ApiError::PayloadTooLarge { limit }.error_response();
-            return Ok(req.into_response(res).map_into_boxed_body());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let body = body.freeze();
+    let Ok(body) = body::buffer(&mut req, limit).await? else {
+        let res = ApiError::PayloadTooLarge { limit }.error_response();
+        return Ok(req.into_response(res).map_into_boxed_body());
+    };
     let mut hasher = Sha256::new();
     hasher.update(req.method().as_str());
     hasher.update(b" ");
@@ -83,10 +76,6 @@ pub async fn middleware(
     hasher.update(b"\n");
     hasher.update(&body);
     let hash = hasher.finalize().to_vec();
-    let (_, mut replacement) = actix_http::h1::Payload::create(true);
-    replacement.unread_data(body);
-    req.set_payload(Payload::from(replacement));
-
     let Ok(mut conn) = state.pool.get().await else {
         let res = ApiError::Unavailable("database unavailable".into()).error_response();
         return Ok(req.into_response(res).map_into_boxed_body());

@@ -2,6 +2,7 @@
 //! every feature's routes in one place. Nothing imports it but the node; what routes share
 //! lives in the web kit (`crate::web`).
 
+pub mod body;
 pub mod csp_report;
 pub mod idempotency;
 pub mod nul_guard;

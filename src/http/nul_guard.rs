@@ -4,14 +4,14 @@
 //! (within the body limit) and handed on unchanged; other bodies (uploads) are not touched.
 //! Inside the security headers and problem layers, so the refusal carries both.
 
+use super::body;
 use crate::state::AppState;
 use crate::web::error::ApiError;
 use actix_web::body::MessageBody;
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{StatusCode, header};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, ResponseError, web};
-use futures_util::StreamExt;
+use actix_web::{Error, ResponseError, web};
 use veza_core::Code;
 
 pub async fn middleware(
@@ -25,16 +25,10 @@ pub async fn middleware(
     }
     let limit = req.app_data::<web::Data<AppState>>().map(|s| s.config.server.body_limit_bytes);
     if let (true, Some(limit)) = (is_json(&req), limit) {
-        let mut body = web::BytesMut::new();
-        let mut payload = req.take_payload();
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk?;
-            if body.len() + chunk.len() > limit {
-                let res = ApiError::PayloadTooLarge { limit }.error_response();
-                return Ok(req.into_response(res).map_into_boxed_body());
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let Ok(body) = body::buffer(&mut req, limit).await? else {
+            let res = ApiError::PayloadTooLarge { limit }.error_response();
+            return Ok(req.into_response(res).map_into_boxed_body());
+        };
         if has_nul_escape(&body) {
             let err = ApiError::Validation {
                 detail: "NUL (\\u0000) is not allowed in text".into(),
@@ -42,9 +36,6 @@ pub async fn middleware(
             };
             return Ok(req.into_response(err.error_response()).map_into_boxed_body());
         }
-        let (_, mut replacement) = actix_http::h1::Payload::create(true);
-        replacement.unread_data(body.freeze());
-        req.set_payload(Payload::from(replacement));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
 }
