@@ -37,6 +37,11 @@ impl<X: std::error::Error> DomainError<X> {
         DomainError::Forbidden(code, detail.into())
     }
 
+    /// 403 `forbidden`, with nothing more to say.
+    pub fn not_allowed() -> Self {
+        DomainError::forbidden(Code::Forbidden, "not allowed")
+    }
+
     pub fn conflict(code: Code, detail: impl Into<Cow<'static, str>>) -> Self {
         DomainError::Conflict(code, detail.into())
     }

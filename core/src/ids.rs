@@ -6,6 +6,57 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// What every id has, whatever it wraps: conversions, `Display`, the SQL binding and the
+/// OpenAPI schema of its inner value.
+macro_rules! id_impls {
+    ($name:ident, $inner:ty, $sql:ty, $schema:path) => {
+        impl From<$inner> for $name {
+            fn from(v: $inner) -> Self {
+                $name(v)
+            }
+        }
+
+        impl From<$name> for $inner {
+            fn from(id: $name) -> $inner {
+                id.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        #[cfg(feature = "diesel")]
+        impl diesel::serialize::ToSql<$sql, diesel::pg::Pg> for $name {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+            ) -> diesel::serialize::Result {
+                <$inner as diesel::serialize::ToSql<$sql, diesel::pg::Pg>>::to_sql(&self.0, out)
+            }
+        }
+
+        #[cfg(feature = "diesel")]
+        impl diesel::deserialize::FromSql<$sql, diesel::pg::Pg> for $name {
+            fn from_sql(v: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+                <$inner as diesel::deserialize::FromSql<$sql, diesel::pg::Pg>>::from_sql(v).map($name)
+            }
+        }
+
+        #[cfg(feature = "utoipa")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $schema()
+            }
+        }
+
+        #[cfg(feature = "utoipa")]
+        impl utoipa::ToSchema for $name {}
+    };
+}
+
 macro_rules! uuid_id {
     ($($(#[$doc:meta])* $name:ident;)*) => {$(
         $(#[$doc])*
@@ -30,24 +81,6 @@ macro_rules! uuid_id {
             }
         }
 
-        impl From<Uuid> for $name {
-            fn from(u: Uuid) -> Self {
-                $name(u)
-            }
-        }
-
-        impl From<$name> for Uuid {
-            fn from(id: $name) -> Uuid {
-                id.0
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-
         impl std::str::FromStr for $name {
             type Err = uuid::Error;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -55,29 +88,7 @@ macro_rules! uuid_id {
             }
         }
 
-        #[cfg(feature = "diesel")]
-        impl diesel::serialize::ToSql<diesel::sql_types::Uuid, diesel::pg::Pg> for $name {
-            fn to_sql<'b>(&'b self, out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>) -> diesel::serialize::Result {
-                <Uuid as diesel::serialize::ToSql<diesel::sql_types::Uuid, diesel::pg::Pg>>::to_sql(&self.0, out)
-            }
-        }
-
-        #[cfg(feature = "diesel")]
-        impl diesel::deserialize::FromSql<diesel::sql_types::Uuid, diesel::pg::Pg> for $name {
-            fn from_sql(v: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
-                <Uuid as diesel::deserialize::FromSql<diesel::sql_types::Uuid, diesel::pg::Pg>>::from_sql(v).map($name)
-            }
-        }
-
-        #[cfg(feature = "utoipa")]
-        impl utoipa::PartialSchema for $name {
-            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                schema::uuid()
-            }
-        }
-
-        #[cfg(feature = "utoipa")]
-        impl utoipa::ToSchema for $name {}
+        id_impls!($name, Uuid, diesel::sql_types::Uuid, schema::uuid);
     )*};
 }
 
@@ -96,47 +107,7 @@ macro_rules! int_id {
             }
         }
 
-        impl From<i64> for $name {
-            fn from(v: i64) -> Self {
-                $name(v)
-            }
-        }
-
-        impl From<$name> for i64 {
-            fn from(id: $name) -> i64 {
-                id.0
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-
-        #[cfg(feature = "diesel")]
-        impl diesel::serialize::ToSql<diesel::sql_types::BigInt, diesel::pg::Pg> for $name {
-            fn to_sql<'b>(&'b self, out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>) -> diesel::serialize::Result {
-                <i64 as diesel::serialize::ToSql<diesel::sql_types::BigInt, diesel::pg::Pg>>::to_sql(&self.0, out)
-            }
-        }
-
-        #[cfg(feature = "diesel")]
-        impl diesel::deserialize::FromSql<diesel::sql_types::BigInt, diesel::pg::Pg> for $name {
-            fn from_sql(v: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
-                <i64 as diesel::deserialize::FromSql<diesel::sql_types::BigInt, diesel::pg::Pg>>::from_sql(v).map($name)
-            }
-        }
-
-        #[cfg(feature = "utoipa")]
-        impl utoipa::PartialSchema for $name {
-            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                schema::int64()
-            }
-        }
-
-        #[cfg(feature = "utoipa")]
-        impl utoipa::ToSchema for $name {}
+        id_impls!($name, i64, diesel::sql_types::BigInt, schema::int64);
     )*};
 }
 

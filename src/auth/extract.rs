@@ -27,7 +27,7 @@ impl AuthUser {
 
     /// 403 unless the caller has `role` (or a higher one).
     pub fn require(&self, role: Role) -> Result<(), ApiError> {
-        if self.has(role) { Ok(()) } else { Err(AuthError::forbidden_here().into()) }
+        if self.has(role) { Ok(()) } else { Err(AuthError::not_allowed().into()) }
     }
 }
 

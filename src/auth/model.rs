@@ -51,10 +51,6 @@ impl AuthError {
         DomainError::conflict(Code::UsernameTaken, "this username is taken")
     }
 
-    pub fn forbidden_here() -> Self {
-        DomainError::forbidden(Code::Forbidden, "not allowed")
-    }
-
     pub fn account_disabled(status: &str) -> Self {
         DomainError::forbidden(Code::AccountDisabled, format!("this account is {status}"))
     }

@@ -27,10 +27,6 @@ impl From<ChatFault> for ChatError {
 }
 
 impl ChatError {
-    pub fn forbidden_here() -> Self {
-        DomainError::forbidden(Code::Forbidden, "not allowed")
-    }
-
     pub fn not_a_member() -> Self {
         DomainError::forbidden(Code::NotAMember, "you are not a member of this room")
     }

@@ -125,7 +125,7 @@ impl ChatCore {
     ) -> Result<(), ChatError> {
         match repo::member(conn, room, user).await? {
             Some(m) if m.role.moderates() => Ok(()),
-            Some(_) => Err(ChatError::forbidden_here()),
+            Some(_) => Err(ChatError::not_allowed()),
             None => Err(ChatError::NotFound),
         }
     }
@@ -139,7 +139,7 @@ impl ChatCore {
 
     pub async fn list_rooms(&self, m: ListRooms) -> Result<Vec<RoomView>, ChatError> {
         let mut conn = self.conn().await?;
-        let mine = if m.mine { Some(m.user.ok_or(ChatError::forbidden_here())?) } else { None };
+        let mine = if m.mine { Some(m.user.ok_or(ChatError::not_allowed())?) } else { None };
         let rows = repo::list_rooms(&mut conn, m.q.as_deref(), mine, m.before, m.limit).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
@@ -175,7 +175,7 @@ impl ChatCore {
         let r = repo::room(&mut conn, m.room).await?.ok_or(ChatError::NotFound)?;
         self.require_moderator(&mut conn, m.room, m.user).await?;
         if r.is_direct {
-            return Err(ChatError::forbidden_here());
+            return Err(ChatError::not_allowed());
         }
         let target = crate::users::repo::profile(&mut conn, m.member).await?.filter(|p| p.status == UserStatus::Active);
         if target.is_none() {
@@ -190,7 +190,7 @@ impl ChatCore {
         self.require_moderator(&mut conn, m.room, m.user).await?;
         let target = repo::member(&mut conn, m.room, m.member).await?.ok_or(ChatError::NotFound)?;
         if target.role == RoomRole::Owner {
-            return Err(ChatError::forbidden_here());
+            return Err(ChatError::not_allowed());
         }
         repo::remove_member(&mut conn, m.room, m.member).await?;
         self.tell_room(m.room, Forget { user: m.member }).await;
@@ -205,7 +205,7 @@ impl ChatCore {
         self.require_moderator(&mut conn, m.room, m.user).await?;
         let target = repo::member(&mut conn, m.room, m.member).await?.ok_or(ChatError::NotFound)?;
         if target.role == RoomRole::Owner {
-            return Err(ChatError::forbidden_here());
+            return Err(ChatError::not_allowed());
         }
         let until = (m.minutes > 0).then(|| Utc::now() + ChronoDuration::minutes(i64::from(m.minutes)));
         repo::set_mute(&mut conn, m.room, m.member, until).await?;
@@ -288,7 +288,7 @@ impl ChatCore {
         let msg = repo::message(&mut conn, m.room, m.message).await?.ok_or(ChatError::NotFound)?;
         let room_mod = matches!(repo::member(&mut conn, m.room, m.user).await?, Some(mm) if mm.role.moderates());
         if msg.author.id != m.user && !room_mod && !m.moderator {
-            return Err(ChatError::forbidden_here());
+            return Err(ChatError::not_allowed());
         }
         if repo::soft_delete(&mut conn, m.room, m.message, m.user).await? {
             let frame = SharedFrame::new(ServerFrame::MessageDeleted { room: m.room, id: msg.id, seq: msg.seq });

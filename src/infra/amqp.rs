@@ -221,15 +221,7 @@ impl Handler<Attach> for AmqpBridge {
 impl Handler<PublishNode> for AmqpBridge {
     type Result = ();
     fn handle(&mut self, m: PublishNode, ctx: &mut Context<Self>) {
-        let env = Envelope {
-            origin: self.node_id.clone(),
-            kind: EnvelopeKind::Node,
-            room: None,
-            user: None,
-            seq: None,
-            frame: None,
-            event: Some(m.0),
-        };
+        let env = Envelope::node(self.node_id.clone(), m.0);
         self.publish(BROADCAST.to_owned(), encode(&env), ctx);
     }
 }
@@ -346,15 +338,7 @@ impl StreamHandler<Result<lapin::message::Delivery, lapin::Error>> for AmqpBridg
 
 /// One node event from outside a node (the CLI): connect, publish, wait for the confirm.
 pub async fn publish_once(url: &str, exchange: &str, origin: &str, event: NodeEvent) -> Result<(), lapin::Error> {
-    let env = Envelope {
-        origin: origin.to_owned(),
-        kind: EnvelopeKind::Node,
-        room: None,
-        user: None,
-        seq: None,
-        frame: None,
-        event: Some(event),
-    };
+    let env = Envelope::node(origin.to_owned(), event);
     let conn = Connection::connect(url, ConnectionProperties::default()).await?;
     let ch = conn.create_channel().await?;
     ch.confirm_select(ConfirmSelectOptions::default()).await?;

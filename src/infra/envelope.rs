@@ -18,6 +18,21 @@ pub struct Envelope {
     pub event: Option<NodeEvent>,
 }
 
+impl Envelope {
+    /// A node event from `origin`, for every node on `node.broadcast`.
+    pub fn node(origin: String, event: NodeEvent) -> Self {
+        Envelope {
+            origin,
+            kind: EnvelopeKind::Node,
+            room: None,
+            user: None,
+            seq: None,
+            frame: None,
+            event: Some(event),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EnvelopeKind {
@@ -61,15 +76,7 @@ mod tests {
             Some(("n1", EnvelopeKind::Room, Some(Seq(9))))
         );
         assert!(decode(b"garbage").is_none());
-        let node = Envelope {
-            origin: "n2".into(),
-            kind: EnvelopeKind::Node,
-            room: None,
-            user: None,
-            seq: None,
-            frame: None,
-            event: Some(NodeEvent::SettingsChanged { version: 4 }),
-        };
+        let node = Envelope::node("n2".into(), NodeEvent::SettingsChanged { version: 4 });
         let back = decode(&encode(&node)).and_then(|e| e.event);
         assert_eq!(back, Some(NodeEvent::SettingsChanged { version: 4 }));
     }
@@ -86,15 +93,7 @@ mod tests {
         /// A valid envelope cut short anywhere is refused, not half-read into a panic.
         #[test]
         fn truncated_envelopes_decode_to_nothing_or_a_whole_one(cut in 0usize..64) {
-            let env = Envelope {
-                origin: "n1".into(),
-                kind: EnvelopeKind::Node,
-                room: None,
-                user: None,
-                seq: None,
-                frame: None,
-                event: Some(NodeEvent::Invalidate { key: "listing:k".into() }),
-            };
+            let env = Envelope::node("n1".into(), NodeEvent::Invalidate { key: "listing:k".into() });
             let bytes = encode(&env);
             let cut = cut.min(bytes.len());
             let back = decode(&bytes[..cut]);

@@ -74,15 +74,15 @@ pub struct ProfileChanges {
 }
 
 fn text(field: &'static str, v: Option<String>, max: usize) -> Result<FieldChange, UserError> {
-    checked(field, v, TextRule::prose(0, max), max)
+    checked(field, v, TextRule::prose(0, max))
 }
 
 /// `text`, for a field `rule` decides; every failure reads as the limits it breaks.
-fn checked(field: &'static str, v: Option<String>, rule: TextRule, max: usize) -> Result<FieldChange, UserError> {
+fn checked(field: &'static str, v: Option<String>, rule: TextRule) -> Result<FieldChange, UserError> {
     let Some(v) = v else { return Ok(None) };
     let v = rule.check(&v).map_err(|e| match e {
         TextError::Invisible => UserError::invalid(field, e.to_string()),
-        _ => UserError::invalid(field, format!("at most {max} characters, no control characters")),
+        _ => UserError::invalid(field, format!("at most {} characters, no control characters", rule.max)),
     })?;
     Ok(Some((!v.is_empty()).then(|| v.to_owned())))
 }
@@ -103,7 +103,6 @@ impl ProfilePatch {
                 "display_name",
                 self.display_name.map(|d| d.nfkc().collect()),
                 TextRule::name(0, 64),
-                64,
             )?,
             bio: text("bio", self.bio, 1000)?,
             avatar_url,

@@ -105,15 +105,7 @@ fn rabbitmq_envelopes_are_unchanged() {
         NodeEvent::UserDenied { user: user.uuid() },
         NodeEvent::Invalidate { key: "listing:0193".into() },
     ] {
-        envelopes.push(Envelope {
-            origin: "node-b".into(),
-            kind: EnvelopeKind::Node,
-            room: None,
-            user: None,
-            seq: None,
-            frame: None,
-            event: Some(event),
-        });
+        envelopes.push(Envelope::node("node-b".into(), event));
     }
     let mut out = Vec::new();
     for e in &envelopes {
