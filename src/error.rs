@@ -63,6 +63,15 @@ impl<X: std::error::Error> DomainError<X> {
     }
 }
 
+/// A feature's own failures (`ChatFault`, …): `?` lifts one into its `DomainError<Self>`.
+pub trait Fault: std::error::Error {}
+
+impl<X: Fault> From<X> for DomainError<X> {
+    fn from(f: X) -> Self {
+        DomainError::Feature(f)
+    }
+}
+
 impl<X: std::error::Error> From<DbError> for DomainError<X> {
     fn from(e: DbError) -> Self {
         DomainError::Db(e)

@@ -1,6 +1,6 @@
 //! Auth types and rules: identities, roles, claims, and the input rules for accounts.
 
-use crate::error::DomainError;
+use crate::error::{DomainError, Fault};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -36,11 +36,7 @@ pub enum AuthFault {
 
 pub type AuthError = DomainError<AuthFault>;
 
-impl From<AuthFault> for AuthError {
-    fn from(f: AuthFault) -> Self {
-        DomainError::Feature(f)
-    }
-}
+impl Fault for AuthFault {}
 
 impl AuthError {
     pub fn email_taken() -> Self {

@@ -1,6 +1,6 @@
 //! Chat types and rules for the REST side: rooms, members, message views.
 
-use crate::error::DomainError;
+use crate::error::{DomainError, Fault};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -20,11 +20,7 @@ pub enum ChatFault {
 
 pub type ChatError = DomainError<ChatFault>;
 
-impl From<ChatFault> for ChatError {
-    fn from(f: ChatFault) -> Self {
-        DomainError::Feature(f)
-    }
-}
+impl Fault for ChatFault {}
 
 impl ChatError {
     pub fn not_a_member() -> Self {

@@ -1,6 +1,6 @@
 //! Listing types and rules: the lifecycle state machine, conditions, tags, validation.
 
-use crate::error::DomainError;
+use crate::error::{DomainError, Fault};
 use crate::money::{Money, MoneyError};
 use crate::users::model::UserRef;
 use chrono::{DateTime, Utc};
@@ -24,11 +24,7 @@ pub enum ListingFault {
 
 pub type ListingError = DomainError<ListingFault>;
 
-impl From<ListingFault> for ListingError {
-    fn from(f: ListingFault) -> Self {
-        DomainError::Feature(f)
-    }
-}
+impl Fault for ListingFault {}
 
 /// Only the seller may do this (403 `forbidden`).
 pub fn not_the_seller() -> ListingError {

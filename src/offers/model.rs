@@ -1,6 +1,6 @@
 //! Offer types and the negotiation rules: who may do what in which state, in one table.
 
-use crate::error::DomainError;
+use crate::error::{DomainError, Fault};
 use crate::money::Money;
 use crate::users::model::UserRef;
 use chrono::{DateTime, Utc};
@@ -25,11 +25,7 @@ pub enum OfferFault {
 
 pub type OfferError = DomainError<OfferFault>;
 
-impl From<OfferFault> for OfferError {
-    fn from(f: OfferFault) -> Self {
-        DomainError::Feature(f)
-    }
-}
+impl Fault for OfferFault {}
 
 impl OfferError {
     pub fn own_listing() -> Self {
