@@ -54,9 +54,18 @@ impl StoredMessage {
     }
 }
 
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("chat storage unavailable: {0}")]
-pub struct StoreError(pub String);
+/// Why a store call failed. The writer splits a batch only on `Data`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The store could not take the call now (connection, serialization, shutdown: SQLSTATE
+    /// classes 08, 40, 57 and anything unclassified): the same input may succeed later.
+    #[error("chat storage unavailable: {0}")]
+    Unavailable(String),
+    /// The input itself cannot be stored (SQLSTATE classes 22 and 23): it fails the same way
+    /// every time, so retrying it is useless and a batch holding it must be split.
+    #[error("chat storage refused the data: {0}")]
+    Data(String),
+}
 
 /// A user's standing in a room.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,8 +92,10 @@ pub enum PostCheck {
 pub trait ChatStore: Send + Sync + 'static {
     /// Stores a batch in one transaction (seq taken under each room's lock, rooms locked in
     /// id order); answers in input order. A repeated `(room, author, client_id)` answers the
-    /// original with `duplicate: true`; `None`: its room or author no longer exists.
-    fn insert_batch(&self, batch: Vec<NewMessage>) -> BoxFut<Result<Vec<Option<StoredMessage>>, StoreError>>;
+    /// original with `duplicate: true`; `None`: its room or author no longer exists. Nothing
+    /// is stored when it fails; `StoreError::Data` means some message of the batch cannot be.
+    /// The batch is shared so that a writer splitting a refused batch gets it back uncopied.
+    fn insert_batch(&self, batch: Arc<Vec<NewMessage>>) -> BoxFut<Result<Vec<Option<StoredMessage>>, StoreError>>;
     /// Messages with `after < seq <= up_to`, ascending, at most `limit`; deleted slots included.
     fn range(&self, room: RoomId, after: Seq, up_to: Seq, limit: i64)
     -> BoxFut<Result<Vec<StoredMessage>, StoreError>>;

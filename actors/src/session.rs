@@ -212,6 +212,11 @@ impl Handler<Posted> for WsSession {
             Err(PostError::Unavailable) => {
                 ServerFrame::error(Code::Unavailable, "not stored; send again with the same client_id", reference)
             }
+            Err(PostError::Unstorable) => ServerFrame::error(
+                Code::MessageUnstorable,
+                "this message cannot be stored; do not send it again",
+                reference,
+            ),
         };
         self.reply(frame, ctx);
     }

@@ -6,6 +6,7 @@ use prometheus::{Histogram, HistogramOpts, IntCounter, IntGauge};
 pub struct ChatStats {
     pub connections: IntGauge,
     pub messages: IntCounter,
+    pub unstorable: IntCounter,
     pub deliveries: IntCounter,
     pub slow_consumers: IntCounter,
     pub rooms_live: IntGauge,
@@ -17,6 +18,10 @@ impl ChatStats {
         Ok(ChatStats {
             connections: IntGauge::new("veza_ws_connections", "Open WebSocket connections")?,
             messages: IntCounter::new("veza_chat_messages_total", "Chat messages committed")?,
+            unstorable: IntCounter::new(
+                "veza_chat_messages_unstorable_total",
+                "Chat messages the store refused for their data (answered message_unstorable)",
+            )?,
             deliveries: IntCounter::new("veza_chat_deliveries_total", "Chat frames handed to connections")?,
             slow_consumers: IntCounter::new(
                 "veza_ws_slow_consumer_disconnects_total",
@@ -33,6 +38,7 @@ impl ChatStats {
     pub fn register(&self, registry: &prometheus::Registry) -> Result<(), prometheus::Error> {
         registry.register(Box::new(self.connections.clone()))?;
         registry.register(Box::new(self.messages.clone()))?;
+        registry.register(Box::new(self.unstorable.clone()))?;
         registry.register(Box::new(self.deliveries.clone()))?;
         registry.register(Box::new(self.slow_consumers.clone()))?;
         registry.register(Box::new(self.rooms_live.clone()))?;

@@ -62,6 +62,7 @@ codes! {
     Muted => "muted",
     MessageInvalid => "message_invalid",
     MessageRejected => "message_rejected",
+    MessageUnstorable => "message_unstorable",
     FrameInvalid => "frame_invalid",
     // Marketplace.
     SlugTaken => "slug_taken",

@@ -110,15 +110,22 @@ impl SendInvalid {
     }
 }
 
+/// Can PostgreSQL store this in `text`? Everything but U+0000, which it refuses with SQLSTATE
+/// 22021 when the value is bound, before any statement runs. The one definition of that rule:
+/// the edge's checks and the chat store both ask here.
+pub fn storable(text: &str) -> bool {
+    !text.contains('\0')
+}
+
 /// The one check of a chat send (body and `client_id`), over WebSocket and REST alike. NUL is
 /// refused in both: PostgreSQL cannot store it in `text`, and a message that cannot be stored
 /// must be refused at the edge, never handed to the writer's batch.
 pub fn check_send(body: &str, client_id: &str) -> Result<(), SendInvalid> {
     let chars = body.chars().count();
-    if chars == 0 || chars > MAX_BODY_CHARS || body.trim().is_empty() || body.contains('\0') {
+    if chars == 0 || chars > MAX_BODY_CHARS || body.trim().is_empty() || !storable(body) {
         return Err(SendInvalid::Body);
     }
-    if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_BYTES || client_id.contains('\0') {
+    if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_BYTES || !storable(client_id) {
         return Err(SendInvalid::ClientId);
     }
     Ok(())

@@ -183,7 +183,7 @@ pub async fn history(
 /// Post a message; delivered live like a WebSocket send.
 #[utoipa::path(post, path = "/api/v1/rooms/{id}/messages", tag = "chat", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = PostBody, responses((status = 201, body = MessageView), (status = 403, body = Problem),
-        (status = 422, body = Problem, description = "invalid body or message_rejected")))]
+        (status = 422, body = Problem, description = "invalid body (validation_failed), message_rejected (moderation) or message_unstorable (never retry)")))]
 pub async fn post_message(
     chat: Chat,
     user: AuthUser,

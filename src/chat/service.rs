@@ -17,7 +17,7 @@ use veza_actors::ports::PostCheck;
 use veza_actors::protocol::{ServerFrame, SharedFrame, UserRef};
 use veza_actors::room::{Forget, Notify, Post, PostError, PostReply, SetMute};
 use veza_core::text::check_send;
-use veza_core::{MessageId, RoomId, Seq, UserId};
+use veza_core::{Code, MessageId, RoomId, Seq, UserId};
 
 pub struct ChatCore {
     pub state: AppState,
@@ -276,6 +276,10 @@ impl ChatCore {
             Ok(Err(PostError::NotMember)) => Err(ChatError::not_a_member()),
             Ok(Err(PostError::Muted)) => Err(ChatError::muted()),
             Ok(Err(PostError::Blocked)) => Err(ChatError::blocked()),
+            Ok(Err(PostError::Unstorable)) => Err(ChatError::Feature(ChatFault::Refused(
+                Code::MessageUnstorable,
+                "this message cannot be stored; do not send it again".into(),
+            ))),
             Ok(Err(PostError::Unavailable)) | Err(_) => {
                 Err(ChatError::Feature(ChatFault::Unavailable("message not stored".into())))
             }

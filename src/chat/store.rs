@@ -6,6 +6,7 @@ use crate::db::DbPool;
 use std::sync::Arc;
 use uuid::Uuid;
 use veza_actors::ports::{BoxFut, ChatStore, Membership, NewMessage, PostCheck, StoreError, StoredMessage};
+use veza_core::text::storable;
 use veza_core::{RoomId, Seq, UserId};
 
 #[derive(Clone)]
@@ -21,7 +22,29 @@ impl PgChatStore {
 }
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
-    StoreError(e.to_string())
+    StoreError::Unavailable(e.to_string())
+}
+
+/// What a failed batch means for the writer: `Data` (split it, the fault is in a message) only
+/// for the SQLSTATE class-23 violations diesel-async names by kind. It folds every other
+/// SQLSTATE, class 22 included, into `Unknown`, which stays `Unavailable` with the connection,
+/// serialization and shutdown errors: the safe side (a retry), never a false
+/// `message_unstorable`. The class-22 refusal these typed binds can meet, U+0000 in `text`, is
+/// found before anything is sent (`text::storable`).
+fn classify(e: diesel::result::Error) -> StoreError {
+    use diesel::result::{DatabaseErrorKind as Kind, Error};
+    match &e {
+        Error::DatabaseError(
+            Kind::UniqueViolation
+            | Kind::ForeignKeyViolation
+            | Kind::NotNullViolation
+            | Kind::CheckViolation
+            | Kind::RestrictViolation
+            | Kind::ExclusionViolation,
+            _,
+        ) => StoreError::Data(e.to_string()),
+        _ => unavailable(e),
+    }
 }
 
 /// Runs `f` with a pooled connection, mapping every failure to `StoreError`.
@@ -37,8 +60,16 @@ macro_rules! with_conn {
 }
 
 impl ChatStore for PgChatStore {
-    fn insert_batch(&self, batch: Vec<NewMessage>) -> BoxFut<Result<Vec<Option<StoredMessage>>, StoreError>> {
-        with_conn!(self.pool, |conn| super::batch::insert_batch(conn, &batch))
+    fn insert_batch(&self, batch: Arc<Vec<NewMessage>>) -> BoxFut<Result<Vec<Option<StoredMessage>>, StoreError>> {
+        if batch.iter().any(|m| !storable(&m.body) || !storable(&m.client_id)) {
+            let refused = StoreError::Data("U+0000 in a text value (SQLSTATE 22021)".into());
+            return Box::pin(async move { Err(refused) });
+        }
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            let mut conn = pool.get().await.map_err(unavailable)?;
+            super::batch::insert_batch(&mut conn, &batch).await.map_err(classify)
+        })
     }
 
     fn range(

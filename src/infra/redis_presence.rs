@@ -121,9 +121,9 @@ impl RedisRoomPresence {
             for a in args {
                 call.arg(a);
             }
-            let mut conn = redis.connection().await.map_err(|e| StoreError(e.to_string()))?;
+            let mut conn = redis.connection().await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
             let (changed, online, gone, back): Reply =
-                redis.timed(call.invoke_async(&mut conn)).await.map_err(|e| StoreError(e.to_string()))?;
+                redis.timed(call.invoke_async(&mut conn)).await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
             Ok(PresenceChange {
                 changed: changed == 1,
                 online: usize::try_from(online).unwrap_or(0),

@@ -178,3 +178,143 @@ async fn nul_in_a_json_value_or_key_is_a_client_error_not_a_500() {
         .unwrap();
     assert_eq!(res.status(), 201, "an escaped backslash before u0000 is plain text");
 }
+
+#[tokio::test]
+async fn a_body_the_database_refuses_handed_straight_to_a_room_fails_alone_and_the_rest_is_stored_in_order() {
+    use veza_actors::protocol::UserRef;
+    use veza_actors::room::{Post, PostError, PostReply};
+    // One writer: both rooms' messages share its batches, as they would under load.
+    let app = TestApp::spawn_with(&[("VEZA__CHAT__ROOM_SHARDS", "1")]).await;
+    let (ana_id, ana, _) = app.user("ana").await;
+    let (ben_id, ben, _) = app.user("ben").await;
+    let (r1, r2) = (public_room(&app, &ana, "One").await, public_room(&app, &ben, "Two").await);
+    // A rule of the database's own, so that one refusal comes from PostgreSQL itself (SQLSTATE
+    // 23514) rather than from the store's NUL check.
+    let mut conn = app.db.conn().await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query("ALTER TABLE messages ADD CONSTRAINT test_no_evil CHECK (body <> 'evil')"),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+    let registry = app.handle.state().realtime.rooms.clone();
+    let room = |id: &str| {
+        let registry = registry.clone();
+        let id: veza_core::RoomId = id.parse().unwrap();
+        async move { registry.get(id).await.unwrap() }
+    };
+    let (room1, room2) = (room(&r1).await, room(&r2).await);
+    let author = |id: &str, name: &str| UserRef { id: id.parse().unwrap(), username: name.into() };
+    // Ana's room gets a body PostgreSQL cannot store (NUL) between good ones, past every edge check.
+    let mut answers = Vec::new();
+    for i in 0..30 {
+        let (room, who, body) = match i % 3 {
+            0 => (&room1, author(&ana_id, "ana"), format!("a{i}")),
+            1 => (&room2, author(&ben_id, "ben"), format!("b{i}")),
+            _ if i == 8 => (&room1, author(&ana_id, "ana"), "no\u{0}good".to_owned()),
+            _ if i == 20 => (&room1, author(&ana_id, "ana"), "evil".to_owned()),
+            _ => (&room1, author(&ana_id, "ana"), format!("a{i}")),
+        };
+        let (reply, answer) = PostReply::channel();
+        room.do_send(Post { author: who, body: body.clone(), client_id: format!("c{i}"), reply });
+        answers.push((body, answer));
+    }
+    let (mut seq1, mut seq2, mut stored1) = (0, 0, Vec::new());
+    for (body, answer) in answers {
+        let outcome = answer.await.unwrap();
+        if body.contains('\0') || body == "evil" {
+            assert_eq!(outcome, Err(PostError::Unstorable), "refused on its own, as not worth retrying");
+            continue;
+        }
+        let seq = outcome.unwrap_or_else(|e| panic!("{body}: {e:?}")).seq.get();
+        let last = if body.starts_with('a') { &mut seq1 } else { &mut seq2 };
+        assert_eq!(seq, *last + 1, "{body}: numbered in the order sent, no gap");
+        *last = seq;
+        if body.starts_with('a') {
+            stored1.push(body);
+        }
+    }
+    assert_eq!((seq1, seq2), (18, 10));
+    let history: Value =
+        app.get_auth(&format!("/api/v1/rooms/{r1}/messages?limit=100"), &ana).await.json().await.unwrap();
+    let mut bodies: Vec<String> =
+        history["items"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap().to_owned()).collect();
+    bodies.sort_by_key(|b| b[1..].parse::<u32>().unwrap_or(0));
+    assert_eq!(bodies, stored1);
+    assert_eq!(app.metric("veza_chat_messages_unstorable_total").await, Some(2.0));
+}
+
+/// Any text: every Unicode plane, control characters, NUL, empty, blank, and maximum sizes.
+fn random_body(rng: &mut veza_core::rng::SeededRng) -> String {
+    let len = match rng.below(10) {
+        0 => 0,
+        1 => 4000,
+        2 => 4001,
+        _ => rng.below(64),
+    };
+    (0..len)
+        .map(|_| match rng.below(6) {
+            0 => char::from_u32(rng.below(0x20) as u32).unwrap_or('x'),
+            1 => '\u{0}',
+            2 => char::from_u32(rng.below(0x11_0000) as u32).unwrap_or('\u{fffd}'),
+            3 => ['\u{200b}', '\u{202e}', '\u{feff}', '\u{fffe}', ' '][rng.below(5)],
+            _ => char::from_u32(0x20 + rng.below(0x5f) as u32).unwrap_or('y'),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn random_bodies_from_one_user_never_cost_the_others_a_message() {
+    let app = TestApp::spawn_with(&[("VEZA__CHAT__SEND_PER_MINUTE", "6000"), ("VEZA__CHAT__SEND_BURST", "200")]).await;
+    let (_, mallory, _) = app.user("mallory").await;
+    let (_, ana, _) = app.user("ana").await;
+    let (_, ben, _) = app.user("ben").await;
+    let (r1, r2) = (public_room(&app, &mallory, "Noise").await, public_room(&app, &ana, "Talk").await);
+    let mut cm = ChatClient::connect(app.addr, &mallory).await;
+    let mut ca = ChatClient::connect(app.addr, &ana).await;
+    let mut cb = ChatClient::connect(app.addr, &ben).await;
+    cm.join(&r1, None).await;
+    cm.join(&r2, None).await;
+    ca.join(&r2, None).await;
+    cb.join(&r2, None).await;
+    let mut rng = veza_core::rng::SeededRng::new(0x005e_ed14);
+    let rounds = 30;
+    for i in 0..rounds {
+        // Mallory's noise goes to her room and to the one the others talk in.
+        let target = if i % 2 == 0 { &r1 } else { &r2 };
+        cm.send(send(target, &random_body(&mut rng), &format!("m{i}"))).await;
+        ca.send(send(&r2, &format!("ana {i}"), &format!("a{i}"))).await;
+        cb.send(send(&r2, &format!("ben {i}"), &format!("b{i}"))).await;
+    }
+    for (client, who) in [(&mut ca, "a"), (&mut cb, "b")] {
+        for i in 0..rounds {
+            let ack = client.expect("ack").await;
+            assert_eq!(ack["client_id"], format!("{who}{i}"), "every message of {who} acked, in order");
+        }
+    }
+    // Mallory hears about each of hers: stored, refused for what it is, or rate limited; never
+    // `unavailable`, which would tell her client to send it again forever.
+    let mut answered = 0;
+    while answered < rounds {
+        let Some(f) = cm.next(std::time::Duration::from_secs(10)).await else { panic!("{answered} answers") };
+        match f["type"].as_str() {
+            Some("ack") => answered += 1,
+            Some("error") => {
+                let code = f["code"].as_str().unwrap_or_default();
+                assert!(["message_invalid", "message_rejected", "rate_limited"].contains(&code), "{f}");
+                answered += 1;
+            }
+            _ => {}
+        }
+    }
+    // At most 90 messages in the room: one page holds them all.
+    let history: Value =
+        app.get_auth(&format!("/api/v1/rooms/{r2}/messages?limit=100"), &ana).await.json().await.unwrap();
+    let ours = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["body"].as_str().is_some_and(|b| b.starts_with("ana ") || b.starts_with("ben ")))
+        .count();
+    assert_eq!(ours, 2 * rounds, "every message of ana and ben is stored");
+}

@@ -17,7 +17,10 @@ pub enum PostError {
     NotMember,
     Muted,
     Blocked,
+    /// Not stored, for a reason of the store's: send again with the same `client_id`.
     Unavailable,
+    /// This message can never be stored (the store refuses its data): do not send it again.
+    Unstorable,
 }
 
 /// The outcome of a post, for a session: `ack` or `error` with `ref = client_id`.

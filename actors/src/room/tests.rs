@@ -10,6 +10,10 @@ use veza_core::MessageId;
 struct MemStore {
     msgs: Mutex<Vec<StoredMessage>>,
     private: bool,
+    /// Every insert answers `Unavailable`.
+    down: bool,
+    /// Messages handed to inserts, counted once per attempt (a split batch counts again).
+    attempted: std::sync::atomic::AtomicUsize,
 }
 
 impl MemStore {
@@ -34,17 +38,27 @@ fn msg(seq: i64, body: &str) -> StoredMessage {
 }
 
 impl ChatStore for MemStore {
-    fn insert_batch(&self, batch: Vec<NewMessage>) -> BoxFut<Result<Vec<Option<StoredMessage>>, StoreError>> {
+    fn insert_batch(&self, batch: Arc<Vec<NewMessage>>) -> BoxFut<Result<Vec<Option<StoredMessage>>, StoreError>> {
+        self.attempted.fetch_add(batch.len(), std::sync::atomic::Ordering::Relaxed);
+        if self.down {
+            return Box::pin(async { Err(StoreError::Unavailable("down".into())) });
+        }
+        // Stands for data the database refuses (a NUL, a violated constraint): the whole
+        // batch fails and nothing of it is stored.
+        if batch.iter().any(|n| n.body == "poison" || n.body.contains('\0')) {
+            return Box::pin(async { Err(StoreError::Data("refused".into())) });
+        }
         let out: Result<Vec<Option<StoredMessage>>, StoreError> =
-            self.msgs.lock().map_err(|_| StoreError("poisoned".into())).map(|mut m| {
+            self.msgs.lock().map_err(|_| StoreError::Unavailable("poisoned".into())).map(|mut m| {
                 batch
-                    .into_iter()
+                    .iter()
                     .map(|n| {
                         // Stands for a message whose room or author is gone.
                         if n.body == "gone" {
                             return None;
                         }
-                        let s = msg(m.len() as i64 + 1, &n.body);
+                        let seq = m.iter().filter(|s| s.room == n.room).count() as i64 + 1;
+                        let s = StoredMessage { room: n.room, client_id: n.client_id.clone(), ..msg(seq, &n.body) };
                         m.push(s.clone());
                         Some(s)
                     })
@@ -52,16 +66,28 @@ impl ChatStore for MemStore {
             });
         Box::pin(async move { out })
     }
-    fn range(&self, _: RoomId, after: Seq, up_to: Seq, limit: i64) -> BoxFut<Result<Vec<StoredMessage>, StoreError>> {
+    fn range(
+        &self,
+        room: RoomId,
+        after: Seq,
+        up_to: Seq,
+        limit: i64,
+    ) -> BoxFut<Result<Vec<StoredMessage>, StoreError>> {
         let rows: Vec<StoredMessage> = self
             .msgs
             .lock()
-            .map(|m| m.iter().filter(|x| x.seq > after && x.seq <= up_to).take(limit as usize).cloned().collect())
+            .map(|m| {
+                m.iter()
+                    .filter(|x| x.room == room && x.seq > after && x.seq <= up_to)
+                    .take(limit as usize)
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default();
         Box::pin(async move { Ok(rows) })
     }
-    fn last_seq(&self, _: RoomId) -> BoxFut<Result<Seq, StoreError>> {
-        let n = Seq(self.msgs.lock().map(|m| m.len() as i64).unwrap_or(0));
+    fn last_seq(&self, room: RoomId) -> BoxFut<Result<Seq, StoreError>> {
+        let n = Seq(self.msgs.lock().map(|m| m.iter().filter(|x| x.room == room).count() as i64).unwrap_or(0));
         Box::pin(async move { Ok(n) })
     }
     fn admit(&self, _: RoomId, _: UserId) -> BoxFut<Result<Membership, StoreError>> {
@@ -113,6 +139,11 @@ impl Handler<Deliver> for Recorder {
 }
 
 fn room_with(store: Arc<MemStore>) -> Addr<Room> {
+    rooms_sharing_a_writer(store, &[RoomId::default()]).remove(0)
+}
+
+/// Rooms whose messages all go through one writer (and so share its batches).
+fn rooms_sharing_a_writer(store: Arc<MemStore>, ids: &[RoomId]) -> Vec<Addr<Room>> {
     // Metric names are static and valid: construction cannot fail here.
     let Ok(stats) = ChatStats::new() else { panic!("chat stats") };
     let writer = MessageWriter::new(store.clone(), stats.clone(), 16, Duration::from_millis(1)).start();
@@ -126,7 +157,7 @@ fn room_with(store: Arc<MemStore>) -> Addr<Room> {
         resync_every: Duration::from_secs(60),
         presence: None,
     });
-    Room::new(RoomId::default(), deps, None).start()
+    ids.iter().map(|id| Room::new(*id, deps.clone(), None).start()).collect()
 }
 
 async fn joined(room: &Addr<Room>, last_seen: Option<i64>) -> (Arc<Mutex<Vec<String>>>, Result<(), JoinError>) {
@@ -339,4 +370,51 @@ fn a_backlog_reserves_up_to_its_limit_and_frees_what_is_released() {
     assert!(b.reserve(4));
     b.release(10); // never below zero
     assert!(b.reserve(4));
+}
+
+/// Posts `(room, body)` pairs at once (one writer batch); answers each outcome, in order.
+async fn post_all(rooms: &[Addr<Room>], posts: &[(usize, &str)]) -> Vec<Result<i64, PostError>> {
+    let author = UserRef { id: UserId::new_v7(), username: "a".into() };
+    let mut answers = Vec::new();
+    for (i, (room, body)) in posts.iter().enumerate() {
+        let (reply, answer) = PostReply::channel();
+        rooms[*room].do_send(Post { author: author.clone(), body: (*body).into(), client_id: format!("c{i}"), reply });
+        answers.push(answer);
+    }
+    let mut got = Vec::new();
+    for a in answers {
+        got.push(a.await.unwrap_or(Err(PostError::Unavailable)).map(|m| m.seq.get()));
+    }
+    got
+}
+
+#[actix_rt::test]
+async fn a_message_the_store_cannot_store_fails_alone_and_every_other_is_stored_in_order() {
+    let store = Arc::new(MemStore::default());
+    let (a, b) = (RoomId::new_v7(), RoomId::new_v7());
+    let rooms = rooms_sharing_a_writer(store.clone(), &[a, b]);
+    let (log, _) = joined(&rooms[0], None).await;
+    let posts = [(0, "a1"), (1, "b1"), (0, "poison"), (0, "a2"), (1, "nul\0"), (1, "b2"), (0, "a3"), (1, "b3")];
+    let got = post_all(&rooms, &posts).await;
+    let unstorable = Err(PostError::Unstorable);
+    assert_eq!(got, [Ok(1), Ok(1), unstorable.clone(), Ok(2), unstorable, Ok(2), Ok(3), Ok(3)]);
+    settle().await;
+    assert_eq!(seqs(&log), [1, 2, 3], "the room's members got every stored message, in order");
+    let bodies = |room| -> Vec<String> {
+        let msgs = store.msgs.lock().map(|m| m.clone()).unwrap_or_default();
+        msgs.into_iter().filter(|m| m.room == room).filter_map(|m| m.body).collect()
+    };
+    assert_eq!(
+        (bodies(a), bodies(b)),
+        (vec!["a1".into(), "a2".into(), "a3".into()], vec!["b1".into(), "b2".into(), "b3".into()])
+    );
+}
+
+#[actix_rt::test]
+async fn a_store_that_is_down_fails_the_batch_unavailable_without_splitting_it() {
+    let store = Arc::new(MemStore { down: true, ..Default::default() });
+    let rooms = rooms_sharing_a_writer(store.clone(), &[RoomId::new_v7()]);
+    let got = post_all(&rooms, &[(0, "a"), (0, "b"), (0, "c"), (0, "d")]).await;
+    assert_eq!(got, vec![Err(PostError::Unavailable); 4], "send again: these are not the client's fault");
+    assert_eq!(store.attempted.load(std::sync::atomic::Ordering::Relaxed), 4, "each tried once: no split, no retry");
 }
