@@ -1,6 +1,7 @@
 //! Veza: a realtime backend for a music community with a marketplace.
 //! `node` builds a node; `http` is its edge; `db`, `infra` reach what it depends on.
 
+pub mod accounts;
 pub mod activity;
 pub mod admin;
 pub mod audit;

@@ -53,6 +53,8 @@ codes! {
     OauthStateInvalid => "oauth_state_invalid",
     OauthProviderError => "oauth_provider_error",
     AccountDisabled => "account_disabled",
+    ReauthenticationRequired => "reauthentication_required",
+    LastAdmin => "last_admin",
     // Users.
     Blocked => "blocked",
     AlreadyFriends => "already_friends",

@@ -8,7 +8,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 mod repo;
-pub use repo::{list, record};
+pub use repo::{forget, list, record};
 
 #[derive(Debug, Serialize, Queryable, Selectable, utoipa::ToSchema)]
 #[diesel(table_name = activity)]

@@ -32,3 +32,8 @@ pub async fn list(
     }
     q.order(activity::id.desc()).limit(limit).select(ActivityItem::as_select()).load(conn).await
 }
+
+/// Every entry of the user's history.
+pub async fn forget(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<()> {
+    diesel::delete(activity::table.filter(activity::user_id.eq(user))).execute(conn).await.map(|_| ())
+}

@@ -98,7 +98,6 @@ pub struct Claims {
     pub aud: String,
 }
 
-/// Account status: only `active` may log in or use tokens.
 /// An account's standing (`users.status`): only an active one may sign in or be reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
 #[diesel(sql_type = diesel::sql_types::Text)]
@@ -106,6 +105,8 @@ pub enum UserStatus {
     Active,
     Suspended,
     Banned,
+    /// Erased by its owner or an admin: the row stays for what points at it, nothing personal.
+    Deleted,
 }
 
 impl UserStatus {
@@ -114,6 +115,7 @@ impl UserStatus {
             UserStatus::Active => "active",
             UserStatus::Suspended => "suspended",
             UserStatus::Banned => "banned",
+            UserStatus::Deleted => "deleted",
         }
     }
 
@@ -122,6 +124,7 @@ impl UserStatus {
             "active" => Some(UserStatus::Active),
             "suspended" => Some(UserStatus::Suspended),
             "banned" => Some(UserStatus::Banned),
+            "deleted" => Some(UserStatus::Deleted),
             _ => None,
         }
     }

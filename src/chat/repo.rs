@@ -351,3 +351,11 @@ pub async fn mark_read(
         .await?;
     Ok((moved == 1).then_some(to))
 }
+
+/// Takes the user out of every room; the rooms it left.
+pub async fn leave_all_rooms(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<Vec<RoomId>> {
+    diesel::delete(room_members::table.filter(room_members::user_id.eq(user)))
+        .returning(room_members::room_id)
+        .get_results(conn)
+        .await
+}

@@ -14,6 +14,7 @@ pub mod request_id;
 pub mod security_headers;
 pub mod telemetry;
 
+use crate::accounts::service::AccountService;
 use crate::auth::service::AuthService;
 use crate::categories::service::CategoryService;
 use crate::chat::service::ChatService;
@@ -56,6 +57,7 @@ pub fn build_app(
     let category_service = web::Data::new(CategoryService::new(state.get_ref().clone()).start());
     let listing_service = web::Data::new(ListingService::new(state.get_ref().clone()).start());
     let offer_service = web::Data::new(OfferService::new(state.get_ref().clone()).start());
+    let account_service = web::Data::new(AccountService::new(state.get_ref().clone()).start());
     App::new()
         .app_data(state)
         .app_data(auth_service)
@@ -64,6 +66,7 @@ pub fn build_app(
         .app_data(category_service)
         .app_data(listing_service)
         .app_data(offer_service)
+        .app_data(account_service)
         .app_data(extract::json_config(limit))
         .app_data(extract::payload_config(limit))
         .app_data(extract::query_config())
@@ -77,6 +80,8 @@ pub fn build_app(
                 .route(web::post().to(csp_report::report)),
         )
         .configure(crate::auth::routes::configure)
+        // Before users: it takes DELETE on `/users/me`, whose other methods are the users'.
+        .configure(crate::accounts::routes::configure)
         .configure(crate::users::routes::configure)
         .configure(crate::chat::routes::configure)
         .configure(crate::categories::routes::configure)

@@ -2,6 +2,7 @@
 //! `/api/v1/openapi.json` and rendered by Swagger UI (bundled in the binary) at `/docs`.
 
 use super::{csp_report, ops};
+use crate::accounts::{model as accounts_model, routes as accounts};
 use crate::activity::ActivityItem;
 use crate::auth::{keys, model as auth_model, routes as auth, service as auth_service};
 use crate::categories::{model as categories_model, routes as categories};
@@ -29,7 +30,7 @@ use utoipa::{Modify, OpenApi};
         auth::sessions, auth::revoke_session, auth::jwks,
         users::profile, users::own_profile, users::update_profile, users::get_preferences, users::put_preferences,
         users::friends, users::friend_request, users::accept_friend, users::remove_friend, users::block,
-        users::unblock, users::blocks, users::activity,
+        users::unblock, users::blocks, users::activity, accounts::delete_me, accounts::delete_user,
         chat::create_room, chat::list_rooms, chat::get_room, chat::join_room, chat::leave_room, chat::add_member,
         chat::kick, chat::mute, chat::direct, chat::history, chat::post_message, chat::delete_message, chat_ws::upgrade,
         categories::tree, categories::admin_list, categories::create, categories::update, categories::delete,
@@ -44,7 +45,7 @@ use utoipa::{Modify, OpenApi};
         auth::SessionList, auth::RegisterBody, auth::LoginBody, auth::RefreshBody, auth::EmailBody, auth::TokenBody,
         auth::LoginCodeBody, keys::Jwks, keys::Jwk, users_model::UserRef, users_model::PublicProfile,
         users_model::OwnProfile, users_model::ProfilePatch, users_model::FriendEntry, users_model::FriendsView,
-        users_model::BlockEntry, users::FriendRequestReply, ActivityItem,
+        users_model::BlockEntry, users::FriendRequestReply, ActivityItem, accounts_model::DeleteMe,
         chat_model::CreateRoom, chat_model::Visibility, chat_model::RoomView, chat_model::MemberBody,
         chat_model::MuteBody, chat_model::PostBody, chat_model::MessageView,
         Money, categories_model::Category, categories_model::CategoryNode, categories_model::NewCategory,

@@ -187,3 +187,23 @@ pub async fn set_status(conn: &mut AsyncPgConnection, id: ListingId, to: Listing
 pub async fn delete(conn: &mut AsyncPgConnection, id: ListingId) -> QueryResult<()> {
     diesel::delete(listings::table.find(id)).execute(conn).await.map(|_| ())
 }
+
+/// Archives every listing of `seller` not yet sold or archived; their ids.
+pub async fn archive_all_of(conn: &mut AsyncPgConnection, seller: UserId) -> QueryResult<Vec<ListingId>> {
+    let open = [ListingStatus::Draft, ListingStatus::Active, ListingStatus::Reserved].map(ListingStatus::as_str);
+    diesel::update(listings::table.filter(listings::seller_id.eq(seller)).filter(listings::status.eq_any(open)))
+        .set((listings::status.eq(ListingStatus::Archived.as_str()), listings::updated_at.eq(Utc::now())))
+        .returning(listings::id)
+        .get_results(conn)
+        .await
+}
+
+/// Puts a reserved listing back on the market (its accepted offer ended without a sale);
+/// whether it was reserved.
+pub async fn reopen_reserved(conn: &mut AsyncPgConnection, id: ListingId) -> QueryResult<bool> {
+    let n = diesel::update(listings::table.find(id).filter(listings::status.eq(ListingStatus::Reserved.as_str())))
+        .set((listings::status.eq(ListingStatus::Active.as_str()), listings::updated_at.eq(Utc::now())))
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
+}

@@ -80,3 +80,18 @@ pub async fn announce_updated(conn: &mut AsyncPgConnection, realtime: &Realtime,
         Err(e) => tracing::warn!(error = %e, "offer pushes skipped"),
     }
 }
+
+/// Cancels every offer in play where `user` is a party (their account is going), each with its
+/// event; a listing reserved by an accepted one goes back on the market. Returns the offers'
+/// ids, to announce after commit, and the listings reopened.
+pub async fn cancel_all_of(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<(Vec<OfferId>, Vec<ListingId>)> {
+    let cancelled = repo::cancel_all_of(conn, user).await?;
+    let mut reopened = Vec::new();
+    for o in &cancelled {
+        record(conn, o, Some(user), OfferAction::Cancel.past_tense(), None).await?;
+        if crate::listings::repo::reopen_reserved(conn, o.listing_id).await? {
+            reopened.push(o.listing_id);
+        }
+    }
+    Ok((cancelled.into_iter().map(|o| o.id).collect(), reopened))
+}

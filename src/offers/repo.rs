@@ -263,3 +263,22 @@ pub async fn views(
         })
         .collect())
 }
+
+/// Cancels every offer still in play (open or accepted) where `user` is the buyer or the
+/// seller; the offers as they are now.
+pub async fn cancel_all_of(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<Vec<OfferRow>> {
+    let in_play = [OfferStatus::OPEN[0], OfferStatus::OPEN[1], OfferStatus::Accepted.as_str()];
+    diesel::update(
+        offers::table
+            .filter(offers::buyer_id.eq(user).or(offers::seller_id.eq(user)))
+            .filter(offers::status.eq_any(in_play)),
+    )
+    .set((
+        offers::status.eq(OfferStatus::Cancelled.as_str()),
+        offers::expires_at.eq(None::<DateTime<Utc>>),
+        offers::updated_at.eq(Utc::now()),
+    ))
+    .returning(OfferRow::as_returning())
+    .load(conn)
+    .await
+}

@@ -218,3 +218,56 @@ pub fn split_relations(
     }
     (friends, incoming, outgoing)
 }
+
+/// Erases an account in place (its row stays: messages, offers and the audit trail point at
+/// it): status `deleted`, every personal field cleared, the name and email replaced by
+/// placeholders registration can never produce (`deleted-…` is not a username, an address
+/// without `@` is not an email), so no one can take them over and they stay unique.
+pub async fn erase(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<()> {
+    let none: Option<String> = None;
+    diesel::update(users::table.find(id))
+        .set((
+            users::status.eq(UserStatus::Deleted),
+            users::status_changed_at.eq(Utc::now()),
+            users::username.eq(format!("deleted-{}", id.uuid().simple())),
+            users::email.eq(format!("deleted:{}", id.uuid().simple())),
+            users::email_verified.eq(false),
+            users::password_hash.eq(none.clone()),
+            users::display_name.eq(none.clone()),
+            users::bio.eq(none.clone()),
+            users::avatar_url.eq(none.clone()),
+            users::location.eq(none),
+            users::roles.eq(vec!["user".to_owned()]),
+            users::preferences.eq(serde_json::json!({})),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Every friendship and block the user is part of, either way.
+pub async fn forget_relations(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<()> {
+    diesel::delete(friendships::table.filter(friendships::requester_id.eq(id).or(friendships::addressee_id.eq(id))))
+        .execute(conn)
+        .await?;
+    diesel::delete(blocks::table.filter(blocks::blocker_id.eq(id).or(blocks::blocked_id.eq(id)))).execute(conn).await?;
+    Ok(())
+}
+
+/// Locks the account's row; its status and roles as they are now.
+pub async fn lock_standing(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<(UserStatus, Vec<String>)>> {
+    users::table.find(id).select((users::status, users::roles)).for_update().first(conn).await.optional()
+}
+
+/// Locks every active admin's row (so two concurrent removals cannot both see another admin
+/// left); their ids.
+pub async fn lock_active_admins(conn: &mut AsyncPgConnection) -> QueryResult<Vec<UserId>> {
+    users::table
+        .filter(users::status.eq(UserStatus::Active))
+        .filter(users::roles.contains(vec!["admin".to_owned()]))
+        .order(users::id)
+        .select(users::id)
+        .for_update()
+        .load(conn)
+        .await
+}

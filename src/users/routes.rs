@@ -20,7 +20,8 @@ type Users = web::Data<Addr<UserService>>;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // `/users/me…` before `/users/{id}`: the literal wins.
     cfg.service(
-        resource("/api/v1/users/me", "GET, PATCH")
+        // DELETE is the accounts feature's (registered first, for that method only).
+        resource("/api/v1/users/me", "GET, PATCH, DELETE")
             .route(web::get().to(own_profile))
             .route(web::patch().to(update_profile)),
     )

@@ -8,6 +8,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod accounts;
 mod auth;
 mod chat;
 mod chat_integrity;

@@ -391,3 +391,28 @@ pub async fn mark_email_verified(conn: &mut AsyncPgConnection, user: UserId) -> 
 pub async fn username_exists(conn: &mut AsyncPgConnection, name: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(users::table.filter(users::username.eq(name)))).get_result(conn).await
 }
+
+/// Everything that could sign the user in again without a password: linked OAuth identities,
+/// magic links and login codes.
+pub async fn forget_credentials(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<()> {
+    diesel::delete(oauth_identities::table.filter(oauth_identities::user_id.eq(user))).execute(conn).await?;
+    diesel::delete(magic_links::table.filter(magic_links::user_id.eq(user))).execute(conn).await?;
+    diesel::delete(login_codes::table.filter(login_codes::user_id.eq(user))).execute(conn).await?;
+    Ok(())
+}
+
+/// When the user signed in to start `session` (a refresh keeps it), if it is theirs and live.
+pub async fn session_started(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    session: Uuid,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    auth_sessions::table
+        .filter(auth_sessions::id.eq(session))
+        .filter(auth_sessions::user_id.eq(user))
+        .filter(auth_sessions::revoked_at.is_null())
+        .select(auth_sessions::created_at)
+        .first(conn)
+        .await
+        .optional()
+}
