@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export RUST_BACKTRACE ?= 0
 
-.PHONY: help run dev test chaos bench lint fmt migrate build docker docker-lint services loadtest clean
+.PHONY: help run dev test contract chaos bench lint fmt migrate build docker docker-lint services loadtest clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -22,11 +22,14 @@ dev: ## auto-reload on change (cargo-watch when installed, else a plain debug ru
 	@if command -v cargo-watch >/dev/null; then $(CARGO) watch -x 'run --bin veza -- serve'; \
 	else echo "cargo-watch not installed (cargo install cargo-watch): running without reload"; $(CARGO) run --bin veza -- serve; fi
 
-test: services ## the whole suite against the real services
+test: services ## the whole suite against the real services, then the API contract (make contract)
 	@set -o pipefail; log=$$(mktemp); status=0; \
 	$(CARGO) test --workspace 2>&1 | tee "$$log" || status=$$?; \
 	awk '/^test result:/ { p += $$4; f += $$6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$$log"; \
-	rm -f "$$log"; exit $$status
+	rm -f "$$log"; bash contract/run.sh || status=$$?; exit $$status
+
+contract: services ## schemathesis (pinned) against a real node, as a user and as an admin, every check on
+	bash contract/run.sh
 
 chaos: services ## kill -9 a node, cut a node's broker link 10 s, cut its Redis link (three child nodes, 30 clients)
 	$(CARGO) test --test chaos -- --nocapture

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
 
 /// Active ISO 4217 codes (2024), funds and precious metals left out.
-const ISO_4217: &str = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP \
+pub const ISO_4217: &str = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP \
 BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD \
 HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL \
 MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB \
@@ -21,6 +21,7 @@ VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWG";
 #[serde(deny_unknown_fields)]
 pub struct Money {
     /// Minor units (cents for EUR): 1250 is 12.50 EUR.
+    #[serde(deserialize_with = "veza_core::json::whole")]
     pub amount: i64,
     /// ISO 4217 code, e.g. `EUR`.
     #[schema(example = "EUR")]

@@ -5,6 +5,7 @@
 
 pub mod code;
 pub mod ids;
+pub mod json;
 pub mod limits;
 pub mod rng;
 pub mod text;

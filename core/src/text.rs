@@ -35,6 +35,15 @@ pub fn is_invisible(c: char) -> bool {
         | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
 }
 
+/// White space as `str::trim` knows it (Unicode White_Space), spelled out for a regex class:
+/// Python's `\\s` also takes U+001C..U+001F, which `trim` keeps.
+pub const WHITE_SPACE: &str =
+    "\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+
+/// `is_invisible` as a regex class. The astral ranges are left to the server's check: no class
+/// syntax for them reads alike in ECMA-262 and in Python's `re`.
+const INVISIBLE_CLASS: &str = "\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u206f\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0";
+
 impl TextRule {
     /// One line: no control character at all.
     pub const fn line(min: usize, max: usize) -> Self {
@@ -55,8 +64,68 @@ impl TextRule {
         TextRule { allowed_controls, ..self }
     }
 
-    /// `raw` trimmed, if it keeps the rule.
+    /// The rule as a JSON Schema `pattern` (ECMA-262, and read alike by Python's `re`, which
+    /// schemathesis uses) over the text as sent: white space around it (what `check` trims),
+    /// then text that starts and ends with a character that is not white space and holds no
+    /// refused control or invisible character. The length bounds go in
+    /// `maxLength` (the text as sent, as `check` counts it); `min` is in the pattern (trimmed).
+    pub fn pattern(&self) -> String {
+        let refused = self.refused_class();
+        let edge = format!("[^{refused}{WHITE_SPACE}]");
+        let inner = format!("[^{refused}]");
+        // The trimmed text: first and last characters not white space, `min` at least.
+        let core = match self.min {
+            0 => format!("(?:{edge}(?:{inner}*{edge})?)?"),
+            1 => format!("{edge}(?:{inner}*{edge})?"),
+            n => format!("{edge}{inner}{{{},}}{edge}", n - 2),
+        };
+        format!("^[{WHITE_SPACE}]*{core}[{WHITE_SPACE}]*$")
+    }
+
+    /// The rule as a `pattern` for text taken exactly as sent (`check_exact`): no refused
+    /// character anywhere; the length bounds go in `minLength`/`maxLength`.
+    pub fn exact_pattern(&self) -> String {
+        format!("^[^{}]*$", self.refused_class())
+    }
+
+    /// The rule as a `pattern` for text taken exactly as sent that must not be blank: no
+    /// refused character anywhere, and one character at least that is not white space.
+    pub fn not_blank_pattern(&self) -> String {
+        let refused = self.refused_class();
+        format!("^[^{refused}]*[^{refused}{WHITE_SPACE}][^{refused}]*$")
+    }
+
+    /// The characters the rule refuses, as the inside of a regex class: the C0 controls but
+    /// the allowed ones, DEL and the C1 controls, and for names the invisible ones.
+    fn refused_class(&self) -> String {
+        let mut class = String::new();
+        let mut run: Option<(u32, u32)> = None;
+        let flush = |run: &mut Option<(u32, u32)>, class: &mut String| {
+            if let Some((a, b)) = run.take() {
+                class.push_str(&if a == b { format!("\\u{a:04x}") } else { format!("\\u{a:04x}-\\u{b:04x}") });
+            }
+        };
+        for c in 0u32..0x20 {
+            if char::from_u32(c).is_some_and(|c| self.allowed_controls.contains(&c)) {
+                flush(&mut run, &mut class);
+            } else {
+                run = Some(run.map_or((c, c), |(a, _)| (a, c)));
+            }
+        }
+        flush(&mut run, &mut class);
+        class.push_str("\\u007f-\\u009f");
+        if self.visible_only {
+            class.push_str(INVISIBLE_CLASS);
+        }
+        class
+    }
+
+    /// `raw` trimmed, if it keeps the rule: at most `max` characters as sent (so padding
+    /// cannot carry a longer text through), at least `min` once trimmed.
     pub fn check<'a>(&self, raw: &'a str) -> Result<&'a str, TextError> {
+        if raw.chars().count() > self.max {
+            return Err(TextError::Length { min: self.min, max: self.max });
+        }
         let t = raw.trim();
         self.check_exact(t)?;
         Ok(t)
@@ -80,8 +149,8 @@ impl TextRule {
 
 /// Message bodies: 1 to 4,000 characters.
 pub const MAX_BODY_CHARS: usize = 4000;
-/// A send's `client_id`: 1 to 64 bytes.
-pub const MAX_CLIENT_ID_BYTES: usize = 64;
+/// A send's `client_id`: 1 to 64 characters.
+pub const MAX_CLIENT_ID_CHARS: usize = 64;
 
 /// Why a chat send is refused before it reaches a room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -117,15 +186,21 @@ pub fn storable(text: &str) -> bool {
     !text.contains('\0')
 }
 
-/// The one check of a chat send (body and `client_id`), over WebSocket and REST alike. NUL is
-/// refused in both: PostgreSQL cannot store it in `text`, and a message that cannot be stored
-/// must be refused at the edge, never handed to the writer's batch.
+/// A chat message's body, kept exactly as sent: 1 to 4000 characters, not only white space,
+/// line breaks and tabs but no other control character (NUL included: PostgreSQL cannot store
+/// it, and a message that cannot be stored must be refused at the edge, never handed to the
+/// writer's batch).
+pub const SEND_BODY: TextRule = TextRule::prose(1, MAX_BODY_CHARS).allowing(&['\n', '\t']);
+
+/// A send's `client_id`, kept exactly as sent: 1 to 64 characters, no control character.
+pub const CLIENT_ID: TextRule = TextRule::line(1, MAX_CLIENT_ID_CHARS);
+
+/// The one check of a chat send (body and `client_id`), over WebSocket and REST alike.
 pub fn check_send(body: &str, client_id: &str) -> Result<(), SendInvalid> {
-    let chars = body.chars().count();
-    if chars == 0 || chars > MAX_BODY_CHARS || body.trim().is_empty() || !storable(body) {
+    if SEND_BODY.check_exact(body).is_err() || body.trim().is_empty() {
         return Err(SendInvalid::Body);
     }
-    if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_BYTES || !storable(client_id) {
+    if CLIENT_ID.check_exact(client_id).is_err() {
         return Err(SendInvalid::ClientId);
     }
     Ok(())
@@ -138,7 +213,7 @@ mod tests {
     #[test]
     fn rules_trim_count_characters_and_refuse_controls() {
         let title = TextRule::line(3, 5);
-        assert_eq!(title.check("  héé  "), Ok("héé"));
+        assert_eq!(title.check(" héé "), Ok("héé"), "padding within the maximum");
         assert_eq!(title.check("ab"), Err(TextError::Length { min: 3, max: 5 }));
         assert_eq!(title.check("abcdef"), Err(TextError::Length { min: 3, max: 5 }));
         assert_eq!(title.check("a\0bc"), Err(TextError::Control));
@@ -166,5 +241,33 @@ mod tests {
         assert_eq!(check_send("hi", "c\0"), Err(SendInvalid::ClientId));
         assert_eq!(check_send("line\nnext\ttab", "c"), Ok(()), "other controls are stored fine");
         assert_eq!(SendInvalid::Body.code().as_str(), "message_invalid");
+    }
+}
+
+#[cfg(test)]
+mod pattern_tests {
+    use super::*;
+
+    #[test]
+    fn patterns_spell_out_the_rule() {
+        let line = TextRule::line(1, 80).pattern();
+        assert!(line.contains("[^\\u0000-\\u001f\\u007f-\\u009f\\t\\n"), "{line}");
+        assert!(!line.contains(")?)?["), "at least one character: {line}");
+        let optional = TextRule::line(0, 80).pattern();
+        assert!(optional.contains(")?)?["), "an empty text is allowed: {optional}");
+        let prose = SEND_BODY.exact_pattern();
+        assert_eq!(prose, "^[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]*$");
+        let name = TextRule::name(0, 64).exact_pattern();
+        assert!(name.contains("\\u200b-\\u200f") && name.contains("\\ufeff"), "{name}");
+    }
+
+    #[test]
+    fn a_send_refuses_controls_but_line_breaks_and_tabs_and_takes_the_body_as_sent() {
+        assert_eq!(check_send(" two\tcolumns\nand a line ", "c1"), Ok(()));
+        assert_eq!(check_send("bell\u{7}", "c1"), Err(SendInvalid::Body));
+        assert_eq!(check_send(" \n\t ", "c1"), Err(SendInvalid::Body), "white space only");
+        assert_eq!(check_send("hi", &"é".repeat(64)), Ok(()), "64 characters, whatever their bytes");
+        assert_eq!(check_send("hi", &"é".repeat(65)), Err(SendInvalid::ClientId));
+        assert_eq!(check_send("hi", "tab\tid"), Err(SendInvalid::ClientId));
     }
 }

@@ -170,8 +170,10 @@ pub fn normalize_email(raw: &str) -> Result<String, AuthError> {
 /// Lowercased, then 3..=32 of `[a-z0-9_]`.
 pub fn normalize_username(raw: &str) -> Result<String, AuthError> {
     let u = raw.trim().to_lowercase();
-    let ok =
-        (3..=32).contains(&u.len()) && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    // At most 64 characters as sent, padding included (what the document says).
+    let ok = raw.chars().count() <= 64
+        && (3..=32).contains(&u.len())
+        && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     if ok {
         Ok(u)
     } else {

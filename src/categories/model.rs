@@ -38,7 +38,7 @@ pub struct NewCategory {
     /// Lowercase words joined by `-`; derived from the name when absent.
     pub slug: Option<String>,
     pub parent_id: Option<Uuid>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "veza_core::json::whole")]
     pub position: i32,
 }
 
@@ -51,19 +51,24 @@ pub struct CategoryPatch {
     #[serde(default, deserialize_with = "crate::patch::double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub parent_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "veza_core::json::whole_opt")]
     pub position: Option<i32>,
 }
 
+/// A category's name: one line of 1 to 80 characters, trimmed.
+pub const NAME: TextRule = TextRule::line(1, 80);
+
 /// A trimmed name of 1 to 80 characters.
 pub fn name(raw: &str) -> Result<String, CategoryError> {
-    let n = TextRule::line(1, 80).check(raw).map_err(|_| CategoryError::invalid("name", "1 to 80 characters"))?;
+    let n = NAME.check(raw).map_err(|_| CategoryError::invalid("name", "1 to 80 characters"))?;
     Ok(n.to_owned())
 }
 
 /// A slug: `a-z0-9` words joined by single `-`, at most 64 characters.
 pub fn slug(raw: &str) -> Result<String, CategoryError> {
     let s = raw.trim().to_lowercase();
-    let ok = !s.is_empty()
+    let ok = raw.chars().count() <= 64
+        && !s.is_empty()
         && s.len() <= 64
         && s.split('-').all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
     if ok {

@@ -49,7 +49,7 @@ pub async fn admin_list(categories: Categories, req: HttpRequest, user: AuthUser
 }
 
 /// Add a category (admins); audited.
-#[utoipa::path(post, path = "/api/v1/admin/categories", tag = "admin", security(("bearer" = [])), request_body = NewCategory,
+#[utoipa::path(post, path = "/api/v1/admin/categories", operation_id = "create_category", tag = "admin", security(("bearer" = [])), request_body = NewCategory,
     responses((status = 201, body = Category), (status = 403, body = Problem),
         (status = 409, body = Problem, description = "slug_taken"),
         (status = 422, body = Problem)))]
@@ -64,7 +64,7 @@ pub async fn create(
 }
 
 /// Rename, re-slug, move or reorder a category (admins); never under itself.
-#[utoipa::path(patch, path = "/api/v1/admin/categories/{id}", tag = "admin", security(("bearer" = [])), request_body = CategoryPatch,
+#[utoipa::path(patch, path = "/api/v1/admin/categories/{id}", operation_id = "update_category", tag = "admin", security(("bearer" = [])), request_body = CategoryPatch,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = Category), (status = 404, body = Problem),
         (status = 422, body = Problem)))]
@@ -80,7 +80,7 @@ pub async fn update(
 }
 
 /// Remove an empty category (no subcategories, no listings) (admins).
-#[utoipa::path(delete, path = "/api/v1/admin/categories/{id}", tag = "admin", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(delete, path = "/api/v1/admin/categories/{id}", operation_id = "delete_category", tag = "admin", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 204), (status = 409, body = Problem, description = "category_not_empty")))]
 pub async fn delete(
     categories: Categories,

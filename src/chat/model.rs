@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use veza_actors::ports::StoredMessage;
 use veza_core::Code;
+use veza_core::text::TextRule;
 
 /// Chat's failures beyond the shared ones.
 #[derive(Debug, thiserror::Error)]
@@ -109,7 +110,13 @@ impl RoomRole {
 
 crate::text_column!(RoomRole);
 
+/// A room's name: one line of 1 to 80 characters, trimmed.
+pub const ROOM_NAME: TextRule = TextRule::line(1, 80);
+/// A room's topic: one line of at most 500 characters, trimmed; empty means none.
+pub const ROOM_TOPIC: TextRule = TextRule::line(0, 500);
+
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreateRoom {
     pub name: String,
     pub visibility: Visibility,
@@ -119,15 +126,17 @@ pub struct CreateRoom {
 impl CreateRoom {
     /// (name, topic) trimmed and checked.
     pub fn validate(&self) -> Result<(String, Option<String>), ChatError> {
-        let name = self.name.trim().to_owned();
-        if !(1..=80).contains(&name.chars().count()) {
-            return Err(ChatError::Invalid { field: "name", message: "must be 1 to 80 characters".into() });
-        }
-        let topic = self.topic.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
-        if topic.as_ref().is_some_and(|t| t.chars().count() > 500) {
-            return Err(ChatError::Invalid { field: "topic", message: "at most 500 characters".into() });
-        }
-        Ok((name, topic))
+        let name = ROOM_NAME
+            .check(&self.name)
+            .map_err(|_| ChatError::invalid("name", "must be 1 to 80 characters, one line"))?
+            .to_owned();
+        let topic = match self.topic.as_deref() {
+            Some(t) => {
+                ROOM_TOPIC.check(t).map_err(|_| ChatError::invalid("topic", "at most 500 characters, one line"))?
+            }
+            None => "",
+        };
+        Ok((name, (!topic.is_empty()).then(|| topic.to_owned())))
     }
 }
 
@@ -146,18 +155,25 @@ pub struct RoomView {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MemberBody {
     pub user_id: Uuid,
 }
 
+/// The longest mute: 30 days.
+pub const MUTE_MAX_MINUTES: u32 = 43_200;
+
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MuteBody {
     pub user_id: Uuid,
     /// 0 unmutes; at most 30 days.
+    #[serde(deserialize_with = "veza_core::json::whole")]
     pub minutes: u32,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PostBody {
     pub body: String,
     pub client_id: Option<String>,

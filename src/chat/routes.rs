@@ -44,6 +44,8 @@ pub struct RoomQuery {
     pub q: Option<String>,
     /// Only the caller's rooms (needs a token).
     pub mine: Option<bool>,
+    /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
@@ -54,6 +56,8 @@ pub struct HistoryQuery {
     pub before: Option<i64>,
     /// The `limit` messages just above this seq.
     pub after: Option<i64>,
+    /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
@@ -65,7 +69,7 @@ pub async fn create_room(chat: Chat, user: AuthUser, body: web::Json<CreateRoom>
 }
 
 /// Public rooms (`q` searches names), or the caller's rooms with `mine=true`.
-#[utoipa::path(get, path = "/api/v1/rooms", tag = "chat", params(RoomQuery), responses((status = 200, body = Page<RoomView>)))]
+#[utoipa::path(get, path = "/api/v1/rooms", tag = "chat", security((), ("bearer" = [])), params(RoomQuery), responses((status = 200, body = Page<RoomView>)))]
 pub async fn list_rooms(chat: Chat, user: MaybeAuthUser, q: web::Query<RoomQuery>) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let page = PageQuery { limit: q.limit, cursor: q.cursor.clone() };
@@ -85,7 +89,7 @@ pub async fn list_rooms(chat: Chat, user: MaybeAuthUser, q: web::Query<RoomQuery
 }
 
 /// A room with its member count; private rooms only to members (else 404).
-#[utoipa::path(get, path = "/api/v1/rooms/{id}", tag = "chat", params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/rooms/{id}", tag = "chat", security((), ("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = RoomView), (status = 404, body = Problem)))]
 pub async fn get_room(chat: Chat, user: MaybeAuthUser, path: web::Path<RoomId>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(ask(&chat, GetRoomMsg { user: user.0.map(|u| u.id), room: path.into_inner() }).await?))
@@ -153,7 +157,7 @@ pub async fn direct(chat: Chat, user: AuthUser, path: web::Path<UserId>) -> Resu
 
 /// History, ascending by seq: `before` gives the `limit` just below it, `after` the `limit`
 /// just above; deleted messages keep their slot as `{id, seq, deleted: true}`.
-#[utoipa::path(get, path = "/api/v1/rooms/{id}/messages", tag = "chat", params(("id" = Uuid, Path), HistoryQuery),
+#[utoipa::path(get, path = "/api/v1/rooms/{id}/messages", tag = "chat", security((), ("bearer" = [])), params(("id" = Uuid, Path), HistoryQuery),
     responses((status = 200, body = Page<MessageView>), (status = 404, body = Problem)))]
 pub async fn history(
     chat: Chat,

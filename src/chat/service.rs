@@ -198,7 +198,7 @@ impl ChatCore {
     }
 
     pub async fn mute(&self, m: Mute) -> Result<(), ChatError> {
-        if m.minutes > 43_200 {
+        if m.minutes > MUTE_MAX_MINUTES {
             return Err(ChatError::Invalid { field: "minutes", message: "0 to 43200 (30 days)".into() });
         }
         let mut conn = self.conn().await?;

@@ -24,7 +24,7 @@ pub const REPLAYED: HeaderName = HeaderName::from_static("idempotency-replayed")
 
 /// Endpoints that hand out tokens: a replayed answer would hand the same tokens to whoever
 /// holds the key, so they are never idempotent-replayed.
-const EXCLUDED: &[&str] = &[
+pub const EXCLUDED: &[&str] = &[
     "/api/v1/auth/register",
     "/api/v1/auth/login",
     "/api/v1/auth/refresh",
@@ -40,17 +40,13 @@ pub async fn middleware(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let applies =
-        req.method() == Method::POST && !EXCLUDED.contains(&req.path()) && req.headers().contains_key(&IDEMPOTENCY_KEY);
+    // An empty key is no key: some clients send the header empty rather than leave it out.
+    let keyed = req.headers().get(&IDEMPOTENCY_KEY).is_some_and(|v| !v.is_empty());
+    let applies = req.method() == Method::POST && !EXCLUDED.contains(&req.path()) && keyed;
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let (true, Some(state)) = (applies, state) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let key = req.headers().get(&IDEMPOTENCY_KEY).and_then(|v| v.to_str().ok()).map(str::to_owned).unwrap_or_default();
-    if key.is_empty() || key.len() > 255 {
-        let res = ApiError::field("Idempotency-Key", "1 to 255 visible ASCII characters").error_response();
-        return Ok(req.into_response(res).map_into_boxed_body());
-    }
     // Only authenticated requests; anything else goes on and gets its 401 from the handler.
     let token = bearer(req.request()).map(str::to_owned);
     let user = match token {
@@ -59,6 +55,16 @@ pub async fn middleware(
     };
     let Some(user) = user else {
         return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    // Checked once the caller is known: without a token the answer is the handler's 401.
+    // The document's pattern for the header (`openapi_replies::IDEMPOTENCY_KEY_PATTERN`), on
+    // the raw bytes: a key that is not ASCII text must be refused, not read as no key.
+    let raw = req.headers().get(&IDEMPOTENCY_KEY).map(|v| v.as_bytes()).unwrap_or_default();
+    let printable = |b: &u8| *b == b'\t' || (b' '..=b'~').contains(b);
+    let Some(key) = (raw.len() <= 255 && raw.iter().all(printable)).then(|| String::from_utf8_lossy(raw).into_owned())
+    else {
+        let res = ApiError::field("Idempotency-Key", "at most 255 printable ASCII characters").error_response();
+        return Ok(req.into_response(res).map_into_boxed_body());
     };
     let user_id = user.id;
     req.extensions_mut().insert(user);

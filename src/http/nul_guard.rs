@@ -2,6 +2,8 @@
 //! or query) and in JSON bodies (a `\u0000` escape, in a value or a key). PostgreSQL cannot store
 //! or compare NUL in `text`, so such a value reached a query as a 500. JSON bodies are read here
 //! (within the body limit) and handed on unchanged; other bodies (uploads) are not touched.
+//! Since the body is read here anyway, a JSON body that is an array is refused too: every body
+//! the API takes is an object, and serde would read an array into a struct field by field.
 //! Inside the security headers and problem layers, so the refusal carries both.
 
 use super::body;
@@ -34,6 +36,11 @@ pub async fn middleware(
                 detail: "NUL (\\u0000) is not allowed in text".into(),
                 errors: Default::default(),
             };
+            return Ok(req.into_response(err.error_response()).map_into_boxed_body());
+        }
+        if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            let err =
+                ApiError::Validation { detail: "the body must be a JSON object".into(), errors: Default::default() };
             return Ok(req.into_response(err.error_response()).map_into_boxed_body());
         }
     }

@@ -199,25 +199,28 @@ pub struct ListingContent {
     pub track_id: Option<Uuid>,
 }
 
+pub const TITLE: TextRule = TextRule::line(3, TITLE_MAX);
+pub const DESCRIPTION: TextRule = TextRule::prose(0, DESCRIPTION_MAX).allowing(&['\n', '\t']);
+/// One tag once normalised (trimmed, lowercase, inner white space one space).
+pub const TAG: TextRule = TextRule::line(1, TAG_MAX_CHARS);
+
 pub fn title(raw: &str) -> Result<String, ListingError> {
-    let t = TextRule::line(3, TITLE_MAX)
+    let t = TITLE
         .check(raw)
         .map_err(|_| invalid("title", format!("3 to {TITLE_MAX} characters, no control characters")))?;
     Ok(t.to_owned())
 }
 
 pub fn description(raw: &str) -> Result<String, ListingError> {
-    let d = TextRule::prose(0, DESCRIPTION_MAX)
-        .allowing(&['\n', '\t'])
-        .check(raw)
-        .map_err(|_| invalid("description", format!("at most {DESCRIPTION_MAX} characters")))?;
+    let d =
+        DESCRIPTION.check(raw).map_err(|_| invalid("description", format!("at most {DESCRIPTION_MAX} characters")))?;
     Ok(d.to_owned())
 }
 
 /// One tag, normalised: trimmed, lowercase, inner whitespace collapsed to one space.
 pub fn tag(raw: &str) -> Result<String, ListingError> {
     let t = raw.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-    if TextRule::line(1, TAG_MAX_CHARS).check_exact(&t).is_err() {
+    if TAG.check_exact(&t).is_err() {
         return Err(invalid("tags", format!("each tag is 1 to {TAG_MAX_CHARS} characters")));
     }
     Ok(t)

@@ -31,7 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Listings matching the filters, one page, with facets of the whole filtered set on the first page.
-#[utoipa::path(get, path = "/api/v1/listings", tag = "listings", params(ListingQuery),
+#[utoipa::path(get, path = "/api/v1/listings", tag = "listings", security((), ("bearer" = [])), params(ListingQuery),
     responses((status = 200, body = ListingPage), (status = 422, body = Problem)))]
 pub async fn search(
     listings: Listings,
@@ -45,7 +45,7 @@ pub async fn search(
 }
 
 /// Create a listing: a `draft`, or `active` at once with `publish: true`.
-#[utoipa::path(post, path = "/api/v1/listings", tag = "listings", security(("bearer" = [])), request_body = NewListing,
+#[utoipa::path(post, path = "/api/v1/listings", operation_id = "create_listing", tag = "listings", security(("bearer" = [])), request_body = NewListing,
     params(("Idempotency-Key" = Option<String>, Header)),
     responses((status = 201, body = ListingView), (status = 401, body = Problem),
         (status = 422, body = Problem)))]
@@ -54,7 +54,7 @@ pub async fn create(listings: Listings, user: AuthUser, body: web::Json<NewListi
 }
 
 /// One listing; a draft only to its seller.
-#[utoipa::path(get, path = "/api/v1/listings/{id}", tag = "listings", params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/listings/{id}", tag = "listings", security((), ("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = ListingView), (status = 404, body = Problem)))]
 pub async fn get(
     listings: Listings,
@@ -66,7 +66,7 @@ pub async fn get(
 }
 
 /// Edit a listing (its seller; not once sold; the currency is fixed while active or reserved).
-#[utoipa::path(patch, path = "/api/v1/listings/{id}", tag = "listings", security(("bearer" = [])), request_body = ListingPatch,
+#[utoipa::path(patch, path = "/api/v1/listings/{id}", operation_id = "update_listing", tag = "listings", security(("bearer" = [])), request_body = ListingPatch,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = ListingView), (status = 403, body = Problem),
         (status = 409, body = Problem, description = "listing_sold or currency_locked"),
@@ -82,7 +82,7 @@ pub async fn update(
 }
 
 /// Delete a listing (its seller; not while reserved or once sold); its open offers expire.
-#[utoipa::path(delete, path = "/api/v1/listings/{id}", tag = "listings", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(delete, path = "/api/v1/listings/{id}", operation_id = "delete_listing", tag = "listings", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 204), (status = 403, body = Problem),
         (status = 409, body = Problem, description = "listing_has_accepted_offer")))]
 pub async fn delete(listings: Listings, user: AuthUser, path: web::Path<ListingId>) -> Result<HttpResponse, ApiError> {

@@ -242,8 +242,10 @@ pub struct ListingQuery {
     /// Comma-separated tags; a listing must carry all of them.
     pub tag: Option<String>,
     /// Minor units, inclusive.
+    #[param(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub min_price: Option<i64>,
     /// Minor units, inclusive.
+    #[param(minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub max_price: Option<i64>,
     pub currency: Option<String>,
     pub condition: Option<Condition>,
@@ -253,6 +255,8 @@ pub struct ListingQuery {
     pub seller: Option<String>,
     /// Default `relevance` with `q`, else `newest`.
     pub sort: Option<Sort>,
+    /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

@@ -236,12 +236,14 @@ pub struct CounterBody {
     pub amount: Money,
 }
 
+/// An offer's note to the other party.
+pub const MESSAGE: TextRule = TextRule::prose(0, MESSAGE_MAX);
+
 /// An optional note, trimmed; empty means none.
 pub fn message(raw: Option<&str>) -> Result<Option<String>, OfferError> {
     let Some(m) = raw.map(str::trim).filter(|m| !m.is_empty()) else { return Ok(None) };
-    let m = TextRule::prose(0, MESSAGE_MAX)
-        .check(m)
-        .map_err(|_| OfferError::invalid("message", format!("at most {MESSAGE_MAX} characters")))?;
+    let m =
+        MESSAGE.check(m).map_err(|_| OfferError::invalid("message", format!("at most {MESSAGE_MAX} characters")))?;
     Ok(Some(m.to_owned()))
 }
 

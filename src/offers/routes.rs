@@ -42,6 +42,8 @@ pub struct OfferQuery {
     /// Only offers where the caller is the buyer, or the seller; both when absent.
     pub role: Option<OfferRole>,
     pub status: Option<OfferStatus>,
+    /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }

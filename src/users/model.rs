@@ -73,9 +73,29 @@ pub struct ProfileChanges {
     pub location: FieldChange,
 }
 
-fn text(field: &'static str, v: Option<String>, max: usize) -> Result<FieldChange, UserError> {
-    checked(field, v, TextRule::prose(0, max))
+/// An avatar's address: `http(s)://`, an ASCII host name, an optional port, then visible ASCII.
+/// The same grammar as `AVATAR_URL_PATTERN`, so what the document allows is what is kept.
+pub fn is_http_url(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")) else { return false };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let (host, port) = match authority.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    };
+    !host.is_empty()
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && port.is_none_or(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+        && path.bytes().all(|b| b.is_ascii_graphic())
 }
+
+/// `is_http_url` as a pattern over the trimmed text.
+pub const AVATAR_URL_PATTERN: &str = "https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[!-~]*)?";
+
+/// The profile's texts; each is trimmed, and empty clears it.
+pub const DISPLAY_NAME: TextRule = TextRule::name(0, 64);
+pub const BIO: TextRule = TextRule::prose(0, 1000);
+pub const AVATAR_URL: TextRule = TextRule::line(0, 2048);
+pub const LOCATION: TextRule = TextRule::line(0, 100);
 
 /// `text`, for a field `rule` decides; every failure reads as the limits it breaks.
 fn checked(field: &'static str, v: Option<String>, rule: TextRule) -> Result<FieldChange, UserError> {
@@ -89,24 +109,19 @@ fn checked(field: &'static str, v: Option<String>, rule: TextRule) -> Result<Fie
 
 impl ProfilePatch {
     pub fn validate(self) -> Result<ProfileChanges, UserError> {
-        let avatar_url = text("avatar_url", self.avatar_url, 2048)?;
-        if let Some(Some(url)) = &avatar_url {
-            let ok = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
-            if !ok {
-                return Err(UserError::Invalid { field: "avatar_url", message: "must be an http(s) URL".into() });
-            }
+        let avatar_url = checked("avatar_url", self.avatar_url, AVATAR_URL)?;
+        if let Some(Some(url)) = &avatar_url
+            && !is_http_url(url)
+        {
+            return Err(UserError::Invalid { field: "avatar_url", message: "must be an http(s) URL".into() });
         }
         Ok(ProfileChanges {
             // What others see an account as: NFKC (full-width, ligature and compatibility forms
             // fold to their plain letters), then no invisible or direction-changing characters.
-            display_name: checked(
-                "display_name",
-                self.display_name.map(|d| d.nfkc().collect()),
-                TextRule::name(0, 64),
-            )?,
-            bio: text("bio", self.bio, 1000)?,
+            display_name: checked("display_name", self.display_name.map(|d| d.nfkc().collect()), DISPLAY_NAME)?,
+            bio: checked("bio", self.bio, BIO)?,
             avatar_url,
-            location: text("location", self.location, 100)?,
+            location: checked("location", self.location, LOCATION)?,
         })
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use utoipa::ToSchema;
 use veza_core::Code;
 
+use crate::db::DbError;
 use crate::error::{DomainError, Never};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -148,6 +149,11 @@ where
             DomainError::Forbidden(code, _) => ApiError::coded(StatusCode::FORBIDDEN, code, detail),
             DomainError::Conflict(code, _) => ApiError::coded(StatusCode::CONFLICT, code, detail),
             DomainError::Invalid { field, message } => ApiError::field(field, message),
+            // The database out of reach or out of connections is a passing state: retry (503).
+            DomainError::Db(e @ (DbError::Pool(_) | DbError::Timeout(_) | DbError::Unreachable { .. })) => {
+                tracing::warn!(error = %e, "database unavailable");
+                ApiError::Unavailable("the database is unavailable; retry shortly".into())
+            }
             DomainError::Db(e) => ApiError::Internal(e.to_string()),
             DomainError::Feature(x) => x.into(),
         }

@@ -318,3 +318,56 @@ async fn random_bodies_from_one_user_never_cost_the_others_a_message() {
         .count();
     assert_eq!(ours, 2 * rounds, "every message of ana and ben is stored");
 }
+
+#[tokio::test]
+async fn a_body_is_an_object_of_known_fields_and_whole_numbers_may_be_written_as_floats() {
+    let app = TestApp::spawn().await;
+    let (_, token, _) = app.user("bea").await;
+    let post = |body: &'static str| {
+        let req = app.client.post(app.url("/api/v1/rooms")).bearer_auth(&token);
+        req.header("content-type", "application/json").body(body).send()
+    };
+    for body in [r#"["Room", "public"]"#, r#"{"name":"Room","visibility":"public","owner":"me"}"#] {
+        let res = post(body).await.unwrap();
+        assert_eq!(res.status(), 422, "{body}");
+        let p: Value = res.json().await.unwrap();
+        assert_eq!(p["code"], "validation_failed", "{body}");
+    }
+    for name in ["bell\u{7}", &"x".repeat(81)] {
+        let res = app.post_json("/api/v1/rooms", &json!({ "name": name, "visibility": "public" }), Some(&token)).await;
+        assert_eq!(res.status(), 422, "{name:?}: one line of at most 80 characters");
+    }
+    let room = public_room(&app, &token, "  Padded  ").await;
+    let v: Value = app.get_auth(&format!("/api/v1/rooms/{room}"), &token).await.json().await.unwrap();
+    assert_eq!(v["name"], "Padded");
+    // JSON Schema counts 30.0 as an integer: so does the server.
+    let body = json!({ "user_id": uuid::Uuid::now_v7(), "minutes": 30.0 });
+    let res = app.post_json(&format!("/api/v1/rooms/{room}/mute"), &body, Some(&token)).await;
+    assert_ne!(res.status(), 422, "a whole float is an integer");
+    let res = app
+        .post_json(
+            &format!("/api/v1/rooms/{room}/mute"),
+            &json!({ "user_id": uuid::Uuid::now_v7(), "minutes": 30.5 }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+}
+
+#[tokio::test]
+async fn an_empty_idempotency_key_is_no_key() {
+    let app = TestApp::spawn().await;
+    let (_, token, _) = app.user("ike").await;
+    for (key, expect) in [("", 201), ("k 1\tok", 201), ("\u{e9}", 422)] {
+        let res = app
+            .client
+            .post(app.url("/api/v1/rooms"))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", reqwest::header::HeaderValue::from_bytes(key.as_bytes()).unwrap())
+            .json(&json!({ "name": format!("r{}", key.len()), "visibility": "public" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), expect, "{key:?}");
+    }
+}
