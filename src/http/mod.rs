@@ -7,6 +7,7 @@ pub mod csp_report;
 pub mod idempotency;
 pub mod nul_guard;
 pub mod openapi;
+pub mod openapi_links;
 pub mod openapi_replies;
 pub mod openapi_text;
 pub mod ops;

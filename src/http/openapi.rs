@@ -1,6 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations, served at
 //! `/api/v1/openapi.json` and rendered by Swagger UI (bundled in the binary) at `/docs`.
 
+use super::openapi_links::CreatedLinks;
 use super::openapi_replies::CommonReplies;
 use super::openapi_text::{NulFreeStrings, TextBounds};
 use super::{csp_report, ops};
@@ -58,7 +59,7 @@ use utoipa::{Modify, OpenApi};
         offers_model::CounterBody, offers_model::OfferListing, offers_model::OfferEventView, offers_model::OfferView,
         offers::OfferRole,
     )),
-    modifiers(&BearerAuth, &ProblemReplies, &CommonReplies, &TextBounds, &NulFreeStrings),
+    modifiers(&BearerAuth, &ProblemReplies, &CommonReplies, &TextBounds, &NulFreeStrings, &CreatedLinks),
     tags(
         (name = "ops", description = "Liveness, readiness, metrics"),
         (name = "security", description = "Browser security reports"),
