@@ -8,8 +8,9 @@ use crate::web::ask;
 use crate::web::client::client_info;
 use crate::web::error::{ApiError, Problem};
 use crate::web::resource;
+use crate::web::resource::resource_for;
 use actix::Addr;
-use actix_web::{HttpRequest, HttpResponse, guard, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use veza_core::UserId;
 
 type Accounts = web::Data<Addr<AccountService>>;
@@ -18,8 +19,7 @@ type Accounts = web::Data<Addr<AccountService>>;
 /// resource takes only DELETE (a resource guard lets the router go on to the next one).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/api/v1/users/me")
-            .guard(guard::Delete())
+        resource_for("/api/v1/users/me", "DELETE")
             .app_data(crate::web::extract::payload_config(DELETE_BODY_MAX_BYTES))
             .route(web::delete().to(delete_me)),
     )

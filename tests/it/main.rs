@@ -30,5 +30,6 @@ mod process;
 mod rate_limit;
 mod readiness;
 mod redis_limits;
+mod routes;
 mod tokens;
 mod users;
