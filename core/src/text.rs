@@ -186,6 +186,19 @@ pub fn storable(text: &str) -> bool {
     !text.contains('\0')
 }
 
+/// A display name: what others see an account as (NFKC-folded by the server first).
+pub const DISPLAY_NAME: TextRule = TextRule::name(0, 64);
+
+/// A display name from elsewhere (an OAuth provider's profile), made to keep `DISPLAY_NAME`
+/// rather than refused: control and invisible characters dropped, trimmed, cut at the maximum.
+/// `folded` is the name after NFKC (the caller's Unicode tables). `None` when nothing is left.
+pub fn display_name_from(folded: &str) -> Option<String> {
+    let kept: String = folded.chars().filter(|c| !c.is_control() && !is_invisible(*c)).collect();
+    let name: String = kept.trim().chars().take(DISPLAY_NAME.max).collect();
+    let name = name.trim_end().to_owned();
+    (!name.is_empty()).then_some(name)
+}
+
 /// A chat message's body, kept exactly as sent: 1 to 4000 characters, not only white space,
 /// line breaks and tabs but no other control character (NUL included: PostgreSQL cannot store
 /// it, and a message that cannot be stored must be refused at the edge, never handed to the
@@ -269,5 +282,19 @@ mod pattern_tests {
         assert_eq!(check_send("hi", &"é".repeat(64)), Ok(()), "64 characters, whatever their bytes");
         assert_eq!(check_send("hi", &"é".repeat(65)), Err(SendInvalid::ClientId));
         assert_eq!(check_send("hi", "tab\tid"), Err(SendInvalid::ClientId));
+    }
+}
+
+#[cfg(test)]
+mod display_name_tests {
+    use super::*;
+
+    #[test]
+    fn a_name_from_elsewhere_is_made_to_keep_the_rule() {
+        assert_eq!(display_name_from(" Ana\u{200b} Lee\u{7} "), Some("Ana Lee".into()));
+        assert_eq!(display_name_from("\u{202e}\u{feff} "), None);
+        let long = display_name_from(&"é".repeat(100)).unwrap_or_default();
+        assert_eq!(long.chars().count(), 64);
+        assert!(DISPLAY_NAME.check(&long).is_ok());
     }
 }

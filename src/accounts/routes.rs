@@ -33,7 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     responses((status = 204, description = "deleted"), (status = 400, body = Problem, description = "invalid_json"),
         (status = 401, body = Problem), (status = 403, body = Problem, description = "reauthentication_required or invalid_credentials"),
         (status = 409, body = Problem, description = "last_admin"), (status = 413, body = Problem),
-        (status = 422, body = Problem)))]
+        (status = 415, body = Problem), (status = 422, body = Problem)))]
 pub async fn delete_me(
     accounts: Accounts,
     user: AuthUser,
@@ -42,6 +42,8 @@ pub async fn delete_me(
 ) -> Result<HttpResponse, ApiError> {
     let proof: DeleteMe = if body.iter().all(u8::is_ascii_whitespace) {
         DeleteMe::default()
+    } else if !is_json(&req) {
+        return Err(ApiError::UnsupportedMediaType { expected: "application/json" });
     } else {
         serde_json::from_slice(&body).map_err(|e| match e.classify() {
             serde_json::error::Category::Data => ApiError::field("password", e.to_string()),
@@ -54,6 +56,12 @@ pub async fn delete_me(
     let by = DeletedBy::Owner { session: user.session_id, password: proof.password };
     ask(&accounts, DeleteAccount { target: user.id, by, ip: client_info(&req).ip }).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A body, when there is one, must say it is JSON.
+fn is_json(req: &HttpRequest) -> bool {
+    let ct = req.headers().get(actix_web::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    ct.split(';').next().is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
 /// Admins: delete a user's account, through the same path as the owner's own deletion.

@@ -542,6 +542,11 @@ impl AuthCore {
             return Ok(u);
         }
         let username = self.free_username(conn, id.username_hint.as_deref().unwrap_or("user")).await?;
+        let provider_name = id.name.as_deref().and_then(|n| {
+            veza_core::text::display_name_from(
+                &unicode_normalization::UnicodeNormalization::nfkc(n).collect::<String>(),
+            )
+        });
         let user = repo::insert_user(
             conn,
             NewUser {
@@ -550,7 +555,8 @@ impl AuthCore {
                 email_verified: id.email_verified,
                 username: &username,
                 password_hash: None,
-                display_name: id.name.as_deref(),
+                // The provider's name, held to the rule `PATCH /users/me` applies.
+                display_name: provider_name.as_deref(),
                 roles: vec!["user".into()],
             },
         )

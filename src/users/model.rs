@@ -92,7 +92,7 @@ pub fn is_http_url(url: &str) -> bool {
 pub const AVATAR_URL_PATTERN: &str = "https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[!-~]*)?";
 
 /// The profile's texts; each is trimmed, and empty clears it.
-pub const DISPLAY_NAME: TextRule = TextRule::name(0, 64);
+pub use veza_core::text::DISPLAY_NAME;
 pub const BIO: TextRule = TextRule::prose(0, 1000);
 pub const AVATAR_URL: TextRule = TextRule::line(0, 2048);
 pub const LOCATION: TextRule = TextRule::line(0, 100);

@@ -46,6 +46,8 @@ async fn deleting_my_account_needs_my_password_or_a_recent_login() {
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
+    let res = app.client.delete(app.url("/api/v1/users/me")).bearer_auth(&token).body("{}").send().await.unwrap();
+    assert_eq!(res.status(), 415, "a body must say it is JSON");
     assert_eq!(app.get_auth("/api/v1/auth/me", &token).await.status(), 200, "still there after every refusal");
     let (status, _) = delete_me(&app, &token, Some(&json!({ "password": PASSWORD }))).await;
     assert_eq!(status, 204);
