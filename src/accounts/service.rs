@@ -2,9 +2,12 @@
 
 use super::model::*;
 use crate::audit::{self, AuditEntry};
+use crate::auth::model::AuthFault;
 use crate::auth::model::UserStatus;
 use crate::auth::repo as auth_repo;
+use crate::auth::service::password_failure_quota;
 use crate::db::{PooledConn, checkout};
+use crate::ratelimit::Decision;
 use crate::service::{Core, Service};
 use crate::state::AppState;
 use crate::{activity, chat, listings, offers, users};
@@ -90,8 +93,15 @@ impl AccountCore {
     ) -> Result<(), AccountError> {
         match password {
             Some(password) => {
+                // Wrong passwords count against the account like failed logins: a stolen access
+                // token must not turn this into a password oracle.
+                let (key, quota) = (format!("password:fail:{user}"), password_failure_quota(&self.state.config.auth));
+                if let Decision::Limited { retry_after } = self.state.limiter.peek(&key, quota).await {
+                    return Err(AccountError::Feature(AuthFault::RateLimited { retry_after }));
+                }
                 let stored = auth_repo::user_by_id(conn, user).await?.and_then(|u| u.password_hash);
                 if !self.state.hasher.verify(password, stored).await? {
+                    let _ = self.state.limiter.check(&key, quota).await;
                     return Err(wrong_password());
                 }
             }

@@ -185,6 +185,13 @@ fn ensure_active(u: &UserRow) -> Result<(), AuthError> {
     if u.status == UserStatus::Active { Ok(()) } else { Err(AuthError::account_disabled(u.status.as_str())) }
 }
 
+/// Wrong passwords an account may take per window, wherever they are tried (login, and the
+/// password that confirms an account's deletion).
+pub fn password_failure_quota(a: &crate::config::AuthConfig) -> Quota {
+    let n = NonZeroU32::new(a.login_failures_per_account).unwrap_or(NonZeroU32::MIN);
+    Quota { per_period: n, period: Duration::from_secs(a.login_failure_window_secs), burst: n }
+}
+
 impl AuthCore {
     async fn conn(&self) -> Result<PooledConn<'_>, AuthError> {
         Ok(checkout(&self.state.pool).await?)
@@ -253,9 +260,7 @@ impl AuthCore {
     }
 
     fn failure_quota(&self) -> Quota {
-        let a = &self.state.config.auth;
-        let n = NonZeroU32::new(a.login_failures_per_account).unwrap_or(NonZeroU32::MIN);
-        Quota { per_period: n, period: Duration::from_secs(a.login_failure_window_secs), burst: n }
+        password_failure_quota(&self.state.config.auth)
     }
 
     pub async fn register(&self, m: Register) -> Result<TokenPair, AuthError> {

@@ -156,3 +156,16 @@ async fn admins_delete_through_the_same_path_and_the_last_admin_stays() {
         "both deletions audited"
     );
 }
+
+#[tokio::test]
+async fn wrong_passwords_to_delete_an_account_count_like_failed_logins() {
+    let app = TestApp::spawn().await;
+    let (_, token, _) = app.user("wanda").await;
+    for _ in 0..5 {
+        let (status, p) = delete_me(&app, &token, Some(&json!({ "password": "not it at all" }))).await;
+        assert_eq!((status, p["code"].as_str()), (403, Some("invalid_credentials")), "{p}");
+    }
+    let (status, p) = delete_me(&app, &token, Some(&json!({ "password": PASSWORD }))).await;
+    assert_eq!((status, p["code"].as_str()), (429, Some("rate_limited")), "the account's budget is spent: {p}");
+    assert_eq!(app.get_auth("/api/v1/auth/me", &token).await.status(), 200, "and it is still there");
+}
