@@ -10,6 +10,7 @@ mod support;
 
 mod accounts;
 mod auth;
+mod authz;
 mod chat;
 mod chat_integrity;
 mod chat_load;
