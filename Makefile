@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export RUST_BACKTRACE ?= 0
 
-.PHONY: help run dev test contract deny chaos bench lint fmt migrate build docker docker-lint services loadtest clean
+.PHONY: help run dev test contract deny fuzz chaos bench lint fmt migrate build docker docker-lint services loadtest clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -30,6 +30,14 @@ test: services ## the whole suite against the real services, then the API contra
 
 contract: services ## schemathesis (pinned) against a real node, as a user and as an admin, every check on
 	bash contract/run.sh
+
+fuzz: ## cargo-fuzz: every target in fuzz/ for FUZZ_SECONDS each (default 600), seeded from fuzz/seeds
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	@for t in $$(ls fuzz/fuzz_targets | sed 's/\.rs$$//'); do \
+		mkdir -p fuzz/corpus/$$t && cp -n fuzz/seeds/$$t/* fuzz/corpus/$$t/ 2>/dev/null; \
+		echo "fuzz: $$t for $${FUZZ_SECONDS:-600} s"; \
+		RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run $$t fuzz/corpus/$$t -- -max_total_time=$${FUZZ_SECONDS:-600} -print_final_stats=1 2>&1 | tail -12 || exit 1; \
+	done
 
 chaos: services ## kill -9 a node, cut a node's broker link 10 s, cut its Redis link (three child nodes, 30 clients)
 	$(CARGO) test --test chaos -- --nocapture
