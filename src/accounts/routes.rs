@@ -3,7 +3,7 @@
 use super::model::*;
 use super::service::*;
 use crate::auth::AuthUser;
-use crate::auth::model::Role;
+use crate::auth::model::{PASSWORD_MAX, Role};
 use crate::web::ask;
 use crate::web::client::client_info;
 use crate::web::error::{ApiError, Problem};
@@ -50,7 +50,7 @@ pub async fn delete_me(
             _ => ApiError::InvalidJson(e.to_string()),
         })?
     };
-    if proof.password.as_ref().is_some_and(|p| p.is_empty() || p.chars().count() > 256) {
+    if proof.password.as_ref().is_some_and(|p| p.is_empty() || p.chars().count() > PASSWORD_MAX) {
         return Err(ApiError::field("password", "must be 1 to 256 characters"));
     }
     let by = DeletedBy::Owner { session: user.session_id, password: proof.password };

@@ -181,10 +181,14 @@ pub fn normalize_username(raw: &str) -> Result<String, AuthError> {
     }
 }
 
+/// A new password's length in characters (register); any password given is at most `PASSWORD_MAX`.
+pub const PASSWORD_MIN: usize = 10;
+pub const PASSWORD_MAX: usize = 256;
+
 /// 10..=256 characters, and neither the username nor the email.
 pub fn check_password(password: &str, username: &str, email: &str) -> Result<(), AuthError> {
     let n = password.chars().count();
-    if !(10..=256).contains(&n) {
+    if !(PASSWORD_MIN..=PASSWORD_MAX).contains(&n) {
         return Err(AuthError::Invalid { field: "password", message: "must be 10 to 256 characters".into() });
     }
     let lower = password.to_lowercase();

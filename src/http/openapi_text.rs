@@ -6,6 +6,7 @@
 //! (`TEXT_BOUNDS`).
 
 use crate::accounts::model::DeleteMe;
+use crate::auth::model::{PASSWORD_MAX, PASSWORD_MIN};
 use crate::auth::routes::RegisterBody;
 use crate::categories::model as categories;
 use crate::chat::model::{self as chat, CreateRoom, PostBody};
@@ -45,49 +46,40 @@ pub enum Bound {
 /// (schema, property, bound) for every request field with a rule beyond "text".
 pub fn text_bounds() -> Vec<(String, &'static str, Bound)> {
     use Bound::*;
-    let name = |s: String| s;
     // What the server trims around a value it then matches exactly.
     let trimmed = |core: &str| format!("^[{ws}]*{core}[{ws}]*$", ws = text::WHITE_SPACE);
     vec![
-        (name(CreateRoom::name().into()), "name", Trimmed(chat::ROOM_NAME)),
-        (name(CreateRoom::name().into()), "topic", Trimmed(chat::ROOM_TOPIC)),
-        (name(PostBody::name().into()), "body", NotBlank(text::SEND_BODY)),
-        (name(chat::MuteBody::name().into()), "minutes", Range(0, i64::from(chat::MUTE_MAX_MINUTES))),
-        (name(PostBody::name().into()), "client_id", Exact(text::CLIENT_ID)),
-        (name(ProfilePatch::name().into()), "display_name", Trimmed(users::DISPLAY_NAME)),
-        (name(ProfilePatch::name().into()), "bio", Trimmed(users::BIO)),
+        (CreateRoom::name().into(), "name", Trimmed(chat::ROOM_NAME)),
+        (CreateRoom::name().into(), "topic", Trimmed(chat::ROOM_TOPIC)),
+        (PostBody::name().into(), "body", NotBlank(text::SEND_BODY)),
+        (chat::MuteBody::name().into(), "minutes", Range(0, i64::from(chat::MUTE_MAX_MINUTES))),
+        (PostBody::name().into(), "client_id", Exact(text::CLIENT_ID)),
+        (ProfilePatch::name().into(), "display_name", Trimmed(users::DISPLAY_NAME)),
+        (ProfilePatch::name().into(), "bio", Trimmed(users::BIO)),
         (
-            name(ProfilePatch::name().into()),
+            ProfilePatch::name().into(),
             "avatar_url",
             Pattern(trimmed(&format!("(?:{})?", users::AVATAR_URL_PATTERN)), 0, users::AVATAR_URL.max),
         ),
-        (name(ProfilePatch::name().into()), "location", Trimmed(users::LOCATION)),
-        (name(NewListing::name().into()), "title", Trimmed(listings::TITLE)),
-        (name(NewListing::name().into()), "description", Trimmed(listings::DESCRIPTION)),
-        (name(NewListing::name().into()), "tags", Items(listings::TAG, listings::TAGS_MAX)),
-        (name(ListingPatch::name().into()), "title", Trimmed(listings::TITLE)),
-        (name(ListingPatch::name().into()), "description", Trimmed(listings::DESCRIPTION)),
-        (name(ListingPatch::name().into()), "tags", Items(listings::TAG, listings::TAGS_MAX)),
-        (name(NewOffer::name().into()), "message", Trimmed(offers::MESSAGE)),
-        (name(categories::NewCategory::name().into()), "name", Trimmed(categories::NAME)),
-        (name(categories::CategoryPatch::name().into()), "name", Trimmed(categories::NAME)),
-        (
-            name(categories::NewCategory::name().into()),
-            "slug",
-            Pattern(trimmed("[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"), 1, 64),
-        ),
-        (
-            name(categories::CategoryPatch::name().into()),
-            "slug",
-            Pattern(trimmed("[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"), 1, 64),
-        ),
-        (name(RegisterBody::name().into()), "email", Email),
-        (name(RegisterBody::name().into()), "username", Pattern(trimmed("[A-Za-z0-9_]{3,32}"), 3, 64)),
+        (ProfilePatch::name().into(), "location", Trimmed(users::LOCATION)),
+        (NewListing::name().into(), "title", Trimmed(listings::TITLE)),
+        (NewListing::name().into(), "description", Trimmed(listings::DESCRIPTION)),
+        (NewListing::name().into(), "tags", Items(listings::TAG, listings::TAGS_MAX)),
+        (ListingPatch::name().into(), "title", Trimmed(listings::TITLE)),
+        (ListingPatch::name().into(), "description", Trimmed(listings::DESCRIPTION)),
+        (ListingPatch::name().into(), "tags", Items(listings::TAG, listings::TAGS_MAX)),
+        (NewOffer::name().into(), "message", Trimmed(offers::MESSAGE)),
+        (categories::NewCategory::name().into(), "name", Trimmed(categories::NAME)),
+        (categories::CategoryPatch::name().into(), "name", Trimmed(categories::NAME)),
+        (categories::NewCategory::name().into(), "slug", Pattern(trimmed("[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"), 1, 64)),
+        (categories::CategoryPatch::name().into(), "slug", Pattern(trimmed("[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"), 1, 64)),
+        (RegisterBody::name().into(), "email", Email),
+        (RegisterBody::name().into(), "username", Pattern(trimmed("[A-Za-z0-9_]{3,32}"), 3, 64)),
         // Any characters (NUL aside): a password is never shown, only hashed.
-        (name(RegisterBody::name().into()), "password", Pattern(NUL_FREE.to_owned(), 10, 256)),
-        (name(DeleteMe::name().into()), "password", Pattern(NUL_FREE.to_owned(), 1, 256)),
-        (name(Money::name().into()), "currency", Codes(money::ISO_4217)),
-        (name(Money::name().into()), "amount", Range(0, money::MAX_AMOUNT)),
+        (RegisterBody::name().into(), "password", Pattern(NUL_FREE.to_owned(), PASSWORD_MIN, PASSWORD_MAX)),
+        (DeleteMe::name().into(), "password", Pattern(NUL_FREE.to_owned(), 1, PASSWORD_MAX)),
+        (Money::name().into(), "currency", Codes(money::ISO_4217)),
+        (Money::name().into(), "amount", Range(0, money::MAX_AMOUNT)),
     ]
 }
 
