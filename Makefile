@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export RUST_BACKTRACE ?= 0
 
-.PHONY: help run dev test contract deny fuzz chaos bench lint fmt migrate build docker docker-lint services loadtest clean
+.PHONY: help run dev test contract deny fuzz soak chaos bench lint fmt migrate build docker docker-lint services loadtest clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ chaos: services ## kill -9 a node, cut a node's broker link 10 s, cut its Redis 
 
 bench: ## Veza vs Socket.IO and bare actix (fan-out), connect-idle, REST vs pgbench / hello-world, persistence burst
 	bash bench/run.sh
+
+soak: ## 30 min at ~18k WebSockets with chat and REST reads: errors, RSS drift, open files (not in CI)
+	bash bench/soak.sh
 
 lint: docker-lint deny ## formatting and clippy, warnings are errors; dependency licenses, bans, sources
 	$(CARGO) fmt --all -- --check

@@ -1,6 +1,8 @@
 //! `veza-loadtest`: load scenarios against Veza nodes. Bounded in time and count; stops by itself.
 
+mod inputs;
 mod net;
+mod probe;
 mod progress;
 mod report;
 mod scenarios;
@@ -32,6 +34,9 @@ enum Scenario {
     Marketplace(scenarios::marketplace::Args),
     /// Keep-alive clients cycling through GET paths; latency per path.
     RestMixed(scenarios::rest_mixed::Args),
+    /// The most connections the machine allows, held with chat traffic and REST reads for a long
+    /// run: errors, the node's memory drift and open files (`make soak`).
+    Soak(scenarios::soak::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +59,7 @@ fn main() -> ExitCode {
             Scenario::ConnectIdle(args) => scenarios::connect_idle::run(args).await,
             Scenario::Marketplace(args) => scenarios::marketplace::run(args).await,
             Scenario::RestMixed(args) => scenarios::rest_mixed::run(args).await,
+            Scenario::Soak(args) => scenarios::soak::run(args).await,
         }
     });
     match result {

@@ -14,6 +14,8 @@ pub enum Error {
     Setup(String),
     #[error("cannot write the report: {0}")]
     Write(#[from] std::io::Error),
+    #[error("{0}")]
+    Failed(String),
     #[error("{errors} errors in {attempts} attempts: more than 0.1%")]
     TooManyErrors { errors: u64, attempts: u64 },
 }

@@ -159,6 +159,11 @@ fn parse_socketio(t: &str) -> Incoming {
     Incoming::Other
 }
 
+/// Microseconds since the epoch: the send time in a latency stamp.
+pub fn now_micros() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0)
+}
+
 /// Latency stamp: `t=<µs since the epoch> s=<step> …`.
 pub fn stamp(body: &str) -> Option<(u64, usize)> {
     let mut parts = body.split(' ');

@@ -7,7 +7,7 @@ use crate::progress::Progress;
 use crate::report::Error;
 use crate::wire::{Protocol, Wire};
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,11 +42,6 @@ pub struct Args {
     out: Option<PathBuf>,
 }
 
-#[derive(Deserialize)]
-struct Minted {
-    token: String,
-}
-
 #[derive(Debug, Serialize)]
 pub struct IdleReport {
     pub scenario: &'static str,
@@ -63,29 +58,17 @@ pub struct IdleReport {
     pub node_kib_per_connection: Option<f64>,
 }
 
-/// `VmRSS` of a process, in KiB.
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 pub async fn run(args: Args) -> Result<(), Error> {
     if args.connections == 0 || args.concurrency == 0 {
         return Err(Error::Usage("--connections and --concurrency must be positive".into()));
     }
-    let text = std::fs::read_to_string(&args.tokens)?;
-    let tokens: Vec<String> =
-        text.lines().filter_map(|l| serde_json::from_str::<Minted>(l).ok()).map(|m| m.token).collect();
-    if tokens.is_empty() {
-        return Err(Error::Usage("no tokens".into()));
-    }
+    let tokens = crate::inputs::tokens(&args.tokens)?;
     let limit = raise_open_files();
     if limit > 0 && args.connections as u64 + 64 > limit {
         eprintln!("warning: {} connections but the open-files limit is {limit}", args.connections);
     }
     let wire = Wire { protocol: Protocol::Veza, msgpack: false };
-    let before = args.node_pid.and_then(rss_kib);
+    let before = args.node_pid.and_then(crate::probe::rss_kib);
     let sources = Arc::new(Sources::new(args.sources));
     let gate = Arc::new(Semaphore::new(args.concurrency));
     let (connected, failed, closed) =
@@ -143,7 +126,7 @@ pub async fn run(args: Args) -> Result<(), Error> {
         tokio::time::sleep(Duration::from_millis(250)).await;
         progress.say(format!("holding {open} idle connections, {} closed", closed.load(Ordering::Relaxed)));
     }
-    let after = args.node_pid.and_then(rss_kib);
+    let after = args.node_pid.and_then(crate::probe::rss_kib);
     let _ = release_tx.send(true);
     for t in tasks {
         let _ = t.await;

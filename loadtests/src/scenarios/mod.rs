@@ -3,3 +3,4 @@ pub mod fanout;
 pub mod health;
 pub mod marketplace;
 pub mod rest_mixed;
+pub mod soak;

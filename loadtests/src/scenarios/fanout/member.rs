@@ -3,12 +3,12 @@
 
 use super::steps::Shared;
 use crate::net::{Sources, websocket};
-use crate::wire::{Incoming, Wire};
+use crate::wire::{Incoming, Wire, now_micros};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, sleep_until};
 
@@ -39,10 +39,6 @@ pub struct Member {
     pub sender: Option<Sending>,
     pub records: bool,
     pub start_after: Duration,
-}
-
-pub fn now_micros() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0)
 }
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);

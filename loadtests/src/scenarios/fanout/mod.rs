@@ -13,7 +13,6 @@ use crate::progress::Progress;
 use crate::report::Error;
 use crate::wire::{Protocol, Wire};
 use member::{Member, Phase};
-use serde::Deserialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -75,11 +74,6 @@ impl Args {
     pub fn across_nodes(self) -> Self {
         Args { cross_node: true, ..self }
     }
-}
-
-#[derive(Deserialize)]
-struct Minted {
-    token: String,
 }
 
 pub async fn run(args: Args) -> Result<(), Error> {
@@ -217,11 +211,5 @@ fn load_tokens(path: Option<&PathBuf>, veza: bool) -> Result<Vec<String>, Error>
     let Some(path) = path else {
         return if veza { Err(Error::Usage("--tokens is required for Veza".into())) } else { Ok(Vec::new()) };
     };
-    let text = std::fs::read_to_string(path)?;
-    let tokens: Vec<String> =
-        text.lines().filter_map(|l| serde_json::from_str::<Minted>(l).ok()).map(|m| m.token).collect();
-    if tokens.is_empty() {
-        return Err(Error::Usage(format!("no tokens in {}", path.display())));
-    }
-    Ok(tokens)
+    crate::inputs::tokens(path)
 }
