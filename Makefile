@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export RUST_BACKTRACE ?= 0
 
-.PHONY: help run dev test contract deny fuzz soak chaos bench lint fmt migrate build docker docker-lint services loadtest clean
+.PHONY: help run dev test contract deny fuzz soak coverage chaos bench lint fmt migrate build docker docker-lint services loadtest clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ bench: ## Veza vs Socket.IO and bare actix (fan-out), connect-idle, REST vs pgbe
 
 soak: ## 30 min at ~18k WebSockets with chat and REST reads: errors, RSS drift, open files (not in CI)
 	bash bench/soak.sh
+
+coverage: ## line coverage of the whole suite per crate, cargo-tarpaulin (not in CI; ~30 min)
+	bash scripts/coverage.sh
 
 lint: docker-lint deny ## formatting and clippy, warnings are errors; dependency licenses, bans, sources
 	$(CARGO) fmt --all -- --check

@@ -7,6 +7,7 @@ use crate::auth::model::{PASSWORD_MAX, Role};
 use crate::web::ask;
 use crate::web::client::client_info;
 use crate::web::error::{ApiError, Problem};
+use crate::web::extract;
 use crate::web::resource;
 use crate::web::resource::resource_for;
 use actix::Addr;
@@ -42,7 +43,7 @@ pub async fn delete_me(
 ) -> Result<HttpResponse, ApiError> {
     let proof: DeleteMe = if body.iter().all(u8::is_ascii_whitespace) {
         DeleteMe::default()
-    } else if !is_json(&req) {
+    } else if !extract::is_json(req.headers()) {
         return Err(ApiError::UnsupportedMediaType { expected: "application/json" });
     } else {
         serde_json::from_slice(&body).map_err(|e| match e.classify() {
@@ -56,12 +57,6 @@ pub async fn delete_me(
     let by = DeletedBy::Owner { session: user.session_id, password: proof.password };
     ask(&accounts, DeleteAccount { target: user.id, by, ip: client_info(&req).ip }).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// A body, when there is one, must say it is JSON.
-fn is_json(req: &HttpRequest) -> bool {
-    let ct = req.headers().get(actix_web::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    ct.split(';').next().is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
 /// Admins: delete a user's account, through the same path as the owner's own deletion.

@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod openapi_links;
 pub mod openapi_replies;
 pub mod openapi_text;
+pub mod openapi_walk;
 pub mod ops;
 pub mod problem;
 pub mod rate_limit;

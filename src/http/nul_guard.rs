@@ -9,9 +9,10 @@
 use super::body;
 use crate::state::AppState;
 use crate::web::error::ApiError;
+use crate::web::extract;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{Error, ResponseError, web};
 use veza_core::Code;
@@ -47,11 +48,9 @@ pub async fn middleware(
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
-/// JSON bodies (`application/json`, `application/csp-report`, `*+json`).
+/// JSON bodies: what `web::Json` reads, and CSP reports.
 fn is_json(req: &ServiceRequest) -> bool {
-    let Some(ct) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
-    let essence = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    essence == "application/json" || essence == "application/csp-report" || essence.ends_with("+json")
+    extract::is_json(req.headers()) || extract::media_type(req.headers()).is_some_and(|m| m == "application/csp-report")
 }
 
 /// A `\u0000` escape in JSON text (in a value or a key). `\\u0000` is a backslash followed by

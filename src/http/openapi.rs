@@ -4,6 +4,7 @@
 use super::openapi_links::CreatedLinks;
 use super::openapi_replies::CommonReplies;
 use super::openapi_text::{NulFreeStrings, TextBounds};
+use super::openapi_walk::operations_mut;
 use super::{csp_report, ops};
 use crate::accounts::{model as accounts_model, routes as accounts};
 use crate::activity::ActivityItem;
@@ -94,17 +95,7 @@ impl Modify for ProblemReplies {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let problem = format!("#/components/schemas/{}", <error::Problem as utoipa::ToSchema>::name());
         for item in openapi.paths.paths.values_mut() {
-            let ops = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.options,
-                &mut item.head,
-                &mut item.patch,
-                &mut item.trace,
-            ];
-            for op in ops.into_iter().flatten() {
+            for op in operations_mut(item) {
                 for reply in op.responses.responses.values_mut() {
                     if let RefOr::T(reply) = reply {
                         retype_problem(reply, &problem);

@@ -5,6 +5,7 @@
 //! nowhere); a few creations whose
 //! resource lives under another prefix are named in `ELSEWHERE`.
 
+use super::openapi_walk::operations;
 use utoipa::Modify;
 use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::{OpenApi, RefOr};
@@ -20,8 +21,7 @@ impl Modify for CreatedLinks {
         // (path, operationId) of every operation, to link to.
         let mut targets: Vec<(String, String)> = Vec::new();
         for (path, item) in &openapi.paths.paths {
-            let ops = [&item.get, &item.put, &item.post, &item.delete, &item.patch];
-            for op in ops.into_iter().flatten() {
+            for op in operations(item) {
                 if let Some(id) = &op.operation_id {
                     targets.push((path.clone(), id.clone()));
                 }

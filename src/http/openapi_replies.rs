@@ -120,8 +120,7 @@ mod tests {
         let doc = crate::http::openapi_doc();
         let mut ids: BTreeMap<String, String> = BTreeMap::new();
         for (path, item) in &doc.paths.paths {
-            let ops = [&item.get, &item.put, &item.post, &item.delete, &item.patch];
-            for op in ops.into_iter().flatten() {
+            for op in crate::http::openapi_walk::operations(item) {
                 let id = op.operation_id.clone().unwrap_or_default();
                 assert!(!id.is_empty(), "{path}: no operationId");
                 if let Some(other) = ids.insert(id.clone(), path.clone()) {

@@ -5,6 +5,7 @@
 //! fields with a rule of their own get it from the same constant the server checks them with
 //! (`TEXT_BOUNDS`).
 
+use super::openapi_walk::operations_mut;
 use crate::accounts::model::DeleteMe;
 use crate::auth::model::{PASSWORD_MAX, PASSWORD_MIN};
 use crate::auth::routes::RegisterBody;
@@ -164,8 +165,7 @@ impl Modify for NulFreeStrings {
             components.schemas.values_mut().for_each(walk);
         }
         for item in openapi.paths.paths.values_mut() {
-            let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
-            for op in ops.into_iter().flatten() {
+            for op in operations_mut(item) {
                 for p in op.parameters.iter_mut().flatten() {
                     if let RefOr::T(p) = p {
                         p.schema.iter_mut().for_each(walk);

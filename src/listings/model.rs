@@ -31,7 +31,8 @@ pub fn not_the_seller() -> ListingError {
     DomainError::forbidden(Code::Forbidden, "only the seller may do this")
 }
 
-fn invalid(field: &'static str, message: impl Into<String>) -> ListingError {
+/// A refused field, for a 422 naming it.
+pub fn invalid(field: &'static str, message: impl Into<String>) -> ListingError {
     ListingError::Invalid { field, message: message.into() }
 }
 

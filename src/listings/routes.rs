@@ -1,7 +1,7 @@
 //! Listing handlers (the Listings table of API.md).
 
 use super::model::*;
-use super::search::ListingQuery;
+use super::query::ListingQuery;
 use super::service::*;
 use crate::auth::AuthUser;
 use crate::auth::extract::MaybeAuthUser;

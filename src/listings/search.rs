@@ -13,7 +13,7 @@ use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, BigInt, Float4, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 use veza_core::UserId;
 
@@ -43,6 +43,24 @@ impl Sql {
         self.binds += 1;
         self.query = self.query.sql(format!("${}", self.binds)).bind::<ST, V>(value);
         self
+    }
+
+    /// How many values are bound.
+    pub fn binds(&self) -> usize {
+        self.binds
+    }
+
+    /// The statement as PostgreSQL receives it (`$n` placeholders), with its binds listed after.
+    pub fn render(&self) -> String {
+        diesel::debug_query::<Pg, _>(&self.query).to_string()
+    }
+
+    /// The `$n` placeholders of the statement's text, in order of appearance.
+    pub fn placeholders(&self) -> Vec<usize> {
+        let rendered = self.render();
+        // debug_query writes the text, then ` -- binds: [...]`; only the binds hold client text.
+        let text = rendered.split(" -- binds: ").next().unwrap_or_default();
+        text.split('$').skip(1).filter_map(|s| s.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()).collect()
     }
 
     pub async fn load<U>(self, conn: &mut AsyncPgConnection) -> diesel::QueryResult<Vec<U>>
@@ -206,6 +224,11 @@ pub async fn page(
     cursor: Option<Cursor>,
     limit: i64,
 ) -> diesel::QueryResult<Vec<SearchRow>> {
+    page_sql(f, sort, cursor, limit).load(conn).await
+}
+
+/// The statement of one page.
+pub fn page_sql(f: &Filter, sort: Sort, cursor: Option<Cursor>, limit: i64) -> Sql {
     let text = f.q.as_deref();
     let q = push_rank(Sql::new(COLUMNS), text).sql(" AS rank FROM listings l JOIN users u ON u.id = l.seller_id");
     let mut q = push_where(q, f);
@@ -229,36 +252,7 @@ pub async fn page(
         Sort::PriceDesc => " ORDER BY l.price_amount DESC, l.id DESC",
         Sort::Relevance => " ORDER BY rank DESC, l.id DESC",
     };
-    q.sql(order).sql(" LIMIT ").bind::<BigInt, _>(limit).load(conn).await
-}
-
-/// The query string of `GET /listings`, as received: the filters, the sort and the page.
-#[derive(Debug, Default, Clone, Deserialize, IntoParams)]
-pub struct ListingQuery {
-    /// Full text over title, description and tags (web-search syntax: words, "phrases", -not).
-    pub q: Option<String>,
-    /// Category id or slug; its descendants are included.
-    pub category: Option<String>,
-    /// Comma-separated tags; a listing must carry all of them.
-    pub tag: Option<String>,
-    /// Minor units, inclusive.
-    #[param(minimum = 0, maximum = 1_000_000_000_000_i64)]
-    pub min_price: Option<i64>,
-    /// Minor units, inclusive.
-    #[param(minimum = 0, maximum = 1_000_000_000_000_i64)]
-    pub max_price: Option<i64>,
-    pub currency: Option<String>,
-    pub condition: Option<Condition>,
-    /// Default `active`; `draft` lists only the caller's own drafts.
-    pub status: Option<ListingStatus>,
-    /// Seller id or username.
-    pub seller: Option<String>,
-    /// Default `relevance` with `q`, else `newest`.
-    pub sort: Option<Sort>,
-    /// 1 to 100 (default 20).
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
+    q.sql(order).sql(" LIMIT ").bind::<BigInt, _>(limit)
 }
 
 #[cfg(test)]

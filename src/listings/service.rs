@@ -5,13 +5,13 @@
 use super::facet_cache::FacetCache;
 use super::facets::{self, Facets};
 use super::model::*;
+use super::query::{self, Compiled, ListingQuery};
 use super::repo::{self, ListingRow};
-use super::search::{self, Cursor, Filter, ListingQuery, Sort};
+use super::search::{self, Filter};
 use crate::activity;
 use crate::categories::repo as categories_repo;
 use crate::categories::tree::Tree;
 use crate::db::{PooledConn, checkout};
-use crate::money;
 use crate::offers::{events as offer_events, repo as offers_repo};
 use crate::service::{Core, Service};
 use crate::state::AppState;
@@ -23,9 +23,6 @@ use serde_json::json;
 use utoipa::ToSchema;
 use veza_core::Code;
 use veza_core::{CategoryId, ListingId, UserId};
-
-/// Longest `q` accepted.
-pub const QUERY_MAX: usize = 200;
 
 pub struct ListingCore {
     pub state: AppState,
@@ -106,10 +103,6 @@ crate::delegate_to_core!(ListingCore {
     DeleteListing => delete,
     SearchListings => search,
 });
-
-fn invalid(field: &'static str, message: impl Into<String>) -> ListingError {
-    ListingError::Invalid { field, message: message.into() }
-}
 
 async fn record(conn: &mut AsyncPgConnection, row: &ListingRow, kind: &str) -> diesel::QueryResult<()> {
     activity::record(conn, row.seller_id, kind, json!({ "listing": row.id, "title": row.title })).await
@@ -261,62 +254,6 @@ impl ListingCore {
         Ok(())
     }
 
-    /// Validates the query string into a filter; `tree` resolves the category.
-    async fn filter(
-        conn: &mut AsyncPgConnection,
-        p: &ListingQuery,
-        viewer: Option<UserId>,
-        tree: &Tree,
-    ) -> Result<Filter, ListingError> {
-        let q = p.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(str::to_owned);
-        if q.as_ref().is_some_and(|q| q.chars().count() > QUERY_MAX) {
-            return Err(invalid("q", format!("at most {QUERY_MAX} characters")));
-        }
-        let categories = match p.category.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-            Some(key) => Some(tree.subtree(tree.find(key).ok_or_else(|| invalid("category", "no such category"))?.id)),
-            None => None,
-        };
-        let raw_tags: Vec<String> = p
-            .tag
-            .as_deref()
-            .unwrap_or_default()
-            .split(',')
-            .filter(|t| !t.trim().is_empty())
-            .map(str::to_owned)
-            .collect();
-        let tags = tags(&raw_tags)
-            .map_err(|_| invalid("tag", format!("at most {TAGS_MAX} tags of 1 to {TAG_MAX_CHARS} characters")))?;
-        for (field, v) in [("min_price", p.min_price), ("max_price", p.max_price)] {
-            if v.is_some_and(|v| !(0..=money::MAX_AMOUNT).contains(&v)) {
-                return Err(invalid(field, "must be 0 or more minor units"));
-            }
-        }
-        if let (Some(min), Some(max)) = (p.min_price, p.max_price)
-            && min > max
-        {
-            return Err(invalid("max_price", "must not be below min_price"));
-        }
-        let currency =
-            p.currency.as_deref().map(money::currency).transpose().map_err(|e| invalid("currency", e.to_string()))?;
-        let seller = match p.seller.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            // An unknown seller has no listings: the nil id matches nothing.
-            Some(key) => Some(users_repo::profile_by_key(conn, key).await?.map_or(UserId::default(), |u| u.id)),
-            None => None,
-        };
-        Ok(Filter {
-            q,
-            categories,
-            tags,
-            min_price: p.min_price,
-            max_price: p.max_price,
-            currency,
-            condition: p.condition,
-            status: p.status.unwrap_or(ListingStatus::Active),
-            seller,
-            viewer,
-        })
-    }
-
     /// Facets of `filter`, from the cache when a public filter was counted a moment ago.
     async fn facets_of(
         &self,
@@ -339,19 +276,12 @@ impl ListingCore {
     pub async fn search(&self, m: SearchListings) -> Result<ListingPage, ListingError> {
         let mut conn = self.conn().await?;
         let tree = Tree::new(categories_repo::all(&mut conn).await?);
-        let filter = Self::filter(&mut conn, &m.query, m.viewer, &tree).await?;
-        let sort = match (m.query.sort, &filter.q) {
-            (Some(Sort::Relevance), None) => return Err(invalid("sort", "relevance needs a q")),
-            (Some(s), _) => s,
-            (None, Some(_)) => Sort::Relevance,
-            (None, None) => Sort::Newest,
-        };
-        let cursor: Option<Cursor> = m
-            .query
-            .cursor
-            .as_deref()
-            .map(|c| search::decode_cursor(sort, c).ok_or_else(|| invalid("cursor", "not a cursor of this list")))
-            .transpose()?;
+        let Compiled { mut filter, sort, cursor, seller_key } = query::compile(&m.query, m.viewer, &tree)?;
+        if let Some(key) = seller_key {
+            // An unknown seller has no listings: the nil id matches nothing.
+            filter.seller =
+                Some(users_repo::profile_by_key(&mut conn, &key).await?.map_or(UserId::default(), |u| u.id));
+        }
         // One row more than asked tells whether another page exists.
         let mut rows = search::page(&mut conn, &filter, sort, cursor, m.limit + 1).await?;
         let more = rows.len() as i64 > m.limit;

@@ -15,6 +15,18 @@ pub fn json_config_with(limit: usize, accept: fn(mime::Mime) -> bool) -> web::Js
     json_config(limit).content_type(accept).content_type_required(true)
 }
 
+/// The media type of a request's body (`type/subtype`, lowercase, parameters dropped).
+pub fn media_type(headers: &actix_web::http::header::HeaderMap) -> Option<String> {
+    let ct = headers.get(actix_web::http::header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+}
+
+/// Whether a body says it is JSON as `web::Json` decides it: a `json` subtype or a `+json` suffix.
+pub fn is_json(headers: &actix_web::http::header::HeaderMap) -> bool {
+    media_type(headers)
+        .is_some_and(|m| m.split_once('/').is_some_and(|(_, sub)| sub == "json" || sub.ends_with("+json")))
+}
+
 /// Raw body (`web::Bytes`) settings: same limit, same 413.
 pub fn payload_config(limit: usize) -> web::PayloadConfig {
     web::PayloadConfig::new(limit)
