@@ -9,10 +9,28 @@ honour a header pattern it cannot turn into a strategy, and sent "ë" as a valid
 replaced by a fresh well-formed one.
 """
 
+import ast
 import itertools
 import re
+import threading
 
 import schemathesis
+
+# CPython 3.11 before 3.11.8 keeps the AST constructor's recursion counter in one
+# interpreter-wide state (python/cpython#106905): two threads parsing at once (schemathesis
+# workers, through hypothesis' lambda descriptions) corrupt it and the parse raises
+# "SystemError: AST constructor recursion depth mismatch". Parsing is rare and short, so one
+# lock around it costs nothing and makes the run deterministic on every 3.11 point release.
+_parse_lock = threading.Lock()
+_parse = ast.parse
+
+
+def _serial_parse(*args, **kwargs):
+    with _parse_lock:
+        return _parse(*args, **kwargs)
+
+
+ast.parse = _serial_parse
 
 _KEY = re.compile(r"[\t -~]{1,255}")
 _fresh = itertools.count()
