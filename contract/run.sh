@@ -30,7 +30,7 @@ trap cleanup EXIT
 psql "$pg/postgres" -qc "CREATE DATABASE $db" >/dev/null
 
 export VEZA_ENV=test VEZA__DATABASE__URL="$pg/$db" VEZA__SERVER__PORT="$port" \
-    VEZA__RATE_LIMIT__ENABLED=false VEZA__JWT__ACCESS_TTL_SECS=86400 VEZA__LOG__LEVEL=error \
+    VEZA__RATE_LIMIT__ENABLED=false VEZA__JWT__ACCESS_TTL_SECS=86400 VEZA__LOG__LEVEL=${CONTRACT_LOG:-error} \
     VEZA__CHAT__SEND_PER_MINUTE=100000000 VEZA__CHAT__SEND_BURST=1000000
 VEZA_ADMIN_PASSWORD="$password" "$target/debug/veza" admin create-user \
     --email root@contract.test --username root --role admin >/dev/null
@@ -46,6 +46,11 @@ token() { # login -> access token
 curl -sf "$base/api/v1/auth/register" -H 'content-type: application/json' \
     -d "{\"email\":\"ana@contract.test\",\"username\":\"ana\",\"password\":\"$password\"}" >/dev/null
 "$venv/bin/python" contract/check_patterns.py "$base/api/v1/openapi.json"
+# A category to list under: generated category_ids name none, so without it no listing is
+# ever created and the stateful phase never reaches a listing's lifecycle or its offers.
+export CONTRACT_CATEGORY
+CONTRACT_CATEGORY=$(curl -sf "$base/api/v1/admin/categories" -H "authorization: Bearer $(token root)" \
+    -H 'content-type: application/json' -d '{"name":"Contract instruments"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 status=0
 for who in ana root; do
     echo "contract: schemathesis as $who"

@@ -99,6 +99,49 @@ pub async fn remove_member(conn: &mut AsyncPgConnection, room: RoomId, user: Use
     Ok(diesel::delete(room_members::table.find((room, user))).execute(conn).await? == 1)
 }
 
+/// Leaving: the membership goes; an owner who leaves hands the room to its longest-standing
+/// moderator, else its longest-standing member, so a room with members always has an owner.
+/// `None` when `user` was not a member; otherwise the new owner, if ownership moved.
+pub async fn leave(conn: &mut AsyncPgConnection, room: RoomId, user: UserId) -> QueryResult<Option<Option<UserId>>> {
+    conn.transaction(async |conn| {
+        // The room's row lock orders this against another leave: an heir cannot leave
+        // between being chosen and being promoted.
+        let locked: Option<RoomId> =
+            rooms::table.find(room).select(rooms::id).for_update().first(conn).await.optional()?;
+        if locked.is_none() {
+            return Ok(None);
+        }
+        let role: Option<String> = diesel::delete(room_members::table.find((room, user)))
+            .returning(room_members::role)
+            .get_result(conn)
+            .await
+            .optional()?;
+        let Some(role) = role else { return Ok(None) };
+        if RoomRole::parse(&role) != Some(RoomRole::Owner) {
+            return Ok(Some(None));
+        }
+        let heir: Option<UserId> = room_members::table
+            .filter(room_members::room_id.eq(room))
+            .order((
+                room_members::role.eq(RoomRole::Moderator.as_str()).desc(),
+                room_members::joined_at,
+                room_members::user_id,
+            ))
+            .select(room_members::user_id)
+            .first(conn)
+            .await
+            .optional()?;
+        if let Some(heir) = heir {
+            diesel::update(room_members::table.find((room, heir)))
+                .set(room_members::role.eq(RoomRole::Owner.as_str()))
+                .execute(conn)
+                .await?;
+        }
+        Ok(Some(heir))
+    })
+    .await
+}
+
 pub async fn set_mute(
     conn: &mut AsyncPgConnection,
     room: RoomId,

@@ -102,7 +102,8 @@ pub async fn join_room(chat: Chat, user: AuthUser, path: web::Path<RoomId>) -> R
     Ok(HttpResponse::Ok().json(ask(&chat, JoinRoom { user: user.id, room: path.into_inner() }).await?))
 }
 
-/// Leave a room.
+/// Leave a room. An owner who leaves hands the room to its longest-standing moderator, else
+/// member, who is told by a `room.owner` event; leaving a private room makes it 404 to you.
 #[utoipa::path(post, path = "/api/v1/rooms/{id}/leave", tag = "chat", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
 pub async fn leave_room(chat: Chat, user: AuthUser, path: web::Path<RoomId>) -> Result<HttpResponse, ApiError> {
@@ -133,7 +134,7 @@ pub async fn kick(chat: Chat, user: AuthUser, path: web::Path<(RoomId, UserId)>)
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Mute a member for some minutes (0 unmutes).
+/// Mute a member for some minutes (0 unmutes); a `user_id` naming no member of the room is 422.
 #[utoipa::path(post, path = "/api/v1/rooms/{id}/mute", tag = "chat", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = MuteBody, responses((status = 204), (status = 403, body = Problem)))]
 pub async fn mute(

@@ -163,10 +163,13 @@ impl ChatCore {
 
     pub async fn leave_room(&self, m: LeaveRoom) -> Result<(), ChatError> {
         let mut conn = self.conn().await?;
-        if !repo::remove_member(&mut conn, m.room, m.user).await? {
+        let Some(heir) = repo::leave(&mut conn, m.room, m.user).await? else {
             return Err(ChatError::NotFound);
-        }
+        };
         self.tell_room(m.room, Forget { user: m.user }).await;
+        if let Some(heir) = heir {
+            self.state.realtime.push_user(heir, "room.owner", json!({ "room": m.room, "from": m.user }));
+        }
         Ok(())
     }
 
@@ -203,7 +206,10 @@ impl ChatCore {
         }
         let mut conn = self.conn().await?;
         self.require_moderator(&mut conn, m.room, m.user).await?;
-        let target = repo::member(&mut conn, m.room, m.member).await?.ok_or(ChatError::NotFound)?;
+        // The target is a field of the body, not the path: naming no member is invalid input.
+        let target = repo::member(&mut conn, m.room, m.member)
+            .await?
+            .ok_or_else(|| ChatError::Invalid { field: "user_id", message: "not a member of this room".into() })?;
         if target.role == RoomRole::Owner {
             return Err(ChatError::not_allowed());
         }
@@ -262,16 +268,30 @@ impl ChatCore {
             .check_send(m.user, &m.body)
             .await
             .map_err(|r| ChatError::Feature(ChatFault::Refused(r.code, r.message)))?;
-        let room = self
-            .state
-            .realtime
-            .rooms
-            .get(m.room)
-            .await
-            .map_err(|e| ChatError::Feature(ChatFault::Unavailable(e.to_string())))?;
-        let (reply, answer) = PostReply::channel();
-        room.do_send(Post { author: UserRef { id: m.user, username }, body: m.body, client_id, reply });
-        match answer.await {
+        let author = UserRef { id: m.user, username };
+        // A Room that stopped idle between being looked up and taking the post drops it
+        // unanswered; the post is sent again to the Room that replaces it. The `client_id`
+        // makes that safe: had it been stored, the store answers with the original.
+        let mut attempts = 0;
+        let outcome = loop {
+            attempts += 1;
+            let room = self
+                .state
+                .realtime
+                .rooms
+                .get(m.room)
+                .await
+                .map_err(|e| ChatError::Feature(ChatFault::Unavailable(e.to_string())))?;
+            let (reply, answer) = PostReply::channel();
+            let post = Post { author: author.clone(), body: m.body.clone(), client_id: client_id.clone(), reply };
+            room.do_send(post);
+            let outcome = answer.await;
+            let dropped = matches!(outcome, Ok(Err(PostError::Unavailable)) | Err(_)) && !room.connected();
+            if !dropped || attempts == 3 {
+                break outcome;
+            }
+        };
+        match outcome {
             Ok(Ok(stored)) => Ok(stored.into()),
             Ok(Err(PostError::NotMember)) => Err(ChatError::not_a_member()),
             Ok(Err(PostError::Muted)) => Err(ChatError::muted()),

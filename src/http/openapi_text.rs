@@ -13,7 +13,7 @@ use crate::categories::model as categories;
 use crate::chat::model::{self as chat, CreateRoom, PostBody};
 use crate::listings::model::{self as listings, ListingPatch, NewListing};
 use crate::money::{self, Money};
-use crate::offers::model::{self as offers, NewOffer};
+use crate::offers::model::{self as offers, CounterBody, NewOffer};
 use crate::users::model::{self as users, ProfilePatch};
 use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, Object, Schema, SchemaType, Type};
 use utoipa::openapi::{Content, RefOr};
@@ -42,6 +42,8 @@ pub enum Bound {
     Codes(&'static str),
     /// An integer in `min..=max`.
     Range(i64, i64),
+    /// A `Money` whose amount starts at `min`: the shared schema, inlined with that minimum.
+    MoneyFrom(i64),
 }
 
 /// (schema, property, bound) for every request field with a rule beyond "text".
@@ -81,6 +83,9 @@ pub fn text_bounds() -> Vec<(String, &'static str, Bound)> {
         (DeleteMe::name().into(), "password", Pattern(NUL_FREE.to_owned(), 1, PASSWORD_MAX)),
         (Money::name().into(), "currency", Codes(money::ISO_4217)),
         (Money::name().into(), "amount", Range(0, money::MAX_AMOUNT)),
+        // After Money's own bounds: these copy it.
+        (NewOffer::name().into(), "amount", MoneyFrom(offers::PROPOSAL_MIN)),
+        (CounterBody::name().into(), "amount", MoneyFrom(offers::PROPOSAL_MIN)),
     ]
 }
 
@@ -92,7 +97,9 @@ impl Modify for TextBounds {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let Some(components) = openapi.components.as_mut() else { return };
         for (schema, field, bound) in text_bounds() {
-            if let Some(prop) = property(&mut components.schemas, &schema, field) {
+            if let Bound::MoneyFrom(min) = bound {
+                money_from(&mut components.schemas, &schema, field, min);
+            } else if let Some(prop) = property(&mut components.schemas, &schema, field) {
                 apply(prop, bound);
             }
         }
@@ -110,6 +117,20 @@ fn property<'a>(
             RefOr::Ref(_) => None,
         },
         _ => None,
+    }
+}
+
+/// Replaces the `Money` reference at `schema.field` with a copy of `Money` whose amount
+/// starts at `min`.
+fn money_from(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>, schema: &str, field: &str, min: i64) {
+    let Some(RefOr::T(Schema::Object(mut money))) = schemas.get(Money::name().as_ref()).cloned() else { return };
+    if let Some(RefOr::T(Schema::Object(amount))) = money.properties.get_mut("amount") {
+        amount.minimum = Some(min.into());
+    }
+    if let Some(RefOr::T(Schema::Object(o))) = schemas.get_mut(schema)
+        && let Some(prop) = o.properties.get_mut(field)
+    {
+        *prop = RefOr::T(Schema::Object(money));
     }
 }
 
@@ -231,7 +252,11 @@ mod tests {
             let prop = property(&mut components.schemas, &schema, field);
             let applied = match prop {
                 Some(Schema::Object(o)) => {
-                    o.pattern.is_some() || o.enum_values.is_some() || o.maximum.is_some() || o.format.is_some()
+                    o.pattern.is_some()
+                        || o.enum_values.is_some()
+                        || o.maximum.is_some()
+                        || o.format.is_some()
+                        || matches!(o.properties.get("amount"), Some(RefOr::T(Schema::Object(a))) if a.minimum.is_some())
                 }
                 Some(Schema::Array(a)) => a.max_items.is_some(),
                 _ => false,

@@ -31,18 +31,13 @@ pub fn not_the_seller() -> ListingError {
     DomainError::forbidden(Code::Forbidden, "only the seller may do this")
 }
 
-/// A refused field, for a 422 naming it.
-pub fn invalid(field: &'static str, message: impl Into<String>) -> ListingError {
-    ListingError::Invalid { field, message: message.into() }
-}
-
 /// A money error on `field` (`price`, `amount`) as a 422.
 pub fn money_invalid(field: &'static str, e: MoneyError) -> ListingError {
     let field = match e {
         MoneyError::Amount { .. } => field,
         MoneyError::Currency => "currency",
     };
-    invalid(field, e.to_string())
+    ListingError::invalid(field, e.to_string())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -208,36 +203,42 @@ pub const TAG: TextRule = TextRule::line(1, TAG_MAX_CHARS);
 pub fn title(raw: &str) -> Result<String, ListingError> {
     let t = TITLE
         .check(raw)
-        .map_err(|_| invalid("title", format!("3 to {TITLE_MAX} characters, no control characters")))?;
+        .map_err(|_| ListingError::invalid("title", format!("3 to {TITLE_MAX} characters, no control characters")))?;
     Ok(t.to_owned())
 }
 
 pub fn description(raw: &str) -> Result<String, ListingError> {
-    let d =
-        DESCRIPTION.check(raw).map_err(|_| invalid("description", format!("at most {DESCRIPTION_MAX} characters")))?;
+    let d = DESCRIPTION
+        .check(raw)
+        .map_err(|_| ListingError::invalid("description", format!("at most {DESCRIPTION_MAX} characters")))?;
     Ok(d.to_owned())
 }
 
 /// One tag, normalised: trimmed, lowercase, inner whitespace collapsed to one space.
 pub fn tag(raw: &str) -> Result<String, ListingError> {
+    // Bounded as sent (the document's maxLength), then again once normalised.
+    if raw.chars().count() > TAG_MAX_CHARS {
+        return Err(ListingError::invalid("tags", format!("each tag is 1 to {TAG_MAX_CHARS} characters")));
+    }
     let t = raw.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
     if TAG.check_exact(&t).is_err() {
-        return Err(invalid("tags", format!("each tag is 1 to {TAG_MAX_CHARS} characters")));
+        return Err(ListingError::invalid("tags", format!("each tag is 1 to {TAG_MAX_CHARS} characters")));
     }
     Ok(t)
 }
 
-/// Normalised, duplicates dropped (first kept), at most `TAGS_MAX`.
+/// Normalised, duplicates dropped (first kept). At most `TAGS_MAX` as sent, as the document's
+/// `maxItems` says: eleven tags are refused even when they fold to fewer.
 pub fn tags(raw: &[String]) -> Result<Vec<String>, ListingError> {
+    if raw.len() > TAGS_MAX {
+        return Err(ListingError::invalid("tags", format!("at most {TAGS_MAX} tags")));
+    }
     let mut out: Vec<String> = Vec::with_capacity(raw.len());
     for r in raw {
         let t = tag(r)?;
         if !out.contains(&t) {
             out.push(t);
         }
-    }
-    if out.len() > TAGS_MAX {
-        return Err(invalid("tags", format!("at most {TAGS_MAX} tags")));
     }
     Ok(out)
 }
@@ -361,9 +362,12 @@ mod tests {
         assert!(tags(&[" ".into()]).is_err());
         assert!(tags(&["x".repeat(33)]).is_err());
         assert!(tags(&["x".repeat(32)]).is_ok());
+        assert!(tags(&[format!("x{}", "\u{85}".repeat(32))]).is_err(), "33 as sent, though 1 once trimmed");
         let eleven: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
         assert!(tags(&eleven).is_err());
         assert!(tags(&eleven[..10]).is_ok());
+        let eleven_same: Vec<String> = (0..11).map(|_| "same".to_owned()).collect();
+        assert!(tags(&eleven_same).is_err(), "counted as sent, before duplicates fold");
     }
 
     #[test]

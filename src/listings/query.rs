@@ -3,7 +3,7 @@
 //! username or an id, is resolved afterwards). `search.rs` compiles the result to SQL.
 //! Everything here is client input: any query string compiles or is refused with a field.
 
-use super::model::{Condition, ListingError, ListingStatus, TAG_MAX_CHARS, TAGS_MAX, invalid, tags};
+use super::model::{Condition, ListingError, ListingStatus, TAG_MAX_CHARS, TAGS_MAX, tags};
 use super::search::{Cursor, Filter, Sort, decode_cursor};
 use crate::categories::tree::Tree;
 use crate::money;
@@ -62,30 +62,37 @@ fn given(v: &Option<String>) -> Option<&str> {
 pub fn compile(p: &ListingQuery, viewer: Option<UserId>, tree: &Tree) -> Result<Compiled, ListingError> {
     let q = given(&p.q).map(str::to_owned);
     if q.as_ref().is_some_and(|q| q.chars().count() > QUERY_MAX) {
-        return Err(invalid("q", format!("at most {QUERY_MAX} characters")));
+        return Err(ListingError::invalid("q", format!("at most {QUERY_MAX} characters")));
     }
     let categories = match given(&p.category) {
-        Some(key) => Some(tree.subtree(tree.find(key).ok_or_else(|| invalid("category", "no such category"))?.id)),
+        Some(key) => {
+            Some(tree.subtree(tree.find(key).ok_or_else(|| ListingError::invalid("category", "no such category"))?.id))
+        }
         None => None,
     };
     let raw_tags: Vec<String> =
         p.tag.as_deref().unwrap_or_default().split(',').filter(|t| !t.trim().is_empty()).map(str::to_owned).collect();
-    let tags = tags(&raw_tags)
-        .map_err(|_| invalid("tag", format!("at most {TAGS_MAX} tags of 1 to {TAG_MAX_CHARS} characters")))?;
+    let tags = tags(&raw_tags).map_err(|_| {
+        ListingError::invalid("tag", format!("at most {TAGS_MAX} tags of 1 to {TAG_MAX_CHARS} characters"))
+    })?;
     for (field, v) in [("min_price", p.min_price), ("max_price", p.max_price)] {
         if v.is_some_and(|v| !(0..=money::MAX_AMOUNT).contains(&v)) {
-            return Err(invalid(field, "must be 0 or more minor units"));
+            return Err(ListingError::invalid(field, "must be 0 or more minor units"));
         }
     }
     if let (Some(min), Some(max)) = (p.min_price, p.max_price)
         && min > max
     {
-        return Err(invalid("max_price", "must not be below min_price"));
+        return Err(ListingError::invalid("max_price", "must not be below min_price"));
     }
-    let currency =
-        p.currency.as_deref().map(money::currency).transpose().map_err(|e| invalid("currency", e.to_string()))?;
+    let currency = p
+        .currency
+        .as_deref()
+        .map(money::currency)
+        .transpose()
+        .map_err(|e| ListingError::invalid("currency", e.to_string()))?;
     let sort = match (p.sort, &q) {
-        (Some(Sort::Relevance), None) => return Err(invalid("sort", "relevance needs a q")),
+        (Some(Sort::Relevance), None) => return Err(ListingError::invalid("sort", "relevance needs a q")),
         (Some(s), _) => s,
         (None, Some(_)) => Sort::Relevance,
         (None, None) => Sort::Newest,
@@ -93,7 +100,7 @@ pub fn compile(p: &ListingQuery, viewer: Option<UserId>, tree: &Tree) -> Result<
     let cursor = p
         .cursor
         .as_deref()
-        .map(|c| decode_cursor(sort, c).ok_or_else(|| invalid("cursor", "not a cursor of this list")))
+        .map(|c| decode_cursor(sort, c).ok_or_else(|| ListingError::invalid("cursor", "not a cursor of this list")))
         .transpose()?;
     let filter = Filter {
         q,

@@ -102,7 +102,8 @@ async fn change(
 /// `draft -> active`.
 #[utoipa::path(post, path = "/api/v1/listings/{id}/publish", tag = "listings", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 200, body = ListingView), (status = 409, body = Problem, description = "invalid_transition")))]
+    responses((status = 200, body = ListingView), (status = 403, body = Problem, description = "not the seller"),
+        (status = 409, body = Problem, description = "invalid_transition")))]
 pub async fn publish(listings: Listings, user: AuthUser, path: web::Path<ListingId>) -> Result<HttpResponse, ApiError> {
     change(listings, user, path.into_inner(), ListingAction::Publish).await
 }
@@ -110,7 +111,8 @@ pub async fn publish(listings: Listings, user: AuthUser, path: web::Path<Listing
 /// `active -> archived`; the listing's open offers expire.
 #[utoipa::path(post, path = "/api/v1/listings/{id}/archive", tag = "listings", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 200, body = ListingView), (status = 409, body = Problem, description = "invalid_transition")))]
+    responses((status = 200, body = ListingView), (status = 403, body = Problem, description = "not the seller"),
+        (status = 409, body = Problem, description = "invalid_transition")))]
 pub async fn archive(listings: Listings, user: AuthUser, path: web::Path<ListingId>) -> Result<HttpResponse, ApiError> {
     change(listings, user, path.into_inner(), ListingAction::Archive).await
 }
@@ -118,7 +120,8 @@ pub async fn archive(listings: Listings, user: AuthUser, path: web::Path<Listing
 /// `archived -> active`.
 #[utoipa::path(post, path = "/api/v1/listings/{id}/reactivate", tag = "listings", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 200, body = ListingView), (status = 409, body = Problem, description = "invalid_transition")))]
+    responses((status = 200, body = ListingView), (status = 403, body = Problem, description = "not the seller"),
+        (status = 409, body = Problem, description = "invalid_transition")))]
 pub async fn reactivate(
     listings: Listings,
     user: AuthUser,

@@ -131,7 +131,11 @@ impl ListingCore {
     }
 
     async fn ensure_category(conn: &mut AsyncPgConnection, id: CategoryId) -> Result<(), ListingError> {
-        if categories_repo::exists(conn, id).await? { Ok(()) } else { Err(invalid("category_id", "no such category")) }
+        if categories_repo::exists(conn, id).await? {
+            Ok(())
+        } else {
+            Err(ListingError::invalid("category_id", "no such category"))
+        }
     }
 
     pub async fn create(&self, m: CreateListing) -> Result<ListingView, ListingError> {

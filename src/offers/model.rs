@@ -247,9 +247,13 @@ pub fn message(raw: Option<&str>) -> Result<Option<String>, OfferError> {
     Ok(Some(m.to_owned()))
 }
 
+/// The least an offer or a counter can propose, in minor units: nothing is no offer.
+pub const PROPOSAL_MIN: i64 = 1;
+
 /// A proposal's amount: positive, in the listing's currency.
 pub fn proposal(amount: Money, listing_currency: &str) -> Result<Money, OfferError> {
-    let m = amount.validated(1).map_err(|e| OfferError::Invalid { field: "amount", message: e.to_string() })?;
+    let m =
+        amount.validated(PROPOSAL_MIN).map_err(|e| OfferError::Invalid { field: "amount", message: e.to_string() })?;
     if m.currency != listing_currency {
         return Err(OfferError::Feature(OfferFault::CurrencyMismatch { expected: listing_currency.to_owned() }));
     }

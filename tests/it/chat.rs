@@ -414,6 +414,59 @@ async fn rooms_are_listed_searched_and_left() {
 }
 
 #[tokio::test]
+async fn an_owner_who_leaves_hands_the_room_on_moderators_first() {
+    let app = TestApp::spawn().await;
+    let (_, owner, _) = app.user("olga").await;
+    let (early_id, early, _) = app.user("early").await;
+    let (late_id, late, _) = app.user("late").await;
+    let r = room(&app, &owner, "Handover", "private").await;
+    for id in [&early_id, &late_id] {
+        let res = app.post_json(&format!("/api/v1/rooms/{r}/members"), &json!({ "user_id": id }), Some(&owner)).await;
+        assert_eq!(res.status(), 201);
+    }
+    // The later member is the moderator: moderators inherit before longer-standing members.
+    let mut conn = app.db.conn().await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query("UPDATE room_members SET role = 'moderator' WHERE room_id = $1 AND user_id = $2")
+            .bind::<diesel::sql_types::Uuid, _>(uuid::Uuid::parse_str(&r).expect("uuid"))
+            .bind::<diesel::sql_types::Uuid, _>(uuid::Uuid::parse_str(&late_id).expect("uuid")),
+        &mut conn,
+    )
+    .await
+    .expect("promote");
+    let mut heir = ChatClient::connect(app.addr, &late).await;
+    assert_eq!(app.post_json(&format!("/api/v1/rooms/{r}/leave"), &json!({}), Some(&owner)).await.status(), 204);
+    let ev = heir.expect("event").await;
+    assert_eq!((ev["kind"].as_str(), ev["data"]["room"].as_str()), (Some("room.owner"), Some(r.as_str())));
+    let view: Value = app.get_auth(&format!("/api/v1/rooms/{r}"), &late).await.json().await.expect("json");
+    assert_eq!(view["role"], "owner");
+    assert_eq!(app.get_auth(&format!("/api/v1/rooms/{r}"), &owner).await.status(), 404, "a private room, left");
+    // The new owner leaves too: the remaining member inherits, and can moderate.
+    assert_eq!(app.post_json(&format!("/api/v1/rooms/{r}/leave"), &json!({}), Some(&late)).await.status(), 204);
+    let view: Value = app.get_auth(&format!("/api/v1/rooms/{r}"), &early).await.json().await.expect("json");
+    assert_eq!(view["role"], "owner");
+    // Leaving twice is 404: there is no membership left to end.
+    assert_eq!(app.post_json(&format!("/api/v1/rooms/{r}/leave"), &json!({}), Some(&late)).await.status(), 404);
+}
+
+#[tokio::test]
+async fn muting_someone_who_is_not_a_member_is_invalid_input() {
+    let app = TestApp::spawn().await;
+    let (_, owner, _) = app.user("mona").await;
+    let (stranger, _, _) = app.user("stranger").await;
+    let r = room(&app, &owner, "Quiet", "public").await;
+    for user_id in [stranger, uuid::Uuid::now_v7().to_string()] {
+        let res = app
+            .post_json(&format!("/api/v1/rooms/{r}/mute"), &json!({ "user_id": user_id, "minutes": 5 }), Some(&owner))
+            .await;
+        assert_eq!(res.status(), 422);
+        let body: Value = res.json().await.expect("json");
+        assert_eq!(body["code"], "validation_failed");
+        assert!(body["errors"]["user_id"].is_array(), "{body}");
+    }
+}
+
+#[tokio::test]
 async fn resume_past_1000_missed_messages_announces_the_truncated_range() {
     let app = TestApp::spawn().await;
     let (a_id, a, _) = app.user("zed").await;

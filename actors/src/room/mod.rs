@@ -71,6 +71,8 @@ pub struct Room {
     /// Learned at the first join; a direct room checks blocks on every post.
     direct: bool,
     empty_since: Option<Instant>,
+    /// One clone per post not yet answered (`PostReply` holds it): the Room stays while any is out.
+    in_flight: Arc<()>,
     last_activity: Instant,
     /// Set when started: presence answers arrive as messages to it.
     me: Option<Addr<Room>>,
@@ -92,6 +94,7 @@ impl Room {
             members: HashMap::new(),
             direct: false,
             empty_since: Some(Instant::now()),
+            in_flight: Arc::new(()),
             last_activity: Instant::now(),
             me: None,
         }
@@ -264,7 +267,8 @@ impl Actor for Room {
         });
         let idle = self.deps.idle_stop;
         ctx.run_interval(idle.max(Duration::from_millis(100)) / 2, move |this, ctx| {
-            if this.empty_since.is_some_and(|t| t.elapsed() >= idle) && this.pending.is_empty() {
+            let posting = Arc::strong_count(&this.in_flight) > 1;
+            if this.empty_since.is_some_and(|t| t.elapsed() >= idle) && this.pending.is_empty() && !posting {
                 ctx.stop();
             }
         });

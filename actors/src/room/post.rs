@@ -10,6 +10,8 @@ use crate::protocol::{SharedFrame, UserRef};
 use crate::writer::Write;
 use actix::prelude::*;
 use chrono::Utc;
+use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::oneshot;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,22 +52,27 @@ impl ReplyTo {
 /// Where a post's outcome goes; answered exactly once. Dropped unanswered (a Room or the
 /// writer stopped with it queued, say), it answers `Unavailable`: "send again with the same
 /// `client_id`", never silence.
-pub struct PostReply(Option<ReplyTo>);
+pub struct PostReply {
+    to: Option<ReplyTo>,
+    /// The Room's count of posts in flight: held until answered, wherever that happens (the
+    /// Room, the writer), so a Room never stops idle with a post it would have to deliver.
+    hold: Option<Arc<()>>,
+}
 
 impl PostReply {
     /// Answers a session with `Posted`.
     pub fn to_session(to: Recipient<Posted>, client_id: String) -> Self {
-        PostReply(Some(ReplyTo::Session { to, client_id }))
+        PostReply { to: Some(ReplyTo::Session { to, client_id }), hold: None }
     }
 
     /// Answers on a channel (the REST post).
     pub fn channel() -> (Self, oneshot::Receiver<Result<StoredMessage, PostError>>) {
         let (tx, rx) = oneshot::channel();
-        (PostReply(Some(ReplyTo::Channel(tx))), rx)
+        (PostReply { to: Some(ReplyTo::Channel(tx)), hold: None }, rx)
     }
 
     pub fn send(mut self, result: Result<StoredMessage, PostError>) {
-        if let Some(to) = self.0.take() {
+        if let Some(to) = self.to.take() {
             to.answer(result);
         }
     }
@@ -73,7 +80,7 @@ impl PostReply {
 
 impl Drop for PostReply {
     fn drop(&mut self) {
-        if let Some(to) = self.0.take() {
+        if let Some(to) = self.to.take() {
             to.answer(Err(PostError::Unavailable));
         }
     }
@@ -139,7 +146,12 @@ impl Room {
 impl Handler<Post> for Room {
     type Result = ();
 
-    fn handle(&mut self, m: Post, ctx: &mut Context<Self>) {
+    fn handle(&mut self, mut m: Post, ctx: &mut Context<Self>) {
+        m.reply.hold = Some(self.in_flight.clone());
+        if self.conns.is_empty() {
+            // A REST post is activity: the idle clock starts again from it.
+            self.empty_since = Some(Instant::now());
+        }
         // A cached member of a non-direct room needs no query; anything else asks the store.
         let cached = match self.members.get(&m.author.id).filter(|_| !self.direct) {
             Some(MemberState { muted_until: Some(t) }) if *t > Utc::now() => Some(Ok(PostCheck::Muted)),

@@ -14,6 +14,8 @@ struct MemStore {
     down: bool,
     /// Messages handed to inserts, counted once per attempt (a split batch counts again).
     attempted: std::sync::atomic::AtomicUsize,
+    /// How long each insert takes to commit.
+    commit_delay: Duration,
 }
 
 impl MemStore {
@@ -64,7 +66,11 @@ impl ChatStore for MemStore {
                     })
                     .collect()
             });
-        Box::pin(async move { out })
+        let delay = self.commit_delay;
+        Box::pin(async move {
+            actix_rt::time::sleep(delay).await;
+            out
+        })
     }
     fn range(
         &self,
@@ -144,6 +150,11 @@ fn room_with(store: Arc<MemStore>) -> Addr<Room> {
 
 /// Rooms whose messages all go through one writer (and so share its batches).
 fn rooms_sharing_a_writer(store: Arc<MemStore>, ids: &[RoomId]) -> Vec<Addr<Room>> {
+    rooms_idle_after(store, ids, Duration::from_secs(60))
+}
+
+/// Rooms sharing a writer that stop once empty and idle for `idle_stop`.
+fn rooms_idle_after(store: Arc<MemStore>, ids: &[RoomId], idle_stop: Duration) -> Vec<Addr<Room>> {
     // Metric names are static and valid: construction cannot fail here.
     let Ok(stats) = ChatStats::new() else { panic!("chat stats") };
     let writer = MessageWriter::new(store.clone(), stats.clone(), 16, Duration::from_millis(1)).start();
@@ -153,7 +164,7 @@ fn rooms_sharing_a_writer(store: Arc<MemStore>, ids: &[RoomId]) -> Vec<Addr<Room
         writers: vec![writer],
         stats,
         gap_wait: Duration::from_millis(30),
-        idle_stop: Duration::from_secs(60),
+        idle_stop,
         resync_every: Duration::from_secs(60),
         presence: None,
     });
@@ -417,4 +428,19 @@ async fn a_store_that_is_down_fails_the_batch_unavailable_without_splitting_it()
     let got = post_all(&rooms, &[(0, "a"), (0, "b"), (0, "c"), (0, "d")]).await;
     assert_eq!(got, vec![Err(PostError::Unavailable); 4], "send again: these are not the client's fault");
     assert_eq!(store.attempted.load(std::sync::atomic::Ordering::Relaxed), 4, "each tried once: no split, no retry");
+}
+
+#[actix_rt::test]
+async fn an_empty_room_stays_until_its_posts_in_flight_are_answered() {
+    // No connection, so the Room is idle at once; its post takes four idle periods to commit.
+    let store = Arc::new(MemStore { commit_delay: Duration::from_millis(400), ..Default::default() });
+    let room = rooms_idle_after(store, &[RoomId::default()], Duration::from_millis(100)).remove(0);
+    let (reply, answer) = PostReply::channel();
+    let author = UserRef { id: UserId::new_v7(), username: "rest".into() };
+    room.do_send(Post { author, body: "over REST".into(), client_id: "r1".into(), reply });
+    let stored = answer.await.unwrap_or(Err(PostError::Unavailable));
+    assert_eq!(stored.map(|m| m.seq.get()), Ok(1), "answered, not dropped by an idle stop");
+    // With nothing left in flight, the idle Room does stop.
+    actix_rt::time::sleep(Duration::from_millis(400)).await;
+    assert!(!room.connected(), "an idle room with nothing in flight stops");
 }
