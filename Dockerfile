@@ -3,6 +3,11 @@
 
 FROM rust:1.95-slim-bookworm AS builder
 WORKDIR /src
+# libopus: Opus decoding for uploaded tracks (symphonia has no Opus decoder).
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libopus-dev pkg-config \
+    && rm -rf /var/lib/apt/lists/*
 # Dependency layer: manifests only, with stub sources, so code changes do not rebuild dependencies.
 COPY Cargo.toml Cargo.lock ./
 COPY actors/Cargo.toml actors/Cargo.toml
@@ -21,7 +26,7 @@ FROM debian:bookworm-slim AS runtime
 # Unpinned on purpose: the runtime should take Debian's security updates at each build.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates curl \
+    && apt-get install -y --no-install-recommends ca-certificates curl libopus0 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin veza
 COPY --from=builder /src/target/release/veza /usr/local/bin/veza

@@ -2,8 +2,9 @@
 # Makes sure the services Veza uses answer on loopback: PostgreSQL 5432, Redis 6379, RabbitMQ 5672.
 # For each: answering? done. Installed? start it. Missing? apt-get install it (as root), then start.
 # Idempotent, and quiet when everything is already up.
-#   scripts/services.sh            all three, and the nginx binary (load-balancer tests)
-#   scripts/services.sh postgres   only PostgreSQL (`make run`: Redis and RabbitMQ are optional)
+#   scripts/services.sh            all three, the nginx binary (load-balancer tests) and libopus
+#   scripts/services.sh postgres   only PostgreSQL and libopus (`make run`: Redis and RabbitMQ
+#                                  are optional; the build links libopus)
 set -euo pipefail
 
 want="${1:-all}"
@@ -89,8 +90,13 @@ ensure_nginx() {
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx
 }
 
+# --- libopus (the build links it: Opus decoding for tracks) --------------------------------
+ensure_libopus() {
+  { pkg-config --exists opus 2>/dev/null || [ -e /usr/lib/x86_64-linux-gnu/libopus.so ]; } || apt_install libopus-dev pkg-config
+}
+
 case "$want" in
-  postgres) ensure_postgres ;;
-  all) ensure_postgres; ensure_redis; ensure_rabbitmq; ensure_nginx ;;
+  postgres) ensure_libopus; ensure_postgres ;;
+  all) ensure_libopus; ensure_postgres; ensure_redis; ensure_rabbitmq; ensure_nginx ;;
   *) die "unknown service set '$want' (all | postgres)" ;;
 esac

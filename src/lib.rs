@@ -24,5 +24,6 @@ pub mod ratelimit;
 pub mod service;
 pub mod settings;
 pub mod state;
+pub mod tracks;
 pub mod users;
 pub mod web;

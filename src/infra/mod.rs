@@ -1,6 +1,7 @@
 //! Connections to what the node depends on, and the actor that watches them.
 
 pub mod amqp;
+pub mod blobs;
 pub mod cache;
 pub mod envelope;
 pub mod events;
