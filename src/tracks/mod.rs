@@ -6,4 +6,5 @@ pub mod model;
 pub mod probe;
 pub mod range;
 pub mod sniff;
+pub mod stream;
 pub mod waveform;

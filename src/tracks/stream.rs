@@ -1,0 +1,291 @@
+//! Serving a blob over HTTP with byte ranges (no route uses it yet: issue 15): conditional
+//! requests first (RFC 9110 §13: If-None-Match -> 304; If-Range with a different validator ->
+//! the whole body), then `Range` (`range.rs`): 200 whole, 206 one part, 206
+//! `multipart/byteranges` several parts, 416 with `Content-Range: bytes */len`.
+//! Local blobs are read with positioned reads on the blocking pool in 256 KiB chunks.
+
+use super::range::{ByteRange, Ranges, resolve};
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::{HttpResponse, http::StatusCode};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use futures_util::stream::{self, Stream};
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Bytes read per chunk of a streamed body.
+const CHUNK: u64 = 256 * 1024;
+
+/// What the response describes.
+#[derive(Debug, Clone)]
+pub struct Representation {
+    pub len: u64,
+    /// A strong validator, quoted (`"<hash>"`).
+    pub etag: String,
+    pub last_modified: DateTime<Utc>,
+    pub content_type: &'static str,
+}
+
+/// Where the bytes are.
+#[derive(Debug, Clone)]
+pub enum Source {
+    File(PathBuf),
+}
+
+/// `If-None-Match` names this representation (or `*`).
+fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == etag))
+}
+
+/// `If-Range` holds: no header, or our strong ETag, or a date not before our last change.
+fn if_range_holds(headers: &HeaderMap, rep: &Representation) -> bool {
+    let Some(v) = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()) else { return true };
+    if v.starts_with('"') {
+        return v == rep.etag;
+    }
+    DateTime::parse_from_rfc2822(v).is_ok_and(|d| d.timestamp() >= rep.last_modified.timestamp())
+}
+
+fn common(res: &mut actix_web::HttpResponseBuilder, rep: &Representation) {
+    res.insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((header::ETAG, rep.etag.clone()))
+        .insert_header((header::LAST_MODIFIED, rep.last_modified.format("%a, %d %b %Y %H:%M:%S GMT").to_string()));
+}
+
+/// The answer to a GET (or HEAD, with `head`) of `rep` from `source`.
+pub fn respond(headers: &HeaderMap, rep: &Representation, source: Source, head: bool) -> HttpResponse {
+    if not_modified(headers, &rep.etag) {
+        let mut res = HttpResponse::NotModified();
+        common(&mut res, rep);
+        return res.finish();
+    }
+    let ranges = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
+        Some(r) if if_range_holds(headers, rep) => resolve(r, rep.len),
+        _ => Ranges::Whole,
+    };
+    match ranges {
+        Ranges::Unsatisfiable => {
+            let mut res = HttpResponse::build(StatusCode::RANGE_NOT_SATISFIABLE);
+            common(&mut res, rep);
+            res.insert_header((header::CONTENT_RANGE, format!("bytes */{}", rep.len)));
+            res.content_type("application/problem+json").body(format!(
+                r#"{{"type":"urn:veza:problem:range_not_satisfiable","title":"Range Not Satisfiable","status":416,"detail":"no requested range overlaps the {} bytes","code":"range_not_satisfiable"}}"#,
+                rep.len
+            ))
+        }
+        Ranges::Whole => {
+            let mut res = HttpResponse::Ok();
+            common(&mut res, rep);
+            res.content_type(rep.content_type).no_chunking(rep.len);
+            if head {
+                return res.finish();
+            }
+            res.streaming(read_range(source, ByteRange { start: 0, end: rep.len.saturating_sub(1) }))
+        }
+        Ranges::Partial(parts) if parts.len() == 1 => {
+            let r = parts[0];
+            let mut res = HttpResponse::PartialContent();
+            common(&mut res, rep);
+            res.content_type(rep.content_type)
+                .insert_header((header::CONTENT_RANGE, r.content_range(rep.len)))
+                .no_chunking(r.bytes());
+            if head {
+                return res.finish();
+            }
+            res.streaming(read_range(source, r))
+        }
+        Ranges::Partial(parts) => multipart(rep, source, &parts, head),
+    }
+}
+
+/// Several parts as `multipart/byteranges` (RFC 9110 §14.6), its length known up front.
+fn multipart(rep: &Representation, source: Source, parts: &[ByteRange], head: bool) -> HttpResponse {
+    let boundary = format!("veza-{}", uuid::Uuid::now_v7().simple());
+    let heads: Vec<Bytes> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let lead = if i == 0 { "" } else { "\r\n" };
+            Bytes::from(format!(
+                "{lead}--{boundary}\r\nContent-Type: {}\r\nContent-Range: {}\r\n\r\n",
+                rep.content_type,
+                r.content_range(rep.len)
+            ))
+        })
+        .collect();
+    let tail = Bytes::from(format!("\r\n--{boundary}--\r\n"));
+    let len: u64 = heads.iter().map(|h| h.len() as u64).sum::<u64>()
+        + parts.iter().map(ByteRange::bytes).sum::<u64>()
+        + tail.len() as u64;
+    let mut res = HttpResponse::PartialContent();
+    common(&mut res, rep);
+    res.content_type(format!("multipart/byteranges; boundary={boundary}")).no_chunking(len);
+    if head {
+        return res.finish();
+    }
+    let pieces: Vec<_> = heads
+        .into_iter()
+        .zip(parts.to_vec())
+        .map(move |(h, r)| {
+            let body = read_range(source.clone(), r);
+            futures_util::StreamExt::chain(stream::once(async move { Ok::<_, std::io::Error>(h) }), body)
+        })
+        .collect();
+    let body = futures_util::StreamExt::chain(
+        futures_util::StreamExt::flatten(stream::iter(pieces)),
+        stream::once(async move { Ok(tail) }),
+    );
+    res.streaming(body)
+}
+
+/// The bytes of `r`, read in `CHUNK`s on the blocking pool.
+fn read_range(source: Source, r: ByteRange) -> impl Stream<Item = Result<Bytes, std::io::Error>> + 'static {
+    let Source::File(path) = source;
+    let file: Arc<std::sync::OnceLock<std::io::Result<std::fs::File>>> = Arc::new(std::sync::OnceLock::new());
+    stream::unfold(r.start, move |at| {
+        let (path, file) = (path.clone(), file.clone());
+        async move {
+            if at > r.end {
+                return None;
+            }
+            let want = (r.end - at + 1).min(CHUNK) as usize;
+            let read = actix_web::rt::task::spawn_blocking(move || -> std::io::Result<Bytes> {
+                let f = file.get_or_init(|| std::fs::File::open(&path));
+                let f = f.as_ref().map_err(|e| std::io::Error::new(e.kind(), e.to_string()))?;
+                let mut buf = vec![0u8; want];
+                f.read_exact_at(&mut buf, at)?;
+                Ok(Bytes::from(buf))
+            })
+            .await;
+            let chunk = match read {
+                Ok(Ok(b)) => Ok(b),
+                Ok(Err(e)) => Err(e),
+                Err(e) => Err(std::io::Error::other(e.to_string())),
+            };
+            let next = if chunk.is_ok() { at + want as u64 } else { r.end + 1 };
+            Some((chunk, next))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+    use actix_web::http::header::HeaderName;
+
+    struct Fixture {
+        path: PathBuf,
+        body: Vec<u8>,
+        rep: Representation,
+    }
+
+    impl Drop for Fixture {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+
+    fn fixture() -> Fixture {
+        // Several chunks, and not a multiple of one.
+        let body: Vec<u8> = (0..(CHUNK as usize * 2 + 1234)).map(|i| (i * 7 % 251) as u8).collect();
+        let path = std::env::temp_dir().join(format!("veza-stream-{}", uuid::Uuid::now_v7()));
+        std::fs::write(&path, &body).unwrap_or_else(|e| panic!("{e}"));
+        let rep = Representation {
+            len: body.len() as u64,
+            etag: "\"abc123\"".into(),
+            last_modified: DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default(),
+            content_type: "audio/mpeg",
+        };
+        Fixture { path, body, rep }
+    }
+
+    async fn get(f: &Fixture, headers: &[(&str, &str)]) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            let name = HeaderName::from_bytes(k.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+            map.insert(name, v.parse().unwrap_or_else(|e| panic!("{e}")));
+        }
+        let res = respond(&map, &f.rep, Source::File(f.path.clone()), false);
+        let (status, head) = (res.status(), res.headers().clone());
+        let body = res.into_body().try_into_bytes().map(|b| b.to_vec());
+        let body = match body {
+            Ok(b) => b,
+            Err(streaming) => actix_web::body::to_bytes(streaming).await.map(|b| b.to_vec()).unwrap_or_default(),
+        };
+        (status, head, body)
+    }
+
+    fn header(h: &HeaderMap, name: header::HeaderName) -> &str {
+        h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    #[actix_web::test]
+    async fn whole_single_and_suffix_ranges_byte_for_byte() {
+        let f = fixture();
+        let len = f.body.len();
+        let (s, h, b) = get(&f, &[]).await;
+        assert_eq!((s, b.len()), (StatusCode::OK, len));
+        assert_eq!(b, f.body);
+        assert_eq!(header(&h, header::ACCEPT_RANGES), "bytes");
+        for (range, from, to) in [
+            ("bytes=0-0", 0, 0),
+            (&*format!("bytes={}-{}", len - 1, len - 1), len - 1, len - 1),
+            ("bytes=-100", len - 100, len - 1),
+            ("bytes=262000-", 262_000, len - 1),
+            ("bytes=100-300000", 100, 300_000),
+        ] {
+            let (s, h, b) = get(&f, &[("range", range)]).await;
+            assert_eq!(s, StatusCode::PARTIAL_CONTENT, "{range}");
+            assert_eq!(header(&h, header::CONTENT_RANGE), format!("bytes {from}-{to}/{len}"), "{range}");
+            assert_eq!(b, f.body[from..=to], "{range}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn impossible_malformed_and_several_ranges() {
+        let f = fixture();
+        let len = f.body.len();
+        let (s, h, _) = get(&f, &[("range", &format!("bytes={len}-"))]).await;
+        assert_eq!(s, StatusCode::RANGE_NOT_SATISFIABLE);
+        assert_eq!(header(&h, header::CONTENT_RANGE), format!("bytes */{len}"));
+        for malformed in ["bytes=5-1", "bytes=abc", "pages=1-2"] {
+            let (s, _, b) = get(&f, &[("range", malformed)]).await;
+            assert_eq!((s, b.len()), (StatusCode::OK, len), "{malformed}: ignored, the whole body");
+        }
+        let (s, h, b) = get(&f, &[("range", "bytes=0-9, 100-109")]).await;
+        assert_eq!(s, StatusCode::PARTIAL_CONTENT);
+        let ct = header(&h, header::CONTENT_TYPE).to_owned();
+        let boundary = ct.split("boundary=").nth(1).unwrap_or_default();
+        assert!(ct.starts_with("multipart/byteranges"), "{ct}");
+        let text = String::from_utf8_lossy(&b);
+        assert_eq!(text.matches(&format!("--{boundary}")).count(), 3, "two parts and the close");
+        assert!(text.contains(&format!("Content-Range: bytes 0-9/{len}")));
+        assert!(text.contains(&format!("Content-Range: bytes 100-109/{len}")));
+        let first = b.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4).unwrap_or_default();
+        assert_eq!(&b[first..first + 10], &f.body[0..10], "the first part's bytes");
+        assert_eq!(header(&h, header::CONTENT_LENGTH), b.len().to_string(), "the length announced is sent");
+    }
+
+    #[actix_web::test]
+    async fn validators_make_conditional_answers() {
+        let f = fixture();
+        let (s, h, b) = get(&f, &[("if-none-match", "\"abc123\"")]).await;
+        assert_eq!((s, b.len()), (StatusCode::NOT_MODIFIED, 0));
+        assert_eq!(header(&h, header::ETAG), "\"abc123\"");
+        let (s, _, _) = get(&f, &[("if-none-match", "\"other\", W/\"abc123\"")]).await;
+        assert_eq!(s, StatusCode::NOT_MODIFIED, "weak comparison for If-None-Match");
+        let (s, _, _) = get(&f, &[("range", "bytes=0-9"), ("if-range", "\"abc123\"")]).await;
+        assert_eq!(s, StatusCode::PARTIAL_CONTENT, "If-Range matches: the range");
+        let (s, _, b) = get(&f, &[("range", "bytes=0-9"), ("if-range", "\"changed\"")]).await;
+        assert_eq!((s, b.len()), (StatusCode::OK, f.body.len()), "If-Range stale: the whole body");
+        let (s, _, _) = get(&f, &[("range", "bytes=0-9"), ("if-range", "Tue, 14 Nov 2023 22:13:20 GMT")]).await;
+        assert_eq!(s, StatusCode::PARTIAL_CONTENT, "a date not before the last change");
+        let (s, _, _) = get(&f, &[("range", "bytes=0-9"), ("if-range", "Mon, 13 Nov 2023 00:00:00 GMT")]).await;
+        assert_eq!(s, StatusCode::OK, "an older date: the whole body");
+    }
+}
