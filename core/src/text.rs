@@ -145,6 +145,42 @@ impl TextRule {
         }
         Ok(())
     }
+
+    /// A tag as people type it: at most `max` characters as sent, then white space folded
+    /// (trimmed, inner runs one space) and lowercased, then the rule exactly.
+    pub fn tag(&self, raw: &str) -> Result<String, TextError> {
+        if raw.chars().count() > self.max {
+            return Err(TextError::Length { min: self.min, max: self.max });
+        }
+        let t = raw.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        self.check_exact(&t)?;
+        Ok(t)
+    }
+
+    /// Tags (`tag` each), duplicates dropped (first kept); at most `max_items` as sent, so a
+    /// list that folds to fewer is still refused.
+    pub fn tags(&self, raw: &[String], max_items: usize) -> Result<Vec<String>, TagsError> {
+        if raw.len() > max_items {
+            return Err(TagsError::TooMany);
+        }
+        let mut out: Vec<String> = Vec::with_capacity(raw.len());
+        for r in raw {
+            let t = self.tag(r).map_err(TagsError::Tag)?;
+            if !out.contains(&t) {
+                out.push(t);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Why `TextRule::tags` refused a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TagsError {
+    #[error("too many tags")]
+    TooMany,
+    #[error(transparent)]
+    Tag(TextError),
 }
 
 /// Message bodies: 1 to 4,000 characters.

@@ -209,7 +209,7 @@ impl ChatCore {
         // The target is a field of the body, not the path: naming no member is invalid input.
         let target = repo::member(&mut conn, m.room, m.member)
             .await?
-            .ok_or_else(|| ChatError::Invalid { field: "user_id", message: "not a member of this room".into() })?;
+            .ok_or_else(|| ChatError::invalid("user_id", "not a member of this room"))?;
         if target.role == RoomRole::Owner {
             return Err(ChatError::not_allowed());
         }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use veza_core::text::TextRule;
+use veza_core::text::{TagsError, TextRule};
 use veza_core::{CategoryId, Code};
 
 pub const TITLE_MAX: usize = 120;
@@ -214,33 +214,14 @@ pub fn description(raw: &str) -> Result<String, ListingError> {
     Ok(d.to_owned())
 }
 
-/// One tag, normalised: trimmed, lowercase, inner whitespace collapsed to one space.
-pub fn tag(raw: &str) -> Result<String, ListingError> {
-    // Bounded as sent (the document's maxLength), then again once normalised.
-    if raw.chars().count() > TAG_MAX_CHARS {
-        return Err(ListingError::invalid("tags", format!("each tag is 1 to {TAG_MAX_CHARS} characters")));
-    }
-    let t = raw.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-    if TAG.check_exact(&t).is_err() {
-        return Err(ListingError::invalid("tags", format!("each tag is 1 to {TAG_MAX_CHARS} characters")));
-    }
-    Ok(t)
-}
-
-/// Normalised, duplicates dropped (first kept). At most `TAGS_MAX` as sent, as the document's
-/// `maxItems` says: eleven tags are refused even when they fold to fewer.
+/// Normalised (trimmed, lowercase, inner white space one space), duplicates dropped (first
+/// kept). At most `TAGS_MAX` as sent, as the document's `maxItems` says, each at most
+/// `TAG_MAX_CHARS` as sent (its `maxLength`): eleven tags are refused even when they fold to fewer.
 pub fn tags(raw: &[String]) -> Result<Vec<String>, ListingError> {
-    if raw.len() > TAGS_MAX {
-        return Err(ListingError::invalid("tags", format!("at most {TAGS_MAX} tags")));
-    }
-    let mut out: Vec<String> = Vec::with_capacity(raw.len());
-    for r in raw {
-        let t = tag(r)?;
-        if !out.contains(&t) {
-            out.push(t);
-        }
-    }
-    Ok(out)
+    TAG.tags(raw, TAGS_MAX).map_err(|e| match e {
+        TagsError::TooMany => ListingError::invalid("tags", format!("at most {TAGS_MAX} tags")),
+        TagsError::Tag(_) => ListingError::invalid("tags", format!("each tag is 1 to {TAG_MAX_CHARS} characters")),
+    })
 }
 
 pub fn price(p: Money) -> Result<Money, ListingError> {

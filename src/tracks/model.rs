@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use veza_core::text::TextRule;
+use veza_core::text::{TagsError, TextRule};
 
 pub const TITLE_MAX: usize = 200;
 pub const TAGS_MAX: usize = 10;
@@ -88,25 +88,12 @@ pub fn title(raw: &str) -> Result<String, TrackError> {
 }
 
 /// Normalised (trimmed, lowercase, inner white space one space), duplicates dropped; at most
-/// `TAGS_MAX` as sent.
+/// `TAGS_MAX` as sent, each at most `TAG_MAX_CHARS` as sent (the listings' rule).
 pub fn tags(raw: &[String]) -> Result<Vec<String>, TrackError> {
-    if raw.len() > TAGS_MAX {
-        return Err(TrackError::invalid("tags", format!("at most {TAGS_MAX} tags")));
-    }
-    let mut out: Vec<String> = Vec::with_capacity(raw.len());
-    for r in raw {
-        if r.chars().count() > TAG_MAX_CHARS {
-            return Err(TrackError::invalid("tags", format!("each tag is 1 to {TAG_MAX_CHARS} characters")));
-        }
-        let t = r.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-        if TAG.check_exact(&t).is_err() {
-            return Err(TrackError::invalid("tags", format!("each tag is 1 to {TAG_MAX_CHARS} characters")));
-        }
-        if !out.contains(&t) {
-            out.push(t);
-        }
-    }
-    Ok(out)
+    TAG.tags(raw, TAGS_MAX).map_err(|e| match e {
+        TagsError::TooMany => TrackError::invalid("tags", format!("at most {TAGS_MAX} tags")),
+        TagsError::Tag(_) => TrackError::invalid("tags", format!("each tag is 1 to {TAG_MAX_CHARS} characters")),
+    })
 }
 
 /// Text read from a file's tags: control characters (NUL included: tags can carry them) and
