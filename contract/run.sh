@@ -22,16 +22,19 @@ fi
 cargo build -q --bin veza
 
 node_pid=""
+files=$(mktemp -d /tmp/veza-contract-files.XXXXXX)
 cleanup() {
     [[ -n "$node_pid" ]] && kill "$node_pid" 2>/dev/null && wait "$node_pid" 2>/dev/null
     psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+    rm -rf "$files"
 }
 trap cleanup EXIT
 psql "$pg/postgres" -qc "CREATE DATABASE $db" >/dev/null
 
 export VEZA_ENV=test VEZA__DATABASE__URL="$pg/$db" VEZA__SERVER__PORT="$port" \
     VEZA__RATE_LIMIT__ENABLED=false VEZA__JWT__ACCESS_TTL_SECS=86400 VEZA__LOG__LEVEL=${CONTRACT_LOG:-error} \
-    VEZA__CHAT__SEND_PER_MINUTE=100000000 VEZA__CHAT__SEND_BURST=1000000
+    VEZA__CHAT__SEND_PER_MINUTE=100000000 VEZA__CHAT__SEND_BURST=1000000 \
+    VEZA__TRACKS__STORAGE_URL="file://$files/blobs" VEZA__TRACKS__TMP_DIR="$files/spool"
 VEZA_ADMIN_PASSWORD="$password" "$target/debug/veza" admin create-user \
     --email root@contract.test --username root --role admin >/dev/null
 "$target/debug/veza" serve >"$target/contract-node.log" 2>&1 &

@@ -6,6 +6,7 @@ use crate::auth::password::Hasher;
 use crate::chat::runtime::Realtime;
 use crate::config::Config;
 use crate::db::DbPool;
+use crate::infra::blobs::BlobStore;
 use crate::infra::cache::ReadCache;
 use crate::infra::health::DependencyStatus;
 use crate::metrics::Metrics;
@@ -30,6 +31,10 @@ pub struct AppState {
     pub realtime: Realtime,
     /// Hot reads (public profiles, room rows), invalidated on write on every node.
     pub cache: ReadCache,
+    /// Where track audio and cover art live.
+    pub blobs: BlobStore,
+    /// Permits for decode passes (`tracks.processing_concurrency`): uploads beyond wait.
+    pub processing: Arc<tokio::sync::Semaphore>,
     /// Set once the node starts draining (`/ready` answers 503 from then on).
     pub draining: DrainFlag,
 }

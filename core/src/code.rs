@@ -79,6 +79,17 @@ codes! {
     CurrencyMismatch => "currency_mismatch",
     OfferExists => "offer_exists",
     AlreadyConfirmed => "already_confirmed",
+    // Tracks.
+    UnsupportedAudio => "unsupported_audio",
+    UploadTooLarge => "upload_too_large",
+    QuotaExceeded => "quota_exceeded",
+    RangeNotSatisfiable => "range_not_satisfiable",
+    PlaylistChanged => "playlist_changed",
+    PreconditionRequired => "precondition_required",
+    OffsetMismatch => "offset_mismatch",
+    UploadExpired => "upload_expired",
+    UploadIncomplete => "upload_incomplete",
+    ChecksumMismatch => "checksum_mismatch",
 }
 
 impl std::fmt::Display for Code {

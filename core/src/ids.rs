@@ -122,6 +122,12 @@ uuid_id! {
     OfferId;
     /// A marketplace category.
     CategoryId;
+    /// An uploaded track.
+    TrackId;
+    /// A user's playlist.
+    PlaylistId;
+    /// A resumable (tus) upload in progress.
+    UploadId;
 }
 
 int_id! {

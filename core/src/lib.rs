@@ -11,4 +11,4 @@ pub mod rng;
 pub mod text;
 
 pub use code::Code;
-pub use ids::{CategoryId, ListingId, MessageId, OfferId, RoomId, Seq, UserId};
+pub use ids::{CategoryId, ListingId, MessageId, OfferId, PlaylistId, RoomId, Seq, TrackId, UploadId, UserId};

@@ -33,6 +33,7 @@ pub struct Config {
     pub chat: ChatConfig,
     pub listings: ListingsConfig,
     pub offers: OffersConfig,
+    pub tracks: TracksConfig,
     /// Which environment layer was applied (`VEZA_ENV`), for `config check` and logs.
     #[serde(default)]
     pub env: String,
@@ -229,6 +230,44 @@ pub struct OffersConfig {
     pub expiry_secs: u64,
     pub expiry_check_ms: u64,
     pub expiry_batch: u32,
+}
+
+/// Tracks: where blobs live, what an upload may be, how processing is bounded.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TracksConfig {
+    /// `file:///absolute/dir` or `s3://bucket` (then `tracks.s3`).
+    pub storage_url: String,
+    /// Where uploads are spooled before they are checked; empty: `<system temp>/veza-uploads`.
+    pub tmp_dir: String,
+    pub max_upload_bytes: u64,
+    /// Per user: tracks plus unfinished resumable uploads.
+    pub quota_bytes: u64,
+    /// Decode passes (metadata, peaks, loudness) at once on this node; more wait their turn.
+    pub processing_concurrency: usize,
+    pub max_channels: usize,
+    pub max_sample_rate: u32,
+    pub decode_timeout_ms: u64,
+    /// An unfinished resumable upload is removed this long after its creation.
+    pub upload_expiry_secs: u64,
+    /// Lifetime of a signed stream URL.
+    pub stream_url_ttl_secs: u64,
+    /// How often orphaned blobs and expired uploads are swept.
+    pub sweep_interval_ms: u64,
+    pub s3: S3Config,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Config {
+    /// Empty: AWS's endpoint for the region.
+    pub endpoint: String,
+    pub region: String,
+    pub access_key_id: String,
+    #[serde(serialize_with = "redact::ser_secret")]
+    pub secret_access_key: String,
+    /// Plain-HTTP endpoints (a local S3 server) are refused unless set.
+    pub allow_http: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -169,6 +169,28 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
     if o.expiry_check_ms < 50 || o.expiry_batch == 0 {
         return Err(invalid("offers.expiry_check_ms", "must be at least 50 (and expiry_batch positive)"));
     }
+    let t = &c.tracks;
+    if !(t.storage_url.starts_with("file:///") || t.storage_url.starts_with("s3://")) {
+        return Err(invalid("tracks.storage_url", "must be file:///absolute/dir or s3://bucket"));
+    }
+    if t.max_upload_bytes == 0 || t.quota_bytes == 0 || t.processing_concurrency == 0 {
+        return Err(invalid(
+            "tracks.max_upload_bytes",
+            "upload size, quota and processing concurrency must be positive",
+        ));
+    }
+    if t.max_channels == 0 || t.max_sample_rate < 8000 || t.decode_timeout_ms < 100 {
+        return Err(invalid(
+            "tracks.max_channels",
+            "decode limits: channels > 0, sample rate >= 8000, timeout >= 100 ms",
+        ));
+    }
+    if t.upload_expiry_secs < 60 || t.stream_url_ttl_secs < 10 || t.sweep_interval_ms < 50 {
+        return Err(invalid(
+            "tracks.upload_expiry_secs",
+            "upload expiry >= 60 s, stream URL ttl >= 10 s, sweep >= 50 ms",
+        ));
+    }
     if c.health.check_interval_ms < 50 {
         return Err(invalid("health.check_interval_ms", "must be at least 50"));
     }

@@ -9,6 +9,7 @@ pub mod migrate;
 pub mod outbox;
 mod pool;
 pub mod schema;
+pub mod sql;
 
 pub use error::DbError;
 pub use pool::{DbPool, PoolStats, PooledConn, build_pool, checkout, ping};

@@ -277,6 +277,97 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    blobs (sha256) {
+        sha256 -> Text,
+        size_bytes -> Int8,
+        content_type -> Text,
+        refs -> Int4,
+        created_at -> Timestamptz,
+        orphaned_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    tracks (id) {
+        id -> Uuid,
+        owner_id -> Uuid,
+        blob_sha256 -> Text,
+        cover_sha256 -> Nullable<Text>,
+        title -> Text,
+        artist -> Nullable<Text>,
+        album -> Nullable<Text>,
+        year -> Nullable<Int4>,
+        genre -> Nullable<Text>,
+        track_number -> Nullable<Int4>,
+        duration_ms -> Int8,
+        bitrate -> Int4,
+        sample_rate -> Int4,
+        channels -> Int2,
+        codec -> Text,
+        format -> Text,
+        size_bytes -> Int8,
+        loudness_lufs -> Nullable<Float4>,
+        visibility -> Text,
+        tags -> Array<Text>,
+        plays -> Int8,
+        peaks -> Array<Float4>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    uploads (id) {
+        id -> Uuid,
+        owner_id -> Uuid,
+        size_bytes -> Int8,
+        offset_bytes -> Int8,
+        filename -> Text,
+        sha256 -> Nullable<Text>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    playlists (id) {
+        id -> Uuid,
+        owner_id -> Uuid,
+        name -> Text,
+        public -> Bool,
+        version -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    playlist_tracks (playlist_id, track_id) {
+        playlist_id -> Uuid,
+        track_id -> Uuid,
+        position -> Text,
+        added_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    favorites (user_id, track_id) {
+        user_id -> Uuid,
+        track_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    plays (id) {
+        id -> Int8,
+        user_id -> Uuid,
+        track_id -> Uuid,
+        played_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(room_members -> rooms (room_id));
 diesel::joinable!(room_members -> users (user_id));
 diesel::joinable!(messages -> rooms (room_id));
@@ -291,6 +382,14 @@ diesel::joinable!(listings -> users (seller_id));
 diesel::joinable!(listings -> categories (category_id));
 diesel::joinable!(offers -> listings (listing_id));
 diesel::joinable!(offer_events -> offers (offer_id));
+diesel::joinable!(tracks -> users (owner_id));
+diesel::joinable!(listings -> tracks (track_id));
+diesel::joinable!(uploads -> users (owner_id));
+diesel::joinable!(playlists -> users (owner_id));
+diesel::joinable!(playlist_tracks -> playlists (playlist_id));
+diesel::joinable!(playlist_tracks -> tracks (track_id));
+diesel::joinable!(favorites -> tracks (track_id));
+diesel::joinable!(plays -> tracks (track_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -315,4 +414,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     listings,
     offers,
     offer_events,
+    blobs,
+    tracks,
+    uploads,
+    playlists,
+    playlist_tracks,
+    favorites,
+    plays,
 );

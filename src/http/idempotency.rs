@@ -6,21 +6,24 @@
 
 use super::body;
 use crate::auth::extract::{authenticate, bearer};
-use crate::db::idempotency::{self as store, Stored};
+use crate::db::idempotency as store;
 use crate::state::AppState;
 use crate::web::error::ApiError;
+use crate::web::idempotent::{self, answer_existing};
 use actix_web::body::{MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use actix_web::http::header::CONTENT_TYPE;
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpResponse, ResponseError, web};
+use actix_web::{Error, HttpMessage, ResponseError, web};
 use sha2::{Digest, Sha256};
-use veza_core::Code;
 use veza_core::UserId;
 
-pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
-pub const REPLAYED: HeaderName = HeaderName::from_static("idempotency-replayed");
+pub use crate::web::idempotent::{IDEMPOTENCY_KEY, REPLAYED};
+
+/// Routes whose bodies are streamed (uploads): they claim the key themselves, with the hash
+/// they compute while streaming (`web::idempotent`), so nothing here buffers them.
+pub const STREAMED: &[&str] = &["/api/v1/tracks"];
 
 /// Endpoints that hand out tokens: a replayed answer would hand the same tokens to whoever
 /// holds the key, so they are never idempotent-replayed.
@@ -32,17 +35,14 @@ pub const EXCLUDED: &[&str] = &[
     "/api/v1/auth/oauth/exchange",
 ];
 
-fn problem(status: StatusCode, code: Code, detail: &str) -> HttpResponse {
-    ApiError::coded(status, code, detail).error_response()
-}
-
 pub async fn middleware(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     // An empty key is no key: some clients send the header empty rather than leave it out.
     let keyed = req.headers().get(&IDEMPOTENCY_KEY).is_some_and(|v| !v.is_empty());
-    let applies = req.method() == Method::POST && !EXCLUDED.contains(&req.path()) && keyed;
+    let applies =
+        req.method() == Method::POST && !EXCLUDED.contains(&req.path()) && !STREAMED.contains(&req.path()) && keyed;
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let (true, Some(state)) = (applies, state) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
@@ -59,12 +59,10 @@ pub async fn middleware(
     // Checked once the caller is known: without a token the answer is the handler's 401.
     // The document's pattern for the header (`openapi_replies::IDEMPOTENCY_KEY_PATTERN`), on
     // the raw bytes: a key that is not ASCII text must be refused, not read as no key.
-    let raw = req.headers().get(&IDEMPOTENCY_KEY).map(|v| v.as_bytes()).unwrap_or_default();
-    let printable = |b: &u8| *b == b'\t' || (b' '..=b'~').contains(b);
-    let Some(key) = (raw.len() <= 255 && raw.iter().all(printable)).then(|| String::from_utf8_lossy(raw).into_owned())
-    else {
-        let res = ApiError::field("Idempotency-Key", "at most 255 printable ASCII characters").error_response();
-        return Ok(req.into_response(res).map_into_boxed_body());
+    let key = match idempotent::key_of(req.headers()) {
+        Ok(Some(key)) => key,
+        Ok(None) => return Ok(next.call(req).await?.map_into_boxed_body()),
+        Err(e) => return Ok(req.into_response(e.error_response()).map_into_boxed_body()),
     };
     let user_id = user.id;
     req.extensions_mut().insert(user);
@@ -131,30 +129,6 @@ pub async fn middleware(
         }
     }
     Ok(ServiceResponse::new(http_req, head.set_body(bytes).map_into_boxed_body()))
-}
-
-fn answer_existing(stored: Stored, hash: &[u8]) -> HttpResponse {
-    if stored.request_hash != hash {
-        return problem(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Code::IdempotencyKeyReused,
-            "this Idempotency-Key was used with another request",
-        );
-    }
-    let (Some(status), Some(_)) = (stored.status, stored.completed_at) else {
-        return problem(
-            StatusCode::CONFLICT,
-            Code::IdempotencyInProgress,
-            "the first request with this key is still running",
-        );
-    };
-    let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
-    let mut res = HttpResponse::build(status);
-    if let Some(ct) = stored.content_type {
-        res.insert_header((CONTENT_TYPE, ct));
-    }
-    res.insert_header((REPLAYED, HeaderValue::from_static("true")));
-    res.body(stored.body.unwrap_or_default())
 }
 
 /// Frees the key after an answer that must not be replayed.

@@ -26,6 +26,7 @@ use crate::config::CorsConfig;
 use crate::listings::service::ListingService;
 use crate::offers::service::OfferService;
 use crate::state::AppState;
+use crate::tracks::service::TrackService;
 use crate::users::service::UserService;
 use crate::web::{ApiError, extract, resource};
 use actix::Actor;
@@ -62,6 +63,7 @@ pub fn build_app(
     let listing_service = web::Data::new(ListingService::new(state.get_ref().clone()).start());
     let offer_service = web::Data::new(OfferService::new(state.get_ref().clone()).start());
     let account_service = web::Data::new(AccountService::new(state.get_ref().clone()).start());
+    let track_service = web::Data::new(TrackService::new(state.get_ref().clone()).start());
     App::new()
         .app_data(state)
         .app_data(auth_service)
@@ -71,6 +73,7 @@ pub fn build_app(
         .app_data(listing_service)
         .app_data(offer_service)
         .app_data(account_service)
+        .app_data(track_service)
         .app_data(extract::json_config(limit))
         .app_data(extract::payload_config(limit))
         .app_data(extract::query_config())
@@ -91,6 +94,7 @@ pub fn build_app(
         .configure(crate::categories::routes::configure)
         .configure(crate::listings::routes::configure)
         .configure(crate::offers::routes::configure)
+        .configure(crate::tracks::routes::configure)
         .service(resource("/docs", "GET").route(web::get().to(|| async {
             HttpResponse::PermanentRedirect().insert_header((http::header::LOCATION, "/docs/")).finish()
         })))
@@ -113,18 +117,38 @@ pub fn openapi_doc() -> utoipa::openapi::OpenApi {
 
 fn cors(c: &CorsConfig) -> Cors {
     let mut cors = Cors::default()
-        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+        // Range and the validators so browser players can seek; the tus headers so they can
+        // resume uploads.
         .allowed_headers([
             http::header::AUTHORIZATION,
             http::header::CONTENT_TYPE,
             http::header::ACCEPT,
+            http::header::RANGE,
+            http::header::IF_RANGE,
+            http::header::IF_MATCH,
+            http::header::IF_NONE_MATCH,
             http::header::HeaderName::from_static("x-request-id"),
             http::header::HeaderName::from_static("idempotency-key"),
+            http::header::HeaderName::from_static("tus-resumable"),
+            http::header::HeaderName::from_static("upload-offset"),
+            http::header::HeaderName::from_static("upload-length"),
+            http::header::HeaderName::from_static("upload-metadata"),
         ])
         .expose_headers([
             http::header::HeaderName::from_static("x-request-id"),
             http::header::RETRY_AFTER,
             http::header::HeaderName::from_static("idempotency-replayed"),
+            http::header::ACCEPT_RANGES,
+            http::header::CONTENT_RANGE,
+            http::header::CONTENT_LENGTH,
+            http::header::ETAG,
+            http::header::LOCATION,
+            http::header::HeaderName::from_static("tus-resumable"),
+            http::header::HeaderName::from_static("tus-version"),
+            http::header::HeaderName::from_static("upload-offset"),
+            http::header::HeaderName::from_static("upload-length"),
+            http::header::HeaderName::from_static("upload-expires"),
         ])
         .max_age(c.max_age_secs);
     for origin in &c.allowed_origins {

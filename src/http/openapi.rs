@@ -17,6 +17,7 @@ use crate::listings::{
 };
 use crate::money::Money;
 use crate::offers::{model as offers_model, routes as offers};
+use crate::tracks::{model as tracks_model, routes as tracks, search as tracks_search};
 use crate::users::{model as users_model, routes as users};
 use crate::web::error::{self, PROBLEM_JSON};
 use utoipa::openapi::content::Content;
@@ -42,6 +43,8 @@ use utoipa::{Modify, OpenApi};
         listings::archive, listings::reactivate,
         offers::make_offer, offers::list_offers, offers::get_offer, offers::counter, offers::accept, offers::decline,
         offers::withdraw, offers::confirm, offers::cancel,
+        tracks::upload, tracks::list, tracks::get, tracks::update, tracks::delete, tracks::stream_audio, tracks::stream_head,
+        tracks::waveform, tracks::cover,
     ),
     components(schemas(
         error::Problem, ops::HealthReply, ops::ReadyReply, ops::Checks, DepState, csp_report::CspReportBody,
@@ -59,6 +62,8 @@ use utoipa::{Modify, OpenApi};
         facets::PriceBucket, offers_model::OfferStatus, offers_model::Party, offers_model::NewOffer,
         offers_model::CounterBody, offers_model::OfferListing, offers_model::OfferEventView, offers_model::OfferView,
         offers::OfferRole,
+        tracks_model::TrackView, tracks_model::TrackPatch, tracks_model::WaveformView, tracks_search::TrackPage,
+        tracks_search::TrackSort, tracks::UploadForm, tracks::BinaryBody,
     )),
     modifiers(&BearerAuth, &ProblemReplies, &CommonReplies, &TextBounds, &NulFreeStrings, &CreatedLinks),
     tags(
@@ -69,6 +74,7 @@ use utoipa::{Modify, OpenApi};
         (name = "chat", description = "Rooms, direct messages, history; live frames over /ws"),
         (name = "listings", description = "Categories, listings with a lifecycle, search and facets"),
         (name = "offers", description = "Offers negotiated through a state machine; live as offer.created / offer.updated"),
+        (name = "tracks", description = "Audio uploads, metadata, waveform and Range streaming"),
         (name = "admin", description = "Admin tools: the category tree"),
     )
 )]

@@ -14,6 +14,8 @@ use crate::chat::model::{self as chat, CreateRoom, PostBody};
 use crate::listings::model::{self as listings, ListingPatch, NewListing};
 use crate::money::{self, Money};
 use crate::offers::model::{self as offers, CounterBody, NewOffer};
+use crate::tracks::model::{self as tracks, TrackPatch};
+use crate::tracks::routes::UploadForm;
 use crate::users::model::{self as users, ProfilePatch};
 use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, Object, Schema, SchemaType, Type};
 use utoipa::openapi::{Content, RefOr};
@@ -72,6 +74,10 @@ pub fn text_bounds() -> Vec<(String, &'static str, Bound)> {
         (ListingPatch::name().into(), "description", Trimmed(listings::DESCRIPTION)),
         (ListingPatch::name().into(), "tags", Items(listings::TAG, listings::TAGS_MAX)),
         (NewOffer::name().into(), "message", Trimmed(offers::MESSAGE)),
+        (TrackPatch::name().into(), "title", Trimmed(tracks::TITLE)),
+        (TrackPatch::name().into(), "tags", Items(tracks::TAG, tracks::TAGS_MAX)),
+        (UploadForm::name().into(), "title", Trimmed(tracks::TITLE)),
+        (UploadForm::name().into(), "tags", Items(tracks::TAG, tracks::TAGS_MAX)),
         (categories::NewCategory::name().into(), "name", Trimmed(categories::NAME)),
         (categories::CategoryPatch::name().into(), "name", Trimmed(categories::NAME)),
         (categories::NewCategory::name().into(), "slug", Pattern(trimmed("[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"), 1, 64)),

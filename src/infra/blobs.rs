@@ -145,6 +145,32 @@ impl BlobStore {
         Ok(())
     }
 
+    /// Stores the file at `file` under `key`, taking the file: on the local store it is moved
+    /// into place (a rename, or a copy to a staging name and a rename across file systems), so
+    /// a 200 MiB upload is not copied; on S3 it is uploaded in parts and left for its owner.
+    pub async fn adopt_file(&self, key: &BlobKey, file: &std::path::Path) -> Result<(), BlobError> {
+        let Some(dest) = self.local_path(key) else {
+            return self.put_file(key, file).await;
+        };
+        if let Some(parent) = dest.parent() {
+            tokio::fs::create_dir_all(parent).await?;
+        }
+        if tokio::fs::rename(file, &dest).await.is_ok() {
+            return Ok(());
+        }
+        let staging = dest.with_extension(format!("staging-{}", uuid::Uuid::now_v7()));
+        let copied = tokio::fs::copy(file, &staging).await;
+        let renamed = match copied {
+            Ok(_) => tokio::fs::rename(&staging, &dest).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = renamed {
+            let _ = tokio::fs::remove_file(&staging).await;
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
     /// Stores small bytes (cover art) under `key` in one request.
     pub async fn put_bytes(&self, key: &BlobKey, bytes: Bytes) -> Result<(), BlobError> {
         self.store.put(&key.0, PutPayload::from(bytes)).await?;

@@ -15,6 +15,7 @@ use crate::db::{PooledConn, checkout};
 use crate::offers::{events as offer_events, repo as offers_repo};
 use crate::service::{Core, Service};
 use crate::state::AppState;
+use crate::tracks::repo as tracks_repo;
 use crate::users::repo as users_repo;
 use actix::prelude::Message;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -22,7 +23,7 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 use veza_core::Code;
-use veza_core::{CategoryId, ListingId, UserId};
+use veza_core::{CategoryId, ListingId, TrackId, UserId};
 
 pub struct ListingCore {
     pub state: AppState,
@@ -138,6 +139,20 @@ impl ListingCore {
         }
     }
 
+    /// A listing's track must be one its seller owns.
+    async fn ensure_track(
+        conn: &mut AsyncPgConnection,
+        track: Option<uuid::Uuid>,
+        seller: UserId,
+    ) -> Result<(), ListingError> {
+        match track {
+            Some(id) if !tracks_repo::owned_by(conn, TrackId(id), seller).await? => {
+                Err(ListingError::invalid("track_id", "not one of your tracks"))
+            }
+            _ => Ok(()),
+        }
+    }
+
     pub async fn create(&self, m: CreateListing) -> Result<ListingView, ListingError> {
         let content = m.body.validate()?;
         let status = if m.body.publish {
@@ -149,6 +164,7 @@ impl ListingCore {
         let id = ListingId::new_v7();
         conn.transaction::<_, ListingError, _>(async |conn| {
             Self::ensure_category(conn, content.category_id).await?;
+            Self::ensure_track(conn, content.track_id, m.user).await?;
             let row = repo::insert(conn, id, m.user, &content, status).await?;
             record(conn, &row, "listing.created").await?;
             if status == ListingStatus::Active {
@@ -195,6 +211,9 @@ impl ListingCore {
             }
             if next.category_id != current.category_id {
                 Self::ensure_category(conn, next.category_id).await?;
+            }
+            if next.track_id != current.track_id {
+                Self::ensure_track(conn, next.track_id, m.user).await?;
             }
             if next != current {
                 let row = repo::update_content(conn, m.id, &next).await?;

@@ -18,6 +18,7 @@ use crate::config::{Config, redact_url};
 use crate::db::{self, DbError, DbPool};
 use crate::http;
 use crate::infra::amqp::AmqpBridge;
+use crate::infra::blobs::{BlobStore, S3Settings};
 use crate::infra::cache::ReadCache;
 use crate::infra::events::{self, NodeBus, NodeInbox};
 use crate::infra::health::DependencyStatus;
@@ -31,6 +32,7 @@ use crate::offers::expiry::OfferExpiry;
 use crate::ratelimit::{RateLimiter, RedisStore};
 use crate::settings::{Settings, SettingsWatcher};
 use crate::state::AppState;
+use crate::tracks::sweeper::BlobSweeper;
 use actix::{Addr, AsyncContext};
 use actix_web::{HttpServer, web};
 use std::net::SocketAddr;
@@ -52,6 +54,8 @@ pub enum NodeError {
     Bind { addr: String, source: std::io::Error },
     #[error("auth setup: {0}")]
     Auth(String),
+    #[error("track storage: {0}")]
+    Storage(String),
     #[error("server: {0}")]
     Server(#[from] std::io::Error),
 }
@@ -69,6 +73,7 @@ pub struct RunningNode {
 pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     let config = Arc::new(config);
     prepare_database(&config).await?;
+    let blobs = open_blobs(&config)?;
     let pool = db::build_pool(&config.database.url, config.database.pool_size, connect_timeout(&config));
     let metrics = Metrics::new(config.node_id())?;
     let deps = Arc::new(DependencyStatus::new(config.redis.url.is_some(), config.amqp.url.is_some()));
@@ -114,8 +119,11 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     supervisor.supervise(move |_| {
         OfferExpiry::new(p, rt, Duration::from_millis(offers.expiry_check_ms), offers.expiry_batch)
     });
+    let (p, b, every) = (pool.clone(), blobs.clone(), Duration::from_millis(config.tracks.sweep_interval_ms));
+    supervisor.supervise(move |_| BlobSweeper::new(p, b, every));
     let supervisor = supervisor_ctx.run(supervisor);
 
+    let processing = Arc::new(tokio::sync::Semaphore::new(config.tracks.processing_concurrency));
     let state = AppState {
         config: config.clone(),
         pool,
@@ -129,9 +137,24 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         settings,
         realtime,
         cache,
+        blobs,
+        processing,
         draining: Default::default(),
     };
     serve(state, supervisor)
+}
+
+/// The track blob store of `tracks.storage_url`; a store that cannot open stops the node.
+fn open_blobs(config: &Config) -> Result<BlobStore, NodeError> {
+    let t = &config.tracks;
+    let s3 = S3Settings {
+        endpoint: (!t.s3.endpoint.is_empty()).then(|| t.s3.endpoint.clone()),
+        region: t.s3.region.clone(),
+        access_key_id: t.s3.access_key_id.clone(),
+        secret_access_key: t.s3.secret_access_key.clone(),
+        allow_http: t.s3.allow_http,
+    };
+    BlobStore::open(&t.storage_url, &s3).map_err(|e| NodeError::Storage(e.to_string()))
 }
 
 fn connect_timeout(config: &Config) -> Duration {

@@ -1,10 +1,17 @@
 //! Tracks: audio uploads decided by their content, metadata, waveform, Range streaming.
-//! Built so far: the pure parts (sniffing, probing, peaks, Range resolution) and the model;
-//! the routes, service and storage flow follow (see ARCHITECTURE.md).
+//! Flow (ARCHITECTURE.md): upload -> spool (hash, sniff, bounds) -> decode on the blocking pool
+//! (metadata, peaks, loudness) -> store the blob (content-addressed, reference-counted) -> row.
 
+pub mod blob_refs;
 pub mod model;
 pub mod probe;
 pub mod range;
+pub mod repo;
+pub mod routes;
+pub mod search;
+pub mod service;
 pub mod sniff;
+pub mod spool;
 pub mod stream;
+pub mod sweeper;
 pub mod waveform;

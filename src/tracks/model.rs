@@ -68,6 +68,51 @@ pub struct TrackView {
     pub created_at: DateTime<Utc>,
 }
 
+/// What an upload says besides its bytes (multipart fields, or a resumable upload's finish).
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadMeta {
+    /// Else the file's title tag, else its name.
+    pub title: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub visibility: Option<Visibility>,
+}
+
+impl UploadMeta {
+    /// The same rules as an edit; `None` fields stay for the file to fill.
+    pub fn validate(self) -> Result<UploadMeta, TrackError> {
+        Ok(UploadMeta {
+            title: self.title.as_deref().map(title).transpose()?,
+            tags: tags(&self.tags)?,
+            visibility: self.visibility,
+        })
+    }
+}
+
+/// The media type a stored format is served as.
+pub fn content_type(format: &str) -> &'static str {
+    match format {
+        "mp3" => "audio/mpeg",
+        "flac" => "audio/flac",
+        "ogg" | "opus" => "audio/ogg",
+        "wav" => "audio/wav",
+        "m4a" => "audio/mp4",
+        "aac" => "audio/aac",
+        _ => "application/octet-stream",
+    }
+}
+
+/// `GET /tracks/{id}/waveform`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WaveformView {
+    /// `[min, max, min, max, …]`, each in -1..=1.
+    pub peaks: Vec<f32>,
+    /// How many (min, max) pairs.
+    pub points: usize,
+    pub duration_ms: i64,
+}
+
 /// `PATCH /tracks/{id}`: absent fields stay.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -1,10 +1,12 @@
-//! Serving a blob over HTTP with byte ranges (no route uses it yet: issue 15): conditional
+//! Serving a blob over HTTP with byte ranges: conditional
 //! requests first (RFC 9110 §13: If-None-Match -> 304; If-Range with a different validator ->
 //! the whole body), then `Range` (`range.rs`): 200 whole, 206 one part, 206
 //! `multipart/byteranges` several parts, 416 with `Content-Range: bytes */len`.
-//! Local blobs are read with positioned reads on the blocking pool in 256 KiB chunks.
+//! Local blobs are read with positioned reads on the blocking pool in 256 KiB chunks; blobs
+//! in a remote store by ranged GETs of 1 MiB.
 
 use super::range::{ByteRange, Ranges, resolve};
+use crate::infra::blobs::{BlobKey, BlobStore};
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpResponse, http::StatusCode};
 use bytes::Bytes;
@@ -16,6 +18,8 @@ use std::sync::Arc;
 
 /// Bytes read per chunk of a streamed body.
 const CHUNK: u64 = 256 * 1024;
+/// Bytes per ranged GET from a remote store (fewer round trips; still bounded memory).
+const STORE_CHUNK: u64 = 1024 * 1024;
 
 /// What the response describes.
 #[derive(Debug, Clone)]
@@ -31,6 +35,8 @@ pub struct Representation {
 #[derive(Debug, Clone)]
 pub enum Source {
     File(PathBuf),
+    /// A blob in a remote store (S3), read range by range.
+    Store(BlobStore, BlobKey),
 }
 
 /// `If-None-Match` names this representation (or `*`).
@@ -82,7 +88,7 @@ pub fn respond(headers: &HeaderMap, rep: &Representation, source: Source, head: 
             common(&mut res, rep);
             res.content_type(rep.content_type).no_chunking(rep.len);
             if head {
-                return res.finish();
+                return headless(res, rep.len);
             }
             res.streaming(read_range(source, ByteRange { start: 0, end: rep.len.saturating_sub(1) }))
         }
@@ -94,12 +100,19 @@ pub fn respond(headers: &HeaderMap, rep: &Representation, source: Source, head: 
                 .insert_header((header::CONTENT_RANGE, r.content_range(rep.len)))
                 .no_chunking(r.bytes());
             if head {
-                return res.finish();
+                return headless(res, r.bytes());
             }
             res.streaming(read_range(source, r))
         }
         Ranges::Partial(parts) => multipart(rep, source, &parts, head),
     }
+}
+
+/// A HEAD answer: the GET's headers and length, no body (the server sends none for HEAD, and
+/// takes the length from the body's declared size).
+fn headless(mut res: actix_web::HttpResponseBuilder, len: u64) -> HttpResponse {
+    let none = stream::empty::<Result<Bytes, std::io::Error>>();
+    res.body(actix_web::body::SizedStream::new(len, none))
 }
 
 /// Several parts as `multipart/byteranges` (RFC 9110 §14.6), its length known up front.
@@ -125,7 +138,7 @@ fn multipart(rep: &Representation, source: Source, parts: &[ByteRange], head: bo
     common(&mut res, rep);
     res.content_type(format!("multipart/byteranges; boundary={boundary}")).no_chunking(len);
     if head {
-        return res.finish();
+        return headless(res, len);
     }
     let pieces: Vec<_> = heads
         .into_iter()
@@ -142,9 +155,35 @@ fn multipart(rep: &Representation, source: Source, parts: &[ByteRange], head: bo
     res.streaming(body)
 }
 
-/// The bytes of `r`, read in `CHUNK`s on the blocking pool.
-fn read_range(source: Source, r: ByteRange) -> impl Stream<Item = Result<Bytes, std::io::Error>> + 'static {
-    let Source::File(path) = source;
+/// The bytes of `r`, in `CHUNK`s: from a local file on the blocking pool, or from the store.
+fn read_range(
+    source: Source,
+    r: ByteRange,
+) -> futures_util::stream::LocalBoxStream<'static, Result<Bytes, std::io::Error>> {
+    use futures_util::StreamExt;
+    match source {
+        Source::File(path) => read_file_range(path, r).boxed_local(),
+        Source::Store(store, key) => read_store_range(store, key, r).boxed_local(),
+    }
+}
+
+fn read_store_range(store: BlobStore, key: BlobKey, r: ByteRange) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
+    stream::unfold(r.start, move |at| {
+        let (store, key) = (store.clone(), key.clone());
+        async move {
+            if at > r.end {
+                return None;
+            }
+            let end = (r.end + 1).min(at + STORE_CHUNK);
+            match store.read_range(&key, at..end).await {
+                Ok(b) => Some((Ok(b), end)),
+                Err(e) => Some((Err(std::io::Error::other(e.to_string())), r.end + 1)),
+            }
+        }
+    })
+}
+
+fn read_file_range(path: PathBuf, r: ByteRange) -> impl Stream<Item = Result<Bytes, std::io::Error>> + 'static {
     let file: Arc<std::sync::OnceLock<std::io::Result<std::fs::File>>> = Arc::new(std::sync::OnceLock::new());
     stream::unfold(r.start, move |at| {
         let (path, file) = (path.clone(), file.clone());

@@ -8,6 +8,7 @@ pub mod ask;
 pub mod client;
 pub mod error;
 pub mod extract;
+pub mod idempotent;
 pub mod pagination;
 pub mod resource;
 

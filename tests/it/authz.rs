@@ -207,6 +207,22 @@ fn matrix() -> Vec<Row> {
         ),
         row("POST", "/api/v1/offers/{offer}/confirm", [401, 409, 404, 404, 404, 401, 401]),
         row("POST", "/api/v1/offers/{offer}/cancel", [401, 409, 404, 404, 404, 401, 401]),
+        // Tracks: the owner's public track. Only the owner edits or deletes it (moderation of
+        // tracks comes with the report queue); anyone reads and streams it. It has no cover.
+        row("GET", "/api/v1/tracks", [200, 200, 200, 200, 200, 401, 401]),
+        row("POST", "/api/v1/tracks", [401, 201, 201, 201, 201, 401, 401]),
+        row("GET", "/api/v1/tracks/{track}", [200, 200, 200, 200, 200, 401, 401]),
+        with(
+            "PATCH",
+            "/api/v1/tracks/{track}",
+            |_| Some(json!({ "title": "Renamed" })),
+            [401, 200, 403, 403, 403, 401, 401],
+        ),
+        row("DELETE", "/api/v1/tracks/{track}", [401, 204, 403, 403, 403, 401, 401]),
+        row("GET", "/api/v1/tracks/{track}/stream", [200, 200, 200, 200, 200, 401, 401]),
+        row("HEAD", "/api/v1/tracks/{track}/stream", [200, 200, 200, 200, 200, 401, 401]),
+        row("GET", "/api/v1/tracks/{track}/waveform", [200, 200, 200, 200, 200, 401, 401]),
+        row("GET", "/api/v1/tracks/{track}/cover", [404, 404, 404, 404, 404, 401, 401]),
     ]
 }
 
@@ -240,6 +256,7 @@ struct Fix {
     category_leaf: String,
     victim: String,
     requester: String,
+    track: String,
     /// The throwaway caller's refresh token, for the rows that end its session.
     refresh: String,
 }
@@ -335,6 +352,10 @@ impl World {
         let (requester, req_token, _) = self.app.user(&format!("req{n}")).await;
         let res = self.app.post_json("/api/v1/users/alice/friend-request", &json!({}), Some(&req_token)).await;
         assert!(res.status().is_success(), "friend request to the owner: {}", res.status());
+        // Bytes of its own (the same bytes would be the same track).
+        let tone = crate::tracks::wav(0.2 + n as f32 * 0.001, 8000);
+        let (status, track) = crate::tracks::upload_with(&self.app, alice, Some(("fix.wav", &tone)), &[]).await;
+        assert_eq!(status, 201, "fixture track: {track}");
         Fix {
             n,
             room,
@@ -346,6 +367,7 @@ impl World {
             category_leaf: self.category_leaf.clone(),
             victim,
             requester,
+            track: track["id"].as_str().unwrap().to_owned(),
             refresh: String::new(),
         }
     }
@@ -360,6 +382,7 @@ fn fill(path: &str, f: &Fix, session: &str) -> String {
         .replace("{category}", &f.category)
         .replace("{victim}", &f.victim)
         .replace("{requester}", &f.requester)
+        .replace("{track}", &f.track)
         .replace("{provider}", "no-such-provider")
         .replace("{session}", session)
 }
@@ -428,7 +451,11 @@ async fn every_route_answers_every_kind_of_caller_as_written() {
             if let Some(t) = &token {
                 req = req.bearer_auth(t);
             }
-            if let Some(body) = (r.body)(&f) {
+            if (r.method, r.path) == ("POST", "/api/v1/tracks") {
+                let tone = crate::tracks::wav(0.5 + (f.n * 7 + column) as f32 * 0.001, 8000);
+                let (ct, form) = crate::tracks::form(Some(("cell.wav", &tone)), &[]);
+                req = req.header("content-type", ct).body(form);
+            } else if let Some(body) = (r.body)(&f) {
                 let ct = if r.path.ends_with("csp-reports") { "application/csp-report" } else { "application/json" };
                 req = req.header("content-type", ct).body(body.to_string());
             } else if r.method == "POST" {

@@ -33,4 +33,5 @@ mod readiness;
 mod redis_limits;
 mod routes;
 mod tokens;
+mod tracks;
 mod users;

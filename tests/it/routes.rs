@@ -24,6 +24,7 @@ async fn every_route_is_documented_and_every_documented_operation_is_routed() {
             ("POST", &item.post),
             ("DELETE", &item.delete),
             ("PATCH", &item.patch),
+            ("HEAD", &item.head),
         ];
         for (method, op) in ops {
             if op.is_some() {

@@ -15,6 +15,12 @@ pub const PASSWORD: &str = "correct horse battery";
 pub fn test_config(db_url: &str, vars: &[(&str, &str)]) -> Config {
     let mut all: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
     all.entry("VEZA__DATABASE__URL".into()).or_insert_with(|| db_url.to_owned());
+    // Every test database has its own storage and spool directories (removed with it), so
+    // parallel tests never see each other's blobs; nodes sharing a database share them.
+    let files = super::db::files_dir(db_url);
+    all.entry("VEZA__TRACKS__STORAGE_URL".into())
+        .or_insert_with(|| format!("file://{}", files.join("blobs").display()));
+    all.entry("VEZA__TRACKS__TMP_DIR".into()).or_insert_with(|| files.join("spool").display().to_string());
     config::load(LoadOptions {
         env_name: Some("test".into()),
         config_dir: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")),

@@ -164,11 +164,18 @@ impl TestDb {
     }
 }
 
+/// The directory of files (blobs, spooled uploads) that belongs to the test database at `url`.
+pub fn files_dir(url: &str) -> std::path::PathBuf {
+    let name = url.rsplit('/').next().unwrap_or("veza").split('?').next().unwrap_or("veza");
+    std::env::temp_dir().join("veza-test-files").join(name)
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if !self.owned {
             return;
         }
+        let _ = std::fs::remove_dir_all(files_dir(&self.url));
         let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&self.name));
         // Drop runs inside a test's runtime: use a thread with its own.
         let _ = std::thread::spawn(move || {

@@ -27,6 +27,12 @@ fn base_command(vars: &[(&str, &str)]) -> Command {
         }
     }
     cmd.env("VEZA_ENV", "test").env("VEZA_CONFIG_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/config"));
+    // Storage and spool directories of the test database, like in-process nodes.
+    if let Some((_, db)) = vars.iter().find(|(k, _)| *k == "VEZA__DATABASE__URL") {
+        let files = super::db::files_dir(db);
+        cmd.env("VEZA__TRACKS__STORAGE_URL", format!("file://{}", files.join("blobs").display()))
+            .env("VEZA__TRACKS__TMP_DIR", files.join("spool"));
+    }
     for (k, v) in vars {
         cmd.env(k, v);
     }

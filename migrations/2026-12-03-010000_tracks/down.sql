@@ -1,0 +1,9 @@
+ALTER TABLE listings DROP CONSTRAINT IF EXISTS listings_track_fk;
+DROP TABLE IF EXISTS plays;
+DROP TABLE IF EXISTS favorites;
+DROP TABLE IF EXISTS playlist_tracks;
+DROP TABLE IF EXISTS playlists;
+DROP TABLE IF EXISTS uploads;
+DROP TABLE IF EXISTS tracks;
+DROP FUNCTION IF EXISTS track_tags_text(text[]);
+DROP TABLE IF EXISTS blobs;
