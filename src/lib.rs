@@ -20,6 +20,7 @@ pub mod money;
 pub mod node;
 pub mod offers;
 pub mod patch;
+pub mod playlists;
 pub mod ratelimit;
 pub mod service;
 pub mod settings;

@@ -22,6 +22,8 @@ struct Cli {
 enum Scenario {
     /// N concurrent keep-alive clients hitting GET /health: throughput and latency percentiles.
     Health(scenarios::health::Args),
+    /// N clients reading random byte ranges of one file: ranges/s, bytes/s, latency per range.
+    RangeRead(scenarios::range_read::Args),
     /// Room members over /ws; senders at a set rate (or stepped rates, or unthrottled with
     /// --window); send-to-receive latency, deliveries/s, loss. --protocol drives the peers too.
     ChatFanout(scenarios::fanout::Args),
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.scenario {
             Scenario::Health(args) => scenarios::health::run(args).await,
+            Scenario::RangeRead(args) => scenarios::range_read::run(args).await,
             Scenario::ChatFanout(args) => scenarios::fanout::run(args).await,
             Scenario::CrossNode(args) => scenarios::fanout::run(args.across_nodes()).await,
             Scenario::ConnectIdle(args) => scenarios::connect_idle::run(args).await,

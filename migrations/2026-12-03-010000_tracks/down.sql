@@ -1,4 +1,5 @@
 ALTER TABLE listings DROP CONSTRAINT IF EXISTS listings_track_fk;
+DROP TABLE IF EXISTS listens;
 DROP TABLE IF EXISTS plays;
 DROP TABLE IF EXISTS favorites;
 DROP TABLE IF EXISTS playlist_tracks;

@@ -114,6 +114,19 @@ CREATE TABLE plays (
 CREATE INDEX plays_user ON plays (user_id, id DESC);
 CREATE INDEX plays_track ON plays (track_id);
 
+-- Audio fetched per listener and track (a user, or an anonymous client's address): a play is
+-- counted once a listen has fetched 30 s of audio (or the whole of a shorter track); a listen
+-- idle for 30 minutes starts afresh.
+CREATE TABLE listens (
+    listener   text NOT NULL,
+    track_id   uuid NOT NULL REFERENCES tracks (id) ON DELETE CASCADE,
+    bytes      bigint NOT NULL DEFAULT 0 CHECK (bytes >= 0),
+    counted    boolean NOT NULL DEFAULT false,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (listener, track_id)
+);
+CREATE INDEX listens_idle ON listens (updated_at);
+
 -- A listing's track must be its seller's: ids naming no track are cleared first.
 UPDATE listings SET track_id = NULL WHERE track_id IS NOT NULL AND track_id NOT IN (SELECT id FROM tracks);
 ALTER TABLE listings ADD CONSTRAINT listings_track_fk FOREIGN KEY (track_id) REFERENCES tracks (id) ON DELETE SET NULL;

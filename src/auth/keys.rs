@@ -121,6 +121,12 @@ impl KeyRing {
 
     /// Signs `claims` with the newest key that may sign.
     pub fn sign(&self, claims: &Claims) -> Result<String, AuthError> {
+        self.sign_any(claims)
+    }
+
+    /// Signs any claims (other tokens than access tokens carry their own `aud`, so an access
+    /// token is never one of them and the other way round).
+    pub fn sign_any<T: Serialize>(&self, claims: &T) -> Result<String, AuthError> {
         let now = Utc::now();
         let keys = self.keys.read().map_err(|_| AuthError::Feature(AuthFault::Internal("key ring poisoned".into())))?;
         let key = keys
@@ -136,6 +142,21 @@ impl KeyRing {
 
     /// Verifies signature, algorithm, `kid`, expiry, issuer and audience.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        self.verify_with(token, &self.validation)
+    }
+
+    /// Verifies a token signed with `sign_any` for `audience` (and this issuer).
+    pub fn verify_for<T: serde::de::DeserializeOwned>(&self, token: &str, audience: &str) -> Result<T, TokenError> {
+        let mut v = (*self.validation).clone();
+        v.set_audience(&[audience]);
+        self.verify_with(token, &v)
+    }
+
+    fn verify_with<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        validation: &Validation,
+    ) -> Result<T, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
         // Only EdDSA: `none` and HMAC-with-the-public-key never reach a verifier.
         if header.alg != Algorithm::EdDSA {
@@ -148,7 +169,7 @@ impl KeyRing {
         if key.verify_until <= now {
             return Err(TokenError::Invalid);
         }
-        match jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.validation) {
+        match jsonwebtoken::decode::<T>(token, &key.decoding, validation) {
             Ok(data) => Ok(data.claims),
             Err(e) if matches!(e.kind(), jsonwebtoken::errors::ErrorKind::ExpiredSignature) => Err(TokenError::Expired),
             Err(_) => Err(TokenError::Invalid),

@@ -368,6 +368,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    listens (listener, track_id) {
+        listener -> Text,
+        track_id -> Uuid,
+        bytes -> Int8,
+        counted -> Bool,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(room_members -> rooms (room_id));
 diesel::joinable!(room_members -> users (user_id));
 diesel::joinable!(messages -> rooms (room_id));
@@ -390,6 +400,7 @@ diesel::joinable!(playlist_tracks -> playlists (playlist_id));
 diesel::joinable!(playlist_tracks -> tracks (track_id));
 diesel::joinable!(favorites -> tracks (track_id));
 diesel::joinable!(plays -> tracks (track_id));
+diesel::joinable!(listens -> tracks (track_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -421,4 +432,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     playlist_tracks,
     favorites,
     plays,
+    listens,
 );

@@ -25,8 +25,10 @@ use crate::chat::service::ChatService;
 use crate::config::CorsConfig;
 use crate::listings::service::ListingService;
 use crate::offers::service::OfferService;
+use crate::playlists::service::PlaylistService;
 use crate::state::AppState;
 use crate::tracks::service::TrackService;
+use crate::tracks::tus::service::UploadService;
 use crate::users::service::UserService;
 use crate::web::{ApiError, extract, resource};
 use actix::Actor;
@@ -64,6 +66,8 @@ pub fn build_app(
     let offer_service = web::Data::new(OfferService::new(state.get_ref().clone()).start());
     let account_service = web::Data::new(AccountService::new(state.get_ref().clone()).start());
     let track_service = web::Data::new(TrackService::new(state.get_ref().clone()).start());
+    let playlist_service = web::Data::new(PlaylistService::new(state.get_ref().clone()).start());
+    let upload_service = web::Data::new(UploadService::new(state.get_ref().clone()).start());
     App::new()
         .app_data(state)
         .app_data(auth_service)
@@ -74,6 +78,8 @@ pub fn build_app(
         .app_data(offer_service)
         .app_data(account_service)
         .app_data(track_service)
+        .app_data(playlist_service)
+        .app_data(upload_service)
         .app_data(extract::json_config(limit))
         .app_data(extract::payload_config(limit))
         .app_data(extract::query_config())
@@ -95,6 +101,9 @@ pub fn build_app(
         .configure(crate::listings::routes::configure)
         .configure(crate::offers::routes::configure)
         .configure(crate::tracks::routes::configure)
+        .configure(crate::tracks::library_routes::configure)
+        .configure(crate::playlists::routes::configure)
+        .configure(crate::tracks::tus::routes::configure)
         .service(resource("/docs", "GET").route(web::get().to(|| async {
             HttpResponse::PermanentRedirect().insert_header((http::header::LOCATION, "/docs/")).finish()
         })))

@@ -17,7 +17,9 @@ use crate::listings::{
 };
 use crate::money::Money;
 use crate::offers::{model as offers_model, routes as offers};
-use crate::tracks::{model as tracks_model, routes as tracks, search as tracks_search};
+use crate::playlists::{model as playlists_model, routes as playlists};
+use crate::tracks::tus::{model as tus_model, routes as tus};
+use crate::tracks::{library_routes as library, model as tracks_model, routes as tracks, search as tracks_search};
 use crate::users::{model as users_model, routes as users};
 use crate::web::error::{self, PROBLEM_JSON};
 use utoipa::openapi::content::Content;
@@ -44,7 +46,11 @@ use utoipa::{Modify, OpenApi};
         offers::make_offer, offers::list_offers, offers::get_offer, offers::counter, offers::accept, offers::decline,
         offers::withdraw, offers::confirm, offers::cancel,
         tracks::upload, tracks::list, tracks::get, tracks::update, tracks::delete, tracks::stream_audio, tracks::stream_head,
-        tracks::waveform, tracks::cover,
+        tracks::waveform, tracks::cover, library::favorite, library::unfavorite, library::stream_url,
+        library::favorites, library::history,
+        playlists::create, playlists::get, playlists::update, playlists::delete, playlists::add_track,
+        playlists::remove_track, playlists::reorder, tus::create, tus::offset, tus::append, tus::terminate,
+        tus::finish,
     ),
     components(schemas(
         error::Problem, ops::HealthReply, ops::ReadyReply, ops::Checks, DepState, csp_report::CspReportBody,
@@ -63,7 +69,11 @@ use utoipa::{Modify, OpenApi};
         offers_model::CounterBody, offers_model::OfferListing, offers_model::OfferEventView, offers_model::OfferView,
         offers::OfferRole,
         tracks_model::TrackView, tracks_model::TrackPatch, tracks_model::WaveformView, tracks_search::TrackPage,
-        tracks_search::TrackSort, tracks::UploadForm, tracks::BinaryBody,
+        tracks_search::TrackSort, tracks::UploadForm, tracks::BinaryBody, tracks_model::HistoryEntry,
+        tracks_model::HistoryPage, tracks_model::StreamUrl, playlists_model::NewPlaylist,
+        playlists_model::PlaylistPatch, playlists_model::AddTrack, playlists_model::NewOrder,
+        playlists_model::PlaylistEntry, playlists_model::PlaylistView, tus_model::NewUpload, tus_model::UploadView,
+        tracks_model::UploadMeta,
     )),
     modifiers(&BearerAuth, &ProblemReplies, &CommonReplies, &TextBounds, &NulFreeStrings, &CreatedLinks),
     tags(
@@ -75,6 +85,7 @@ use utoipa::{Modify, OpenApi};
         (name = "listings", description = "Categories, listings with a lifecycle, search and facets"),
         (name = "offers", description = "Offers negotiated through a state machine; live as offer.created / offer.updated"),
         (name = "tracks", description = "Audio uploads, metadata, waveform and Range streaming"),
+        (name = "playlists", description = "Ordered playlists, edited against their version (If-Match); live as playlist.updated"),
         (name = "admin", description = "Admin tools: the category tree"),
     )
 )]

@@ -14,8 +14,10 @@ use crate::chat::model::{self as chat, CreateRoom, PostBody};
 use crate::listings::model::{self as listings, ListingPatch, NewListing};
 use crate::money::{self, Money};
 use crate::offers::model::{self as offers, CounterBody, NewOffer};
+use crate::playlists::model::{self as playlists, NewPlaylist, PlaylistPatch};
 use crate::tracks::model::{self as tracks, TrackPatch};
 use crate::tracks::routes::UploadForm;
+use crate::tracks::tus::model::{self as tus, NewUpload};
 use crate::users::model::{self as users, ProfilePatch};
 use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, Object, Schema, SchemaType, Type};
 use utoipa::openapi::{Content, RefOr};
@@ -74,9 +76,14 @@ pub fn text_bounds() -> Vec<(String, &'static str, Bound)> {
         (ListingPatch::name().into(), "description", Trimmed(listings::DESCRIPTION)),
         (ListingPatch::name().into(), "tags", Items(listings::TAG, listings::TAGS_MAX)),
         (NewOffer::name().into(), "message", Trimmed(offers::MESSAGE)),
+        (NewPlaylist::name().into(), "name", Trimmed(playlists::NAME)),
+        (PlaylistPatch::name().into(), "name", Trimmed(playlists::NAME)),
         (TrackPatch::name().into(), "title", Trimmed(tracks::TITLE)),
         (TrackPatch::name().into(), "tags", Items(tracks::TAG, tracks::TAGS_MAX)),
         (UploadForm::name().into(), "title", Trimmed(tracks::TITLE)),
+        (NewUpload::name().into(), "filename", Trimmed(tus::FILENAME)),
+        (tracks::UploadMeta::name().into(), "title", Trimmed(tracks::TITLE)),
+        (tracks::UploadMeta::name().into(), "tags", Items(tracks::TAG, tracks::TAGS_MAX)),
         (UploadForm::name().into(), "tags", Items(tracks::TAG, tracks::TAGS_MAX)),
         (categories::NewCategory::name().into(), "name", Trimmed(categories::NAME)),
         (categories::CategoryPatch::name().into(), "name", Trimmed(categories::NAME)),

@@ -69,6 +69,17 @@ impl BlobKey {
         Some(BlobKey(Path::from(format!("{}/{}/{hex}", &hex[..2], &hex[2..4]))))
     }
 
+    /// The part of resumable upload `upload` that starts at byte `offset` (parts sort by
+    /// offset as names).
+    pub fn upload_part(upload: uuid::Uuid, offset: u64) -> BlobKey {
+        BlobKey(Path::from(format!("uploads/{upload}/{offset:020}")))
+    }
+
+    /// Where the parts of resumable upload `upload` live.
+    pub fn upload_prefix(upload: uuid::Uuid) -> BlobKey {
+        BlobKey(Path::from(format!("uploads/{upload}")))
+    }
+
     pub fn as_str(&self) -> &str {
         self.0.as_ref()
     }
@@ -188,6 +199,33 @@ impl BlobStore {
     /// Bytes `range` of the blob (end exclusive).
     pub async fn read_range(&self, key: &BlobKey, range: Range<u64>) -> Result<Bytes, BlobError> {
         Ok(self.store.get_range(&key.0, range).await?)
+    }
+
+    /// The blobs under `prefix`, sorted by key, with their sizes.
+    pub async fn list(&self, prefix: &BlobKey) -> Result<Vec<(BlobKey, u64)>, BlobError> {
+        use futures_util::TryStreamExt;
+        let mut out: Vec<(BlobKey, u64)> =
+            self.store.list(Some(&prefix.0)).map_ok(|m| (BlobKey(m.location), m.size)).try_collect().await?;
+        out.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+        Ok(out)
+    }
+
+    /// The whole blob as a stream of chunks (never held whole).
+    pub async fn read_stream(
+        &self,
+        key: &BlobKey,
+    ) -> Result<futures_util::stream::BoxStream<'static, Result<Bytes, BlobError>>, BlobError> {
+        use futures_util::StreamExt;
+        let got = self.store.get(&key.0).await?;
+        Ok(got.into_stream().map(|r| r.map_err(BlobError::from)).boxed())
+    }
+
+    /// Removes every blob under `prefix`.
+    pub async fn delete_all(&self, prefix: &BlobKey) -> Result<(), BlobError> {
+        for (key, _) in self.list(prefix).await? {
+            self.delete(&key).await?;
+        }
+        Ok(())
     }
 
     /// Removes the blob; one already gone is not an error.

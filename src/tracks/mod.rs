@@ -3,6 +3,9 @@
 //! (metadata, peaks, loudness) -> store the blob (content-addressed, reference-counted) -> row.
 
 pub mod blob_refs;
+pub mod library;
+pub mod library_routes;
+pub mod listens;
 pub mod model;
 pub mod probe;
 pub mod range;
@@ -10,8 +13,10 @@ pub mod repo;
 pub mod routes;
 pub mod search;
 pub mod service;
+pub mod signed;
 pub mod sniff;
 pub mod spool;
 pub mod stream;
 pub mod sweeper;
+pub mod tus;
 pub mod waveform;

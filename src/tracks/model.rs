@@ -113,6 +113,27 @@ pub struct WaveformView {
     pub duration_ms: i64,
 }
 
+/// One play in the listener's history.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    pub track: TrackView,
+    pub played_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryPage {
+    pub items: Vec<HistoryEntry>,
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /tracks/{id}/stream-url`: a link `<audio>` can play without `Authorization`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreamUrl {
+    /// Relative to the API's origin; valid until `expires_at`, for this track and user only.
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// `PATCH /tracks/{id}`: absent fields stay.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

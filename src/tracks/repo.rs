@@ -1,7 +1,7 @@
 //! Track queries. Peaks are read only by the waveform route (they are 3,600 numbers a track).
 
 use super::model::{TrackView, Visibility};
-use crate::db::schema::{favorites, tracks, users};
+use crate::db::schema::{favorites, plays, tracks, users};
 use crate::users::model::UserRef;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -199,18 +199,69 @@ pub async fn peaks(conn: &mut AsyncPgConnection, id: TrackId) -> QueryResult<Opt
     tracks::table.find(id).select((tracks::peaks, tracks::duration_ms)).first(conn).await.optional()
 }
 
-/// `user`'s favourite tracks, newest first, with owners' names.
-pub async fn favorites_of(
+/// Marks `track` a favourite of `user` (again is nothing new).
+pub async fn favorite(conn: &mut AsyncPgConnection, user: UserId, track: TrackId) -> QueryResult<()> {
+    diesel::insert_into(favorites::table)
+        .values((favorites::user_id.eq(user), favorites::track_id.eq(track)))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn unfavorite(conn: &mut AsyncPgConnection, user: UserId, track: TrackId) -> QueryResult<()> {
+    diesel::delete(favorites::table.find((user, track))).execute(conn).await.map(|_| ())
+}
+
+/// `user`'s favourites they may still see, newest first, after `before` (time, track).
+pub async fn favorites_page(
     conn: &mut AsyncPgConnection,
     user: UserId,
+    before: Option<(DateTime<Utc>, TrackId)>,
     limit: i64,
-) -> QueryResult<Vec<(TrackRow, String)>> {
-    favorites::table
+) -> QueryResult<Vec<(TrackRow, String, DateTime<Utc>)>> {
+    let mut q = favorites::table
         .inner_join(tracks::table.inner_join(users::table))
         .filter(favorites::user_id.eq(user))
+        .filter(tracks::visibility.eq(Visibility::Public).or(tracks::owner_id.eq(user)))
         .order((favorites::created_at.desc(), favorites::track_id.desc()))
         .limit(limit)
-        .select((TrackRow::as_select(), users::username))
-        .load(conn)
-        .await
+        .select((TrackRow::as_select(), users::username, favorites::created_at))
+        .into_boxed();
+    if let Some((at, id)) = before {
+        q = q.filter(favorites::created_at.lt(at).or(favorites::created_at.eq(at).and(favorites::track_id.lt(id))));
+    }
+    q.load(conn).await
+}
+
+/// One counted play: the listener's history (when a user) and the track's counter.
+pub async fn record_play(conn: &mut AsyncPgConnection, user: Option<UserId>, track: TrackId) -> QueryResult<()> {
+    if let Some(user) = user {
+        diesel::insert_into(plays::table)
+            .values((plays::user_id.eq(user), plays::track_id.eq(track)))
+            .execute(conn)
+            .await?;
+    }
+    diesel::update(tracks::table.find(track)).set(tracks::plays.eq(tracks::plays + 1)).execute(conn).await.map(|_| ())
+}
+
+/// `user`'s plays of tracks they may still see, newest first, before play `before`.
+pub async fn history_page(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<(i64, DateTime<Utc>, TrackRow, String)>> {
+    let mut q = plays::table
+        .inner_join(tracks::table.inner_join(users::table))
+        .filter(plays::user_id.eq(user))
+        .filter(tracks::visibility.eq(Visibility::Public).or(tracks::owner_id.eq(user)))
+        .order(plays::id.desc())
+        .limit(limit)
+        .select((plays::id, plays::played_at, TrackRow::as_select(), users::username))
+        .into_boxed();
+    if let Some(id) = before {
+        q = q.filter(plays::id.lt(id));
+    }
+    q.load(conn).await
 }

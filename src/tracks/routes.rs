@@ -1,19 +1,24 @@
 //! Track handlers (the Tracks table of API.md): upload, list, get, edit, delete, stream,
 //! waveform, cover.
 
+use super::library::Listened;
+use super::listens::Counted;
 use super::model::*;
 use super::search::{TrackPage, TrackQuery};
 use super::service::*;
+use super::signed::{self, SignedError};
 use super::spool::{SpoolError, Spooled, spool};
 use super::stream;
 use crate::auth::AuthUser;
 use crate::auth::extract::MaybeAuthUser;
 use crate::state::AppState;
+use crate::web::client::client_info;
 use crate::web::error::{ApiError, Problem};
 use crate::web::pagination::PageQuery;
 use crate::web::{ask, idempotent, resource};
 use actix::Addr;
 use actix_multipart::{Field, Multipart, MultipartError};
+use actix_web::body::BoxBody;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, CacheControl, CacheDirective};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -182,7 +187,7 @@ pub async fn upload(
     {
         return Ok(replay);
     }
-    let result = ask(&tracks, Ingest { user: user.id, spooled, filename, meta }).await;
+    let result = ask(&tracks, Ingest { user: user.id, spooled, filename, meta, releasing: None }).await;
     let (status, body) = match &result {
         Ok(done) => {
             let status = if done.created { StatusCode::CREATED } else { StatusCode::OK };
@@ -248,7 +253,7 @@ pub async fn delete(tracks: Tracks, user: AuthUser, path: web::Path<TrackId>) ->
 /// The audio, with byte ranges: 200 whole, 206 for `Range` (several ranges as
 /// `multipart/byteranges`), 416 for an impossible range, 304 for a matching `If-None-Match`.
 #[utoipa::path(get, path = "/api/v1/tracks/{id}/stream", operation_id = "stream_track", tag = "tracks", security((), ("bearer" = [])),
-    params(("id" = Uuid, Path), ("Range" = Option<String>, Header), ("If-Range" = Option<String>, Header),
+    params(("id" = Uuid, Path), StreamQuery, ("Range" = Option<String>, Header), ("If-Range" = Option<String>, Header),
         ("If-None-Match" = Option<String>, Header)),
     responses(
         (status = 200, description = "the whole file", content(
@@ -259,35 +264,77 @@ pub async fn delete(tracks: Tracks, user: AuthUser, path: web::Path<TrackId>) ->
             (BinaryBody = "audio/wav"), (BinaryBody = "audio/mp4"), (BinaryBody = "audio/aac"),
             (BinaryBody = "multipart/byteranges"))),
         (status = 304, description = "If-None-Match matched"),
+        (status = 401, body = Problem, description = "an expired (token_expired) or invalid (token_invalid) signed link"),
         (status = 404, body = Problem),
         (status = 416, body = Problem, description = "range_not_satisfiable")))]
 pub async fn stream_audio(
     tracks: Tracks,
+    state: web::Data<AppState>,
     viewer: MaybeAuthUser,
     req: HttpRequest,
     path: web::Path<TrackId>,
+    q: web::Query<StreamQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let viewer = viewer.0.map(|u| u.id);
-    let found = ask(&tracks, LocateAudio { viewer, id: path.into_inner() }).await?;
-    let head = req.method() == actix_web::http::Method::HEAD;
-    let mut res = stream::respond(req.headers(), &found.rep, found.source, head);
-    private_cache(&mut res, &found.track);
-    Ok(res)
+    serve(tracks, &state, viewer, &req, path.into_inner(), q.into_inner(), false).await
 }
 
 /// The stream's headers (length, validators) without its bytes.
 #[utoipa::path(head, path = "/api/v1/tracks/{id}/stream", operation_id = "stream_head", tag = "tracks", security((), ("bearer" = [])),
-    params(("id" = Uuid, Path), ("Range" = Option<String>, Header)),
+    params(("id" = Uuid, Path), StreamQuery, ("Range" = Option<String>, Header)),
     responses((status = 200, description = "the whole file's headers"), (status = 206, description = "a range's headers"),
-        (status = 304, description = "If-None-Match matched"), (status = 404, description = "no such track"),
-        (status = 416, description = "range_not_satisfiable")))]
+        (status = 304, description = "If-None-Match matched"), (status = 400, description = "a URL the server cannot read (a NUL)"),
+        (status = 401, description = "an expired or invalid signed link"),
+        (status = 404, description = "no such track"), (status = 416, description = "range_not_satisfiable")))]
 pub async fn stream_head(
     tracks: Tracks,
+    state: web::Data<AppState>,
     viewer: MaybeAuthUser,
     req: HttpRequest,
     path: web::Path<TrackId>,
+    q: web::Query<StreamQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    stream_audio(tracks, viewer, req, path).await
+    serve(tracks, &state, viewer, &req, path.into_inner(), q.into_inner(), true).await
+}
+
+/// `?sig=`: a signed link from `GET .../stream-url`, instead of `Authorization`.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StreamQuery {
+    /// The token of a signed stream link.
+    #[param(max_length = 2048)]
+    pub sig: Option<String>,
+}
+
+async fn serve(
+    tracks: Tracks,
+    state: &AppState,
+    viewer: MaybeAuthUser,
+    req: &HttpRequest,
+    id: TrackId,
+    q: StreamQuery,
+    head: bool,
+) -> Result<HttpResponse, ApiError> {
+    let viewer = match q.sig.as_deref().filter(|s| !s.is_empty()) {
+        Some(sig) => signed::check(&state.keys, sig, id).map_err(|e| {
+            let code = if e == SignedError::Expired { Code::TokenExpired } else { Code::TokenInvalid };
+            ApiError::coded(StatusCode::UNAUTHORIZED, code, e.to_string())
+        })?,
+        None => viewer.0.map(|u| u.id),
+    };
+    let found = ask(&tracks, LocateAudio { viewer, id }).await?;
+    let mut res = stream::respond(req.headers(), &found.rep, found.source, head);
+    private_cache(&mut res, &found.track);
+    if head || !res.status().is_success() {
+        return Ok(res);
+    }
+    // What the client is actually sent counts towards a play, when the response ends.
+    let listener = match viewer {
+        Some(u) => format!("user:{u}"),
+        None => format!("ip:{}", client_info(req).ip.unwrap_or_default()),
+    };
+    let addr = tracks.get_ref().clone();
+    let report = move |bytes| addr.do_send(Listened { listener, user: viewer, id, bytes });
+    Ok(res.map_body(|_, body| BoxBody::new(Counted::new(body, report))))
 }
 
 /// A private track's bytes must not sit in shared caches.

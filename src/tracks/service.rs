@@ -23,10 +23,12 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
-use veza_core::{TrackId, UserId};
+use veza_core::{TrackId, UploadId, UserId};
 
 pub struct TrackCore {
     pub state: AppState,
+    /// Listens this worker saw counted lately: their further ranges skip the database.
+    pub(super) counted: super::listens::CountedListens,
 }
 
 /// The tracks service actor (one per HTTP worker).
@@ -34,7 +36,7 @@ pub type TrackService = Service<TrackCore>;
 
 impl Core for TrackCore {
     fn new(state: AppState) -> Self {
-        TrackCore { state }
+        TrackCore { state, counted: Default::default() }
     }
 }
 
@@ -53,6 +55,9 @@ pub struct Ingest {
     pub spooled: Spooled,
     pub filename: Option<String>,
     pub meta: UploadMeta,
+    /// The resumable upload these bytes came from: it stops counting against the quota in the
+    /// track's transaction.
+    pub releasing: Option<UploadId>,
 }
 
 /// The track an upload made, or the one the same bytes made before (`created: false`).
@@ -155,7 +160,7 @@ fn owned(row: Option<TrackRow>, user: UserId) -> Result<TrackRow, TrackError> {
 }
 
 impl TrackCore {
-    async fn conn(&self) -> Result<PooledConn<'_>, TrackError> {
+    pub(super) async fn conn(&self) -> Result<PooledConn<'_>, TrackError> {
         Ok(checkout(&self.state.pool).await?)
     }
 
@@ -174,7 +179,7 @@ impl TrackCore {
     }
 
     /// The row and owner name, from the read cache when it has them.
-    async fn cached(&self, id: TrackId) -> Result<(TrackRow, String), TrackError> {
+    pub(super) async fn cached(&self, id: TrackId) -> Result<(TrackRow, String), TrackError> {
         let load = async {
             let mut conn = self.conn().await?;
             Ok::<_, TrackError>(repo::get(&mut conn, id).await?)
@@ -183,7 +188,7 @@ impl TrackCore {
     }
 
     /// A track `viewer` may see (others' private tracks are 404).
-    async fn visible(&self, viewer: Option<UserId>, id: TrackId) -> Result<(TrackRow, String), TrackError> {
+    pub(super) async fn visible(&self, viewer: Option<UserId>, id: TrackId) -> Result<(TrackRow, String), TrackError> {
         let (row, owner) = self.cached(id).await?;
         if row.visible_to(viewer) { Ok((row, owner)) } else { Err(TrackError::NotFound) }
     }
@@ -200,7 +205,7 @@ impl TrackCore {
         let (path, size, container, limits) = (s.file.path().to_owned(), s.size, s.container, self.limits());
         let started = std::time::Instant::now();
         let done = tokio::task::spawn_blocking(move || probe::probe(&path, size, container, &limits)).await;
-        tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, size, "track decoded");
+        tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, size, "track processed");
         match done {
             Ok(Ok(p)) => Ok(p),
             Ok(Err(ProbeError::Unsupported(why))) => Err(TrackFault::UnsupportedAudio(why).into()),
@@ -210,7 +215,7 @@ impl TrackCore {
     }
 
     pub async fn ingest(&self, m: Ingest) -> Result<Ingested, TrackError> {
-        let Ingest { user, spooled, filename, meta } = m;
+        let Ingest { user, spooled, filename, meta, releasing } = m;
         let sha = spooled.sha256_hex.clone();
         {
             let mut conn = self.conn().await?;
@@ -236,6 +241,9 @@ impl TrackCore {
         let id = conn
             .transaction::<_, TrackError, _>(async |conn| {
                 repo::lock_owner(conn, user).await?;
+                if let Some(upload) = releasing {
+                    super::tus::repo::delete(conn, upload, user).await?;
+                }
                 // The same bytes may have finished meanwhile in a parallel request.
                 if let Some(id) = repo::by_owner_and_blob(conn, user, &sha).await? {
                     return Ok(Err(id));

@@ -1,5 +1,4 @@
-//! An upload's bytes, from the request to a local temporary file (draft for issue 15, not wired
-//! yet): hashed (SHA-256) and counted as they arrive, the first bytes sniffed so a file that is
+//! An upload's bytes, from the request to a local temporary file: hashed (SHA-256) and counted as they arrive, the first bytes sniffed so a file that is
 //! no audio is refused at its first chunk, past the size limit or the quota refused at once.
 //! Never held whole in memory; the temporary file is removed on every failure (and on drop).
 
@@ -93,4 +92,42 @@ where
         None => sniff(&head).ok_or(SpoolError::NotAudio)?,
     };
     Ok(Spooled { file, sha256_hex: hex::encode(hasher.finalize()), size, container })
+}
+
+/// A chunk of a resumable upload, spooled: its file, length and first bytes; `cut` when the
+/// client stopped sending mid-way (what arrived is kept: the client resumes after it).
+#[derive(Debug)]
+pub struct Chunk {
+    pub file: TempFile,
+    pub len: u64,
+    pub head: Vec<u8>,
+    pub cut: bool,
+}
+
+/// Writes a chunk to a fresh file in `dir`, at most `limit` bytes (past it: `TooLarge`).
+pub async fn spool_chunk<S, E>(dir: &Path, mut chunks: S, limit: u64) -> Result<Chunk, SpoolError>
+where
+    S: futures_util::Stream<Item = Result<Bytes, E>> + Unpin,
+{
+    use futures_util::StreamExt;
+    tokio::fs::create_dir_all(dir).await?;
+    let file = TempFile { path: dir.join(format!("chunk-{}.part", uuid::Uuid::now_v7())), keep: false };
+    let mut out = tokio::fs::File::create(&file.path).await?;
+    let (mut len, mut head, mut cut) = (0u64, Vec::with_capacity(SNIFF_BYTES), false);
+    while let Some(chunk) = chunks.next().await {
+        let Ok(chunk) = chunk else {
+            cut = true;
+            break;
+        };
+        len += chunk.len() as u64;
+        if len > limit {
+            return Err(SpoolError::TooLarge { limit });
+        }
+        let take = (SNIFF_BYTES - head.len()).min(chunk.len());
+        head.extend_from_slice(&chunk[..take]);
+        out.write_all(&chunk).await?;
+    }
+    out.flush().await?;
+    out.sync_data().await?;
+    Ok(Chunk { file, len, head, cut })
 }

@@ -3,9 +3,11 @@
 //! commit is a file removed, by a transaction that locks the blob row, checks again that no
 //! reference was taken meanwhile, removes the file, then the row. An upload taking a reference
 //! waits on that lock (or makes the sweeper skip the row), so a blob just referenced is never
-//! removed. Every node runs one; rows are taken with `SKIP LOCKED`.
+//! removed. It also removes expired resumable uploads (row and parts). Every node runs one;
+//! rows are taken with `SKIP LOCKED`.
 
 use super::blob_refs;
+use super::tus::repo as uploads;
 use crate::db::DbPool;
 use crate::infra::blobs::{BlobKey, BlobStore};
 use actix::prelude::*;
@@ -43,15 +45,30 @@ pub async fn remove_if_orphaned(conn: &mut AsyncPgConnection, blobs: &BlobStore,
     .await
 }
 
-/// One batch of orphans; how many were removed.
+/// One batch of orphaned blobs and one of expired uploads; how many were removed.
 pub async fn sweep_once(pool: &DbPool, blobs: &BlobStore) -> Result<usize, SweepError> {
     let mut conn = pool.get().await.map_err(|e| SweepError::Storage(format!("database: {e}")))?;
-    conn.transaction::<_, SweepError, _>(async |conn| {
-        let shas = blob_refs::lock_orphans(conn, BATCH).await?;
-        remove_locked(conn, blobs, &shas).await?;
-        Ok(shas.len())
-    })
-    .await
+    let orphans = conn
+        .transaction::<_, SweepError, _>(async |conn| {
+            let shas = blob_refs::lock_orphans(conn, BATCH).await?;
+            remove_locked(conn, blobs, &shas).await?;
+            Ok(shas.len())
+        })
+        .await?;
+    let expired = conn
+        .transaction::<_, SweepError, _>(async |conn| {
+            let ids = uploads::lock_expired(conn, BATCH).await?;
+            for id in &ids {
+                blobs
+                    .delete_all(&BlobKey::upload_prefix(id.uuid()))
+                    .await
+                    .map_err(|e| SweepError::Storage(e.to_string()))?;
+                uploads::forget(conn, *id).await?;
+            }
+            Ok(ids.len())
+        })
+        .await?;
+    Ok(orphans + expired)
 }
 
 pub struct BlobSweeper {

@@ -223,6 +223,48 @@ fn matrix() -> Vec<Row> {
         row("HEAD", "/api/v1/tracks/{track}/stream", [200, 200, 200, 200, 200, 401, 401]),
         row("GET", "/api/v1/tracks/{track}/waveform", [200, 200, 200, 200, 200, 401, 401]),
         row("GET", "/api/v1/tracks/{track}/cover", [404, 404, 404, 404, 404, 401, 401]),
+        // Favourites, history and stream links are the caller's own.
+        row("POST", "/api/v1/tracks/{track}/favorite", [401, 204, 204, 204, 204, 401, 401]),
+        row("DELETE", "/api/v1/tracks/{track}/favorite", [401, 204, 204, 204, 204, 401, 401]),
+        row("GET", "/api/v1/tracks/{track}/stream-url", [401, 200, 200, 200, 200, 401, 401]),
+        row("GET", "/api/v1/users/me/favorites", [401, 200, 200, 200, 200, 401, 401]),
+        row("GET", "/api/v1/users/me/history", [401, 200, 200, 200, 200, 401, 401]),
+        // Playlists: the owner's public playlist holding the owner's track. Changes without
+        // If-Match are 428 for the owner (who may change it), 403 for others.
+        with("POST", "/api/v1/playlists", |_| Some(json!({ "name": "Mix" })), [401, 201, 201, 201, 201, 401, 401]),
+        row("GET", "/api/v1/playlists/{playlist}", [200, 200, 200, 200, 200, 401, 401]),
+        with(
+            "PATCH",
+            "/api/v1/playlists/{playlist}",
+            |_| Some(json!({ "name": "Renamed" })),
+            [401, 428, 403, 403, 403, 401, 401],
+        ),
+        row("DELETE", "/api/v1/playlists/{playlist}", [401, 204, 403, 403, 403, 401, 401]),
+        with(
+            "POST",
+            "/api/v1/playlists/{playlist}/tracks",
+            |f| Some(json!({ "track_id": f.track })),
+            [401, 409, 403, 403, 403, 401, 401],
+        ),
+        row("DELETE", "/api/v1/playlists/{playlist}/tracks/{track}", [401, 200, 403, 403, 403, 401, 401]),
+        // Resumable uploads: the owner's, nothing sent yet. Only its owner knows it exists; a
+        // chunk that is not offset+octet-stream is 415 whoever sends it (checked first).
+        with(
+            "POST",
+            "/api/v1/uploads",
+            |_| Some(json!({ "size": 1000, "filename": "a.mp3" })),
+            [401, 201, 201, 201, 201, 401, 401],
+        ),
+        row("HEAD", "/api/v1/uploads/{upload}", [401, 200, 404, 404, 404, 401, 401]),
+        row("PATCH", "/api/v1/uploads/{upload}", [401, 415, 415, 415, 415, 401, 401]),
+        row("DELETE", "/api/v1/uploads/{upload}", [401, 204, 404, 404, 404, 401, 401]),
+        row("POST", "/api/v1/uploads/{upload}/finish", [401, 409, 404, 404, 404, 401, 401]),
+        with(
+            "PUT",
+            "/api/v1/playlists/{playlist}/order",
+            |f| Some(json!({ "track_ids": [f.track] })),
+            [401, 428, 403, 403, 403, 401, 401],
+        ),
     ]
 }
 
@@ -257,6 +299,8 @@ struct Fix {
     victim: String,
     requester: String,
     track: String,
+    playlist: String,
+    upload: String,
     /// The throwaway caller's refresh token, for the rows that end its session.
     refresh: String,
 }
@@ -356,6 +400,10 @@ impl World {
         let tone = crate::tracks::wav(0.2 + n as f32 * 0.001, 8000);
         let (status, track) = crate::tracks::upload_with(&self.app, alice, Some(("fix.wav", &tone)), &[]).await;
         assert_eq!(status, 201, "fixture track: {track}");
+        let playlist = self.post(alice, "/api/v1/playlists", json!({ "name": format!("P{n}"), "public": true })).await;
+        let playlist = playlist["id"].as_str().unwrap().to_owned();
+        self.post(alice, &format!("/api/v1/playlists/{playlist}/tracks"), json!({ "track_id": track["id"] })).await;
+        let upload = self.post(alice, "/api/v1/uploads", json!({ "size": 5000, "filename": "u.mp3" })).await;
         Fix {
             n,
             room,
@@ -368,6 +416,8 @@ impl World {
             victim,
             requester,
             track: track["id"].as_str().unwrap().to_owned(),
+            playlist,
+            upload: upload["id"].as_str().unwrap().to_owned(),
             refresh: String::new(),
         }
     }
@@ -383,6 +433,8 @@ fn fill(path: &str, f: &Fix, session: &str) -> String {
         .replace("{victim}", &f.victim)
         .replace("{requester}", &f.requester)
         .replace("{track}", &f.track)
+        .replace("{playlist}", &f.playlist)
+        .replace("{upload}", &f.upload)
         .replace("{provider}", "no-such-provider")
         .replace("{session}", session)
 }
