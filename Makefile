@@ -9,8 +9,9 @@ export RUST_BACKTRACE ?= 0
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-services: ## make sure PostgreSQL, Redis and RabbitMQ answer (start or install them)
+services: ## make sure PostgreSQL, Redis, RabbitMQ and the test S3 server (moto) answer (start or install them)
 	@scripts/services.sh all
+	@scripts/s3.sh
 
 run: ## release build, then one node on :8080 with the development config
 	@scripts/services.sh postgres

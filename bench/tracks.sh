@@ -35,7 +35,8 @@ kib() { awk -v k="$1" '$1 == k":" { print $2 }' "/proc/$node_pid/status"; }
 
 log "services, release build"
 scripts/services.sh all
-cargo build --release -p veza --bin veza -p veza-loadtest
+cargo build --release -p veza --bin veza
+cargo build --release -p veza-loadtest
 rm -rf "$WORK" && mkdir -p "$WORK/nginx/logs" "$OUT" && rm -f "$OUT"/*.json "$OUT"/summary.md
 
 log "inputs: WAV files (distinct bytes each), users, a room of 1,000"
@@ -130,7 +131,7 @@ i=0
 for t in $loop_tokens; do
   ( while true; do
       tid=$(curl -sf -H "authorization: Bearer $t" -F "file=@$WORK/loop$i.wav;filename=l.wav" \
-        "http://127.0.0.1:$PORT/api/v1/tracks" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') || break
+        "http://127.0.0.1:$PORT/api/v1/tracks" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' 2>/dev/null) || break
       curl -sf -X DELETE -H "authorization: Bearer $t" "http://127.0.0.1:$PORT/api/v1/tracks/$tid" || break
     done ) & pids+=($!)
   i=$((i + 1))

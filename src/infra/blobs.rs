@@ -75,6 +75,16 @@ impl BlobKey {
         BlobKey(Path::from(format!("uploads/{upload}/{offset:020}")))
     }
 
+    /// A cover derived from blob `sha256` (`name`: its size and extension, `256.jpg`).
+    pub fn derived_cover(sha256: &str, name: &str) -> BlobKey {
+        BlobKey(Path::from(format!("covers/{sha256}/{name}")))
+    }
+
+    /// Where the covers derived from blob `sha256` live.
+    pub fn derived_prefix(sha256: &str) -> BlobKey {
+        BlobKey(Path::from(format!("covers/{sha256}")))
+    }
+
     /// Where the parts of resumable upload `upload` live.
     pub fn upload_prefix(upload: uuid::Uuid) -> BlobKey {
         BlobKey(Path::from(format!("uploads/{upload}")))
@@ -186,6 +196,15 @@ impl BlobStore {
     pub async fn put_bytes(&self, key: &BlobKey, bytes: Bytes) -> Result<(), BlobError> {
         self.store.put(&key.0, PutPayload::from(bytes)).await?;
         Ok(())
+    }
+
+    /// The blob's size, if it is there.
+    pub async fn size(&self, key: &BlobKey) -> Result<Option<u64>, BlobError> {
+        match self.store.head(&key.0).await {
+            Ok(meta) => Ok(Some(meta.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub async fn exists(&self, key: &BlobKey) -> Result<bool, BlobError> {

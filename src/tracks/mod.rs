@@ -3,11 +3,13 @@
 //! (metadata, peaks, loudness) -> store the blob (content-addressed, reference-counted) -> row.
 
 pub mod blob_refs;
+pub mod cover;
 pub mod library;
 pub mod library_routes;
 pub mod listens;
 pub mod model;
 pub mod probe;
+pub mod processor;
 pub mod range;
 pub mod repo;
 pub mod routes;

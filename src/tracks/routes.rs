@@ -370,19 +370,34 @@ pub async fn waveform(
     Ok(HttpResponse::Ok().insert_header((header::ETAG, etag)).json(view))
 }
 
-/// The embedded cover art (JPEG or PNG, as stored); 404 when the file had none.
+/// `?size=`: a cover scaled to fit a square of that many pixels.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CoverQuery {
+    /// 64, 256 or 1024; absent: the cover as stored.
+    #[param(minimum = 64, maximum = 1024)]
+    pub size: Option<u32>,
+}
+
+/// The embedded cover art: as stored (JPEG or PNG), or scaled (`?size=64|256|1024`, never
+/// enlarged); 404 when the file had none.
 #[utoipa::path(get, path = "/api/v1/tracks/{id}/cover", operation_id = "track_cover", tag = "tracks", security((), ("bearer" = [])),
-    params(("id" = Uuid, Path), ("If-None-Match" = Option<String>, Header)),
+    params(("id" = Uuid, Path), CoverQuery, ("If-None-Match" = Option<String>, Header)),
     responses((status = 200, description = "the image", content((BinaryBody = "image/jpeg"), (BinaryBody = "image/png"))),
-        (status = 304, description = "If-None-Match matched"), (status = 404, body = Problem)))]
+        (status = 304, description = "If-None-Match matched"), (status = 404, body = Problem),
+        (status = 422, body = Problem, description = "a size other than 64, 256 or 1024")))]
 pub async fn cover(
     tracks: Tracks,
     viewer: MaybeAuthUser,
     req: HttpRequest,
     path: web::Path<TrackId>,
+    q: web::Query<CoverQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let viewer = viewer.0.map(|u| u.id);
-    let found = ask(&tracks, LocateCover { viewer, id: path.into_inner() }).await?;
+    if q.size.is_some_and(|s| !super::cover::SIZES.contains(&s)) {
+        return Err(ApiError::field("size", "64, 256 or 1024"));
+    }
+    let found = ask(&tracks, LocateCover { viewer, id: path.into_inner(), size: q.size }).await?;
     let mut res = stream::respond(req.headers(), &found.rep, found.source, false);
     private_cache(&mut res, &found.track);
     Ok(res)

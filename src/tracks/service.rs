@@ -5,7 +5,7 @@
 
 use super::blob_refs;
 use super::model::*;
-use super::probe::{self, Limits, ProbeError, Probed};
+use super::probe::{Limits, ProbeError, Probed};
 use super::repo::{self, NewTrackRow, TrackRow};
 use super::search::{self, TrackPage, TrackQuery};
 use super::spool::Spooled;
@@ -124,6 +124,8 @@ pub struct LocateAudio {
 pub struct LocateCover {
     pub viewer: Option<UserId>,
     pub id: TrackId,
+    /// One of `cover::SIZES`, or the cover as stored.
+    pub size: Option<u32>,
 }
 
 crate::delegate_to_core!(TrackCore {
@@ -199,18 +201,18 @@ impl TrackCore {
         Ok(self.state.config.tracks.quota_bytes.saturating_sub(used))
     }
 
-    /// Decodes the spooled file on the blocking pool, one of `processing_concurrency` at once.
+    /// Decodes the spooled file on a low-priority thread, one of `processing_concurrency` at once.
     async fn process(&self, s: &Spooled) -> Result<Probed, TrackError> {
         let _permit = self.state.processing.acquire().await.map_err(storage)?;
         let (path, size, container, limits) = (s.file.path().to_owned(), s.size, s.container, self.limits());
         let started = std::time::Instant::now();
-        let done = tokio::task::spawn_blocking(move || probe::probe(&path, size, container, &limits)).await;
+        let done = super::processor::decode(path, size, container, limits).await;
         tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, size, "track processed");
         match done {
-            Ok(Ok(p)) => Ok(p),
-            Ok(Err(ProbeError::Unsupported(why))) => Err(TrackFault::UnsupportedAudio(why).into()),
-            Ok(Err(ProbeError::Io(e))) => Err(storage(e)),
-            Err(e) => Err(storage(format!("decoder task: {e}"))),
+            Some(Ok(p)) => Ok(p),
+            Some(Err(ProbeError::Unsupported(why))) => Err(TrackFault::UnsupportedAudio(why).into()),
+            Some(Err(ProbeError::Io(e))) => Err(storage(e)),
+            None => Err(storage("the decoder thread did not answer")),
         }
     }
 
@@ -376,13 +378,45 @@ impl TrackCore {
         let mut conn = self.conn().await?;
         let kind = blob_refs::content_type(&mut conn, &sha).await?.ok_or(TrackError::NotFound)?;
         let size = blob_refs::size(&mut conn, &sha).await?.unwrap_or(0);
-        let rep = Representation {
-            len: u64::try_from(size).unwrap_or(0),
-            etag: format!("\"{sha}\""),
-            last_modified: track.created_at,
-            content_type: if kind == "image/png" { "image/png" } else { "image/jpeg" },
+        drop(conn);
+        let (len, content_type, key, etag) = match m.size {
+            None => {
+                let key = BlobKey::for_sha256(&sha).ok_or_else(|| storage("bad hash"))?;
+                let kind = if kind == "image/png" { "image/png" } else { "image/jpeg" };
+                (u64::try_from(size).unwrap_or(0), kind, key, format!("\"{sha}\""))
+            }
+            Some(px) => {
+                let (key, len, kind) = self.scaled_cover(&sha, px).await?;
+                (len, kind, key, format!("\"{sha}-{px}\""))
+            }
         };
-        Ok(Located { rep, source: self.source(&sha)?, track })
+        let source = match self.state.blobs.local_path(&key) {
+            Some(path) => Source::File(path),
+            None => Source::Store(self.state.blobs.clone(), key),
+        };
+        let rep = Representation { len, etag, last_modified: track.created_at, content_type };
+        Ok(Located { rep, source, track })
+    }
+
+    /// The cover `sha` scaled to `px`: made once, then kept as a derived blob.
+    async fn scaled_cover(&self, sha: &str, px: u32) -> Result<(BlobKey, u64, &'static str), TrackError> {
+        let blobs = &self.state.blobs;
+        for (ext, kind) in [("jpg", "image/jpeg"), ("png", "image/png")] {
+            let key = BlobKey::derived_cover(sha, &format!("{px}.{ext}"));
+            if let Some(len) = blobs.size(&key).await.map_err(storage)? {
+                return Ok((key, len, kind));
+            }
+        }
+        let original = BlobKey::for_sha256(sha).ok_or_else(|| storage("bad hash"))?;
+        let len = blobs.size(&original).await.map_err(storage)?.ok_or(TrackError::NotFound)?;
+        let bytes = blobs.read_range(&original, 0..len).await.map_err(storage)?;
+        let scaled = tokio::task::spawn_blocking(move || super::cover::resize(&bytes, px)).await.map_err(storage)?;
+        let (out, kind) = scaled.map_err(storage)?;
+        let ext = if kind == "image/png" { "png" } else { "jpg" };
+        let key = BlobKey::derived_cover(sha, &format!("{px}.{ext}"));
+        let len = out.len() as u64;
+        blobs.put_bytes(&key, Bytes::from(out)).await.map_err(storage)?;
+        Ok((key, len, kind))
     }
 }
 

@@ -30,6 +30,8 @@ async fn remove_locked(conn: &mut AsyncPgConnection, blobs: &BlobStore, shas: &[
     for sha in shas {
         if let Some(key) = BlobKey::for_sha256(sha) {
             blobs.delete(&key).await.map_err(|e| SweepError::Storage(e.to_string()))?;
+            // Covers scaled from it go with it.
+            blobs.delete_all(&BlobKey::derived_prefix(sha)).await.map_err(|e| SweepError::Storage(e.to_string()))?;
         }
         blob_refs::forget(conn, sha).await?;
     }

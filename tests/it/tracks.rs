@@ -467,3 +467,59 @@ async fn idempotent_uploads_replay_without_buffering_the_body() {
     let (status, p) = body(res).await;
     assert_eq!((status, p["code"].as_str()), (422, Some("idempotency_key_reused")));
 }
+
+#[tokio::test]
+async fn covers_are_served_as_stored_and_scaled_and_go_with_their_track() {
+    use lofty::file::{AudioFile, TaggedFileExt};
+    use lofty::picture::{MimeType, Picture, PictureType};
+    let app = TestApp::spawn().await;
+    let (_, token, _) = app.user("artist").await;
+    // An mp3 with a 300 x 200 PNG cover, made here with the same tag library the server reads.
+    let img =
+        image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(300, 200, |x, y| image::Rgb([x as u8, y as u8, 7])));
+    let mut png = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut png, image::ImageFormat::Png).expect("png");
+    let png = png.into_inner();
+    let path = std::env::temp_dir().join(format!("covered-{}.mp3", uuid::Uuid::now_v7()));
+    std::fs::write(&path, fixture("tone.mp3")).expect("copy");
+    let mut tagged = lofty::read_from_path(&path).expect("read tags");
+    let tag = tagged.primary_tag_mut().expect("a tag");
+    tag.push_picture(
+        Picture::unchecked(png.clone()).pic_type(PictureType::CoverFront).mime_type(MimeType::Png).build(),
+    );
+    tagged.save_to_path(&path, lofty::config::WriteOptions::default()).expect("save");
+    let bytes = std::fs::read(&path).expect("read");
+    let _ = std::fs::remove_file(&path);
+
+    let (status, v) = upload_with(&app, &token, Some(("covered.mp3", &bytes)), &[]).await;
+    assert_eq!((status, v["has_cover"].as_bool()), (201, Some(true)), "{v}");
+    let id = v["id"].as_str().expect("id").to_owned();
+    let res = stream(&app, &format!("/api/v1/tracks/{id}/cover"), &[]).await;
+    assert_eq!((res.status().as_u16(), res.headers()["content-type"].to_str().unwrap_or_default()), (200, "image/png"));
+    assert_eq!(res.bytes().await.expect("body").as_ref(), &png[..], "as stored");
+    let res = stream(&app, &format!("/api/v1/tracks/{id}/cover?size=64"), &[]).await;
+    assert_eq!(
+        (res.status().as_u16(), res.headers()["content-type"].to_str().unwrap_or_default()),
+        (200, "image/jpeg")
+    );
+    let etag = res.headers()["etag"].to_str().expect("etag").to_owned();
+    let small = image::load_from_memory(&res.bytes().await.expect("body")).expect("a JPEG");
+    assert_eq!(small.width().max(small.height()), 64, "fits 64 x 64");
+    assert_eq!(
+        stream(&app, &format!("/api/v1/tracks/{id}/cover?size=64"), &[("if-none-match", &etag)]).await.status(),
+        304
+    );
+    let res = stream(&app, &format!("/api/v1/tracks/{id}/cover?size=1024"), &[]).await;
+    let same = image::load_from_memory(&res.bytes().await.expect("body")).expect("an image");
+    assert_eq!((same.width(), same.height()), (300, 200), "never enlarged");
+    assert_eq!(stream(&app, &format!("/api/v1/tracks/{id}/cover?size=100"), &[]).await.status(), 422);
+    // Audio, cover and the two scaled covers: four files; deleting the track takes them all.
+    assert_eq!(blob_files(&app).len(), 4, "{:?}", blob_files(&app));
+    let res =
+        app.client.delete(app.url(&format!("/api/v1/tracks/{id}"))).bearer_auth(&token).send().await.expect("delete");
+    assert_eq!(res.status(), 204);
+    crate::support::app::eventually(Duration::from_secs(5), "every blob removed", || async {
+        blob_files(&app).is_empty().then_some(())
+    })
+    .await;
+}
