@@ -18,6 +18,7 @@ pub mod service;
 pub mod signed;
 pub mod sniff;
 pub mod spool;
+pub mod spool_writer;
 pub mod stream;
 pub mod sweeper;
 pub mod tus;

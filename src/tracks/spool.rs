@@ -1,12 +1,12 @@
 //! An upload's bytes, from the request to a local temporary file: hashed (SHA-256) and counted as they arrive, the first bytes sniffed so a file that is
 //! no audio is refused at its first chunk, past the size limit or the quota refused at once.
 //! Never held whole in memory; the temporary file is removed on every failure (and on drop).
+//! Hashing and writing happen on a background thread (`spool_writer.rs`).
 
 use super::sniff::{Container, SNIFF_BYTES, sniff};
+use super::spool_writer::SpoolWriter;
 use bytes::Bytes;
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-use tokio::io::AsyncWriteExt;
 
 /// Why a spool stopped.
 #[derive(Debug, thiserror::Error)]
@@ -62,8 +62,8 @@ where
     use futures_util::StreamExt;
     tokio::fs::create_dir_all(dir).await?;
     let file = TempFile { path: dir.join(format!("upload-{}.part", uuid::Uuid::now_v7())), keep: false };
-    let mut out = tokio::fs::File::create(&file.path).await?;
-    let (mut hasher, mut size) = (Sha256::new(), 0u64);
+    let mut out = SpoolWriter::start(tokio::fs::File::create(&file.path).await?.into_std().await, true)?;
+    let mut size = 0u64;
     let mut head: Vec<u8> = Vec::with_capacity(SNIFF_BYTES);
     let mut container = None;
     while let Some(chunk) = chunks.next().await {
@@ -82,16 +82,14 @@ where
                 container = Some(sniff(&head).ok_or(SpoolError::NotAudio)?);
             }
         }
-        hasher.update(&chunk);
-        out.write_all(&chunk).await?;
+        out.write(&chunk).await?;
     }
-    out.flush().await?;
-    out.sync_data().await?;
     let container = match container {
         Some(c) => c,
         None => sniff(&head).ok_or(SpoolError::NotAudio)?,
     };
-    Ok(Spooled { file, sha256_hex: hex::encode(hasher.finalize()), size, container })
+    let sha = out.finish().await?.ok_or_else(|| std::io::Error::other("no hash"))?;
+    Ok(Spooled { file, sha256_hex: hex::encode(sha), size, container })
 }
 
 /// A chunk of a resumable upload, spooled: its file, length and first bytes; `cut` when the
@@ -112,7 +110,7 @@ where
     use futures_util::StreamExt;
     tokio::fs::create_dir_all(dir).await?;
     let file = TempFile { path: dir.join(format!("chunk-{}.part", uuid::Uuid::now_v7())), keep: false };
-    let mut out = tokio::fs::File::create(&file.path).await?;
+    let mut out = SpoolWriter::start(tokio::fs::File::create(&file.path).await?.into_std().await, false)?;
     let (mut len, mut head, mut cut) = (0u64, Vec::with_capacity(SNIFF_BYTES), false);
     while let Some(chunk) = chunks.next().await {
         let Ok(chunk) = chunk else {
@@ -125,9 +123,8 @@ where
         }
         let take = (SNIFF_BYTES - head.len()).min(chunk.len());
         head.extend_from_slice(&chunk[..take]);
-        out.write_all(&chunk).await?;
+        out.write(&chunk).await?;
     }
-    out.flush().await?;
-    out.sync_data().await?;
+    out.finish().await?;
     Ok(Chunk { file, len, head, cut })
 }

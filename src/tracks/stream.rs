@@ -2,19 +2,22 @@
 //! requests first (RFC 9110 §13: If-None-Match -> 304; If-Range with a different validator ->
 //! the whole body), then `Range` (`range.rs`): 200 whole, 206 one part, 206
 //! `multipart/byteranges` several parts, 416 with `Content-Range: bytes */len`.
-//! Local blobs are read with positioned reads on the blocking pool in 256 KiB chunks; blobs
+//! Local blobs are read with positioned reads in 256 KiB chunks, from the page cache on the
+//! worker and from disk on the blocking pool; blobs
 //! in a remote store by ranged GETs of 1 MiB.
 
 use super::range::{ByteRange, Ranges, resolve};
 use crate::infra::blobs::{BlobKey, BlobStore};
+use crate::infra::page_cache;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpResponse, http::StatusCode};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, Stream};
+use std::fs::File;
 use std::os::unix::fs::FileExt;
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 /// Bytes read per chunk of a streamed body.
 const CHUNK: u64 = 256 * 1024;
@@ -184,7 +187,7 @@ fn read_store_range(store: BlobStore, key: BlobKey, r: ByteRange) -> impl Stream
 }
 
 fn read_file_range(path: PathBuf, r: ByteRange) -> impl Stream<Item = Result<Bytes, std::io::Error>> + 'static {
-    let file: Arc<std::sync::OnceLock<std::io::Result<std::fs::File>>> = Arc::new(std::sync::OnceLock::new());
+    let file: Arc<OnceLock<std::io::Result<File>>> = Arc::new(OnceLock::new());
     stream::unfold(r.start, move |at| {
         let (path, file) = (path.clone(), file.clone());
         async move {
@@ -192,23 +195,44 @@ fn read_file_range(path: PathBuf, r: ByteRange) -> impl Stream<Item = Result<Byt
                 return None;
             }
             let want = (r.end - at + 1).min(CHUNK) as usize;
-            let read = actix_web::rt::task::spawn_blocking(move || -> std::io::Result<Bytes> {
-                let f = file.get_or_init(|| std::fs::File::open(&path));
-                let f = f.as_ref().map_err(|e| std::io::Error::new(e.kind(), e.to_string()))?;
-                let mut buf = vec![0u8; want];
-                f.read_exact_at(&mut buf, at)?;
-                Ok(Bytes::from(buf))
-            })
-            .await;
-            let chunk = match read {
-                Ok(Ok(b)) => Ok(b),
-                Ok(Err(e)) => Err(e),
-                Err(e) => Err(std::io::Error::other(e.to_string())),
-            };
+            let chunk = read_chunk(path, file, at, want).await;
             let next = if chunk.is_ok() { at + want as u64 } else { r.end + 1 };
             Some((chunk, next))
         }
     })
+}
+
+/// `want` bytes at `at`: what the page cache holds is read right here, on the worker, as nginx
+/// does (a thread hop per chunk cost a third of the throughput); the rest on the blocking pool.
+async fn read_chunk(
+    path: PathBuf,
+    file: Arc<OnceLock<std::io::Result<File>>>,
+    at: u64,
+    want: usize,
+) -> std::io::Result<Bytes> {
+    let mut buf = vec![0u8; want];
+    let mut got = 0;
+    while got < want {
+        match page_cache::read_cached_at(opened(&file, &path)?, &mut buf[got..], at + got as u64)? {
+            Some(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Some(n) => got += n,
+            None => break,
+        }
+    }
+    if got == want {
+        return Ok(Bytes::from(buf));
+    }
+    let read = actix_web::rt::task::spawn_blocking(move || -> std::io::Result<Bytes> {
+        opened(&file, &path)?.read_exact_at(&mut buf[got..], at + got as u64)?;
+        Ok(Bytes::from(buf))
+    })
+    .await;
+    read.unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
+}
+
+/// The blob's file, opened once per response.
+fn opened<'a>(file: &'a OnceLock<std::io::Result<File>>, path: &Path) -> std::io::Result<&'a File> {
+    file.get_or_init(|| File::open(path)).as_ref().map_err(|e| std::io::Error::new(e.kind(), e.to_string()))
 }
 
 #[cfg(test)]
@@ -261,6 +285,21 @@ mod tests {
 
     fn header(h: &HeaderMap, name: header::HeaderName) -> &str {
         h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    #[actix_web::test]
+    async fn chunks_out_of_the_page_cache_are_read_from_disk() {
+        let f = fixture();
+        let file = File::open(&f.path).unwrap_or_else(|e| panic!("{e}"));
+        // Drop the file's clean pages so the worker's non-waiting read finds nothing cached.
+        // SAFETY: advice on an open descriptor; it cannot touch memory.
+        unsafe { libc::posix_fadvise(std::os::fd::AsRawFd::as_raw_fd(&file), 0, 0, libc::POSIX_FADV_DONTNEED) };
+        let (at, want) = (CHUNK + 17, 1000);
+        let got = read_chunk(f.path.clone(), Arc::new(OnceLock::new()), at, want).await;
+        let got = got.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(&got[..], &f.body[at as usize..at as usize + want]);
+        let past = read_chunk(f.path.clone(), Arc::new(OnceLock::new()), f.body.len() as u64 - 10, 20).await;
+        assert!(past.is_err(), "a file shorter than its row says is an error, not short bytes");
     }
 
     #[actix_web::test]
