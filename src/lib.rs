@@ -22,6 +22,7 @@ pub mod offers;
 pub mod patch;
 pub mod playlists;
 pub mod ratelimit;
+pub mod search;
 pub mod service;
 pub mod settings;
 pub mod state;

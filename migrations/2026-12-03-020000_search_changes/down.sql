@@ -1,0 +1,11 @@
+DROP TRIGGER IF EXISTS room_members_search_change ON room_members;
+DROP TRIGGER IF EXISTS rooms_search_update ON rooms;
+DROP TRIGGER IF EXISTS rooms_search_insert ON rooms;
+DROP TRIGGER IF EXISTS users_search_update ON users;
+DROP TRIGGER IF EXISTS users_search_insert ON users;
+DROP TRIGGER IF EXISTS tracks_search_change ON tracks;
+DROP TRIGGER IF EXISTS listings_search_change ON listings;
+DROP FUNCTION IF EXISTS search_room_change();
+DROP FUNCTION IF EXISTS search_change();
+DROP TABLE IF EXISTS search_meta;
+DROP TABLE IF EXISTS search_changes;

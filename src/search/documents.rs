@@ -1,0 +1,45 @@
+//! A `Doc` as a tantivy document with the schema's fields.
+
+use super::model::{Access, Doc};
+use super::schema::{Fields, PUBLIC};
+use tantivy::TantivyDocument;
+
+/// The `access` term a user's own documents carry.
+pub fn access_term(user: uuid::Uuid) -> String {
+    format!("user:{user}")
+}
+
+pub fn to_document(f: &Fields, d: &Doc) -> TantivyDocument {
+    let mut doc = TantivyDocument::new();
+    doc.add_text(f.key, d.key());
+    doc.add_text(f.kind, d.kind.as_str());
+    doc.add_text(f.title, &d.title);
+    for tag in &d.tags {
+        doc.add_text(f.tags, tag);
+    }
+    doc.add_text(f.body, &d.body);
+    match &d.access {
+        Access::Everyone => doc.add_text(f.access, PUBLIC),
+        Access::Only(users) => {
+            for u in users {
+                doc.add_text(f.access, access_term(*u));
+            }
+        }
+    }
+    if let Some(owner) = d.owner {
+        doc.add_text(f.owner, owner.to_string());
+    }
+    doc.add_f64(f.popularity, d.popularity);
+    doc.add_i64(f.created, d.created.timestamp_micros());
+    if let Some(l) = &d.listing {
+        doc.add_text(f.status, &l.status);
+        doc.add_text(f.category, l.category.to_string());
+        doc.add_text(f.condition, &l.condition);
+        doc.add_text(f.currency, &l.currency);
+        doc.add_i64(f.price, l.price);
+        for tag in &l.tags {
+            doc.add_text(f.tag, tag);
+        }
+    }
+    doc
+}

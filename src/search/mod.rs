@@ -1,0 +1,11 @@
+//! Search (issue 16): one index per node over listings, tracks, users and rooms, fed from the
+//! change log PostgreSQL writes in the same transaction as every searchable write.
+
+pub mod analyzer;
+pub mod changes;
+pub mod documents;
+pub mod index;
+pub mod model;
+pub mod query;
+pub mod repo;
+pub mod schema;
