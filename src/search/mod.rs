@@ -4,6 +4,7 @@
 pub mod analyzer;
 pub mod changes;
 pub mod documents;
+pub mod feed;
 pub mod index;
 pub mod model;
 pub mod query;

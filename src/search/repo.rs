@@ -221,3 +221,30 @@ pub async fn owned_by(conn: &mut AsyncPgConnection, users: &[Uuid]) -> diesel::Q
     .await?;
     Ok(rows.into_iter().filter_map(|r| Some((Kind::parse(&r.kind)?, r.id))).collect())
 }
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+}
+
+/// Up to `limit` ids of `kind` after `after`, in id order (a full build pages with it).
+pub async fn ids_after(
+    conn: &mut AsyncPgConnection,
+    kind: Kind,
+    after: Uuid,
+    limit: i64,
+) -> diesel::QueryResult<Vec<Uuid>> {
+    let table = match kind {
+        Kind::Listing => "listings",
+        Kind::Track => "tracks",
+        Kind::User => "users",
+        Kind::Room => "rooms",
+    };
+    let rows: Vec<Id> = diesel::sql_query(format!("SELECT id FROM {table} WHERE id > $1 ORDER BY id LIMIT $2"))
+        .bind::<SqlUuid, _>(after)
+        .bind::<BigInt, _>(limit)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}

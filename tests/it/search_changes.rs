@@ -239,3 +239,115 @@ async fn documents_carry_who_may_see_them() {
     owned.sort_by_key(|(_, id)| *id);
     assert_eq!(owned, vec![(Kind::Listing, hidden)]);
 }
+
+/// The keys of documents whose `title` holds `word`, as `who` may see them.
+fn titles(store: &veza::search::index::SearchStore, word: &str, who: Option<Uuid>) -> Vec<String> {
+    use tantivy::collector::TopDocs;
+    use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+    use tantivy::schema::{IndexRecordOption, Value};
+    use tantivy::{TantivyDocument, Term};
+    let f = &store.fields;
+    let mut access: Vec<(Occur, Box<dyn Query>)> = vec![(
+        Occur::Should,
+        Box::new(TermQuery::new(Term::from_field_text(f.access, "public"), IndexRecordOption::Basic)),
+    )];
+    if let Some(u) = who {
+        let term = Term::from_field_text(f.access, &veza::search::documents::access_term(u));
+        access.push((Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+    }
+    let q = BooleanQuery::new(vec![
+        (
+            Occur::Must,
+            Box::new(TermQuery::new(Term::from_field_text(f.title, word), IndexRecordOption::Basic)) as Box<dyn Query>,
+        ),
+        (Occur::Must, Box::new(BooleanQuery::new(access))),
+    ]);
+    let searcher = store.searcher();
+    let hits = searcher.search(&q, &TopDocs::with_limit(100).order_by_score()).unwrap_or_else(|e| panic!("{e}"));
+    let mut keys: Vec<String> = hits
+        .into_iter()
+        .filter_map(|(_, addr)| {
+            let doc: TantivyDocument = searcher.doc(addr).ok()?;
+            doc.get_first(f.key).and_then(|v| v.as_str()).map(str::to_owned)
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// Catches the feed up with every write made so far (the horizon may lag a moment).
+async fn follow(feed: &mut veza::search::feed::Feed, conn: &mut AsyncPgConnection) {
+    let past = marker(conn).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while feed.done_below() <= past {
+        assert!(std::time::Instant::now() < deadline, "the feed stayed below {past}");
+        feed.catch_up(conn).await.unwrap_or_else(|e| panic!("{e}"));
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_feed_builds_then_follows_the_log() {
+    use veza::search::feed::Feed;
+    use veza::search::index::{Opened, SearchStore};
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let dir = std::env::temp_dir().join(format!("veza-feed-{}", Uuid::now_v7()));
+    let database = Uuid::now_v7();
+    let (ann, bob, early, late) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    conn.batch_execute(&format!(
+        "INSERT INTO users (id, email, username) VALUES ('{ann}', 'ann@example.com', 'ann'), ('{bob}', 'bob@example.com', 'bob');
+         INSERT INTO rooms (id, name, visibility) VALUES ('{early}', 'Modular jam', 'public');"
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+
+    let (store, opened) = SearchStore::open(&dir, database).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(opened, Opened::Empty);
+    let writer = store.writer(0).unwrap_or_else(|e| panic!("{e}"));
+    let mut feed = Feed::new(store.clone(), writer, database, 0);
+    let built = feed.build(&mut conn).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(built, 3, "two users and a room");
+    assert_eq!(titles(&store, "modular", None), [format!("room:{early}")]);
+
+    // A private room: its members only; then it opens, then a member leaves, then it goes.
+    conn.batch_execute(&format!(
+        "INSERT INTO rooms (id, name, visibility) VALUES ('{late}', 'Modular secrets', 'private');
+         INSERT INTO room_members (room_id, user_id) VALUES ('{late}', '{bob}');"
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    follow(&mut feed, &mut conn).await;
+    assert_eq!(titles(&store, "modular", None), [format!("room:{early}")]);
+    assert_eq!(titles(&store, "modular", Some(ann)), [format!("room:{early}")]);
+    let mut both = vec![format!("room:{early}"), format!("room:{late}")];
+    both.sort();
+    assert_eq!(titles(&store, "secrets", Some(bob)), [format!("room:{late}")]);
+    assert_eq!(titles(&store, "modular", Some(bob)), both);
+
+    // Read-your-writes: applied at once by id, before the log gets there.
+    conn.batch_execute(&format!("UPDATE rooms SET name = 'Ambient secrets' WHERE id = '{late}'"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    feed.refresh(&mut conn, &[(Kind::Room, late)]).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(titles(&store, "ambient", Some(bob)), [format!("room:{late}")]);
+    assert!(titles(&store, "modular", Some(bob)).len() == 1);
+
+    // A suspended user leaves search; a deleted room too.
+    conn.batch_execute(&format!(
+        "UPDATE users SET status = 'suspended' WHERE id = '{ann}'; DELETE FROM rooms WHERE id = '{late}';"
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    follow(&mut feed, &mut conn).await;
+    assert!(titles(&store, "ambient", Some(bob)).is_empty());
+    assert!(titles(&store, "ann", None).is_empty());
+    assert_eq!(titles(&store, "bob", None), [format!("user:{bob}")]);
+
+    // Reopened: current, at the watermark it committed.
+    let done = feed.done_below();
+    drop((feed, store));
+    let (_, opened) = SearchStore::open(&dir, database).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(opened, Opened::Current { done_below: done });
+    let _ = std::fs::remove_dir_all(&dir);
+}
