@@ -28,7 +28,9 @@ FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates curl libopus0 \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin veza
+    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin veza \
+    && mkdir -p /var/lib/veza/blobs /var/lib/veza/search \
+    && chown -R 10001 /var/lib/veza
 COPY --from=builder /src/target/release/veza /usr/local/bin/veza
 COPY config /etc/veza/config
 ENV VEZA_ENV=production \
@@ -36,6 +38,8 @@ ENV VEZA_ENV=production \
     VEZA__SERVER__HOST=0.0.0.0 \
     VEZA__SERVER__PORT=8080
 USER 10001
+# Blobs (tracks.storage_url, unless on S3) and this node's search index: mount volumes here.
+VOLUME ["/var/lib/veza"]
 EXPOSE 8080
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \

@@ -19,6 +19,7 @@ pub struct Metrics {
     pub draining: IntGauge,
     pub csp_reports: IntCounterVec,
     pub rate_limit_fallbacks: IntGauge,
+    pub search_documents: IntGauge,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +61,8 @@ impl Metrics {
             "veza_rate_limit_local_fallbacks",
             "Rate-limit checks answered by the node's local store because Redis was away (since start)",
         )?;
+        let search_documents =
+            IntGauge::new("veza_search_documents", "Documents this node's search index serves (0 while it builds)")?;
         let build_info = IntGaugeVec::new(
             Opts::new("veza_build_info", "Build and node identity; always 1"),
             &["version", "node", "profile"],
@@ -77,6 +80,7 @@ impl Metrics {
         registry.register(Box::new(draining.clone()))?;
         registry.register(Box::new(csp_reports.clone()))?;
         registry.register(Box::new(rate_limit_fallbacks.clone()))?;
+        registry.register(Box::new(search_documents.clone()))?;
         registry.register(Box::new(build_info))?;
         Ok(Metrics {
             registry,
@@ -90,6 +94,7 @@ impl Metrics {
             draining,
             csp_reports,
             rate_limit_fallbacks,
+            search_documents,
         })
     }
 

@@ -35,6 +35,8 @@ pub struct AppState {
     pub blobs: BlobStore,
     /// Permits for decode passes (`tracks.processing_concurrency`): uploads beyond wait.
     pub processing: Arc<tokio::sync::Semaphore>,
+    /// The node's search index: ready or not, its store, its writer's inbox.
+    pub search: crate::search::handle::SearchHandle,
     /// Set once the node starts draining (`/ready` answers 503 from then on).
     pub draining: DrainFlag,
 }

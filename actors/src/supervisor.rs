@@ -40,13 +40,15 @@ pub struct DrainAll {
 /// Root of the node's actor tree.
 pub struct NodeSupervisor {
     arbiter: Arbiter,
+    /// Arbiters of actors that block their thread (each has one of its own).
+    own: Vec<Arbiter>,
     drain_hooks: Vec<Recipient<Drain>>,
 }
 
 impl NodeSupervisor {
     /// A supervisor with its own arbiter (thread) for node-level actors.
     pub fn new() -> Self {
-        Self { arbiter: Arbiter::new(), drain_hooks: Vec::new() }
+        Self { arbiter: Arbiter::new(), own: Vec::new(), drain_hooks: Vec::new() }
     }
 
     /// Starts `factory`'s actor on the node arbiter, restarted by actix whenever it stops.
@@ -56,6 +58,19 @@ impl NodeSupervisor {
         F: FnOnce(&mut Context<A>) -> A + Send + 'static,
     {
         actix::Supervisor::start_in_arbiter(&self.arbiter.handle(), factory)
+    }
+
+    /// Like `supervise`, on a thread of its own: for an actor whose work blocks (an index
+    /// commit), so it never holds up the others.
+    pub fn supervise_alone<A, F>(&mut self, factory: F) -> Addr<A>
+    where
+        A: Actor<Context = Context<A>> + Supervised,
+        F: FnOnce(&mut Context<A>) -> A + Send + 'static,
+    {
+        let arbiter = Arbiter::new();
+        let addr = actix::Supervisor::start_in_arbiter(&arbiter.handle(), factory);
+        self.own.push(arbiter);
+        addr
     }
 
     /// Sends `msg` and waits at most `timeout`; `false` when the actor is gone or too slow.
@@ -82,6 +97,9 @@ impl Actor for NodeSupervisor {
     fn stopped(&mut self, _: &mut Self::Context) {
         // Node-level actors end with their arbiter.
         self.arbiter.stop();
+        for a in &self.own {
+            a.stop();
+        }
     }
 }
 

@@ -34,6 +34,7 @@ pub struct Config {
     pub listings: ListingsConfig,
     pub offers: OffersConfig,
     pub tracks: TracksConfig,
+    pub search: SearchConfig,
     /// Which environment layer was applied (`VEZA_ENV`), for `config check` and logs.
     #[serde(default)]
     pub env: String,
@@ -255,6 +256,18 @@ pub struct TracksConfig {
     /// How often orphaned blobs and expired uploads are swept.
     pub sweep_interval_ms: u64,
     pub s3: S3Config,
+}
+
+/// Search: each node's own index, fed from the change log.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchConfig {
+    /// The node's index lives in `<dir>/<node id>` (tantivy locks it: nodes never share one).
+    pub dir: String,
+    /// The change log is applied and committed at least this often.
+    pub commit_ms: u64,
+    /// The index writer's memory (tantivy takes at least 15 MB).
+    pub writer_budget_bytes: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

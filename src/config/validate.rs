@@ -194,5 +194,8 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
     if c.health.check_interval_ms < 50 {
         return Err(invalid("health.check_interval_ms", "must be at least 50"));
     }
+    if c.search.commit_ms < 10 || c.search.dir.trim().is_empty() {
+        return Err(invalid("search.commit_ms", "commits at least 10 ms apart, and a search.dir"));
+    }
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use crate::db::{PoolStats, ping};
 use crate::infra::health::{DepState, Dependency};
+use crate::search::handle::IndexState;
 use crate::state::AppState;
 use crate::web::error::{ApiError, Problem};
 use actix_web::{HttpResponse, web};
@@ -14,6 +15,9 @@ pub struct Checks {
     pub postgres: DepState,
     pub redis: DepState,
     pub amqp: DepState,
+    /// The node's search index: `building` (PostgreSQL answers searches meanwhile), `ready`,
+    /// or `down` (its directory could not be had; PostgreSQL answers).
+    pub search: IndexState,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -44,6 +48,7 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
             postgres: deps.get(Dependency::Postgres),
             redis: deps.get(Dependency::Redis),
             amqp: deps.get(Dependency::Amqp),
+            search: state.search.state(),
         },
     };
     HttpResponse::Ok().json(reply)
@@ -77,6 +82,7 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
     m.db_pool_idle.set(i64::from(pool.idle));
     m.db_pool_max.set(i64::from(pool.max));
     m.rate_limit_fallbacks.set(state.limiter.fallbacks() as i64);
+    m.search_documents.set(i64::try_from(state.search.documents()).unwrap_or(i64::MAX));
     let body = m.render().map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body))
 }

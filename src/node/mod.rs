@@ -30,6 +30,8 @@ use crate::infra::redis_presence::RedisRoomPresence;
 use crate::metrics::{Metrics, MetricsError};
 use crate::offers::expiry::OfferExpiry;
 use crate::ratelimit::{RateLimiter, RedisStore};
+use crate::search::handle::SearchHandle;
+use crate::search::indexer::Indexer;
 use crate::settings::{Settings, SettingsWatcher};
 use crate::state::AppState;
 use crate::tracks::sweeper::BlobSweeper;
@@ -80,7 +82,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     let redis = connect_redis(&config);
     announce_mode(&config);
 
-    let supervisor = NodeSupervisor::new();
+    let mut supervisor = NodeSupervisor::new();
     let amqp_link = Arc::new(AtomicBool::new(false));
     // The bus first: whatever publishes or applies a node event is handed it.
     let (inbox, inbox_rx) = events::inbox();
@@ -121,6 +123,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     });
     let (p, b, every) = (pool.clone(), blobs.clone(), Duration::from_millis(config.tracks.sweep_interval_ms));
     supervisor.supervise(move |_| BlobSweeper::new(p, b, every));
+    let search = start_indexer(&config, &mut supervisor, &pool);
     let supervisor = supervisor_ctx.run(supervisor);
 
     let processing = Arc::new(tokio::sync::Semaphore::new(config.tracks.processing_concurrency));
@@ -139,9 +142,22 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         cache,
         blobs,
         processing,
+        search,
         draining: Default::default(),
     };
     serve(state, supervisor)
+}
+
+/// The node's search index writer, on a thread of its own; its index in `<search.dir>/<node id>`.
+fn start_indexer(config: &Config, supervisor: &mut NodeSupervisor, pool: &db::DbPool) -> SearchHandle {
+    let search = SearchHandle::default();
+    let s = &config.search;
+    let dir = std::path::PathBuf::from(&s.dir).join(config.node_id().replace(['/', '\\'], "_"));
+    let (p, h, budget, every) =
+        (pool.clone(), search.clone(), s.writer_budget_bytes, Duration::from_millis(s.commit_ms));
+    let indexer = supervisor.supervise_alone(move |_| Indexer::new(p, h, dir, budget, every));
+    search.set_indexer(indexer.recipient());
+    search
 }
 
 /// The track blob store of `tracks.storage_url`; a store that cannot open stops the node.

@@ -16,6 +16,8 @@ pub enum FeedError {
     Index(#[from] IndexError),
     #[error("search feed: {0}")]
     Db(#[from] diesel::result::Error),
+    #[error("search feed: no database connection: {0}")]
+    Pool(String),
 }
 
 /// Rows read from the log per batch, and entities loaded per query in a build.

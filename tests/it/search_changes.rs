@@ -351,3 +351,28 @@ async fn the_feed_builds_then_follows_the_log() {
     assert_eq!(opened, Opened::Current { done_below: done });
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[actix_web::test]
+async fn a_node_builds_its_index_and_follows_writes() {
+    use crate::support::app::{TestApp, eventually};
+    use serde_json::json;
+    let app = TestApp::spawn().await;
+    let ready = eventually(Duration::from_secs(20), "the index is ready", || async {
+        let health: serde_json::Value = app.get("/health").await.json().await.ok()?;
+        (health["checks"]["search"] == "ready").then_some(())
+    });
+    ready.await;
+    let (_, token, _) = app.user("ann").await;
+    eventually(Duration::from_secs(10), "the user indexed", || async {
+        (app.metric("veza_search_documents").await? == 1.0).then_some(())
+    })
+    .await;
+    let room =
+        app.post_json("/api/v1/rooms", &json!({ "name": "Modular jam", "visibility": "public" }), Some(&token)).await;
+    assert_eq!(room.status(), 201);
+    // The user and the room (the node's own writes come through the log here: no refresh yet).
+    eventually(Duration::from_secs(10), "two documents indexed", || async {
+        (app.metric("veza_search_documents").await? == 2.0).then_some(())
+    })
+    .await;
+}

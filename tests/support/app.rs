@@ -21,6 +21,8 @@ pub fn test_config(db_url: &str, vars: &[(&str, &str)]) -> Config {
     all.entry("VEZA__TRACKS__STORAGE_URL".into())
         .or_insert_with(|| format!("file://{}", files.join("blobs").display()));
     all.entry("VEZA__TRACKS__TMP_DIR".into()).or_insert_with(|| files.join("spool").display().to_string());
+    // Each node its own index (under <dir>/<node id>, and node ids differ per node).
+    all.entry("VEZA__SEARCH__DIR".into()).or_insert_with(|| files.join("search").display().to_string());
     config::load(LoadOptions {
         env_name: Some("test".into()),
         config_dir: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")),

@@ -31,7 +31,10 @@ fn base_command(vars: &[(&str, &str)]) -> Command {
     if let Some((_, db)) = vars.iter().find(|(k, _)| *k == "VEZA__DATABASE__URL") {
         let files = super::db::files_dir(db);
         cmd.env("VEZA__TRACKS__STORAGE_URL", format!("file://{}", files.join("blobs").display()))
-            .env("VEZA__TRACKS__TMP_DIR", files.join("spool"));
+            .env("VEZA__TRACKS__TMP_DIR", files.join("spool"))
+            .env("VEZA__SEARCH__DIR", files.join("search"));
+    } else {
+        cmd.env("VEZA__SEARCH__DIR", std::env::temp_dir().join("veza-test-files").join("search"));
     }
     for (k, v) in vars {
         cmd.env(k, v);

@@ -1,0 +1,152 @@
+//! `Indexer`: the node's one index writer, an actor on a thread of its own (tantivy commits
+//! block). Every `search.commit_ms` it applies what the change log holds; at start it opens the
+//! index, or builds it when it is missing, from another database or too old. Messages are
+//! handled one at a time (`AtomicResponse`): a refresh never interleaves with a batch.
+
+use super::feed::{Feed, FeedError};
+use super::handle::{IndexState, Refresh, SearchHandle};
+use super::index::{Opened, SearchStore};
+use crate::db::{DbPool, checkout};
+use actix::prelude::*;
+use diesel::QueryableByName;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use std::path::PathBuf;
+use std::time::Duration;
+use uuid::Uuid;
+
+pub struct Indexer {
+    pool: DbPool,
+    handle: SearchHandle,
+    dir: PathBuf,
+    budget: usize,
+    every: Duration,
+    feed: Option<Feed>,
+}
+
+impl Indexer {
+    pub fn new(pool: DbPool, handle: SearchHandle, dir: PathBuf, budget: usize, every: Duration) -> Indexer {
+        Indexer { pool, handle, dir, budget, every, feed: None }
+    }
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+struct Tick;
+
+impl Actor for Indexer {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.notify(Tick);
+        ctx.run_interval(self.every, |_, ctx| ctx.notify(Tick));
+    }
+}
+
+impl Supervised for Indexer {}
+
+#[derive(QueryableByName)]
+struct Meta {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    database_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pruned_below: i64,
+}
+
+async fn meta(conn: &mut AsyncPgConnection) -> Result<Meta, FeedError> {
+    Ok(diesel::sql_query("SELECT database_id, pruned_below::text::bigint AS pruned_below FROM search_meta")
+        .get_result(conn)
+        .await?)
+}
+
+/// Opens or builds the index; `None` (and the state `down`) when its directory cannot be had.
+async fn open(pool: &DbPool, handle: &SearchHandle, dir: PathBuf, budget: usize) -> Result<Option<Feed>, FeedError> {
+    let mut conn = checkout(pool).await.map_err(|e| FeedError::Pool(e.to_string()))?;
+    let meta = meta(&mut conn).await?;
+    let opened = SearchStore::open(&dir, meta.database_id)
+        .and_then(|(store, opened)| Ok((store.writer(budget)?, store, opened)));
+    let (writer, store, opened) = match opened {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!(error = %e, dir = %dir.display(), "search index unavailable; PostgreSQL answers searches");
+            handle.set_state(IndexState::Down);
+            return Ok(None);
+        }
+    };
+    let current = match opened {
+        Opened::Current { done_below } if done_below >= meta.pruned_below => Some(done_below),
+        _ => None,
+    };
+    let mut feed = Feed::new(store.clone(), writer, meta.database_id, current.unwrap_or(0));
+    match current {
+        Some(done_below) => tracing::info!(documents = store.len(), done_below, "search index opened"),
+        None => {
+            let started = std::time::Instant::now();
+            let documents = feed.build(&mut conn).await?;
+            tracing::info!(documents, elapsed_ms = started.elapsed().as_millis() as u64, "search index built");
+        }
+    }
+    handle.set_store(store);
+    Ok(Some(feed))
+}
+
+impl Handler<Tick> for Indexer {
+    type Result = AtomicResponse<Self, ()>;
+
+    fn handle(&mut self, _: Tick, _: &mut Context<Self>) -> Self::Result {
+        let (pool, handle, dir, budget) = (self.pool.clone(), self.handle.clone(), self.dir.clone(), self.budget);
+        let feed = self.feed.take();
+        let opening = feed.is_none() && handle.state() != IndexState::Down;
+        AtomicResponse::new(Box::pin(
+            async move {
+                let mut feed = match feed {
+                    Some(f) => Some(f),
+                    None if opening => match open(&pool, &handle, dir, budget).await {
+                        Ok(f) => f,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "search index: opening failed; retrying");
+                            None
+                        }
+                    },
+                    None => None,
+                };
+                if let Some(f) = feed.as_mut() {
+                    match checkout(&pool).await {
+                        Ok(mut conn) => {
+                            if let Err(e) = f.catch_up(&mut conn).await {
+                                tracing::warn!(error = %e, "search index: applying the change log failed; retrying");
+                            }
+                        }
+                        Err(e) => tracing::warn!(error = %e, "search index: no database connection"),
+                    }
+                    handle.set_state(IndexState::Ready);
+                }
+                feed
+            }
+            .into_actor(self)
+            .map(|feed, act, _| act.feed = feed),
+        ))
+    }
+}
+
+impl Handler<Refresh> for Indexer {
+    type Result = AtomicResponse<Self, ()>;
+
+    fn handle(&mut self, m: Refresh, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        let feed = self.feed.take();
+        AtomicResponse::new(Box::pin(
+            async move {
+                let mut feed = feed;
+                if let Some(f) = feed.as_mut()
+                    && let Ok(mut conn) = checkout(&pool).await
+                    && let Err(e) = f.refresh(&mut conn, &m.0).await
+                {
+                    tracing::warn!(error = %e, "search index: refreshing a write failed; the log brings it");
+                }
+                feed
+            }
+            .into_actor(self)
+            .map(|feed, act, _| act.feed = feed),
+        ))
+    }
+}
