@@ -4,6 +4,7 @@
 pub mod analyzer;
 pub mod changes;
 pub mod documents;
+pub mod engine;
 pub mod feed;
 pub mod handle;
 pub mod index;
