@@ -268,6 +268,8 @@ pub struct SearchConfig {
     pub commit_ms: u64,
     /// The index writer's memory (tantivy takes at least 15 MB).
     pub writer_budget_bytes: usize,
+    /// The change log keeps this much; an index that falls further behind is rebuilt.
+    pub keep_changes_hours: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

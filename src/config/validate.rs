@@ -194,8 +194,8 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
     if c.health.check_interval_ms < 50 {
         return Err(invalid("health.check_interval_ms", "must be at least 50"));
     }
-    if c.search.commit_ms < 10 || c.search.dir.trim().is_empty() {
-        return Err(invalid("search.commit_ms", "commits at least 10 ms apart, and a search.dir"));
+    if c.search.commit_ms < 10 || c.search.dir.trim().is_empty() || c.search.keep_changes_hours == 0 {
+        return Err(invalid("search.commit_ms", "commits at least 10 ms apart, a search.dir, keep_changes_hours >= 1"));
     }
     Ok(())
 }

@@ -155,7 +155,8 @@ fn start_indexer(config: &Config, supervisor: &mut NodeSupervisor, pool: &db::Db
     let dir = std::path::PathBuf::from(&s.dir).join(config.node_id().replace(['/', '\\'], "_"));
     let (p, h, budget, every) =
         (pool.clone(), search.clone(), s.writer_budget_bytes, Duration::from_millis(s.commit_ms));
-    let indexer = supervisor.supervise_alone(move |_| Indexer::new(p, h, dir, budget, every));
+    let keep = Duration::from_secs(s.keep_changes_hours.saturating_mul(3600));
+    let indexer = supervisor.supervise_alone(move |_| Indexer::new(p, h, dir, budget, every, keep));
     search.set_indexer(indexer.recipient());
     search
 }

@@ -131,3 +131,34 @@ pub async fn horizon(conn: &mut AsyncPgConnection) -> diesel::QueryResult<i64> {
         .await?;
     Ok(h.xmin)
 }
+
+#[derive(QueryableByName)]
+struct Pruned {
+    #[diesel(sql_type = BigInt)]
+    deleted: i64,
+}
+
+/// Deletes changes older than `keep_secs` and raises `search_meta.pruned_below` past them: an
+/// index whose watermark is below it has missed rows and is rebuilt. Returns the rows deleted.
+pub async fn prune(conn: &mut AsyncPgConnection, keep_secs: i64) -> diesel::QueryResult<i64> {
+    let p: Pruned = diesel::sql_query(
+        "WITH cut AS (SELECT max(xid) AS x FROM search_changes \
+                      WHERE created_at < now() - make_interval(secs => $1)), \
+              gone AS (DELETE FROM search_changes WHERE xid <= (SELECT x FROM cut) RETURNING 1), \
+              meta AS (UPDATE search_meta \
+                       SET pruned_below = greatest(pruned_below, ((SELECT x FROM cut)::text::bigint + 1)::text::xid8) \
+                       WHERE (SELECT x FROM cut) IS NOT NULL) \
+         SELECT count(*) AS deleted FROM gone",
+    )
+    .bind::<BigInt, _>(keep_secs)
+    .get_result(conn)
+    .await?;
+    Ok(p.deleted)
+}
+
+/// Below this, the log has been pruned (an index older than it must be rebuilt).
+pub async fn pruned_below(conn: &mut AsyncPgConnection) -> diesel::QueryResult<i64> {
+    let h: Horizon =
+        diesel::sql_query("SELECT pruned_below::text::bigint AS xmin FROM search_meta").get_result(conn).await?;
+    Ok(h.xmin)
+}

@@ -3,6 +3,7 @@
 //! index, or builds it when it is missing, from another database or too old. Messages are
 //! handled one at a time (`AtomicResponse`): a refresh never interleaves with a batch.
 
+use super::changes;
 use super::feed::{Feed, FeedError};
 use super::handle::{IndexState, Refresh, SearchHandle};
 use super::index::{Opened, SearchStore};
@@ -20,12 +21,24 @@ pub struct Indexer {
     dir: PathBuf,
     budget: usize,
     every: Duration,
+    keep: Duration,
+    last_prune: Option<std::time::Instant>,
     feed: Option<Feed>,
 }
 
+/// How often a node prunes the change log.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
 impl Indexer {
-    pub fn new(pool: DbPool, handle: SearchHandle, dir: PathBuf, budget: usize, every: Duration) -> Indexer {
-        Indexer { pool, handle, dir, budget, every, feed: None }
+    pub fn new(
+        pool: DbPool,
+        handle: SearchHandle,
+        dir: PathBuf,
+        budget: usize,
+        every: Duration,
+        keep: Duration,
+    ) -> Indexer {
+        Indexer { pool, handle, dir, budget, every, keep, last_prune: None, feed: None }
     }
 }
 
@@ -96,6 +109,11 @@ impl Handler<Tick> for Indexer {
         let (pool, handle, dir, budget) = (self.pool.clone(), self.handle.clone(), self.dir.clone(), self.budget);
         let feed = self.feed.take();
         let opening = feed.is_none() && handle.state() != IndexState::Down;
+        let prune = self.last_prune.is_none_or(|t| t.elapsed() >= PRUNE_EVERY);
+        if prune {
+            self.last_prune = Some(std::time::Instant::now());
+        }
+        let keep = i64::try_from(self.keep.as_secs()).unwrap_or(i64::MAX);
         AtomicResponse::new(Box::pin(
             async move {
                 let mut feed = match feed {
@@ -112,7 +130,7 @@ impl Handler<Tick> for Indexer {
                 if let Some(f) = feed.as_mut() {
                     match checkout(&pool).await {
                         Ok(mut conn) => {
-                            if let Err(e) = f.catch_up(&mut conn).await {
+                            if let Err(e) = step(f, &mut conn, prune.then_some(keep)).await {
                                 tracing::warn!(error = %e, "search index: applying the change log failed; retrying");
                             }
                         }
@@ -126,6 +144,27 @@ impl Handler<Tick> for Indexer {
             .map(|feed, act, _| act.feed = feed),
         ))
     }
+}
+
+/// One tick: prune the log when due, rebuild if the log was pruned past this index, apply it.
+async fn step(f: &mut Feed, conn: &mut AsyncPgConnection, prune: Option<i64>) -> Result<(), FeedError> {
+    if let Some(keep) = prune {
+        let deleted = changes::prune(conn, keep).await?;
+        if deleted > 0 {
+            tracing::info!(deleted, "search change log pruned");
+        }
+    }
+    let pruned_below = changes::pruned_below(conn).await?;
+    if f.done_below() < pruned_below {
+        tracing::warn!(
+            done_below = f.done_below(),
+            pruned_below,
+            "search index fell behind the pruned log; rebuilding"
+        );
+        f.build(conn).await?;
+    }
+    f.catch_up(conn).await?;
+    Ok(())
 }
 
 impl Handler<Refresh> for Indexer {

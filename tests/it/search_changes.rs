@@ -376,3 +376,32 @@ async fn a_node_builds_its_index_and_follows_writes() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn pruning_drops_old_changes_and_raises_the_rebuild_line() {
+    use veza::search::changes::{prune, pruned_below};
+    let db = TestDb::new().await;
+    let mut conn = db.conn().await;
+    let (old, new) = (Uuid::now_v7(), Uuid::now_v7());
+    conn.batch_execute(&format!("INSERT INTO rooms (id, name, visibility) VALUES ('{old}', 'old', 'public')"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    conn.batch_execute(&format!(
+        "UPDATE search_changes SET created_at = now() - interval '3 hours' WHERE entity_id = '{old}';
+         INSERT INTO rooms (id, name, visibility) VALUES ('{new}', 'new', 'public');"
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(pruned_below(&mut conn).await.unwrap_or_else(|e| panic!("{e}")), 0);
+    assert_eq!(prune(&mut conn, 7200).await.unwrap_or_else(|e| panic!("{e}")), 1, "the 3-hour-old change only");
+    let line = pruned_below(&mut conn).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(line > 0);
+    // What is left is after the line: a tail from it reads the new change and nothing else.
+    let mut tail = Tail::from(line);
+    let past = marker(&mut conn).await;
+    let left = caught_up(&mut tail, &mut conn, past).await;
+    assert_eq!(left.iter().map(|c| c.entity).collect::<Vec<_>>(), [new]);
+    // Nothing old enough: nothing deleted, the line stays.
+    assert_eq!(prune(&mut conn, 7200).await.unwrap_or_else(|e| panic!("{e}")), 0);
+    assert_eq!(pruned_below(&mut conn).await.unwrap_or_else(|e| panic!("{e}")), line);
+}
