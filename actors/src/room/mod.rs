@@ -315,15 +315,19 @@ impl Handler<Join> for Room {
     fn handle(&mut self, m: Join, _: &mut Context<Self>) -> Self::Result {
         let (store, presence) = (self.deps.store.clone(), self.deps.presence.clone());
         let (room, user) = (self.id, m.user.clone());
+        // A client can have seen more than this room has yet (messages another node delivered
+        // before this one heard of them): the store says how far that can truly be.
+        let ahead = m.last_seen.is_some_and(|s| s > self.next_seq - 1);
         let fut = async move {
             let admitted = store.admit(room, user.id).await;
             let change = match (&admitted, presence) {
                 (Ok(Membership::Member { .. }), Some(p)) => p.enter(room, user).await.ok(),
                 _ => None,
             };
-            (admitted, change)
+            let stored = if ahead { store.last_seq(room).await.ok() } else { None };
+            (admitted, change, stored)
         };
-        Box::pin(fut.into_actor(self).map(move |(res, change), this, ctx| {
+        Box::pin(fut.into_actor(self).map(move |(res, change, stored), this, ctx| {
             match res {
                 Ok(Membership::Member { muted_until, direct, .. }) => {
                     this.direct = direct;
@@ -339,7 +343,14 @@ impl Handler<Join> for Room {
             let resuming = m.last_seen.is_some_and(|s| s < this.next_seq - 1);
             let first_of_user = !this.online.contains_key(&m.user.id);
             *this.online.entry(m.user.id).or_insert(0) += 1;
-            let last_sent = m.last_seen.unwrap_or(this.next_seq - 1).min(this.next_seq - 1);
+            // What the client has: its `last_seen`, up to what the store holds (a claim past that
+            // is cut to it); frames this room learns of later up to there are not sent again.
+            let known = this.next_seq - 1;
+            let last_sent = match m.last_seen {
+                Some(s) if s > known => s.min(stored.unwrap_or(known).max(known)),
+                Some(s) => s,
+                None => known,
+            };
             if this.conns.is_empty() {
                 this.deps.fanout.subscribe_room(this.id);
             }

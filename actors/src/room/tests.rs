@@ -259,6 +259,35 @@ async fn resume_sends_what_was_missed_then_live_without_duplicates() {
     assert_eq!(seqs(&seen), [3, 4, 5, 6]);
 }
 
+/// A client that saw messages on another node before this room heard of them joins with a
+/// `last_seen` past the room's: those messages, arriving later, are not sent to it again.
+#[actix_rt::test]
+async fn a_client_ahead_of_the_room_gets_nothing_twice() {
+    let store = Arc::new(MemStore::default());
+    for s in 1..=3 {
+        store.add(s, "old");
+    }
+    let room = room_with(store.clone());
+    settle().await; // the room starts at 3
+    store.add(4, "elsewhere");
+    store.add(5, "elsewhere");
+    let (seen, res) = joined(&room, Some(5)).await;
+    assert_eq!(res, Ok(()));
+    // Late fan-out of 4 and 5, then a new message.
+    room.do_send(committed(4));
+    room.do_send(committed(5));
+    store.add(6, "new");
+    room.do_send(committed(6));
+    settle().await;
+    assert_eq!(seqs(&seen), [6]);
+    // A claim past the store is cut to it: the next real message still arrives.
+    let (claims, _) = joined(&room, Some(1_000)).await;
+    store.add(7, "next");
+    room.do_send(committed(7));
+    settle().await;
+    assert_eq!(seqs(&claims), [7]);
+}
+
 #[actix_rt::test]
 async fn posts_are_numbered_and_delivered() {
     let store = Arc::new(MemStore::default());
