@@ -67,6 +67,7 @@ pub async fn create(
 #[utoipa::path(patch, path = "/api/v1/admin/categories/{id}", operation_id = "update_category", tag = "admin", security(("bearer" = [])), request_body = CategoryPatch,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = Category), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "slug_taken: another category has this slug"),
         (status = 422, body = Problem)))]
 pub async fn update(
     categories: Categories,
