@@ -2,7 +2,7 @@
 //! side by side in one test process keep separate counts.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 /// Every metric the node exports; names follow Prometheus conventions with the `veza_` prefix.
@@ -20,6 +20,7 @@ pub struct Metrics {
     pub csp_reports: IntCounterVec,
     pub rate_limit_fallbacks: IntGauge,
     pub search_documents: IntGauge,
+    pub search_queries_dropped: IntCounter,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +64,10 @@ impl Metrics {
         )?;
         let search_documents =
             IntGauge::new("veza_search_documents", "Documents this node's search index serves (0 while it builds)")?;
+        let search_queries_dropped = IntCounter::new(
+            "veza_search_queries_dropped_total",
+            "Searches not counted for popular queries because the counting queue was full",
+        )?;
         let build_info = IntGaugeVec::new(
             Opts::new("veza_build_info", "Build and node identity; always 1"),
             &["version", "node", "profile"],
@@ -81,6 +86,7 @@ impl Metrics {
         registry.register(Box::new(csp_reports.clone()))?;
         registry.register(Box::new(rate_limit_fallbacks.clone()))?;
         registry.register(Box::new(search_documents.clone()))?;
+        registry.register(Box::new(search_queries_dropped.clone()))?;
         registry.register(Box::new(build_info))?;
         Ok(Metrics {
             registry,
@@ -95,6 +101,7 @@ impl Metrics {
             csp_reports,
             rate_limit_fallbacks,
             search_documents,
+            search_queries_dropped,
         })
     }
 

@@ -93,6 +93,14 @@ codes! {
     UploadExpired => "upload_expired",
     UploadIncomplete => "upload_incomplete",
     ChecksumMismatch => "checksum_mismatch",
+    // Search.
+    QueryEmpty => "query_empty",
+    QueryTooLong => "query_too_long",
+    QueryTooManyTerms => "query_too_many_terms",
+    /// A suggestion needs at least 2 characters typed.
+    QueryTooShort => "query_too_short",
+    UnknownType => "unknown_type",
+    CursorInvalid => "cursor_invalid",
 }
 
 impl std::fmt::Display for Code {

@@ -59,6 +59,45 @@ pub async fn counters(conn: &mut AsyncPgConnection, room: RoomId) -> QueryResult
     rooms::table.find(room).select((rooms::last_seq, members)).first(conn).await
 }
 
+/// A room as search shows it: its row, `(last_seq, members)`, and the viewer's role.
+pub type RoomSummary = (RoomRow, i64, Option<RoomRole>);
+
+/// Rooms by id that are not direct, with their member counts and `viewer`'s role in each.
+pub async fn summaries(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+    viewer: Option<UserId>,
+) -> QueryResult<Vec<RoomSummary>> {
+    let members = diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM room_members m WHERE m.room_id = rooms.id)",
+    );
+    let ids: Vec<RoomId> = ids.iter().map(|id| RoomId(*id)).collect();
+    let rows: Vec<(RoomRow, i64)> = rooms::table
+        .filter(rooms::id.eq_any(&ids))
+        .filter(rooms::is_direct.eq(false))
+        .select((RoomRow::as_select(), members))
+        .load(conn)
+        .await?;
+    let roles: Vec<(RoomId, RoomRole)> = match viewer {
+        Some(u) => {
+            room_members::table
+                .filter(room_members::user_id.eq(u))
+                .filter(room_members::room_id.eq_any(&ids))
+                .select((room_members::room_id, room_members::role))
+                .load(conn)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(r, n)| {
+            let role = roles.iter().find(|(id, _)| *id == r.id).map(|(_, role)| *role);
+            (r, n, role)
+        })
+        .collect())
+}
+
 /// Creates a room with its creator as owner.
 pub async fn create_room(
     conn: &mut AsyncPgConnection,

@@ -5,6 +5,7 @@ use super::model::*;
 use super::repo::{self, RoomRow};
 use crate::auth::model::UserStatus;
 use crate::db::{PooledConn, checkout};
+use crate::search::changes::Kind;
 use crate::service::{Core, Service};
 use crate::state::AppState;
 use crate::users::blocking::ensure_can_reach;
@@ -134,6 +135,7 @@ impl ChatCore {
         let (name, topic) = m.body.validate()?;
         let mut conn = self.conn().await?;
         let r = repo::create_room(&mut conn, &name, topic.as_deref(), m.body.visibility, m.user).await?;
+        self.state.search.wrote(Kind::Room, r.id.uuid()).await;
         self.view(&mut conn, r, Some(m.user)).await
     }
 
@@ -158,6 +160,7 @@ impl ChatCore {
         let mut conn = self.conn().await?;
         let r = self.visible(&mut conn, m.room, Some(m.user)).await?;
         repo::add_member(&mut conn, r.id, m.user, RoomRole::Member).await?;
+        self.state.search.wrote(Kind::Room, r.id.uuid()).await;
         self.view(&mut conn, r, Some(m.user)).await
     }
 
@@ -167,6 +170,7 @@ impl ChatCore {
             return Err(ChatError::NotFound);
         };
         self.tell_room(m.room, Forget { user: m.user }).await;
+        self.state.search.wrote(Kind::Room, m.room.uuid()).await;
         if let Some(heir) = heir {
             self.state.realtime.push_user(heir, "room.owner", json!({ "room": m.room, "from": m.user }));
         }
@@ -185,6 +189,7 @@ impl ChatCore {
             return Err(ChatError::Invalid { field: "user_id", message: "no such user".into() });
         }
         repo::add_member(&mut conn, m.room, m.member, RoomRole::Member).await?;
+        self.state.search.wrote(Kind::Room, m.room.uuid()).await;
         Ok(())
     }
 
@@ -197,6 +202,7 @@ impl ChatCore {
         }
         repo::remove_member(&mut conn, m.room, m.member).await?;
         self.tell_room(m.room, Forget { user: m.member }).await;
+        self.state.search.wrote(Kind::Room, m.room.uuid()).await;
         Ok(())
     }
 

@@ -270,6 +270,15 @@ pub struct SearchConfig {
     pub writer_budget_bytes: usize,
     /// The change log keeps this much; an index that falls further behind is rebuilt.
     pub keep_changes_hours: u64,
+    /// A search still running after this answers with what it found, `partial: true`.
+    pub timeout_ms: u64,
+    /// Searches run on at most this many blocking threads at once; more wait (within the
+    /// timeout) for one.
+    pub max_concurrent: usize,
+    /// A query shows among popular ones only once this many distinct users searched it.
+    pub popular_min_users: u32,
+    /// Searches waiting to be counted; past this, new ones are dropped (and counted as dropped).
+    pub query_log_capacity: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -194,6 +194,9 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
     if c.health.check_interval_ms < 50 {
         return Err(invalid("health.check_interval_ms", "must be at least 50"));
     }
+    if c.search.timeout_ms == 0 || c.search.max_concurrent == 0 || c.search.query_log_capacity == 0 {
+        return Err(invalid("search.timeout_ms", "a timeout, max_concurrent and query_log_capacity of at least 1"));
+    }
     if c.search.commit_ms < 10 || c.search.dir.trim().is_empty() || c.search.keep_changes_hours == 0 {
         return Err(invalid("search.commit_ms", "commits at least 10 ms apart, a search.dir, keep_changes_hours >= 1"));
     }

@@ -26,6 +26,7 @@ use crate::config::CorsConfig;
 use crate::listings::service::ListingService;
 use crate::offers::service::OfferService;
 use crate::playlists::service::PlaylistService;
+use crate::search::service::SearchService;
 use crate::state::AppState;
 use crate::tracks::service::TrackService;
 use crate::tracks::tus::service::UploadService;
@@ -68,6 +69,7 @@ pub fn build_app(
     let track_service = web::Data::new(TrackService::new(state.get_ref().clone()).start());
     let playlist_service = web::Data::new(PlaylistService::new(state.get_ref().clone()).start());
     let upload_service = web::Data::new(UploadService::new(state.get_ref().clone()).start());
+    let search_service = web::Data::new(SearchService::new(state.get_ref().clone()).start());
     App::new()
         .app_data(state)
         .app_data(auth_service)
@@ -80,6 +82,7 @@ pub fn build_app(
         .app_data(track_service)
         .app_data(playlist_service)
         .app_data(upload_service)
+        .app_data(search_service)
         .app_data(extract::json_config(limit))
         .app_data(extract::payload_config(limit))
         .app_data(extract::query_config())
@@ -104,6 +107,7 @@ pub fn build_app(
         .configure(crate::tracks::library_routes::configure)
         .configure(crate::playlists::routes::configure)
         .configure(crate::tracks::tus::routes::configure)
+        .configure(crate::search::routes::configure)
         .service(resource("/docs", "GET").route(web::get().to(|| async {
             HttpResponse::PermanentRedirect().insert_header((http::header::LOCATION, "/docs/")).finish()
         })))

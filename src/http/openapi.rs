@@ -18,6 +18,7 @@ use crate::listings::{
 use crate::money::Money;
 use crate::offers::{model as offers_model, routes as offers};
 use crate::playlists::{model as playlists_model, routes as playlists};
+use crate::search::{model as search_model, routes as search};
 use crate::tracks::tus::{model as tus_model, routes as tus};
 use crate::tracks::{library_routes as library, model as tracks_model, routes as tracks, search as tracks_search};
 use crate::users::{model as users_model, routes as users};
@@ -50,7 +51,7 @@ use utoipa::{Modify, OpenApi};
         library::favorites, library::history,
         playlists::create, playlists::get, playlists::update, playlists::delete, playlists::add_track,
         playlists::remove_track, playlists::reorder, tus::create, tus::offset, tus::append, tus::terminate,
-        tus::finish,
+        tus::finish, search::search, search::suggest, search::popular, search::zero_results,
     ),
     components(schemas(
         error::Problem, ops::HealthReply, ops::ReadyReply, ops::Checks, DepState, csp_report::CspReportBody,
@@ -73,7 +74,11 @@ use utoipa::{Modify, OpenApi};
         tracks_model::HistoryPage, tracks_model::StreamUrl, playlists_model::NewPlaylist,
         playlists_model::PlaylistPatch, playlists_model::AddTrack, playlists_model::NewOrder,
         playlists_model::PlaylistEntry, playlists_model::PlaylistView, tus_model::NewUpload, tus_model::UploadView,
-        tracks_model::UploadMeta,
+        tracks_model::UploadMeta, search_model::ListingHit, search_model::TrackHit, search_model::UserHit,
+        search_model::RoomHit, search_model::SearchResults, search_model::SearchCounts, search_model::SearchSource,
+        search_model::SearchPage, search_model::SuggestionKind, search_model::Suggestion, search_model::Suggestions,
+        search_model::Window, search_model::PopularQuery, search_model::PopularQueries, search_model::ZeroResultQuery,
+        search_model::ZeroResultQueries,
     )),
     modifiers(&BearerAuth, &ProblemReplies, &CommonReplies, &TextBounds, &NulFreeStrings, &CreatedLinks),
     tags(
@@ -86,6 +91,7 @@ use utoipa::{Modify, OpenApi};
         (name = "offers", description = "Offers negotiated through a state machine; live as offer.created / offer.updated"),
         (name = "tracks", description = "Audio uploads, metadata, waveform and Range streaming"),
         (name = "playlists", description = "Ordered playlists, edited against their version (If-Match); live as playlist.updated"),
+        (name = "search", description = "One ranked, typo-tolerant search over listings, tracks, users and rooms; suggestions; popular queries"),
         (name = "admin", description = "Admin tools: the category tree"),
     )
 )]

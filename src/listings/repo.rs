@@ -137,6 +137,17 @@ pub async fn get(conn: &mut AsyncPgConnection, id: ListingId) -> QueryResult<Opt
         .optional()
 }
 
+/// Listings by id with their sellers' usernames, sellers active only (search results).
+pub async fn many(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<(ListingRow, String)>> {
+    listings::table
+        .inner_join(users::table)
+        .filter(listings::id.eq_any(ids.iter().map(|id| ListingId(*id)).collect::<Vec<_>>()))
+        .filter(users::status.eq(crate::auth::model::UserStatus::Active))
+        .select((ListingRow::as_select(), users::username))
+        .load(conn)
+        .await
+}
+
 /// Locks the listing row until the transaction ends: status changes and acceptances of its
 /// offers serialise here.
 pub async fn lock(conn: &mut AsyncPgConnection, id: ListingId) -> QueryResult<Option<ListingRow>> {

@@ -13,6 +13,7 @@ use crate::categories::repo as categories_repo;
 use crate::categories::tree::Tree;
 use crate::db::{PooledConn, checkout};
 use crate::offers::{events as offer_events, repo as offers_repo};
+use crate::search::changes::Kind;
 use crate::service::{Core, Service};
 use crate::state::AppState;
 use crate::tracks::repo as tracks_repo;
@@ -173,6 +174,7 @@ impl ListingCore {
             Ok(())
         })
         .await?;
+        self.state.search.wrote(Kind::Listing, id.uuid()).await;
         Self::view(&mut conn, id).await
     }
 
@@ -223,6 +225,7 @@ impl ListingCore {
         })
         .await?;
         self.state.cache.invalidate(&repo::cache_key(m.id));
+        self.state.search.wrote(Kind::Listing, m.id.uuid()).await;
         Self::view(&mut conn, m.id).await
     }
 
@@ -246,6 +249,7 @@ impl ListingCore {
             })
             .await?;
         self.state.cache.invalidate(&repo::cache_key(m.id));
+        self.state.search.wrote(Kind::Listing, m.id.uuid()).await;
         offer_events::announce_updated(&mut conn, &self.state.realtime, &expired).await;
         Self::view(&mut conn, m.id).await
     }
@@ -271,6 +275,7 @@ impl ListingCore {
             })
             .await?;
         self.state.cache.invalidate(&repo::cache_key(m.id));
+        self.state.search.wrote(Kind::Listing, m.id.uuid()).await;
         for v in &expired {
             offer_events::push(&self.state.realtime, offer_events::UPDATED, v);
         }

@@ -32,6 +32,7 @@ use crate::offers::expiry::OfferExpiry;
 use crate::ratelimit::{RateLimiter, RedisStore};
 use crate::search::handle::SearchHandle;
 use crate::search::indexer::Indexer;
+use crate::search::queries::{QueryLog, QueryRecorder};
 use crate::settings::{Settings, SettingsWatcher};
 use crate::state::AppState;
 use crate::tracks::sweeper::BlobSweeper;
@@ -123,7 +124,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     });
     let (p, b, every) = (pool.clone(), blobs.clone(), Duration::from_millis(config.tracks.sweep_interval_ms));
     supervisor.supervise(move |_| BlobSweeper::new(p, b, every));
-    let search = start_indexer(&config, &mut supervisor, &pool);
+    let search = start_search(&config, &mut supervisor, &pool, &metrics);
     let supervisor = supervisor_ctx.run(supervisor);
 
     let processing = Arc::new(tokio::sync::Semaphore::new(config.tracks.processing_concurrency));
@@ -148,10 +149,19 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     serve(state, supervisor)
 }
 
-/// The node's search index writer, on a thread of its own; its index in `<search.dir>/<node id>`.
-fn start_indexer(config: &Config, supervisor: &mut NodeSupervisor, pool: &db::DbPool) -> SearchHandle {
-    let search = SearchHandle::default();
+/// The node's search index writer, on a thread of its own (its index in
+/// `<search.dir>/<node id>`), and the recorder of searches for popular queries.
+fn start_search(
+    config: &Config,
+    supervisor: &mut NodeSupervisor,
+    pool: &db::DbPool,
+    metrics: &Metrics,
+) -> SearchHandle {
     let s = &config.search;
+    let (queries, rx) = QueryLog::channel(s.query_log_capacity, metrics.search_queries_dropped.clone());
+    let (p, every) = (pool.clone(), Duration::from_millis(s.commit_ms));
+    supervisor.supervise(move |_| QueryRecorder::new(p, rx.clone(), every));
+    let search = SearchHandle::new(s.max_concurrent, queries);
     let dir = std::path::PathBuf::from(&s.dir).join(config.node_id().replace(['/', '\\'], "_"));
     let (p, h, budget, every) =
         (pool.clone(), search.clone(), s.writer_budget_bytes, Duration::from_millis(s.commit_ms));

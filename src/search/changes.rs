@@ -33,6 +33,11 @@ impl Kind {
         }
     }
 
+    /// Its place in `ALL`.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     pub fn parse(s: &str) -> Option<Kind> {
         Some(match s {
             "listing" => Kind::Listing,

@@ -6,19 +6,23 @@
 //! body), BM25 inside a tier, and a mild log of popularity on top.
 
 use super::changes::Kind;
+use super::collect::Ranked;
 use super::documents::access_term;
-use super::index::{IndexError, SearchStore};
+use super::index::IndexError;
 use super::query::Parsed;
 use super::schema::{Fields, PUBLIC};
-use tantivy::collector::{Count, TopDocs};
+use std::time::Instant;
 use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{DocId, Score, SegmentReader, TantivyDocument, Term};
+use tantivy::{Score, Searcher, TantivyDocument, Term};
 use uuid::Uuid;
 
 /// Field weights: title over tags over body.
 type FieldOf = fn(&Fields) -> Field;
-const FIELDS: [(FieldOf, f32); 3] = [(|f| f.title, 3.0), (|f| f.tags, 2.0), (|f| f.body, 1.0)];
+pub type Weighted = [(FieldOf, f32)];
+pub const ALL_FIELDS: &Weighted = &[(|f| f.title, 3.0), (|f| f.tags, 2.0), (|f| f.body, 1.0)];
+/// Suggestions complete titles (names, for users and rooms) only.
+pub const TITLES: &Weighted = &[(|f| f.title, 3.0)];
 /// What a field match is worth, times the field's weight: exact, and fuzzy or prefix. BM25
 /// (times the weight, rarely above 10) orders documents within these tiers.
 const EXACT_TIER: f32 = 20.0;
@@ -43,11 +47,20 @@ pub struct Hit {
     pub body: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// One page of each kind asked for, and how many of each matched.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Found {
-    pub hits: Vec<Hit>,
-    /// Everything that matched, not only this page.
-    pub total: usize,
+    /// By `Kind::index`.
+    pub hits: [Vec<Hit>; 4],
+    pub counts: [u64; 4],
+    /// The deadline cut the search short: what was found so far.
+    pub partial: bool,
+}
+
+impl Found {
+    pub fn of(&self, kind: Kind) -> &[Hit] {
+        &self.hits[kind.index()]
+    }
 }
 
 fn term(field: Field, text: &str) -> Term {
@@ -63,9 +76,9 @@ fn any(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
 }
 
 /// One word over the weighted fields: exact, fuzzy within its allowance, prefix while typed.
-fn word(f: &Fields, w: &super::query::Word) -> Box<dyn Query> {
+fn word(f: &Fields, w: &super::query::Word, fields: &Weighted) -> Box<dyn Query> {
     let mut clauses = Vec::new();
-    for (field, weight) in FIELDS {
+    for &(field, weight) in fields {
         let t = term(field(f), &w.term);
         let exact = || boxed(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs));
         clauses.push(boxed(ConstScoreQuery::new(exact(), weight * EXACT_TIER)));
@@ -86,8 +99,8 @@ fn word(f: &Fields, w: &super::query::Word) -> Box<dyn Query> {
 }
 
 /// Terms that follow each other in one of the fields (a single term: that exact word).
-fn phrase(f: &Fields, terms: &[String]) -> Box<dyn Query> {
-    let clauses = FIELDS
+fn phrase(f: &Fields, terms: &[String], fields: &Weighted) -> Box<dyn Query> {
+    let clauses = fields
         .iter()
         .map(|(field, weight)| {
             let field = field(f);
@@ -103,15 +116,21 @@ fn phrase(f: &Fields, terms: &[String]) -> Box<dyn Query> {
 
 /// The whole query: what must match, what must not, and who may see it.
 pub fn build(f: &Fields, q: &Parsed, kinds: &[Kind], who: &Audience) -> Box<dyn Query> {
+    build_in(f, q, kinds, who, ALL_FIELDS)
+}
+
+/// `build` over some of the fields.
+pub fn build_in(f: &Fields, q: &Parsed, kinds: &[Kind], who: &Audience, fields: &Weighted) -> Box<dyn Query> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for w in &q.words {
-        clauses.push((Occur::Must, word(f, w)));
+        clauses.push((Occur::Must, word(f, w, fields)));
     }
     for p in q.phrases.iter().filter(|p| !p.is_empty()) {
-        clauses.push((Occur::Must, phrase(f, p)));
+        clauses.push((Occur::Must, phrase(f, p, fields)));
     }
+    // An exclusion holds in every field, whichever are searched.
     for x in q.excluded.iter().filter(|x| !x.is_empty()) {
-        clauses.push((Occur::MustNot, phrase(f, x)));
+        clauses.push((Occur::MustNot, phrase(f, x, ALL_FIELDS)));
     }
     let kinds = kinds.iter().map(|k| boxed(TermQuery::new(term(f.kind, k.as_str()), IndexRecordOption::Basic)));
     clauses.push((Occur::Must, any(kinds.collect())));
@@ -126,41 +145,47 @@ pub fn build(f: &Fields, q: &Parsed, kinds: &[Kind], who: &Audience) -> Box<dyn 
     boxed(BooleanQuery::new(clauses))
 }
 
-/// Runs `query`: `limit` hits after `offset`, best first, and how many matched in all.
-pub fn run(store: &SearchStore, query: &dyn Query, limit: usize, offset: usize) -> Result<Found, IndexError> {
-    let searcher = store.searcher();
-    let top = TopDocs::with_limit(limit.max(1)).and_offset(offset).tweak_score(popularity);
-    let (top, total) = searcher.search(query, &(top, Count))?;
-    let f = &store.fields;
-    let mut hits = Vec::with_capacity(top.len());
-    for (score, addr) in top {
-        let doc: TantivyDocument = searcher.doc(addr)?;
-        let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-        let Some((kind, id)) =
-            text(f.key).split_once(':').and_then(|(k, id)| Some((Kind::parse(k)?, id.parse().ok()?)))
-        else {
-            continue;
-        };
-        let tags = doc.get_all(f.tags).filter_map(|v| v.as_str().map(str::to_owned)).collect();
-        hits.push(Hit { kind, id, score, title: text(f.title), tags, body: text(f.body) });
+/// Runs `query` on `searcher`: for each of `kinds`, `limit` hits after `offset`, best first,
+/// and how many matched in all, stopping at `deadline`.
+pub fn run(
+    searcher: &Searcher,
+    f: &Fields,
+    query: &dyn Query,
+    kinds: &[Kind],
+    page: (usize, usize),
+    deadline: Instant,
+) -> Result<Found, IndexError> {
+    let (limit, offset) = page;
+    let ranking = searcher.search(query, &Ranked::new(kinds, offset + limit, deadline))?;
+    let mut found = Found { counts: ranking.counts, partial: ranking.partial, ..Found::default() };
+    for (k, top) in ranking.top.iter().enumerate() {
+        for s in top.iter().skip(offset).take(limit) {
+            let doc: TantivyDocument = searcher.doc(s.addr)?;
+            if let Some(hit) = hit(f, &doc, s.score) {
+                found.hits[k].push(hit);
+            }
+        }
     }
-    Ok(Found { hits, total })
+    Ok(found)
 }
 
-/// The relevance score, times a mild log of the document's popularity.
-fn popularity(segment: &SegmentReader) -> impl Fn(DocId, Score) -> Score + use<> {
-    let column = segment.fast_fields().f64("popularity").ok().map(|c| c.first_or_default_col(0.0));
-    move |doc, score| {
-        let p = column.as_ref().map_or(0.0, |c| c.get_val(doc)).max(0.0);
-        score * (1.0 + 0.04 * (p as f32).ln_1p())
-    }
+/// A stored document as a hit.
+pub fn hit(f: &Fields, doc: &TantivyDocument, score: Score) -> Option<Hit> {
+    let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+    let key = text(f.key);
+    let (kind, id) = key.split_once(':')?;
+    let (kind, id) = (Kind::parse(kind)?, id.parse().ok()?);
+    let tags = doc.get_all(f.tags).filter_map(|v| v.as_str().map(str::to_owned)).collect();
+    Some(Hit { kind, id, score, title: text(f.title), tags, body: text(f.body) })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::index::SearchStore;
     use crate::search::model::{Access, Doc};
     use crate::search::query::{Rules, parse};
+    use std::time::Duration;
 
     struct Fixture {
         store: SearchStore,
@@ -228,10 +253,13 @@ mod tests {
         fn find(&self, q: &str, kinds: &[Kind], who: &Audience) -> Vec<&'static str> {
             let parsed = parse(q, &Rules::default()).unwrap_or_else(|e| panic!("{q}: {e}"));
             let query = build(&self.store.fields, &parsed, kinds, who);
-            let found = run(&self.store, query.as_ref(), 20, 0).unwrap_or_else(|e| panic!("{e}"));
-            found
-                .hits
-                .iter()
+            let deadline = Instant::now() + Duration::from_secs(5);
+            let searcher = self.store.searcher();
+            let found = run(&searcher, &self.store.fields, query.as_ref(), kinds, (20, 0), deadline)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut hits: Vec<&Hit> = found.hits.iter().flatten().collect();
+            hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+            hits.into_iter()
                 .filter_map(|h| self.ids.iter().find(|(_, id)| **id == h.id).map(|(name, _)| *name))
                 .collect()
         }
@@ -283,5 +311,31 @@ mod tests {
         let blocked = Audience { viewer: None, hidden: vec![f.eve] };
         assert!(f.find("broken", &Kind::ALL, &blocked).is_empty(), "a hidden owner's documents");
         assert_eq!(f.anyone("broken"), ["broken"]);
+    }
+
+    #[test]
+    fn counts_per_kind_pages_and_the_deadline() {
+        let f = fixture();
+        let parsed = parse("synthesizer ", &Rules::default()).unwrap_or_else(|e| panic!("{e}"));
+        let query = build(&f.store.fields, &parsed, &Kind::ALL, &Audience::default());
+        let searcher = f.store.searcher();
+        let later = Instant::now() + Duration::from_secs(5);
+        let all = run(&searcher, &f.store.fields, query.as_ref(), &Kind::ALL, (10, 0), later)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(all.counts, [3, 0, 0, 1], "moog, juno, broken; the room");
+        assert!(!all.partial);
+        // One at a time, the same order: no page repeats or skips.
+        let mut paged = Vec::new();
+        for offset in 0..4 {
+            let page = run(&searcher, &f.store.fields, query.as_ref(), &[Kind::Listing], (1, offset), later)
+                .unwrap_or_else(|e| panic!("{e}"));
+            paged.extend(page.of(Kind::Listing).iter().map(|h| h.id));
+        }
+        let whole: Vec<Uuid> = all.of(Kind::Listing).iter().map(|h| h.id).collect();
+        assert_eq!(paged, whole);
+        let past = Instant::now();
+        let cut = run(&searcher, &f.store.fields, query.as_ref(), &Kind::ALL, (10, 0), past)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(cut.partial && cut.hits.iter().all(Vec::is_empty), "past the deadline: nothing more is read");
     }
 }

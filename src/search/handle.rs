@@ -4,9 +4,14 @@
 
 use super::changes::Kind;
 use super::index::SearchStore;
+use super::queries::QueryLog;
 use serde::Serialize;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+use tantivy::Searcher;
+use tokio::sync::Semaphore;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -26,19 +31,78 @@ pub enum IndexState {
 #[rtype(result = "()")]
 pub struct Refresh(pub Vec<(Kind, Uuid)>);
 
-#[derive(Clone, Default)]
+/// The longest a write waits for its own refresh.
+const REFRESH_WAIT: Duration = Duration::from_secs(2);
+/// How long and how many past generations stay readable for relevance cursors.
+const KEEP_GENERATIONS: usize = 16;
+const KEEP_GENERATIONS_FOR: Duration = Duration::from_secs(120);
+
+#[derive(Clone)]
 pub struct SearchHandle {
     inner: Arc<Inner>,
 }
 
-#[derive(Default)]
 struct Inner {
     state: AtomicU8,
     store: RwLock<Option<SearchStore>>,
     indexer: RwLock<Option<actix::Recipient<Refresh>>>,
+    /// Searches running at once on blocking threads.
+    permits: Arc<Semaphore>,
+    /// This process's index instance: a cursor's generation means something only here.
+    epoch: u64,
+    /// Recent searchers, newest last, so a relevance cursor pages within its generation.
+    generations: Mutex<VecDeque<(Instant, Searcher)>>,
+    queries: QueryLog,
 }
 
 impl SearchHandle {
+    pub fn new(max_concurrent: usize, queries: QueryLog) -> SearchHandle {
+        SearchHandle {
+            inner: Arc::new(Inner {
+                state: AtomicU8::new(0),
+                store: RwLock::new(None),
+                indexer: RwLock::new(None),
+                permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+                epoch: Uuid::new_v4().as_u64_pair().0 >> 12,
+                generations: Mutex::new(VecDeque::new()),
+                queries,
+            }),
+        }
+    }
+
+    pub fn permits(&self) -> Arc<Semaphore> {
+        self.inner.permits.clone()
+    }
+
+    pub fn queries(&self) -> &QueryLog {
+        &self.inner.queries
+    }
+
+    pub fn epoch(&self) -> u64 {
+        self.inner.epoch
+    }
+
+    /// The searcher of `generation` while it is kept, else the current one (the store must be
+    /// ready).
+    pub fn searcher(&self, store: &SearchStore, generation: Option<u64>) -> Searcher {
+        let current = store.searcher();
+        let Ok(mut kept) = self.inner.generations.lock() else { return current };
+        let now = Instant::now();
+        let id = current.generation().generation_id();
+        if kept.back().is_none_or(|(_, s)| s.generation().generation_id() != id) {
+            kept.push_back((now, current.clone()));
+        }
+        while kept.len() > KEEP_GENERATIONS || kept.front().is_some_and(|(t, _)| now - *t > KEEP_GENERATIONS_FOR) {
+            kept.pop_front();
+        }
+        match generation {
+            Some(g) => {
+                kept.iter().find(|(_, s)| s.generation().generation_id() == g).map_or(current, |(_, s)| s.clone())
+            }
+            None => current,
+        }
+    }
+
     pub fn state(&self) -> IndexState {
         match self.inner.state.load(Ordering::Acquire) {
             1 => IndexState::Ready,
@@ -82,11 +146,21 @@ impl SearchHandle {
     }
 
     /// Applies `entities` on this node's index and waits for it (the caller's own write shows
-    /// in its next search); the log brings it to the other nodes.
+    /// in its next search); the log brings it to the other nodes. Not while the index builds
+    /// (PostgreSQL answers searches then), and never longer than `REFRESH_WAIT`: a write is
+    /// not held up by a busy indexer, its change comes with the next tick anyway.
     pub async fn refresh(&self, entities: Vec<(Kind, Uuid)>) {
+        if self.state() != IndexState::Ready {
+            return;
+        }
         let to = self.inner.indexer.read().ok().and_then(|i| i.clone());
         if let Some(to) = to {
-            let _ = to.send(Refresh(entities)).await;
+            let _ = tokio::time::timeout(REFRESH_WAIT, to.send(Refresh(entities))).await;
         }
+    }
+
+    /// `refresh` of one entity.
+    pub async fn wrote(&self, kind: Kind, id: Uuid) {
+        self.refresh(vec![(kind, id)]).await;
     }
 }

@@ -3,13 +3,22 @@
 
 pub mod analyzer;
 pub mod changes;
+pub mod collect;
+pub mod cursor;
 pub mod documents;
 pub mod engine;
+pub mod fallback;
 pub mod feed;
 pub mod handle;
+pub mod highlight;
 pub mod index;
 pub mod indexer;
 pub mod model;
+pub mod queries;
+pub mod queries_repo;
 pub mod query;
 pub mod repo;
+pub mod routes;
 pub mod schema;
+pub mod service;
+pub mod views;

@@ -40,6 +40,18 @@ pub struct Parsed {
 }
 
 impl Parsed {
+    /// The query as counted among popular ones: its analysed words, phrases quoted,
+    /// exclusions dashed, so `Café  MOOG` and `cafe moog` count as one.
+    pub fn normalized(&self) -> String {
+        let words = self.words.iter().map(|w| w.term.clone());
+        let phrases = self.phrases.iter().map(|p| format!("\"{}\"", p.join(" ")));
+        let excluded = self.excluded.iter().map(|x| match x.as_slice() {
+            [one] => format!("-{one}"),
+            many => format!("-\"{}\"", many.join(" ")),
+        });
+        words.chain(phrases).chain(excluded).collect::<Vec<_>>().join(" ")
+    }
+
     /// Every term the query names, for counting and highlighting.
     pub fn term_count(&self) -> usize {
         self.words.len() + self.phrases.iter().chain(&self.excluded).map(Vec::len).sum::<usize>()
@@ -196,6 +208,14 @@ mod tests {
         assert_eq!(q.words, [word("moog", 0, false)]);
         // A hyphenated word is two words, not an exclusion.
         assert_eq!(p("lo-fi").unwrap_or_default().words, [word("lo", 0, false), word("fi", 0, true)]);
+    }
+
+    #[test]
+    fn normalized_folds_case_accents_and_spacing() {
+        let n = |q: &str| p(q).map(|q| q.normalized()).unwrap_or_default();
+        assert_eq!(n("  Café   MOOG "), "cafe moog");
+        assert_eq!(n("cafe moog"), n("CAFÉ Moog"));
+        assert_eq!(n(r#"jazz "Blue  Note" -cheap -"for parts""#), r#"jazz "blue note" -cheap -"for parts""#);
     }
 
     #[test]

@@ -147,7 +147,7 @@ pub async fn load(conn: &mut AsyncPgConnection, kind: Kind, ids: &[Uuid]) -> die
         }
         Kind::Track => {
             let rows: Vec<TrackRow> = by_ids(conn, "SELECT t.id, t.owner_id, t.title, concat_ws(' ', t.artist, t.album) AS body, \
-                        t.tags || coalesce(ARRAY[t.genre], '{}') AS tags, t.visibility, t.plays::float8 AS plays, t.created_at \
+                        array_remove(t.tags || ARRAY[t.genre], NULL) AS tags, t.visibility, t.plays::float8 AS plays, t.created_at \
                  FROM tracks t JOIN users u ON u.id = t.owner_id \
                  WHERE t.id = ANY($1) AND u.status = 'active'", ids).await?;
             rows.into_iter()
@@ -166,8 +166,13 @@ pub async fn load(conn: &mut AsyncPgConnection, kind: Kind, ids: &[Uuid]) -> die
                 .collect()
         }
         Kind::User => {
-            let rows: Vec<UserRow> = by_ids(conn, "SELECT id, concat_ws(' ', username, display_name) AS title, concat_ws(' ', bio, location) AS body, created_at \
-                 FROM users WHERE id = ANY($1) AND status = 'active'", ids).await?;
+            let rows: Vec<UserRow> = by_ids(
+                conn,
+                "SELECT id, concat_ws(' ', username, display_name) AS title, coalesce(bio, '') AS body, created_at \
+                 FROM users WHERE id = ANY($1) AND status = 'active'",
+                ids,
+            )
+            .await?;
             rows.into_iter()
                 .map(|r| Doc {
                     kind,

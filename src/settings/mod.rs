@@ -18,8 +18,10 @@ use std::sync::{Arc, RwLock};
 use uuid::Uuid;
 
 pub const BANNED_WORDS: &str = "chat.banned_words";
+/// `{"one_from": 5, "two_from": 9}`: words of at least that many letters match with one, two typos.
+pub const SEARCH_TYPOS: &str = "search.typos";
 /// Every key this node understands, with its validation.
-pub const KNOWN: &[&str] = &[BANNED_WORDS];
+pub const KNOWN: &[&str] = &[BANNED_WORDS, SEARCH_TYPOS];
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -74,8 +76,22 @@ pub fn validate(key: &str, value: &Value) -> Result<(), SettingsError> {
             }
             Ok(())
         }
+        SEARCH_TYPOS => typos(value).map(|_| ()).ok_or_else(|| {
+            SettingsError::Invalid(
+                key.into(),
+                "{\"one_from\": n, \"two_from\": m} with 1 <= n < m <= 41 (letters)".into(),
+            )
+        }),
         other => Err(SettingsError::Unknown(other.into())),
     }
+}
+
+/// `(one_from, two_from)` of a `search.typos` value, if well formed.
+fn typos(value: &Value) -> Option<(usize, usize)> {
+    let field = |k: &str| value.get(k)?.as_u64().and_then(|n| usize::try_from(n).ok());
+    let (one, two) = (field("one_from")?, field("two_from")?);
+    let only_those = value.as_object().is_some_and(|o| o.len() == 2);
+    (only_those && (1..two).contains(&one) && two <= 41).then_some((one, two))
 }
 
 /// Lowercased words of a text, split on anything that is not a letter or digit.
@@ -99,6 +115,11 @@ impl Settings {
             return None;
         }
         words(text).find(|w| snap.banned.contains(w))
+    }
+
+    /// The search typo thresholds, when set: `(one_from, two_from)`.
+    pub fn search_typos(&self) -> Option<(usize, usize)> {
+        typos(self.inner.read().ok()?.values.get(SEARCH_TYPOS)?)
     }
 
     /// Reloads everything from PostgreSQL.
@@ -159,6 +180,22 @@ mod tests {
         assert!(validate(BANNED_WORDS, &json!([""])).is_err());
         assert!(validate(BANNED_WORDS, &json!([1])).is_err());
         assert!(matches!(validate("nope", &json!(1)), Err(SettingsError::Unknown(_))));
+    }
+
+    #[test]
+    fn search_typos_validation() {
+        assert!(validate(SEARCH_TYPOS, &json!({"one_from": 4, "two_from": 8})).is_ok());
+        assert_eq!(typos(&json!({"one_from": 4, "two_from": 8})), Some((4, 8)));
+        for bad in [
+            json!({"one_from": 8, "two_from": 8}),
+            json!({"one_from": 0, "two_from": 3}),
+            json!({"one_from": 5}),
+            json!({"one_from": 5, "two_from": 9, "x": 1}),
+            json!({"one_from": 5, "two_from": 99}),
+            json!([5, 9]),
+        ] {
+            assert!(validate(SEARCH_TYPOS, &bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

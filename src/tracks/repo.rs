@@ -111,6 +111,17 @@ pub async fn get(conn: &mut AsyncPgConnection, id: TrackId) -> QueryResult<Optio
         .optional()
 }
 
+/// Tracks by id with their owners' usernames, owners active only (search results).
+pub async fn many(conn: &mut AsyncPgConnection, ids: &[uuid::Uuid]) -> QueryResult<Vec<(TrackRow, String)>> {
+    tracks::table
+        .inner_join(users::table)
+        .filter(tracks::id.eq_any(ids.iter().map(|id| TrackId(*id)).collect::<Vec<_>>()))
+        .filter(users::status.eq(crate::auth::model::UserStatus::Active))
+        .select((TrackRow::as_select(), users::username))
+        .load(conn)
+        .await
+}
+
 /// The read-cache key of a track (its row and owner name); every write invalidates it.
 pub fn cache_key(id: TrackId) -> String {
     format!("track:{id}")

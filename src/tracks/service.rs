@@ -14,6 +14,7 @@ use super::sweeper;
 use crate::activity;
 use crate::db::{PooledConn, checkout};
 use crate::infra::blobs::BlobKey;
+use crate::search::changes::Kind;
 use crate::service::{Core, Service};
 use crate::state::AppState;
 use crate::users::repo as users_repo;
@@ -279,7 +280,10 @@ impl TrackCore {
             })
             .await?;
         match id {
-            Ok(id) => Ok(Ingested { view: Self::view(&mut conn, id).await?, created: true }),
+            Ok(id) => {
+                self.state.search.wrote(Kind::Track, id.uuid()).await;
+                Ok(Ingested { view: Self::view(&mut conn, id).await?, created: true })
+            }
             Err(existing) => Ok(Ingested { view: Self::view(&mut conn, existing).await?, created: false }),
         }
     }
@@ -316,6 +320,7 @@ impl TrackCore {
         })
         .await?;
         self.state.cache.invalidate(&repo::cache_key(m.id));
+        self.state.search.wrote(Kind::Track, m.id.uuid()).await;
         Self::view(&mut conn, m.id).await
     }
 
@@ -335,6 +340,7 @@ impl TrackCore {
             })
             .await?;
         self.state.cache.invalidate(&repo::cache_key(m.id));
+        self.state.search.wrote(Kind::Track, m.id.uuid()).await;
         // After the commit: the sweeper checks each again under its lock before removing it.
         for sha in released.iter().flatten() {
             if let Err(e) = sweeper::remove_if_orphaned(&mut conn, &self.state.blobs, sha).await {

@@ -1,6 +1,6 @@
 //! User queries: profiles, preferences, friendships, blocks.
 
-use super::model::{BlockEntry, FriendEntry, ProfileChanges, UserRef};
+use super::model::{BlockEntry, FriendEntry, ProfileChanges, PublicProfile, UserRef};
 use crate::auth::model::UserStatus;
 use crate::db::schema::{blocks, friendships, users};
 use chrono::{DateTime, Utc};
@@ -23,6 +23,20 @@ pub struct ProfileRow {
     pub created_at: DateTime<Utc>,
 }
 
+impl ProfileRow {
+    /// What anyone may see of it.
+    pub fn public(self) -> PublicProfile {
+        PublicProfile {
+            id: self.id.uuid(),
+            username: self.username,
+            display_name: self.display_name,
+            bio: self.bio,
+            avatar_url: self.avatar_url,
+            created_at: self.created_at,
+        }
+    }
+}
+
 #[derive(AsChangeset)]
 #[diesel(table_name = users)]
 struct ProfileChangeset {
@@ -34,6 +48,25 @@ struct ProfileChangeset {
 
 pub async fn profile(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<ProfileRow>> {
     users::table.find(id).select(ProfileRow::as_select()).first(conn).await.optional()
+}
+
+/// Active users' profiles by id (search results).
+pub async fn active_profiles(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<ProfileRow>> {
+    users::table
+        .filter(users::id.eq_any(ids.iter().map(|id| UserId(*id)).collect::<Vec<_>>()))
+        .filter(users::status.eq(UserStatus::Active))
+        .select(ProfileRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Everyone `user` blocked or was blocked by.
+pub async fn blocked_either_way_of(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<Vec<Uuid>> {
+    let mine = blocks::table.filter(blocks::blocker_id.eq(user)).select(blocks::blocked_id);
+    let theirs = blocks::table.filter(blocks::blocked_id.eq(user)).select(blocks::blocker_id);
+    let mut ids: Vec<UserId> = mine.load(conn).await?;
+    ids.extend(theirs.load::<UserId>(conn).await?);
+    Ok(ids.into_iter().map(|u| u.uuid()).collect())
 }
 
 /// By id when `key` is a UUID, else by (lowercased) username.

@@ -6,6 +6,7 @@ use super::repo::{self, ProfileRow};
 use crate::activity::{self, ActivityItem};
 use crate::auth::model::UserStatus;
 use crate::db::{PooledConn, checkout};
+use crate::search::changes::Kind;
 use crate::service::{Core, Service};
 use crate::state::AppState;
 use actix::prelude::*;
@@ -157,14 +158,7 @@ impl UserCore {
         let load = async {
             let mut conn = self.conn().await?;
             let p = Self::resolve(&mut conn, &m.key).await?;
-            Ok::<_, UserError>(Some(PublicProfile {
-                id: p.id.uuid(),
-                username: p.username,
-                display_name: p.display_name,
-                bio: p.bio,
-                avatar_url: p.avatar_url,
-                created_at: p.created_at,
-            }))
+            Ok::<_, UserError>(Some(p.public()))
         };
         self.state.cache.get_or_load(&profile_cache_key(&m.key), load).await?.ok_or(UserError::NotFound)
     }
@@ -181,6 +175,7 @@ impl UserCore {
         self.state.cache.invalidate(&profile_cache_key(&row.id.to_string()));
         self.state.cache.invalidate(&profile_cache_key(&row.username));
         activity::record(&mut conn, m.user, "profile.updated", json!({})).await?;
+        self.state.search.wrote(Kind::User, m.user.uuid()).await;
         Ok(own(row))
     }
 

@@ -209,6 +209,14 @@ fn matrix() -> Vec<Row> {
         row("POST", "/api/v1/offers/{offer}/cancel", [401, 409, 404, 404, 404, 401, 401]),
         // Tracks: the owner's public track. Only the owner edits or deletes it (moderation of
         // tracks comes with the report queue); anyone reads and streams it. It has no cover.
+        // Search: anyone (a sent token must be valid; popular queries read none); without `q` a
+        // search is 422 query_empty
+        // (what searches find, for whom, is tests/it/search_api.rs). Zero-result queries are
+        // for moderators, who tend the catalogue's words.
+        row("GET", "/api/v1/search", [422, 422, 422, 422, 422, 401, 401]),
+        row("GET", "/api/v1/search/suggest", [422, 422, 422, 422, 422, 401, 401]),
+        row("GET", "/api/v1/search/popular", all(200)),
+        row("GET", "/api/v1/admin/search/zero-results", [401, 403, 403, 200, 200, 401, 401]),
         row("GET", "/api/v1/tracks", [200, 200, 200, 200, 200, 401, 401]),
         row("POST", "/api/v1/tracks", [401, 201, 201, 201, 201, 401, 401]),
         row("GET", "/api/v1/tracks/{track}", [200, 200, 200, 200, 200, 401, 401]),

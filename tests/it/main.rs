@@ -33,6 +33,7 @@ mod rate_limit;
 mod readiness;
 mod redis_limits;
 mod routes;
+mod search_api;
 mod search_changes;
 mod storage;
 mod tokens;

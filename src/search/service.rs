@@ -1,0 +1,328 @@
+//! The search service: parses and checks a query, runs it on the node's index (on a bounded
+//! pool of blocking threads, stopped by the deadline) or, while the index builds, on
+//! PostgreSQL; then loads what it found as the entities' views (`views.rs`) and counts the
+//! search for popular queries, off the request path.
+
+use super::changes::Kind;
+use super::cursor::{Cursor, MAX_REACH};
+use super::engine::{self, Audience, Found, Hit, TITLES};
+use super::fallback::{self, Ask};
+use super::highlight;
+use super::model::*;
+use super::queries_repo;
+use super::query::{self, QueryError, Rules};
+use super::views;
+use crate::db::{PooledConn, checkout};
+use crate::error::{DomainError, Fault};
+use crate::service::{Core, Service};
+use crate::state::AppState;
+use crate::users::repo as users_repo;
+use actix::prelude::Message;
+use chrono::Utc;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+use veza_core::UserId;
+
+/// Search's failures beyond the shared ones (all 422).
+#[derive(Debug, thiserror::Error)]
+pub enum SearchFault {
+    #[error("{0}")]
+    Query(#[from] QueryError),
+    #[error("type at least 2 characters for suggestions")]
+    TooShort,
+    #[error("unknown type `{0}` (types: listing, track, user, room)")]
+    UnknownType(String),
+    #[error("{0}")]
+    Cursor(&'static str),
+    /// The index failed under a search (a bug or a broken disk): 500.
+    #[error("search index: {0}")]
+    Index(String),
+}
+
+impl Fault for SearchFault {}
+
+pub type SearchError = DomainError<SearchFault>;
+
+pub const DEFAULT_LIMIT: u32 = 10;
+pub const MAX_LIMIT: u32 = 50;
+const SUGGESTIONS: usize = 10;
+/// Popular queries offered among suggestions, at most.
+const POPULAR_SUGGESTIONS: usize = 3;
+const POPULAR_SHOWN: i64 = 20;
+/// Popular and zero-result reports are read again at most this often per worker.
+const REPORT_TTL: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Message)]
+#[rtype(result = "Result<SearchPage, SearchError>")]
+pub struct Search {
+    pub viewer: Option<UserId>,
+    /// Who counts as the searcher for popular queries: a user id, or a hash of the address.
+    pub searcher: String,
+    pub params: SearchParams,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "Result<Suggestions, SearchError>")]
+pub struct Suggest {
+    pub viewer: Option<UserId>,
+    pub q: Option<String>,
+}
+
+#[derive(Debug, Message)]
+#[rtype(result = "Result<PopularQueries, SearchError>")]
+pub struct Popular(pub Window);
+
+#[derive(Debug, Message)]
+#[rtype(result = "Result<ZeroResultQueries, SearchError>")]
+pub struct ZeroResults(pub Window);
+
+pub struct SearchCore {
+    state: AppState,
+    popular: Mutex<HashMap<Window, (Instant, Vec<PopularQuery>)>>,
+}
+
+/// The search service actor (one per HTTP worker).
+pub type SearchService = Service<SearchCore>;
+
+impl Core for SearchCore {
+    fn new(state: AppState) -> Self {
+        SearchCore { state, popular: Mutex::new(HashMap::new()) }
+    }
+}
+
+crate::delegate_to_core!(SearchCore {
+    Search => search,
+    Suggest => suggest,
+    Popular => popular,
+    ZeroResults => zero_results,
+});
+
+/// `types=listing,track` as kinds, in that order, each once; none means all.
+pub fn kinds(types: Option<&str>) -> Result<Vec<Kind>, SearchError> {
+    let Some(types) = types.filter(|t| !t.trim().is_empty()) else { return Ok(Kind::ALL.to_vec()) };
+    let mut out = Vec::new();
+    for t in types.split(',').map(str::trim) {
+        let k = Kind::parse(t).ok_or_else(|| SearchFault::UnknownType(t.chars().take(32).collect()))?;
+        if !out.contains(&k) {
+            out.push(k);
+        }
+    }
+    Ok(out)
+}
+
+impl SearchCore {
+    async fn conn(&self) -> Result<PooledConn<'_>, SearchError> {
+        Ok(checkout(&self.state.pool).await?)
+    }
+
+    /// The query rules: the config's bounds, the runtime setting's typo thresholds.
+    fn rules(&self) -> Rules {
+        let mut rules = Rules::default();
+        if let Some((one, two)) = self.state.settings.search_typos() {
+            rules.one_typo_from = one;
+            rules.two_typos_from = two;
+        }
+        rules
+    }
+
+    fn deadline(&self) -> Instant {
+        Instant::now() + Duration::from_millis(self.state.config.search.timeout_ms)
+    }
+
+    async fn hidden(&self, conn: &mut PooledConn<'_>, viewer: Option<UserId>) -> Result<Vec<Uuid>, SearchError> {
+        Ok(match viewer {
+            Some(v) => users_repo::blocked_either_way_of(conn, v).await?,
+            None => Vec::new(),
+        })
+    }
+
+    /// Runs `query` (built on the searcher's thread) on the index, within the deadline; `None`
+    /// when the index is not ready. The generation read comes back for cursors.
+    async fn on_index(
+        &self,
+        build: impl FnOnce(&super::schema::Fields) -> Box<dyn tantivy::query::Query> + Send + 'static,
+        kinds: Vec<Kind>,
+        page: (usize, usize),
+        generation: Option<u64>,
+        deadline: Instant,
+    ) -> Result<Option<(Found, u64)>, SearchError> {
+        let handle = self.state.search.clone();
+        let Some(store) = handle.store() else { return Ok(None) };
+        let permits = handle.permits();
+        let Ok(Ok(permit)) = tokio::time::timeout_at(deadline.into(), permits.acquire_owned()).await else {
+            // Every search thread busy until the deadline: nothing found in time.
+            return Ok(Some((Found { partial: true, ..Found::default() }, 0)));
+        };
+        let job = actix_web::rt::task::spawn_blocking(move || {
+            let _permit = permit;
+            let searcher = handle.searcher(&store, generation);
+            let query = build(&store.fields);
+            let found = engine::run(&searcher, &store.fields, query.as_ref(), &kinds, page, deadline);
+            found.map(|f| (f, searcher.generation().generation_id()))
+        });
+        match job.await {
+            Ok(Ok(done)) => Ok(Some(done)),
+            Ok(Err(e)) => Err(SearchFault::Index(e.to_string()).into()),
+            Err(e) => Err(SearchFault::Index(format!("search thread: {e}")).into()),
+        }
+    }
+
+    pub async fn search(&self, m: Search) -> Result<SearchPage, SearchError> {
+        let deadline = self.deadline();
+        let parsed = query::parse(m.params.q.as_deref().unwrap_or(""), &self.rules()).map_err(SearchFault::Query)?;
+        let kinds = kinds(m.params.types.as_deref())?;
+        let limit = m.params.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(SearchError::invalid("limit", format!("1 to {MAX_LIMIT}")));
+        }
+        let limit = limit as usize;
+        let cursor = match m.params.cursor.as_deref() {
+            None => None,
+            Some(_) if kinds.len() != 1 => {
+                return Err(SearchFault::Cursor("a cursor pages one type: name exactly one in `types`").into());
+            }
+            Some(c) => Some(Cursor::decode(c).ok_or(SearchFault::Cursor("not a cursor of this search"))?),
+        };
+        let offset = cursor.map_or(0, |c| c.offset);
+        let limit = limit.min(MAX_REACH - offset);
+        let mut conn = self.conn().await?;
+        let viewer = m.viewer.map(|v| v.uuid());
+        let hidden = self.hidden(&mut conn, m.viewer).await?;
+        let who = Audience { viewer, hidden: hidden.clone() };
+        let epoch = self.state.search.epoch();
+        let (p, ks) = (parsed.clone(), kinds.clone());
+        let build = move |f: &super::schema::Fields| engine::build(f, &p, &ks, &who);
+        let generation = cursor.and_then(|c| c.generation_here(epoch));
+        let (found, source, cursor_epoch, generation) =
+            match self.on_index(build, kinds.clone(), (limit, offset), generation, deadline).await? {
+                Some((found, generation)) => (found, SearchSource::Index, epoch, generation),
+                None => {
+                    let timeout_ms = deadline.saturating_duration_since(Instant::now()).as_millis().max(1);
+                    let ask = Ask {
+                        parsed: &parsed,
+                        kinds: &kinds,
+                        viewer,
+                        hidden: &hidden,
+                        limit,
+                        offset,
+                        timeout_ms: u64::try_from(timeout_ms).unwrap_or(u64::MAX),
+                    };
+                    (fallback::run(&mut conn, ask).await?, SearchSource::Database, 0, 0)
+                }
+            };
+        let results = views::load(&mut conn, &found, &kinds, viewer, &hidden, &parsed).await?;
+        let next_cursor = match kinds.as_slice() {
+            [k] if (offset + limit) < MAX_REACH && ((offset + limit) as u64) < found.counts[k.index()] => {
+                Some(Cursor { epoch: cursor_epoch, generation, offset: offset + limit }.encode())
+            }
+            _ => None,
+        };
+        if cursor.is_none() && !found.partial {
+            let zero = found.counts.iter().all(|c| *c == 0);
+            self.state.search.queries().record(parsed.normalized(), m.searcher, zero);
+        }
+        Ok(SearchPage { counts: counts(&kinds, &found), results, partial: found.partial, next_cursor, source })
+    }
+
+    pub async fn suggest(&self, m: Suggest) -> Result<Suggestions, SearchError> {
+        let deadline = self.deadline();
+        let raw = m.q.as_deref().unwrap_or("");
+        if raw.trim().chars().count() < 2 {
+            return Err(SearchFault::TooShort.into());
+        }
+        let rules = self.rules();
+        let mut parsed = query::parse(raw, &rules).map_err(SearchFault::Query)?;
+        // Suggestions complete what is typed, a trailing space or not.
+        if let Some(last) = parsed.words.last_mut().filter(|w| w.term.chars().count() >= rules.prefix_from) {
+            last.prefix = true;
+        }
+        let typed = parsed.normalized();
+        let mut out: Vec<Suggestion> = self
+            .popular_now(Window::Week)
+            .await?
+            .into_iter()
+            .filter(|p| p.query.starts_with(&typed) && p.query != typed)
+            .take(POPULAR_SUGGESTIONS)
+            .map(|p| Suggestion {
+                highlight: highlight::highlight(&parsed, &p.query, false).unwrap_or_else(|| highlight::plain(&p.query)),
+                text: p.query,
+                kind: SuggestionKind::Query,
+                id: None,
+            })
+            .collect();
+        let viewer = m.viewer.map(|v| v.uuid());
+        let mut conn = self.conn().await?;
+        let hidden = self.hidden(&mut conn, m.viewer).await?;
+        drop(conn);
+        let who = Audience { viewer, hidden };
+        let p = parsed.clone();
+        let build = move |f: &super::schema::Fields| engine::build_in(f, &p, &Kind::ALL, &who, TITLES);
+        let Some((found, _)) = self.on_index(build, Kind::ALL.to_vec(), (SUGGESTIONS, 0), None, deadline).await? else {
+            // No index yet: popular queries only.
+            return Ok(Suggestions { suggestions: out });
+        };
+        let mut hits: Vec<&Hit> = found.hits.iter().flatten().collect();
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        for h in hits.into_iter().take(SUGGESTIONS - out.len()) {
+            out.push(Suggestion {
+                highlight: highlight::highlight(&parsed, &h.title, false).unwrap_or_else(|| highlight::plain(&h.title)),
+                text: h.title.clone(),
+                kind: match h.kind {
+                    Kind::Listing => SuggestionKind::Listing,
+                    Kind::Track => SuggestionKind::Track,
+                    Kind::User => SuggestionKind::User,
+                    Kind::Room => SuggestionKind::Room,
+                },
+                id: Some(h.id),
+            });
+        }
+        Ok(Suggestions { suggestions: out })
+    }
+
+    /// The window's popular queries: enough distinct users, no banned word (cached briefly).
+    async fn popular_now(&self, window: Window) -> Result<Vec<PopularQuery>, SearchError> {
+        if let Ok(cache) = self.popular.lock()
+            && let Some((at, list)) = cache.get(&window)
+            && at.elapsed() < REPORT_TTL
+        {
+            return Ok(list.clone());
+        }
+        let min_users = i64::from(self.state.config.search.popular_min_users.max(1));
+        let since = Utc::now() - window.span();
+        let mut conn = self.conn().await?;
+        let rows = queries_repo::popular(&mut conn, since, min_users, POPULAR_SHOWN * 5).await?;
+        let settings = &self.state.settings;
+        let list: Vec<PopularQuery> = rows
+            .into_iter()
+            .filter(|r| settings.banned_word_in(&r.query).is_none())
+            .take(POPULAR_SHOWN as usize)
+            .map(|r| PopularQuery { query: r.query, users: r.users })
+            .collect();
+        if let Ok(mut cache) = self.popular.lock() {
+            cache.insert(window, (Instant::now(), list.clone()));
+        }
+        Ok(list)
+    }
+
+    pub async fn popular(&self, m: Popular) -> Result<PopularQueries, SearchError> {
+        Ok(PopularQueries { window: m.0, queries: self.popular_now(m.0).await? })
+    }
+
+    pub async fn zero_results(&self, m: ZeroResults) -> Result<ZeroResultQueries, SearchError> {
+        let since = Utc::now() - m.0.span();
+        let mut conn = self.conn().await?;
+        let rows = queries_repo::zero_results(&mut conn, since, 100).await?;
+        let queries = rows
+            .into_iter()
+            .map(|r| ZeroResultQuery { query: r.query, searches: r.searches, users: r.users, last_at: r.last_at })
+            .collect();
+        Ok(ZeroResultQueries { window: m.0, queries })
+    }
+}
+
+fn counts(kinds: &[Kind], found: &Found) -> SearchCounts {
+    let of = |k: Kind| kinds.contains(&k).then_some(found.counts[k.index()]);
+    SearchCounts { listings: of(Kind::Listing), tracks: of(Kind::Track), users: of(Kind::User), rooms: of(Kind::Room) }
+}

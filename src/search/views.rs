@@ -1,0 +1,112 @@
+//! What a search found, as the entities' own views (read from PostgreSQL, the source of truth,
+//! in the order the search ranked them) with highlights. Who may see what is checked again
+//! here: an index a moment behind must not show what was just made private or blocked.
+
+use super::changes::Kind;
+use super::engine::Found;
+use super::highlight;
+use super::model::{ListingHit, RoomHit, SearchResults, TrackHit, UserHit};
+use super::query::Parsed;
+use crate::chat::model::{RoomView, Visibility};
+use crate::chat::repo as chat_repo;
+use crate::listings::repo as listings_repo;
+use crate::tracks::repo as tracks_repo;
+use crate::users::repo as users_repo;
+use diesel_async::AsyncPgConnection;
+use std::collections::HashMap;
+use uuid::Uuid;
+use veza_core::UserId;
+
+/// `rows` keyed by id, taken out in `order`.
+fn in_order<T>(order: &[Uuid], rows: Vec<(Uuid, T)>) -> Vec<T> {
+    let mut by_id: HashMap<Uuid, T> = rows.into_iter().collect();
+    order.iter().filter_map(|id| by_id.remove(id)).collect()
+}
+
+/// The results of the kinds asked for (`kinds`), highlighted for `q`.
+pub async fn load(
+    conn: &mut AsyncPgConnection,
+    found: &Found,
+    kinds: &[Kind],
+    viewer: Option<Uuid>,
+    hidden: &[Uuid],
+    q: &Parsed,
+) -> diesel::QueryResult<SearchResults> {
+    let ids = |k: Kind| found.of(k).iter().map(|h| h.id).collect::<Vec<_>>();
+    let visible_owner = |owner: Uuid| !hidden.contains(&owner);
+    let mut out = SearchResults::default();
+    for kind in kinds {
+        let order = ids(*kind);
+        match kind {
+            Kind::Listing => {
+                let rows = listings_repo::many(conn, &order).await?;
+                let rows = rows
+                    .into_iter()
+                    .filter(|(r, _)| r.status().is_public() || viewer == Some(r.seller_id.uuid()))
+                    .filter(|(r, _)| visible_owner(r.seller_id.uuid()))
+                    .map(|(r, seller)| (r.id.uuid(), r.view(seller)));
+                let hits = in_order(&order, rows.collect()).into_iter().map(|l| {
+                    let texts = [("title", Some(l.title.as_str())), ("description", Some(l.description.as_str()))];
+                    ListingHit { highlight: highlight::fields(q, &texts, &l.tags), listing: l }
+                });
+                out.listings = Some(hits.collect());
+            }
+            Kind::Track => {
+                let rows = tracks_repo::many(conn, &order).await?;
+                let rows = rows
+                    .into_iter()
+                    .filter(|(r, _)| r.visible_to(viewer.map(UserId)) && visible_owner(r.owner_id.uuid()))
+                    .map(|(r, owner)| (r.id.uuid(), r.view(owner)));
+                let hits = in_order(&order, rows.collect()).into_iter().map(|t| {
+                    let texts = [
+                        ("title", Some(t.title.as_str())),
+                        ("artist", t.artist.as_deref()),
+                        ("album", t.album.as_deref()),
+                    ];
+                    TrackHit { highlight: highlight::fields(q, &texts, &t.tags), track: t }
+                });
+                out.tracks = Some(hits.collect());
+            }
+            Kind::User => {
+                let rows = users_repo::active_profiles(conn, &order).await?;
+                let rows = rows.into_iter().filter(|p| visible_owner(p.id.uuid())).map(|p| (p.id.uuid(), p.public()));
+                let hits = in_order(&order, rows.collect()).into_iter().map(|u| {
+                    let texts = [
+                        ("username", Some(u.username.as_str())),
+                        ("display_name", u.display_name.as_deref()),
+                        ("bio", u.bio.as_deref()),
+                    ];
+                    UserHit { highlight: highlight::fields(q, &texts, &[]), user: u }
+                });
+                out.users = Some(hits.collect());
+            }
+            Kind::Room => {
+                let rows = chat_repo::summaries(conn, &order, viewer.map(UserId)).await?;
+                let rows = rows
+                    .into_iter()
+                    .filter(|(r, _, role)| r.visibility == Visibility::Public || role.is_some())
+                    .filter(|(r, _, _)| r.created_by.is_none_or(|c| visible_owner(c.uuid())))
+                    .map(|(r, members, role)| {
+                        let view = RoomView {
+                            id: r.id.uuid(),
+                            name: r.name,
+                            topic: r.topic,
+                            visibility: r.visibility.as_str().to_owned(),
+                            is_direct: r.is_direct,
+                            member_count: members,
+                            role: role.map(|r| r.as_str().to_owned()),
+                            last_seq: r.last_seq.0,
+                            created_at: r.created_at,
+                        };
+                        (view.id, view)
+                    });
+                let hits = in_order(&order, rows.collect()).into_iter().map(|r| {
+                    let texts = [("name", Some(r.name.as_str())), ("topic", r.topic.as_deref())];
+                    RoomHit { highlight: highlight::fields(q, &texts, &[]), room: r }
+                });
+                out.rooms = Some(hits.collect());
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,354 @@
+//! `GET /search` and its neighbours against a real node: ranked results with highlights and
+//! counts, typo, prefix and accent matching, phrases and exclusions, every privacy and block
+//! case, cursors, bad input, suggestions, popular and zero-result queries, and PostgreSQL
+//! answering while a node has no index.
+
+use crate::market::{body, category, create_listing, listing_body};
+use crate::support::TestApp;
+use crate::support::app::eventually;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// A node whose index is ready.
+async fn ready_app() -> TestApp {
+    let app = TestApp::spawn().await;
+    wait_ready(&app).await;
+    app
+}
+
+async fn wait_ready(app: &TestApp) {
+    eventually(Duration::from_secs(30), "the index is ready", || async {
+        let health: Value = app.get("/health").await.json().await.ok()?;
+        (health["checks"]["search"] == "ready").then_some(())
+    })
+    .await;
+}
+
+fn enc(q: &str) -> String {
+    url::form_urlencoded::byte_serialize(q.as_bytes()).collect()
+}
+
+/// `GET /search?q=…&<extra>` as `token`: (status, body).
+async fn search(app: &TestApp, token: Option<&str>, q: &str, extra: &str) -> (u16, Value) {
+    let path = format!("/api/v1/search?q={}{extra}", enc(q));
+    match token {
+        Some(t) => body(app.get_auth(&path, t).await).await,
+        None => body(app.get(&path).await).await,
+    }
+}
+
+/// The `field` (title, name, username) of each result of `list`.
+fn names(v: &Value, list: &str, field: &str) -> Vec<String> {
+    v["results"][list]
+        .as_array()
+        .map_or(Vec::new(), |a| a.iter().map(|x| x[field].as_str().unwrap_or_default().to_owned()).collect())
+}
+
+async fn listing(app: &TestApp, token: &str, title: &str, description: &str, tags: &[&str], publish: bool) -> String {
+    let cat = category(app, "synthesizers").await;
+    let mut b = listing_body(title, &cat, 10_000, "EUR", publish);
+    b["description"] = json!(description);
+    b["tags"] = json!(tags);
+    create_listing(app, token, &b).await["id"].as_str().unwrap_or_default().to_owned()
+}
+
+#[actix_web::test]
+async fn results_are_ranked_highlighted_and_counted_per_type() {
+    let app = ready_app().await;
+    let (_, ann, _) = app.user("ann").await;
+    listing(&app, &ann, "Moog Minimoog Model D", "Classic analog <b>synthesizer</b>", &["vintage"], true).await;
+    listing(&app, &ann, "Roland Juno 60", "Polyphonic synthesizer, like new", &["synthesizer"], true).await;
+    listing(&app, &ann, "Fender Stratocaster", "A guitar", &["guitar"], true).await;
+    let room = json!({ "name": "Synthesizer lovers", "topic": "patches & tips", "visibility": "public" });
+    assert_eq!(app.post_json("/api/v1/rooms", &room, Some(&ann)).await.status(), 201);
+
+    // The node's own writes are searchable at once (read-your-writes).
+    let (status, v) = search(&app, None, "synthesizer ", "").await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["source"], "index");
+    assert_eq!(v["partial"], false);
+    assert_eq!(v["counts"]["listings"], 2, "{v}");
+    assert_eq!(v["counts"]["rooms"], 1);
+    assert_eq!(v["counts"]["tracks"], 0);
+    // A tag match ranks over a body match (title over tags over body).
+    assert_eq!(names(&v, "listings", "title"), ["Roland Juno 60", "Moog Minimoog Model D"]);
+    assert_eq!(names(&v, "rooms", "name"), ["Synthesizer lovers"]);
+    assert!(v["next_cursor"].is_null(), "no cursor over four lists");
+    let moog = &v["results"]["listings"][1];
+    assert_eq!(moog["highlight"]["description"], "Classic analog &lt;b&gt;<mark>synthesizer</mark>&lt;/b&gt;");
+    assert!(moog["price"].is_object() && moog["seller"].is_object(), "the listing's own view: {moog}");
+    assert_eq!(v["results"]["rooms"][0]["highlight"]["name"], "<mark>Synthesizer</mark> lovers");
+
+    // Typos by word length, prefixes while typing, accents, phrases, exclusions, types.
+    let titles = |v: &Value| names(v, "listings", "title");
+    assert_eq!(titles(&search(&app, None, "minimog ", "").await.1), ["Moog Minimoog Model D"], "one typo at 8 letters");
+    assert!(titles(&search(&app, None, "jnuo ", "").await.1).is_empty(), "no typo under 5 letters");
+    let v = search(&app, None, "polyfonic ", "").await.1;
+    assert_eq!(titles(&v), ["Roland Juno 60"]);
+    assert_eq!(
+        v["results"]["listings"][0]["highlight"]["description"],
+        "<mark>Polyphonic</mark> synthesizer, like new"
+    );
+    assert_eq!(titles(&search(&app, None, "strato", "").await.1), ["Fender Stratocaster"], "a prefix while typing");
+    assert_eq!(titles(&search(&app, None, "MÓÓG", "").await.1), ["Moog Minimoog Model D"], "accents fold");
+    assert_eq!(titles(&search(&app, None, "\"model d\"", "").await.1), ["Moog Minimoog Model D"]);
+    assert!(titles(&search(&app, None, "\"d model\"", "").await.1).is_empty());
+    assert_eq!(titles(&search(&app, None, "synthesizer -juno", "").await.1), ["Moog Minimoog Model D"]);
+    let only = search(&app, None, "synthesizer", "&types=room").await.1;
+    assert!(only["results"].get("listings").is_none() && only["counts"].get("listings").is_none(), "{only}");
+    assert_eq!(names(&only, "rooms", "name"), ["Synthesizer lovers"]);
+}
+
+#[actix_web::test]
+async fn drafts_private_things_and_blocks_show_only_to_whom_they_may() {
+    let app = ready_app().await;
+    let (ann_id, ann, _) = app.user("ann").await;
+    let (bob_id, bob, _) = app.user("bob").await;
+    let (_, cyd, _) = app.user("cyd").await;
+    listing(&app, &ann, "Prototype theremin", "", &[], false).await;
+    let private = json!({ "name": "Theremin secret club", "visibility": "private" });
+    let (status, room) = body(app.post_json("/api/v1/rooms", &private, Some(&ann)).await).await;
+    assert_eq!(status, 201, "{room}");
+    let (status, track) = crate::tracks::upload_with(
+        &app,
+        &ann,
+        Some(("t.wav", &crate::tracks::wav(0.5, 8000))),
+        &[("title", "Theremin demo"), ("visibility", "private")],
+    )
+    .await;
+    assert_eq!(status, 201, "{track}");
+    listing(&app, &bob, "Bob's theremin kit", "", &[], true).await;
+
+    let seen = |v: &Value| {
+        let mut all = names(v, "listings", "title");
+        all.extend(names(v, "rooms", "name"));
+        all.extend(names(v, "tracks", "title"));
+        all.sort();
+        all
+    };
+    let mine = search(&app, Some(&ann), "theremin", "&types=track").await.1;
+    assert_eq!(names(&mine, "tracks", "title"), ["Theremin demo"], "{mine} {track}");
+    let owner = seen(&search(&app, Some(&ann), "theremin", "").await.1);
+    assert_eq!(owner, ["Bob's theremin kit", "Prototype theremin", "Theremin demo", "Theremin secret club"]);
+    assert_eq!(seen(&search(&app, Some(&cyd), "theremin", "").await.1), ["Bob's theremin kit"]);
+    assert_eq!(seen(&search(&app, None, "theremin", "").await.1), ["Bob's theremin kit"]);
+    let v = search(&app, Some(&cyd), "theremin", "").await.1;
+    assert_eq!((v["counts"]["listings"].as_u64(), v["counts"]["rooms"].as_u64()), (Some(1), Some(0)), "counts too");
+
+    // A member of the private room finds it once added, not after being removed.
+    let room_id = room["id"].as_str().unwrap_or_default();
+    let add =
+        app.post_json(&format!("/api/v1/rooms/{room_id}/members"), &json!({ "user_id": bob_id }), Some(&ann)).await;
+    assert_eq!(add.status(), 201);
+    assert!(seen(&search(&app, Some(&bob), "theremin", "").await.1).contains(&"Theremin secret club".to_owned()));
+    let kick =
+        app.send_auth(reqwest::Method::DELETE, &format!("/api/v1/rooms/{room_id}/members/{bob_id}"), &ann, None).await;
+    assert_eq!(kick.status(), 204);
+    assert!(!seen(&search(&app, Some(&bob), "theremin", "").await.1).contains(&"Theremin secret club".to_owned()));
+
+    // Blocks hide both ways: bob's kit from ann once she blocks him, and ann from bob.
+    let blocked = app.send_auth(reqwest::Method::POST, &format!("/api/v1/users/{bob_id}/block"), &ann, None).await;
+    assert!(blocked.status().is_success(), "{}", blocked.status());
+    assert!(!seen(&search(&app, Some(&ann), "theremin", "").await.1).contains(&"Bob's theremin kit".to_owned()));
+    let v = search(&app, Some(&bob), "ann", "&types=user").await.1;
+    assert!(names(&v, "users", "username").is_empty(), "{v}");
+    let v = search(&app, Some(&cyd), "ann", "&types=user").await.1;
+    assert_eq!(names(&v, "users", "username"), ["ann"], "others still find her");
+
+    // A suspended user is nowhere.
+    sql(&app, &format!("UPDATE users SET status = 'suspended' WHERE id = '{ann_id}'")).await;
+    eventually(Duration::from_secs(5), "the suspension reaches the index", || async {
+        let v = search(&app, Some(&cyd), "ann", "&types=user").await.1;
+        (v["counts"]["users"] == 0 && names(&v, "users", "username").is_empty()).then_some(())
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn a_cursor_pages_one_type_without_repeats_or_gaps() {
+    let app = ready_app().await;
+    let (_, ann, _) = app.user("ann").await;
+    for i in 0..7 {
+        listing(&app, &ann, &format!("Eurorack module {i}"), &"filter ".repeat(i + 1), &[], true).await;
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let extra =
+            format!("&types=listing&limit=3{}", cursor.as_ref().map(|c| format!("&cursor={c}")).unwrap_or_default());
+        let (status, v) = search(&app, None, "eurorack", &extra).await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["counts"]["listings"], 7);
+        seen.extend(names(&v, "listings", "title"));
+        pages += 1;
+        match v["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+        assert!(pages < 5, "the pages end");
+    }
+    assert_eq!(pages, 3);
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((seen.len(), unique.len()), (7, 7), "no repeat, no gap: {seen:?}");
+    // A cursor is for one type only, and only one this search handed out.
+    let (status, v) = search(&app, None, "eurorack", &format!("&cursor={}", cursor.unwrap_or_default())).await;
+    assert_eq!((status, v["code"].as_str()), (422, Some("cursor_invalid")));
+}
+
+#[actix_web::test]
+async fn bad_queries_are_422_with_a_code_and_hard_ones_never_fail() {
+    let app = ready_app().await;
+    let long = "a".repeat(257);
+    let many = "one two three four five six seven eight nine ten eleven";
+    let cases: [(&str, &str, &str); 7] = [
+        ("", "", "query_empty"),
+        ("!!! --- ...", "", "query_empty"),
+        (&long, "", "query_too_long"),
+        (many, "", "query_too_many_terms"),
+        ("moog", "&types=listing,planet", "unknown_type"),
+        ("moog", "&types=listing&cursor=garbage", "cursor_invalid"),
+        ("moog", "&limit=0", "validation_failed"),
+    ];
+    for (q, extra, code) in cases {
+        let res = app.get(&format!("/api/v1/search?q={}{extra}", enc(q))).await;
+        assert_eq!(res.status(), 422, "{q} {extra}");
+        assert_eq!(res.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/problem+json"));
+        let v: Value = res.json().await.unwrap_or_default();
+        assert_eq!(v["code"], code, "{q} {extra}: {v}");
+    }
+    let (status, v) = body(app.get("/api/v1/search/suggest?q=m").await).await;
+    assert_eq!((status, v["code"].as_str()), (422, Some("query_too_short")));
+    // Hard but legal: many fuzzy words, common prefixes, operators only around one word.
+    let hard = [
+        "abcdefghijk bcdefghijkl cdefghijklm defghijklmn efghijklmno fghijklmnop ghijklmnopq hijklmnopqr ijklmnopqrs jklmnopqrst",
+        "aa ab ac ad ae af ag ah ai aj",
+        "\"a b c d e f g h i j\"",
+        "-a -b -c -d -e -f -g -h -i x",
+    ];
+    for q in hard {
+        let started = std::time::Instant::now();
+        let (status, v) = search(&app, None, q, "").await;
+        assert!(status == 200 || status == 422, "{q}: {status} {v}");
+        assert!(started.elapsed() < Duration::from_secs(2), "{q}: past the deadline");
+    }
+}
+
+#[actix_web::test]
+async fn suggestions_complete_titles_and_popular_queries() {
+    let app = ready_app().await;
+    let (_, ann, _) = app.user("ann").await;
+    listing(&app, &ann, "Moog Subsequent 37", "", &[], true).await;
+    listing(&app, &ann, "Modular case", "", &[], true).await;
+    let (status, v) = body(app.get("/api/v1/search/suggest?q=subseq").await).await;
+    assert_eq!(status, 200, "{v}");
+    let first = &v["suggestions"][0];
+    assert_eq!((first["text"].as_str(), first["type"].as_str()), (Some("Moog Subsequent 37"), Some("listing")));
+    assert_eq!(first["highlight"], "Moog <mark>Subsequent</mark> 37");
+    let (_, v) = body(app.get("/api/v1/search/suggest?q=subsequant").await).await;
+    assert_eq!(v["suggestions"][0]["text"], "Moog Subsequent 37", "a typo in the word being typed: {v}");
+
+    // Three users searching the same words make them popular, and a suggestion.
+    for name in ["user1", "user2", "user3"] {
+        let (_, t, _) = app.user(name).await;
+        assert_eq!(search(&app, Some(&t), "Moog  SUBSEQUENT", "").await.0, 200);
+    }
+    let v = eventually(Duration::from_secs(12), "counted", || async {
+        let (_, v) = body(app.get("/api/v1/search/suggest?q=moog%20su").await).await;
+        (v["suggestions"][0]["type"] == "query").then_some(v)
+    })
+    .await;
+    assert_eq!(v["suggestions"][0]["text"], "moog subsequent");
+}
+
+#[actix_web::test]
+async fn popular_queries_need_enough_users_and_no_banned_word() {
+    let app = ready_app().await;
+    let (_, ann, _) = app.user("ann").await;
+    listing(&app, &ann, "Vintage drum machine", "", &["scam"], true).await;
+    let (_, mod_token) = moderator(&app, "mia").await;
+    let mut tokens = Vec::new();
+    for i in 0..3 {
+        tokens.push(app.user(&format!("pop{i}")).await.1);
+    }
+    for (i, t) in tokens.iter().enumerate() {
+        // Three users, one searching twice (counted once): popular.
+        search(&app, Some(t), "drum machine", "").await;
+        search(&app, Some(t), "Drum Machine", "").await;
+        // Two users only: not yet.
+        if i < 2 {
+            search(&app, Some(t), "vintage", "").await;
+        }
+        // Three users, but a banned word.
+        search(&app, Some(t), "scam drum", "").await;
+        // Nothing found: for moderators.
+        search(&app, Some(t), "theremin", "").await;
+    }
+    let settings = veza::settings::Settings::default();
+    settings
+        .set(&mut app.db.conn().await, "chat.banned_words", json!(["scam"]), None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let v = eventually(Duration::from_secs(8), "popular", || async {
+        let (_, v) = body(app.get("/api/v1/search/popular?window=1h").await).await;
+        let queries: Vec<String> =
+            v["queries"].as_array()?.iter().map(|q| q["query"].as_str().unwrap_or_default().to_owned()).collect();
+        (queries.contains(&"drum machine".to_owned()) && !queries.iter().any(|q| q.contains("scam"))).then_some(v)
+    })
+    .await;
+    assert_eq!(v["window"], "1h");
+    assert_eq!(v["queries"][0], json!({ "query": "drum machine", "users": 3 }));
+    assert_eq!(v["queries"].as_array().map(Vec::len), Some(1), "vintage has 2 users only: {v}");
+    let (status, _) = body(app.get("/api/v1/search/popular?window=2h").await).await;
+    assert_eq!(status, 422);
+
+    let z = eventually(Duration::from_secs(5), "zero results counted", || async {
+        let (status, z) = body(app.get_auth("/api/v1/admin/search/zero-results?window=24h", &mod_token).await).await;
+        assert_eq!(status, 200, "{z}");
+        (z["queries"][0]["users"] == 3).then_some(z)
+    })
+    .await;
+    assert_eq!(z["queries"][0]["query"], "theremin");
+    assert_eq!(z["queries"].as_array().map(Vec::len), Some(1), "{z}");
+    assert_eq!(app.get_auth("/api/v1/admin/search/zero-results", &tokens[0]).await.status(), 403);
+}
+
+async fn sql(app: &TestApp, q: &str) {
+    diesel_async::RunQueryDsl::execute(diesel::sql_query(q), &mut app.db.conn().await)
+        .await
+        .unwrap_or_else(|e| panic!("{q}: {e}"));
+}
+
+/// A moderator's (id, token).
+async fn moderator(app: &TestApp, name: &str) -> (String, String) {
+    let (id, _, _) = app.user(name).await;
+    sql(app, &format!("UPDATE users SET roles = '{{user,moderator}}' WHERE id = '{id}'")).await;
+    let res = app
+        .post_json("/api/v1/auth/login", &json!({ "login": name, "password": crate::support::app::PASSWORD }), None)
+        .await;
+    let v: Value = res.json().await.unwrap_or_default();
+    (id, v["access_token"].as_str().unwrap_or_default().to_owned())
+}
+
+#[actix_web::test]
+async fn postgresql_answers_while_a_node_has_no_index() {
+    // An index directory that cannot be made: the index is down, PostgreSQL answers.
+    let app = TestApp::spawn_with(&[("VEZA__SEARCH__DIR", "/dev/null/veza-search")]).await;
+    eventually(Duration::from_secs(10), "the index is down", || async {
+        let health: Value = app.get("/health").await.json().await.ok()?;
+        (health["checks"]["search"] == "down").then_some(())
+    })
+    .await;
+    let (_, ann, _) = app.user("ann").await;
+    listing(&app, &ann, "Korg MS-20 semi-modular", "analog patch cables", &[], true).await;
+    listing(&app, &ann, "Korg draft", "", &[], false).await;
+    let (status, v) = search(&app, None, "korg", "").await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["source"], "database");
+    assert_eq!(names(&v, "listings", "title"), ["Korg MS-20 semi-modular"], "drafts stay hidden");
+    assert_eq!(v["results"]["listings"][0]["highlight"]["title"], "<mark>Korg</mark> MS-20 semi-modular");
+    let (_, v) = search(&app, None, "semi-mod", "").await;
+    assert_eq!(names(&v, "listings", "title"), ["Korg MS-20 semi-modular"], "prefix on the last word");
+}
