@@ -58,6 +58,22 @@ enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
+    /// The search index.
+    Search {
+        #[command(subcommand)]
+        action: SearchAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum SearchAction {
+    /// Rebuild the search index from PostgreSQL: every running node does on its next tick,
+    /// serving its current index until the rebuild commits. With --offline, this node's index
+    /// (<search.dir>/<node id>) is rebuilt here, while its node is stopped, and measured.
+    Reindex {
+        #[arg(long)]
+        offline: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -140,6 +156,10 @@ fn main() -> ExitCode {
         Command::Admin { action } => {
             logging::init(&cfg.log);
             admin(&cfg, action)
+        }
+        Command::Search { action: SearchAction::Reindex { offline } } => {
+            logging::init(&cfg.log);
+            reindex(&cfg, offline)
         }
         Command::Serve => {
             logging::init(&cfg.log);
@@ -249,6 +269,31 @@ async fn settings(cfg: &Config, action: SettingsAction) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn reindex(cfg: &Config, offline: bool) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let timeout = Duration::from_millis(cfg.database.connect_timeout_ms);
+        let url = cfg.database.url.clone();
+        tokio::task::spawn_blocking(move || db::migrate::prepare(&url, timeout))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        let mut conn = db::migrate::connect(&cfg.database.url, timeout).await.map_err(|e| e.to_string())?;
+        if offline {
+            let dir = cfg.search_index_dir();
+            let done =
+                veza::search::reindex::offline(&mut conn, &dir, cfg.search.writer_budget_bytes).await.map_err(|e| {
+                    format!("{e} (is a node running with {}? stop it, or reindex without --offline)", dir.display())
+                })?;
+            println!("{}", serde_json::to_string(&done).map_err(|e| e.to_string())?);
+        } else {
+            let request = veza::search::indexer::request_rebuild(&mut conn).await.map_err(|e| e.to_string())?;
+            println!("every node rebuilds its search index on its next tick (request {request})");
+        }
+        Ok(())
+    })
 }
 
 fn serve(cfg: Config) -> Result<(), String> {

@@ -13,3 +13,6 @@ CREATE TABLE search_queries (
 
 CREATE INDEX search_queries_minute ON search_queries (minute);
 CREATE INDEX search_queries_zero ON search_queries (minute) WHERE zero_results;
+
+-- `veza search reindex` raises this; every node rebuilds its index once for each raise.
+ALTER TABLE search_meta ADD COLUMN rebuild_requested bigint NOT NULL DEFAULT 0;

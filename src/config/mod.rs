@@ -306,6 +306,11 @@ impl Config {
         self.node.id.as_deref().unwrap_or("veza")
     }
 
+    /// This node's search index: `<search.dir>/<node id>`.
+    pub fn search_index_dir(&self) -> std::path::PathBuf {
+        std::path::PathBuf::from(&self.search.dir).join(self.node_id().replace(['/', '\\'], "_"))
+    }
+
     /// HTTP workers to start: the configured count, or one per core.
     pub fn workers(&self) -> usize {
         match self.server.workers {

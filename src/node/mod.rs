@@ -162,7 +162,7 @@ fn start_search(
     let (p, every) = (pool.clone(), Duration::from_millis(s.commit_ms));
     supervisor.supervise(move |_| QueryRecorder::new(p, rx.clone(), every));
     let search = SearchHandle::new(s.max_concurrent, queries);
-    let dir = std::path::PathBuf::from(&s.dir).join(config.node_id().replace(['/', '\\'], "_"));
+    let dir = config.search_index_dir();
     let (p, h, budget, every) =
         (pool.clone(), search.clone(), s.writer_budget_bytes, Duration::from_millis(s.commit_ms));
     let keep = Duration::from_secs(s.keep_changes_hours.saturating_mul(3600));

@@ -244,7 +244,7 @@ mod tests {
             };
             w.upsert(&doc).unwrap_or_else(|e| panic!("{e}"));
         }
-        w.commit(Uuid::nil(), 1).unwrap_or_else(|e| panic!("{e}"));
+        w.commit(Uuid::nil(), crate::search::index::Mark::default()).unwrap_or_else(|e| panic!("{e}"));
         store.reload().unwrap_or_else(|e| panic!("{e}"));
         Fixture { store, dir, ids, ann, eve }
     }

@@ -3,7 +3,7 @@
 //! reloads the entity and replaces its document, so a change applied twice changes nothing.
 
 use super::changes::{self, Change, Kind, Tail};
-use super::index::{IndexError, SearchStore, SearchWriter};
+use super::index::{IndexError, Mark, SearchStore, SearchWriter};
 use super::model;
 use super::repo;
 use diesel_async::AsyncPgConnection;
@@ -29,11 +29,23 @@ pub struct Feed {
     writer: SearchWriter,
     tail: Tail,
     database: Uuid,
+    rebuilt_for: i64,
 }
 
 impl Feed {
-    pub fn new(store: SearchStore, writer: SearchWriter, database: Uuid, done_below: i64) -> Feed {
-        Feed { store, writer, tail: Tail::from(done_below), database }
+    pub fn new(store: SearchStore, writer: SearchWriter, database: Uuid, mark: Mark) -> Feed {
+        Feed { store, writer, tail: Tail::from(mark.done_below), database, rebuilt_for: mark.rebuilt_for }
+    }
+
+    /// The last reindex request this index was rebuilt for.
+    pub fn rebuilt_for(&self) -> i64 {
+        self.rebuilt_for
+    }
+
+    /// A rebuild for reindex request `request` (the next commit records it).
+    pub async fn rebuild_for(&mut self, conn: &mut AsyncPgConnection, request: i64) -> Result<u64, FeedError> {
+        self.rebuilt_for = self.rebuilt_for.max(request);
+        self.build(conn).await
     }
 
     /// Everything below this transaction id is in the index (once committed).
@@ -119,7 +131,8 @@ impl Feed {
     }
 
     fn commit(&mut self) -> Result<(), FeedError> {
-        self.writer.commit(self.database, self.tail.done_below())?;
+        self.writer
+            .commit(self.database, Mark { done_below: self.tail.done_below(), rebuilt_for: self.rebuilt_for })?;
         self.store.reload()?;
         Ok(())
     }

@@ -132,6 +132,12 @@ impl SearchHandle {
         }
     }
 
+    /// The index to query, once it is ready.
+    pub fn index(&self) -> Option<std::sync::Arc<dyn super::port::SearchIndex>> {
+        let store = self.store()?;
+        Some(std::sync::Arc::new(super::port::Tantivy { handle: self.clone(), store }))
+    }
+
     /// The store, once the index is ready.
     pub fn store(&self) -> Option<SearchStore> {
         if self.state() != IndexState::Ready {

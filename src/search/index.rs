@@ -28,6 +28,17 @@ const MIN_BUDGET: usize = 15_000_000;
 struct Payload {
     database: Uuid,
     done_below: i64,
+    /// The last `search_meta.rebuild_requested` this index was rebuilt for.
+    #[serde(default)]
+    rebuilt_for: i64,
+}
+
+/// How far an index is: every change below `done_below` is in it, and it was rebuilt for
+/// every request up to `rebuilt_for` (`veza search reindex`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Mark {
+    pub done_below: i64,
+    pub rebuilt_for: i64,
 }
 
 /// An open index and its reader.
@@ -42,8 +53,8 @@ pub struct SearchStore {
 /// How an index was found at open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Opened {
-    /// Built from this database: every change below this watermark is in it.
-    Current { done_below: i64 },
+    /// Built from this database, as far as the mark says.
+    Current(Mark),
     /// Missing, from another database, or of another schema: now empty, to be built.
     Empty,
 }
@@ -53,9 +64,9 @@ impl SearchStore {
     pub fn open(dir: &Path, database: Uuid) -> Result<(SearchStore, Opened), IndexError> {
         let (schema, fields) = Fields::schema();
         std::fs::create_dir_all(dir)?;
-        if let Some((index, done_below)) = existing(dir, &schema, database) {
+        if let Some((index, mark)) = existing(dir, &schema, database) {
             let store = SearchStore::with(index, fields, dir)?;
-            return Ok((store, Opened::Current { done_below }));
+            return Ok((store, Opened::Current(mark)));
         }
         // Not ours: start over in place.
         std::fs::remove_dir_all(dir)?;
@@ -102,13 +113,14 @@ impl SearchStore {
 }
 
 /// The index in `dir` and its watermark, if it was built from `database` with `schema`.
-fn existing(dir: &Path, schema: &Schema, database: Uuid) -> Option<(Index, i64)> {
+fn existing(dir: &Path, schema: &Schema, database: Uuid) -> Option<(Index, Mark)> {
     let index = Index::open_in_dir(dir).ok()?;
     if &index.schema() != schema {
         return None;
     }
     let payload: Payload = serde_json::from_str(index.load_metas().ok()?.payload.as_deref()?).ok()?;
-    (payload.database == database).then_some((index, payload.done_below))
+    let mark = Mark { done_below: payload.done_below, rebuilt_for: payload.rebuilt_for };
+    (payload.database == database).then_some((index, mark))
 }
 
 /// The one writer: replaces documents by key and commits them with their watermark.
@@ -137,8 +149,9 @@ impl SearchWriter {
     }
 
     /// Durable, with what it covers; searches see it after `SearchStore::reload`.
-    pub fn commit(&mut self, database: Uuid, done_below: i64) -> Result<(), IndexError> {
-        let payload = serde_json::to_string(&Payload { database, done_below }).unwrap_or_default();
+    pub fn commit(&mut self, database: Uuid, mark: Mark) -> Result<(), IndexError> {
+        let payload = Payload { database, done_below: mark.done_below, rebuilt_for: mark.rebuilt_for };
+        let payload = serde_json::to_string(&payload).unwrap_or_default();
         let mut prepared = self.writer.prepare_commit()?;
         prepared.set_payload(&payload);
         prepared.commit()?;
@@ -179,13 +192,13 @@ mod tests {
         d.title = "jazz cellar".into();
         w.upsert(&d).unwrap_or_else(|e| panic!("{e}"));
         w.upsert(&doc("rock")).unwrap_or_else(|e| panic!("{e}"));
-        w.commit(db, 42).unwrap_or_else(|e| panic!("{e}"));
+        w.commit(db, Mark { done_below: 42, rebuilt_for: 3 }).unwrap_or_else(|e| panic!("{e}"));
         store.reload().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(store.len(), 2, "an upsert replaces the document with its key");
         drop((w, store));
 
         let (store, opened) = SearchStore::open(&dir, db).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(opened, Opened::Current { done_below: 42 });
+        assert_eq!(opened, Opened::Current(Mark { done_below: 42, rebuilt_for: 3 }));
         assert_eq!(store.len(), 2);
         drop(store);
 

@@ -58,17 +58,37 @@ impl Actor for Indexer {
 impl Supervised for Indexer {}
 
 #[derive(QueryableByName)]
-struct Meta {
+pub(super) struct Meta {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
-    database_id: Uuid,
+    pub database_id: Uuid,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pruned_below: i64,
+    pub pruned_below: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub rebuild_requested: i64,
 }
 
-async fn meta(conn: &mut AsyncPgConnection) -> Result<Meta, FeedError> {
-    Ok(diesel::sql_query("SELECT database_id, pruned_below::text::bigint AS pruned_below FROM search_meta")
-        .get_result(conn)
-        .await?)
+pub(super) async fn meta(conn: &mut AsyncPgConnection) -> Result<Meta, FeedError> {
+    Ok(diesel::sql_query(
+        "SELECT database_id, pruned_below::text::bigint AS pruned_below, rebuild_requested FROM search_meta",
+    )
+    .get_result(conn)
+    .await?)
+}
+
+/// Asks every node to rebuild its index from PostgreSQL (`veza search reindex`); each does on
+/// its next tick, serving the index it has until the rebuild commits. Returns the request.
+pub async fn request_rebuild(conn: &mut AsyncPgConnection) -> diesel::QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Request {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        rebuild_requested: i64,
+    }
+    let r: Request = diesel::sql_query(
+        "UPDATE search_meta SET rebuild_requested = rebuild_requested + 1 RETURNING rebuild_requested",
+    )
+    .get_result(conn)
+    .await?;
+    Ok(r.rebuild_requested)
 }
 
 /// Opens or builds the index; `None` (and the state `down`) when its directory cannot be had.
@@ -86,17 +106,15 @@ async fn open(pool: &DbPool, handle: &SearchHandle, dir: PathBuf, budget: usize)
         }
     };
     let current = match opened {
-        Opened::Current { done_below } if done_below >= meta.pruned_below => Some(done_below),
+        Opened::Current(mark) if mark.done_below >= meta.pruned_below => Some(mark),
         _ => None,
     };
-    let mut feed = Feed::new(store.clone(), writer, meta.database_id, current.unwrap_or(0));
+    let mut feed = Feed::new(store.clone(), writer, meta.database_id, current.unwrap_or_default());
     match current {
-        Some(done_below) => tracing::info!(documents = store.len(), done_below, "search index opened"),
-        None => {
-            let started = std::time::Instant::now();
-            let documents = feed.build(&mut conn).await?;
-            tracing::info!(documents, elapsed_ms = started.elapsed().as_millis() as u64, "search index built");
+        Some(mark) if mark.rebuilt_for >= meta.rebuild_requested => {
+            tracing::info!(documents = store.len(), done_below = mark.done_below, "search index opened");
         }
+        _ => rebuild(&mut feed, &mut conn, meta.rebuild_requested, "search index built").await?,
     }
     handle.set_store(store);
     Ok(Some(feed))
@@ -146,7 +164,16 @@ impl Handler<Tick> for Indexer {
     }
 }
 
-/// One tick: prune the log when due, rebuild if the log was pruned past this index, apply it.
+/// A full build, timed and logged.
+async fn rebuild(f: &mut Feed, conn: &mut AsyncPgConnection, request: i64, what: &str) -> Result<(), FeedError> {
+    let started = std::time::Instant::now();
+    let documents = f.rebuild_for(conn, request).await?;
+    tracing::info!(documents, elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
+    Ok(())
+}
+
+/// One tick: prune the log when due, rebuild if the log was pruned past this index or a
+/// reindex was asked for, apply the log.
 async fn step(f: &mut Feed, conn: &mut AsyncPgConnection, prune: Option<i64>) -> Result<(), FeedError> {
     if let Some(keep) = prune {
         let deleted = changes::prune(conn, keep).await?;
@@ -154,14 +181,16 @@ async fn step(f: &mut Feed, conn: &mut AsyncPgConnection, prune: Option<i64>) ->
             tracing::info!(deleted, "search change log pruned");
         }
     }
-    let pruned_below = changes::pruned_below(conn).await?;
-    if f.done_below() < pruned_below {
+    let meta = meta(conn).await?;
+    if f.done_below() < meta.pruned_below {
         tracing::warn!(
             done_below = f.done_below(),
-            pruned_below,
+            pruned_below = meta.pruned_below,
             "search index fell behind the pruned log; rebuilding"
         );
-        f.build(conn).await?;
+        rebuild(f, conn, meta.rebuild_requested, "search index rebuilt").await?;
+    } else if f.rebuilt_for() < meta.rebuild_requested {
+        rebuild(f, conn, meta.rebuild_requested, "search index rebuilt on request").await?;
     }
     f.catch_up(conn).await?;
     Ok(())

@@ -5,10 +5,11 @@
 
 use super::changes::Kind;
 use super::cursor::{Cursor, MAX_REACH};
-use super::engine::{self, Audience, Found, Hit, TITLES};
+use super::engine::{Audience, Found, Hit};
 use super::fallback::{self, Ask};
 use super::highlight;
 use super::model::*;
+use super::port::{IndexAnswer, IndexQuery, Scope};
 use super::queries_repo;
 use super::query::{self, QueryError, Rules};
 use super::views;
@@ -138,32 +139,21 @@ impl SearchCore {
         })
     }
 
-    /// Runs `query` (built on the searcher's thread) on the index, within the deadline; `None`
-    /// when the index is not ready. The generation read comes back for cursors.
-    async fn on_index(
-        &self,
-        build: impl FnOnce(&super::schema::Fields) -> Box<dyn tantivy::query::Query> + Send + 'static,
-        kinds: Vec<Kind>,
-        page: (usize, usize),
-        generation: Option<u64>,
-        deadline: Instant,
-    ) -> Result<Option<(Found, u64)>, SearchError> {
-        let handle = self.state.search.clone();
-        let Some(store) = handle.store() else { return Ok(None) };
-        let permits = handle.permits();
-        let Ok(Ok(permit)) = tokio::time::timeout_at(deadline.into(), permits.acquire_owned()).await else {
+    /// Runs `q` on the index, on a blocking thread behind a permit, within its deadline;
+    /// `None` when the index is not ready.
+    async fn on_index(&self, q: IndexQuery) -> Result<Option<IndexAnswer>, SearchError> {
+        let Some(index) = self.state.search.index() else { return Ok(None) };
+        let permits = self.state.search.permits();
+        let Ok(Ok(permit)) = tokio::time::timeout_at(q.deadline.into(), permits.acquire_owned()).await else {
             // Every search thread busy until the deadline: nothing found in time.
-            return Ok(Some((Found { partial: true, ..Found::default() }, 0)));
+            return Ok(Some(IndexAnswer { found: Found { partial: true, ..Found::default() }, generation: 0 }));
         };
         let job = actix_web::rt::task::spawn_blocking(move || {
             let _permit = permit;
-            let searcher = handle.searcher(&store, generation);
-            let query = build(&store.fields);
-            let found = engine::run(&searcher, &store.fields, query.as_ref(), &kinds, page, deadline);
-            found.map(|f| (f, searcher.generation().generation_id()))
+            index.query(&q)
         });
         match job.await {
-            Ok(Ok(done)) => Ok(Some(done)),
+            Ok(Ok(answer)) => Ok(Some(answer)),
             Ok(Err(e)) => Err(SearchFault::Index(e.to_string()).into()),
             Err(e) => Err(SearchFault::Index(format!("search thread: {e}")).into()),
         }
@@ -190,28 +180,33 @@ impl SearchCore {
         let mut conn = self.conn().await?;
         let viewer = m.viewer.map(|v| v.uuid());
         let hidden = self.hidden(&mut conn, m.viewer).await?;
-        let who = Audience { viewer, hidden: hidden.clone() };
         let epoch = self.state.search.epoch();
-        let (p, ks) = (parsed.clone(), kinds.clone());
-        let build = move |f: &super::schema::Fields| engine::build(f, &p, &ks, &who);
-        let generation = cursor.and_then(|c| c.generation_here(epoch));
-        let (found, source, cursor_epoch, generation) =
-            match self.on_index(build, kinds.clone(), (limit, offset), generation, deadline).await? {
-                Some((found, generation)) => (found, SearchSource::Index, epoch, generation),
-                None => {
-                    let timeout_ms = deadline.saturating_duration_since(Instant::now()).as_millis().max(1);
-                    let ask = Ask {
-                        parsed: &parsed,
-                        kinds: &kinds,
-                        viewer,
-                        hidden: &hidden,
-                        limit,
-                        offset,
-                        timeout_ms: u64::try_from(timeout_ms).unwrap_or(u64::MAX),
-                    };
-                    (fallback::run(&mut conn, ask).await?, SearchSource::Database, 0, 0)
-                }
-            };
+        let q = IndexQuery {
+            parsed: parsed.clone(),
+            kinds: kinds.clone(),
+            audience: Audience { viewer, hidden: hidden.clone() },
+            scope: Scope::Everything,
+            limit,
+            offset,
+            generation: cursor.and_then(|c| c.generation_here(epoch)),
+            deadline,
+        };
+        let (found, source, cursor_epoch, generation) = match self.on_index(q).await? {
+            Some(a) => (a.found, SearchSource::Index, epoch, a.generation),
+            None => {
+                let timeout_ms = deadline.saturating_duration_since(Instant::now()).as_millis().max(1);
+                let ask = Ask {
+                    parsed: &parsed,
+                    kinds: &kinds,
+                    viewer,
+                    hidden: &hidden,
+                    limit,
+                    offset,
+                    timeout_ms: u64::try_from(timeout_ms).unwrap_or(u64::MAX),
+                };
+                (fallback::run(&mut conn, ask).await?, SearchSource::Database, 0, 0)
+            }
+        };
         let results = views::load(&mut conn, &found, &kinds, viewer, &hidden, &parsed).await?;
         let next_cursor = match kinds.as_slice() {
             [k] if (offset + limit) < MAX_REACH && ((offset + limit) as u64) < found.counts[k.index()] => {
@@ -256,10 +251,17 @@ impl SearchCore {
         let mut conn = self.conn().await?;
         let hidden = self.hidden(&mut conn, m.viewer).await?;
         drop(conn);
-        let who = Audience { viewer, hidden };
-        let p = parsed.clone();
-        let build = move |f: &super::schema::Fields| engine::build_in(f, &p, &Kind::ALL, &who, TITLES);
-        let Some((found, _)) = self.on_index(build, Kind::ALL.to_vec(), (SUGGESTIONS, 0), None, deadline).await? else {
+        let q = IndexQuery {
+            parsed: parsed.clone(),
+            kinds: Kind::ALL.to_vec(),
+            audience: Audience { viewer, hidden },
+            scope: Scope::Titles,
+            limit: SUGGESTIONS,
+            offset: 0,
+            generation: None,
+            deadline,
+        };
+        let Some(IndexAnswer { found, .. }) = self.on_index(q).await? else {
             // No index yet: popular queries only.
             return Ok(Suggestions { suggestions: out });
         };

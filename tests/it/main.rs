@@ -35,6 +35,7 @@ mod redis_limits;
 mod routes;
 mod search_api;
 mod search_changes;
+mod search_reindex;
 mod storage;
 mod tokens;
 mod tracks;

@@ -305,7 +305,7 @@ async fn the_feed_builds_then_follows_the_log() {
     let (store, opened) = SearchStore::open(&dir, database).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(opened, Opened::Empty);
     let writer = store.writer(0).unwrap_or_else(|e| panic!("{e}"));
-    let mut feed = Feed::new(store.clone(), writer, database, 0);
+    let mut feed = Feed::new(store.clone(), writer, database, veza::search::index::Mark::default());
     let built = feed.build(&mut conn).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(built, 3, "two users and a room");
     assert_eq!(titles(&store, "modular", None), [format!("room:{early}")]);
@@ -348,7 +348,7 @@ async fn the_feed_builds_then_follows_the_log() {
     let done = feed.done_below();
     drop((feed, store));
     let (_, opened) = SearchStore::open(&dir, database).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(opened, Opened::Current { done_below: done });
+    assert_eq!(opened, Opened::Current(veza::search::index::Mark { done_below: done, rebuilt_for: 0 }));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
