@@ -235,14 +235,19 @@ fn admin(cfg: &Config, action: AdminAction) -> Result<(), String> {
     Ok(())
 }
 
-async fn settings(cfg: &Config, action: SettingsAction) -> Result<(), String> {
+/// A connection to the database, created and migrated first if need be.
+async fn connect_migrated(cfg: &Config) -> Result<diesel_async::AsyncPgConnection, String> {
     let timeout = Duration::from_millis(cfg.database.connect_timeout_ms);
     let url = cfg.database.url.clone();
     tokio::task::spawn_blocking(move || db::migrate::prepare(&url, timeout))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
-    let mut conn = db::migrate::connect(&cfg.database.url, timeout).await.map_err(|e| e.to_string())?;
+    db::migrate::connect(&cfg.database.url, timeout).await.map_err(|e| e.to_string())
+}
+
+async fn settings(cfg: &Config, action: SettingsAction) -> Result<(), String> {
+    let mut conn = connect_migrated(cfg).await?;
     match action {
         SettingsAction::Get { key } => {
             let rows = Settings::all(&mut conn).await.map_err(|e| e.to_string())?;
@@ -274,13 +279,7 @@ async fn settings(cfg: &Config, action: SettingsAction) -> Result<(), String> {
 fn reindex(cfg: &Config, offline: bool) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        let timeout = Duration::from_millis(cfg.database.connect_timeout_ms);
-        let url = cfg.database.url.clone();
-        tokio::task::spawn_blocking(move || db::migrate::prepare(&url, timeout))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
-        let mut conn = db::migrate::connect(&cfg.database.url, timeout).await.map_err(|e| e.to_string())?;
+        let mut conn = connect_migrated(cfg).await?;
         if offline {
             let dir = cfg.search_index_dir();
             let done =

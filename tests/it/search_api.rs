@@ -352,3 +352,34 @@ async fn postgresql_answers_while_a_node_has_no_index() {
     let (_, v) = search(&app, None, "semi-mod", "").await;
     assert_eq!(names(&v, "listings", "title"), ["Korg MS-20 semi-modular"], "prefix on the last word");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_on_one_node_is_found_on_the_other_within_a_second() {
+    // The shipped commit interval, not the test's faster one.
+    let (n1, n2) = crate::multinode::two_nodes_with(&[("VEZA__SEARCH__COMMIT_MS", "500")]).await;
+    wait_ready(&n1).await;
+    wait_ready(&n2).await;
+    let (_, ann, _) = n1.user("ann").await;
+    let cat = category(&n1, "synthesizers").await;
+    let mut lags = Vec::new();
+    for i in 0..10 {
+        let word = format!("freshword{i}x");
+        let started = std::time::Instant::now();
+        let title = format!("Listing {word}");
+        create_listing(&n1, &ann, &listing_body(&title, &cat, 100, "EUR", true)).await;
+        loop {
+            // (The words are two typos apart: each search finds the earlier ones too.)
+            let v = search(&n2, None, &format!("{word} "), "&types=listing").await.1;
+            if names(&v, "listings", "title").contains(&title) {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(5), "never found on node 2: {v}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        lags.push(started.elapsed());
+    }
+    lags.sort();
+    let worst = lags[lags.len() - 1];
+    eprintln!("search freshness across nodes: median {:?}, worst {worst:?}", lags[lags.len() / 2]);
+    assert!(worst <= Duration::from_secs(1), "a write took {worst:?} to be found on the other node: {lags:?}");
+}
