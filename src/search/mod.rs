@@ -13,6 +13,8 @@ pub mod handle;
 pub mod highlight;
 pub mod index;
 pub mod indexer;
+#[cfg(test)]
+mod judged;
 pub mod model;
 pub mod port;
 pub mod queries;
