@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
-use veza::admin::{load_users, seed_market};
+use veza::admin::{load_users, seed_market, seed_search};
 use veza::auth::Role;
 use veza::config::{self, Config, LoadOptions, redact_url};
 use veza::infra::amqp::publish_once;
@@ -111,6 +111,19 @@ enum AdminAction {
     SeedMarket {
         #[arg(long, default_value_t = 10_000)]
         listings: usize,
+    },
+    /// Bulk load a catalogue to benchmark search at size (COPY; Zipf music words, accents,
+    /// typos): users who cannot sign in, listings, tracks without audio, rooms. Every node
+    /// rebuilds its index afterwards.
+    SeedSearch {
+        #[arg(long, default_value_t = 1_000_000)]
+        listings: usize,
+        #[arg(long, default_value_t = 100_000)]
+        tracks: usize,
+        #[arg(long, default_value_t = 100_000)]
+        users: usize,
+        #[arg(long, default_value_t = 10_000)]
+        rooms: usize,
     },
     /// Print access tokens for load users as JSON lines {id, username, token}.
     MintTokens {
@@ -221,6 +234,11 @@ fn admin(cfg: &Config, action: AdminAction) -> Result<(), String> {
         }
         AdminAction::SeedMarket { listings } => {
             let seeded = runtime.block_on(seed_market::seed(cfg, listings)).map_err(|e| e.to_string())?;
+            println!("{}", serde_json::to_string(&seeded).map_err(|e| e.to_string())?);
+        }
+        AdminAction::SeedSearch { listings, tracks, users, rooms } => {
+            let counts = seed_search::Counts { listings, tracks, users, rooms };
+            let seeded = runtime.block_on(seed_search::seed(cfg, counts)).map_err(|e| e.to_string())?;
             println!("{}", serde_json::to_string(&seeded).map_err(|e| e.to_string())?);
         }
         AdminAction::MintTokens { limit, ttl_secs } => {
