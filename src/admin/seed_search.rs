@@ -7,7 +7,7 @@
 //! the role may (no change log for a bulk load), then every node is asked to rebuild its index.
 
 use super::load_users::LoadError;
-use super::search_vocabulary::{FIRST_NAMES, LAST_NAMES, Zipf, WORDS, words};
+use super::search_vocabulary::{FIRST_NAMES, LAST_NAMES, WORDS, Zipf, words};
 use crate::categories::repo as categories_repo;
 use crate::config::Config;
 use crate::db;

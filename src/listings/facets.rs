@@ -85,7 +85,8 @@ pub async fn compute(conn: &mut AsyncPgConnection, f: &Filter, tree: &Tree) -> d
     Ok(assemble(rows.into_iter().map(|r| (r.facet, r.key, r.n)), tree))
 }
 
-fn assemble(rows: impl Iterator<Item = (String, String, i64)>, tree: &Tree) -> Facets {
+/// Facets from `(facet, key, count)` rows (SQL's, or the search index's).
+pub fn assemble(rows: impl Iterator<Item = (String, String, i64)>, tree: &Tree) -> Facets {
     let mut direct: HashMap<Uuid, i64> = HashMap::new();
     let mut tags = Vec::new();
     let mut conditions = Vec::new();

@@ -56,9 +56,24 @@ pub struct Filter {
 /// Where the previous page stopped: its last row's sort key and id.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Cursor {
-    Newest { id: Uuid },
-    Price { amount: i64, id: Uuid },
-    Relevance { rank: f32, id: Uuid },
+    Newest {
+        id: Uuid,
+    },
+    Price {
+        amount: i64,
+        id: Uuid,
+    },
+    Relevance {
+        rank: f32,
+        id: Uuid,
+    },
+    /// A relevance page answered by the search index: the offset into one ranking (its
+    /// generation, in the index instance `epoch`), since scores move with every commit.
+    Ranked {
+        epoch: u64,
+        generation: u64,
+        offset: usize,
+    },
 }
 
 /// Cursors are opaque to clients: base64url of `<sort tag>:<key>:<id>`.
@@ -68,6 +83,7 @@ pub fn encode_cursor(sort: Sort, c: Cursor) -> String {
         Cursor::Price { amount, id } => format!("{}:{amount}:{id}", sort.tag()),
         // The exact bits: a decimal rendering could round and skip or repeat a row.
         Cursor::Relevance { rank, id } => format!("{}:{:08x}:{id}", sort.tag(), rank.to_bits()),
+        Cursor::Ranked { epoch, generation, offset } => format!("ri:{epoch:x}.{generation}.{offset}:{}", Uuid::nil()),
     };
     URL_SAFE_NO_PAD.encode(text)
 }
@@ -77,6 +93,12 @@ pub fn decode_cursor(sort: Sort, raw: &str) -> Option<Cursor> {
     let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw.trim()).ok()?).ok()?;
     let mut parts = text.splitn(3, ':');
     let (tag, key, id) = (parts.next()?, parts.next()?, parts.next()?);
+    if sort == Sort::Relevance && tag == "ri" {
+        let mut n = key.split('.');
+        let epoch = u64::from_str_radix(n.next()?, 16).ok()?;
+        let (generation, offset) = (n.next()?.parse().ok()?, n.next()?.parse().ok()?);
+        return n.next().is_none().then_some(Cursor::Ranked { epoch, generation, offset });
+    }
     if tag != sort.tag() {
         return None;
     }
@@ -191,6 +213,8 @@ pub fn page_sql(f: &Filter, sort: Sort, cursor: Option<Cursor>, limit: i64) -> S
             let q = push_rank(q.sql(" AND ("), text).sql(", l.id) < (").bind::<Float4, _>(rank).sql(", ");
             uuid(q, id).sql(")")
         }
+        // The index's cursor means nothing here (the service never sends one).
+        Some(Cursor::Ranked { .. }) => q.sql(" AND false"),
     };
     let order = match sort {
         Sort::Newest => " ORDER BY l.id DESC",
@@ -213,6 +237,7 @@ mod tests {
             (Sort::PriceAsc, Cursor::Price { amount: 1250, id }),
             (Sort::PriceDesc, Cursor::Price { amount: 0, id }),
             (Sort::Relevance, Cursor::Relevance { rank: 0.060_792_71, id }),
+            (Sort::Relevance, Cursor::Ranked { epoch: 0xabc, generation: 7, offset: 40 }),
         ];
         for (sort, c) in cases {
             let raw = encode_cursor(sort, c);

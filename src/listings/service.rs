@@ -7,13 +7,16 @@ use super::facets::{self, Facets};
 use super::model::*;
 use super::query::{self, Compiled, ListingQuery};
 use super::repo::{self, ListingRow};
-use super::search::{self, Filter};
+use super::search::{self, Cursor, Filter, Sort};
 use crate::activity;
 use crate::categories::repo as categories_repo;
 use crate::categories::tree::Tree;
 use crate::db::{PooledConn, checkout};
 use crate::offers::{events as offer_events, repo as offers_repo};
 use crate::search::changes::Kind;
+use crate::search::collect_listings::{Key, KeyOrder};
+use crate::search::listing_index::{ListingAsk, ListingOrder};
+use crate::search::query::{self as search_query, Rules};
 use crate::service::{Core, Service};
 use crate::state::AppState;
 use crate::tracks::repo as tracks_repo;
@@ -22,6 +25,7 @@ use actix::prelude::Message;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Serialize;
 use serde_json::json;
+use std::time::{Duration, Instant};
 use utoipa::ToSchema;
 use veza_core::Code;
 use veza_core::{CategoryId, ListingId, TrackId, UserId};
@@ -95,6 +99,20 @@ pub struct ListingPage {
     pub items: Vec<ListingView>,
     pub next_cursor: Option<String>,
     pub facets: Option<Facets>,
+}
+
+/// How deep a relevance ranking pages (an offset per page costs the pages before it).
+const RANKED_REACH: usize = 1000;
+
+/// A keyset cursor as the index's key.
+fn key_of(c: Cursor) -> Option<Key> {
+    let (price, id) = match c {
+        Cursor::Newest { id } => (0, id),
+        Cursor::Price { amount, id } => (amount, id),
+        Cursor::Relevance { .. } | Cursor::Ranked { .. } => return None,
+    };
+    let (hi, lo) = id.as_u64_pair();
+    Some(Key { price, hi, lo })
 }
 
 crate::delegate_to_core!(ListingCore {
@@ -282,6 +300,105 @@ impl ListingCore {
         Ok(())
     }
 
+    /// The page from the node's search index when it is ready (`None`: PostgreSQL answers).
+    /// Keyset cursors are the same for both; a relevance cursor says which answered it. A
+    /// query the index's parser refuses (punctuation only, past 10 terms) goes to PostgreSQL,
+    /// whose web-search syntax takes it.
+    async fn search_indexed(
+        &self,
+        conn: &mut AsyncPgConnection,
+        tree: &Tree,
+        filter: &Filter,
+        sort: Sort,
+        cursor: Option<Cursor>,
+        limit: i64,
+    ) -> Result<Option<ListingPage>, ListingError> {
+        let search = &self.state.search;
+        if matches!(cursor, Some(Cursor::Relevance { .. })) {
+            return Ok(None);
+        }
+        let text = match &filter.q {
+            Some(q) => match search_query::parse(q, &Rules::with_typos(self.state.settings.search_typos())) {
+                Ok(parsed) => Some(parsed),
+                Err(_) => return Ok(None),
+            },
+            None => None,
+        };
+        let limit = usize::try_from(limit).unwrap_or(0);
+        let order = match (sort, cursor) {
+            (Sort::Relevance, Some(Cursor::Ranked { epoch, generation, offset })) => {
+                ListingOrder::Ranked { offset, generation: (epoch == search.epoch()).then_some(generation) }
+            }
+            (Sort::Relevance, _) => ListingOrder::Ranked { offset: 0, generation: None },
+            (Sort::Newest, c) => ListingOrder::Keyed { order: KeyOrder::Newest, after: c.and_then(key_of) },
+            (Sort::PriceAsc, c) => ListingOrder::Keyed { order: KeyOrder::PriceAsc, after: c.and_then(key_of) },
+            (Sort::PriceDesc, c) => ListingOrder::Keyed { order: KeyOrder::PriceDesc, after: c.and_then(key_of) },
+        };
+        let offset = match order {
+            ListingOrder::Ranked { offset, .. } => offset,
+            ListingOrder::Keyed { .. } => 0,
+        };
+        let ask = ListingAsk {
+            text,
+            status: filter.status.as_str().to_owned(),
+            drafts_of: (!filter.status.is_public()).then_some(filter.viewer.map(|v| v.uuid())),
+            categories: filter.categories.clone(),
+            tags: filter.tags.clone(),
+            min_price: filter.min_price,
+            max_price: filter.max_price,
+            currency: filter.currency.clone(),
+            condition: filter.condition.map(|c| c.as_str().to_owned()),
+            seller: filter.seller.map(|s| s.uuid()),
+            order,
+            limit,
+            facets: cursor.is_none(),
+            deadline: Instant::now() + Duration::from_millis(self.state.config.search.timeout_ms.max(1) * 4),
+        };
+        let found = match search.with_index(ask.deadline, move |index| index.listings(&ask)).await {
+            None => return Ok(None),
+            Some(Ok(Ok(found))) => found,
+            Some(Ok(Err(e))) => {
+                tracing::warn!(error = %e, "listings from the search index failed; PostgreSQL answers");
+                return Ok(None);
+            }
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "listings from the search index: no thread; PostgreSQL answers");
+                return Ok(None);
+            }
+        };
+        // The views from PostgreSQL, in the index's order; what changed since the index saw
+        // it (a draft again, a suspended seller) drops out.
+        let viewer = filter.viewer.map(|v| v.uuid());
+        let mut rows: std::collections::HashMap<uuid::Uuid, (ListingRow, String)> =
+            repo::many(conn, &found.ids).await?.into_iter().map(|(r, seller)| (r.id.uuid(), (r, seller))).collect();
+        let items = found
+            .ids
+            .iter()
+            .filter_map(|id| rows.remove(id))
+            .filter(|(r, _)| r.status().is_public() || viewer == Some(r.seller_id.uuid()))
+            .map(|(r, seller)| r.view(seller))
+            .collect();
+        let next_cursor = match (found.more, order, found.last) {
+            (false, _, _) => None,
+            (true, ListingOrder::Ranked { .. }, _) if offset + limit < RANKED_REACH => Some(search::encode_cursor(
+                sort,
+                Cursor::Ranked { epoch: search.epoch(), generation: found.generation, offset: offset + limit },
+            )),
+            (true, ListingOrder::Ranked { .. }, _) => None,
+            (true, ListingOrder::Keyed { .. }, Some(last)) => {
+                let id = last.id();
+                let c = match sort {
+                    Sort::PriceAsc | Sort::PriceDesc => Cursor::Price { amount: last.price, id },
+                    _ => Cursor::Newest { id },
+                };
+                Some(search::encode_cursor(sort, c))
+            }
+            (true, ListingOrder::Keyed { .. }, None) => None,
+        };
+        let facets = found.facets.map(|rows| facets::assemble(rows.into_iter(), tree));
+        Ok(Some(ListingPage { items, next_cursor, facets }))
+    }
+
     /// Facets of `filter`, from the cache when a public filter was counted a moment ago.
     async fn facets_of(
         &self,
@@ -309,6 +426,12 @@ impl ListingCore {
             // An unknown seller has no listings: the nil id matches nothing.
             filter.seller =
                 Some(users_repo::profile_by_key(&mut conn, &key).await?.map_or(UserId::default(), |u| u.id));
+        }
+        if let Some(page) = self.search_indexed(&mut conn, &tree, &filter, sort, cursor, m.limit).await? {
+            return Ok(page);
+        }
+        if matches!(cursor, Some(Cursor::Ranked { .. })) {
+            return Err(ListingError::invalid("cursor", "the ranking this cursor paged is gone; search again"));
         }
         // One row more than asked tells whether another page exists.
         let mut rows = search::page(&mut conn, &filter, sort, cursor, m.limit + 1).await?;

@@ -31,6 +31,9 @@ pub fn to_document(f: &Fields, d: &Doc) -> TantivyDocument {
     }
     doc.add_f64(f.popularity, d.popularity);
     doc.add_i64(f.created, d.created.timestamp_micros());
+    let (hi, lo) = d.id.as_u64_pair();
+    doc.add_u64(f.id_hi, hi);
+    doc.add_u64(f.id_lo, lo);
     if let Some(l) = &d.listing {
         doc.add_text(f.status, &l.status);
         doc.add_text(f.category, l.category.to_string());

@@ -63,15 +63,15 @@ impl Found {
     }
 }
 
-fn term(field: Field, text: &str) -> Term {
+pub(super) fn term(field: Field, text: &str) -> Term {
     Term::from_field_text(field, text)
 }
 
-fn boxed(q: impl Query + 'static) -> Box<dyn Query> {
+pub(super) fn boxed(q: impl Query + 'static) -> Box<dyn Query> {
     Box::new(q)
 }
 
-fn any(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+pub(super) fn any(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     boxed(BooleanQuery::new(clauses.into_iter().map(|q| (Occur::Should, q)).collect()))
 }
 
@@ -121,17 +121,7 @@ pub fn build(f: &Fields, q: &Parsed, kinds: &[Kind], who: &Audience) -> Box<dyn 
 
 /// `build` over some of the fields.
 pub fn build_in(f: &Fields, q: &Parsed, kinds: &[Kind], who: &Audience, fields: &Weighted) -> Box<dyn Query> {
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for w in &q.words {
-        clauses.push((Occur::Must, word(f, w, fields)));
-    }
-    for p in q.phrases.iter().filter(|p| !p.is_empty()) {
-        clauses.push((Occur::Must, phrase(f, p, fields)));
-    }
-    // An exclusion holds in every field, whichever are searched.
-    for x in q.excluded.iter().filter(|x| !x.is_empty()) {
-        clauses.push((Occur::MustNot, phrase(f, x, ALL_FIELDS)));
-    }
+    let mut clauses = text_clauses(f, q, fields);
     let kinds = kinds.iter().map(|k| boxed(TermQuery::new(term(f.kind, k.as_str()), IndexRecordOption::Basic)));
     clauses.push((Occur::Must, any(kinds.collect())));
     let mut access = vec![boxed(TermQuery::new(term(f.access, PUBLIC), IndexRecordOption::Basic))];
@@ -143,6 +133,22 @@ pub fn build_in(f: &Fields, q: &Parsed, kinds: &[Kind], who: &Audience, fields: 
         clauses.push((Occur::MustNot, boxed(TermQuery::new(term(f.owner, &h.to_string()), IndexRecordOption::Basic))));
     }
     boxed(BooleanQuery::new(clauses))
+}
+
+/// What the text of a query asks: every word and phrase in `fields`, no exclusion anywhere.
+pub fn text_clauses(f: &Fields, q: &Parsed, fields: &Weighted) -> Vec<(Occur, Box<dyn Query>)> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for w in &q.words {
+        clauses.push((Occur::Must, word(f, w, fields)));
+    }
+    for p in q.phrases.iter().filter(|p| !p.is_empty()) {
+        clauses.push((Occur::Must, phrase(f, p, fields)));
+    }
+    // An exclusion holds in every field, whichever are searched.
+    for x in q.excluded.iter().filter(|x| !x.is_empty()) {
+        clauses.push((Occur::MustNot, phrase(f, x, ALL_FIELDS)));
+    }
+    clauses
 }
 
 /// Runs `query` on `searcher`: for each of `kinds`, `limit` hits after `offset`, best first,

@@ -31,10 +31,20 @@ pub enum IndexState {
 #[rtype(result = "()")]
 pub struct Refresh(pub Vec<(Kind, Uuid)>);
 
+/// Why a search job did not run.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexBusy {
+    /// Every search thread stayed busy until the deadline.
+    #[error("every search thread is busy")]
+    NoThread,
+    #[error("search thread: {0}")]
+    Failed(String),
+}
+
 /// The longest a write waits for its own refresh.
 const REFRESH_WAIT: Duration = Duration::from_secs(2);
 /// How long and how many past generations stay readable for relevance cursors.
-const KEEP_GENERATIONS: usize = 16;
+const KEEP_GENERATIONS: usize = 64;
 const KEEP_GENERATIONS_FOR: Duration = Duration::from_secs(120);
 
 #[derive(Clone)]
@@ -130,6 +140,25 @@ impl SearchHandle {
         if let Ok(mut i) = self.inner.indexer.write() {
             *i = Some(to);
         }
+    }
+
+    /// Runs `job` against the index on a blocking thread, behind one of the search permits
+    /// (waiting for one until `deadline`): `None` while the index is not ready.
+    pub async fn with_index<T: Send + 'static>(
+        &self,
+        deadline: Instant,
+        job: impl FnOnce(&dyn super::port::SearchIndex) -> T + Send + 'static,
+    ) -> Option<Result<T, IndexBusy>> {
+        let index = self.index()?;
+        let permits = self.permits();
+        let Ok(Ok(permit)) = tokio::time::timeout_at(deadline.into(), permits.acquire_owned()).await else {
+            return Some(Err(IndexBusy::NoThread));
+        };
+        let job = actix_web::rt::task::spawn_blocking(move || {
+            let _permit = permit;
+            job(index.as_ref())
+        });
+        Some(job.await.map_err(|e| IndexBusy::Failed(e.to_string())))
     }
 
     /// The index to query, once it is ready.

@@ -15,7 +15,13 @@ use uuid::Uuid;
 type Entry = (Kind, &'static str, &'static [&'static str], &'static str, f64);
 
 const CATALOGUE: &[Entry] = &[
-    (Kind::Listing, "Moog Minimoog Model D", &["analog", "synthesizer", "vintage"], "Monophonic classic, serviced", 0.0),
+    (
+        Kind::Listing,
+        "Moog Minimoog Model D",
+        &["analog", "synthesizer", "vintage"],
+        "Monophonic classic, serviced",
+        0.0,
+    ),
     (Kind::Listing, "Moog Subsequent 37", &["analog", "synthesizer"], "Paraphonic, like new", 0.0),
     (Kind::Listing, "Roland Juno-60", &["polyphonic", "synthesizer"], "Chorus works, new battery", 0.0),
     (Kind::Listing, "Roland TR-808 Rhythm Composer", &["drum machine"], "The original 808", 0.0),

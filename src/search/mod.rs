@@ -4,6 +4,7 @@
 pub mod analyzer;
 pub mod changes;
 pub mod collect;
+pub mod collect_listings;
 pub mod cursor;
 pub mod documents;
 pub mod engine;
@@ -15,6 +16,7 @@ pub mod index;
 pub mod indexer;
 #[cfg(test)]
 mod judged;
+pub mod listing_index;
 pub mod model;
 pub mod port;
 pub mod queries;

@@ -8,6 +8,7 @@ use super::changes::Kind;
 use super::engine::{self, ALL_FIELDS, Audience, Found, TITLES};
 use super::handle::SearchHandle;
 use super::index::{IndexError, SearchStore};
+use super::listing_index::{self, ListingAsk, ListingFound, ListingOrder};
 use super::query::Parsed;
 use std::time::Instant;
 
@@ -45,6 +46,9 @@ pub struct IndexAnswer {
 pub trait SearchIndex: Send + Sync {
     /// Runs `q`; may block (callers run it on a blocking thread).
     fn query(&self, q: &IndexQuery) -> Result<IndexAnswer, IndexError>;
+
+    /// A page of `GET /listings` (and its facets); may block.
+    fn listings(&self, ask: &ListingAsk) -> Result<ListingFound, IndexError>;
 }
 
 /// The node's own tantivy index.
@@ -64,5 +68,14 @@ impl SearchIndex for Tantivy {
         let page = (q.limit, q.offset);
         let found = engine::run(&searcher, &self.store.fields, query.as_ref(), &q.kinds, page, q.deadline)?;
         Ok(IndexAnswer { found, generation: searcher.generation().generation_id() })
+    }
+
+    fn listings(&self, ask: &ListingAsk) -> Result<ListingFound, IndexError> {
+        let generation = match ask.order {
+            ListingOrder::Ranked { generation, .. } => generation,
+            ListingOrder::Keyed { .. } => None,
+        };
+        let searcher = self.handle.searcher(&self.store, generation);
+        listing_index::run(&self.store, &searcher, ask)
     }
 }

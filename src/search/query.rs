@@ -23,6 +23,18 @@ impl Default for Rules {
     }
 }
 
+impl Rules {
+    /// The default rules with `(one_from, two_from)` typo thresholds when given.
+    pub fn with_typos(typos: Option<(usize, usize)>) -> Rules {
+        let mut rules = Rules::default();
+        if let Some((one, two)) = typos {
+            rules.one_typo_from = one;
+            rules.two_typos_from = two;
+        }
+        rules
+    }
+}
+
 /// A word to find: the analysed term, the edits it forgives, and whether it is being typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Word {

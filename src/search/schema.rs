@@ -28,6 +28,10 @@ pub struct Fields {
     pub popularity: Field,
     /// Creation time, unix microseconds.
     pub created: Field,
+    /// The entity id's two halves: the newest-first order and its keyset cursor (ids are
+    /// UUIDv7, time-ordered, like `ORDER BY id DESC` in PostgreSQL).
+    pub id_hi: Field,
+    pub id_lo: Field,
     /// Listings only: for `GET /listings` answered from the index.
     pub status: Field,
     pub category: Field,
@@ -55,6 +59,8 @@ impl Fields {
             owner: b.add_text_field("owner", STRING | STORED),
             popularity: b.add_f64_field("popularity", FAST),
             created: b.add_i64_field("created", INDEXED | FAST),
+            id_hi: b.add_u64_field("id_hi", FAST),
+            id_lo: b.add_u64_field("id_lo", FAST),
             status: b.add_text_field("status", STRING | FAST),
             category: b.add_text_field("category", STRING | FAST),
             condition: b.add_text_field("condition", STRING | FAST),

@@ -7,6 +7,7 @@ use super::changes::Kind;
 use super::cursor::{Cursor, MAX_REACH};
 use super::engine::{Audience, Found, Hit};
 use super::fallback::{self, Ask};
+use super::handle::IndexBusy;
 use super::highlight;
 use super::model::*;
 use super::port::{IndexAnswer, IndexQuery, Scope};
@@ -118,14 +119,9 @@ impl SearchCore {
         Ok(checkout(&self.state.pool).await?)
     }
 
-    /// The query rules: the config's bounds, the runtime setting's typo thresholds.
+    /// The query rules, with the runtime setting's typo thresholds.
     fn rules(&self) -> Rules {
-        let mut rules = Rules::default();
-        if let Some((one, two)) = self.state.settings.search_typos() {
-            rules.one_typo_from = one;
-            rules.two_typos_from = two;
-        }
-        rules
+        Rules::with_typos(self.state.settings.search_typos())
     }
 
     fn deadline(&self) -> Instant {
@@ -142,20 +138,15 @@ impl SearchCore {
     /// Runs `q` on the index, on a blocking thread behind a permit, within its deadline;
     /// `None` when the index is not ready.
     async fn on_index(&self, q: IndexQuery) -> Result<Option<IndexAnswer>, SearchError> {
-        let Some(index) = self.state.search.index() else { return Ok(None) };
-        let permits = self.state.search.permits();
-        let Ok(Ok(permit)) = tokio::time::timeout_at(q.deadline.into(), permits.acquire_owned()).await else {
+        match self.state.search.with_index(q.deadline, move |index| index.query(&q)).await {
+            None => Ok(None),
+            Some(Ok(Ok(answer))) => Ok(Some(answer)),
             // Every search thread busy until the deadline: nothing found in time.
-            return Ok(Some(IndexAnswer { found: Found { partial: true, ..Found::default() }, generation: 0 }));
-        };
-        let job = actix_web::rt::task::spawn_blocking(move || {
-            let _permit = permit;
-            index.query(&q)
-        });
-        match job.await {
-            Ok(Ok(answer)) => Ok(Some(answer)),
-            Ok(Err(e)) => Err(SearchFault::Index(e.to_string()).into()),
-            Err(e) => Err(SearchFault::Index(format!("search thread: {e}")).into()),
+            Some(Err(IndexBusy::NoThread)) => {
+                Ok(Some(IndexAnswer { found: Found { partial: true, ..Found::default() }, generation: 0 }))
+            }
+            Some(Err(e)) => Err(SearchFault::Index(e.to_string()).into()),
+            Some(Ok(Err(e))) => Err(SearchFault::Index(e.to_string()).into()),
         }
     }
 

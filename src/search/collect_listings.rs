@@ -1,0 +1,214 @@
+//! Collectors for `GET /listings` answered from the index: the next page in a keyset order
+//! (newest first, or by price, each ending with the id like the SQL it stands in for, so a
+//! cursor resumes exactly after its row), and the facets of the whole filtered set, counted
+//! from fast fields (categories, conditions, top tags, price buckets).
+
+use crate::listings::facets::{PRICE_EDGES, TOP_TAGS};
+use std::collections::HashMap;
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+
+/// A listing's place in a keyset order: its price (0 when the order has none) and its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Key {
+    pub price: i64,
+    pub hi: u64,
+    pub lo: u64,
+}
+
+impl Key {
+    pub fn id(&self) -> uuid::Uuid {
+        uuid::Uuid::from_u64_pair(self.hi, self.lo)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyOrder {
+    Newest,
+    PriceAsc,
+    PriceDesc,
+}
+
+impl KeyOrder {
+    fn descending(self) -> bool {
+        self != KeyOrder::PriceAsc
+    }
+}
+
+/// The first `keep` listings after `after` in `order`.
+pub struct KeyedTop {
+    pub order: KeyOrder,
+    pub after: Option<Key>,
+    pub keep: usize,
+}
+
+pub struct KeyedSegment {
+    segment: SegmentOrdinal,
+    order: KeyOrder,
+    after: Option<Key>,
+    keep: usize,
+    price: Option<Column<i64>>,
+    hi: Option<Column<u64>>,
+    lo: Option<Column<u64>>,
+    top: Vec<(Key, DocAddress)>,
+}
+
+fn sort(top: &mut [(Key, DocAddress)], order: KeyOrder) {
+    if order.descending() {
+        top.sort_unstable_by_key(|a| std::cmp::Reverse(a.0));
+    } else {
+        top.sort_unstable_by_key(|a| a.0);
+    }
+}
+
+impl KeyedSegment {
+    fn trim(&mut self) {
+        if self.top.len() >= self.keep.max(1) * 2 {
+            sort(&mut self.top, self.order);
+            self.top.truncate(self.keep);
+        }
+    }
+}
+
+impl SegmentCollector for KeyedSegment {
+    type Fruit = Vec<(Key, DocAddress)>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        let price = match self.order {
+            KeyOrder::Newest => 0,
+            _ => self.price.as_ref().and_then(|c| c.first(doc)).unwrap_or(0),
+        };
+        let hi = self.hi.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
+        let lo = self.lo.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
+        let key = Key { price, hi, lo };
+        if let Some(after) = self.after {
+            let past = if self.order.descending() { key < after } else { key > after };
+            if !past {
+                return;
+            }
+        }
+        self.top.push((key, DocAddress::new(self.segment, doc)));
+        self.trim();
+    }
+
+    fn harvest(mut self) -> Self::Fruit {
+        sort(&mut self.top, self.order);
+        self.top.truncate(self.keep);
+        self.top
+    }
+}
+
+impl Collector for KeyedTop {
+    type Fruit = Vec<(Key, DocAddress)>;
+    type Child = KeyedSegment;
+
+    fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<KeyedSegment> {
+        let fast = reader.fast_fields();
+        Ok(KeyedSegment {
+            segment,
+            order: self.order,
+            after: self.after,
+            keep: self.keep,
+            price: fast.i64("price").ok(),
+            hi: fast.u64("id_hi").ok(),
+            lo: fast.u64("id_lo").ok(),
+            top: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
+        let mut all: Vec<(Key, DocAddress)> = fruits.into_iter().flatten().collect();
+        sort(&mut all, self.order);
+        all.truncate(self.keep);
+        Ok(all)
+    }
+}
+
+/// `(facet, key, count)` rows, the shape `listings::facets` assembles.
+pub type FacetRows = Vec<(String, String, i64)>;
+
+/// Counts every facet of the matching listings.
+pub struct FacetCount;
+
+pub struct FacetSegment {
+    columns: [Option<StrColumn>; 3],
+    counts: [Vec<i64>; 3],
+    price: Option<Column<i64>>,
+    buckets: [i64; PRICE_EDGES.len() + 1],
+}
+
+/// The facets counted by term, in `FacetSegment::columns` order.
+const FACETS: [(&str, &str); 3] = [("category", "category"), ("condition", "condition"), ("tag", "tag")];
+
+impl SegmentCollector for FacetSegment {
+    type Fruit = HashMap<(String, String), i64>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        for (column, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
+            if let Some(c) = column {
+                for ord in c.term_ords(doc) {
+                    if let Some(n) = counts.get_mut(ord as usize) {
+                        *n += 1;
+                    }
+                }
+            }
+        }
+        if let Some(p) = self.price.as_ref().and_then(|c| c.first(doc)) {
+            self.buckets[PRICE_EDGES.partition_point(|e| *e <= p)] += 1;
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        let mut out = HashMap::new();
+        let mut text = String::new();
+        for ((facet, _), (column, counts)) in FACETS.iter().zip(self.columns.iter().zip(self.counts.iter())) {
+            let Some(column) = column else { continue };
+            for (ord, n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+                text.clear();
+                if column.ord_to_str(ord as u64, &mut text).unwrap_or(false) {
+                    *out.entry(((*facet).to_owned(), text.clone())).or_default() += n;
+                }
+            }
+        }
+        for (i, n) in self.buckets.iter().enumerate().filter(|(_, n)| **n > 0) {
+            *out.entry(("price".to_owned(), i.to_string())).or_default() += n;
+        }
+        out
+    }
+}
+
+impl Collector for FacetCount {
+    type Fruit = FacetRows;
+    type Child = FacetSegment;
+
+    fn for_segment(&self, _: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<FacetSegment> {
+        let fast = reader.fast_fields();
+        let columns = [fast.str(FACETS[0].1)?, fast.str(FACETS[1].1)?, fast.str(FACETS[2].1)?];
+        let counts = [0, 1, 2].map(|i| vec![0i64; columns[i].as_ref().map_or(0, |c| c.num_terms())]);
+        Ok(FacetSegment { columns, counts, price: fast.i64("price").ok(), buckets: [0; PRICE_EDGES.len() + 1] })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<HashMap<(String, String), i64>>) -> tantivy::Result<FacetRows> {
+        let mut all: HashMap<(String, String), i64> = HashMap::new();
+        for f in fruits {
+            for (k, n) in f {
+                *all.entry(k).or_default() += n;
+            }
+        }
+        let (mut tags, rest): (FacetRows, FacetRows) =
+            all.into_iter().map(|((facet, key), n)| (facet, key, n)).partition(|(facet, _, _)| facet == "tag");
+        // The top tags only, like the SQL: by count, then name.
+        tags.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
+        tags.truncate(usize::try_from(TOP_TAGS).unwrap_or(20));
+        Ok(rest.into_iter().chain(tags).collect())
+    }
+}
