@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export RUST_BACKTRACE ?= 0
 
-.PHONY: help run dev test contract deny fuzz soak coverage chaos bench bench-tracks lint fmt migrate build docker docker-lint services loadtest clean
+.PHONY: help run dev test contract deny fuzz soak coverage chaos bench bench-tracks bench-search lint fmt migrate build docker docker-lint services loadtest clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -43,9 +43,13 @@ fuzz: ## cargo-fuzz: every target in fuzz/ for FUZZ_SECONDS each (default 600), 
 chaos: services ## kill -9 a node, cut a node's broker link 10 s, cut its Redis link (three child nodes, 30 clients)
 	$(CARGO) test --test chaos -- --nocapture
 
-bench: ## Veza vs Socket.IO and bare actix (fan-out), connect-idle, REST vs pgbench / hello-world, persistence burst, tracks
+bench: ## Veza vs Socket.IO and bare actix (fan-out), connect-idle, REST vs pgbench / hello-world, persistence burst, tracks, search
 	bash bench/run.sh
 	bash bench/tracks.sh
+	bash bench/search.sh
+
+bench-search: ## search at 1M listings: index vs PostgreSQL full text, suggest, /listings facets, reindex, RSS
+	bash bench/search.sh
 
 bench-tracks: ## tracks alone: 200 MiB upload vs dd (RSS), Range streaming vs nginx, fan-out with uploads
 	bash bench/tracks.sh

@@ -36,6 +36,8 @@ enum Scenario {
     Marketplace(scenarios::marketplace::Args),
     /// Keep-alive clients cycling through GET paths; latency per path.
     RestMixed(scenarios::rest_mixed::Args),
+    /// Listings written to one node at a rate, each probed on another node's search: the lag.
+    SearchFreshness(scenarios::search_freshness::Args),
     /// The most connections the machine allows, held with chat traffic and REST reads for a long
     /// run: errors, the node's memory drift and open files (`make soak`).
     Soak(scenarios::soak::Args),
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
             Scenario::ConnectIdle(args) => scenarios::connect_idle::run(args).await,
             Scenario::Marketplace(args) => scenarios::marketplace::run(args).await,
             Scenario::RestMixed(args) => scenarios::rest_mixed::run(args).await,
+            Scenario::SearchFreshness(args) => scenarios::search_freshness::run(args).await,
             Scenario::Soak(args) => scenarios::soak::run(args).await,
         }
     });
