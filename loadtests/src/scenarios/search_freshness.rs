@@ -93,7 +93,7 @@ pub async fn run(args: Args) -> Result<(), Error> {
         tick.tick().await;
         let w = word(&mut rng);
         let token = tokens[n % tokens.len()].clone();
-        let probe = n % args.probe_every.max(1) == 0;
+        let probe = n.is_multiple_of(args.probe_every.max(1));
         n += 1;
         let (client, args_w, args_r, category) =
             (client.clone(), args.write_url.clone(), args.read_url.clone(), args.category.clone());
