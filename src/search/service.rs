@@ -128,9 +128,10 @@ impl SearchCore {
         Instant::now() + Duration::from_millis(self.state.config.search.timeout_ms)
     }
 
-    async fn hidden(&self, conn: &mut PooledConn<'_>, viewer: Option<UserId>) -> Result<Vec<Uuid>, SearchError> {
+    /// Users blocked either way by the viewer (a connection only when there is a viewer).
+    async fn hidden(&self, viewer: Option<UserId>) -> Result<Vec<Uuid>, SearchError> {
         Ok(match viewer {
-            Some(v) => users_repo::blocked_either_way_of(conn, v).await?,
+            Some(v) => users_repo::blocked_either_way_of(&mut *self.conn().await?, v).await?,
             None => Vec::new(),
         })
     }
@@ -168,9 +169,9 @@ impl SearchCore {
         };
         let offset = cursor.map_or(0, |c| c.offset);
         let limit = limit.min(MAX_REACH - offset);
-        let mut conn = self.conn().await?;
         let viewer = m.viewer.map(|v| v.uuid());
-        let hidden = self.hidden(&mut conn, m.viewer).await?;
+        // No connection is held while the index searches: the pool serves others meanwhile.
+        let hidden = self.hidden(m.viewer).await?;
         let epoch = self.state.search.epoch();
         let q = IndexQuery {
             parsed: parsed.clone(),
@@ -195,10 +196,10 @@ impl SearchCore {
                     offset,
                     timeout_ms: u64::try_from(timeout_ms).unwrap_or(u64::MAX),
                 };
-                (fallback::run(&mut conn, ask).await?, SearchSource::Database, 0, 0)
+                (fallback::run(&mut *self.conn().await?, ask).await?, SearchSource::Database, 0, 0)
             }
         };
-        let results = views::load(&mut conn, &found, &kinds, viewer, &hidden, &parsed).await?;
+        let results = views::load(&mut *self.conn().await?, &found, &kinds, viewer, &hidden, &parsed).await?;
         let next_cursor = match kinds.as_slice() {
             [k] if (offset + limit) < MAX_REACH && ((offset + limit) as u64) < found.counts[k.index()] => {
                 Some(Cursor { epoch: cursor_epoch, generation, offset: offset + limit }.encode())
@@ -239,9 +240,7 @@ impl SearchCore {
             })
             .collect();
         let viewer = m.viewer.map(|v| v.uuid());
-        let mut conn = self.conn().await?;
-        let hidden = self.hidden(&mut conn, m.viewer).await?;
-        drop(conn);
+        let hidden = self.hidden(m.viewer).await?;
         let q = IndexQuery {
             parsed: parsed.clone(),
             kinds: Kind::ALL.to_vec(),
