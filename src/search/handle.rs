@@ -3,14 +3,13 @@
 //! indexer to ask for a node's own writes to show at once.
 
 use super::changes::Kind;
+use super::generations::Generations;
 use super::index::SearchStore;
 use super::queries::QueryLog;
 use serde::Serialize;
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
-use tantivy::Searcher;
 use tokio::sync::Semaphore;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -43,9 +42,6 @@ pub enum IndexBusy {
 
 /// The longest a write waits for its own refresh.
 const REFRESH_WAIT: Duration = Duration::from_secs(2);
-/// How long and how many past generations stay readable for relevance cursors.
-const KEEP_GENERATIONS: usize = 64;
-const KEEP_GENERATIONS_FOR: Duration = Duration::from_secs(120);
 
 #[derive(Clone)]
 pub struct SearchHandle {
@@ -61,7 +57,7 @@ struct Inner {
     /// This process's index instance: a cursor's generation means something only here.
     epoch: u64,
     /// Recent searchers, newest last, so a relevance cursor pages within its generation.
-    generations: Mutex<VecDeque<(Instant, Searcher)>>,
+    generations: Arc<Generations>,
     queries: QueryLog,
 }
 
@@ -74,7 +70,7 @@ impl SearchHandle {
                 indexer: RwLock::new(None),
                 permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
                 epoch: Uuid::new_v4().as_u64_pair().0 >> 12,
-                generations: Mutex::new(VecDeque::new()),
+                generations: Arc::default(),
                 queries,
             }),
         }
@@ -90,27 +86,6 @@ impl SearchHandle {
 
     pub fn epoch(&self) -> u64 {
         self.inner.epoch
-    }
-
-    /// The searcher of `generation` while it is kept, else the current one (the store must be
-    /// ready).
-    pub fn searcher(&self, store: &SearchStore, generation: Option<u64>) -> Searcher {
-        let current = store.searcher();
-        let Ok(mut kept) = self.inner.generations.lock() else { return current };
-        let now = Instant::now();
-        let id = current.generation().generation_id();
-        if kept.back().is_none_or(|(_, s)| s.generation().generation_id() != id) {
-            kept.push_back((now, current.clone()));
-        }
-        while kept.len() > KEEP_GENERATIONS || kept.front().is_some_and(|(t, _)| now - *t > KEEP_GENERATIONS_FOR) {
-            kept.pop_front();
-        }
-        match generation {
-            Some(g) => {
-                kept.iter().find(|(_, s)| s.generation().generation_id() == g).map_or(current, |(_, s)| s.clone())
-            }
-            None => current,
-        }
     }
 
     pub fn state(&self) -> IndexState {
@@ -164,7 +139,7 @@ impl SearchHandle {
     /// The index to query, once it is ready.
     pub fn index(&self) -> Option<std::sync::Arc<dyn super::port::SearchIndex>> {
         let store = self.store()?;
-        Some(std::sync::Arc::new(super::port::Tantivy { handle: self.clone(), store }))
+        Some(Arc::new(super::port::Tantivy { generations: self.inner.generations.clone(), store }))
     }
 
     /// The store, once the index is ready.

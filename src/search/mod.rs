@@ -10,6 +10,7 @@ pub mod documents;
 pub mod engine;
 pub mod fallback;
 pub mod feed;
+pub mod generations;
 pub mod handle;
 pub mod highlight;
 pub mod index;

@@ -6,10 +6,11 @@
 
 use super::changes::Kind;
 use super::engine::{self, ALL_FIELDS, Audience, Found, TITLES};
-use super::handle::SearchHandle;
+use super::generations::Generations;
 use super::index::{IndexError, SearchStore};
 use super::listing_index::{self, ListingAsk, ListingFound, ListingOrder};
 use super::query::Parsed;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Which text a query looks in.
@@ -53,13 +54,13 @@ pub trait SearchIndex: Send + Sync {
 
 /// The node's own tantivy index.
 pub struct Tantivy {
-    pub handle: SearchHandle,
+    pub generations: Arc<Generations>,
     pub store: SearchStore,
 }
 
 impl SearchIndex for Tantivy {
     fn query(&self, q: &IndexQuery) -> Result<IndexAnswer, IndexError> {
-        let searcher = self.handle.searcher(&self.store, q.generation);
+        let searcher = self.generations.searcher(&self.store, q.generation);
         let fields = match q.scope {
             Scope::Everything => ALL_FIELDS,
             Scope::Titles => TITLES,
@@ -75,7 +76,7 @@ impl SearchIndex for Tantivy {
             ListingOrder::Ranked { generation, .. } => generation,
             ListingOrder::Keyed { .. } => None,
         };
-        let searcher = self.handle.searcher(&self.store, generation);
+        let searcher = self.generations.searcher(&self.store, generation);
         listing_index::run(&self.store, &searcher, ask)
     }
 }
