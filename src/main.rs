@@ -74,6 +74,18 @@ enum SearchAction {
         #[arg(long)]
         offline: bool,
     },
+    /// Time queries on this node's index alone (no HTTP, no PostgreSQL), e.g. on a benchmark's
+    /// data: JSON, one line per query.
+    Probe {
+        /// Searches, as typed in a search box.
+        #[arg(long = "q")]
+        queries: Vec<String>,
+        /// Suggestions, as typed.
+        #[arg(long)]
+        suggest: Vec<String>,
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -169,6 +181,9 @@ fn main() -> ExitCode {
         Command::Admin { action } => {
             logging::init(&cfg.log);
             admin(&cfg, action)
+        }
+        Command::Search { action: SearchAction::Probe { queries, suggest, runs } } => {
+            probe(&cfg, &queries, &suggest, runs)
         }
         Command::Search { action: SearchAction::Reindex { offline } } => {
             logging::init(&cfg.log);
@@ -290,6 +305,15 @@ async fn settings(cfg: &Config, action: SettingsAction) -> Result<(), String> {
                 }
             }
         }
+    }
+    Ok(())
+}
+
+fn probe(cfg: &Config, queries: &[String], suggest: &[String], runs: usize) -> Result<(), String> {
+    let timed =
+        veza::search::probe::probe(&cfg.search_index_dir(), queries, suggest, runs).map_err(|e| e.to_string())?;
+    for t in timed {
+        println!("{}", serde_json::to_string(&t).map_err(|e| e.to_string())?);
     }
     Ok(())
 }

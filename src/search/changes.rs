@@ -33,6 +33,16 @@ impl Kind {
         }
     }
 
+    /// The plural: its table, and its name in search results and counts.
+    pub fn plural(self) -> &'static str {
+        match self {
+            Kind::Listing => "listings",
+            Kind::Track => "tracks",
+            Kind::User => "users",
+            Kind::Room => "rooms",
+        }
+    }
+
     /// Its place in `ALL`.
     pub fn index(self) -> usize {
         self as usize

@@ -79,6 +79,8 @@ pub struct RankedSegment {
     keep: usize,
     top: [Vec<Scored>; 4],
     counts: [u64; 4],
+    /// Per kind, the worst kept at the last trim: what does not beat it cannot be kept.
+    bars: [Option<Scored>; 4],
 }
 
 impl RankedSegment {
@@ -88,14 +90,16 @@ impl RankedSegment {
         self.kinds.get(usize::try_from(ord).ok()?).copied().flatten()
     }
 
-    /// Trims a kind's candidates to the best `keep` once they are twice that.
-    fn trim(list: &mut Vec<Scored>, keep: usize) {
+    /// Trims a kind's candidates to the best `keep` once they are twice that; the worst kept.
+    fn trim(list: &mut Vec<Scored>, keep: usize) -> Option<Scored> {
         if keep == 0 {
             list.clear();
         } else if list.len() >= keep * 2 {
             list.select_nth_unstable_by(keep - 1, best_first);
             list.truncate(keep);
+            return list.get(keep - 1).copied();
         }
+        None
     }
 }
 
@@ -115,14 +119,20 @@ impl SegmentCollector for RankedSegment {
             }
             None => score,
         };
+        let scored = Scored { score, addr: DocAddress::new(self.segment, doc) };
+        if self.bars[k].is_some_and(|bar| best_first(&scored, &bar) != Ordering::Less) {
+            return;
+        }
         let list = &mut self.top[k];
-        list.push(Scored { score, addr: DocAddress::new(self.segment, doc) });
-        Self::trim(list, self.keep);
+        list.push(scored);
+        if let Some(bar) = Self::trim(list, self.keep) {
+            self.bars[k] = Some(bar);
+        }
     }
 
     fn harvest(mut self) -> Ranking {
         for list in &mut self.top {
-            Self::trim(list, self.keep);
+            let _ = Self::trim(list, self.keep);
             list.sort_unstable_by(best_first);
             list.truncate(self.keep);
         }
@@ -156,6 +166,7 @@ impl Collector for Ranked {
             keep: self.keep,
             top: Default::default(),
             counts: [0; 4],
+            bars: [None; 4],
         })
     }
 

@@ -6,8 +6,8 @@
 use crate::listings::facets::{PRICE_EDGES, TOP_TAGS};
 use std::collections::HashMap;
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, StrColumn};
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::columnar::{Cardinality, Column, StrColumn};
+use tantivy::{COLLECT_BLOCK_BUFFER_LEN, DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 /// A listing's place in a keyset order: its price (0 when the order has none) and its id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -52,6 +52,9 @@ pub struct KeyedSegment {
     hi: Option<Column<u64>>,
     lo: Option<Column<u64>>,
     top: Vec<(Key, DocAddress)>,
+    /// The worst key kept at the last trim: a listing that does not beat it cannot make the
+    /// page, and is dropped with one comparison instead of joining the next sort.
+    bar: Option<Key>,
 }
 
 fn sort(top: &mut [(Key, DocAddress)], order: KeyOrder) {
@@ -67,7 +70,13 @@ impl KeyedSegment {
         if self.top.len() >= self.keep.max(1) * 2 {
             sort(&mut self.top, self.order);
             self.top.truncate(self.keep);
+            self.bar = self.top.last().map(|(k, _)| *k);
         }
+    }
+
+    /// Whether `key` comes before `than` in the order.
+    fn before(&self, key: Key, than: Key) -> bool {
+        if self.order.descending() { key > than } else { key < than }
     }
 }
 
@@ -82,14 +91,36 @@ impl SegmentCollector for KeyedSegment {
         let hi = self.hi.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
         let lo = self.lo.as_ref().and_then(|c| c.first(doc)).unwrap_or(0);
         let key = Key { price, hi, lo };
-        if let Some(after) = self.after {
-            let past = if self.order.descending() { key < after } else { key > after };
-            if !past {
-                return;
-            }
+        if self.after.is_some_and(|after| !self.before(after, key)) {
+            return;
+        }
+        if self.bar.is_some_and(|bar| !self.before(key, bar)) {
+            return;
         }
         self.top.push((key, DocAddress::new(self.segment, doc)));
         self.trim();
+    }
+
+    /// Newest first: a block's ids read at once, and a listing whose id's high half is below
+    /// the bar dropped before its low half is read.
+    fn collect_block(&mut self, docs: &[DocId]) {
+        let (KeyOrder::Newest, Some(hi), Some(bar)) = (self.order, self.hi.as_ref(), self.bar) else {
+            for doc in docs {
+                self.collect(*doc, 0.0);
+            }
+            return;
+        };
+        let mut his = [None; COLLECT_BLOCK_BUFFER_LEN];
+        let his = &mut his[..docs.len().min(COLLECT_BLOCK_BUFFER_LEN)];
+        hi.first_vals(&docs[..his.len()], his);
+        for (doc, h) in docs.iter().zip(his.iter()) {
+            if h.is_some_and(|h| h >= bar.hi) {
+                self.collect(*doc, 0.0);
+            }
+        }
+        for doc in docs.iter().skip(his.len()) {
+            self.collect(*doc, 0.0);
+        }
     }
 
     fn harvest(mut self) -> Self::Fruit {
@@ -114,6 +145,7 @@ impl Collector for KeyedTop {
             hi: fast.u64("id_hi").ok(),
             lo: fast.u64("id_lo").ok(),
             top: Vec::new(),
+            bar: None,
         })
     }
 
@@ -160,6 +192,42 @@ impl SegmentCollector for FacetSegment {
         }
         if let Some(p) = self.price.as_ref().and_then(|c| c.first(doc)) {
             self.buckets[PRICE_EDGES.partition_point(|e| *e <= p)] += 1;
+        }
+    }
+
+    /// Single-valued columns (category, condition, price) read a block at once; tags, many
+    /// per listing, one document at a time.
+    fn collect_block(&mut self, docs: &[DocId]) {
+        for chunk in docs.chunks(COLLECT_BLOCK_BUFFER_LEN) {
+            let mut ords = [None; COLLECT_BLOCK_BUFFER_LEN];
+            let ords = &mut ords[..chunk.len()];
+            for (column, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
+                let Some(c) = column else { continue };
+                if c.ords().get_cardinality() == Cardinality::Multivalued {
+                    for doc in chunk {
+                        for ord in c.term_ords(*doc) {
+                            if let Some(n) = counts.get_mut(ord as usize) {
+                                *n += 1;
+                            }
+                        }
+                    }
+                } else {
+                    c.ords().first_vals(chunk, ords);
+                    for ord in ords.iter().flatten() {
+                        if let Some(n) = counts.get_mut(*ord as usize) {
+                            *n += 1;
+                        }
+                    }
+                }
+            }
+            if let Some(price) = &self.price {
+                let mut prices = [None; COLLECT_BLOCK_BUFFER_LEN];
+                let prices = &mut prices[..chunk.len()];
+                price.first_vals(chunk, prices);
+                for p in prices.iter().flatten() {
+                    self.buckets[PRICE_EDGES.partition_point(|e| e <= p)] += 1;
+                }
+            }
         }
     }
 

@@ -1,8 +1,12 @@
 //! A `Doc` as a tantivy document with the schema's fields.
 
 use super::model::{Access, Doc};
-use super::schema::{Fields, PUBLIC};
+use super::schema::{Fields, PUBLIC, RESTRICTED};
 use tantivy::TantivyDocument;
+
+/// How many times a title and each tag count in a document's `words` (the body once).
+const TITLE_WEIGHT: usize = 3;
+const TAGS_WEIGHT: usize = 2;
 
 /// The `access` term a user's own documents carry.
 pub fn access_term(user: uuid::Uuid) -> String {
@@ -18,9 +22,21 @@ pub fn to_document(f: &Fields, d: &Doc) -> TantivyDocument {
         doc.add_text(f.tags, tag);
     }
     doc.add_text(f.body, &d.body);
+    let words = f.words[d.kind.index()];
+    for _ in 0..TITLE_WEIGHT {
+        doc.add_text(words, &d.title);
+    }
+    for tag in &d.tags {
+        for _ in 0..TAGS_WEIGHT {
+            doc.add_text(words, tag);
+        }
+    }
+    doc.add_text(words, &d.body);
+    doc.add_text(f.titles[d.kind.index()], &d.title);
     match &d.access {
         Access::Everyone => doc.add_text(f.access, PUBLIC),
         Access::Only(users) => {
+            doc.add_text(f.restricted, RESTRICTED);
             for u in users {
                 doc.add_text(f.access, access_term(*u));
             }

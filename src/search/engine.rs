@@ -55,6 +55,8 @@ pub struct Found {
     pub counts: [u64; 4],
     /// The deadline cut the search short: what was found so far.
     pub partial: bool,
+    /// By `Kind::index`: the count stopped counting there, a lower bound (`ranked.rs`).
+    pub at_least: [bool; 4],
 }
 
 impl Found {
@@ -256,18 +258,32 @@ mod tests {
     }
 
     impl Fixture {
+        /// Through the port, as a node searches: words take the ranked path (`ranked.rs`),
+        /// phrases and exclusions this module's.
         fn find(&self, q: &str, kinds: &[Kind], who: &Audience) -> Vec<&'static str> {
-            let parsed = parse(q, &Rules::default()).unwrap_or_else(|e| panic!("{q}: {e}"));
-            let query = build(&self.store.fields, &parsed, kinds, who);
-            let deadline = Instant::now() + Duration::from_secs(5);
-            let searcher = self.store.searcher();
-            let found = run(&searcher, &self.store.fields, query.as_ref(), kinds, (20, 0), deadline)
-                .unwrap_or_else(|e| panic!("{e}"));
+            let found = self.page(q, kinds, who, (20, 0));
             let mut hits: Vec<&Hit> = found.hits.iter().flatten().collect();
             hits.sort_by(|a, b| b.score.total_cmp(&a.score));
             hits.into_iter()
                 .filter_map(|h| self.ids.iter().find(|(_, id)| **id == h.id).map(|(name, _)| *name))
                 .collect()
+        }
+
+        fn page(&self, q: &str, kinds: &[Kind], who: &Audience, page: (usize, usize)) -> Found {
+            use crate::search::port::{IndexQuery, Scope, SearchIndex, Tantivy};
+            let parsed = parse(q, &Rules::default()).unwrap_or_else(|e| panic!("{q}: {e}"));
+            let ask = IndexQuery {
+                parsed,
+                kinds: kinds.to_vec(),
+                audience: who.clone(),
+                scope: Scope::Everything,
+                limit: page.0,
+                offset: page.1,
+                generation: None,
+                deadline: Instant::now() + Duration::from_secs(5),
+            };
+            let port = Tantivy::on(self.store.clone());
+            port.query(&ask).unwrap_or_else(|e| panic!("{e}")).found
         }
 
         fn anyone(&self, q: &str) -> Vec<&'static str> {
@@ -317,6 +333,28 @@ mod tests {
         let blocked = Audience { viewer: None, hidden: vec![f.eve] };
         assert!(f.find("broken", &Kind::ALL, &blocked).is_empty(), "a hidden owner's documents");
         assert_eq!(f.anyone("broken"), ["broken"]);
+    }
+
+    #[test]
+    fn ranked_counts_per_kind_and_pages_that_neither_repeat_nor_skip() {
+        let f = fixture();
+        let all = f.page("synthesizer ", &Kind::ALL, &Audience::default(), (10, 0));
+        assert_eq!(all.counts, [3, 0, 0, 1], "moog, juno, broken; the room");
+        assert_eq!(all.at_least, [false; 4]);
+        let mut paged = Vec::new();
+        for offset in 0..4 {
+            let page = f.page("synthesizer ", &[Kind::Listing], &Audience::default(), (1, offset));
+            paged.extend(page.of(Kind::Listing).iter().map(|h| h.id));
+        }
+        let whole: Vec<Uuid> = all.of(Kind::Listing).iter().map(|h| h.id).collect();
+        assert_eq!(paged, whole);
+        // The exact tier, then the typos: "roland" exactly (juno) before "rolandx".
+        let mut paged = Vec::new();
+        for offset in 0..3 {
+            let page = f.page("roland ", &[Kind::Listing], &Audience::default(), (1, offset));
+            paged.extend(page.of(Kind::Listing).iter().map(|h| h.id));
+        }
+        assert_eq!(paged, [f.ids["juno"], f.ids["rolandx"]]);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! answered by PostgreSQL and `/health` says `building`), the open store for searchers, and the
 //! indexer to ask for a node's own writes to show at once.
 
+use super::answers::Answers;
 use super::changes::Kind;
 use super::generations::Generations;
 use super::index::SearchStore;
@@ -58,6 +59,8 @@ struct Inner {
     epoch: u64,
     /// Recent searchers, newest last, so a relevance cursor pages within its generation.
     generations: Arc<Generations>,
+    /// `GET /listings` answers of the current generation.
+    answers: Arc<Answers>,
     queries: QueryLog,
 }
 
@@ -71,6 +74,7 @@ impl SearchHandle {
                 permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
                 epoch: Uuid::new_v4().as_u64_pair().0 >> 12,
                 generations: Arc::default(),
+                answers: Arc::default(),
                 queries,
             }),
         }
@@ -139,7 +143,11 @@ impl SearchHandle {
     /// The index to query, once it is ready.
     pub fn index(&self) -> Option<std::sync::Arc<dyn super::port::SearchIndex>> {
         let store = self.store()?;
-        Some(Arc::new(super::port::Tantivy { generations: self.inner.generations.clone(), store }))
+        Some(Arc::new(super::port::Tantivy {
+            generations: self.inner.generations.clone(),
+            answers: self.inner.answers.clone(),
+            store,
+        }))
     }
 
     /// The store, once the index is ready.

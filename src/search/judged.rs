@@ -4,9 +4,10 @@
 //! whose answer is in the top 3; it is printed, and must stay at 90% or more.
 
 use super::changes::Kind;
-use super::engine::{Audience, build, run};
+use super::engine::Audience;
 use super::index::{Mark, SearchStore};
 use super::model::{Access, Doc};
+use super::port::{IndexQuery, Scope, SearchIndex, Tantivy};
 use super::query::{Rules, parse};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -128,14 +129,22 @@ fn at_least_nine_in_ten_judged_queries_find_their_answer_in_the_top_3() {
     }
     w.commit(Uuid::nil(), Mark::default()).unwrap_or_else(|e| panic!("{e}"));
     store.reload().unwrap_or_else(|e| panic!("{e}"));
-    let searcher = store.searcher();
+    let port = Tantivy::on(store.clone());
     let mut misses = Vec::new();
     for (q, want) in JUDGED {
         let parsed = parse(q, &Rules::default()).unwrap_or_else(|e| panic!("{q}: {e}"));
-        let query = build(&store.fields, &parsed, &Kind::ALL, &Audience::default());
-        let deadline = Instant::now() + Duration::from_secs(5);
-        let found = run(&searcher, &store.fields, query.as_ref(), &Kind::ALL, (3, 0), deadline)
-            .unwrap_or_else(|e| panic!("{e}"));
+        // Through the port, as a node searches (words ranked per kind, phrases generally).
+        let ask = IndexQuery {
+            parsed,
+            kinds: Kind::ALL.to_vec(),
+            audience: Audience::default(),
+            scope: Scope::Everything,
+            limit: 3,
+            offset: 0,
+            generation: None,
+            deadline: Instant::now() + Duration::from_secs(5),
+        };
+        let found = port.query(&ask).unwrap_or_else(|e| panic!("{e}")).found;
         let mut hits: Vec<_> = found.hits.iter().flatten().collect();
         hits.sort_by(|a, b| b.score.total_cmp(&a.score));
         let top: Vec<&str> = hits.iter().take(3).map(|h| h.title.as_str()).collect();

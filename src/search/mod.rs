@@ -2,12 +2,14 @@
 //! change log PostgreSQL writes in the same transaction as every searchable write.
 
 pub mod analyzer;
+pub mod answers;
 pub mod changes;
 pub mod collect;
 pub mod collect_listings;
 pub mod cursor;
 pub mod documents;
 pub mod engine;
+pub mod expand;
 pub mod fallback;
 pub mod feed;
 pub mod generations;
@@ -20,9 +22,11 @@ mod judged;
 pub mod listing_index;
 pub mod model;
 pub mod port;
+pub mod probe;
 pub mod queries;
 pub mod queries_repo;
 pub mod query;
+pub mod ranked;
 pub mod reindex;
 pub mod repo;
 pub mod routes;

@@ -4,12 +4,14 @@
 //! The write side is the change-log feed (`feed.rs`), which an external engine would consume
 //! the same way through its own `Feed`.
 
+use super::answers::{self, Answers};
 use super::changes::Kind;
 use super::engine::{self, ALL_FIELDS, Audience, Found, TITLES};
 use super::generations::Generations;
 use super::index::{IndexError, SearchStore};
 use super::listing_index::{self, ListingAsk, ListingFound, ListingOrder};
 use super::query::Parsed;
+use super::ranked;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -55,19 +57,39 @@ pub trait SearchIndex: Send + Sync {
 /// The node's own tantivy index.
 pub struct Tantivy {
     pub generations: Arc<Generations>,
+    /// `GET /listings` answers of the current generation.
+    pub answers: Arc<Answers>,
     pub store: SearchStore,
+}
+
+impl Tantivy {
+    /// A port on `store` with nothing kept yet.
+    pub fn on(store: SearchStore) -> Tantivy {
+        Tantivy { generations: Arc::default(), answers: Arc::default(), store }
+    }
 }
 
 impl SearchIndex for Tantivy {
     fn query(&self, q: &IndexQuery) -> Result<IndexAnswer, IndexError> {
         let searcher = self.generations.searcher(&self.store, q.generation);
-        let fields = match q.scope {
-            Scope::Everything => ALL_FIELDS,
-            Scope::Titles => TITLES,
+        let (fields, text) = match q.scope {
+            Scope::Everything => (ALL_FIELDS, &self.store.fields.words),
+            Scope::Titles => (TITLES, &self.store.fields.titles),
         };
-        let query = engine::build_in(&self.store.fields, &q.parsed, &q.kinds, &q.audience, fields);
-        let page = (q.limit, q.offset);
-        let found = engine::run(&searcher, &self.store.fields, query.as_ref(), &q.kinds, page, q.deadline)?;
+        let found = if ranked::handles(&q.parsed) {
+            let ask = ranked::Ask {
+                parsed: &q.parsed,
+                kinds: &q.kinds,
+                who: &q.audience,
+                limit: q.limit,
+                offset: q.offset,
+                deadline: q.deadline,
+            };
+            ranked::run(&searcher, &self.store.fields, text, ask)?
+        } else {
+            let query = engine::build_in(&self.store.fields, &q.parsed, &q.kinds, &q.audience, fields);
+            engine::run(&searcher, &self.store.fields, query.as_ref(), &q.kinds, (q.limit, q.offset), q.deadline)?
+        };
         Ok(IndexAnswer { found, generation: searcher.generation().generation_id() })
     }
 
@@ -77,6 +99,13 @@ impl SearchIndex for Tantivy {
             ListingOrder::Keyed { .. } => None,
         };
         let searcher = self.generations.searcher(&self.store, generation);
-        listing_index::run(&self.store, &searcher, ask)
+        let id = searcher.generation().generation_id();
+        let key = answers::key(ask);
+        if let Some(found) = self.answers.get(id, &key) {
+            return Ok(found);
+        }
+        let found = listing_index::run(&self.store, &searcher, ask)?;
+        self.answers.put(id, key, &found);
+        Ok(found)
     }
 }

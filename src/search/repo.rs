@@ -240,12 +240,7 @@ pub async fn ids_after(
     after: Uuid,
     limit: i64,
 ) -> diesel::QueryResult<Vec<Uuid>> {
-    let table = match kind {
-        Kind::Listing => "listings",
-        Kind::Track => "tracks",
-        Kind::User => "users",
-        Kind::Room => "rooms",
-    };
+    let table = kind.plural();
     let rows: Vec<Id> = diesel::sql_query(format!("SELECT id FROM {table} WHERE id > $1 ORDER BY id LIMIT $2"))
         .bind::<SqlUuid, _>(after)
         .bind::<BigInt, _>(limit)

@@ -3,6 +3,7 @@
 //! with it (`access`); what changes per viewer (blocks) is filtered at query time by `owner`.
 
 use super::analyzer;
+use super::changes::Kind;
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
@@ -39,7 +40,19 @@ pub struct Fields {
     pub currency: Field,
     pub price: Field,
     pub tag: Field,
+    /// Per kind (by `Kind::index`), everything a document says in one field, the title three
+    /// times and the tags twice, without length norms: BM25 then weighs title over tags over
+    /// body by term frequency alone, and a word is one term per kind, which lets tantivy prune
+    /// (block-max WAND) instead of scoring every match (`ranked.rs`).
+    pub words: [Field; 4],
+    /// Per kind, the title alone, the same way: what suggestions complete.
+    pub titles: [Field; 4],
+    /// `yes` on what not everyone may see (the `access` list then names who may).
+    pub restricted: Field,
 }
+
+/// `restricted`'s one value.
+pub const RESTRICTED: &str = "yes";
 
 impl Fields {
     pub fn schema() -> (Schema, Fields) {
@@ -47,6 +60,12 @@ impl Fields {
             TextFieldIndexing::default()
                 .set_tokenizer(analyzer::NAME)
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let words = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(analyzer::NAME)
+                .set_index_option(IndexRecordOption::WithFreqs)
+                .set_fieldnorms(false),
         );
         let mut b = Schema::builder();
         let fields = Fields {
@@ -67,6 +86,9 @@ impl Fields {
             currency: b.add_text_field("currency", STRING | FAST),
             price: b.add_i64_field("price", INDEXED | FAST),
             tag: b.add_text_field("tag", STRING | FAST),
+            words: Kind::ALL.map(|k| b.add_text_field(&format!("words_{}", k.as_str()), words.clone())),
+            titles: Kind::ALL.map(|k| b.add_text_field(&format!("titles_{}", k.as_str()), words.clone())),
+            restricted: b.add_text_field("restricted", STRING),
         };
         (b.build(), fields)
     }

@@ -210,7 +210,16 @@ impl SearchCore {
             let zero = found.counts.iter().all(|c| *c == 0);
             self.state.search.queries().record(parsed.normalized(), m.searcher, zero);
         }
-        Ok(SearchPage { counts: counts(&kinds, &found), results, partial: found.partial, next_cursor, source })
+        let counts_at_least =
+            kinds.iter().filter(|k| found.at_least[k.index()]).map(|k| k.plural().to_owned()).collect();
+        Ok(SearchPage {
+            counts: counts(&kinds, &found),
+            counts_at_least,
+            results,
+            partial: found.partial,
+            next_cursor,
+            source,
+        })
     }
 
     pub async fn suggest(&self, m: Suggest) -> Result<Suggestions, SearchError> {

@@ -1,0 +1,360 @@
+//! The fast path of a search of words (no phrase, no exclusion): per kind, over that kind's
+//! `words` field, in two tiers the way Meilisearch orders by exactness. First the documents
+//! holding every word exactly, best BM25 first (title over tags over body by term frequency),
+//! found by tantivy's block-max WAND, which skips the blocks of postings that cannot reach the
+//! page instead of scoring a million matches; then, only when those do not fill the page,
+//! documents that match some word by a typo or as a prefix (the word's expansions, `expand.rs`).
+//! Counts stop at `COUNT_EXACT_UP_TO` per kind: beyond, they are a lower bound and say so
+//! (Elasticsearch's `track_total_hits`); counting a million matches exactly costs more than the
+//! whole page. Phrases and exclusions take the general path (`engine.rs`).
+//!
+//! Order within a tier: score times a mild log of popularity, then the document's address, so
+//! one searcher always gives the same order and offset pages neither repeat nor skip.
+
+use super::changes::Kind;
+use super::collect::Scored;
+use super::documents::access_term;
+use super::engine::{Audience, Found, hit};
+use super::expand::{MAX_EXPANSIONS, expansions};
+use super::index::IndexError;
+use super::query::Parsed;
+use super::schema::{Fields, RESTRICTED};
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BinaryHeap, HashSet};
+use std::time::Instant;
+use tantivy::columnar::Column;
+use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, TantivyDocument, Term};
+
+/// Counts are exact up to this many matches of a kind, a lower bound beyond.
+pub const COUNT_EXACT_UP_TO: u64 = 10_000;
+/// What a typo or prefix match of a word weighs against the word itself.
+const LOOSE_WEIGHT: Score = 0.5;
+/// Added to the scores of the exact tier, so any exact match outranks any loose one when
+/// pages of several kinds are merged by score.
+const EXACT_TIER: Score = 1000.0;
+/// Documents between two looks at the clock while counting.
+const CLOCK_EVERY: u64 = 256;
+
+/// Whether `q` can take this path.
+pub fn handles(q: &Parsed) -> bool {
+    !q.words.is_empty() && q.phrases.is_empty() && q.excluded.is_empty()
+}
+
+/// One search of words, as the port asks it.
+#[derive(Debug, Clone, Copy)]
+pub struct Ask<'a> {
+    pub parsed: &'a Parsed,
+    pub kinds: &'a [Kind],
+    pub who: &'a Audience,
+    pub limit: usize,
+    pub offset: usize,
+    pub deadline: Instant,
+}
+
+/// Runs `a` for each of its kinds in that kind's `text` field (`Fields::words` or
+/// `Fields::titles`): `limit` hits after `offset`, and the counts.
+pub fn run(searcher: &Searcher, f: &Fields, text: &[Field; 4], a: Ask<'_>) -> Result<Found, IndexError> {
+    let Ask { parsed: q, kinds, who, limit, offset, deadline } = a;
+    let mut out = Found::default();
+    let mut clock = Clock { deadline, expired: false };
+    let hidden = Hidden::new(f, who).per_segment(searcher)?;
+    for &kind in kinds {
+        let field = text[kind.index()];
+        let exact: Vec<Term> = q.words.iter().map(|w| Term::from_field_text(field, &w.term)).collect();
+        let mut loose = Vec::with_capacity(q.words.len());
+        for w in &q.words {
+            loose.push(expansions(searcher, field, w, MAX_EXPANSIONS)?);
+        }
+        let keep = offset + limit;
+        let skip = HashSet::new();
+        let mut hits: Vec<Scored> = top(searcher, all_of(&exact, &[]).as_ref(), keep, &hidden, &skip, &mut clock)?
+            .into_iter()
+            .map(|s| Scored { score: s.score + EXACT_TIER, addr: s.addr })
+            .collect();
+        let any_loose = loose.iter().any(|x| !x.is_empty());
+        let everything = all_of(&exact, &loose);
+        if hits.len() < keep && any_loose {
+            let skip: HashSet<DocAddress> = hits.iter().map(|s| s.addr).collect();
+            hits.extend(top(searcher, everything.as_ref(), keep - hits.len(), &hidden, &skip, &mut clock)?);
+        }
+        let (count, capped) = count_up_to(searcher, everything.as_ref(), &hidden, COUNT_EXACT_UP_TO, &mut clock)?;
+        let i = kind.index();
+        out.counts[i] = count;
+        out.at_least[i] = capped;
+        for s in hits.iter().skip(offset).take(limit) {
+            let doc: TantivyDocument = searcher.doc(s.addr)?;
+            if let Some(h) = hit(f, &doc, s.score) {
+                out.hits[i].push(h);
+            }
+        }
+    }
+    out.partial = clock.expired;
+    Ok(out)
+}
+
+/// Every word: exactly, or (when it has expansions) as any of them, weighed less.
+fn all_of(exact: &[Term], loose: &[Vec<Term>]) -> Box<dyn Query> {
+    let word = |i: usize, t: &Term| -> Box<dyn Query> {
+        let exact = Box::new(TermQuery::new(t.clone(), IndexRecordOption::WithFreqs));
+        match loose.get(i) {
+            Some(x) if !x.is_empty() => {
+                let mut any: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, exact)];
+                for t in x {
+                    let q = TermQuery::new(t.clone(), IndexRecordOption::WithFreqs);
+                    any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), LOOSE_WEIGHT))));
+                }
+                Box::new(BooleanQuery::new(any))
+            }
+            _ => exact,
+        }
+    };
+    let mut words: Vec<(Occur, Box<dyn Query>)> =
+        exact.iter().enumerate().map(|(i, t)| (Occur::Must, word(i, t))).collect();
+    match words.len() {
+        // One word stays a flat union of terms (or one term): what block-max WAND prunes.
+        1 => words.remove(0).1,
+        _ => Box::new(BooleanQuery::new(std::mem::take(&mut words))),
+    }
+}
+
+/// The deadline, and whether a pass ran into it.
+struct Clock {
+    deadline: Instant,
+    expired: bool,
+}
+
+impl Clock {
+    fn past(&mut self) -> bool {
+        self.expired = self.expired || Instant::now() >= self.deadline;
+        self.expired
+    }
+}
+
+/// Who must not see what: documents not everyone may see, unless the viewer may, and
+/// documents of owners hidden by a block. Few, so listed per segment.
+struct Hidden {
+    restricted: Term,
+    mine: Option<Term>,
+    owners: Vec<Term>,
+}
+
+impl Hidden {
+    fn new(f: &Fields, who: &Audience) -> Hidden {
+        Hidden {
+            restricted: Term::from_field_text(f.restricted, RESTRICTED),
+            mine: who.viewer.map(|v| Term::from_field_text(f.access, &access_term(v))),
+            owners: who.hidden.iter().map(|h| Term::from_field_text(f.owner, &h.to_string())).collect(),
+        }
+    }
+
+    /// Each segment's hidden documents, sorted, by segment ordinal.
+    fn per_segment(&self, searcher: &Searcher) -> Result<Vec<Vec<DocId>>, IndexError> {
+        searcher.segment_readers().iter().map(|r| self.in_segment(r)).collect()
+    }
+
+    fn in_segment(&self, reader: &SegmentReader) -> Result<Vec<DocId>, IndexError> {
+        let mut hidden = postings(reader, &self.restricted)?;
+        if let Some(mine) = &self.mine {
+            let mine = postings(reader, mine)?;
+            hidden.retain(|d| mine.binary_search(d).is_err());
+        }
+        for owner in &self.owners {
+            hidden.extend(postings(reader, owner)?);
+        }
+        hidden.sort_unstable();
+        hidden.dedup();
+        Ok(hidden)
+    }
+}
+
+/// The documents holding `term` in `reader`, in order.
+fn postings(reader: &SegmentReader, term: &Term) -> Result<Vec<DocId>, IndexError> {
+    let field: Field = term.field();
+    let mut docs = Vec::new();
+    if let Some(mut p) = reader.inverted_index(field)?.read_postings(term, IndexRecordOption::Basic)? {
+        let mut d = p.doc();
+        while d != TERMINATED {
+            docs.push(d);
+            d = p.advance();
+        }
+    }
+    Ok(docs)
+}
+
+/// A candidate on the heap: the greater the better (score, then the lower address).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Best(Scored);
+
+impl Eq for Best {}
+
+impl Ord for Best {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.score.total_cmp(&other.0.score).then_with(|| other.0.addr.cmp(&self.0.addr))
+    }
+}
+
+impl PartialOrd for Best {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The popularity factor of a score: mild, log-shaped.
+fn lift(popularity: f64) -> Score {
+    1.0 + 0.04 * (popularity.max(0.0) as Score).ln_1p()
+}
+
+/// The `keep` best documents `query` matches, not hidden, not in `skip`, best first. The
+/// scorer is told the lowest raw score still worth a look (the worst kept, divided by the
+/// most popularity can lift), so it skips what cannot make the page.
+fn top(
+    searcher: &Searcher,
+    query: &dyn Query,
+    keep: usize,
+    hidden: &[Vec<DocId>],
+    skip: &HashSet<DocAddress>,
+    clock: &mut Clock,
+) -> Result<Vec<Scored>, IndexError> {
+    if keep == 0 || clock.past() {
+        return Ok(Vec::new());
+    }
+    let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+    let mut heap: BinaryHeap<Reverse<Best>> = BinaryHeap::with_capacity(keep + 1);
+    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+        let segment = ord as u32;
+        let excluded = hidden.get(ord).map_or(&[][..], Vec::as_slice);
+        let alive = reader.alive_bitset();
+        let popularity: Option<Column<f64>> = reader.fast_fields().f64("popularity").ok();
+        let most = popularity.as_ref().map_or(1.0, |p| lift(p.max_value()));
+        let floor = |heap: &BinaryHeap<Reverse<Best>>| match heap.peek() {
+            // Slightly under, so a float's rounding never drops a tie.
+            Some(Reverse(worst)) if heap.len() >= keep => worst.0.score / most * (1.0 - 1e-6),
+            _ => Score::MIN,
+        };
+        let start = floor(&heap);
+        let mut calls = 0u32;
+        let mut stop = false;
+        weight.for_each_pruning(start, reader, &mut |doc, score| {
+            calls += 1;
+            if stop || (calls.is_multiple_of(64) && clock.past()) {
+                stop = true;
+                return Score::MAX;
+            }
+            let addr = DocAddress::new(segment, doc);
+            let gone = alive.is_some_and(|a| !a.is_alive(doc)) || excluded.binary_search(&doc).is_ok();
+            if !gone && !skip.contains(&addr) {
+                let lifted = popularity.as_ref().and_then(|p| p.first(doc)).map_or(1.0, lift);
+                heap.push(Reverse(Best(Scored { score: score * lifted, addr })));
+                if heap.len() > keep {
+                    heap.pop();
+                }
+            }
+            floor(&heap)
+        })?;
+        if stop {
+            break;
+        }
+    }
+    let mut best: Vec<Scored> = heap.into_iter().map(|Reverse(b)| b.0).collect();
+    best.sort_unstable_by_key(|s| Reverse(Best(*s)));
+    Ok(best)
+}
+
+/// How many documents `query` matches that are not hidden, up to `cap`; and whether it
+/// stopped there.
+fn count_up_to(
+    searcher: &Searcher,
+    query: &dyn Query,
+    hidden: &[Vec<DocId>],
+    cap: u64,
+    clock: &mut Clock,
+) -> Result<(u64, bool), IndexError> {
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let mut n = 0u64;
+    let mut seen = 0u64;
+    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+        let excluded = hidden.get(ord).map_or(&[][..], Vec::as_slice);
+        let alive = reader.alive_bitset();
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|a| a.is_alive(doc)) && excluded.binary_search(&doc).is_err() {
+                n += 1;
+                if n >= cap {
+                    return Ok((n, true));
+                }
+            }
+            seen += 1;
+            if seen.is_multiple_of(CLOCK_EVERY) && clock.past() {
+                return Ok((n, false));
+            }
+            doc = scorer.advance();
+        }
+    }
+    Ok((n, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::index::{Mark, SearchStore};
+    use crate::search::model::{Access, Doc};
+    use crate::search::query::{Rules, parse};
+    use std::time::Duration;
+    use uuid::Uuid;
+
+    #[test]
+    fn counts_stop_at_the_limit_and_say_so_and_hidden_documents_never_count() {
+        let dir = std::env::temp_dir().join(format!("veza-ranked-{}", Uuid::now_v7()));
+        let (store, _) = SearchStore::open(&dir, Uuid::nil()).unwrap_or_else(|e| panic!("{e}"));
+        let mut w = store.writer(0).unwrap_or_else(|e| panic!("{e}"));
+        let (ann, eve) = (Uuid::now_v7(), Uuid::now_v7());
+        for i in 0..30 {
+            let doc = Doc {
+                kind: Kind::Track,
+                id: Uuid::now_v7(),
+                title: format!("Drone {i}"),
+                tags: vec![],
+                body: String::new(),
+                // Ten private to ann, ten of eve's, ten public.
+                access: if i < 10 { Access::Only(vec![ann]) } else { Access::Everyone },
+                owner: Some(if (10..20).contains(&i) { eve } else { Uuid::now_v7() }),
+                popularity: 0.0,
+                created: chrono::Utc::now(),
+                listing: None,
+            };
+            w.upsert(&doc).unwrap_or_else(|e| panic!("{e}"));
+        }
+        w.commit(Uuid::nil(), Mark::default()).unwrap_or_else(|e| panic!("{e}"));
+        store.reload().unwrap_or_else(|e| panic!("{e}"));
+        let searcher = store.searcher();
+        let f = &store.fields;
+        let parsed = parse("drone ", &Rules::default()).unwrap_or_else(|e| panic!("{e}"));
+        let query = all_of(&[Term::from_field_text(f.words[Kind::Track.index()], "drone")], &[]);
+        let mut clock = Clock { deadline: Instant::now() + Duration::from_secs(5), expired: false };
+        let counted = |who: &Audience, cap: u64, clock: &mut Clock| {
+            let hidden = Hidden::new(f, who).per_segment(&searcher).unwrap_or_else(|e| panic!("{e}"));
+            count_up_to(&searcher, query.as_ref(), &hidden, cap, clock).unwrap_or_else(|e| panic!("{e}"))
+        };
+        assert_eq!(counted(&Audience::default(), 100, &mut clock), (20, false), "ann's ten are not public");
+        assert_eq!(counted(&Audience { viewer: Some(ann), hidden: vec![] }, 100, &mut clock), (30, false));
+        assert_eq!(counted(&Audience { viewer: Some(ann), hidden: vec![eve] }, 100, &mut clock), (20, false));
+        assert_eq!(counted(&Audience::default(), 15, &mut clock), (15, true), "a lower bound past the limit");
+        // The whole search agrees, and its pages hold only what this viewer may see.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let who = Audience { viewer: None, hidden: vec![eve] };
+        let ask = Ask { parsed: &parsed, kinds: &[Kind::Track], who: &who, limit: 50, offset: 0, deadline };
+        let found = run(&searcher, f, &f.words, ask).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(found.counts[Kind::Track.index()], 10);
+        let titles: Vec<usize> = found
+            .of(Kind::Track)
+            .iter()
+            .filter_map(|h| h.title.strip_prefix("Drone ").and_then(|n| n.parse().ok()))
+            .collect();
+        assert_eq!(titles.len(), 10);
+        assert!(titles.iter().all(|n| *n >= 20), "{titles:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
