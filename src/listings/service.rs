@@ -304,9 +304,10 @@ impl ListingCore {
     /// Keyset cursors are the same for both; a relevance cursor says which answered it. A
     /// query the index's parser refuses (punctuation only, past 10 terms) goes to PostgreSQL,
     /// whose web-search syntax takes it.
+    /// Takes a connection only once the index has answered: a search waits on its thread
+    /// holding none.
     async fn search_indexed(
         &self,
-        conn: &mut AsyncPgConnection,
         tree: &Tree,
         filter: &Filter,
         sort: Sort,
@@ -370,7 +371,11 @@ impl ListingCore {
         // it (a draft again, a suspended seller) drops out.
         let viewer = filter.viewer.map(|v| v.uuid());
         let mut rows: std::collections::HashMap<uuid::Uuid, (ListingRow, String)> =
-            repo::many(conn, &found.ids).await?.into_iter().map(|(r, seller)| (r.id.uuid(), (r, seller))).collect();
+            repo::many(&mut *self.conn().await?, &found.ids)
+                .await?
+                .into_iter()
+                .map(|(r, seller)| (r.id.uuid(), (r, seller)))
+                .collect();
         let items = found
             .ids
             .iter()
@@ -427,9 +432,11 @@ impl ListingCore {
             filter.seller =
                 Some(users_repo::profile_by_key(&mut conn, &key).await?.map_or(UserId::default(), |u| u.id));
         }
-        if let Some(page) = self.search_indexed(&mut conn, &tree, &filter, sort, cursor, m.limit).await? {
+        drop(conn);
+        if let Some(page) = self.search_indexed(&tree, &filter, sort, cursor, m.limit).await? {
             return Ok(page);
         }
+        let mut conn = self.conn().await?;
         if matches!(cursor, Some(Cursor::Ranked { .. })) {
             return Err(ListingError::invalid("cursor", "the ranking this cursor paged is gone; search again"));
         }

@@ -331,11 +331,7 @@ async fn pagination_is_stable_under_inserts() {
     }
 
     // The index answers (relevance pages are offsets into one of its generations).
-    crate::support::app::eventually(std::time::Duration::from_secs(30), "the index is ready", || async {
-        let health: Value = app.get("/health").await.json().await.ok()?;
-        (health["checks"]["search"] == "ready").then_some(())
-    })
-    .await;
+    app.search_state("ready").await;
     for sort in ["newest", "price_asc", "price_desc", "relevance"] {
         // A writer inserts listings at prices below, inside and above the walk's range while
         // the pages are read, concurrently on the same node.
@@ -448,19 +444,14 @@ async fn read(app: &TestApp, q: String, token: Option<String>) -> Value {
 #[tokio::test]
 async fn the_index_and_postgresql_answer_listings_alike() {
     use crate::support::TestDb;
-    use crate::support::app::{eventually, test_config};
+    use crate::support::app::test_config;
     let db = TestDb::new().await;
     let shared = db.share();
     let indexed = TestApp::start(test_config(&db.url, &[("VEZA__NODE__ID", "indexed")]), db).await;
     let down = [("VEZA__NODE__ID", "postgres"), ("VEZA__SEARCH__DIR", "/dev/null/veza-search")];
     let plain = TestApp::start(test_config(&shared.url, &down), shared).await;
-    for (app, state) in [(&indexed, "ready"), (&plain, "down")] {
-        eventually(std::time::Duration::from_secs(30), "the index state", || async {
-            let health: Value = app.get("/health").await.json().await.ok()?;
-            (health["checks"]["search"] == state).then_some(())
-        })
-        .await;
-    }
+    indexed.search_state("ready").await;
+    plain.search_state("down").await;
     let (shop, _, _) = fixture(&indexed).await;
     let queries = [
         "",

@@ -12,16 +12,8 @@ use std::time::Duration;
 /// A node whose index is ready.
 async fn ready_app() -> TestApp {
     let app = TestApp::spawn().await;
-    wait_ready(&app).await;
+    app.search_state("ready").await;
     app
-}
-
-async fn wait_ready(app: &TestApp) {
-    eventually(Duration::from_secs(30), "the index is ready", || async {
-        let health: Value = app.get("/health").await.json().await.ok()?;
-        (health["checks"]["search"] == "ready").then_some(())
-    })
-    .await;
 }
 
 fn enc(q: &str) -> String {
@@ -336,11 +328,7 @@ async fn moderator(app: &TestApp, name: &str) -> (String, String) {
 async fn postgresql_answers_while_a_node_has_no_index() {
     // An index directory that cannot be made: the index is down, PostgreSQL answers.
     let app = TestApp::spawn_with(&[("VEZA__SEARCH__DIR", "/dev/null/veza-search")]).await;
-    eventually(Duration::from_secs(10), "the index is down", || async {
-        let health: Value = app.get("/health").await.json().await.ok()?;
-        (health["checks"]["search"] == "down").then_some(())
-    })
-    .await;
+    app.search_state("down").await;
     let (_, ann, _) = app.user("ann").await;
     listing(&app, &ann, "Korg MS-20 semi-modular", "analog patch cables", &[], true).await;
     listing(&app, &ann, "Korg draft", "", &[], false).await;
@@ -362,8 +350,8 @@ async fn a_write_on_one_node_is_found_on_the_other_within_a_second() {
         ("VEZA__RATE_LIMIT__IP_PER_MINUTE", "100000"),
     ])
     .await;
-    wait_ready(&n1).await;
-    wait_ready(&n2).await;
+    n1.search_state("ready").await;
+    n2.search_state("ready").await;
     let (_, ann, _) = n1.user("ann").await;
     let cat = category(&n1, "synthesizers").await;
     let mut lags = Vec::new();

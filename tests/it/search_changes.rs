@@ -357,11 +357,7 @@ async fn a_node_builds_its_index_and_follows_writes() {
     use crate::support::app::{TestApp, eventually};
     use serde_json::json;
     let app = TestApp::spawn().await;
-    let ready = eventually(Duration::from_secs(20), "the index is ready", || async {
-        let health: serde_json::Value = app.get("/health").await.json().await.ok()?;
-        (health["checks"]["search"] == "ready").then_some(())
-    });
-    ready.await;
+    app.search_state("ready").await;
     let (_, token, _) = app.user("ann").await;
     eventually(Duration::from_secs(10), "the user indexed", || async {
         (app.metric("veza_search_documents").await? == 1.0).then_some(())

@@ -17,11 +17,7 @@ async fn found(app: &TestApp, q: &str) -> u64 {
 #[actix_web::test]
 async fn a_reindex_request_rebuilds_every_running_node() {
     let app = TestApp::spawn().await;
-    eventually(Duration::from_secs(30), "the index is ready", || async {
-        let health: Value = app.get("/health").await.json().await.ok()?;
-        (health["checks"]["search"] == "ready").then_some(())
-    })
-    .await;
+    app.search_state("ready").await;
     let (_, ann, _) = app.user("ann").await;
     let cat = category(&app, "synthesizers").await;
     let gone = create_listing(&app, &ann, &listing_body("Oberheim OB-6", &cat, 100, "EUR", true)).await;
@@ -85,11 +81,7 @@ async fn an_offline_reindex_rebuilds_a_deleted_index_and_refuses_a_held_one() {
     let held = std::env::temp_dir().join(format!("veza-held-{}", uuid::Uuid::now_v7()));
     let held_dir = held.to_str().unwrap_or_default().to_owned();
     let node = TestApp::spawn_with(&[("VEZA__SEARCH__DIR", held_dir.as_str()), ("VEZA__NODE__ID", "held")]).await;
-    eventually(Duration::from_secs(30), "the index is ready", || async {
-        let health: Value = node.get("/health").await.json().await.ok()?;
-        (health["checks"]["search"] == "ready").then_some(())
-    })
-    .await;
+    node.search_state("ready").await;
     let vars = [
         ("VEZA__DATABASE__URL", node.db.url.as_str()),
         ("VEZA__SEARCH__DIR", held_dir.as_str()),

@@ -43,6 +43,15 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// Waits until `/health` says the search index is `state` (`ready`, `building`, `down`).
+    pub async fn search_state(&self, state: &str) {
+        eventually(Duration::from_secs(30), &format!("the search index {state}"), || async {
+            let health: serde_json::Value = self.get("/health").await.json().await.ok()?;
+            (health["checks"]["search"] == state).then_some(())
+        })
+        .await;
+    }
+
     /// A node with the test config on a fresh database.
     pub async fn spawn() -> TestApp {
         Self::spawn_with(&[]).await
