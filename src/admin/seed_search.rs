@@ -138,7 +138,7 @@ pub async fn seed(config: &Config, counts: Counts) -> Result<SeededSearch, LoadE
         return Err(LoadError::Other("no categories: migrate first".into()));
     }
     let cols = "listings (id, seller_id, title, description, price_amount, currency, category_id, tags, condition, \
-                status, published_at)";
+                status, published_at, views)";
     copy(&client, cols, counts.listings, |_, out| {
         let status = match rng.below(20) {
             0 => "sold",
@@ -156,7 +156,9 @@ pub async fn seed(config: &Config, counts: Counts) -> Result<SeededSearch, LoadE
         array(out, &tags);
         let condition = Condition::ALL[rng.below(Condition::ALL.len())].as_str();
         let published = if status == "draft" { "" } else { "2026-11-01T00:00:00Z" };
-        let _ = write!(out, ",{condition},{status},{published}");
+        // Views: a heavy tail, like plays.
+        let views = (1u64 << rng.below(16)) - 1;
+        let _ = write!(out, ",{condition},{status},{published},{views}");
     })
     .await?;
 

@@ -222,6 +222,8 @@ pub struct ChatConfig {
 #[serde(deny_unknown_fields)]
 pub struct ListingsConfig {
     pub facet_cache_ms: u64,
+    /// How often a node adds the page views it counted to `listings.views`.
+    pub views_flush_ms: u64,
 }
 
 /// Marketplace offers: how long the party whose turn it is has to answer, and the scheduler.

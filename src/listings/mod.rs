@@ -11,3 +11,4 @@ pub mod repo;
 pub mod routes;
 pub mod search;
 pub mod service;
+pub mod views;

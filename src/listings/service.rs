@@ -207,6 +207,10 @@ impl ListingCore {
         if !row.status().is_public() && m.viewer != Some(row.seller_id) {
             return Err(ListingError::NotFound);
         }
+        // A seller looking at their own listing is not a view.
+        if m.viewer != Some(row.seller_id) {
+            self.state.listing_views.seen(row.id.uuid());
+        }
         Ok(row.view(seller))
     }
 

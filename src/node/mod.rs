@@ -27,6 +27,7 @@ use crate::infra::mail::Mailer;
 use crate::infra::monitor::DependencyMonitor;
 use crate::infra::redis::Redis;
 use crate::infra::redis_presence::RedisRoomPresence;
+use crate::listings::views::{ListingViews, ViewFlusher};
 use crate::metrics::{Metrics, MetricsError};
 use crate::offers::expiry::OfferExpiry;
 use crate::ratelimit::{RateLimiter, RedisStore};
@@ -125,6 +126,10 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     let (p, b, every) = (pool.clone(), blobs.clone(), Duration::from_millis(config.tracks.sweep_interval_ms));
     supervisor.supervise(move |_| BlobSweeper::new(p, b, every));
     let search = start_search(&config, &mut supervisor, &pool, &metrics);
+    let listing_views = ListingViews::default();
+    let (p, v, every) =
+        (pool.clone(), listing_views.clone(), Duration::from_millis(config.listings.views_flush_ms.max(1)));
+    supervisor.supervise(move |_| ViewFlusher::new(p, v.clone(), every));
     let supervisor = supervisor_ctx.run(supervisor);
 
     let processing = Arc::new(tokio::sync::Semaphore::new(config.tracks.processing_concurrency));
@@ -144,6 +149,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         blobs,
         processing,
         search,
+        listing_views,
         draining: Default::default(),
     };
     serve(state, supervisor)

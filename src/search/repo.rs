@@ -34,6 +34,8 @@ struct ListingRow {
     price_amount: i64,
     #[diesel(sql_type = Timestamptz)]
     created_at: DateTime<Utc>,
+    #[diesel(sql_type = BigInt)]
+    views: i64,
 }
 
 #[derive(QueryableByName)]
@@ -116,7 +118,7 @@ pub async fn load(conn: &mut AsyncPgConnection, kind: Kind, ids: &[Uuid]) -> die
             let rows: Vec<ListingRow> = by_ids(
                 conn,
                 "SELECT l.id, l.seller_id, l.title, l.description, l.tags, l.status, l.category_id, l.condition, \
-                        l.currency, l.price_amount, l.created_at \
+                        l.currency, l.price_amount, l.created_at, l.views \
                  FROM listings l JOIN users u ON u.id = l.seller_id \
                  WHERE l.id = ANY($1) AND u.status = 'active'",
                 ids,
@@ -132,7 +134,7 @@ pub async fn load(conn: &mut AsyncPgConnection, kind: Kind, ids: &[Uuid]) -> die
                     // Drafts are their seller's alone.
                     access: if r.status == "draft" { only(vec![r.seller_id]) } else { Access::Everyone },
                     owner: Some(r.seller_id),
-                    popularity: 0.0,
+                    popularity: r.views as f64,
                     created: r.created_at,
                     listing: Some(ListingFacets {
                         status: r.status,

@@ -376,3 +376,55 @@ async fn a_write_on_one_node_is_found_on_the_other_within_a_second() {
     eprintln!("search freshness across nodes: median {:?}, worst {worst:?}", lags[lags.len() / 2]);
     assert!(worst <= Duration::from_secs(1), "a write took {worst:?} to be found on the other node: {lags:?}");
 }
+
+/// A listing's views (`listings.views`).
+async fn views_of(app: &TestApp, id: &str) -> i64 {
+    use diesel::sql_types::{BigInt, Uuid as SqlUuid};
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Views {
+        #[diesel(sql_type = BigInt)]
+        views: i64,
+    }
+    let id: uuid::Uuid = id.parse().expect("listing id");
+    let mut conn = app.db.conn().await;
+    let row: Views = diesel::sql_query("SELECT views FROM listings WHERE id = $1")
+        .bind::<SqlUuid, _>(id)
+        .get_result(&mut conn)
+        .await
+        .expect("views");
+    row.views
+}
+
+#[actix_web::test]
+async fn page_views_are_counted_off_the_request_path_and_lift_a_listing_in_search() {
+    let app = ready_app().await;
+    let (_, ann, _) = app.user("ann").await;
+    let (_, bob, _) = app.user("bob").await;
+    listing(&app, &ann, "Etherwave theremin", "plays itself", &[], true).await;
+    listing(&app, &ann, "Etherwave theremin", "plays itself", &[], true).await;
+    // Twins, in some order while neither has been seen: the second one gets the views.
+    let (_, v) = search(&app, None, "theremin ", "&types=listing").await;
+    let ids: Vec<String> = names(&v, "listings", "id");
+    assert_eq!(ids.len(), 2, "{v}");
+    let [first, second] = [ids[0].clone(), ids[1].clone()];
+    for _ in 0..4 {
+        assert_eq!(app.get_auth(&format!("/api/v1/listings/{second}"), &bob).await.status(), 200);
+        assert_eq!(app.get(&format!("/api/v1/listings/{second}")).await.status(), 200);
+    }
+    // The seller's own looks are not views.
+    for _ in 0..3 {
+        assert_eq!(app.get_auth(&format!("/api/v1/listings/{first}"), &ann).await.status(), 200);
+    }
+    eventually(Duration::from_secs(10), "the views written", || async {
+        (views_of(&app, &second).await == 8).then_some(())
+    })
+    .await;
+    assert_eq!(views_of(&app, &first).await, 0);
+    // The flush is a listing write like any other: the index sees it, and the seen twin leads.
+    eventually(Duration::from_secs(10), "the seen twin first", || async {
+        let (_, v) = search(&app, None, "theremin ", "&types=listing").await;
+        (names(&v, "listings", "id") == [second.clone(), first.clone()]).then_some(())
+    })
+    .await;
+}
