@@ -311,7 +311,8 @@ async fn settings(cfg: &Config, action: SettingsAction) -> Result<(), String> {
 
 fn probe(cfg: &Config, queries: &[String], suggest: &[String], runs: usize) -> Result<(), String> {
     let timed =
-        veza::search::probe::probe(&cfg.search_index_dir(), queries, suggest, runs).map_err(|e| e.to_string())?;
+        veza::search::probe::probe(&cfg.search_index_dir(), queries, suggest, runs, veza::listings::facets::RULES)
+            .map_err(|e| e.to_string())?;
     for t in timed {
         println!("{}", serde_json::to_string(&t).map_err(|e| e.to_string())?);
     }

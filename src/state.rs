@@ -38,7 +38,7 @@ pub struct AppState {
     /// The node's search index: ready or not, its store, its writer's inbox.
     pub search: crate::search::handle::SearchHandle,
     /// Listing page views counted, not yet written.
-    pub listing_views: crate::listings::views::ListingViews,
+    pub listing_views: crate::infra::tally::Tally,
     /// Set once the node starts draining (`/ready` answers 503 from then on).
     pub draining: DrainFlag,
 }

@@ -13,3 +13,4 @@ pub mod monitor;
 pub mod page_cache;
 pub mod redis;
 pub mod redis_presence;
+pub mod tally;

@@ -4,6 +4,7 @@
 use super::model::Condition;
 use super::search::{Filter, Sql, push_where};
 use crate::categories::tree::Tree;
+use crate::search::collect_listings::FacetRules;
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::AsyncPgConnection;
@@ -19,6 +20,9 @@ pub const TOP_TAGS: i64 = 20;
 /// first edge, one from the last edge up. Amounts are compared whatever their currency: filter
 /// by `currency` for buckets that mean one thing.
 pub const PRICE_EDGES: [i64; 5] = [1_000, 5_000, 10_000, 50_000, 100_000];
+
+/// The same rules for the search index's facet counts.
+pub const RULES: FacetRules = FacetRules { price_edges: &PRICE_EDGES, top_tags: TOP_TAGS as usize };
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Facets {

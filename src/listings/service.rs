@@ -209,7 +209,7 @@ impl ListingCore {
         }
         // A seller looking at their own listing is not a view.
         if m.viewer != Some(row.seller_id) {
-            self.state.listing_views.seen(row.id.uuid());
+            self.state.listing_views.add(row.id.uuid());
         }
         Ok(row.view(seller))
     }
@@ -356,7 +356,7 @@ impl ListingCore {
             seller: filter.seller.map(|s| s.uuid()),
             order,
             limit,
-            facets: cursor.is_none(),
+            facets: cursor.is_none().then_some(facets::RULES),
             deadline: Instant::now() + Duration::from_millis(self.state.config.search.timeout_ms.max(1) * 4),
         };
         let found = match search.with_index(ask.deadline, move |index| index.listings(&ask)).await {

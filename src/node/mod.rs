@@ -27,7 +27,8 @@ use crate::infra::mail::Mailer;
 use crate::infra::monitor::DependencyMonitor;
 use crate::infra::redis::Redis;
 use crate::infra::redis_presence::RedisRoomPresence;
-use crate::listings::views::{ListingViews, ViewFlusher};
+use crate::infra::tally::Tally;
+use crate::listings::views::ViewFlusher;
 use crate::metrics::{Metrics, MetricsError};
 use crate::offers::expiry::OfferExpiry;
 use crate::ratelimit::{RateLimiter, RedisStore};
@@ -126,7 +127,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     let (p, b, every) = (pool.clone(), blobs.clone(), Duration::from_millis(config.tracks.sweep_interval_ms));
     supervisor.supervise(move |_| BlobSweeper::new(p, b, every));
     let search = start_search(&config, &mut supervisor, &pool, &metrics);
-    let listing_views = ListingViews::default();
+    let listing_views = Tally::default();
     let (p, v, every) =
         (pool.clone(), listing_views.clone(), Duration::from_millis(config.listings.views_flush_ms.max(1)));
     supervisor.supervise(move |_| ViewFlusher::new(p, v.clone(), every));

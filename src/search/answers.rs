@@ -19,7 +19,7 @@ pub struct Answers {
 /// Everything an answer depends on except the deadline.
 pub fn key(a: &ListingAsk) -> String {
     format!(
-        "{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{}",
+        "{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}",
         a.text,
         a.status,
         a.drafts_of,

@@ -170,10 +170,3 @@ pub async fn prune(conn: &mut AsyncPgConnection, keep_secs: i64) -> diesel::Quer
     .await?;
     Ok(p.deleted)
 }
-
-/// Below this, the log has been pruned (an index older than it must be rebuilt).
-pub async fn pruned_below(conn: &mut AsyncPgConnection) -> diesel::QueryResult<i64> {
-    let h: Horizon =
-        diesel::sql_query("SELECT pruned_below::text::bigint AS xmin FROM search_meta").get_result(conn).await?;
-    Ok(h.xmin)
-}

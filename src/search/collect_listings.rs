@@ -3,7 +3,6 @@
 //! cursor resumes exactly after its row), and the facets of the whole filtered set, counted
 //! from fast fields (categories, conditions, top tags, price buckets).
 
-use crate::listings::facets::{PRICE_EDGES, TOP_TAGS};
 use std::collections::HashMap;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Cardinality, Column, StrColumn};
@@ -164,14 +163,25 @@ impl Collector for KeyedTop {
 /// `(facet, key, count)` rows, the shape `listings::facets` assembles.
 pub type FacetRows = Vec<(String, String, i64)>;
 
+/// What the marketplace counts (`listings::facets` says, so the SQL and the index agree).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FacetRules {
+    /// Price bucket edges, ascending: bucket `i` holds prices below edge `i` and at or above
+    /// edge `i - 1`.
+    pub price_edges: &'static [i64],
+    /// How many tags, the most used first.
+    pub top_tags: usize,
+}
+
 /// Counts every facet of the matching listings.
-pub struct FacetCount;
+pub struct FacetCount(pub FacetRules);
 
 pub struct FacetSegment {
     columns: [Option<StrColumn>; 3],
     counts: [Vec<i64>; 3],
     price: Option<Column<i64>>,
-    buckets: [i64; PRICE_EDGES.len() + 1],
+    edges: &'static [i64],
+    buckets: Vec<i64>,
 }
 
 /// The facets counted by term, in `FacetSegment::columns` order.
@@ -190,8 +200,10 @@ impl SegmentCollector for FacetSegment {
                 }
             }
         }
-        if let Some(p) = self.price.as_ref().and_then(|c| c.first(doc)) {
-            self.buckets[PRICE_EDGES.partition_point(|e| *e <= p)] += 1;
+        if let Some(p) = self.price.as_ref().and_then(|c| c.first(doc))
+            && let Some(b) = self.buckets.get_mut(self.edges.partition_point(|e| *e <= p))
+        {
+            *b += 1;
         }
     }
 
@@ -225,7 +237,9 @@ impl SegmentCollector for FacetSegment {
                 let prices = &mut prices[..chunk.len()];
                 price.first_vals(chunk, prices);
                 for p in prices.iter().flatten() {
-                    self.buckets[PRICE_EDGES.partition_point(|e| e <= p)] += 1;
+                    if let Some(b) = self.buckets.get_mut(self.edges.partition_point(|e| e <= p)) {
+                        *b += 1;
+                    }
                 }
             }
         }
@@ -258,7 +272,8 @@ impl Collector for FacetCount {
         let fast = reader.fast_fields();
         let columns = [fast.str(FACETS[0].1)?, fast.str(FACETS[1].1)?, fast.str(FACETS[2].1)?];
         let counts = [0, 1, 2].map(|i| vec![0i64; columns[i].as_ref().map_or(0, |c| c.num_terms())]);
-        Ok(FacetSegment { columns, counts, price: fast.i64("price").ok(), buckets: [0; PRICE_EDGES.len() + 1] })
+        let edges = self.0.price_edges;
+        Ok(FacetSegment { columns, counts, price: fast.i64("price").ok(), edges, buckets: vec![0; edges.len() + 1] })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -276,7 +291,7 @@ impl Collector for FacetCount {
             all.into_iter().map(|((facet, key), n)| (facet, key, n)).partition(|(facet, _, _)| facet == "tag");
         // The top tags only, like the SQL: by count, then name.
         tags.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
-        tags.truncate(usize::try_from(TOP_TAGS).unwrap_or(20));
+        tags.truncate(self.0.top_tags);
         Ok(rest.into_iter().chain(tags).collect())
     }
 }

@@ -58,7 +58,7 @@ impl Actor for Indexer {
 impl Supervised for Indexer {}
 
 #[derive(QueryableByName)]
-pub(super) struct Meta {
+pub struct Meta {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub database_id: Uuid,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -67,7 +67,8 @@ pub(super) struct Meta {
     pub rebuild_requested: i64,
 }
 
-pub(super) async fn meta(conn: &mut AsyncPgConnection) -> Result<Meta, FeedError> {
+/// The one `search_meta` row.
+pub async fn meta(conn: &mut AsyncPgConnection) -> Result<Meta, FeedError> {
     Ok(diesel::sql_query(
         "SELECT database_id, pruned_below::text::bigint AS pruned_below, rebuild_requested FROM search_meta",
     )

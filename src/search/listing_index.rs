@@ -5,7 +5,7 @@
 
 use super::changes::Kind;
 use super::collect::Ranked;
-use super::collect_listings::{FacetCount, FacetRows, Key, KeyOrder, KeyedTop};
+use super::collect_listings::{FacetCount, FacetRows, FacetRules, Key, KeyOrder, KeyedTop};
 use super::engine::{ALL_FIELDS, boxed, term, text_clauses};
 use super::index::{IndexError, SearchStore};
 use super::query::Parsed;
@@ -42,7 +42,8 @@ pub struct ListingAsk {
     pub seller: Option<Uuid>,
     pub order: ListingOrder,
     pub limit: usize,
-    pub facets: bool,
+    /// Count the facets of the whole filtered set (a first page), under these rules.
+    pub facets: Option<FacetRules>,
     pub deadline: Instant,
 }
 
@@ -112,15 +113,15 @@ fn id_of(searcher: &Searcher, addr: DocAddress) -> Option<Uuid> {
 pub fn run(store: &SearchStore, searcher: &Searcher, a: &ListingAsk) -> Result<ListingFound, IndexError> {
     let f = &store.fields;
     let Some(q) = query(f, a) else {
-        return Ok(ListingFound { facets: a.facets.then(Vec::new), ..ListingFound::default() });
+        return Ok(ListingFound { facets: a.facets.map(|_| Vec::new()), ..ListingFound::default() });
     };
     let mut found = ListingFound { generation: searcher.generation().generation_id(), ..ListingFound::default() };
     match a.order {
         ListingOrder::Keyed { order, after } => {
             let keyed = KeyedTop { order, after, keep: a.limit + 1 };
             // One walk for the page and the facets.
-            let top = if a.facets {
-                let (top, facets) = searcher.search(q.as_ref(), &(keyed, FacetCount))?;
+            let top = if let Some(rules) = a.facets {
+                let (top, facets) = searcher.search(q.as_ref(), &(keyed, FacetCount(rules)))?;
                 found.facets = Some(facets);
                 top
             } else {
@@ -139,8 +140,8 @@ pub fn run(store: &SearchStore, searcher: &Searcher, a: &ListingAsk) -> Result<L
             found.partial = ranking.partial;
         }
     }
-    if a.facets && found.facets.is_none() {
-        found.facets = Some(searcher.search(q.as_ref(), &FacetCount)?);
+    if let (Some(rules), None) = (a.facets, &found.facets) {
+        found.facets = Some(searcher.search(q.as_ref(), &FacetCount(rules))?);
     }
     Ok(found)
 }

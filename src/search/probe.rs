@@ -4,7 +4,7 @@
 //! apart from everything around it (`make bench-search` measures the whole request).
 
 use super::changes::Kind;
-use super::collect_listings::KeyOrder;
+use super::collect_listings::{FacetRules, KeyOrder};
 use super::engine::Audience;
 use super::index::{IndexError, SearchStore};
 use super::listing_index::{ListingAsk, ListingOrder};
@@ -49,7 +49,14 @@ fn since(t: Instant) -> f64 {
 
 /// Runs each of `queries` (and, as suggestions, each of `suggest`) `runs` times on the index in
 /// `dir`, then a first `GET /listings` page, without and with its facets.
-pub fn probe(dir: &Path, queries: &[String], suggest: &[String], runs: usize) -> Result<Vec<Timed>, ProbeError> {
+/// `facet_rules`: the marketplace's facets (`listings::facets::RULES`).
+pub fn probe(
+    dir: &Path,
+    queries: &[String],
+    suggest: &[String],
+    runs: usize,
+    facet_rules: FacetRules,
+) -> Result<Vec<Timed>, ProbeError> {
     // Opened for the database it says it belongs to: any other id would start it over.
     let database = database_of(dir).ok_or_else(|| ProbeError::NoIndex(dir.display().to_string()))?;
     let (store, _) = SearchStore::open(dir, database)?;
@@ -79,7 +86,7 @@ pub fn probe(dir: &Path, queries: &[String], suggest: &[String], runs: usize) ->
         let label = if scope == Scope::Titles { format!("suggest {q:?}") } else { format!("search {q:?}") };
         out.push(timed(label, ms, counts));
     }
-    for facets in [false, true] {
+    for facets in [None, Some(facet_rules)] {
         let (mut ms, mut counts) = (Vec::new(), Vec::new());
         for _ in 0..runs {
             let ask = ListingAsk { facets, ..listings_page() };
@@ -90,7 +97,7 @@ pub fn probe(dir: &Path, queries: &[String], suggest: &[String], runs: usize) ->
             ms.push(since(t));
             counts = vec![found.ids.len() as u64];
         }
-        let label = if facets { "listings newest, with facets" } else { "listings newest" };
+        let label = if facets.is_some() { "listings newest, with facets" } else { "listings newest" };
         out.push(timed(label.into(), ms, counts));
     }
     Ok(out)
@@ -111,7 +118,7 @@ fn listings_page() -> ListingAsk {
         seller: None,
         order: ListingOrder::Keyed { order: KeyOrder::Newest, after: None },
         limit: 20,
-        facets: true,
+        facets: None,
         deadline: Instant::now() + Duration::from_secs(3600),
     }
 }

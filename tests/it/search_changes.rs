@@ -375,7 +375,12 @@ async fn a_node_builds_its_index_and_follows_writes() {
 
 #[tokio::test]
 async fn pruning_drops_old_changes_and_raises_the_rebuild_line() {
-    use veza::search::changes::{prune, pruned_below};
+    use veza::search::changes::prune;
+    use veza::search::indexer::meta;
+    // Below this, the log has been pruned.
+    async fn pruned_below(conn: &mut AsyncPgConnection) -> Result<i64, String> {
+        meta(conn).await.map(|m| m.pruned_below).map_err(|e| e.to_string())
+    }
     let db = TestDb::new().await;
     let mut conn = db.conn().await;
     let (old, new) = (Uuid::now_v7(), Uuid::now_v7());
