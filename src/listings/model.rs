@@ -20,6 +20,9 @@ pub const TAG_MAX_CHARS: usize = 32;
 pub enum ListingFault {
     #[error("a {from} listing cannot be {action}")]
     InvalidTransition { from: &'static str, action: &'static str },
+    /// Every search thread stayed busy past the deadline (503: retry shortly).
+    #[error("every search thread is busy; retry shortly")]
+    Busy,
 }
 
 pub type ListingError = DomainError<ListingFault>;

@@ -138,6 +138,7 @@ impl From<ListingFault> for ApiError {
             ListingFault::InvalidTransition { .. } => {
                 ApiError::coded(StatusCode::CONFLICT, Code::InvalidTransition, detail)
             }
+            ListingFault::Busy => ApiError::Unavailable(detail),
         }
     }
 }

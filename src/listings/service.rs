@@ -15,6 +15,7 @@ use crate::db::{PooledConn, checkout};
 use crate::offers::{events as offer_events, repo as offers_repo};
 use crate::search::changes::Kind;
 use crate::search::collect_listings::{Key, KeyOrder};
+use crate::search::handle::IndexBusy;
 use crate::search::listing_index::{ListingAsk, ListingOrder};
 use crate::search::query::{self as search_query, Rules};
 use crate::service::{Core, Service};
@@ -366,8 +367,11 @@ impl ListingCore {
                 tracing::warn!(error = %e, "listings from the search index failed; PostgreSQL answers");
                 return Ok(None);
             }
+            // Overloaded: PostgreSQL is the slower path for the same walk, and sending the
+            // overflow there turns a busy node into a stalled one. Shed it instead.
+            Some(Err(IndexBusy::NoThread)) => return Err(ListingFault::Busy.into()),
             Some(Err(e)) => {
-                tracing::warn!(error = %e, "listings from the search index: no thread; PostgreSQL answers");
+                tracing::warn!(error = %e, "listings from the search index: the thread failed; PostgreSQL answers");
                 return Ok(None);
             }
         };

@@ -284,11 +284,15 @@ impl SearchCore {
 
     /// The window's popular queries: enough distinct users, no banned word (cached briefly).
     async fn popular_now(&self, window: Window) -> Result<Vec<PopularQuery>, SearchError> {
-        if let Ok(cache) = self.popular.lock()
-            && let Some((at, list)) = cache.get(&window)
-            && at.elapsed() < REPORT_TTL
+        if let Ok(mut cache) = self.popular.lock()
+            && let Some((at, list)) = cache.get_mut(&window)
         {
-            return Ok(list.clone());
+            if at.elapsed() < REPORT_TTL {
+                return Ok(list.clone());
+            }
+            // Stale: this request refreshes it; the others meanwhile keep the stale list
+            // rather than all asking PostgreSQL at once.
+            *at = Instant::now();
         }
         let min_users = i64::from(self.state.config.search.popular_min_users.max(1));
         let since = Utc::now() - window.span();
