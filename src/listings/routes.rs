@@ -154,4 +154,10 @@ mod tests {
         assert_eq!((e.problem().status, e.code()), (409, "invalid_transition"));
         assert!(e.to_string().contains("sold"), "{e}");
     }
+
+    #[test]
+    fn a_busy_index_is_503_unavailable() {
+        let e: ApiError = ListingFault::Busy.into();
+        assert_eq!((e.problem().status, e.code()), (503, "unavailable"));
+    }
 }

@@ -182,3 +182,28 @@ impl SearchHandle {
         self.refresh(vec![(kind, id)]).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[actix_web::test]
+    async fn a_job_waits_for_a_search_thread_until_its_deadline_then_is_refused() {
+        let dropped = prometheus::IntCounter::new("dropped", "test").unwrap_or_else(|e| panic!("{e}"));
+        let (log, _rx) = QueryLog::channel(2, dropped);
+        let handle = SearchHandle::new(1, log);
+        let soon = || Instant::now() + Duration::from_millis(50);
+        assert!(handle.with_index(soon(), |_| ()).await.is_none(), "no index yet: PostgreSQL's turn");
+        let dir = std::env::temp_dir().join(format!("veza-handle-{}", Uuid::now_v7()));
+        let (store, _) = SearchStore::open(&dir, Uuid::nil()).unwrap_or_else(|e| panic!("{e}"));
+        handle.set_store(store);
+        handle.set_state(IndexState::Ready);
+        assert!(matches!(handle.with_index(soon(), |_| 7).await, Some(Ok(7))));
+        // The one thread taken: a job waits until its deadline, then is refused, not run.
+        let held = handle.permits().try_acquire_owned().unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(handle.with_index(soon(), |_| 7).await, Some(Err(IndexBusy::NoThread))));
+        drop(held);
+        assert!(matches!(handle.with_index(soon(), |_| 7).await, Some(Ok(7))));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
