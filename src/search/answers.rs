@@ -16,23 +16,28 @@ pub struct Answers {
     kept: Mutex<(u64, HashMap<String, ListingFound>)>,
 }
 
-/// Everything an answer depends on except the deadline.
+/// Everything an answer depends on except the deadline. Every field is named (no `..`), so
+/// a field added to `ListingAsk` does not compile until it is part of the key or said not to be.
 pub fn key(a: &ListingAsk) -> String {
+    let ListingAsk {
+        text,
+        status,
+        drafts_of,
+        categories,
+        tags,
+        min_price,
+        max_price,
+        currency,
+        condition,
+        seller,
+        order,
+        limit,
+        facets,
+        deadline: _,
+    } = a;
     format!(
-        "{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}",
-        a.text,
-        a.status,
-        a.drafts_of,
-        a.categories,
-        a.tags,
-        a.min_price,
-        a.max_price,
-        a.currency,
-        a.condition,
-        a.seller,
-        a.order,
-        a.limit,
-        a.facets
+        "{text:?}|{status}|{drafts_of:?}|{categories:?}|{tags:?}|{min_price:?}|{max_price:?}|{currency:?}|\
+         {condition:?}|{seller:?}|{order:?}|{limit}|{facets:?}"
     )
 }
 

@@ -25,8 +25,13 @@ pub struct Scored {
 }
 
 /// Best first; ties by address.
-fn best_first(a: &Scored, b: &Scored) -> Ordering {
+pub(super) fn best_first(a: &Scored, b: &Scored) -> Ordering {
     b.score.total_cmp(&a.score).then_with(|| a.addr.cmp(&b.addr))
+}
+
+/// The popularity factor of a score: mild, log-shaped.
+pub(super) fn lift(popularity: f64) -> Score {
+    1.0 + 0.04 * (popularity.max(0.0) as Score).ln_1p()
 }
 
 /// What a search found per kind (indexed by `Kind::ALL` order).
@@ -113,10 +118,7 @@ impl SegmentCollector for RankedSegment {
         }
         self.counts[k] += 1;
         let score = match &self.popularity {
-            Some(p) => {
-                let p = p.first(doc).unwrap_or(0.0).max(0.0);
-                score * (1.0 + 0.04 * (p as f32).ln_1p())
-            }
+            Some(p) => score * lift(p.first(doc).unwrap_or(0.0)),
             None => score,
         };
         let scored = Scored { score, addr: DocAddress::new(self.segment, doc) };

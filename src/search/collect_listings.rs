@@ -191,45 +191,27 @@ impl SegmentCollector for FacetSegment {
     type Fruit = HashMap<(String, String), i64>;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        for (column, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
-            if let Some(c) = column {
-                for ord in c.term_ords(doc) {
-                    if let Some(n) = counts.get_mut(ord as usize) {
-                        *n += 1;
-                    }
-                }
-            }
-        }
-        if let Some(p) = self.price.as_ref().and_then(|c| c.first(doc))
-            && let Some(b) = self.buckets.get_mut(self.edges.partition_point(|e| *e <= p))
-        {
-            *b += 1;
-        }
+        self.collect_block(std::slice::from_ref(&doc));
     }
 
     /// Single-valued columns (category, condition, price) read a block at once; tags, many
-    /// per listing, one document at a time.
+    /// per listing, one document at a time. (`collect` is a block of one.)
     fn collect_block(&mut self, docs: &[DocId]) {
         for chunk in docs.chunks(COLLECT_BLOCK_BUFFER_LEN) {
             let mut ords = [None; COLLECT_BLOCK_BUFFER_LEN];
             let ords = &mut ords[..chunk.len()];
             for (column, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
                 let Some(c) = column else { continue };
-                if c.ords().get_cardinality() == Cardinality::Multivalued {
-                    for doc in chunk {
-                        for ord in c.term_ords(*doc) {
-                            if let Some(n) = counts.get_mut(ord as usize) {
-                                *n += 1;
-                            }
-                        }
+                let mut bump = |ord: u64| {
+                    if let Some(n) = counts.get_mut(ord as usize) {
+                        *n += 1;
                     }
+                };
+                if c.ords().get_cardinality() == Cardinality::Multivalued {
+                    chunk.iter().flat_map(|doc| c.term_ords(*doc)).for_each(&mut bump);
                 } else {
                     c.ords().first_vals(chunk, ords);
-                    for ord in ords.iter().flatten() {
-                        if let Some(n) = counts.get_mut(*ord as usize) {
-                            *n += 1;
-                        }
-                    }
+                    ords.iter().flatten().copied().for_each(bump);
                 }
             }
             if let Some(price) = &self.price {

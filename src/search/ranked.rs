@@ -12,7 +12,7 @@
 //! one searcher always gives the same order and offset pages neither repeat nor skip.
 
 use super::changes::Kind;
-use super::collect::Scored;
+use super::collect::{Scored, best_first, lift};
 use super::documents::access_term;
 use super::engine::{Audience, Found, hit};
 use super::expand::{MAX_EXPANSIONS, expansions};
@@ -110,12 +110,10 @@ fn all_of(exact: &[Term], loose: &[Vec<Term>]) -> Box<dyn Query> {
             _ => exact,
         }
     };
-    let mut words: Vec<(Occur, Box<dyn Query>)> =
-        exact.iter().enumerate().map(|(i, t)| (Occur::Must, word(i, t))).collect();
-    match words.len() {
+    match exact {
         // One word stays a flat union of terms (or one term): what block-max WAND prunes.
-        1 => words.remove(0).1,
-        _ => Box::new(BooleanQuery::new(std::mem::take(&mut words))),
+        [one] => word(0, one),
+        _ => Box::new(BooleanQuery::new(exact.iter().enumerate().map(|(i, t)| (Occur::Must, word(i, t))).collect())),
     }
 }
 
@@ -191,7 +189,8 @@ impl Eq for Best {}
 
 impl Ord for Best {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.0.score.total_cmp(&other.0.score).then_with(|| other.0.addr.cmp(&self.0.addr))
+        // The better one is the greater: `best_first` puts it first.
+        best_first(&other.0, &self.0)
     }
 }
 
@@ -199,11 +198,6 @@ impl PartialOrd for Best {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
-}
-
-/// The popularity factor of a score: mild, log-shaped.
-fn lift(popularity: f64) -> Score {
-    1.0 + 0.04 * (popularity.max(0.0) as Score).ln_1p()
 }
 
 /// The `keep` best documents `query` matches, not hidden, not in `skip`, best first. The
