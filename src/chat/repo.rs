@@ -64,7 +64,7 @@ pub type RoomSummary = (RoomRow, i64, Option<RoomRole>);
 
 /// Rooms by id that are not direct, with their member counts and `viewer`'s role in each.
 pub async fn summaries(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     ids: &[Uuid],
     viewer: Option<UserId>,
 ) -> QueryResult<Vec<RoomSummary>> {
@@ -76,7 +76,7 @@ pub async fn summaries(
         .filter(rooms::id.eq_any(&ids))
         .filter(rooms::is_direct.eq(false))
         .select((RoomRow::as_select(), members))
-        .load(conn)
+        .load(&mut conn)
         .await?;
     let roles: Vec<(RoomId, RoomRole)> = match viewer {
         Some(u) => {
@@ -84,7 +84,7 @@ pub async fn summaries(
                 .filter(room_members::user_id.eq(u))
                 .filter(room_members::room_id.eq_any(&ids))
                 .select((room_members::room_id, room_members::role))
-                .load(conn)
+                .load(&mut conn)
                 .await?
         }
         None => Vec::new(),

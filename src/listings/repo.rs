@@ -138,13 +138,14 @@ pub async fn get(conn: &mut AsyncPgConnection, id: ListingId) -> QueryResult<Opt
 }
 
 /// Listings by id with their sellers' usernames, sellers active only (search results).
-pub async fn many(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<(ListingRow, String)>> {
+/// Takes a shared connection so that it can go down one pipelined with others.
+pub async fn many(mut conn: &AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<(ListingRow, String)>> {
     listings::table
         .inner_join(users::table)
         .filter(listings::id.eq_any(ids.iter().map(|id| ListingId(*id)).collect::<Vec<_>>()))
         .filter(users::status.eq(crate::auth::model::UserStatus::Active))
         .select((ListingRow::as_select(), users::username))
-        .load(conn)
+        .load(&mut conn)
         .await
 }
 

@@ -379,7 +379,7 @@ impl ListingCore {
         // it (a draft again, a suspended seller) drops out.
         let viewer = filter.viewer.map(|v| v.uuid());
         let mut rows: std::collections::HashMap<uuid::Uuid, (ListingRow, String)> =
-            repo::many(&mut *self.conn().await?, &found.ids)
+            repo::many(&*self.conn().await?, &found.ids)
                 .await?
                 .into_iter()
                 .map(|(r, seller)| (r.id.uuid(), (r, seller)))

@@ -11,10 +11,11 @@ use super::documents::access_term;
 use super::index::IndexError;
 use super::query::Parsed;
 use super::schema::{Fields, PUBLIC};
+use super::segment_memo::SegmentMemo;
 use std::time::Instant;
 use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{Score, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Score, Searcher, TantivyDocument, Term};
 use uuid::Uuid;
 
 /// Field weights: title over tags over body.
@@ -42,9 +43,8 @@ pub struct Hit {
     pub kind: Kind,
     pub id: Uuid,
     pub score: f32,
+    /// Empty unless asked for (`Scope::Titles`).
     pub title: String,
-    pub tags: Vec<String>,
-    pub body: String,
 }
 
 /// One page of each kind asked for, and how many of each matched.
@@ -154,37 +154,46 @@ pub fn text_clauses(f: &Fields, q: &Parsed, fields: &Weighted) -> Vec<(Occur, Bo
 }
 
 /// Runs `query` on `searcher`: for each of `kinds`, `limit` hits after `offset`, best first,
-/// and how many matched in all, stopping at `deadline`.
+/// and how many matched in all, stopping at `deadline`; with titles when `titles`.
 pub fn run(
-    searcher: &Searcher,
+    (searcher, memo): (&Searcher, &SegmentMemo),
     f: &Fields,
     query: &dyn Query,
     kinds: &[Kind],
-    page: (usize, usize),
+    page: (usize, usize, bool),
     deadline: Instant,
 ) -> Result<Found, IndexError> {
-    let (limit, offset) = page;
+    let (limit, offset, titles) = page;
     let ranking = searcher.search(query, &Ranked::new(kinds, offset + limit, deadline))?;
     let mut found = Found { counts: ranking.counts, partial: ranking.partial, ..Found::default() };
-    for (k, top) in ranking.top.iter().enumerate() {
+    for (kind, top) in Kind::ALL.into_iter().zip(&ranking.top) {
         for s in top.iter().skip(offset).take(limit) {
-            let doc: TantivyDocument = searcher.doc(s.addr)?;
-            if let Some(hit) = hit(f, &doc, s.score) {
-                found.hits[k].push(hit);
+            if let Some(hit) = hit_at((searcher, memo), f, kind, s.addr, s.score, titles)? {
+                found.hits[kind.index()].push(hit);
             }
         }
     }
     Ok(found)
 }
 
-/// A stored document as a hit.
-pub fn hit(f: &Fields, doc: &TantivyDocument, score: Score) -> Option<Hit> {
-    let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-    let key = text(f.key);
-    let (kind, id) = key.split_once(':')?;
-    let (kind, id) = (Kind::parse(kind)?, id.parse().ok()?);
-    let tags = doc.get_all(f.tags).filter_map(|v| v.as_str().map(str::to_owned)).collect();
-    Some(Hit { kind, id, score, title: text(f.title), tags, body: text(f.body) })
+/// The hit at `addr`, a document of `kind`: its id from the index's columns, its title from the
+/// stored document only when asked (reading a stored document decompresses a block).
+pub fn hit_at(
+    (searcher, memo): (&Searcher, &SegmentMemo),
+    f: &Fields,
+    kind: Kind,
+    addr: DocAddress,
+    score: Score,
+    titles: bool,
+) -> Result<Option<Hit>, IndexError> {
+    let Some(id) = memo.id_of(searcher, addr) else { return Ok(None) };
+    let title = if titles {
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        doc.get_first(f.title).and_then(|v| v.as_str()).unwrap_or_default().to_owned()
+    } else {
+        String::new()
+    };
+    Ok(Some(Hit { kind, id, score, title }))
 }
 
 #[cfg(test)]
@@ -363,22 +372,24 @@ mod tests {
         let parsed = parse("synthesizer ", &Rules::default()).unwrap_or_else(|e| panic!("{e}"));
         let query = build(&f.store.fields, &parsed, &Kind::ALL, &Audience::default());
         let searcher = f.store.searcher();
+        let memo = SegmentMemo::default();
         let later = Instant::now() + Duration::from_secs(5);
-        let all = run(&searcher, &f.store.fields, query.as_ref(), &Kind::ALL, (10, 0), later)
+        let all = run((&searcher, &memo), &f.store.fields, query.as_ref(), &Kind::ALL, (10, 0, true), later)
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(all.counts, [3, 0, 0, 1], "moog, juno, broken; the room");
         assert!(!all.partial);
         // One at a time, the same order: no page repeats or skips.
         let mut paged = Vec::new();
         for offset in 0..4 {
-            let page = run(&searcher, &f.store.fields, query.as_ref(), &[Kind::Listing], (1, offset), later)
-                .unwrap_or_else(|e| panic!("{e}"));
+            let page =
+                run((&searcher, &memo), &f.store.fields, query.as_ref(), &[Kind::Listing], (1, offset, true), later)
+                    .unwrap_or_else(|e| panic!("{e}"));
             paged.extend(page.of(Kind::Listing).iter().map(|h| h.id));
         }
         let whole: Vec<Uuid> = all.of(Kind::Listing).iter().map(|h| h.id).collect();
         assert_eq!(paged, whole);
         let past = Instant::now();
-        let cut = run(&searcher, &f.store.fields, query.as_ref(), &Kind::ALL, (10, 0), past)
+        let cut = run((&searcher, &memo), &f.store.fields, query.as_ref(), &Kind::ALL, (10, 0, true), past)
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(cut.partial && cut.hits.iter().all(Vec::is_empty), "past the deadline: nothing more is read");
     }

@@ -3,7 +3,9 @@
 //! Elasticsearch bounds fuzzy and prefix queries (`max_expansions`, 50): a two-letter prefix over
 //! a million documents would otherwise read every posting it starts, on every keystroke.
 
+use super::index::IndexError;
 use super::query::Word;
+use super::segment_memo::SegmentMemo;
 use std::collections::HashMap;
 use tantivy::query::FuzzyTermQuery;
 use tantivy::schema::Field;
@@ -13,25 +15,28 @@ use tantivy::{Searcher, Term};
 pub const MAX_EXPANSIONS: usize = 50;
 
 /// The terms other than `word` itself that match it within its typos, or as a prefix while it
-/// is typed, in `field`: the `max` most frequent, most frequent first.
-pub fn expansions(searcher: &Searcher, field: Field, word: &Word, max: usize) -> tantivy::Result<Vec<Term>> {
+/// is typed, in `field`: the `max` most frequent, most frequent first. Each segment's matches
+/// come from `memo` (read once per segment and word).
+pub fn expansions(
+    searcher: &Searcher,
+    memo: &SegmentMemo,
+    field: Field,
+    word: &Word,
+    max: usize,
+) -> Result<Vec<Term>, IndexError> {
     if word.typos == 0 && !word.prefix {
         return Ok(Vec::new());
     }
     let exact = Term::from_field_text(field, &word.term);
     let fuzzy = if word.prefix {
-        FuzzyTermQuery::new_prefix(exact.clone(), word.typos, true)
+        FuzzyTermQuery::new_prefix(exact, word.typos, true)
     } else {
-        FuzzyTermQuery::new(exact.clone(), word.typos, true)
+        FuzzyTermQuery::new(exact, word.typos, true)
     };
     let mut freq: HashMap<Vec<u8>, u64> = HashMap::new();
     for segment in searcher.segment_readers() {
-        let inverted = segment.inverted_index(field)?;
-        let mut stream = inverted.terms().search(fuzzy.automaton()?).into_stream()?;
-        while stream.advance() {
-            if stream.key() != word.term.as_bytes() {
-                *freq.entry(stream.key().to_vec()).or_default() += u64::from(stream.value().doc_freq);
-            }
+        for (term, n) in memo.expansions(searcher, segment, field, word, &fuzzy)?.iter() {
+            *freq.entry(term.clone()).or_default() += u64::from(*n);
         }
     }
     let mut terms: Vec<(Vec<u8>, u64)> = freq.into_iter().collect();

@@ -112,14 +112,7 @@ pub async fn run(conn: &mut AsyncPgConnection, ask: Ask<'_>) -> diesel::QueryRes
                 found.counts[k] = rows.as_slice().first().map_or(0, |r| u64::try_from(r.total).unwrap_or(0));
                 found.hits[k] = rows
                     .into_iter()
-                    .map(|r| Hit {
-                        kind: *kind,
-                        id: r.id,
-                        score: r.rank,
-                        title: String::new(),
-                        tags: Vec::new(),
-                        body: String::new(),
-                    })
+                    .map(|r| Hit { kind: *kind, id: r.id, score: r.rank, title: String::new() })
                     .collect();
             }
             Ok(())

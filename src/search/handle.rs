@@ -7,6 +7,7 @@ use super::changes::Kind;
 use super::generations::Generations;
 use super::index::SearchStore;
 use super::queries::QueryLog;
+use super::segment_memo::SegmentMemo;
 use serde::Serialize;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, RwLock};
@@ -61,6 +62,8 @@ struct Inner {
     generations: Arc<Generations>,
     /// `GET /listings` answers of the current generation.
     answers: Arc<Answers>,
+    /// What searches read from segments that never change (`segment_memo.rs`).
+    memo: Arc<SegmentMemo>,
     queries: QueryLog,
 }
 
@@ -75,6 +78,7 @@ impl SearchHandle {
                 epoch: Uuid::new_v4().as_u64_pair().0 >> 12,
                 generations: Arc::default(),
                 answers: Arc::default(),
+                memo: Arc::default(),
                 queries,
             }),
         }
@@ -141,11 +145,12 @@ impl SearchHandle {
     }
 
     /// The index to query, once it is ready.
-    pub fn index(&self) -> Option<std::sync::Arc<dyn super::port::SearchIndex>> {
+    pub fn index(&self) -> Option<Arc<dyn super::port::SearchIndex>> {
         let store = self.store()?;
         Some(Arc::new(super::port::Tantivy {
             generations: self.inner.generations.clone(),
             answers: self.inner.answers.clone(),
+            memo: self.inner.memo.clone(),
             store,
         }))
     }

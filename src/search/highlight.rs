@@ -14,27 +14,29 @@ const SNIPPET_CHARS: usize = 200;
 const LEAD_CHARS: usize = 60;
 
 /// The edit distance (insert, delete, substitute, swap two neighbours) between `a` and `b`,
-/// or between `a` and the closest prefix of `b` when `prefix`.
+/// or between `a` and the closest prefix of `b` when `prefix`. One flat table: this runs for
+/// every word of every hit's text.
 fn distance(a: &[char], b: &[char], prefix: bool) -> usize {
     let (m, n) = (a.len(), b.len());
-    let mut d = vec![vec![0usize; n + 1]; m + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
+    let w = n + 1;
+    let mut d = vec![0usize; (m + 1) * w];
+    for i in 0..=m {
+        d[i * w] = i;
     }
-    for (j, cell) in d[0].iter_mut().enumerate() {
+    for (j, cell) in d[..w].iter_mut().enumerate() {
         *cell = j;
     }
     for i in 1..=m {
         for j in 1..=n {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut v = (d[(i - 1) * w + j] + 1).min(d[i * w + j - 1] + 1).min(d[(i - 1) * w + j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
             }
-            d[i][j] = v;
+            d[i * w + j] = v;
         }
     }
-    if prefix { d[m].iter().copied().min().unwrap_or(m) } else { d[m][n] }
+    if prefix { d[m * w..].iter().copied().min().unwrap_or(m) } else { d[m * w + n] }
 }
 
 /// Whether a text's term is what `word` asked for.
@@ -45,11 +47,13 @@ fn matches(word: &Word, term: &str) -> bool {
     if word.typos == 0 {
         return false;
     }
-    let (a, b): (Vec<char>, Vec<char>) = (word.term.chars().collect(), term.chars().collect());
-    // Cheap refusal: lengths further apart than the allowance (a prefix may be longer).
-    if a.len().abs_diff(b.len()) > usize::from(word.typos) && !(word.prefix && b.len() > a.len()) {
+    // Cheap refusal before any allocation: lengths further apart than the allowance (a prefix
+    // may be longer).
+    let (la, lb) = (word.term.chars().count(), term.chars().count());
+    if la.abs_diff(lb) > usize::from(word.typos) && !(word.prefix && lb > la) {
         return false;
     }
+    let (a, b): (Vec<char>, Vec<char>) = (word.term.chars().collect(), term.chars().collect());
     distance(&a, &b, word.prefix) <= usize::from(word.typos)
 }
 

@@ -10,11 +10,12 @@ use super::engine::{ALL_FIELDS, boxed, term, text_clauses};
 use super::index::{IndexError, SearchStore};
 use super::query::Parsed;
 use super::schema::Fields;
+use super::segment_memo::SegmentMemo;
 use std::ops::Bound;
 use std::time::Instant;
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, Searcher, Term};
+use tantivy::{Searcher, Term};
 use uuid::Uuid;
 
 /// Which page of which order.
@@ -101,16 +102,12 @@ pub fn query(f: &Fields, a: &ListingAsk) -> Option<Box<dyn Query>> {
     Some(boxed(BooleanQuery::new(clauses)))
 }
 
-/// The id of a document, from its fast fields.
-fn id_of(searcher: &Searcher, addr: DocAddress) -> Option<Uuid> {
-    let fast = searcher.segment_reader(addr.segment_ord).fast_fields();
-    let hi = fast.u64("id_hi").ok()?.first(addr.doc_id)?;
-    let lo = fast.u64("id_lo").ok()?.first(addr.doc_id)?;
-    Some(Uuid::from_u64_pair(hi, lo))
-}
-
 /// Runs `a` on `searcher`.
-pub fn run(store: &SearchStore, searcher: &Searcher, a: &ListingAsk) -> Result<ListingFound, IndexError> {
+pub fn run(
+    store: &SearchStore,
+    (searcher, memo): (&Searcher, &SegmentMemo),
+    a: &ListingAsk,
+) -> Result<ListingFound, IndexError> {
     let f = &store.fields;
     let Some(q) = query(f, a) else {
         return Ok(ListingFound { facets: a.facets.map(|_| Vec::new()), ..ListingFound::default() });
@@ -135,7 +132,7 @@ pub fn run(store: &SearchStore, searcher: &Searcher, a: &ListingAsk) -> Result<L
         ListingOrder::Ranked { offset, .. } => {
             let ranking = searcher.search(q.as_ref(), &Ranked::new(&[Kind::Listing], offset + a.limit, a.deadline))?;
             let i = Kind::Listing.index();
-            found.ids = ranking.top[i].iter().skip(offset).filter_map(|s| id_of(searcher, s.addr)).collect();
+            found.ids = ranking.top[i].iter().skip(offset).filter_map(|s| memo.id_of(searcher, s.addr)).collect();
             found.more = ((offset + a.limit) as u64) < ranking.counts[i];
             found.partial = ranking.partial;
         }

@@ -31,5 +31,6 @@ pub mod reindex;
 pub mod repo;
 pub mod routes;
 pub mod schema;
+pub mod segment_memo;
 pub mod service;
 pub mod views;

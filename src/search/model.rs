@@ -143,8 +143,8 @@ pub enum SearchSource {
 pub struct SearchPage {
     pub results: SearchResults,
     pub counts: SearchCounts,
-    /// Types whose count stopped at 10,000: at least that many matched (counting a million
-    /// matches exactly would cost more than the search).
+    /// Types whose count stopped at 1,000 (as far as pages reach): at least that many matched
+    /// (counting a million matches exactly would cost more than the search).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub counts_at_least: Vec<String>,
     /// The search ran into `search.timeout_ms`: results and counts cover what it found.

@@ -12,6 +12,7 @@ use super::index::{IndexError, SearchStore};
 use super::listing_index::{self, ListingAsk, ListingFound, ListingOrder};
 use super::query::Parsed;
 use super::ranked;
+use super::segment_memo::SegmentMemo;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -59,13 +60,15 @@ pub struct Tantivy {
     pub generations: Arc<Generations>,
     /// `GET /listings` answers of the current generation.
     pub answers: Arc<Answers>,
+    /// What searches read from segments that never change.
+    pub memo: Arc<SegmentMemo>,
     pub store: SearchStore,
 }
 
 impl Tantivy {
     /// A port on `store` with nothing kept yet.
     pub fn on(store: SearchStore) -> Tantivy {
-        Tantivy { generations: Arc::default(), answers: Arc::default(), store }
+        Tantivy { generations: Arc::default(), answers: Arc::default(), memo: Arc::default(), store }
     }
 }
 
@@ -84,11 +87,20 @@ impl SearchIndex for Tantivy {
                 limit: q.limit,
                 offset: q.offset,
                 deadline: q.deadline,
+                titles: q.scope == Scope::Titles,
+                memo: &self.memo,
             };
             ranked::run(&searcher, &self.store.fields, text, ask)?
         } else {
             let query = engine::build_in(&self.store.fields, &q.parsed, &q.kinds, &q.audience, fields);
-            engine::run(&searcher, &self.store.fields, query.as_ref(), &q.kinds, (q.limit, q.offset), q.deadline)?
+            engine::run(
+                (&searcher, &self.memo),
+                &self.store.fields,
+                query.as_ref(),
+                &q.kinds,
+                (q.limit, q.offset, q.scope == Scope::Titles),
+                q.deadline,
+            )?
         };
         Ok(IndexAnswer { found, generation: searcher.generation().generation_id() })
     }
@@ -104,7 +116,7 @@ impl SearchIndex for Tantivy {
         if let Some(found) = self.answers.get(id, &key) {
             return Ok(found);
         }
-        let found = listing_index::run(&self.store, &searcher, ask)?;
+        let found = listing_index::run(&self.store, (&searcher, &self.memo), ask)?;
         self.answers.put(id, key, &found);
         Ok(found)
     }

@@ -4,31 +4,34 @@
 //! found by tantivy's block-max WAND, which skips the blocks of postings that cannot reach the
 //! page instead of scoring a million matches; then, only when those do not fill the page,
 //! documents that match some word by a typo or as a prefix (the word's expansions, `expand.rs`).
-//! Counts stop at `COUNT_EXACT_UP_TO` per kind: beyond, they are a lower bound and say so
-//! (Elasticsearch's `track_total_hits`); counting a million matches exactly costs more than the
-//! whole page. Phrases and exclusions take the general path (`engine.rs`).
+//! Counts stop at `COUNT_EXACT_UP_TO` per kind, as far as pages reach (`cursor::MAX_REACH`):
+//! beyond, they are a lower bound and say so (Elasticsearch's `track_total_hits`, Meilisearch's
+//! `maxTotalHits`); counting a million matches exactly costs more than the whole page. Phrases and exclusions take the general path (`engine.rs`).
 //!
 //! Order within a tier: score times a mild log of popularity, then the document's address, so
 //! one searcher always gives the same order and offset pages neither repeat nor skip.
 
 use super::changes::Kind;
 use super::collect::{Scored, best_first, lift};
+use super::cursor::MAX_REACH;
 use super::documents::access_term;
-use super::engine::{Audience, Found, hit};
+use super::engine::{Audience, Found, hit_at};
 use super::expand::{MAX_EXPANSIONS, expansions};
 use super::index::IndexError;
 use super::query::Parsed;
 use super::schema::{Fields, RESTRICTED};
+use super::segment_memo::{Restricted, SegmentMemo};
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashSet};
+use std::sync::Arc;
 use std::time::Instant;
-use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, TantivyDocument, Term};
+use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, Term};
 
-/// Counts are exact up to this many matches of a kind, a lower bound beyond.
-pub const COUNT_EXACT_UP_TO: u64 = 10_000;
+/// Counts are exact up to this many matches of a kind, a lower bound beyond: as far as a
+/// cursor can page.
+pub const COUNT_EXACT_UP_TO: u64 = MAX_REACH as u64;
 /// What a typo or prefix match of a word weighs against the word itself.
 const LOOSE_WEIGHT: Score = 0.5;
 /// Added to the scores of the exact tier, so any exact match outranks any loose one when
@@ -43,7 +46,7 @@ pub fn handles(q: &Parsed) -> bool {
 }
 
 /// One search of words, as the port asks it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Ask<'a> {
     pub parsed: &'a Parsed,
     pub kinds: &'a [Kind],
@@ -51,25 +54,28 @@ pub struct Ask<'a> {
     pub limit: usize,
     pub offset: usize,
     pub deadline: Instant,
+    /// Whether hits need their titles (suggestions), read from the stored documents.
+    pub titles: bool,
+    pub memo: &'a SegmentMemo,
 }
 
 /// Runs `a` for each of its kinds in that kind's `text` field (`Fields::words` or
 /// `Fields::titles`): `limit` hits after `offset`, and the counts.
 pub fn run(searcher: &Searcher, f: &Fields, text: &[Field; 4], a: Ask<'_>) -> Result<Found, IndexError> {
-    let Ask { parsed: q, kinds, who, limit, offset, deadline } = a;
+    let Ask { parsed: q, kinds, who, limit, offset, deadline, titles, memo } = a;
     let mut out = Found::default();
     let mut clock = Clock { deadline, expired: false };
-    let hidden = Hidden::new(f, who).per_segment(searcher)?;
+    let hidden = Hidden::new(f, who).per_segment(searcher, memo)?;
     for &kind in kinds {
         let field = text[kind.index()];
         let exact: Vec<Term> = q.words.iter().map(|w| Term::from_field_text(field, &w.term)).collect();
         let mut loose = Vec::with_capacity(q.words.len());
         for w in &q.words {
-            loose.push(expansions(searcher, field, w, MAX_EXPANSIONS)?);
+            loose.push(expansions(searcher, memo, field, w, MAX_EXPANSIONS)?);
         }
         let keep = offset + limit;
-        let skip = HashSet::new();
-        let mut hits: Vec<Scored> = top(searcher, all_of(&exact, &[]).as_ref(), keep, &hidden, &skip, &mut clock)?
+        let exact_only = all_of(&exact, &[]);
+        let mut hits: Vec<Scored> = top((searcher, memo), exact_only.as_ref(), keep, &hidden, None, &mut clock)?
             .into_iter()
             .map(|s| Scored { score: s.score + EXACT_TIER, addr: s.addr })
             .collect();
@@ -77,21 +83,71 @@ pub fn run(searcher: &Searcher, f: &Fields, text: &[Field; 4], a: Ask<'_>) -> Re
         let everything = all_of(&exact, &loose);
         if hits.len() < keep && any_loose {
             let skip: HashSet<DocAddress> = hits.iter().map(|s| s.addr).collect();
-            hits.extend(top(searcher, everything.as_ref(), keep - hits.len(), &hidden, &skip, &mut clock)?);
+            hits.extend(top(
+                (searcher, memo),
+                everything.as_ref(),
+                keep - hits.len(),
+                &hidden,
+                Some(&skip),
+                &mut clock,
+            )?);
         }
-        let (count, capped) = count_up_to(searcher, everything.as_ref(), &hidden, COUNT_EXACT_UP_TO, &mut clock)?;
+        let (count, capped) = match (exact.as_slice(), loose.as_slice()) {
+            // One word: its terms' document counts may already say "more than the cap".
+            ([one], [more]) if surely_past(searcher, one, more, &hidden, COUNT_EXACT_UP_TO)? => {
+                (COUNT_EXACT_UP_TO, true)
+            }
+            _ => {
+                // The exact words alone are cheaper to walk than every expansion, and whatever
+                // they match the whole query matches.
+                let first = if any_loose {
+                    count_up_to(searcher, exact_only.as_ref(), &hidden, COUNT_EXACT_UP_TO, &mut clock)?
+                } else {
+                    (0, false)
+                };
+                if first.1 {
+                    first
+                } else {
+                    count_up_to(searcher, everything.as_ref(), &hidden, COUNT_EXACT_UP_TO, &mut clock)?
+                }
+            }
+        };
         let i = kind.index();
         out.counts[i] = count;
         out.at_least[i] = capped;
         for s in hits.iter().skip(offset).take(limit) {
-            let doc: TantivyDocument = searcher.doc(s.addr)?;
-            if let Some(h) = hit(f, &doc, s.score) {
+            if let Some(h) = hit_at((searcher, memo), f, kind, s.addr, s.score, titles)? {
                 out.hits[i].push(h);
             }
         }
     }
     out.partial = clock.expired;
     Ok(out)
+}
+
+/// Whether the documents holding `exact` or one of `loose` in each segment, less every
+/// document that may be deleted or hidden there, already reach `cap`: no walk needed.
+fn surely_past(
+    searcher: &Searcher,
+    exact: &Term,
+    loose: &[Term],
+    hidden: &[SegmentHidden],
+    cap: u64,
+) -> Result<bool, IndexError> {
+    let mut least = 0u64;
+    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+        let inverted = reader.inverted_index(exact.field())?;
+        let mut most = 0u32;
+        for t in std::iter::once(exact).chain(loose) {
+            most = most.max(inverted.doc_freq(t)?);
+        }
+        let gone = u64::from(reader.num_deleted_docs()) + hidden.get(ord).map_or(0, SegmentHidden::most);
+        least += u64::from(most).saturating_sub(gone);
+        if least >= cap {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Every word: exactly, or (when it has expansions) as any of them, weighed less.
@@ -131,11 +187,31 @@ impl Clock {
 }
 
 /// Who must not see what: documents not everyone may see, unless the viewer may, and
-/// documents of owners hidden by a block. Few, so listed per segment.
+/// documents of owners hidden by a block.
 struct Hidden {
     restricted: Term,
     mine: Option<Term>,
     owners: Vec<Term>,
+}
+
+/// One segment's part of `Hidden`: the restricted documents (kept per segment by the memo),
+/// the few of them this viewer may see, and the blocked owners' documents, both sorted.
+struct SegmentHidden {
+    restricted: Arc<Restricted>,
+    mine: Vec<DocId>,
+    owners: Vec<DocId>,
+}
+
+impl SegmentHidden {
+    fn hides(&self, doc: DocId) -> bool {
+        (self.restricted.docs.contains(doc) && self.mine.binary_search(&doc).is_err())
+            || self.owners.binary_search(&doc).is_ok()
+    }
+
+    /// At most this many documents hidden.
+    fn most(&self) -> u64 {
+        u64::from(self.restricted.count) + self.owners.len() as u64
+    }
 }
 
 impl Hidden {
@@ -147,31 +223,35 @@ impl Hidden {
         }
     }
 
-    /// Each segment's hidden documents, sorted, by segment ordinal.
-    fn per_segment(&self, searcher: &Searcher) -> Result<Vec<Vec<DocId>>, IndexError> {
-        searcher.segment_readers().iter().map(|r| self.in_segment(r)).collect()
+    /// Each segment's part, by segment ordinal.
+    fn per_segment(&self, searcher: &Searcher, memo: &SegmentMemo) -> Result<Vec<SegmentHidden>, IndexError> {
+        searcher.segment_readers().iter().map(|r| self.in_segment(searcher, r, memo)).collect()
     }
 
-    fn in_segment(&self, reader: &SegmentReader) -> Result<Vec<DocId>, IndexError> {
-        let mut hidden = postings(reader, &self.restricted)?;
-        if let Some(mine) = &self.mine {
-            let mine = postings(reader, mine)?;
-            hidden.retain(|d| mine.binary_search(d).is_err());
-        }
+    fn in_segment(
+        &self,
+        searcher: &Searcher,
+        reader: &SegmentReader,
+        memo: &SegmentMemo,
+    ) -> Result<SegmentHidden, IndexError> {
+        let mine = match &self.mine {
+            Some(mine) => postings(reader, mine)?,
+            None => Vec::new(),
+        };
+        let mut owners = Vec::new();
         for owner in &self.owners {
-            hidden.extend(postings(reader, owner)?);
+            owners.extend(postings(reader, owner)?);
         }
-        hidden.sort_unstable();
-        hidden.dedup();
-        Ok(hidden)
+        owners.sort_unstable();
+        owners.dedup();
+        Ok(SegmentHidden { restricted: memo.restricted(searcher, reader, &self.restricted)?, mine, owners })
     }
 }
 
 /// The documents holding `term` in `reader`, in order.
 fn postings(reader: &SegmentReader, term: &Term) -> Result<Vec<DocId>, IndexError> {
-    let field: Field = term.field();
     let mut docs = Vec::new();
-    if let Some(mut p) = reader.inverted_index(field)?.read_postings(term, IndexRecordOption::Basic)? {
+    if let Some(mut p) = reader.inverted_index(term.field())?.read_postings(term, IndexRecordOption::Basic)? {
         let mut d = p.doc();
         while d != TERMINATED {
             docs.push(d);
@@ -204,11 +284,11 @@ impl PartialOrd for Best {
 /// scorer is told the lowest raw score still worth a look (the worst kept, divided by the
 /// most popularity can lift), so it skips what cannot make the page.
 fn top(
-    searcher: &Searcher,
+    (searcher, memo): (&Searcher, &SegmentMemo),
     query: &dyn Query,
     keep: usize,
-    hidden: &[Vec<DocId>],
-    skip: &HashSet<DocAddress>,
+    hidden: &[SegmentHidden],
+    skip: Option<&HashSet<DocAddress>>,
     clock: &mut Clock,
 ) -> Result<Vec<Scored>, IndexError> {
     if keep == 0 || clock.past() {
@@ -218,10 +298,11 @@ fn top(
     let mut heap: BinaryHeap<Reverse<Best>> = BinaryHeap::with_capacity(keep + 1);
     for (ord, reader) in searcher.segment_readers().iter().enumerate() {
         let segment = ord as u32;
-        let excluded = hidden.get(ord).map_or(&[][..], Vec::as_slice);
+        let excluded = hidden.get(ord);
         let alive = reader.alive_bitset();
-        let popularity: Option<Column<f64>> = reader.fast_fields().f64("popularity").ok();
-        let most = popularity.as_ref().map_or(1.0, |p| lift(p.max_value()));
+        let columns = memo.columns(searcher, reader);
+        let popularity = columns.popularity.as_ref();
+        let most = popularity.map_or(1.0, |p| lift(p.max_value()));
         let floor = |heap: &BinaryHeap<Reverse<Best>>| match heap.peek() {
             // Slightly under, so a float's rounding never drops a tie.
             Some(Reverse(worst)) if heap.len() >= keep => worst.0.score / most * (1.0 - 1e-6),
@@ -237,9 +318,9 @@ fn top(
                 return Score::MAX;
             }
             let addr = DocAddress::new(segment, doc);
-            let gone = alive.is_some_and(|a| !a.is_alive(doc)) || excluded.binary_search(&doc).is_ok();
-            if !gone && !skip.contains(&addr) {
-                let lifted = popularity.as_ref().and_then(|p| p.first(doc)).map_or(1.0, lift);
+            let gone = alive.is_some_and(|a| !a.is_alive(doc)) || excluded.is_some_and(|h| h.hides(doc));
+            if !gone && !skip.is_some_and(|s| s.contains(&addr)) {
+                let lifted = popularity.and_then(|p| p.first(doc)).map_or(1.0, lift);
                 heap.push(Reverse(Best(Scored { score: score * lifted, addr })));
                 if heap.len() > keep {
                     heap.pop();
@@ -261,7 +342,7 @@ fn top(
 fn count_up_to(
     searcher: &Searcher,
     query: &dyn Query,
-    hidden: &[Vec<DocId>],
+    hidden: &[SegmentHidden],
     cap: u64,
     clock: &mut Clock,
 ) -> Result<(u64, bool), IndexError> {
@@ -269,12 +350,12 @@ fn count_up_to(
     let mut n = 0u64;
     let mut seen = 0u64;
     for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-        let excluded = hidden.get(ord).map_or(&[][..], Vec::as_slice);
+        let excluded = hidden.get(ord);
         let alive = reader.alive_bitset();
         let mut scorer = weight.scorer(reader, 1.0)?;
         let mut doc = scorer.doc();
         while doc != TERMINATED {
-            if alive.is_none_or(|a| a.is_alive(doc)) && excluded.binary_search(&doc).is_err() {
+            if alive.is_none_or(|a| a.is_alive(doc)) && !excluded.is_some_and(|h| h.hides(doc)) {
                 n += 1;
                 if n >= cap {
                     return Ok((n, true));
@@ -328,18 +409,35 @@ mod tests {
         let parsed = parse("drone ", &Rules::default()).unwrap_or_else(|e| panic!("{e}"));
         let query = all_of(&[Term::from_field_text(f.words[Kind::Track.index()], "drone")], &[]);
         let mut clock = Clock { deadline: Instant::now() + Duration::from_secs(5), expired: false };
+        let memo = SegmentMemo::default();
         let counted = |who: &Audience, cap: u64, clock: &mut Clock| {
-            let hidden = Hidden::new(f, who).per_segment(&searcher).unwrap_or_else(|e| panic!("{e}"));
+            let hidden = Hidden::new(f, who).per_segment(&searcher, &memo).unwrap_or_else(|e| panic!("{e}"));
             count_up_to(&searcher, query.as_ref(), &hidden, cap, clock).unwrap_or_else(|e| panic!("{e}"))
         };
         assert_eq!(counted(&Audience::default(), 100, &mut clock), (20, false), "ann's ten are not public");
         assert_eq!(counted(&Audience { viewer: Some(ann), hidden: vec![] }, 100, &mut clock), (30, false));
         assert_eq!(counted(&Audience { viewer: Some(ann), hidden: vec![eve] }, 100, &mut clock), (20, false));
         assert_eq!(counted(&Audience::default(), 15, &mut clock), (15, true), "a lower bound past the limit");
+        // Without a walk: 30 hold the word, at most 20 of them hidden (ann's ten, eve's ten).
+        let drone = Term::from_field_text(f.words[Kind::Track.index()], "drone");
+        let hidden = Hidden::new(f, &Audience { viewer: None, hidden: vec![eve] })
+            .per_segment(&searcher, &memo)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let past = |cap| surely_past(&searcher, &drone, &[], &hidden, cap).unwrap_or_else(|e| panic!("{e}"));
+        assert!(past(10) && !past(11), "30 documents less 20 that may be hidden");
         // The whole search agrees, and its pages hold only what this viewer may see.
         let deadline = Instant::now() + Duration::from_secs(5);
         let who = Audience { viewer: None, hidden: vec![eve] };
-        let ask = Ask { parsed: &parsed, kinds: &[Kind::Track], who: &who, limit: 50, offset: 0, deadline };
+        let ask = Ask {
+            parsed: &parsed,
+            kinds: &[Kind::Track],
+            who: &who,
+            limit: 50,
+            offset: 0,
+            deadline,
+            titles: true,
+            memo: &memo,
+        };
         let found = run(&searcher, f, &f.words, ask).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(found.counts[Kind::Track.index()], 10);
         let titles: Vec<usize> = found

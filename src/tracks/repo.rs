@@ -112,13 +112,14 @@ pub async fn get(conn: &mut AsyncPgConnection, id: TrackId) -> QueryResult<Optio
 }
 
 /// Tracks by id with their owners' usernames, owners active only (search results).
-pub async fn many(conn: &mut AsyncPgConnection, ids: &[uuid::Uuid]) -> QueryResult<Vec<(TrackRow, String)>> {
+/// Takes a shared connection so that it can go down one pipelined with others.
+pub async fn many(mut conn: &AsyncPgConnection, ids: &[uuid::Uuid]) -> QueryResult<Vec<(TrackRow, String)>> {
     tracks::table
         .inner_join(users::table)
         .filter(tracks::id.eq_any(ids.iter().map(|id| TrackId(*id)).collect::<Vec<_>>()))
         .filter(users::status.eq(crate::auth::model::UserStatus::Active))
         .select((TrackRow::as_select(), users::username))
-        .load(conn)
+        .load(&mut conn)
         .await
 }
 

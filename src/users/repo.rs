@@ -51,12 +51,13 @@ pub async fn profile(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Op
 }
 
 /// Active users' profiles by id (search results).
-pub async fn active_profiles(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<ProfileRow>> {
+/// Takes a shared connection so that it can go down one pipelined with others.
+pub async fn active_profiles(mut conn: &AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<ProfileRow>> {
     users::table
         .filter(users::id.eq_any(ids.iter().map(|id| UserId(*id)).collect::<Vec<_>>()))
         .filter(users::status.eq(UserStatus::Active))
         .select(ProfileRow::as_select())
-        .load(conn)
+        .load(&mut conn)
         .await
 }
 
