@@ -8,6 +8,7 @@ use super::model;
 use super::repo;
 use diesel_async::AsyncPgConnection;
 use std::collections::{BTreeSet, HashMap};
+use tantivy::{FutureResult, SegmentMeta};
 use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +47,16 @@ impl Feed {
     pub async fn rebuild_for(&mut self, conn: &mut AsyncPgConnection, request: i64) -> Result<u64, FeedError> {
         self.rebuilt_for = self.rebuilt_for.max(request);
         self.build(conn).await
+    }
+
+    /// Starts merging the index into one segment (see `SearchWriter::merge_all`).
+    pub fn merge_all(&mut self) -> Result<Option<FutureResult<Option<SegmentMeta>>>, FeedError> {
+        Ok(self.writer.merge_all()?)
+    }
+
+    /// Deletes the files of merged segments.
+    pub fn collect_garbage(&self) -> Result<(), FeedError> {
+        Ok(self.writer.collect_garbage()?)
     }
 
     /// Everything below this transaction id is in the index (once committed).

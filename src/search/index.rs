@@ -9,7 +9,7 @@ use super::schema::Fields;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use tantivy::schema::Schema;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, Term};
+use tantivy::{FutureResult, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, SegmentMeta, Term};
 use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
@@ -148,6 +148,22 @@ impl SearchWriter {
         Ok(())
     }
 
+    /// Starts merging every segment into one (after a full build: a search looks each of its
+    /// terms up once per segment, and a build leaves a dozen). Runs on tantivy's merge threads;
+    /// the handle says when it is done (none when there is nothing to merge). Later commits
+    /// merge their small segments as usual.
+    pub fn merge_all(&mut self) -> Result<Option<FutureResult<Option<SegmentMeta>>>, IndexError> {
+        let ids = self.writer.index().searchable_segment_ids()?;
+        // tantivy refuses (panics on) an empty merge.
+        Ok((ids.len() > 1).then(|| self.writer.merge(&ids)))
+    }
+
+    /// Deletes the files no commit needs any more (those of merged segments).
+    pub fn collect_garbage(&self) -> Result<(), IndexError> {
+        self.writer.garbage_collect_files().wait()?;
+        Ok(())
+    }
+
     /// Durable, with what it covers; searches see it after `SearchStore::reload`.
     pub fn commit(&mut self, database: Uuid, mark: Mark) -> Result<(), IndexError> {
         let payload = Payload { database, done_below: mark.done_below, rebuilt_for: mark.rebuilt_for };
@@ -206,6 +222,31 @@ mod tests {
         assert_eq!(opened, Opened::Empty);
         assert!(store.is_empty());
         drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn merging_after_a_build_leaves_one_segment_and_keeps_the_watermark() {
+        let dir = std::env::temp_dir().join(format!("veza-merge-{}", Uuid::now_v7()));
+        let db = Uuid::now_v7();
+        let (store, _) = SearchStore::open(&dir, db).unwrap_or_else(|e| panic!("{e}"));
+        let mut w = store.writer(0).unwrap_or_else(|e| panic!("{e}"));
+        assert!(w.merge_all().unwrap_or_else(|e| panic!("{e}")).is_none(), "nothing to merge");
+        for (i, title) in ["jazz", "rock", "folk"].into_iter().enumerate() {
+            w.upsert(&doc(title)).unwrap_or_else(|e| panic!("{e}"));
+            w.commit(db, Mark { done_below: i as i64, rebuilt_for: 1 }).unwrap_or_else(|e| panic!("{e}"));
+        }
+        store.reload().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(store.searcher().segment_readers().len(), 3);
+        let merging = w.merge_all().unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("three segments"));
+        merging.wait().unwrap_or_else(|e| panic!("{e}"));
+        w.collect_garbage().unwrap_or_else(|e| panic!("{e}"));
+        store.reload().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(store.searcher().segment_readers().len(), 1);
+        assert_eq!(store.len(), 3);
+        drop((w, store));
+        let (_, opened) = SearchStore::open(&dir, db).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(opened, Opened::Current(Mark { done_below: 2, rebuilt_for: 1 }), "the merge kept the payload");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -170,6 +170,21 @@ async fn rebuild(f: &mut Feed, conn: &mut AsyncPgConnection, request: i64, what:
     let started = std::time::Instant::now();
     let documents = f.rebuild_for(conn, request).await?;
     tracing::info!(documents, elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
+    // The build's dozen segments become one in the background; searches see it once it is
+    // done (the tail goes on meanwhile).
+    let Some(merging) = f.merge_all()? else { return Ok(()) };
+    let store = f.store.clone();
+    let waiter = std::thread::Builder::new().name("search-merge".into()).spawn(move || match merging.wait() {
+        Ok(_) => {
+            if let Err(e) = store.reload() {
+                tracing::warn!(error = %e, "search index: reload after merge");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "search index: merge after build"),
+    });
+    if let Err(e) = waiter {
+        tracing::warn!(error = %e, "search index: no thread to wait for the merge");
+    }
     Ok(())
 }
 

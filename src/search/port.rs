@@ -21,7 +21,8 @@ use std::time::Instant;
 pub enum Scope {
     /// Title, tags and body, weighted.
     Everything,
-    /// Titles and names only (suggestions).
+    /// Titles and names only (suggestions): the best `limit` over every kind together, with
+    /// their titles; counts are not taken.
     Titles,
 }
 
@@ -87,7 +88,7 @@ impl SearchIndex for Tantivy {
                 limit: q.limit,
                 offset: q.offset,
                 deadline: q.deadline,
-                titles: q.scope == Scope::Titles,
+                suggest: q.scope == Scope::Titles,
                 memo: &self.memo,
             };
             ranked::run(&searcher, &self.store.fields, text, ask)?

@@ -54,18 +54,20 @@ pub struct Ask<'a> {
     pub limit: usize,
     pub offset: usize,
     pub deadline: Instant,
-    /// Whether hits need their titles (suggestions), read from the stored documents.
-    pub titles: bool,
+    /// Suggestions: the best `limit` over every kind together, with their titles (read from
+    /// the stored documents), and no counts.
+    pub suggest: bool,
     pub memo: &'a SegmentMemo,
 }
 
 /// Runs `a` for each of its kinds in that kind's `text` field (`Fields::words` or
 /// `Fields::titles`): `limit` hits after `offset`, and the counts.
 pub fn run(searcher: &Searcher, f: &Fields, text: &[Field; 4], a: Ask<'_>) -> Result<Found, IndexError> {
-    let Ask { parsed: q, kinds, who, limit, offset, deadline, titles, memo } = a;
+    let Ask { parsed: q, kinds, who, limit, offset, deadline, suggest, memo } = a;
     let mut out = Found::default();
     let mut clock = Clock { deadline, expired: false };
     let hidden = Hidden::new(f, who).per_segment(searcher, memo)?;
+    let mut pages: Vec<(Kind, Scored)> = Vec::new();
     for &kind in kinds {
         let field = text[kind.index()];
         let exact: Vec<Term> = q.words.iter().map(|w| Term::from_field_text(field, &w.term)).collect();
@@ -92,6 +94,10 @@ pub fn run(searcher: &Searcher, f: &Fields, text: &[Field; 4], a: Ask<'_>) -> Re
                 &mut clock,
             )?);
         }
+        pages.extend(hits.iter().skip(offset).take(limit).map(|s| (kind, *s)));
+        if suggest {
+            continue;
+        }
         let (count, capped) = match (exact.as_slice(), loose.as_slice()) {
             // One word: its terms' document counts may already say "more than the cap".
             ([one], [more]) if surely_past(searcher, one, more, &hidden, COUNT_EXACT_UP_TO)? => {
@@ -112,13 +118,17 @@ pub fn run(searcher: &Searcher, f: &Fields, text: &[Field; 4], a: Ask<'_>) -> Re
                 }
             }
         };
-        let i = kind.index();
-        out.counts[i] = count;
-        out.at_least[i] = capped;
-        for s in hits.iter().skip(offset).take(limit) {
-            if let Some(h) = hit_at((searcher, memo), f, kind, s.addr, s.score, titles)? {
-                out.hits[i].push(h);
-            }
+        out.counts[kind.index()] = count;
+        out.at_least[kind.index()] = capped;
+    }
+    if suggest {
+        // Titles are read (a stored block decompressed each) for what is shown only.
+        pages.sort_by(|a, b| best_first(&a.1, &b.1));
+        pages.truncate(limit);
+    }
+    for (kind, s) in pages {
+        if let Some(h) = hit_at((searcher, memo), f, kind, s.addr, s.score, suggest)? {
+            out.hits[kind.index()].push(h);
         }
     }
     out.partial = clock.expired;
@@ -386,10 +396,13 @@ mod tests {
         let (store, _) = SearchStore::open(&dir, Uuid::nil()).unwrap_or_else(|e| panic!("{e}"));
         let mut w = store.writer(0).unwrap_or_else(|e| panic!("{e}"));
         let (ann, eve) = (Uuid::now_v7(), Uuid::now_v7());
-        for i in 0..30 {
+        let mut number = std::collections::HashMap::new();
+        for i in 0..30usize {
+            let id = Uuid::now_v7();
+            number.insert(id, i);
             let doc = Doc {
                 kind: Kind::Track,
-                id: Uuid::now_v7(),
+                id,
                 title: format!("Drone {i}"),
                 tags: vec![],
                 body: String::new(),
@@ -435,18 +448,26 @@ mod tests {
             limit: 50,
             offset: 0,
             deadline,
-            titles: true,
+            suggest: false,
             memo: &memo,
         };
         let found = run(&searcher, f, &f.words, ask).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(found.counts[Kind::Track.index()], 10);
-        let titles: Vec<usize> = found
-            .of(Kind::Track)
-            .iter()
-            .filter_map(|h| h.title.strip_prefix("Drone ").and_then(|n| n.parse().ok()))
-            .collect();
-        assert_eq!(titles.len(), 10);
-        assert!(titles.iter().all(|n| *n >= 20), "{titles:?}");
+        let numbers: Vec<usize> = found.of(Kind::Track).iter().filter_map(|h| number.get(&h.id).copied()).collect();
+        assert_eq!(numbers.len(), 10);
+        assert!(numbers.iter().all(|n| *n >= 20), "{numbers:?}");
+        assert!(found.of(Kind::Track).iter().all(|h| h.title.is_empty()), "stored documents are not read");
+        // As suggestions: the best few over the kinds, with titles, no counts.
+        let ask = Ask { kinds: &Kind::ALL, limit: 3, suggest: true, ..ask };
+        let found = run(&searcher, f, &f.titles, ask).unwrap_or_else(|e| panic!("{e}"));
+        let titles: Vec<&str> = found.hits.iter().flatten().map(|h| h.title.as_str()).collect();
+        assert_eq!(titles.len(), 3, "{titles:?}");
+        assert!(
+            titles
+                .iter()
+                .all(|t| t.strip_prefix("Drone ").and_then(|n| n.parse::<usize>().ok()).is_some_and(|n| n >= 20))
+        );
+        assert_eq!(found.counts, [0; 4]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
