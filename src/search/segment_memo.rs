@@ -16,11 +16,12 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{BitSet, DocAddress, DocId, DocSet, Searcher, SegmentReader, TERMINATED, Term};
 use uuid::Uuid;
 
-/// Expansions kept per segment and word: the most frequent this many (far more than a search
+/// Expansions kept per segment and word: the most frequent this many (four times what a search
 /// keeps, so the merge over segments picks the same few).
-const TERMS_PER_SEGMENT: usize = 1000;
-/// Words kept; past this the memo forgets the words of segments gone, then everything.
-const MAX_WORDS: usize = 4096;
+const TERMS_PER_SEGMENT: usize = 200;
+/// Words kept; past this the memo forgets the words of segments gone, then everything. At most
+/// ~8 MB (2,048 words x 200 terms), whatever queries arrive.
+const MAX_WORDS: usize = 2048;
 
 /// A segment's documents holding the `restricted` term.
 pub struct Restricted {

@@ -428,3 +428,40 @@ async fn page_views_are_counted_off_the_request_path_and_lift_a_listing_in_searc
     })
     .await;
 }
+
+#[actix_web::test]
+async fn counts_stop_where_pages_stop_and_say_so() {
+    // Searches polled until the index has every listing: past the per-address limit otherwise.
+    let app = TestApp::spawn_with(&[("VEZA__RATE_LIMIT__IP_PER_MINUTE", "100000")]).await;
+    app.search_state("ready").await;
+    let (ann, _, _) = app.user("ann").await;
+    // More matches than a cursor can page through, and a few of another word; written behind
+    // the API's back (the change log's triggers take them to the index all the same).
+    for (title, n) in [("Drone box", 1005), ("Theremin", 3)] {
+        sql(
+            &app,
+            &format!(
+                "INSERT INTO listings (id, seller_id, title, description, price_amount, currency, category_id, tags, \
+                   condition, status, published_at) \
+                 SELECT gen_random_uuid(), '{ann}', '{title} ' || g, 'desc', 1000, 'EUR', c.id, '{{}}', 'used', \
+                   'active', now() \
+                 FROM generate_series(1, {n}) AS g, (SELECT id FROM categories ORDER BY slug LIMIT 1) AS c"
+            ),
+        )
+        .await;
+    }
+    let v = eventually(Duration::from_secs(15), "every listing indexed", || async {
+        let (_, t) = search(&app, None, "theremin ", "&types=listing").await;
+        let (_, v) = search(&app, None, "drone ", "&types=listing&limit=50").await;
+        (t["counts"]["listings"] == 3 && v["counts"]["listings"] == 1000).then_some(v)
+    })
+    .await;
+    assert_eq!(v["counts_at_least"], json!(["listings"]), "{}", v["counts"]);
+    assert_eq!(names(&v, "listings", "title").len(), 50);
+    assert!(v["next_cursor"].is_string());
+    let (_, t) = search(&app, None, "theremin ", "&types=listing").await;
+    assert!(t.get("counts_at_least").is_none(), "an exact count says nothing more: {t}");
+    // Over every type: only the type that reached the cap says so.
+    let (_, all) = search(&app, None, "drone ", "").await;
+    assert_eq!(all["counts_at_least"], json!(["listings"]), "{all}");
+}
