@@ -20,7 +20,7 @@ use super::expand::{MAX_EXPANSIONS, expansions};
 use super::index::IndexError;
 use super::query::Parsed;
 use super::schema::{Fields, RESTRICTED};
-use super::segment_memo::{Restricted, SegmentMemo};
+use super::segment_memo::{Restricted, SegmentMemo, postings};
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashSet};
 use std::sync::Arc;
@@ -256,19 +256,6 @@ impl Hidden {
         owners.dedup();
         Ok(SegmentHidden { restricted: memo.restricted(searcher, reader, &self.restricted)?, mine, owners })
     }
-}
-
-/// The documents holding `term` in `reader`, in order.
-fn postings(reader: &SegmentReader, term: &Term) -> Result<Vec<DocId>, IndexError> {
-    let mut docs = Vec::new();
-    if let Some(mut p) = reader.inverted_index(term.field())?.read_postings(term, IndexRecordOption::Basic)? {
-        let mut d = p.doc();
-        while d != TERMINATED {
-            docs.push(d);
-            d = p.advance();
-        }
-    }
-    Ok(docs)
 }
 
 /// A candidate on the heap: the greater the better (score, then the lower address).

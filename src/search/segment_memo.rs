@@ -99,15 +99,11 @@ impl SegmentMemo {
             return Ok(r);
         }
         let mut docs = BitSet::with_max_value(reader.max_doc());
-        let mut count = 0;
-        if let Some(mut p) = reader.inverted_index(term.field())?.read_postings(term, IndexRecordOption::Basic)? {
-            let mut d = p.doc();
-            while d != TERMINATED {
-                docs.insert(d);
-                count += 1;
-                d = p.advance();
-            }
+        let holding = postings(reader, term)?;
+        for d in &holding {
+            docs.insert(*d);
         }
+        let count = u32::try_from(holding.len()).unwrap_or(u32::MAX);
         let r = Arc::new(Restricted { docs, count });
         if let Ok(mut m) = self.restricted.lock() {
             let live = live_segments(searcher);
@@ -160,6 +156,19 @@ impl SegmentMemo {
         }
         Ok(terms)
     }
+}
+
+/// The documents holding `term` in `reader`, in order.
+pub fn postings(reader: &SegmentReader, term: &Term) -> Result<Vec<DocId>, IndexError> {
+    let mut docs = Vec::new();
+    if let Some(mut p) = reader.inverted_index(term.field())?.read_postings(term, IndexRecordOption::Basic)? {
+        let mut d = p.doc();
+        while d != TERMINATED {
+            docs.push(d);
+            d = p.advance();
+        }
+    }
+    Ok(docs)
 }
 
 fn live_segments(searcher: &Searcher) -> HashSet<SegmentId> {
