@@ -2,6 +2,7 @@
 //! anything not alphanumeric, lower-cased, accents folded (`café` = `cafe`), words longer than
 //! 40 bytes once folded dropped (no one types them; they only bloat the dictionary).
 
+use std::cell::RefCell;
 use std::ops::Range;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, TokenStream,
@@ -25,16 +26,22 @@ pub struct Term {
     pub span: Range<usize>,
 }
 
+thread_local! {
+    /// Highlights split every field of every hit: one analyzer per thread, not one per text.
+    static ANALYZER: RefCell<TextAnalyzer> = RefCell::new(analyzer());
+}
+
 /// The terms of `text`, in order.
 pub fn terms(text: &str) -> Vec<Term> {
-    let mut analyzer = analyzer();
-    let mut stream = analyzer.token_stream(text);
-    let mut out = Vec::new();
-    while stream.advance() {
-        let t = stream.token();
-        out.push(Term { text: t.text.clone(), span: t.offset_from..t.offset_to });
-    }
-    out
+    ANALYZER.with_borrow_mut(|analyzer| {
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            let t = stream.token();
+            out.push(Term { text: t.text.clone(), span: t.offset_from..t.offset_to });
+        }
+        out
+    })
 }
 
 #[cfg(test)]

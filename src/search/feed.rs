@@ -6,8 +6,10 @@ use super::changes::{self, Change, Kind, Tail};
 use super::index::{IndexError, Mark, SearchStore, SearchWriter};
 use super::model;
 use super::repo;
+use super::view_cache::ViewCache;
 use diesel_async::AsyncPgConnection;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 use tantivy::{FutureResult, SegmentMeta};
 use uuid::Uuid;
 
@@ -31,11 +33,13 @@ pub struct Feed {
     tail: Tail,
     database: Uuid,
     rebuilt_for: i64,
+    /// Rows kept for showing results: what a change reaches goes (`view_cache.rs`).
+    views: Arc<ViewCache>,
 }
 
 impl Feed {
-    pub fn new(store: SearchStore, writer: SearchWriter, database: Uuid, mark: Mark) -> Feed {
-        Feed { store, writer, tail: Tail::from(mark.done_below), database, rebuilt_for: mark.rebuilt_for }
+    pub fn new(store: SearchStore, writer: SearchWriter, database: Uuid, mark: Mark, views: Arc<ViewCache>) -> Feed {
+        Feed { store, writer, tail: Tail::from(mark.done_below), database, rebuilt_for: mark.rebuilt_for, views }
     }
 
     /// The last reindex request this index was rebuilt for.
@@ -69,6 +73,7 @@ impl Feed {
     pub async fn build(&mut self, conn: &mut AsyncPgConnection) -> Result<u64, FeedError> {
         let horizon = changes::horizon(conn).await?;
         self.writer.clear()?;
+        self.views.clear();
         let mut count = 0;
         for kind in Kind::ALL {
             let mut after = Uuid::nil();
@@ -84,6 +89,7 @@ impl Feed {
         }
         self.tail = Tail::from(horizon);
         self.commit()?;
+        self.views.clear();
         Ok(count)
     }
 
@@ -129,6 +135,7 @@ impl Feed {
         }
         for (kind, ids) in wanted {
             let ids: Vec<Uuid> = ids.into_iter().collect();
+            self.views.changed(kind, &ids);
             let docs = repo::load(conn, kind, &ids).await?;
             let found: BTreeSet<Uuid> = docs.iter().map(|d| d.id).collect();
             for doc in &docs {

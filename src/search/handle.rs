@@ -8,6 +8,7 @@ use super::generations::Generations;
 use super::index::SearchStore;
 use super::queries::QueryLog;
 use super::segment_memo::SegmentMemo;
+use super::view_cache::ViewCache;
 use serde::Serialize;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, RwLock};
@@ -64,6 +65,8 @@ struct Inner {
     answers: Arc<Answers>,
     /// What searches read from segments that never change (`segment_memo.rs`).
     memo: Arc<SegmentMemo>,
+    /// The rows results are shown from, following the index (`view_cache.rs`).
+    views: Arc<ViewCache>,
     queries: QueryLog,
 }
 
@@ -79,6 +82,7 @@ impl SearchHandle {
                 generations: Arc::default(),
                 answers: Arc::default(),
                 memo: Arc::default(),
+                views: Arc::default(),
                 queries,
             }),
         }
@@ -90,6 +94,11 @@ impl SearchHandle {
 
     pub fn queries(&self) -> &QueryLog {
         &self.inner.queries
+    }
+
+    /// The rows search results are shown from, kept beside the index.
+    pub fn views(&self) -> Arc<ViewCache> {
+        self.inner.views.clone()
     }
 
     pub fn epoch(&self) -> u64 {

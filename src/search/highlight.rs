@@ -1,74 +1,81 @@
 //! Highlights: a hit's text, HTML-escaped, with `<mark>` around each word the query matched,
 //! typo and prefix matches included (tantivy's snippet generator marks exact terms only, so the
 //! matching is redone here with the same rules as the index: the same analyzer, the same
-//! edit distance with transpositions, the same prefix allowance). Long text is cut to a window
-//! around its first match.
+//! Levenshtein automata with transpositions, the same prefix allowance). Long text is cut to a
+//! window around its first match.
 
 use super::analyzer::{self, Term};
 use super::query::{Parsed, Word};
+use levenshtein_automata::{DFA, Distance, LevenshteinAutomatonBuilder};
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 /// How much of a long text a snippet shows, in characters.
 const SNIPPET_CHARS: usize = 200;
 /// Characters kept before the first match when a long text is cut.
 const LEAD_CHARS: usize = 60;
 
-/// The edit distance (insert, delete, substitute, swap two neighbours) between `a` and `b`,
-/// or between `a` and the closest prefix of `b` when `prefix`. One flat table: this runs for
-/// every word of every hit's text.
-fn distance(a: &[char], b: &[char], prefix: bool) -> usize {
-    let (m, n) = (a.len(), b.len());
-    let w = n + 1;
-    let mut d = vec![0usize; (m + 1) * w];
-    for i in 0..=m {
-        d[i * w] = i;
-    }
-    for (j, cell) in d[..w].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=m {
-        for j in 1..=n {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * w + j] + 1).min(d[i * w + j - 1] + 1).min(d[(i - 1) * w + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[(i - 2) * w + j - 2] + 1);
-            }
-            d[i * w + j] = v;
-        }
-    }
-    if prefix { d[m * w..].iter().copied().min().unwrap_or(m) } else { d[m * w + n] }
+/// tantivy's fuzzy queries' automaton builders, by allowance (1 and 2 edits, a swap of two
+/// neighbours costing one): building one is slow, building a word's automaton from it is not.
+static BUILDERS: LazyLock<[LevenshteinAutomatonBuilder; 2]> =
+    LazyLock::new(|| [LevenshteinAutomatonBuilder::new(1, true), LevenshteinAutomatonBuilder::new(2, true)]);
+
+/// How one query word recognises a text's term.
+enum Matcher {
+    /// No typo allowed: equal, or starting with the word while typed.
+    Exact { term: String, prefix: bool },
+    /// The same automaton the index's fuzzy (or fuzzy prefix) query ran, so a highlight marks
+    /// exactly what the index matched.
+    Within { term: String, dfa: DFA, typos: u8 },
 }
 
-/// Whether a text's term is what `word` asked for.
-fn matches(word: &Word, term: &str) -> bool {
-    if word.term == term || (word.prefix && term.starts_with(&word.term)) {
-        return true;
-    }
-    if word.typos == 0 {
-        return false;
-    }
-    // Cheap refusal before any allocation: lengths further apart than the allowance (a prefix
-    // may be longer).
-    let (la, lb) = (word.term.chars().count(), term.chars().count());
-    if la.abs_diff(lb) > usize::from(word.typos) && !(word.prefix && lb > la) {
-        return false;
-    }
-    let (a, b): (Vec<char>, Vec<char>) = (word.term.chars().collect(), term.chars().collect());
-    distance(&a, &b, word.prefix) <= usize::from(word.typos)
-}
-
-/// Which of `terms` the query matched.
-fn marked(q: &Parsed, terms: &[Term]) -> Vec<bool> {
-    let mut marks: Vec<bool> = terms.iter().map(|t| q.words.iter().any(|w| matches(w, &t.text))).collect();
-    for phrase in q.phrases.iter().filter(|p| !p.is_empty()) {
-        for start in 0..terms.len().saturating_sub(phrase.len() - 1) {
-            let run = &terms[start..start + phrase.len()];
-            if run.iter().zip(phrase).all(|(t, p)| t.text == *p) {
-                marks[start..start + phrase.len()].iter_mut().for_each(|m| *m = true);
+impl Matcher {
+    fn new(w: &Word) -> Matcher {
+        match w.typos {
+            0 => Matcher::Exact { term: w.term.clone(), prefix: w.prefix },
+            n => {
+                let builder = &BUILDERS[usize::from(n.min(2)) - 1];
+                let dfa = if w.prefix { builder.build_prefix_dfa(&w.term) } else { builder.build_dfa(&w.term) };
+                Matcher::Within { term: w.term.clone(), dfa, typos: n.min(2) }
             }
         }
     }
-    marks
+
+    fn matches(&self, text: &str) -> bool {
+        match self {
+            Matcher::Exact { term, prefix } => text == term || (*prefix && text.starts_with(term.as_str())),
+            Matcher::Within { term, dfa, typos } => {
+                text == term || matches!(dfa.eval(text), Distance::Exact(d) if d <= *typos)
+            }
+        }
+    }
+}
+
+/// A query made ready to mark text: its words' matchers built once for every field of every
+/// hit of a page.
+pub struct Marker<'q> {
+    q: &'q Parsed,
+    words: Vec<Matcher>,
+}
+
+impl<'q> Marker<'q> {
+    pub fn new(q: &'q Parsed) -> Marker<'q> {
+        Marker { q, words: q.words.iter().map(Matcher::new).collect() }
+    }
+
+    /// Which of `terms` the query matched.
+    fn marked(&self, terms: &[Term]) -> Vec<bool> {
+        let mut marks: Vec<bool> = terms.iter().map(|t| self.words.iter().any(|w| w.matches(&t.text))).collect();
+        for phrase in self.q.phrases.iter().filter(|p| !p.is_empty()) {
+            for start in 0..terms.len().saturating_sub(phrase.len() - 1) {
+                let run = &terms[start..start + phrase.len()];
+                if run.iter().zip(phrase).all(|(t, p)| t.text == *p) {
+                    marks[start..start + phrase.len()].iter_mut().for_each(|m| *m = true);
+                }
+            }
+        }
+        marks
+    }
 }
 
 fn escape(text: &str, out: &mut String) {
@@ -94,9 +101,9 @@ fn step(text: &str, at: usize, chars: isize) -> usize {
 }
 
 /// `text` with the query's matches marked, or `None` when nothing in it matched.
-pub fn highlight(q: &Parsed, text: &str, cut: bool) -> Option<String> {
+pub fn highlight(m: &Marker<'_>, text: &str, cut: bool) -> Option<String> {
     let terms = analyzer::terms(text);
-    let marks = marked(q, &terms);
+    let marks = m.marked(&terms);
     let first = marks.iter().position(|m| *m)?;
     let (mut from, mut to) = (0, text.len());
     if cut && text.chars().count() > SNIPPET_CHARS {
@@ -132,16 +139,17 @@ pub fn highlight(q: &Parsed, text: &str, cut: bool) -> Option<String> {
 
 /// The highlighted fields of a result, by the names its view gives them (long text cut),
 /// and its tags joined by `, ` under `tags`; only fields with a match.
-pub fn fields(q: &Parsed, texts: &[(&str, Option<&str>)], tags: &[String]) -> BTreeMap<String, String> {
+pub fn fields(m: &Marker<'_>, texts: &[(&str, Option<&str>)], tags: &[String]) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for (name, text) in texts {
-        if let Some(h) = text.and_then(|t| highlight(q, t, true)) {
+        if let Some(h) = text.and_then(|t| highlight(m, t, true)) {
             out.insert((*name).to_owned(), h);
         }
     }
-    if tags.iter().any(|t| highlight(q, t, false).is_some()) {
-        let marked: Vec<String> = tags.iter().map(|t| highlight(q, t, false).unwrap_or_else(|| plain(t))).collect();
-        out.insert("tags".to_owned(), marked.join(", "));
+    let marked: Vec<Option<String>> = tags.iter().map(|t| highlight(m, t, false)).collect();
+    if marked.iter().any(Option::is_some) {
+        let shown: Vec<String> = marked.into_iter().zip(tags).map(|(h, t)| h.unwrap_or_else(|| plain(t))).collect();
+        out.insert("tags".to_owned(), shown.join(", "));
     }
     out
 }
@@ -159,7 +167,8 @@ mod tests {
     use crate::search::query::{Rules, parse};
 
     fn h(q: &str, text: &str) -> Option<String> {
-        highlight(&parse(q, &Rules::default()).unwrap_or_default(), text, true)
+        let parsed = parse(q, &Rules::default()).unwrap_or_default();
+        highlight(&Marker::new(&parsed), text, true)
     }
 
     #[test]
@@ -171,6 +180,11 @@ mod tests {
         assert_eq!(h("cafe ", "Café del Mar").as_deref(), Some("<mark>Café</mark> del Mar"));
         assert_eq!(h("jnuo ", "Juno"), None, "4 letters forgive nothing");
         assert_eq!(h("polyphx", "Polyphonic").as_deref(), Some("<mark>Polyphonic</mark>"), "a prefix with a typo");
+        assert_eq!(h("oscilatorr ", "Oscillator").as_deref(), Some("<mark>Oscillator</mark>"), "9+ letters: two");
+        assert_eq!(h("osxilatorr ", "Oscillator"), None, "three edits");
+        assert_eq!(h("synthesizer ", "synthesiser").as_deref(), Some("<mark>synthesiser</mark>"));
+        assert_eq!(h("synth ", "synths"), Some("<mark>synths</mark>".into()), "one insert at 5 letters");
+        assert_eq!(h("synth ", "snyths"), None, "a swap and an insert are two");
     }
 
     #[test]
@@ -204,7 +218,7 @@ mod tests {
     fn fields_name_only_what_matched() {
         let q = parse("analog ", &Rules::default()).unwrap_or_default();
         let f = fields(
-            &q,
+            &Marker::new(&q),
             &[("title", Some("Moog")), ("description", Some("warm")), ("bio", None)],
             &["vintage".into(), "analog".into()],
         );

@@ -110,7 +110,7 @@ async fn open(pool: &DbPool, handle: &SearchHandle, dir: PathBuf, budget: usize)
         Opened::Current(mark) if mark.done_below >= meta.pruned_below => Some(mark),
         _ => None,
     };
-    let mut feed = Feed::new(store.clone(), writer, meta.database_id, current.unwrap_or_default());
+    let mut feed = Feed::new(store.clone(), writer, meta.database_id, current.unwrap_or_default(), handle.views());
     match current {
         Some(mark) if mark.rebuilt_for >= meta.rebuild_requested => {
             tracing::info!(documents = store.len(), done_below = mark.done_below, "search index opened");

@@ -33,4 +33,5 @@ pub mod routes;
 pub mod schema;
 pub mod segment_memo;
 pub mod service;
+pub mod view_cache;
 pub mod views;

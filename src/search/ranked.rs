@@ -22,7 +22,7 @@ use super::query::Parsed;
 use super::schema::{Fields, RESTRICTED};
 use super::segment_memo::{Restricted, SegmentMemo, postings};
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, Query, TermQuery};
@@ -77,7 +77,7 @@ pub fn run(searcher: &Searcher, f: &Fields, text: &[Field; 4], a: Ask<'_>) -> Re
         }
         let keep = offset + limit;
         let exact_only = all_of(&exact, &[]);
-        let mut hits: Vec<Scored> = top((searcher, memo), exact_only.as_ref(), keep, &hidden, None, &mut clock)?
+        let mut hits: Vec<Scored> = top((searcher, memo), exact_only.as_ref(), keep, &hidden, Floor::NONE, &mut clock)?
             .into_iter()
             .map(|s| Scored { score: s.score + EXACT_TIER, addr: s.addr })
             .collect();
@@ -85,14 +85,12 @@ pub fn run(searcher: &Searcher, f: &Fields, text: &[Field; 4], a: Ask<'_>) -> Re
         let everything = all_of(&exact, &loose);
         if hits.len() < keep && any_loose {
             let skip: HashSet<DocAddress> = hits.iter().map(|s| s.addr).collect();
-            hits.extend(top(
-                (searcher, memo),
-                everything.as_ref(),
-                keep - hits.len(),
-                &hidden,
-                Some(&skip),
-                &mut clock,
-            )?);
+            let rest = keep - hits.len();
+            let ctx = (searcher, memo);
+            hits.extend(match loose.as_slice() {
+                [terms] => best_of_each(ctx, terms, rest, &hidden, &skip, &mut clock)?,
+                _ => top(ctx, everything.as_ref(), rest, &hidden, Floor::with_skip(&skip), &mut clock)?,
+            });
         }
         pages.extend(hits.iter().skip(offset).take(limit).map(|s| (kind, *s)));
         if suggest {
@@ -277,17 +275,75 @@ impl PartialOrd for Best {
     }
 }
 
-/// The `keep` best documents `query` matches, not hidden, not in `skip`, best first. The
-/// scorer is told the lowest raw score still worth a look (the worst kept, divided by the
-/// most popularity can lift), so it skips what cannot make the page.
+/// What a pass of `top` leaves out: documents already found, and (lifted) scores that cannot
+/// make the page anyway.
+#[derive(Clone, Copy)]
+struct Floor<'a> {
+    skip: Option<&'a HashSet<DocAddress>>,
+    /// Only scores above this count (already lifted by popularity).
+    above: Score,
+}
+
+impl<'a> Floor<'a> {
+    const NONE: Floor<'static> = Floor { skip: None, above: Score::MIN };
+
+    fn with_skip(skip: &'a HashSet<DocAddress>) -> Floor<'a> {
+        Floor { skip: Some(skip), above: Score::MIN }
+    }
+}
+
+/// A single word's loose tier: the `keep` best documents holding one of its expansions (not
+/// in `skip`), a document ranked by the best expansion it holds (as Meilisearch ranks a word
+/// by its best derivation). One term at a time takes tantivy's single-term block-max path,
+/// and what earlier terms found raises the bar for later ones; a union of fifty terms spent
+/// most of a prefix search re-sorting its scorers. Exact: a document among the best `keep` by
+/// its best expansion is among the best `keep` of that expansion's own list.
+fn best_of_each(
+    ctx: (&Searcher, &SegmentMemo),
+    terms: &[Term],
+    keep: usize,
+    hidden: &[SegmentHidden],
+    skip: &HashSet<DocAddress>,
+    clock: &mut Clock,
+) -> Result<Vec<Scored>, IndexError> {
+    let mut best: HashMap<DocAddress, Score> = HashMap::new();
+    let mut bar = Score::MIN;
+    for t in terms {
+        let query = TermQuery::new(t.clone(), IndexRecordOption::WithFreqs);
+        let above = if bar > Score::MIN { bar / LOOSE_WEIGHT } else { Score::MIN };
+        let floor = Floor { skip: Some(skip), above };
+        for s in top(ctx, &query, keep, hidden, floor, clock)? {
+            let score = s.score * LOOSE_WEIGHT;
+            best.entry(s.addr).and_modify(|b| *b = b.max(score)).or_insert(score);
+        }
+        if best.len() >= keep {
+            let mut scores: Vec<Score> = best.values().copied().collect();
+            let (_, kth, _) = scores.select_nth_unstable_by(keep - 1, |a, b| b.total_cmp(a));
+            // Slightly under, so a float's rounding never drops a tie.
+            bar = *kth * (1.0 - 1e-6);
+        }
+        if clock.expired {
+            break;
+        }
+    }
+    let mut out: Vec<Scored> = best.into_iter().map(|(addr, score)| Scored { score, addr }).collect();
+    out.sort_unstable_by(best_first);
+    out.truncate(keep);
+    Ok(out)
+}
+
+/// The `keep` best documents `query` matches, not hidden, not left out by `floor`, best
+/// first. The scorer is told the lowest raw score still worth a look (the worst kept, or the
+/// floor, divided by the most popularity can lift), so it skips what cannot make the page.
 fn top(
     (searcher, memo): (&Searcher, &SegmentMemo),
     query: &dyn Query,
     keep: usize,
     hidden: &[SegmentHidden],
-    skip: Option<&HashSet<DocAddress>>,
+    floor_at: Floor<'_>,
     clock: &mut Clock,
 ) -> Result<Vec<Scored>, IndexError> {
+    let Floor { skip, above } = floor_at;
     if keep == 0 || clock.past() {
         return Ok(Vec::new());
     }
@@ -302,7 +358,8 @@ fn top(
         let most = popularity.map_or(1.0, |p| lift(p.max_value()));
         let floor = |heap: &BinaryHeap<Reverse<Best>>| match heap.peek() {
             // Slightly under, so a float's rounding never drops a tie.
-            Some(Reverse(worst)) if heap.len() >= keep => worst.0.score / most * (1.0 - 1e-6),
+            Some(Reverse(worst)) if heap.len() >= keep => (worst.0.score / most * (1.0 - 1e-6)).max(above / most),
+            _ if above > Score::MIN => above / most,
             _ => Score::MIN,
         };
         let start = floor(&heap);

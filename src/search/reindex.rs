@@ -37,7 +37,8 @@ pub async fn offline(conn: &mut AsyncPgConnection, dir: &Path, budget: usize) ->
     let meta = meta(conn).await?;
     let (store, _) = SearchStore::open(dir, meta.database_id)?;
     let writer = store.writer(budget)?;
-    let mut feed = Feed::new(store, writer, meta.database_id, Mark::default());
+    // Offline: no node shows results from this process, nothing is kept.
+    let mut feed = Feed::new(store, writer, meta.database_id, Mark::default(), Default::default());
     let documents = feed.rebuild_for(conn, meta.rebuild_requested).await?;
     // One segment on disk: what a node opening this index searches fastest.
     if let Some(merging) = feed.merge_all()? {

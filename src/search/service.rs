@@ -199,7 +199,11 @@ impl SearchCore {
                 (fallback::run(&mut *self.conn().await?, ask).await?, SearchSource::Database, 0, 0)
             }
         };
-        let results = views::load(&mut *self.conn().await?, &found, &kinds, viewer, &hidden, &parsed).await?;
+        // Rows found by the index may come from the rows kept beside it; PostgreSQL's own
+        // answers are read from PostgreSQL.
+        let views_kept = self.state.search.views();
+        let cache = (source == SearchSource::Index).then_some(views_kept.as_ref());
+        let results = views::load(&mut *self.conn().await?, &found, &kinds, (viewer, &hidden), &parsed, cache).await?;
         let next_cursor = match kinds.as_slice() {
             [k] if (offset + limit) < MAX_REACH && ((offset + limit) as u64) < found.counts[k.index()] => {
                 Some(Cursor { epoch: cursor_epoch, generation, offset: offset + limit }.encode())
@@ -235,6 +239,7 @@ impl SearchCore {
             last.prefix = true;
         }
         let typed = parsed.normalized();
+        let marker = highlight::Marker::new(&parsed);
         let mut out: Vec<Suggestion> = self
             .popular_now(Window::Week)
             .await?
@@ -242,7 +247,7 @@ impl SearchCore {
             .filter(|p| p.query.starts_with(&typed) && p.query != typed)
             .take(POPULAR_SUGGESTIONS)
             .map(|p| Suggestion {
-                highlight: highlight::highlight(&parsed, &p.query, false).unwrap_or_else(|| highlight::plain(&p.query)),
+                highlight: highlight::highlight(&marker, &p.query, false).unwrap_or_else(|| highlight::plain(&p.query)),
                 text: p.query,
                 kind: SuggestionKind::Query,
                 id: None,
@@ -268,7 +273,7 @@ impl SearchCore {
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
         for h in hits.into_iter().take(SUGGESTIONS - out.len()) {
             out.push(Suggestion {
-                highlight: highlight::highlight(&parsed, &h.title, false).unwrap_or_else(|| highlight::plain(&h.title)),
+                highlight: highlight::highlight(&marker, &h.title, false).unwrap_or_else(|| highlight::plain(&h.title)),
                 text: h.title.clone(),
                 kind: match h.kind {
                     Kind::Listing => SuggestionKind::Listing,

@@ -4,9 +4,10 @@
 
 use super::changes::Kind;
 use super::engine::Found;
-use super::highlight;
+use super::highlight::{self, Marker};
 use super::model::{ListingHit, RoomHit, SearchResults, TrackHit, UserHit};
 use super::query::Parsed;
+use super::view_cache::{Shelf, ViewCache};
 use crate::chat::model::{RoomView, Visibility};
 use crate::chat::repo as chat_repo;
 use crate::listings::repo as listings_repo;
@@ -24,6 +25,26 @@ fn in_order<T>(order: &[Uuid], rows: Vec<(Uuid, T)>) -> Vec<T> {
     order.iter().filter_map(|id| by_id.remove(id)).collect()
 }
 
+/// The rows of `ids`, through the cache's `shelf` when there is a cache; none for no ids.
+async fn rows_of<T, F, Fut>(
+    cache: Option<&ViewCache>,
+    shelf: fn(&ViewCache) -> &Shelf<T>,
+    ids: &[Uuid],
+    id_of: fn(&T) -> Uuid,
+    load: F,
+) -> diesel::QueryResult<Vec<T>>
+where
+    T: Clone,
+    F: FnOnce(Vec<Uuid>) -> Fut,
+    Fut: Future<Output = diesel::QueryResult<Vec<T>>>,
+{
+    match cache {
+        _ if ids.is_empty() => Ok(Vec::new()),
+        Some(c) => c.through(shelf(c), ids, id_of, load).await,
+        None => load(ids.to_vec()).await,
+    }
+}
+
 /// One kind's hits.
 enum Piece {
     Listings(Vec<ListingHit>),
@@ -38,21 +59,24 @@ struct Ask<'a> {
     found: &'a Found,
     viewer: Option<Uuid>,
     hidden: &'a [Uuid],
-    q: &'a Parsed,
+    marker: &'a Marker<'a>,
+    cache: Option<&'a ViewCache>,
 }
 
-/// The results of the kinds asked for (`kinds`), highlighted for `q`. The kinds' statements
-/// go down one connection together (pipelined): one round trip instead of one per kind.
+/// The results of the kinds asked for (`kinds`), highlighted for `q`. Rows come from `cache`
+/// when given (what the index found: `view_cache.rs`), the rest from PostgreSQL, the kinds'
+/// statements down one connection together (pipelined): one round trip instead of one per kind.
 pub async fn load(
     conn: &mut AsyncPgConnection,
     found: &Found,
     kinds: &[Kind],
-    viewer: Option<Uuid>,
-    hidden: &[Uuid],
+    (viewer, hidden): (Option<Uuid>, &[Uuid]),
     q: &Parsed,
+    cache: Option<&ViewCache>,
 ) -> diesel::QueryResult<SearchResults> {
     let conn: &AsyncPgConnection = conn;
-    let ask = Ask { found, viewer, hidden, q };
+    let marker = Marker::new(q);
+    let ask = Ask { found, viewer, hidden, marker: &marker, cache };
     let pieces = try_join_all(kinds.iter().map(|k| of_kind(conn, *k, ask))).await?;
     let mut out = SearchResults::default();
     for piece in pieces {
@@ -67,12 +91,19 @@ pub async fn load(
 }
 
 async fn of_kind(conn: &AsyncPgConnection, kind: Kind, a: Ask<'_>) -> diesel::QueryResult<Piece> {
-    let Ask { found, viewer, hidden, q } = a;
+    let Ask { found, viewer, hidden, marker, cache } = a;
     let order: Vec<Uuid> = found.of(kind).iter().map(|h| h.id).collect();
     let visible_owner = |owner: Uuid| !hidden.contains(&owner);
     Ok(match kind {
         Kind::Listing => {
-            let rows = if order.is_empty() { Vec::new() } else { listings_repo::many(conn, &order).await? };
+            let rows = rows_of(
+                cache,
+                |c| &c.listings,
+                &order,
+                |(r, _)| r.id.uuid(),
+                |ids| async move { listings_repo::many(conn, &ids).await },
+            )
+            .await?;
             let rows = rows
                 .into_iter()
                 .filter(|(r, _)| r.status().is_public() || viewer == Some(r.seller_id.uuid()))
@@ -80,12 +111,19 @@ async fn of_kind(conn: &AsyncPgConnection, kind: Kind, a: Ask<'_>) -> diesel::Qu
                 .map(|(r, seller)| (r.id.uuid(), r.view(seller)));
             let hits = in_order(&order, rows.collect()).into_iter().map(|l| {
                 let texts = [("title", Some(l.title.as_str())), ("description", Some(l.description.as_str()))];
-                ListingHit { highlight: highlight::fields(q, &texts, &l.tags), listing: l }
+                ListingHit { highlight: highlight::fields(marker, &texts, &l.tags), listing: l }
             });
             Piece::Listings(hits.collect())
         }
         Kind::Track => {
-            let rows = if order.is_empty() { Vec::new() } else { tracks_repo::many(conn, &order).await? };
+            let rows = rows_of(
+                cache,
+                |c| &c.tracks,
+                &order,
+                |(r, _)| r.id.uuid(),
+                |ids| async move { tracks_repo::many(conn, &ids).await },
+            )
+            .await?;
             let rows = rows
                 .into_iter()
                 .filter(|(r, _)| r.visible_to(viewer.map(UserId)) && visible_owner(r.owner_id.uuid()))
@@ -93,12 +131,19 @@ async fn of_kind(conn: &AsyncPgConnection, kind: Kind, a: Ask<'_>) -> diesel::Qu
             let hits = in_order(&order, rows.collect()).into_iter().map(|t| {
                 let texts =
                     [("title", Some(t.title.as_str())), ("artist", t.artist.as_deref()), ("album", t.album.as_deref())];
-                TrackHit { highlight: highlight::fields(q, &texts, &t.tags), track: t }
+                TrackHit { highlight: highlight::fields(marker, &texts, &t.tags), track: t }
             });
             Piece::Tracks(hits.collect())
         }
         Kind::User => {
-            let rows = if order.is_empty() { Vec::new() } else { users_repo::active_profiles(conn, &order).await? };
+            let rows = rows_of(
+                cache,
+                |c| &c.users,
+                &order,
+                |p| p.id.uuid(),
+                |ids| async move { users_repo::active_profiles(conn, &ids).await },
+            )
+            .await?;
             let rows = rows.into_iter().filter(|p| visible_owner(p.id.uuid())).map(|p| (p.id.uuid(), p.public()));
             let hits = in_order(&order, rows.collect()).into_iter().map(|u| {
                 let texts = [
@@ -106,7 +151,7 @@ async fn of_kind(conn: &AsyncPgConnection, kind: Kind, a: Ask<'_>) -> diesel::Qu
                     ("display_name", u.display_name.as_deref()),
                     ("bio", u.bio.as_deref()),
                 ];
-                UserHit { highlight: highlight::fields(q, &texts, &[]), user: u }
+                UserHit { highlight: highlight::fields(marker, &texts, &[]), user: u }
             });
             Piece::Users(hits.collect())
         }
@@ -136,7 +181,7 @@ async fn of_kind(conn: &AsyncPgConnection, kind: Kind, a: Ask<'_>) -> diesel::Qu
                 });
             let hits = in_order(&order, rows.collect()).into_iter().map(|r| {
                 let texts = [("name", Some(r.name.as_str())), ("topic", r.topic.as_deref())];
-                RoomHit { highlight: highlight::fields(q, &texts, &[]), room: r }
+                RoomHit { highlight: highlight::fields(marker, &texts, &[]), room: r }
             });
             Piece::Rooms(hits.collect())
         }

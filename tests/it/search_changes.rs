@@ -305,7 +305,7 @@ async fn the_feed_builds_then_follows_the_log() {
     let (store, opened) = SearchStore::open(&dir, database).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(opened, Opened::Empty);
     let writer = store.writer(0).unwrap_or_else(|e| panic!("{e}"));
-    let mut feed = Feed::new(store.clone(), writer, database, veza::search::index::Mark::default());
+    let mut feed = Feed::new(store.clone(), writer, database, veza::search::index::Mark::default(), Default::default());
     let built = feed.build(&mut conn).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(built, 3, "two users and a room");
     assert_eq!(titles(&store, "modular", None), [format!("room:{early}")]);
