@@ -68,30 +68,36 @@ pub async fn summaries(
     ids: &[Uuid],
     viewer: Option<UserId>,
 ) -> QueryResult<Vec<RoomSummary>> {
-    let members = diesel::dsl::sql::<diesel::sql_types::BigInt>(
-        "(SELECT count(*) FROM room_members m WHERE m.room_id = rooms.id)",
-    );
     let ids: Vec<RoomId> = ids.iter().map(|id| RoomId(*id)).collect();
-    let rows: Vec<(RoomRow, i64)> = rooms::table
+    // Statements diesel can keep prepared (no SQL text of ours inside), sent together.
+    let rows = rooms::table
         .filter(rooms::id.eq_any(&ids))
         .filter(rooms::is_direct.eq(false))
-        .select((RoomRow::as_select(), members))
-        .load(&mut conn)
-        .await?;
-    let roles: Vec<(RoomId, RoomRole)> = match viewer {
-        Some(u) => {
-            room_members::table
-                .filter(room_members::user_id.eq(u))
-                .filter(room_members::room_id.eq_any(&ids))
-                .select((room_members::room_id, room_members::role))
-                .load(&mut conn)
-                .await?
+        .select(RoomRow::as_select())
+        .load::<RoomRow>(&mut conn);
+    let members = room_members::table
+        .filter(room_members::room_id.eq_any(&ids))
+        .group_by(room_members::room_id)
+        .select((room_members::room_id, diesel::dsl::count_star()))
+        .load::<(RoomId, i64)>(&mut conn);
+    let roles = async {
+        match viewer {
+            Some(u) => {
+                room_members::table
+                    .filter(room_members::user_id.eq(u))
+                    .filter(room_members::room_id.eq_any(&ids))
+                    .select((room_members::room_id, room_members::role))
+                    .load::<(RoomId, RoomRole)>(&mut conn)
+                    .await
+            }
+            None => Ok(Vec::new()),
         }
-        None => Vec::new(),
     };
+    let (rows, members, roles) = futures_util::try_join!(rows, members, roles)?;
     Ok(rows
         .into_iter()
-        .map(|(r, n)| {
+        .map(|r| {
+            let n = members.iter().find(|(id, _)| *id == r.id).map_or(0, |(_, n)| *n);
             let role = roles.iter().find(|(id, _)| *id == r.id).map(|(_, role)| *role);
             (r, n, role)
         })

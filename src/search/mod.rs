@@ -35,3 +35,4 @@ pub mod segment_memo;
 pub mod service;
 pub mod view_cache;
 pub mod views;
+pub mod walk;

@@ -9,10 +9,11 @@
 //! `maxTotalHits`); counting a million matches exactly costs more than the whole page. Phrases and exclusions take the general path (`engine.rs`).
 //!
 //! Order within a tier: score times a mild log of popularity, then the document's address, so
-//! one searcher always gives the same order and offset pages neither repeat nor skip.
+//! one searcher always gives the same order and offset pages neither repeat nor skip. The
+//! walks over segments are `walk.rs`.
 
 use super::changes::Kind;
-use super::collect::{Scored, best_first, lift};
+use super::collect::{Scored, best_first};
 use super::cursor::MAX_REACH;
 use super::documents::access_term;
 use super::engine::{Audience, Found, hit_at};
@@ -20,25 +21,20 @@ use super::expand::{MAX_EXPANSIONS, expansions};
 use super::index::IndexError;
 use super::query::Parsed;
 use super::schema::{Fields, RESTRICTED};
-use super::segment_memo::{Restricted, SegmentMemo, postings};
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, HashMap, HashSet};
-use std::sync::Arc;
+use super::segment_memo::{SegmentMemo, postings};
+use super::walk::{Clock, Floor, LOOSE_WEIGHT, Pass, SegmentHidden, Segments, best_of_each, count_up_to, top};
+use std::collections::HashSet;
 use std::time::Instant;
-use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, Term};
+use tantivy::{DocAddress, Score, Searcher, SegmentReader, Term};
 
 /// Counts are exact up to this many matches of a kind, a lower bound beyond: as far as a
 /// cursor can page.
 pub const COUNT_EXACT_UP_TO: u64 = MAX_REACH as u64;
-/// What a typo or prefix match of a word weighs against the word itself.
-const LOOSE_WEIGHT: Score = 0.5;
 /// Added to the scores of the exact tier, so any exact match outranks any loose one when
 /// pages of several kinds are merged by score.
 const EXACT_TIER: Score = 1000.0;
-/// Documents between two looks at the clock while counting.
-const CLOCK_EVERY: u64 = 256;
 
 /// Whether `q` can take this path.
 pub fn handles(q: &Parsed) -> bool {
@@ -65,11 +61,12 @@ pub struct Ask<'a> {
 pub fn run(searcher: &Searcher, f: &Fields, text: &[Field; 4], a: Ask<'_>) -> Result<Found, IndexError> {
     let Ask { parsed: q, kinds, who, limit, offset, deadline, suggest, memo } = a;
     let mut out = Found::default();
-    let mut clock = Clock { deadline, expired: false };
-    let hidden = Hidden::new(f, who).per_segment(searcher, memo)?;
+    let mut clock = Clock::new(deadline);
+    let segments = Segments::new(searcher, memo, Hidden::new(f, who).per_segment(searcher, memo)?);
     let mut pages: Vec<(Kind, Scored)> = Vec::new();
     for &kind in kinds {
         let field = text[kind.index()];
+        let pass = Pass::new(searcher, memo, &segments, field);
         let exact: Vec<Term> = q.words.iter().map(|w| Term::from_field_text(field, &w.term)).collect();
         let mut loose = Vec::with_capacity(q.words.len());
         for w in &q.words {
@@ -77,7 +74,7 @@ pub fn run(searcher: &Searcher, f: &Fields, text: &[Field; 4], a: Ask<'_>) -> Re
         }
         let keep = offset + limit;
         let exact_only = all_of(&exact, &[]);
-        let mut hits: Vec<Scored> = top((searcher, memo), exact_only.as_ref(), keep, &hidden, Floor::NONE, &mut clock)?
+        let mut hits: Vec<Scored> = top(&pass, exact_only.as_ref(), keep, Floor::NONE, &mut clock)?
             .into_iter()
             .map(|s| Scored { score: s.score + EXACT_TIER, addr: s.addr })
             .collect();
@@ -86,10 +83,9 @@ pub fn run(searcher: &Searcher, f: &Fields, text: &[Field; 4], a: Ask<'_>) -> Re
         if hits.len() < keep && any_loose {
             let skip: HashSet<DocAddress> = hits.iter().map(|s| s.addr).collect();
             let rest = keep - hits.len();
-            let ctx = (searcher, memo);
             hits.extend(match loose.as_slice() {
-                [terms] => best_of_each(ctx, terms, rest, &hidden, &skip, &mut clock)?,
-                _ => top(ctx, everything.as_ref(), rest, &hidden, Floor::with_skip(&skip), &mut clock)?,
+                [terms] => best_of_each(&pass, terms, rest, &skip, &mut clock)?,
+                _ => top(&pass, everything.as_ref(), rest, Floor::with_skip(&skip), &mut clock)?,
             });
         }
         pages.extend(hits.iter().skip(offset).take(limit).map(|s| (kind, *s)));
@@ -98,22 +94,16 @@ pub fn run(searcher: &Searcher, f: &Fields, text: &[Field; 4], a: Ask<'_>) -> Re
         }
         let (count, capped) = match (exact.as_slice(), loose.as_slice()) {
             // One word: its terms' document counts may already say "more than the cap".
-            ([one], [more]) if surely_past(searcher, one, more, &hidden, COUNT_EXACT_UP_TO)? => {
-                (COUNT_EXACT_UP_TO, true)
-            }
+            ([one], [more]) if surely_past(&pass, one, more, COUNT_EXACT_UP_TO)? => (COUNT_EXACT_UP_TO, true),
             _ => {
                 // The exact words alone are cheaper to walk than every expansion, and whatever
                 // they match the whole query matches.
                 let first = if any_loose {
-                    count_up_to(searcher, exact_only.as_ref(), &hidden, COUNT_EXACT_UP_TO, &mut clock)?
+                    count_up_to(&pass, exact_only.as_ref(), COUNT_EXACT_UP_TO, &mut clock)?
                 } else {
                     (0, false)
                 };
-                if first.1 {
-                    first
-                } else {
-                    count_up_to(searcher, everything.as_ref(), &hidden, COUNT_EXACT_UP_TO, &mut clock)?
-                }
+                if first.1 { first } else { count_up_to(&pass, everything.as_ref(), COUNT_EXACT_UP_TO, &mut clock)? }
             }
         };
         out.counts[kind.index()] = count;
@@ -135,21 +125,15 @@ pub fn run(searcher: &Searcher, f: &Fields, text: &[Field; 4], a: Ask<'_>) -> Re
 
 /// Whether the documents holding `exact` or one of `loose` in each segment, less every
 /// document that may be deleted or hidden there, already reach `cap`: no walk needed.
-fn surely_past(
-    searcher: &Searcher,
-    exact: &Term,
-    loose: &[Term],
-    hidden: &[SegmentHidden],
-    cap: u64,
-) -> Result<bool, IndexError> {
+fn surely_past(pass: &Pass<'_>, exact: &Term, loose: &[Term], cap: u64) -> Result<bool, IndexError> {
     let mut least = 0u64;
-    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+    for (_, reader, hidden) in pass.segments() {
         let inverted = reader.inverted_index(exact.field())?;
         let mut most = 0u32;
         for t in std::iter::once(exact).chain(loose) {
             most = most.max(inverted.doc_freq(t)?);
         }
-        let gone = u64::from(reader.num_deleted_docs()) + hidden.get(ord).map_or(0, SegmentHidden::most);
+        let gone = u64::from(reader.num_deleted_docs()) + hidden.map_or(0, SegmentHidden::most);
         least += u64::from(most).saturating_sub(gone);
         if least >= cap {
             return Ok(true);
@@ -181,45 +165,12 @@ fn all_of(exact: &[Term], loose: &[Vec<Term>]) -> Box<dyn Query> {
     }
 }
 
-/// The deadline, and whether a pass ran into it.
-struct Clock {
-    deadline: Instant,
-    expired: bool,
-}
-
-impl Clock {
-    fn past(&mut self) -> bool {
-        self.expired = self.expired || Instant::now() >= self.deadline;
-        self.expired
-    }
-}
-
 /// Who must not see what: documents not everyone may see, unless the viewer may, and
 /// documents of owners hidden by a block.
 struct Hidden {
     restricted: Term,
     mine: Option<Term>,
     owners: Vec<Term>,
-}
-
-/// One segment's part of `Hidden`: the restricted documents (kept per segment by the memo),
-/// the few of them this viewer may see, and the blocked owners' documents, both sorted.
-struct SegmentHidden {
-    restricted: Arc<Restricted>,
-    mine: Vec<DocId>,
-    owners: Vec<DocId>,
-}
-
-impl SegmentHidden {
-    fn hides(&self, doc: DocId) -> bool {
-        (self.restricted.docs.contains(doc) && self.mine.binary_search(&doc).is_err())
-            || self.owners.binary_search(&doc).is_ok()
-    }
-
-    /// At most this many documents hidden.
-    fn most(&self) -> u64 {
-        u64::from(self.restricted.count) + self.owners.len() as u64
-    }
 }
 
 impl Hidden {
@@ -254,175 +205,6 @@ impl Hidden {
         owners.dedup();
         Ok(SegmentHidden { restricted: memo.restricted(searcher, reader, &self.restricted)?, mine, owners })
     }
-}
-
-/// A candidate on the heap: the greater the better (score, then the lower address).
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Best(Scored);
-
-impl Eq for Best {}
-
-impl Ord for Best {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // The better one is the greater: `best_first` puts it first.
-        best_first(&other.0, &self.0)
-    }
-}
-
-impl PartialOrd for Best {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-/// What a pass of `top` leaves out: documents already found, and (lifted) scores that cannot
-/// make the page anyway.
-#[derive(Clone, Copy)]
-struct Floor<'a> {
-    skip: Option<&'a HashSet<DocAddress>>,
-    /// Only scores above this count (already lifted by popularity).
-    above: Score,
-}
-
-impl<'a> Floor<'a> {
-    const NONE: Floor<'static> = Floor { skip: None, above: Score::MIN };
-
-    fn with_skip(skip: &'a HashSet<DocAddress>) -> Floor<'a> {
-        Floor { skip: Some(skip), above: Score::MIN }
-    }
-}
-
-/// A single word's loose tier: the `keep` best documents holding one of its expansions (not
-/// in `skip`), a document ranked by the best expansion it holds (as Meilisearch ranks a word
-/// by its best derivation). One term at a time takes tantivy's single-term block-max path,
-/// and what earlier terms found raises the bar for later ones; a union of fifty terms spent
-/// most of a prefix search re-sorting its scorers. Exact: a document among the best `keep` by
-/// its best expansion is among the best `keep` of that expansion's own list.
-fn best_of_each(
-    ctx: (&Searcher, &SegmentMemo),
-    terms: &[Term],
-    keep: usize,
-    hidden: &[SegmentHidden],
-    skip: &HashSet<DocAddress>,
-    clock: &mut Clock,
-) -> Result<Vec<Scored>, IndexError> {
-    let mut best: HashMap<DocAddress, Score> = HashMap::new();
-    let mut bar = Score::MIN;
-    for t in terms {
-        let query = TermQuery::new(t.clone(), IndexRecordOption::WithFreqs);
-        let above = if bar > Score::MIN { bar / LOOSE_WEIGHT } else { Score::MIN };
-        let floor = Floor { skip: Some(skip), above };
-        for s in top(ctx, &query, keep, hidden, floor, clock)? {
-            let score = s.score * LOOSE_WEIGHT;
-            best.entry(s.addr).and_modify(|b| *b = b.max(score)).or_insert(score);
-        }
-        if best.len() >= keep {
-            let mut scores: Vec<Score> = best.values().copied().collect();
-            let (_, kth, _) = scores.select_nth_unstable_by(keep - 1, |a, b| b.total_cmp(a));
-            // Slightly under, so a float's rounding never drops a tie.
-            bar = *kth * (1.0 - 1e-6);
-        }
-        if clock.expired {
-            break;
-        }
-    }
-    let mut out: Vec<Scored> = best.into_iter().map(|(addr, score)| Scored { score, addr }).collect();
-    out.sort_unstable_by(best_first);
-    out.truncate(keep);
-    Ok(out)
-}
-
-/// The `keep` best documents `query` matches, not hidden, not left out by `floor`, best
-/// first. The scorer is told the lowest raw score still worth a look (the worst kept, or the
-/// floor, divided by the most popularity can lift), so it skips what cannot make the page.
-fn top(
-    (searcher, memo): (&Searcher, &SegmentMemo),
-    query: &dyn Query,
-    keep: usize,
-    hidden: &[SegmentHidden],
-    floor_at: Floor<'_>,
-    clock: &mut Clock,
-) -> Result<Vec<Scored>, IndexError> {
-    let Floor { skip, above } = floor_at;
-    if keep == 0 || clock.past() {
-        return Ok(Vec::new());
-    }
-    let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
-    let mut heap: BinaryHeap<Reverse<Best>> = BinaryHeap::with_capacity(keep + 1);
-    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-        let segment = ord as u32;
-        let excluded = hidden.get(ord);
-        let alive = reader.alive_bitset();
-        let columns = memo.columns(searcher, reader);
-        let popularity = columns.popularity.as_ref();
-        let most = popularity.map_or(1.0, |p| lift(p.max_value()));
-        let floor = |heap: &BinaryHeap<Reverse<Best>>| match heap.peek() {
-            // Slightly under, so a float's rounding never drops a tie.
-            Some(Reverse(worst)) if heap.len() >= keep => (worst.0.score / most * (1.0 - 1e-6)).max(above / most),
-            _ if above > Score::MIN => above / most,
-            _ => Score::MIN,
-        };
-        let start = floor(&heap);
-        let mut calls = 0u32;
-        let mut stop = false;
-        weight.for_each_pruning(start, reader, &mut |doc, score| {
-            calls += 1;
-            if stop || (calls.is_multiple_of(64) && clock.past()) {
-                stop = true;
-                return Score::MAX;
-            }
-            let addr = DocAddress::new(segment, doc);
-            let gone = alive.is_some_and(|a| !a.is_alive(doc)) || excluded.is_some_and(|h| h.hides(doc));
-            if !gone && !skip.is_some_and(|s| s.contains(&addr)) {
-                let lifted = popularity.and_then(|p| p.first(doc)).map_or(1.0, lift);
-                heap.push(Reverse(Best(Scored { score: score * lifted, addr })));
-                if heap.len() > keep {
-                    heap.pop();
-                }
-            }
-            floor(&heap)
-        })?;
-        if stop {
-            break;
-        }
-    }
-    let mut best: Vec<Scored> = heap.into_iter().map(|Reverse(b)| b.0).collect();
-    best.sort_unstable_by_key(|s| Reverse(Best(*s)));
-    Ok(best)
-}
-
-/// How many documents `query` matches that are not hidden, up to `cap`; and whether it
-/// stopped there.
-fn count_up_to(
-    searcher: &Searcher,
-    query: &dyn Query,
-    hidden: &[SegmentHidden],
-    cap: u64,
-    clock: &mut Clock,
-) -> Result<(u64, bool), IndexError> {
-    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
-    let mut n = 0u64;
-    let mut seen = 0u64;
-    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-        let excluded = hidden.get(ord);
-        let alive = reader.alive_bitset();
-        let mut scorer = weight.scorer(reader, 1.0)?;
-        let mut doc = scorer.doc();
-        while doc != TERMINATED {
-            if alive.is_none_or(|a| a.is_alive(doc)) && !excluded.is_some_and(|h| h.hides(doc)) {
-                n += 1;
-                if n >= cap {
-                    return Ok((n, true));
-                }
-            }
-            seen += 1;
-            if seen.is_multiple_of(CLOCK_EVERY) && clock.past() {
-                return Ok((n, false));
-            }
-            doc = scorer.advance();
-        }
-    }
-    Ok((n, false))
 }
 
 #[cfg(test)]
@@ -465,11 +247,20 @@ mod tests {
         let f = &store.fields;
         let parsed = parse("drone ", &Rules::default()).unwrap_or_else(|e| panic!("{e}"));
         let query = all_of(&[Term::from_field_text(f.words[Kind::Track.index()], "drone")], &[]);
-        let mut clock = Clock { deadline: Instant::now() + Duration::from_secs(5), expired: false };
+        let mut clock = Clock::new(Instant::now() + Duration::from_secs(5));
         let memo = SegmentMemo::default();
+        let field = f.words[Kind::Track.index()];
+        let segments_for = |who: &Audience| {
+            Segments::new(
+                &searcher,
+                &memo,
+                Hidden::new(f, who).per_segment(&searcher, &memo).unwrap_or_else(|e| panic!("{e}")),
+            )
+        };
         let counted = |who: &Audience, cap: u64, clock: &mut Clock| {
-            let hidden = Hidden::new(f, who).per_segment(&searcher, &memo).unwrap_or_else(|e| panic!("{e}"));
-            count_up_to(&searcher, query.as_ref(), &hidden, cap, clock).unwrap_or_else(|e| panic!("{e}"))
+            let segments = segments_for(who);
+            let pass = Pass::new(&searcher, &memo, &segments, field);
+            count_up_to(&pass, query.as_ref(), cap, clock).unwrap_or_else(|e| panic!("{e}"))
         };
         assert_eq!(counted(&Audience::default(), 100, &mut clock), (20, false), "ann's ten are not public");
         assert_eq!(counted(&Audience { viewer: Some(ann), hidden: vec![] }, 100, &mut clock), (30, false));
@@ -477,10 +268,9 @@ mod tests {
         assert_eq!(counted(&Audience::default(), 15, &mut clock), (15, true), "a lower bound past the limit");
         // Without a walk: 30 hold the word, at most 20 of them hidden (ann's ten, eve's ten).
         let drone = Term::from_field_text(f.words[Kind::Track.index()], "drone");
-        let hidden = Hidden::new(f, &Audience { viewer: None, hidden: vec![eve] })
-            .per_segment(&searcher, &memo)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let past = |cap| surely_past(&searcher, &drone, &[], &hidden, cap).unwrap_or_else(|e| panic!("{e}"));
+        let segments = segments_for(&Audience { viewer: None, hidden: vec![eve] });
+        let pass = Pass::new(&searcher, &memo, &segments, field);
+        let past = |cap| surely_past(&pass, &drone, &[], cap).unwrap_or_else(|e| panic!("{e}"));
         assert!(past(10) && !past(11), "30 documents less 20 that may be hidden");
         // The whole search agrees, and its pages hold only what this viewer may see.
         let deadline = Instant::now() + Duration::from_secs(5);

@@ -60,6 +60,7 @@ pub struct SegmentMemo {
     restricted: Mutex<HashMap<SegmentId, Arc<Restricted>>>,
     columns: Mutex<HashMap<SegmentId, Arc<Columns>>>,
     words: Mutex<HashMap<WordKey, SegmentTerms>>,
+    holds: Mutex<HashMap<(SegmentId, Field), bool>>,
 }
 
 impl SegmentMemo {
@@ -80,6 +81,24 @@ impl SegmentMemo {
             m.insert(id, c.clone());
         }
         c
+    }
+
+    /// Whether `reader` holds any term of `field` (a small segment may hold one kind only).
+    pub fn holds(&self, searcher: &Searcher, reader: &SegmentReader, field: Field) -> bool {
+        let key = (reader.segment_id(), field);
+        if let Some(h) = self.holds.lock().ok().and_then(|m| m.get(&key).copied()) {
+            return h;
+        }
+        // An error reading the dictionary: walk it, and let the walk report the error.
+        let h = reader.inverted_index(field).map_or(true, |i| i.terms().num_terms() > 0);
+        if let Ok(mut m) = self.holds.lock() {
+            if !m.contains_key(&key) {
+                let live = live_segments(searcher);
+                m.retain(|(s, _), _| live.contains(s));
+            }
+            m.insert(key, h);
+        }
+        h
     }
 
     /// The entity id of the document at `addr`.
@@ -222,6 +241,8 @@ mod tests {
         assert!(Arc::ptr_eq(&first, &again), "read once per segment");
         let r = memo.restricted(&searcher, reader, &restricted).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.count, 1);
+        assert!(memo.holds(&searcher, reader, field), "tracks here");
+        assert!(!memo.holds(&searcher, reader, f.words[Kind::Listing.index()]), "no listing: not walked");
         // A commit adds a segment: it is read on its own; the first one's entry stays.
         w.upsert(&doc("guitarra", Access::Only(vec![Uuid::now_v7()]))).unwrap_or_else(|e| panic!("{e}"));
         w.commit(Uuid::nil(), Mark::default()).unwrap_or_else(|e| panic!("{e}"));
