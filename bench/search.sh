@@ -82,13 +82,17 @@ declare -A CLASSES=(
   [varied-words]="/api/v1/search?q={id}"
 )
 # Each class alone: PostgreSQL may still be running statements a class's clients gave up on
-# (node B's facet queries over a million rows time out, not stop), which would load the next.
+# (node B's facet queries over a million rows time out, not stop), which would load the next;
+# and what a class dirtied is flushed before the next one starts.
 settle() {
   for _ in $(seq 120); do
     busy=$(psql_db "SELECT count(*) FROM pg_stat_activity WHERE datname = '$DB' AND state = 'active' AND pid <> pg_backend_pid()")
     [ "$busy" = 0 ] && break
     sleep 0.5
   done
+  # Node B's classes dirty shared buffers; their flush is PostgreSQL's work too, done here
+  # rather than during the next class.
+  psql_db "CHECKPOINT" >/dev/null
   sleep 1
 }
 log "4. $CLIENTS clients, $SECS s per class and node"

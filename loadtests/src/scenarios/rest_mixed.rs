@@ -1,5 +1,5 @@
 //! `rest-mixed`: N keep-alive clients cycling through GET paths (`--get`, repeatable; `{id}` is
-//! replaced by ids from `--ids`, one per line, taken round-robin), latency per path. With one
+//! replaced by ids from `--ids`, one per line, dealt to the clients in turn, no two requests sharing one until the list wraps), latency per path. With one
 //! path it is a plain single-endpoint benchmark; `make bench` compares it with pgbench running
 //! the same SELECT and with the bare peer's hello-world `/health`.
 
@@ -56,6 +56,7 @@ pub async fn run(args: Args) -> Result<(), Error> {
     let progress = Progress::new();
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(args.clients);
+    let clients = args.clients;
     for c in 0..args.clients {
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(1)
@@ -67,13 +68,20 @@ pub async fn run(args: Args) -> Result<(), Error> {
         tasks.push(tokio::spawn(async move {
             let mut hists: BTreeMap<String, Histogram<u64>> = BTreeMap::new();
             let mut n = c;
+            // Ids are dealt like cards: client c takes c, c + clients, c + 2 * clients, … so no
+            // two requests of a run share an id until the list wraps (each client counting
+            // from its own index up by one had them all ask nearly the same ids).
+            let mut next_id = c;
             while Instant::now() < deadline {
                 let template = &paths[n % paths.len()];
-                let path = match ids.get(n % ids.len().max(1)) {
+                let path = match ids.get(next_id % ids.len().max(1)) {
                     Some(id) => template.replace("{id}", id),
                     None => template.clone(),
                 };
                 n += 1;
+                if template.contains("{id}") {
+                    next_id += clients;
+                }
                 let mut req = client.get(format!("{base}{path}"));
                 if let Some(t) = &token {
                     req = req.bearer_auth(t);
