@@ -9,7 +9,8 @@
 //! - a rebuild empties it. Bounded: past `CAP` entries a shelf is emptied.
 //!
 //! What a viewer may see is still decided per search (`views.rs`) from the kept row, and blocks
-//! are read from PostgreSQL for every search.
+//! are read from PostgreSQL for every search. A write behind the log's back (triggers off)
+//! reaches neither the index nor these rows until a rebuild (or the TTL, for the rows).
 
 use super::changes::Kind;
 use crate::listings::repo::ListingRow;

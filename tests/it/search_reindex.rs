@@ -34,12 +34,9 @@ async fn a_reindex_request_rebuilds_every_running_node() {
     .await
     .unwrap_or_else(|e| panic!("{e}"));
     tokio::time::sleep(Duration::from_millis(500)).await;
-    // The index still has it; the views step drops what PostgreSQL no longer has.
-    let v: Value = app.get("/api/v1/search?q=oberheim&types=listing").await.json().await.unwrap_or_default();
-    assert_eq!(
-        (v["counts"]["listings"].as_u64(), v["results"]["listings"].as_array().map(Vec::len)),
-        (Some(1), Some(0))
-    );
+    // The index still has it (the row shown may be the one kept beside the index: a delete
+    // behind the log's back reaches neither until a rebuild).
+    assert_eq!(found(&app, "oberheim").await, 1);
     let (status, out, err) = process::run(&["search", "reindex"], &[("VEZA__DATABASE__URL", app.db.url.as_str())]);
     assert!(status.success(), "{out} {err}");
     assert!(out.contains("request 1"), "{out}");
@@ -47,6 +44,8 @@ async fn a_reindex_request_rebuilds_every_running_node() {
         (found(&app, "oberheim").await == 0).then_some(())
     })
     .await;
+    let v: Value = app.get("/api/v1/search?q=oberheim&types=listing").await.json().await.unwrap_or_default();
+    assert_eq!(v["results"]["listings"].as_array().map(Vec::len), Some(0), "and none shown: {v}");
 }
 
 #[actix_web::test]
