@@ -73,7 +73,6 @@ impl Feed {
     pub async fn build(&mut self, conn: &mut AsyncPgConnection) -> Result<u64, FeedError> {
         let horizon = changes::horizon(conn).await?;
         self.writer.clear()?;
-        self.views.clear();
         let mut count = 0;
         for kind in Kind::ALL {
             let mut after = Uuid::nil();
@@ -89,6 +88,7 @@ impl Feed {
         }
         self.tail = Tail::from(horizon);
         self.commit()?;
+        // Rows kept while the build ran were never checked against the log: all go.
         self.views.clear();
         Ok(count)
     }

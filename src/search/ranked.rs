@@ -22,7 +22,7 @@ use super::index::IndexError;
 use super::query::Parsed;
 use super::schema::{Fields, RESTRICTED};
 use super::segment_memo::{SegmentMemo, postings};
-use super::walk::{Clock, Floor, LOOSE_WEIGHT, Pass, SegmentHidden, Segments, best_of_each, count_up_to, top};
+use super::walk::{Clock, Floor, LOOSE_WEIGHT, Pass, Seg, SegmentHidden, Segments, best_of_each, count_up_to, top};
 use std::collections::HashSet;
 use std::time::Instant;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
@@ -127,7 +127,7 @@ pub fn run(searcher: &Searcher, f: &Fields, text: &[Field; 4], a: Ask<'_>) -> Re
 /// document that may be deleted or hidden there, already reach `cap`: no walk needed.
 fn surely_past(pass: &Pass<'_>, exact: &Term, loose: &[Term], cap: u64) -> Result<bool, IndexError> {
     let mut least = 0u64;
-    for (_, reader, hidden) in pass.segments() {
+    for Seg { reader, hidden, .. } in pass.segments() {
         let inverted = reader.inverted_index(exact.field())?;
         let mut most = 0u32;
         for t in std::iter::once(exact).chain(loose) {

@@ -8,6 +8,10 @@
 //! - entries expire after `TTL` anyway, for columns the change log does not follow;
 //! - a rebuild empties it. Bounded: past `CAP` entries a shelf is emptied.
 //!
+//! Not `infra::cache::ReadCache`: that one is dropped by the services' own invalidations only (a
+//! change the log alone carries, such as a suspension, would not reach it) and keeps JSON to
+//! parse again per hit.
+//!
 //! What a viewer may see is still decided per search (`views.rs`) from the kept row, and blocks
 //! are read from PostgreSQL for every search. A write behind the log's back (triggers off)
 //! reaches neither the index nor these rows until a rebuild (or the TTL, for the rows).
@@ -123,12 +127,16 @@ impl ViewCache {
 
     /// These entities changed: their kept rows go.
     pub fn changed(&self, kind: Kind, ids: &[Uuid]) {
+        // Rooms are read for every search (their last seq moves with every message): nothing
+        // kept, and loads of the other kinds need not be turned away.
+        if matches!(kind, Kind::Room) {
+            return;
+        }
         self.epoch.fetch_add(1, Ordering::SeqCst);
         match kind {
             Kind::Listing => self.listings.drop_ids(ids),
             Kind::Track => self.tracks.drop_ids(ids),
             Kind::User => self.users.drop_ids(ids),
-            // Rooms are read for every search: their last seq moves with every message.
             Kind::Room => {}
         }
     }

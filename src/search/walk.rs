@@ -64,7 +64,7 @@ impl SegmentHidden {
 
 /// What one search reads of every segment, once: by segment ordinal.
 pub struct Segments {
-    pub hidden: Vec<SegmentHidden>,
+    hidden: Vec<SegmentHidden>,
     columns: Vec<Arc<Columns>>,
 }
 
@@ -75,28 +75,41 @@ impl Segments {
     }
 }
 
+/// One segment a pass walks, with what the search read of it.
+pub struct Seg<'a> {
+    pub ord: u32,
+    pub reader: &'a SegmentReader,
+    pub hidden: Option<&'a SegmentHidden>,
+    columns: Option<&'a Arc<Columns>>,
+}
+
 /// One kind's field over the searcher: the segments that hold it.
 pub struct Pass<'a> {
     pub searcher: &'a Searcher,
-    segments: &'a Segments,
+    read: &'a Segments,
     walk: Vec<bool>,
 }
 
 impl<'a> Pass<'a> {
-    pub fn new(searcher: &'a Searcher, memo: &SegmentMemo, segments: &'a Segments, field: Field) -> Pass<'a> {
+    pub fn new(searcher: &'a Searcher, memo: &SegmentMemo, read: &'a Segments, field: Field) -> Pass<'a> {
         let walk = searcher.segment_readers().iter().map(|r| memo.holds(searcher, r, field)).collect();
-        Pass { searcher, segments, walk }
+        Pass { searcher, read, walk }
     }
 
-    /// The segments to walk: (ordinal, reader, hidden there).
-    pub fn segments(&self) -> impl Iterator<Item = (u32, &'a SegmentReader, Option<&'a SegmentHidden>)> + '_ {
-        let hidden = &self.segments.hidden;
+    /// The segments to walk.
+    pub fn segments(&self) -> impl Iterator<Item = Seg<'a>> + '_ {
+        let read = self.read;
         self.searcher
             .segment_readers()
             .iter()
             .enumerate()
             .filter(|(ord, _)| self.walk.get(*ord).copied().unwrap_or(false))
-            .map(move |(ord, r)| (ord as u32, r, hidden.get(ord)))
+            .map(move |(ord, reader)| Seg {
+                ord: ord as u32,
+                reader,
+                hidden: read.hidden.get(ord),
+                columns: read.columns.get(ord),
+            })
     }
 
     fn scoring(&self) -> EnableScoring<'_> {
@@ -107,8 +120,8 @@ impl<'a> Pass<'a> {
 impl Bm25StatisticsProvider for Pass<'_> {
     fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
         let mut n = 0;
-        for (_, r, _) in self.segments() {
-            n += r.inverted_index(field)?.total_num_tokens();
+        for seg in self.segments() {
+            n += seg.reader.inverted_index(field)?.total_num_tokens();
         }
         Ok(n)
     }
@@ -119,8 +132,8 @@ impl Bm25StatisticsProvider for Pass<'_> {
 
     fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
         let mut n = 0;
-        for (_, r, _) in self.segments() {
-            n += u64::from(r.inverted_index(term.field())?.doc_freq(term)?);
+        for seg in self.segments() {
+            n += u64::from(seg.reader.inverted_index(term.field())?.doc_freq(term)?);
         }
         Ok(n)
     }
@@ -216,9 +229,9 @@ pub fn top(
     }
     let weight = query.weight(pass.scoring())?;
     let mut heap: BinaryHeap<Reverse<Best>> = BinaryHeap::with_capacity(keep + 1);
-    for (segment, reader, excluded) in pass.segments() {
+    for Seg { ord: segment, reader, hidden: excluded, columns } in pass.segments() {
         let alive = reader.alive_bitset();
-        let popularity = pass.segments.columns.get(segment as usize).and_then(|c| c.popularity.as_ref());
+        let popularity = columns.and_then(|c| c.popularity.as_ref());
         let most = popularity.map_or(1.0, |p| lift(p.max_value()));
         let floor = |heap: &BinaryHeap<Reverse<Best>>| match heap.peek() {
             // Slightly under, so a float's rounding never drops a tie.
@@ -261,7 +274,7 @@ pub fn count_up_to(pass: &Pass<'_>, query: &dyn Query, cap: u64, clock: &mut Clo
     let weight = query.weight(EnableScoring::disabled_from_searcher(pass.searcher))?;
     let mut n = 0u64;
     let mut seen = 0u64;
-    for (_, reader, excluded) in pass.segments() {
+    for Seg { reader, hidden: excluded, .. } in pass.segments() {
         let alive = reader.alive_bitset();
         let mut scorer = weight.scorer(reader, 1.0)?;
         let mut doc = scorer.doc();
