@@ -1,7 +1,10 @@
 //! One chaos client: joins every room, sends one message every 150 ms for a while, records
 //! every `message` frame and every `ack`; on a lost connection reconnects to the next node,
 //! rejoins each room with its `last_seen`, and resends its unacked messages (same
-//! `client_id`), as a real client would.
+//! `client_id`), as a real client would. Then it settles: it says when all its sends are acked
+//! and listens until it has every room up to the final `seq` the cluster publishes (or a
+//! deadline: what is missing then is lost). A fixed settle time would count a heal that a
+//! loaded machine made late as a loss.
 
 use crate::support::ws::{WsStream, connect};
 use futures_util::{SinkExt, StreamExt};
@@ -9,7 +12,9 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -19,7 +24,12 @@ pub struct Plan {
     pub rooms: Vec<String>,
     pub nodes: Arc<Vec<SocketAddr>>,
     pub sending: Duration,
-    pub settle: Duration,
+    /// Past the end of sending, the latest a client listens.
+    pub deadline: Duration,
+    /// Counts the clients whose sends are all acked (sending over).
+    pub quiet: Arc<AtomicUsize>,
+    /// Each room's final `seq`, once every client is quiet.
+    pub target: watch::Receiver<Option<HashMap<String, i64>>>,
 }
 
 #[derive(Default)]
@@ -33,6 +43,8 @@ pub struct ClientReport {
     /// Error frames other than `rate_limited`, and connection failures that never recovered.
     pub errors: Vec<String>,
     pub reconnects: usize,
+    /// Why connections ended (close code, or the transport error), to explain a loss.
+    pub closes: Vec<String>,
     /// Refusals the protocol says to retry (`unavailable`: send again, join again).
     pub retried: usize,
 }
@@ -45,7 +57,8 @@ pub async fn run(plan: Plan) -> ClientReport {
     // client_id -> (room, body, last sent at)
     let mut pending: BTreeMap<String, (String, String, Instant)> = BTreeMap::new();
     let start = Instant::now();
-    let (send_until, stop_at) = (start + plan.sending, start + plan.sending + plan.settle);
+    let (send_until, stop_at) = (start + plan.sending, start + plan.sending + plan.deadline);
+    let mut said_quiet = false;
     let mut node = plan.index % plan.nodes.len();
     let mut next_send = start;
     let mut counter = 0usize;
@@ -75,10 +88,26 @@ pub async fn run(plan: Plan) -> ClientReport {
             let wake = if now < send_until { next_send } else { now + Duration::from_millis(200) }.min(stop_at);
             tokio::select! {
                 frame = ws.next() => {
-                    let Some(Ok(msg)) = frame else {
-                        report.reconnects += 1;
-                        node += 1;
-                        continue 'connection;
+                    let msg = match frame {
+                        Some(Ok(Message::Close(c))) => {
+                            report.closes.push(format!("{:?}", c.map(|c| c.code)));
+                            report.reconnects += 1;
+                            node += 1;
+                            continue 'connection;
+                        }
+                        Some(Ok(msg)) => msg,
+                        Some(Err(e)) => {
+                            report.closes.push(e.to_string());
+                            report.reconnects += 1;
+                            node += 1;
+                            continue 'connection;
+                        }
+                        None => {
+                            report.closes.push("ended".into());
+                            report.reconnects += 1;
+                            node += 1;
+                            continue 'connection;
+                        }
                     };
                     let Message::Text(text) = msg else { continue };
                     let Ok(v) = serde_json::from_str::<Value>(text.as_str()) else { continue };
@@ -101,8 +130,12 @@ pub async fn run(plan: Plan) -> ClientReport {
                 }
                 () = sleep_until(wake) => {
                     let now = Instant::now();
-                    if now >= stop_at {
+                    if now >= stop_at || has_everything(&report, &plan.target) {
                         break 'connection;
+                    }
+                    if now >= send_until && pending.is_empty() && !said_quiet {
+                        said_quiet = true;
+                        plan.quiet.fetch_add(1, Ordering::SeqCst);
                     }
                     if joined < plan.rooms.len() {
                         continue; // sends wait for the joins
@@ -142,6 +175,12 @@ pub async fn run(plan: Plan) -> ClientReport {
         report.errors.push(format!("never acked: {cid}"));
     }
     report
+}
+
+/// Every room received up to the final `seq` (known once every client is quiet).
+fn has_everything(report: &ClientReport, target: &watch::Receiver<Option<HashMap<String, i64>>>) -> bool {
+    let Some(target) = target.borrow().clone() else { return false };
+    target.iter().all(|(room, last)| report.received.get(room).and_then(|s| s.iter().max()).is_some_and(|m| m >= last))
 }
 
 /// Connects to `node` or the next ones that answer.

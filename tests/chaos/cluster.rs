@@ -5,13 +5,21 @@ use crate::client::{self, ClientReport, Plan};
 use crate::support::TestDb;
 use crate::support::process::ChildNode;
 use crate::support::proxy::TcpProxy;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use tokio::sync::watch;
+use uuid::Uuid;
 
 pub const CLIENTS: usize = 30;
 pub const ROOMS: usize = 3;
+/// Past the end of sending, the latest a client listens for what it has not yet seen.
+const SETTLE_DEADLINE: Duration = Duration::from_secs(20);
 
 pub struct Cluster {
     pub db: TestDb,
@@ -93,8 +101,11 @@ impl Cluster {
         c
     }
 
-    /// Starts the clients: they join, send for `sending`, then settle; resolves when done.
+    /// Starts the clients: they join, send for `sending`, then settle until each has every
+    /// room up to its final `seq` (at most `SETTLE_DEADLINE`); resolves when done.
     pub fn traffic(&self, sending: Duration) -> impl Future<Output = Outcome> + use<> {
+        let quiet = Arc::new(AtomicUsize::new(0));
+        let (publish, target) = watch::channel(None);
         let tasks: Vec<_> = (0..CLIENTS)
             .map(|i| {
                 let plan = Plan {
@@ -103,11 +114,22 @@ impl Cluster {
                     rooms: self.rooms.clone(),
                     nodes: self.addrs.clone(),
                     sending,
-                    settle: Duration::from_secs(5),
+                    deadline: SETTLE_DEADLINE,
+                    quiet: quiet.clone(),
+                    target: target.clone(),
                 };
                 tokio::spawn(client::run(plan))
             })
             .collect();
+        let (url, rooms) = (self.db.url.clone(), self.rooms.clone());
+        // Once every send is acked, the rooms' final seqs are what each client must reach.
+        tokio::spawn(async move {
+            let give_up = tokio::time::Instant::now() + sending + SETTLE_DEADLINE;
+            while AtomicUsize::load(&quiet, Ordering::SeqCst) < CLIENTS && tokio::time::Instant::now() < give_up {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let _ = publish.send(Some(final_seqs(&url, &rooms).await));
+        });
         async move {
             let mut clients = Vec::new();
             for t in tasks {
@@ -124,9 +146,12 @@ impl Cluster {
             return;
         }
         for (i, node) in self.nodes.iter().enumerate() {
-            let lines: Vec<String> =
-                node.logs().into_iter().filter(|l| l.contains("\"WARN\"") || l.contains("\"ERROR\"")).collect();
-            println!("--- node {i}: {} warnings/errors, the last 40:", lines.len());
+            // Warnings, errors, and the info lines that say how a room healed a gap.
+            let telling = |l: &String| {
+                l.contains("\"WARN\"") || l.contains("\"ERROR\"") || l.contains("resync") || l.contains("RabbitMQ")
+            };
+            let lines: Vec<String> = node.logs().into_iter().filter(telling).collect();
+            println!("--- node {i}: {} warnings, errors and resyncs, the last 40:", lines.len());
             for l in lines.iter().rev().take(40).rev() {
                 println!("{l}");
             }
@@ -155,4 +180,21 @@ impl Cluster {
         };
         crate::support::app::metric_value(&text, "veza_rate_limit_local_fallbacks").unwrap_or(-1.0)
     }
+}
+
+/// Each room's `last_seq` in PostgreSQL.
+async fn final_seqs(url: &str, rooms: &[String]) -> HashMap<String, i64> {
+    let mut conn = veza::db::migrate::connect(url, Duration::from_secs(10)).await.expect("connect");
+    let mut out = HashMap::new();
+    for room in rooms {
+        let id: Uuid = room.parse().expect("uuid");
+        let last: i64 = veza::db::schema::rooms::table
+            .find(id)
+            .select(veza::db::schema::rooms::last_seq)
+            .first(&mut conn)
+            .await
+            .expect("last_seq");
+        out.insert(room.clone(), last);
+    }
+    out
 }

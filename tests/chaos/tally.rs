@@ -19,19 +19,23 @@ pub struct Tally {
     pub out_of_order: usize,
     pub errors: Vec<String>,
     pub retried: usize,
-    /// A few (client, room, missing seqs), to say where a loss was.
-    pub misses: Vec<(usize, usize, Vec<i64>)>,
+    /// A few (client, room, missing seqs, how its connections ended), to say where a loss was.
+    pub misses: Vec<(usize, usize, Vec<i64>, Vec<String>)>,
+    /// For the first miss: each missing seq's author and how long before the tally it was stored.
+    pub missed_rows: Vec<(i64, String, i64)>,
 }
 
 pub async fn count(c: &Cluster, o: &Outcome) -> Tally {
     let mut conn = c.db.conn().await;
     let room_ids: Vec<Uuid> = c.rooms.iter().map(|r| r.parse().expect("uuid")).collect();
-    let rows: Vec<(Uuid, i64, String)> = messages::table
+    let timed: Vec<(Uuid, i64, String, chrono::DateTime<chrono::Utc>)> = messages::table
         .filter(messages::room_id.eq_any(&room_ids))
-        .select((messages::room_id, messages::seq, messages::client_id))
+        .select((messages::room_id, messages::seq, messages::client_id, messages::created_at))
         .load(&mut conn)
         .await
         .expect("load messages");
+    let now = chrono::Utc::now();
+    let rows: Vec<(Uuid, i64, String)> = timed.iter().map(|(r, s, c, _)| (*r, *s, c.clone())).collect();
     let last_seq: HashMap<String, i64> = c
         .rooms
         .iter()
@@ -59,8 +63,16 @@ pub async fn count(c: &Cluster, o: &Outcome) -> Tally {
             t.out_of_order += got.windows(2).filter(|w| w[1] <= w[0]).count();
             let missing: Vec<i64> = (1..=last_seq[room]).filter(|s| !unique.contains(s)).collect();
             t.lost += missing.len();
+            if !missing.is_empty() && t.misses.is_empty() {
+                let id: Uuid = room.parse().expect("uuid");
+                t.missed_rows = timed
+                    .iter()
+                    .filter(|(r, s, _, _)| *r == id && missing.contains(s))
+                    .map(|(_, s, c, at)| (*s, c.clone(), (now - *at).num_milliseconds()))
+                    .collect();
+            }
             if !missing.is_empty() && t.misses.len() < 10 {
-                t.misses.push((ci, ri, missing));
+                t.misses.push((ci, ri, missing, client.closes.clone()));
             }
         }
     }
