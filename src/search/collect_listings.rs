@@ -263,17 +263,22 @@ impl Collector for FacetCount {
     }
 
     fn merge_fruits(&self, fruits: Vec<HashMap<(String, String), i64>>) -> tantivy::Result<FacetRows> {
-        let mut all: HashMap<(String, String), i64> = HashMap::new();
-        for f in fruits {
-            for (k, n) in f {
-                *all.entry(k).or_default() += n;
-            }
-        }
-        let (mut tags, rest): (FacetRows, FacetRows) =
-            all.into_iter().map(|((facet, key), n)| (facet, key, n)).partition(|(facet, _, _)| facet == "tag");
-        // The top tags only, like the SQL: by count, then name.
-        tags.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
-        tags.truncate(self.0.top_tags);
-        Ok(rest.into_iter().chain(tags).collect())
+        Ok(merge_facets(self.0, fruits))
     }
+}
+
+/// Segments' facet counts as rows: summed, and the top tags only (like the SQL: by count, then
+/// name).
+pub fn merge_facets(rules: FacetRules, fruits: Vec<HashMap<(String, String), i64>>) -> FacetRows {
+    let mut all: HashMap<(String, String), i64> = HashMap::new();
+    for f in fruits {
+        for (k, n) in f {
+            *all.entry(k).or_default() += n;
+        }
+    }
+    let (mut tags, rest): (FacetRows, FacetRows) =
+        all.into_iter().map(|((facet, key), n)| (facet, key, n)).partition(|(facet, _, _)| facet == "tag");
+    tags.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
+    tags.truncate(rules.top_tags);
+    rest.into_iter().chain(tags).collect()
 }

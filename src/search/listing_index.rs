@@ -3,19 +3,21 @@
 //! condition, seller) as one tantivy query, then a keyset page or a relevance page, and the
 //! facets of the whole filtered set on a first page.
 
+use super::active_listings::{self, PriceAsk};
 use super::changes::Kind;
 use super::collect::Ranked;
-use super::collect_listings::{FacetCount, FacetRows, FacetRules, Key, KeyOrder, KeyedTop};
+use super::collect_listings::{FacetCount, FacetRows, FacetRules, Key, KeyOrder, KeyedTop, merge_facets};
 use super::engine::{ALL_FIELDS, boxed, term, text_clauses};
 use super::index::{IndexError, SearchStore};
 use super::query::Parsed;
 use super::schema::Fields;
 use super::segment_memo::SegmentMemo;
+use super::segment_memo::postings;
 use std::ops::Bound;
 use std::time::Instant;
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{Searcher, Term};
+use tantivy::{DocAddress, Searcher, SegmentOrdinal, Term};
 use uuid::Uuid;
 
 /// Which page of which order.
@@ -102,6 +104,29 @@ pub fn query(f: &Fields, a: &ListingAsk) -> Option<Box<dyn Query>> {
     Some(boxed(BooleanQuery::new(clauses)))
 }
 
+/// The status the shelves hold (`ListingStatus::Active`; search does not import listings).
+const ACTIVE: &str = "active";
+
+/// A newest-first page of active listings filtered by price alone, which per-segment shelves
+/// answer without a walk (`active_listings.rs`).
+fn price_only(a: &ListingAsk) -> Option<PriceAsk> {
+    let ListingOrder::Keyed { order: KeyOrder::Newest, after } = a.order else { return None };
+    let plain = a.text.is_none()
+        && a.drafts_of.is_none()
+        && a.categories.is_none()
+        && a.tags.is_empty()
+        && a.currency.is_none()
+        && a.condition.is_none()
+        && a.seller.is_none();
+    (plain && a.status == ACTIVE).then_some(PriceAsk {
+        min: a.min_price,
+        max: a.max_price,
+        after,
+        keep: a.limit + 1,
+        facets: a.facets,
+    })
+}
+
 /// Runs `a` on `searcher`.
 pub fn run(
     store: &SearchStore,
@@ -113,6 +138,16 @@ pub fn run(
         return Ok(ListingFound { facets: a.facets.map(|_| Vec::new()), ..ListingFound::default() });
     };
     let mut found = ListingFound { generation: searcher.generation().generation_id(), ..ListingFound::default() };
+    if let Some(ask) = price_only(a)
+        && let Some(PriceAnswer { top, facets }) = by_price((searcher, memo), f, &a.status, &ask)?
+    {
+        found.more = top.len() > a.limit;
+        let page = &top[..top.len().min(a.limit)];
+        found.ids = page.iter().map(|(k, _)| k.id()).collect();
+        found.last = page.last().map(|(k, _)| *k);
+        found.facets = facets;
+        return Ok(found);
+    }
     match a.order {
         ListingOrder::Keyed { order, after } => {
             let keyed = KeyedTop { order, after, keep: a.limit + 1 };
@@ -141,4 +176,170 @@ pub fn run(
         found.facets = Some(searcher.search(q.as_ref(), &FacetCount(rules))?);
     }
     Ok(found)
+}
+
+/// The page's candidates newest first (`keep` at most) and the facets when asked.
+pub struct PriceAnswer {
+    pub top: Vec<(Key, DocAddress)>,
+    pub facets: Option<FacetRows>,
+}
+
+/// Answers a price-only ask from every segment's shelf of active listings; `None` when a
+/// segment has none to offer (a listing without a price): the caller walks instead.
+pub fn by_price(
+    (searcher, memo): (&Searcher, &SegmentMemo),
+    f: &Fields,
+    status: &str,
+    ask: &PriceAsk,
+) -> Result<Option<PriceAnswer>, IndexError> {
+    let status = term(f.status, status);
+    let (mut tops, mut facets) = (Vec::new(), Vec::new());
+    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+        if !memo.holds(searcher, reader, f.status) {
+            continue;
+        }
+        let columns = memo.columns(searcher, reader);
+        let key = |d| {
+            let (hi, lo) = columns.id_halves(d);
+            Key { price: 0, hi, lo }
+        };
+        let Some(active) = memo.active.get(searcher, reader, || postings(reader, &status), &key)? else {
+            return Ok(None);
+        };
+        let segment = SegmentOrdinal::try_from(ord).unwrap_or(SegmentOrdinal::MAX);
+        let got = active_listings::answer(&memo.active, (segment, reader), &active, &key, ask)?;
+        tops.push(got.top);
+        facets.push(got.facets);
+    }
+    let mut top: Vec<(Key, DocAddress)> = tops.into_iter().flatten().collect();
+    top.sort_unstable_by_key(|t| std::cmp::Reverse(t.0));
+    top.truncate(ask.keep);
+    Ok(Some(PriceAnswer { top, facets: ask.facets.map(|rules| merge_facets(rules, facets)) }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::changes::Kind;
+    use crate::search::index::{Mark, SearchStore};
+    use crate::search::model::{Access, Doc, ListingFacets};
+    use std::time::Duration;
+
+    const EDGES: &[i64] = &[100, 250, 500];
+
+    /// A deterministic spread of listings: statuses, prices (some equal), categories,
+    /// conditions, zero to three tags.
+    fn listing(id: Uuid, n: u64, categories: &[Uuid]) -> Doc {
+        let pick = |m: u64, salt: u64| (n.wrapping_mul(2_654_435_761).wrapping_add(salt) >> 7) % m;
+        let tags = ["analog", "vintage", "synth", "tape", "boxed", "mint"];
+        Doc {
+            kind: Kind::Listing,
+            id,
+            title: format!("listing {n}"),
+            tags: vec![],
+            body: String::new(),
+            access: Access::Everyone,
+            owner: Some(Uuid::nil()),
+            popularity: 0.0,
+            created: chrono::Utc::now(),
+            listing: Some(ListingFacets {
+                status: ["active", "active", "active", "sold"][pick(4, 1) as usize].into(),
+                category: categories[pick(categories.len() as u64, 2) as usize],
+                condition: ["new", "used", "fair"][pick(3, 3) as usize].into(),
+                currency: "EUR".into(),
+                price: (pick(60, 4) * 10) as i64,
+                tags: (0..pick(4, 5)).map(|i| tags[pick(6, 6 + i) as usize].to_owned()).collect(),
+            }),
+        }
+    }
+
+    fn walked(store: &SearchStore, a: &ListingAsk, keep: usize) -> (Vec<Key>, Vec<(String, String, i64)>) {
+        let searcher = store.searcher();
+        let Some(q) = query(&store.fields, a) else { return (Vec::new(), Vec::new()) };
+        let ListingOrder::Keyed { order, after } = a.order else { return (Vec::new(), Vec::new()) };
+        let collectors = (KeyedTop { order, after, keep }, FacetCount(a.facets.unwrap_or(RULES)));
+        let (top, mut facets) = searcher.search(q.as_ref(), &collectors).unwrap_or_else(|e| panic!("{e}"));
+        facets.sort();
+        (top.into_iter().map(|(k, _)| k).collect(), facets)
+    }
+
+    const RULES: FacetRules = FacetRules { price_edges: EDGES, top_tags: 4 };
+
+    fn ask(min: Option<i64>, max: Option<i64>, after: Option<Key>) -> ListingAsk {
+        ListingAsk {
+            text: None,
+            status: "active".into(),
+            drafts_of: None,
+            categories: None,
+            tags: vec![],
+            min_price: min,
+            max_price: max,
+            currency: None,
+            condition: None,
+            seller: None,
+            order: ListingOrder::Keyed { order: KeyOrder::Newest, after },
+            limit: 7,
+            facets: Some(RULES),
+            deadline: Instant::now() + Duration::from_secs(5),
+        }
+    }
+
+    #[test]
+    fn a_price_range_answers_like_the_walk_across_segments_and_deletes() {
+        let dir = std::env::temp_dir().join(format!("veza-active-{}", Uuid::now_v7()));
+        let (store, _) = SearchStore::open(&dir, Uuid::nil()).unwrap_or_else(|e| panic!("{e}"));
+        let categories: Vec<Uuid> = (0..4).map(|_| Uuid::now_v7()).collect();
+        let mut w = store.writer(0).unwrap_or_else(|e| panic!("{e}"));
+        let mut ids = Vec::new();
+        // Three segments; the last also holds a track; then a fourth commit replaces (deletes
+        // then adds) a third of the listings with new prices and statuses.
+        for batch in 0..3u64 {
+            for n in 0..300u64 {
+                let id = Uuid::now_v7();
+                ids.push(id);
+                w.upsert(&listing(id, batch * 1000 + n, &categories)).unwrap_or_else(|e| panic!("{e}"));
+            }
+            if batch == 2 {
+                let mut track = listing(Uuid::now_v7(), 1, &categories);
+                (track.kind, track.listing) = (Kind::Track, None);
+                w.upsert(&track).unwrap_or_else(|e| panic!("{e}"));
+            }
+            w.commit(Uuid::nil(), Mark::default()).unwrap_or_else(|e| panic!("{e}"));
+        }
+        for (i, id) in ids.iter().enumerate().filter(|(i, _)| i % 3 == 0) {
+            w.upsert(&listing(*id, 7_000 + i as u64, &categories)).unwrap_or_else(|e| panic!("{e}"));
+        }
+        w.commit(Uuid::nil(), Mark::default()).unwrap_or_else(|e| panic!("{e}"));
+        store.reload().unwrap_or_else(|e| panic!("{e}"));
+        let searcher = store.searcher();
+        assert!(searcher.segment_readers().iter().any(|r| r.num_deleted_docs() > 0), "deletes to take off");
+        let memo = SegmentMemo::default();
+        let ranges =
+            [(None, None), (Some(100), None), (None, Some(240)), (Some(250), Some(250)), (Some(90), Some(510))];
+        let mut compared = 0;
+        for (min, max) in ranges {
+            let mut after = None;
+            // Three pages: the cursor resumes where each ended.
+            for _ in 0..3 {
+                let a = ask(min, max, after);
+                let price = PriceAsk { min, max, after, keep: 8, facets: Some(RULES) };
+                let got = by_price((&searcher, &memo), &store.fields, "active", &price)
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .unwrap_or_else(|| panic!("every listing has a price"));
+                let keys: Vec<Key> = got.top.iter().map(|(k, _)| *k).collect();
+                let mut facets = got.facets.unwrap_or_default();
+                facets.sort();
+                let (want_keys, want_facets) = walked(&store, &a, 8);
+                assert_eq!(keys, want_keys, "page of {min:?}..{max:?} after {after:?}");
+                assert_eq!(facets, want_facets, "facets of {min:?}..{max:?}");
+                compared += keys.len();
+                after = keys.get(6).copied();
+                if after.is_none() {
+                    break;
+                }
+            }
+        }
+        assert!(compared > 50, "pages were not empty: {compared}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

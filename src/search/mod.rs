@@ -1,6 +1,7 @@
 //! Search (issue 16): one index per node over listings, tracks, users and rooms, fed from the
 //! change log PostgreSQL writes in the same transaction as every searchable write.
 
+pub mod active_listings;
 pub mod analyzer;
 pub mod answers;
 pub mod changes;

@@ -5,6 +5,7 @@
 //! new ones arrive. Reading them per search cost more than the search itself at a million
 //! documents (tens of thousands of drafts' postings, a Levenshtein automaton per segment).
 
+use super::active_listings::ActiveShelf;
 use super::index::IndexError;
 use super::query::Word;
 use std::collections::{HashMap, HashSet};
@@ -48,6 +49,11 @@ pub struct Columns {
 }
 
 impl Columns {
+    /// The document's id halves (0 where missing, like the keyset collector).
+    pub fn id_halves(&self, doc: DocId) -> (u64, u64) {
+        self.id.as_ref().map_or((0, 0), |(hi, lo)| (hi.first(doc).unwrap_or(0), lo.first(doc).unwrap_or(0)))
+    }
+
     /// The document's entity id (`id_hi`, `id_lo`).
     pub fn id(&self, doc: DocId) -> Option<Uuid> {
         let (hi, lo) = self.id.as_ref()?;
@@ -61,6 +67,8 @@ pub struct SegmentMemo {
     columns: Mutex<HashMap<SegmentId, Arc<Columns>>>,
     words: Mutex<HashMap<WordKey, SegmentTerms>>,
     holds: Mutex<HashMap<(SegmentId, Field), bool>>,
+    /// Active listings by price and newest first (`active_listings.rs`).
+    pub active: ActiveShelf,
 }
 
 impl SegmentMemo {

@@ -460,6 +460,9 @@ async fn the_index_and_postgresql_answer_listings_alike() {
         "tag=vintage",
         "tag=vintage,fender",
         "min_price=10000&max_price=200000&sort=price_desc",
+        // Newest first by price alone: the index's per-segment shelves, not a walk.
+        "min_price=10000&max_price=200000",
+        "max_price=150000&sort=newest",
         "currency=USD",
         "condition=used&sort=newest",
         "seller=pedalboard",
