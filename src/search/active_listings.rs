@@ -48,7 +48,11 @@ type GoneAt = (u32, Arc<Vec<Gone>>);
 /// Built per segment on first use; deleted listings per segment and deletion count.
 #[derive(Default)]
 pub struct ActiveShelf {
-    built: Mutex<HashMap<SegmentId, Arc<ActiveListings>>>,
+    /// `None`: the segment cannot have one (a listing without a price): not tried again.
+    built: Mutex<HashMap<SegmentId, Option<Arc<ActiveListings>>>>,
+    /// One build at a time: requests arriving meanwhile wait for it rather than each build the
+    /// same segment (a million listings take a few hundred ms).
+    building: Mutex<()>,
     gone: Mutex<HashMap<SegmentId, GoneAt>>,
 }
 
@@ -152,10 +156,13 @@ impl ActiveShelf {
     ) -> Result<Option<Arc<ActiveListings>>, IndexError> {
         let id = reader.segment_id();
         if let Some(a) = self.built.lock().ok().and_then(|m| m.get(&id).cloned()) {
-            return Ok(Some(a));
+            return Ok(a);
         }
-        let Some(built) = ActiveListings::build(reader, docs()?, key)? else { return Ok(None) };
-        let built = Arc::new(built);
+        let _one = self.building.lock();
+        if let Some(a) = self.built.lock().ok().and_then(|m| m.get(&id).cloned()) {
+            return Ok(a);
+        }
+        let built = ActiveListings::build(reader, docs()?, key)?.map(Arc::new);
         let live: Vec<SegmentId> = searcher.segment_readers().iter().map(SegmentReader::segment_id).collect();
         if let Ok(mut m) = self.built.lock() {
             m.retain(|s, _| live.contains(s));
@@ -164,7 +171,7 @@ impl ActiveShelf {
         if let Ok(mut m) = self.gone.lock() {
             m.retain(|s, _| live.contains(s));
         }
-        Ok(Some(built))
+        Ok(built)
     }
 
     /// The deleted ones of `active` in `reader`, read once per deletion count.

@@ -94,7 +94,7 @@ pub fn run(searcher: &Searcher, f: &Fields, text: &[Field; 4], a: Ask<'_>) -> Re
         }
         let (count, capped) = match (exact.as_slice(), loose.as_slice()) {
             // One word: its terms' document counts may already say "more than the cap".
-            ([one], [more]) if surely_past(&pass, one, more, COUNT_EXACT_UP_TO)? => (COUNT_EXACT_UP_TO, true),
+            ([one], [more]) if surely_past(&pass, kind, (one, more), COUNT_EXACT_UP_TO)? => (COUNT_EXACT_UP_TO, true),
             _ => {
                 // The exact words alone are cheaper to walk than every expansion, and whatever
                 // they match the whole query matches.
@@ -124,8 +124,8 @@ pub fn run(searcher: &Searcher, f: &Fields, text: &[Field; 4], a: Ask<'_>) -> Re
 }
 
 /// Whether the documents holding `exact` or one of `loose` in each segment, less every
-/// document that may be deleted or hidden there, already reach `cap`: no walk needed.
-fn surely_past(pass: &Pass<'_>, exact: &Term, loose: &[Term], cap: u64) -> Result<bool, IndexError> {
+/// document that may be deleted there or hidden of `kind`, already reach `cap`: no walk needed.
+fn surely_past(pass: &Pass<'_>, kind: Kind, (exact, loose): (&Term, &[Term]), cap: u64) -> Result<bool, IndexError> {
     let mut least = 0u64;
     for Seg { reader, hidden, .. } in pass.segments() {
         let inverted = reader.inverted_index(exact.field())?;
@@ -133,7 +133,7 @@ fn surely_past(pass: &Pass<'_>, exact: &Term, loose: &[Term], cap: u64) -> Resul
         for t in std::iter::once(exact).chain(loose) {
             most = most.max(inverted.doc_freq(t)?);
         }
-        let gone = u64::from(reader.num_deleted_docs()) + hidden.map_or(0, SegmentHidden::most);
+        let gone = u64::from(reader.num_deleted_docs()) + hidden.map_or(0, |h| h.most(kind));
         least += u64::from(most).saturating_sub(gone);
         if least >= cap {
             return Ok(true);
@@ -240,6 +240,15 @@ mod tests {
                 listing: None,
             };
             w.upsert(&doc).unwrap_or_else(|e| panic!("{e}"));
+            // Private rooms in the same segment: restricted, but never tracks.
+            let room = Doc {
+                kind: Kind::Room,
+                id: Uuid::now_v7(),
+                access: Access::Only(vec![ann]),
+                owner: Some(Uuid::now_v7()),
+                ..doc
+            };
+            w.upsert(&room).unwrap_or_else(|e| panic!("{e}"));
         }
         w.commit(Uuid::nil(), Mark::default()).unwrap_or_else(|e| panic!("{e}"));
         store.reload().unwrap_or_else(|e| panic!("{e}"));
@@ -270,8 +279,8 @@ mod tests {
         let drone = Term::from_field_text(f.words[Kind::Track.index()], "drone");
         let segments = segments_for(&Audience { viewer: None, hidden: vec![eve] });
         let pass = Pass::new(&searcher, &memo, &segments, field);
-        let past = |cap| surely_past(&pass, &drone, &[], cap).unwrap_or_else(|e| panic!("{e}"));
-        assert!(past(10) && !past(11), "30 documents less 20 that may be hidden");
+        let past = |cap| surely_past(&pass, Kind::Track, (&drone, &[]), cap).unwrap_or_else(|e| panic!("{e}"));
+        assert!(past(10) && !past(11), "30 documents less 20 tracks that may be hidden (not the 30 rooms)");
         // The whole search agrees, and its pages hold only what this viewer may see.
         let deadline = Instant::now() + Duration::from_secs(5);
         let who = Audience { viewer: None, hidden: vec![eve] };

@@ -6,6 +6,7 @@
 //! documents (tens of thousands of drafts' postings, a Levenshtein automaton per segment).
 
 use super::active_listings::ActiveShelf;
+use super::changes::Kind;
 use super::index::IndexError;
 use super::query::Word;
 use std::collections::{HashMap, HashSet};
@@ -28,6 +29,9 @@ const MAX_WORDS: usize = 2048;
 pub struct Restricted {
     pub docs: BitSet,
     pub count: u32,
+    /// How many of them are of each kind (by `Kind::index`): a count that needs only to beat a
+    /// bound subtracts its own kind's, not every kind's.
+    pub per_kind: [u32; 4],
 }
 
 /// A word's matches in one segment: terms (not the word itself) with their document counts.
@@ -131,7 +135,8 @@ impl SegmentMemo {
             docs.insert(*d);
         }
         let count = u32::try_from(holding.len()).unwrap_or(u32::MAX);
-        let r = Arc::new(Restricted { docs, count });
+        let per_kind = per_kind(reader, &holding).unwrap_or([count; 4]);
+        let r = Arc::new(Restricted { docs, count, per_kind });
         if let Ok(mut m) = self.restricted.lock() {
             let live = live_segments(searcher);
             m.retain(|s, _| live.contains(s));
@@ -185,6 +190,28 @@ impl SegmentMemo {
     }
 }
 
+/// How many of `docs` are of each kind, from the `kind` column; `None` without one.
+fn per_kind(reader: &SegmentReader, docs: &[DocId]) -> Option<[u32; 4]> {
+    let kinds = reader.fast_fields().str("kind").ok()??;
+    let mut name = String::new();
+    let kind_of: Vec<Option<usize>> = (0..kinds.num_terms() as u64)
+        .map(|ord| {
+            name.clear();
+            let found = kinds.ord_to_str(ord, &mut name).unwrap_or(false);
+            found.then(|| Kind::ALL.iter().position(|k| k.as_str() == name)).flatten()
+        })
+        .collect();
+    let mut counts = [0u32; 4];
+    for d in docs {
+        for ord in kinds.term_ords(*d) {
+            if let Some(Some(i)) = kind_of.get(ord as usize) {
+                counts[*i] += 1;
+            }
+        }
+    }
+    Some(counts)
+}
+
 /// The documents holding `term` in `reader`, in order.
 pub fn postings(reader: &SegmentReader, term: &Term) -> Result<Vec<DocId>, IndexError> {
     let mut docs = Vec::new();
@@ -205,7 +232,6 @@ fn live_segments(searcher: &Searcher) -> HashSet<SegmentId> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::changes::Kind;
     use crate::search::index::{Mark, SearchStore};
     use crate::search::model::{Access, Doc};
 
@@ -248,7 +274,7 @@ mod tests {
         let again = memo.expansions(&searcher, reader, field, &word, &fuzzy).unwrap_or_else(|e| panic!("{e}"));
         assert!(Arc::ptr_eq(&first, &again), "read once per segment");
         let r = memo.restricted(&searcher, reader, &restricted).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(r.count, 1);
+        assert_eq!((r.count, r.per_kind[Kind::Track.index()], r.per_kind[Kind::Listing.index()]), (1, 1, 0));
         assert!(memo.holds(&searcher, reader, field), "tracks here");
         assert!(!memo.holds(&searcher, reader, f.words[Kind::Listing.index()]), "no listing: not walked");
         // A commit adds a segment: it is read on its own; the first one's entry stays.

@@ -8,6 +8,7 @@
 //! and the small segments a live index adds hold one or two kinds. BM25's statistics come from
 //! the same segments (`Bm25StatisticsProvider`), the same numbers without those detours.
 
+use super::changes::Kind;
 use super::collect::{Scored, best_first, lift};
 use super::index::IndexError;
 use super::segment_memo::{Columns, Restricted, SegmentMemo};
@@ -56,9 +57,10 @@ impl SegmentHidden {
             || self.owners.binary_search(&doc).is_ok()
     }
 
-    /// At most this many documents hidden.
-    pub fn most(&self) -> u64 {
-        u64::from(self.restricted.count) + self.owners.len() as u64
+    /// At most this many documents of `kind` hidden.
+    pub fn most(&self, kind: Kind) -> u64 {
+        let restricted = self.restricted.per_kind.get(kind.index()).copied().unwrap_or(self.restricted.count);
+        u64::from(restricted) + self.owners.len() as u64
     }
 }
 
