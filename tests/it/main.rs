@@ -36,6 +36,7 @@ mod routes;
 mod search_api;
 mod search_changes;
 mod search_reindex;
+mod search_shown;
 mod storage;
 mod tokens;
 mod tracks;
