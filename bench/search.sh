@@ -76,6 +76,9 @@ declare -A CLASSES=(
   # A different price floor each request: the index's kept answers (and PostgreSQL's facet
   # cache) almost never hit, so this is the walk's own cost.
   [listings-varied]="/api/v1/listings?min_price={id}"
+  # The same within the largest category: a filter the per-segment price shelves do not take,
+  # so the index walks the category's listings.
+  [listings-category-varied]="/api/v1/listings?category=$category&min_price={id}"
   [suggest]="/api/v1/search/suggest?q=sequ"
   # A different word each request, drawn from the catalogue's own titles (so as often as
   # sellers use it: Zipf): the rows kept for showing results hit only as often as results repeat.
@@ -99,7 +102,7 @@ log "4. $CLIENTS clients, $SECS s per class and node"
 seq 100 7 70093 | shuf --random-source=<(yes) > "$OUT/prices.tmp"
 psql_db "SELECT setseed(0.5); SELECT lower(split_part(title, ' ', 1 + (random() * 2)::int))
   FROM listings TABLESAMPLE SYSTEM (0.5) REPEATABLE (7) LIMIT 5000" | grep -E '^[a-z]{2,}$' > "$OUT/words.tmp"
-for class in common rare two-words typo prefix varied-words listings-facets listings-text-facets listings-all listings-varied suggest; do
+for class in common rare two-words typo prefix varied-words listings-facets listings-text-facets listings-all listings-varied listings-category-varied suggest; do
   for node in a b; do
     port=$A_PORT; [ $node = b ] && port=$B_PORT
     # Suggestions need the index: node B has popular queries only.
