@@ -30,6 +30,9 @@ pub struct ActiveListings {
     positions: [Vec<Vec<u32>>; 3],
     /// Per facet, per term ordinal: the value.
     names: [Vec<String>; 3],
+    /// Per position, its (facet, term ordinal) pairs: `held[held_at[p]..held_at[p + 1]]`.
+    held_at: Vec<u32>,
+    held: Vec<(u8, u32)>,
     /// Positions, newest listing first (id descending).
     newest: Vec<u32>,
     /// Which documents are here.
@@ -64,6 +67,8 @@ pub struct PriceAsk {
     pub after: Option<Key>,
     pub keep: usize,
     pub facets: Option<FacetRules>,
+    /// Only listings in these categories (ids as indexed), when given.
+    pub categories: Option<Vec<String>>,
 }
 
 fn str_columns(reader: &SegmentReader) -> Result<[Option<StrColumn>; 3], IndexError> {
@@ -90,16 +95,20 @@ impl ActiveListings {
         let str_cols = str_columns(reader)?;
         let mut positions: [Vec<Vec<u32>>; 3] =
             [0, 1, 2].map(|i| vec![Vec::new(); str_cols[i].as_ref().map_or(0, |c| c.num_terms())]);
+        let (mut held_at, mut held) = (Vec::with_capacity(by_price.len() + 1), Vec::new());
         for (pos, (_, d)) in by_price.iter().enumerate() {
             let pos = u32::try_from(pos).unwrap_or(u32::MAX);
+            held_at.push(u32::try_from(held.len()).unwrap_or(u32::MAX));
             for (f, ords) in ords_of(&str_cols, *d).into_iter().enumerate() {
                 for o in ords {
                     if let Some(list) = positions[f].get_mut(o as usize) {
                         list.push(pos);
+                        held.push((f as u8, o as u32));
                     }
                 }
             }
         }
+        held_at.push(u32::try_from(held.len()).unwrap_or(u32::MAX));
         let names = [0, 1, 2].map(|i| {
             let Some(c) = &str_cols[i] else { return Vec::new() };
             (0..c.num_terms() as u64)
@@ -125,6 +134,8 @@ impl ActiveListings {
             docs: by_price.iter().map(|(_, d)| *d).collect(),
             positions,
             names,
+            held_at,
+            held,
             newest: newest.into_iter().map(|(_, pos)| pos).collect(),
             members,
         }))
@@ -214,6 +225,9 @@ pub fn answer(
     ask: &PriceAsk,
 ) -> Result<SegmentAnswer, IndexError> {
     let (a, b) = active.slice(ask.min, ask.max);
+    if let Some(categories) = &ask.categories {
+        return Ok(in_categories(segment, reader, active, key, ask, (categories, a, b)));
+    }
     let alive = reader.alive_bitset();
     let is_alive = |d: DocId| alive.is_none_or(|s| s.is_alive(d));
     let before_cursor = |k: Key| ask.after.is_none_or(|after| k < after);
@@ -283,4 +297,87 @@ pub fn answer(
         }
     }
     Ok(SegmentAnswer { top, facets })
+}
+
+/// `answer` within a set of categories: the set's positions in `[a, b)` are read from each
+/// category's list (a listing has one category), then walked once for the facets; the page is
+/// the newest of them.
+fn in_categories(
+    segment: SegmentOrdinal,
+    reader: &SegmentReader,
+    active: &ActiveListings,
+    key: KeyOf,
+    ask: &PriceAsk,
+    (categories, a, b): (&[String], usize, usize),
+) -> SegmentAnswer {
+    let alive = reader.alive_bitset();
+    let is_alive = |d: DocId| alive.is_none_or(|s| s.is_alive(d));
+    let names = &active.names[0];
+    let chosen: Vec<usize> = categories.iter().filter_map(|c| names.binary_search(c).ok()).collect();
+    let mut set: Vec<u32> = Vec::new();
+    for c in &chosen {
+        let list = &active.positions[0][*c];
+        let from = list.partition_point(|p| (*p as usize) < a);
+        let to = list.partition_point(|p| (*p as usize) < b);
+        set.extend(list[from..to].iter().copied().filter(|p| is_alive(active.docs[*p as usize])));
+    }
+    let n = active.newest.len().max(1);
+    let mut top: Vec<(Key, DocAddress)> = Vec::new();
+    // As in `answer`: sort a small set, else meet it walking newest first.
+    if set.len().saturating_mul(set.len()) < ask.keep.saturating_mul(n) {
+        top.extend(
+            set.iter()
+                .map(|p| active.docs[*p as usize])
+                .map(|d| (key(d), DocAddress::new(segment, d)))
+                .filter(|(k, _)| ask.after.is_none_or(|after| *k < after)),
+        );
+        top.sort_unstable_by_key(|t| std::cmp::Reverse(t.0));
+        top.truncate(ask.keep);
+    } else {
+        let mut member = BitSet::with_max_value(u32::try_from(n).unwrap_or(u32::MAX));
+        for p in &set {
+            member.insert(*p);
+        }
+        let start = match ask.after {
+            Some(after) => active.newest.partition_point(|pos| key(active.docs[*pos as usize]) >= after),
+            None => 0,
+        };
+        for pos in &active.newest[start..] {
+            if top.len() >= ask.keep {
+                break;
+            }
+            if member.contains(*pos) {
+                let d = active.docs[*pos as usize];
+                top.push((key(d), DocAddress::new(segment, d)));
+            }
+        }
+    }
+    let mut facets = HashMap::new();
+    if let Some(rules) = ask.facets {
+        let mut counts: [Vec<i64>; 3] = [0, 1, 2].map(|f| vec![0; active.names[f].len()]);
+        let mut buckets = vec![0i64; rules.price_edges.len() + 1];
+        for p in set.iter().map(|p| *p as usize) {
+            let (from, to) = (active.held_at[p] as usize, active.held_at[p + 1] as usize);
+            for (f, o) in &active.held[from..to] {
+                if let Some(c) = counts[*f as usize].get_mut(*o as usize) {
+                    *c += 1;
+                }
+            }
+            let price = active.prices[p];
+            if let Some(n) = buckets.get_mut(rules.price_edges.partition_point(|e| *e <= price)) {
+                *n += 1;
+            }
+        }
+        for (f, counts) in counts.iter().enumerate() {
+            for (o, n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+                if let Some(name) = active.names[f].get(o) {
+                    *facets.entry((FACETS[f].to_owned(), name.clone())).or_default() += n;
+                }
+            }
+        }
+        for (i, n) in buckets.iter().enumerate().filter(|(_, n)| **n > 0) {
+            *facets.entry(("price".to_owned(), i.to_string())).or_default() += n;
+        }
+    }
+    SegmentAnswer { top, facets }
 }

@@ -107,13 +107,12 @@ pub fn query(f: &Fields, a: &ListingAsk) -> Option<Box<dyn Query>> {
 /// The status the shelves hold (`ListingStatus::Active`; search does not import listings).
 const ACTIVE: &str = "active";
 
-/// A newest-first page of active listings filtered by price alone, which per-segment shelves
-/// answer without a walk (`active_listings.rs`).
+/// A newest-first page of active listings filtered by price and category alone, which
+/// per-segment shelves answer without a walk (`active_listings.rs`).
 fn price_only(a: &ListingAsk) -> Option<PriceAsk> {
     let ListingOrder::Keyed { order: KeyOrder::Newest, after } = a.order else { return None };
     let plain = a.text.is_none()
         && a.drafts_of.is_none()
-        && a.categories.is_none()
         && a.tags.is_empty()
         && a.currency.is_none()
         && a.condition.is_none()
@@ -124,6 +123,7 @@ fn price_only(a: &ListingAsk) -> Option<PriceAsk> {
         after,
         keep: a.limit + 1,
         facets: a.facets,
+        categories: a.categories.as_ref().map(|ids| ids.iter().map(Uuid::to_string).collect()),
     })
 }
 
@@ -317,12 +317,15 @@ mod tests {
         let ranges =
             [(None, None), (Some(100), None), (None, Some(240)), (Some(250), Some(250)), (Some(90), Some(510))];
         let mut compared = 0;
-        for (min, max) in ranges {
+        // Every range over all categories, then within two of the four.
+        let within = [None, Some(vec![categories[0], categories[2]])];
+        for ((min, max), only) in ranges.into_iter().flat_map(|r| within.iter().map(move |c| (r, c.clone()))) {
             let mut after = None;
             // Three pages: the cursor resumes where each ended.
             for _ in 0..3 {
-                let a = ask(min, max, after);
-                let price = PriceAsk { min, max, after, keep: 8, facets: Some(RULES) };
+                let a = ListingAsk { categories: only.clone(), ..ask(min, max, after) };
+                let names = only.as_ref().map(|ids| ids.iter().map(Uuid::to_string).collect());
+                let price = PriceAsk { min, max, after, keep: 8, facets: Some(RULES), categories: names };
                 let got = by_price((&searcher, &memo), &store.fields, "active", &price)
                     .unwrap_or_else(|e| panic!("{e}"))
                     .unwrap_or_else(|| panic!("every listing has a price"));
@@ -330,8 +333,8 @@ mod tests {
                 let mut facets = got.facets.unwrap_or_default();
                 facets.sort();
                 let (want_keys, want_facets) = walked(&store, &a, 8);
-                assert_eq!(keys, want_keys, "page of {min:?}..{max:?} after {after:?}");
-                assert_eq!(facets, want_facets, "facets of {min:?}..{max:?}");
+                assert_eq!(keys, want_keys, "page of {min:?}..{max:?} in {only:?} after {after:?}");
+                assert_eq!(facets, want_facets, "facets of {min:?}..{max:?} in {only:?}");
                 compared += keys.len();
                 after = keys.get(6).copied();
                 if after.is_none() {

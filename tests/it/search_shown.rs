@@ -25,8 +25,12 @@ async fn shown_rows_follow_every_write() {
     assert_eq!(names(&v, "listings", "title"), ["Prophet 5 rev3"], "at once: {v}");
     assert_eq!(v["results"]["listings"][0]["description"], "Six voices now");
 
-    let v = search(&app, None, "ann", "&types=user").await.1;
-    assert_eq!(names(&v, "users", "username"), ["ann"], "{v}");
+    // Her account reached the index through the change log (registering does not refresh it).
+    eventually(Duration::from_secs(5), "ann's profile is searchable", || async {
+        let v = search(&app, None, "ann", "&types=user").await.1;
+        (names(&v, "users", "username") == ["ann"]).then_some(())
+    })
+    .await;
     let (status, v) = patch(&app, &ann, "/api/v1/users/me", &json!({ "bio": "Modular nights" })).await;
     assert_eq!(status, 200, "{v}");
     let v = search(&app, None, "ann", "&types=user").await.1;
