@@ -149,11 +149,77 @@ impl ActiveListings {
     }
 }
 
-/// How many of the ascending `list` lie in `[a, b)`.
-fn count_in(list: &[u32], a: usize, b: usize) -> i64 {
+/// The part of the ascending `list` in `[a, b)`.
+fn within(list: &[u32], a: usize, b: usize) -> &[u32] {
     let lo = list.partition_point(|p| (*p as usize) < a);
     let hi = list.partition_point(|p| (*p as usize) < b);
-    (hi - lo) as i64
+    &list[lo..hi]
+}
+
+/// Price bucket `i` holds prices in `[edge i-1, edge i)`.
+fn bucket_of(rules: FacetRules, price: i64) -> usize {
+    rules.price_edges.partition_point(|e| *e <= price)
+}
+
+/// Whether `count` candidates are few enough to sort: walking newest first meets one every
+/// n / count steps, so a narrow set is shorter to sort than to meet.
+fn small(count: usize, active: &ActiveListings, ask: &PriceAsk) -> bool {
+    count.saturating_mul(count) < ask.keep.saturating_mul(active.newest.len().max(1))
+}
+
+/// The page from `positions` (all candidates): keys read, sorted, cut after the cursor.
+fn sorted_page(
+    segment: SegmentOrdinal,
+    active: &ActiveListings,
+    key: KeyOf,
+    ask: &PriceAsk,
+    positions: impl Iterator<Item = usize>,
+) -> Vec<(Key, DocAddress)> {
+    let mut top: Vec<(Key, DocAddress)> = positions
+        .map(|p| active.docs[p])
+        .map(|d| (key(d), DocAddress::new(segment, d)))
+        .filter(|(k, _)| ask.after.is_none_or(|after| *k < after))
+        .collect();
+    top.sort_unstable_by_key(|t| std::cmp::Reverse(t.0));
+    top.truncate(ask.keep);
+    top
+}
+
+/// The page met walking newest first from the cursor, taking the positions `admits`.
+fn scanned_page(
+    segment: SegmentOrdinal,
+    active: &ActiveListings,
+    key: KeyOf,
+    ask: &PriceAsk,
+    admits: impl Fn(usize) -> bool,
+) -> Vec<(Key, DocAddress)> {
+    let start = match ask.after {
+        Some(after) => active.newest.partition_point(|pos| key(active.docs[*pos as usize]) >= after),
+        None => 0,
+    };
+    active.newest[start..]
+        .iter()
+        .map(|p| *p as usize)
+        .filter(|p| admits(*p))
+        .take(ask.keep)
+        .map(|p| (key(active.docs[p]), DocAddress::new(segment, active.docs[p])))
+        .collect()
+}
+
+/// Counts by facet ordinal and price bucket as the facet map (zeros left out).
+fn named(active: &ActiveListings, counts: &[Vec<i64>; 3], buckets: &[i64]) -> HashMap<(String, String), i64> {
+    let mut facets = HashMap::new();
+    for (f, counts) in counts.iter().enumerate() {
+        for (o, n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+            if let Some(name) = active.names[f].get(o) {
+                *facets.entry((FACETS[f].to_owned(), name.clone())).or_default() += n;
+            }
+        }
+    }
+    for (i, n) in buckets.iter().enumerate().filter(|(_, n)| **n > 0) {
+        *facets.entry(("price".to_owned(), i.to_string())).or_default() += n;
+    }
+    facets
 }
 
 impl ActiveShelf {
@@ -230,40 +296,15 @@ pub fn answer(
     }
     let alive = reader.alive_bitset();
     let is_alive = |d: DocId| alive.is_none_or(|s| s.is_alive(d));
-    let before_cursor = |k: Key| ask.after.is_none_or(|after| k < after);
-    let mut top = Vec::new();
-    let n = active.newest.len().max(1);
-    // Walking newest first meets a position in range every n / (b - a) steps: when the range is
-    // narrow, sorting the range itself is shorter.
-    if (b - a).saturating_mul(b - a) < ask.keep.saturating_mul(n) {
-        for pos in a..b {
-            let d = active.docs[pos];
-            let k = key(d);
-            if is_alive(d) && before_cursor(k) {
-                top.push((k, DocAddress::new(segment, d)));
-            }
-        }
-        top.sort_unstable_by_key(|t| std::cmp::Reverse(t.0));
-        top.truncate(ask.keep);
+    let top = if small(b - a, active, ask) {
+        sorted_page(segment, active, key, ask, (a..b).filter(|p| is_alive(active.docs[*p])))
     } else {
-        let start = match ask.after {
-            Some(after) => active.newest.partition_point(|pos| key(active.docs[*pos as usize]) >= after),
-            None => 0,
-        };
-        for pos in active.newest[start..].iter().map(|p| *p as usize) {
-            if top.len() >= ask.keep {
-                break;
-            }
-            let d = active.docs[pos];
-            if (a..b).contains(&pos) && is_alive(d) {
-                top.push((key(d), DocAddress::new(segment, d)));
-            }
-        }
-    }
+        scanned_page(segment, active, key, ask, |p| (a..b).contains(&p) && is_alive(active.docs[p]))
+    };
     let mut facets = HashMap::new();
     if let Some(rules) = ask.facets {
         let mut counts: [Vec<i64>; 3] =
-            [0, 1, 2].map(|f| active.positions[f].iter().map(|list| count_in(list, a, b)).collect());
+            [0, 1, 2].map(|f| active.positions[f].iter().map(|list| within(list, a, b).len() as i64).collect());
         // Bucket i: prices in [edge i-1, edge i), cut to the range.
         let at = |e: i64| active.prices.partition_point(|p| *p < e).clamp(a, b);
         let mut cuts = vec![a];
@@ -280,21 +321,12 @@ pub fn answer(
                         }
                     }
                 }
-                if let Some(n) = buckets.get_mut(rules.price_edges.partition_point(|e| *e <= g.price)) {
+                if let Some(n) = buckets.get_mut(bucket_of(rules, g.price)) {
                     *n -= 1;
                 }
             }
         }
-        for (f, counts) in counts.iter().enumerate() {
-            for (o, n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
-                if let Some(name) = active.names[f].get(o) {
-                    *facets.entry((FACETS[f].to_owned(), name.clone())).or_default() += n;
-                }
-            }
-        }
-        for (i, n) in buckets.iter().enumerate().filter(|(_, n)| **n > 0) {
-            *facets.entry(("price".to_owned(), i.to_string())).or_default() += n;
-        }
+        facets = named(active, &counts, &buckets);
     }
     Ok(SegmentAnswer { top, facets })
 }
@@ -316,42 +348,18 @@ fn in_categories(
     let chosen: Vec<usize> = categories.iter().filter_map(|c| names.binary_search(c).ok()).collect();
     let mut set: Vec<u32> = Vec::new();
     for c in &chosen {
-        let list = &active.positions[0][*c];
-        let from = list.partition_point(|p| (*p as usize) < a);
-        let to = list.partition_point(|p| (*p as usize) < b);
-        set.extend(list[from..to].iter().copied().filter(|p| is_alive(active.docs[*p as usize])));
+        let list = within(&active.positions[0][*c], a, b);
+        set.extend(list.iter().copied().filter(|p| is_alive(active.docs[*p as usize])));
     }
-    let n = active.newest.len().max(1);
-    let mut top: Vec<(Key, DocAddress)> = Vec::new();
-    // As in `answer`: sort a small set, else meet it walking newest first.
-    if set.len().saturating_mul(set.len()) < ask.keep.saturating_mul(n) {
-        top.extend(
-            set.iter()
-                .map(|p| active.docs[*p as usize])
-                .map(|d| (key(d), DocAddress::new(segment, d)))
-                .filter(|(k, _)| ask.after.is_none_or(|after| *k < after)),
-        );
-        top.sort_unstable_by_key(|t| std::cmp::Reverse(t.0));
-        top.truncate(ask.keep);
+    let top = if small(set.len(), active, ask) {
+        sorted_page(segment, active, key, ask, set.iter().map(|p| *p as usize))
     } else {
-        let mut member = BitSet::with_max_value(u32::try_from(n).unwrap_or(u32::MAX));
+        let mut member = BitSet::with_max_value(u32::try_from(active.newest.len()).unwrap_or(u32::MAX));
         for p in &set {
             member.insert(*p);
         }
-        let start = match ask.after {
-            Some(after) => active.newest.partition_point(|pos| key(active.docs[*pos as usize]) >= after),
-            None => 0,
-        };
-        for pos in &active.newest[start..] {
-            if top.len() >= ask.keep {
-                break;
-            }
-            if member.contains(*pos) {
-                let d = active.docs[*pos as usize];
-                top.push((key(d), DocAddress::new(segment, d)));
-            }
-        }
-    }
+        scanned_page(segment, active, key, ask, |p| member.contains(p as u32))
+    };
     let mut facets = HashMap::new();
     if let Some(rules) = ask.facets {
         let mut counts: [Vec<i64>; 3] = [0, 1, 2].map(|f| vec![0; active.names[f].len()]);
@@ -364,20 +372,11 @@ fn in_categories(
                 }
             }
             let price = active.prices[p];
-            if let Some(n) = buckets.get_mut(rules.price_edges.partition_point(|e| *e <= price)) {
+            if let Some(n) = buckets.get_mut(bucket_of(rules, price)) {
                 *n += 1;
             }
         }
-        for (f, counts) in counts.iter().enumerate() {
-            for (o, n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
-                if let Some(name) = active.names[f].get(o) {
-                    *facets.entry((FACETS[f].to_owned(), name.clone())).or_default() += n;
-                }
-            }
-        }
-        for (i, n) in buckets.iter().enumerate().filter(|(_, n)| **n > 0) {
-            *facets.entry(("price".to_owned(), i.to_string())).or_default() += n;
-        }
+        facets = named(active, &counts, &buckets);
     }
     SegmentAnswer { top, facets }
 }
