@@ -64,6 +64,7 @@ done
 curl -sf "http://127.0.0.1:$B_PORT/health" >/dev/null
 
 category=$(psql_db "SELECT c.slug FROM categories c JOIN listings l ON l.category_id = c.id GROUP BY c.slug ORDER BY count(*) DESC LIMIT 1")
+tag=$(psql_db "SELECT t FROM listings, unnest(tags) t WHERE status = 'active' GROUP BY t ORDER BY count(*) DESC LIMIT 1")
 declare -A CLASSES=(
   [common]="/api/v1/search?q=guitar"
   [rare]="/api/v1/search?q=smorgasbord"
@@ -79,6 +80,9 @@ declare -A CLASSES=(
   # The same within the largest category: a filter the per-segment price shelves do not take,
   # so the index walks the category's listings.
   [listings-category-varied]="/api/v1/listings?category=$category&min_price={id}"
+  # A tag, and a condition, with a price never seen before: a quarter of the catalogue each.
+  [listings-tag-varied]="/api/v1/listings?tag=$tag&min_price={id}"
+  [listings-condition-varied]="/api/v1/listings?condition=used&min_price={id}"
   [suggest]="/api/v1/search/suggest?q=sequ"
   # A different word each request, drawn from the catalogue's own titles (so as often as
   # sellers use it: Zipf): the rows kept for showing results hit only as often as results repeat.
@@ -102,7 +106,7 @@ log "4. $CLIENTS clients, $SECS s per class and node"
 seq 100 7 70093 | shuf --random-source=<(yes) > "$OUT/prices.tmp"
 psql_db "SELECT setseed(0.5); SELECT lower(split_part(title, ' ', 1 + (random() * 2)::int))
   FROM listings TABLESAMPLE SYSTEM (0.5) REPEATABLE (7) LIMIT 5000" | grep -E '^[a-z]{2,}$' > "$OUT/words.tmp"
-for class in common rare two-words typo prefix varied-words listings-facets listings-text-facets listings-all listings-varied listings-category-varied suggest; do
+for class in common rare two-words typo prefix varied-words listings-facets listings-text-facets listings-all listings-varied listings-category-varied listings-tag-varied listings-condition-varied suggest; do
   for node in a b; do
     port=$A_PORT; [ $node = b ] && port=$B_PORT
     # Suggestions need the index: node B has popular queries only.

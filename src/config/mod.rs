@@ -281,6 +281,9 @@ pub struct SearchConfig {
     pub popular_min_users: u32,
     /// Searches waiting to be counted; past this, new ones are dropped (and counted as dropped).
     pub query_log_capacity: usize,
+    /// A `/listings` narrowing (category, tags, condition) asked again gets a shelf of its own
+    /// per segment once it admits this many listings there (`search/filter_shelves.rs`).
+    pub filter_shelf_min_listings: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

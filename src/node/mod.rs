@@ -168,7 +168,7 @@ fn start_search(
     let (queries, rx) = QueryLog::channel(s.query_log_capacity, metrics.search_queries_dropped.clone());
     let (p, every) = (pool.clone(), Duration::from_millis(s.commit_ms));
     supervisor.supervise(move |_| QueryRecorder::new(p, rx.clone(), every));
-    let search = SearchHandle::new(s.max_concurrent, queries);
+    let search = SearchHandle::new(s.max_concurrent, s.filter_shelf_min_listings, queries);
     let dir = config.search_index_dir();
     let (p, h, budget, every) =
         (pool.clone(), search.clone(), s.writer_budget_bytes, Duration::from_millis(s.commit_ms));

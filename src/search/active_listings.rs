@@ -1,25 +1,29 @@
-//! `GET /listings` filtered by price alone (the marketplace's browse: every active listing, or a
-//! price range, newest first, with facets) without walking the matches. Per segment, built once
-//! (a segment never changes but for deletes): its active listings ordered by price, each facet
-//! value's positions in that order, and the same listings newest first. A price range is then
-//! a slice `[a, b)` of positions: a facet value's count is two binary searches, a price bucket's
-//! one, and the page is the first positions in `[a, b)` met newest first. Deleted documents are
-//! kept per segment and deletion count, and taken off. At a million listings the walk read each
-//! match's columns (~60 ms a request); this reads a few hundred numbers.
+//! `GET /listings` filtered by price, category, tags and condition (the marketplace's browse:
+//! active listings newest first, with facets) without walking the matches. Per segment, built
+//! once (a segment never changes but for deletes): its active listings ordered by price, each
+//! facet value's positions in that order, each position's facet values, and the same listings
+//! newest first. A price range is then a slice `[a, b)` of positions: a facet value's count is
+//! two binary searches, a price bucket's one, and the page is the first positions in `[a, b)`
+//! met newest first. A category, tag or condition narrows the slice to its values' positions
+//! (read from their lists, intersected), counted one by one. Deleted positions are kept per
+//! segment and deletion count, and taken off. At a million listings the walk read each match's
+//! columns (~60 ms a request); this reads a few hundred numbers.
 
-use super::collect_listings::{FacetRules, Key};
+use super::collect_listings::{FACETS, FacetRules, Key};
 use super::index::IndexError;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tantivy::columnar::{Column, StrColumn};
+use tantivy::columnar::StrColumn;
 use tantivy::index::SegmentId;
 use tantivy::{BitSet, DocAddress, DocId, Searcher, SegmentOrdinal, SegmentReader};
 
 /// A listing's key in the newest-first order (price 0, like `KeyedSegment`), from its id columns.
 pub type KeyOf<'a> = &'a dyn Fn(DocId) -> Key;
 
-/// The facets counted by term, like `collect_listings::FACETS`.
-const FACETS: [&str; 3] = ["category", "condition", "tag"];
+/// `FACETS` indexes.
+const CATEGORY: usize = 0;
+const CONDITION: usize = 1;
+const TAG: usize = 2;
 
 /// One segment's active listings.
 pub struct ActiveListings {
@@ -30,23 +34,20 @@ pub struct ActiveListings {
     positions: [Vec<Vec<u32>>; 3],
     /// Per facet, per term ordinal: the value.
     names: [Vec<String>; 3],
-    /// Per position, its (facet, term ordinal) pairs: `held[held_at[p]..held_at[p + 1]]`.
+    /// Per position, its facet values as slots (`slots[f] + term ordinal`, one counter each):
+    /// `held[held_at[p]..held_at[p + 1]]`.
     held_at: Vec<u32>,
-    held: Vec<(u8, u32)>,
+    held: Vec<u32>,
+    /// Each facet's first slot, and the number of slots.
+    slots: [u32; 4],
     /// Positions, newest listing first (id descending).
     newest: Vec<u32>,
-    /// Which documents are here.
-    members: BitSet,
+    /// The deleted positions, read once per deletion count.
+    gone: Mutex<Option<GoneAt>>,
 }
 
-/// A deleted active listing: what to take off the counts when its price is in range.
-struct Gone {
-    price: i64,
-    ords: [Vec<u64>; 3],
-}
-
-/// A segment's deleted active listings, read at this deletion count.
-type GoneAt = (u32, Arc<Vec<Gone>>);
+/// A segment's deleted positions, ascending, read at this deletion count.
+type GoneAt = (u32, Arc<Vec<u32>>);
 
 /// Built per segment on first use; deleted listings per segment and deletion count.
 #[derive(Default)]
@@ -56,10 +57,10 @@ pub struct ActiveShelf {
     /// One build at a time: requests arriving meanwhile wait for it rather than each build the
     /// same segment (a million listings take a few hundred ms).
     building: Mutex<()>,
-    gone: Mutex<HashMap<SegmentId, GoneAt>>,
 }
 
 /// The filter and the page asked for.
+#[derive(Debug, Clone)]
 pub struct PriceAsk {
     pub min: Option<i64>,
     pub max: Option<i64>,
@@ -67,17 +68,52 @@ pub struct PriceAsk {
     pub after: Option<Key>,
     pub keep: usize,
     pub facets: Option<FacetRules>,
-    /// Only listings in these categories (ids as indexed), when given.
+    /// Only listings in one of these categories (ids as indexed), when given.
     pub categories: Option<Vec<String>>,
+    /// Only listings holding every one of these tags.
+    pub tags: Vec<String>,
+    /// Only listings in this condition, when given.
+    pub condition: Option<String>,
+}
+
+impl PriceAsk {
+    /// Whether a category, tag or condition narrows the price range.
+    pub fn narrows(&self) -> bool {
+        self.categories.is_some() || !self.tags.is_empty() || self.condition.is_some()
+    }
+
+    /// The same page by price alone (over a shelf the narrowing already made).
+    pub fn by_price_alone(&self) -> PriceAsk {
+        PriceAsk { categories: None, tags: Vec::new(), condition: None, ..self.clone() }
+    }
+
+    /// The narrowing, the same text for the same set whatever the order asked in.
+    pub fn narrowing(&self) -> String {
+        let mut categories = self.categories.clone();
+        if let Some(c) = categories.as_mut() {
+            c.sort_unstable();
+            c.dedup();
+        }
+        let mut tags = self.tags.clone();
+        tags.sort_unstable();
+        tags.dedup();
+        format!("{categories:?}|{tags:?}|{:?}", self.condition)
+    }
 }
 
 fn str_columns(reader: &SegmentReader) -> Result<[Option<StrColumn>; 3], IndexError> {
     let fast = reader.fast_fields();
-    Ok([fast.str(FACETS[0])?, fast.str(FACETS[1])?, fast.str(FACETS[2])?])
+    Ok([fast.str(FACETS[0].0)?, fast.str(FACETS[1].0)?, fast.str(FACETS[2].0)?])
 }
 
+/// The document's term ordinals per facet, each once (lists of positions stay strictly ascending).
 fn ords_of(columns: &[Option<StrColumn>; 3], doc: DocId) -> [Vec<u64>; 3] {
-    [0, 1, 2].map(|i| columns[i].as_ref().map(|c| c.term_ords(doc).collect()).unwrap_or_default())
+    [0, 1, 2].map(|i| {
+        let mut ords: Vec<u64> = columns[i].as_ref().map(|c| c.term_ords(doc).collect()).unwrap_or_default();
+        ords.sort_unstable();
+        ords.dedup();
+        ords
+    })
 }
 
 impl ActiveListings {
@@ -95,6 +131,10 @@ impl ActiveListings {
         let str_cols = str_columns(reader)?;
         let mut positions: [Vec<Vec<u32>>; 3] =
             [0, 1, 2].map(|i| vec![Vec::new(); str_cols[i].as_ref().map_or(0, |c| c.num_terms())]);
+        let mut slots = [0u32; 4];
+        for f in 0..3 {
+            slots[f + 1] = slots[f] + u32::try_from(positions[f].len()).unwrap_or(u32::MAX);
+        }
         let (mut held_at, mut held) = (Vec::with_capacity(by_price.len() + 1), Vec::new());
         for (pos, (_, d)) in by_price.iter().enumerate() {
             let pos = u32::try_from(pos).unwrap_or(u32::MAX);
@@ -103,7 +143,7 @@ impl ActiveListings {
                 for o in ords {
                     if let Some(list) = positions[f].get_mut(o as usize) {
                         list.push(pos);
-                        held.push((f as u8, o as u32));
+                        held.push(slots[f] + o as u32);
                     }
                 }
             }
@@ -125,10 +165,6 @@ impl ActiveListings {
             .map(|(pos, (_, d))| (key(*d), u32::try_from(pos).unwrap_or(u32::MAX)))
             .collect();
         newest.sort_unstable_by_key(|n| std::cmp::Reverse(n.0));
-        let mut members = BitSet::with_max_value(reader.max_doc());
-        for d in &docs {
-            members.insert(*d);
-        }
         Ok(Some(ActiveListings {
             prices: by_price.iter().map(|(p, _)| *p).collect(),
             docs: by_price.iter().map(|(_, d)| *d).collect(),
@@ -136,9 +172,85 @@ impl ActiveListings {
             names,
             held_at,
             held,
+            slots,
             newest: newest.into_iter().map(|(_, pos)| pos).collect(),
-            members,
+            gone: Mutex::new(None),
         }))
+    }
+
+    /// A shelf of the listings at `positions` of this one (read afresh from `reader`).
+    pub fn subset(&self, reader: &SegmentReader, positions: &[u32], key: KeyOf) -> Result<Option<Self>, IndexError> {
+        let docs = positions.iter().filter_map(|p| self.docs.get(*p as usize).copied()).collect();
+        Self::build(reader, docs, key)
+    }
+
+    /// How many listings this shelf holds (deleted ones too).
+    pub fn listings(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// The deleted positions, ascending, read once per deletion count.
+    fn gone(&self, reader: &SegmentReader) -> Arc<Vec<u32>> {
+        let deleted = reader.num_deleted_docs();
+        if let Some((n, g)) = self.gone.lock().ok().and_then(|g| g.clone())
+            && n == deleted
+        {
+            return g;
+        }
+        let gone: Vec<u32> = match reader.alive_bitset() {
+            Some(alive) => (0..self.docs.len())
+                .filter(|p| alive.is_deleted(self.docs[*p]))
+                .map(|p| u32::try_from(p).unwrap_or(u32::MAX))
+                .collect(),
+            None => Vec::new(),
+        };
+        let gone = Arc::new(gone);
+        if let Ok(mut g) = self.gone.lock() {
+            *g = Some((deleted, gone.clone()));
+        }
+        gone
+    }
+
+    /// The positions in `range` the narrowing of `ask` admits (deleted ones too): the
+    /// categories' (a listing has one), intersected with each tag's and the condition's.
+    pub fn admitted(&self, ask: &PriceAsk, range: (usize, usize)) -> Vec<u32> {
+        let mut set: Option<Vec<u32>> = ask.categories.as_ref().map(|categories| {
+            let mut chosen: Vec<&String> = categories.iter().collect();
+            chosen.sort_unstable();
+            chosen.dedup();
+            chosen.into_iter().flat_map(|c| self.holding(CATEGORY, c, range)).copied().collect()
+        });
+        let every = ask.condition.iter().map(|c| (CONDITION, c)).chain(ask.tags.iter().map(|t| (TAG, t)));
+        for (f, value) in every {
+            let list = self.holding(f, value, range);
+            set = Some(match set {
+                Some(mut s) => {
+                    s.retain(|p| list.binary_search(p).is_ok());
+                    s
+                }
+                None => list.to_vec(),
+            });
+        }
+        set.unwrap_or_default()
+    }
+
+    /// The facet slots of the listing at position `p`.
+    fn held_by(&self, p: usize) -> &[u32] {
+        let (from, to) = (self.held_at[p] as usize, self.held_at[p + 1] as usize);
+        self.held.get(from..to).unwrap_or(&[])
+    }
+
+    /// A counter per facet slot.
+    fn counters(&self) -> Vec<i64> {
+        vec![0; self.slots[3] as usize]
+    }
+
+    /// The positions in `[a, b)` holding `value` of facet `f`, ascending.
+    fn holding(&self, f: usize, value: &str, (a, b): (usize, usize)) -> &[u32] {
+        match self.names[f].binary_search_by(|n| n.as_str().cmp(value)) {
+            Ok(o) => within(&self.positions[f][o], a, b),
+            Err(_) => &[],
+        }
     }
 
     /// The positions `[a, b)` whose price is in `[min, max]`.
@@ -207,12 +319,13 @@ fn scanned_page(
 }
 
 /// Counts by facet ordinal and price bucket as the facet map (zeros left out).
-fn named(active: &ActiveListings, counts: &[Vec<i64>; 3], buckets: &[i64]) -> HashMap<(String, String), i64> {
+fn named(active: &ActiveListings, counts: &[i64], buckets: &[i64]) -> HashMap<(String, String), i64> {
     let mut facets = HashMap::new();
-    for (f, counts) in counts.iter().enumerate() {
-        for (o, n) in counts.iter().enumerate().filter(|(_, n)| **n > 0) {
+    for (f, (_, facet)) in FACETS.iter().enumerate() {
+        let of_facet = counts.get(active.slots[f] as usize..active.slots[f + 1] as usize).unwrap_or(&[]);
+        for (o, n) in of_facet.iter().enumerate().filter(|(_, n)| **n > 0) {
             if let Some(name) = active.names[f].get(o) {
-                *facets.entry((FACETS[f].to_owned(), name.clone())).or_default() += n;
+                *facets.entry(((*facet).to_owned(), name.clone())).or_default() += n;
             }
         }
     }
@@ -245,34 +358,7 @@ impl ActiveShelf {
             m.retain(|s, _| live.contains(s));
             m.insert(id, built.clone());
         }
-        if let Ok(mut m) = self.gone.lock() {
-            m.retain(|s, _| live.contains(s));
-        }
         Ok(built)
-    }
-
-    /// The deleted ones of `active` in `reader`, read once per deletion count.
-    fn gone(&self, reader: &SegmentReader, active: &ActiveListings) -> Result<Arc<Vec<Gone>>, IndexError> {
-        let (id, deleted) = (reader.segment_id(), reader.num_deleted_docs());
-        if let Some((n, g)) = self.gone.lock().ok().and_then(|m| m.get(&id).cloned())
-            && n == deleted
-        {
-            return Ok(g);
-        }
-        let mut gone = Vec::new();
-        if let Some(alive) = reader.alive_bitset() {
-            let price: Option<Column<i64>> = reader.fast_fields().i64("price").ok();
-            let columns = str_columns(reader)?;
-            for d in (0..reader.max_doc()).filter(|d| alive.is_deleted(*d) && active.members.contains(*d)) {
-                let price = price.as_ref().and_then(|c| c.first(d)).unwrap_or(i64::MIN);
-                gone.push(Gone { price, ords: ords_of(&columns, d) });
-            }
-        }
-        let gone = Arc::new(gone);
-        if let Ok(mut m) = self.gone.lock() {
-            m.insert(id, (deleted, gone.clone()));
-        }
-        Ok(gone)
     }
 }
 
@@ -282,17 +368,16 @@ pub struct SegmentAnswer {
     pub facets: HashMap<(String, String), i64>,
 }
 
-/// Answers `ask` in one segment.
+/// Answers `ask` in one segment from its shelf `active`.
 pub fn answer(
-    shelf: &ActiveShelf,
     (segment, reader): (SegmentOrdinal, &SegmentReader),
     active: &ActiveListings,
     key: KeyOf,
     ask: &PriceAsk,
-) -> Result<SegmentAnswer, IndexError> {
+) -> SegmentAnswer {
     let (a, b) = active.slice(ask.min, ask.max);
-    if let Some(categories) = &ask.categories {
-        return Ok(in_categories(segment, reader, active, key, ask, (categories, a, b)));
+    if ask.narrows() {
+        return narrowed((segment, reader), active, key, ask, (a, b));
     }
     let alive = reader.alive_bitset();
     let is_alive = |d: DocId| alive.is_none_or(|s| s.is_alive(d));
@@ -303,8 +388,8 @@ pub fn answer(
     };
     let mut facets = HashMap::new();
     if let Some(rules) = ask.facets {
-        let mut counts: [Vec<i64>; 3] =
-            [0, 1, 2].map(|f| active.positions[f].iter().map(|list| within(list, a, b).len() as i64).collect());
+        let mut counts: Vec<i64> =
+            active.positions.iter().flatten().map(|list| within(list, a, b).len() as i64).collect();
         // Bucket i: prices in [edge i-1, edge i), cut to the range.
         let at = |e: i64| active.prices.partition_point(|p| *p < e).clamp(a, b);
         let mut cuts = vec![a];
@@ -312,44 +397,49 @@ pub fn answer(
         cuts.push(b);
         let mut buckets: Vec<i64> = cuts.windows(2).map(|w| (w[1] - w[0]) as i64).collect();
         if reader.num_deleted_docs() > 0 {
-            let in_range = |p: i64| ask.min.is_none_or(|m| p >= m) && ask.max.is_none_or(|m| p <= m);
-            for g in shelf.gone(reader, active)?.iter().filter(|g| in_range(g.price)) {
-                for (f, ords) in g.ords.iter().enumerate() {
-                    for o in ords {
-                        if let Some(n) = counts[f].get_mut(*o as usize) {
-                            *n -= 1;
-                        }
-                    }
-                }
-                if let Some(n) = buckets.get_mut(bucket_of(rules, g.price)) {
-                    *n -= 1;
-                }
-            }
+            let gone = active.gone(reader);
+            tally(active, rules, within(&gone, a, b), (&mut counts, &mut buckets), -1);
         }
         facets = named(active, &counts, &buckets);
     }
-    Ok(SegmentAnswer { top, facets })
+    SegmentAnswer { top, facets }
 }
 
-/// `answer` within a set of categories: the set's positions in `[a, b)` are read from each
-/// category's list (a listing has one category), then walked once for the facets; the page is
-/// the newest of them.
-fn in_categories(
-    segment: SegmentOrdinal,
-    reader: &SegmentReader,
+/// Adds `by` to the counts of the facet values and price buckets of `positions`. (The hot loop
+/// of a narrowed browse: a few slots per listing, hundreds of thousands of listings.)
+fn tally(
+    active: &ActiveListings,
+    rules: FacetRules,
+    positions: &[u32],
+    (counts, buckets): (&mut [i64], &mut [i64]),
+    by: i64,
+) {
+    for p in positions.iter().map(|p| *p as usize) {
+        for slot in active.held_by(p) {
+            if let Some(c) = counts.get_mut(*slot as usize) {
+                *c += by;
+            }
+        }
+        if let Some(n) = active.prices.get(p).and_then(|price| buckets.get_mut(bucket_of(rules, *price))) {
+            *n += by;
+        }
+    }
+}
+
+/// `answer` narrowed by categories, tags or a condition: the positions admitted in `[a, b)`,
+/// walked once for the facets; the page is the newest of them.
+fn narrowed(
+    (segment, reader): (SegmentOrdinal, &SegmentReader),
     active: &ActiveListings,
     key: KeyOf,
     ask: &PriceAsk,
-    (categories, a, b): (&[String], usize, usize),
+    range: (usize, usize),
 ) -> SegmentAnswer {
-    let alive = reader.alive_bitset();
-    let is_alive = |d: DocId| alive.is_none_or(|s| s.is_alive(d));
-    let names = &active.names[0];
-    let chosen: Vec<usize> = categories.iter().filter_map(|c| names.binary_search(c).ok()).collect();
-    let mut set: Vec<u32> = Vec::new();
-    for c in &chosen {
-        let list = within(&active.positions[0][*c], a, b);
-        set.extend(list.iter().copied().filter(|p| is_alive(active.docs[*p as usize])));
+    let mut set = active.admitted(ask, range);
+    if reader.num_deleted_docs() > 0 {
+        // The deleted positions are few and sorted: cheaper to look up than each document.
+        let gone = active.gone(reader);
+        set.retain(|p| gone.binary_search(p).is_err());
     }
     let top = if small(set.len(), active, ask) {
         sorted_page(segment, active, key, ask, set.iter().map(|p| *p as usize))
@@ -362,20 +452,8 @@ fn in_categories(
     };
     let mut facets = HashMap::new();
     if let Some(rules) = ask.facets {
-        let mut counts: [Vec<i64>; 3] = [0, 1, 2].map(|f| vec![0; active.names[f].len()]);
-        let mut buckets = vec![0i64; rules.price_edges.len() + 1];
-        for p in set.iter().map(|p| *p as usize) {
-            let (from, to) = (active.held_at[p] as usize, active.held_at[p + 1] as usize);
-            for (f, o) in &active.held[from..to] {
-                if let Some(c) = counts[*f as usize].get_mut(*o as usize) {
-                    *c += 1;
-                }
-            }
-            let price = active.prices[p];
-            if let Some(n) = buckets.get_mut(bucket_of(rules, price)) {
-                *n += 1;
-            }
-        }
+        let (mut counts, mut buckets) = (active.counters(), vec![0i64; rules.price_edges.len() + 1]);
+        tally(active, rules, &set, (&mut counts, &mut buckets), 1);
         facets = named(active, &counts, &buckets);
     }
     SegmentAnswer { top, facets }

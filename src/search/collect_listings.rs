@@ -184,8 +184,8 @@ pub struct FacetSegment {
     buckets: Vec<i64>,
 }
 
-/// The facets counted by term, in `FacetSegment::columns` order.
-const FACETS: [(&str, &str); 3] = [("category", "category"), ("condition", "condition"), ("tag", "tag")];
+/// The facets counted by term (column, facet name), in `FacetSegment::columns` order.
+pub const FACETS: [(&str, &str); 3] = [("category", "category"), ("condition", "condition"), ("tag", "tag")];
 
 impl SegmentCollector for FacetSegment {
     type Fruit = HashMap<(String, String), i64>;

@@ -153,17 +153,26 @@ pub fn text_clauses(f: &Fields, q: &Parsed, fields: &Weighted) -> Vec<(Occur, Bo
     clauses
 }
 
-/// Runs `query` on `searcher`: for each of `kinds`, `limit` hits after `offset`, best first,
-/// and how many matched in all, stopping at `deadline`; with titles when `titles`.
+/// Which hits of each kind a search returns.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub limit: usize,
+    pub offset: usize,
+    /// Read each hit's title (suggestions show them).
+    pub titles: bool,
+}
+
+/// Runs `query` on `searcher`: for each of `kinds`, the page's hits, best first, and how many
+/// matched in all, stopping at `deadline`.
 pub fn run(
     (searcher, memo): (&Searcher, &SegmentMemo),
     f: &Fields,
     query: &dyn Query,
     kinds: &[Kind],
-    page: (usize, usize, bool),
+    page: Page,
     deadline: Instant,
 ) -> Result<Found, IndexError> {
-    let (limit, offset, titles) = page;
+    let Page { limit, offset, titles } = page;
     let ranking = searcher.search(query, &Ranked::new(kinds, offset + limit, deadline))?;
     let mut found = Found { counts: ranking.counts, partial: ranking.partial, ..Found::default() };
     for (kind, top) in Kind::ALL.into_iter().zip(&ranking.top) {
@@ -374,23 +383,43 @@ mod tests {
         let searcher = f.store.searcher();
         let memo = SegmentMemo::default();
         let later = Instant::now() + Duration::from_secs(5);
-        let all = run((&searcher, &memo), &f.store.fields, query.as_ref(), &Kind::ALL, (10, 0, true), later)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let all = run(
+            (&searcher, &memo),
+            &f.store.fields,
+            query.as_ref(),
+            &Kind::ALL,
+            Page { limit: 10, offset: 0, titles: true },
+            later,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(all.counts, [3, 0, 0, 1], "moog, juno, broken; the room");
         assert!(!all.partial);
         // One at a time, the same order: no page repeats or skips.
         let mut paged = Vec::new();
         for offset in 0..4 {
-            let page =
-                run((&searcher, &memo), &f.store.fields, query.as_ref(), &[Kind::Listing], (1, offset, true), later)
-                    .unwrap_or_else(|e| panic!("{e}"));
+            let page = run(
+                (&searcher, &memo),
+                &f.store.fields,
+                query.as_ref(),
+                &[Kind::Listing],
+                Page { limit: 1, offset, titles: true },
+                later,
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
             paged.extend(page.of(Kind::Listing).iter().map(|h| h.id));
         }
         let whole: Vec<Uuid> = all.of(Kind::Listing).iter().map(|h| h.id).collect();
         assert_eq!(paged, whole);
         let past = Instant::now();
-        let cut = run((&searcher, &memo), &f.store.fields, query.as_ref(), &Kind::ALL, (10, 0, true), past)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let cut = run(
+            (&searcher, &memo),
+            &f.store.fields,
+            query.as_ref(),
+            &Kind::ALL,
+            Page { limit: 10, offset: 0, titles: true },
+            past,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert!(cut.partial && cut.hits.iter().all(Vec::is_empty), "past the deadline: nothing more is read");
     }
 }

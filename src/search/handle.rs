@@ -71,7 +71,8 @@ struct Inner {
 }
 
 impl SearchHandle {
-    pub fn new(max_concurrent: usize, queries: QueryLog) -> SearchHandle {
+    /// `filter_shelf_min_listings`: `SearchConfig`'s.
+    pub fn new(max_concurrent: usize, filter_shelf_min_listings: usize, queries: QueryLog) -> SearchHandle {
         SearchHandle {
             inner: Arc::new(Inner {
                 state: AtomicU8::new(0),
@@ -81,7 +82,7 @@ impl SearchHandle {
                 epoch: Uuid::new_v4().as_u64_pair().0 >> 12,
                 generations: Arc::default(),
                 answers: Arc::default(),
-                memo: Arc::default(),
+                memo: Arc::new(SegmentMemo::new(filter_shelf_min_listings)),
                 views: Arc::default(),
                 queries,
             }),
@@ -205,7 +206,7 @@ mod tests {
     async fn a_job_waits_for_a_search_thread_until_its_deadline_then_is_refused() {
         let dropped = prometheus::IntCounter::new("dropped", "test").unwrap_or_else(|e| panic!("{e}"));
         let (log, _rx) = QueryLog::channel(2, dropped);
-        let handle = SearchHandle::new(1, log);
+        let handle = SearchHandle::new(1, 1, log);
         let soon = || Instant::now() + Duration::from_millis(50);
         assert!(handle.with_index(soon(), |_| ()).await.is_none(), "no index yet: PostgreSQL's turn");
         let dir = std::env::temp_dir().join(format!("veza-handle-{}", Uuid::now_v7()));

@@ -107,16 +107,11 @@ pub fn query(f: &Fields, a: &ListingAsk) -> Option<Box<dyn Query>> {
 /// The status the shelves hold (`ListingStatus::Active`; search does not import listings).
 const ACTIVE: &str = "active";
 
-/// A newest-first page of active listings filtered by price and category alone, which
-/// per-segment shelves answer without a walk (`active_listings.rs`).
+/// A newest-first page of active listings filtered by price, category, tags and condition
+/// alone, which per-segment shelves answer without a walk (`active_listings.rs`).
 fn price_only(a: &ListingAsk) -> Option<PriceAsk> {
     let ListingOrder::Keyed { order: KeyOrder::Newest, after } = a.order else { return None };
-    let plain = a.text.is_none()
-        && a.drafts_of.is_none()
-        && a.tags.is_empty()
-        && a.currency.is_none()
-        && a.condition.is_none()
-        && a.seller.is_none();
+    let plain = a.text.is_none() && a.drafts_of.is_none() && a.currency.is_none() && a.seller.is_none();
     (plain && a.status == ACTIVE).then_some(PriceAsk {
         min: a.min_price,
         max: a.max_price,
@@ -124,6 +119,8 @@ fn price_only(a: &ListingAsk) -> Option<PriceAsk> {
         keep: a.limit + 1,
         facets: a.facets,
         categories: a.categories.as_ref().map(|ids| ids.iter().map(Uuid::to_string).collect()),
+        tags: a.tags.clone(),
+        condition: a.condition.clone(),
     })
 }
 
@@ -207,7 +204,12 @@ pub fn by_price(
             return Ok(None);
         };
         let segment = SegmentOrdinal::try_from(ord).unwrap_or(SegmentOrdinal::MAX);
-        let got = active_listings::answer(&memo.active, (segment, reader), &active, &key, ask)?;
+        // A narrowing asked again may have a shelf of its own: then by price alone on that.
+        let narrowed = if ask.narrows() { memo.filtered.get(searcher, reader, &active, &key, ask)? } else { None };
+        let got = match narrowed {
+            Some(own) => active_listings::answer((segment, reader), &own, &key, &ask.by_price_alone()),
+            None => active_listings::answer((segment, reader), &active, &key, ask),
+        };
         tops.push(got.top);
         facets.push(got.facets);
     }
@@ -248,7 +250,12 @@ mod tests {
                 condition: ["new", "used", "fair"][pick(3, 3) as usize].into(),
                 currency: "EUR".into(),
                 price: (pick(60, 4) * 10) as i64,
-                tags: (0..pick(4, 5)).map(|i| tags[pick(6, 6 + i) as usize].to_owned()).collect(),
+                // Distinct, as listings store them.
+                tags: (0..pick(4, 5))
+                    .map(|i| tags[pick(6, 6 + i) as usize].to_owned())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
             }),
         }
     }
@@ -313,19 +320,35 @@ mod tests {
         store.reload().unwrap_or_else(|e| panic!("{e}"));
         let searcher = store.searcher();
         assert!(searcher.segment_readers().iter().any(|r| r.num_deleted_docs() > 0), "deletes to take off");
-        let memo = SegmentMemo::default();
+        // Narrowings get shelves of their own from the second ask on, however few they admit.
+        let memo = SegmentMemo::new(1);
         let ranges =
             [(None, None), (Some(100), None), (None, Some(240)), (Some(250), Some(250)), (Some(90), Some(510))];
         let mut compared = 0;
-        // Every range over all categories, then within two of the four.
-        let within = [None, Some(vec![categories[0], categories[2]])];
-        for ((min, max), only) in ranges.into_iter().flat_map(|r| within.iter().map(move |c| (r, c.clone()))) {
+        // Every range over all listings, then narrowed: two of the four categories, a tag, two
+        // tags, a condition, all of them at once.
+        type Narrowing<'a> = (Option<Vec<Uuid>>, &'a [&'a str], Option<&'a str>);
+        let narrowings: [Narrowing; 6] = [
+            (None, &[], None),
+            (Some(vec![categories[0], categories[2]]), &[], None),
+            (None, &["analog"], None),
+            (None, &["vintage", "synth"], None),
+            (None, &[], Some("used")),
+            (Some(vec![categories[1], categories[3]]), &["tape"], Some("new")),
+        ];
+        // Twice: first walked, then from the narrowings' own shelves.
+        let twice = [0, 1].into_iter().flat_map(|_| ranges.into_iter());
+        for ((min, max), (only, tags, condition)) in twice.flat_map(|r| narrowings.iter().map(move |n| (r, n))) {
             let mut after = None;
             // Three pages: the cursor resumes where each ended.
             for _ in 0..3 {
-                let a = ListingAsk { categories: only.clone(), ..ask(min, max, after) };
-                let names = only.as_ref().map(|ids| ids.iter().map(Uuid::to_string).collect());
-                let price = PriceAsk { min, max, after, keep: 8, facets: Some(RULES), categories: names };
+                let a = ListingAsk {
+                    categories: only.clone(),
+                    tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+                    condition: condition.map(str::to_owned),
+                    ..ask(min, max, after)
+                };
+                let price = price_only(&a).unwrap_or_else(|| panic!("the shelves take {a:?}"));
                 let got = by_price((&searcher, &memo), &store.fields, "active", &price)
                     .unwrap_or_else(|e| panic!("{e}"))
                     .unwrap_or_else(|| panic!("every listing has a price"));
@@ -333,8 +356,9 @@ mod tests {
                 let mut facets = got.facets.unwrap_or_default();
                 facets.sort();
                 let (want_keys, want_facets) = walked(&store, &a, 8);
-                assert_eq!(keys, want_keys, "page of {min:?}..{max:?} in {only:?} after {after:?}");
-                assert_eq!(facets, want_facets, "facets of {min:?}..{max:?} in {only:?}");
+                let what = format!("{min:?}..{max:?} in {only:?} tagged {tags:?} {condition:?} after {after:?}");
+                assert_eq!(keys, want_keys, "page of {what}");
+                assert_eq!(facets, want_facets, "facets of {what}");
                 compared += keys.len();
                 after = keys.get(6).copied();
                 if after.is_none() {
@@ -342,7 +366,10 @@ mod tests {
                 }
             }
         }
-        assert!(compared > 50, "pages were not empty: {compared}");
+        // A currency or a seller still walks.
+        assert!(price_only(&ListingAsk { currency: Some("EUR".into()), ..ask(None, None, None) }).is_none());
+        assert!(compared > 300, "pages were not empty: {compared}");
+        assert!(memo.filtered.listings() > 0, "the second round read the narrowings' own shelves");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod expand;
 pub mod fallback;
 pub mod feed;
+pub mod filter_shelves;
 pub mod generations;
 pub mod handle;
 pub mod highlight;

@@ -99,7 +99,7 @@ impl SearchIndex for Tantivy {
                 &self.store.fields,
                 query.as_ref(),
                 &q.kinds,
-                (q.limit, q.offset, q.scope == Scope::Titles),
+                engine::Page { limit: q.limit, offset: q.offset, titles: q.scope == Scope::Titles },
                 q.deadline,
             )?
         };

@@ -7,6 +7,7 @@
 
 use super::active_listings::ActiveShelf;
 use super::changes::Kind;
+use super::filter_shelves::FilterShelves;
 use super::index::IndexError;
 use super::query::Word;
 use std::collections::{HashMap, HashSet};
@@ -73,9 +74,16 @@ pub struct SegmentMemo {
     holds: Mutex<HashMap<(SegmentId, Field), bool>>,
     /// Active listings by price and newest first (`active_listings.rs`).
     pub active: ActiveShelf,
+    /// The same for narrowings asked again (`filter_shelves.rs`).
+    pub filtered: FilterShelves,
 }
 
 impl SegmentMemo {
+    /// Narrowings get shelves of their own from `filter_min_listings` listings in a segment.
+    pub fn new(filter_min_listings: usize) -> SegmentMemo {
+        SegmentMemo { filtered: FilterShelves::with_min_listings(filter_min_listings), ..SegmentMemo::default() }
+    }
+
     /// `reader`'s columns.
     pub fn columns(&self, searcher: &Searcher, reader: &SegmentReader) -> Arc<Columns> {
         let id = reader.segment_id();

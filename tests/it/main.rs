@@ -21,6 +21,7 @@ mod hardening;
 mod harness;
 mod idempotency;
 mod listings;
+mod listings_index;
 mod magic_oauth;
 mod market;
 mod middleware;
