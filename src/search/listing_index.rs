@@ -3,7 +3,7 @@
 //! condition, seller) as one tantivy query, then a keyset page or a relevance page, and the
 //! facets of the whole filtered set on a first page.
 
-use super::active_listings::{self, PriceAsk};
+use super::active_listings::PriceAsk;
 use super::changes::Kind;
 use super::collect::Ranked;
 use super::collect_listings::{FacetCount, FacetRows, FacetRules, Key, KeyOrder, KeyedTop, merge_facets};
@@ -13,6 +13,7 @@ use super::query::Parsed;
 use super::schema::Fields;
 use super::segment_memo::SegmentMemo;
 use super::segment_memo::postings;
+use super::shelf_answer;
 use std::ops::Bound;
 use std::time::Instant;
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
@@ -207,8 +208,8 @@ pub fn by_price(
         // A narrowing asked again may have a shelf of its own: then by price alone on that.
         let narrowed = if ask.narrows() { memo.filtered.get(searcher, reader, &active, &key, ask)? } else { None };
         let got = match narrowed {
-            Some(own) => active_listings::answer((segment, reader), &own, &key, &ask.by_price_alone()),
-            None => active_listings::answer((segment, reader), &active, &key, ask),
+            Some(own) => shelf_answer::answer((segment, reader), &own, &key, &ask.by_price_alone()),
+            None => shelf_answer::answer((segment, reader), &active, &key, ask),
         };
         tops.push(got.top);
         facets.push(got.facets);

@@ -35,6 +35,7 @@ pub mod routes;
 pub mod schema;
 pub mod segment_memo;
 pub mod service;
+pub mod shelf_answer;
 pub mod view_cache;
 pub mod views;
 pub mod walk;
