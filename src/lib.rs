@@ -3,7 +3,6 @@
 
 pub mod accounts;
 pub mod activity;
-pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod categories;
@@ -23,6 +22,7 @@ pub mod patch;
 pub mod playlists;
 pub mod ratelimit;
 pub mod search;
+pub mod seed;
 pub mod service;
 pub mod settings;
 pub mod state;

@@ -9,11 +9,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
-use veza::admin::{load_users, seed_market, seed_search};
 use veza::auth::Role;
 use veza::config::{self, Config, LoadOptions, redact_url};
 use veza::infra::amqp::publish_once;
 use veza::infra::events::NodeEvent;
+use veza::seed::{load_users, seed_market, seed_search};
 use veza::settings::Settings;
 use veza::{db, logging, node};
 
