@@ -49,7 +49,7 @@ pub struct ActiveListings {
 /// A segment's deleted positions, ascending, read at this deletion count.
 type GoneAt = (u32, Arc<Vec<u32>>);
 
-/// Built per segment on first use; deleted listings per segment and deletion count.
+/// Each segment's shelf, built on first use (each shelf keeps its deleted positions itself).
 #[derive(Default)]
 pub struct ActiveShelf {
     /// `None`: the segment cannot have one (a listing without a price): not tried again.

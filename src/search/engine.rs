@@ -383,43 +383,22 @@ mod tests {
         let searcher = f.store.searcher();
         let memo = SegmentMemo::default();
         let later = Instant::now() + Duration::from_secs(5);
-        let all = run(
-            (&searcher, &memo),
-            &f.store.fields,
-            query.as_ref(),
-            &Kind::ALL,
-            Page { limit: 10, offset: 0, titles: true },
-            later,
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let search = |kinds: &[Kind], limit, offset, deadline| {
+            let page = Page { limit, offset, titles: true };
+            run((&searcher, &memo), &f.store.fields, query.as_ref(), kinds, page, deadline)
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let all = search(&Kind::ALL, 10, 0, later);
         assert_eq!(all.counts, [3, 0, 0, 1], "moog, juno, broken; the room");
         assert!(!all.partial);
         // One at a time, the same order: no page repeats or skips.
         let mut paged = Vec::new();
         for offset in 0..4 {
-            let page = run(
-                (&searcher, &memo),
-                &f.store.fields,
-                query.as_ref(),
-                &[Kind::Listing],
-                Page { limit: 1, offset, titles: true },
-                later,
-            )
-            .unwrap_or_else(|e| panic!("{e}"));
-            paged.extend(page.of(Kind::Listing).iter().map(|h| h.id));
+            paged.extend(search(&[Kind::Listing], 1, offset, later).of(Kind::Listing).iter().map(|h| h.id));
         }
         let whole: Vec<Uuid> = all.of(Kind::Listing).iter().map(|h| h.id).collect();
         assert_eq!(paged, whole);
-        let past = Instant::now();
-        let cut = run(
-            (&searcher, &memo),
-            &f.store.fields,
-            query.as_ref(),
-            &Kind::ALL,
-            Page { limit: 10, offset: 0, titles: true },
-            past,
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let cut = search(&Kind::ALL, 10, 0, Instant::now());
         assert!(cut.partial && cut.hits.iter().all(Vec::is_empty), "past the deadline: nothing more is read");
     }
 }

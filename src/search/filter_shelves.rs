@@ -31,6 +31,13 @@ enum Entry {
     },
 }
 
+/// What one ask of a narrowing gets.
+enum Decision {
+    Kept(Arc<ActiveListings>),
+    Build,
+    Walk,
+}
+
 #[derive(Default)]
 struct State {
     entries: HashMap<(SegmentId, String), Entry>,
@@ -66,11 +73,13 @@ impl FilterShelves {
         reader: &SegmentReader,
         active: &ActiveListings,
         key: KeyOf,
-        ask: &PriceAsk,
+        (ask, narrowing): (&PriceAsk, &str),
     ) -> Result<Option<Arc<ActiveListings>>, IndexError> {
-        let id = (reader.segment_id(), ask.narrowing());
-        if !self.seen_again(&id) {
-            return Ok(self.kept(&id));
+        let id = (reader.segment_id(), narrowing.to_owned());
+        match self.decide(&id) {
+            Decision::Kept(shelf) => return Ok(Some(shelf)),
+            Decision::Walk => return Ok(None),
+            Decision::Build => {}
         }
         let _one = self.building.lock();
         if let Some(shelf) = self.kept(&id) {
@@ -99,23 +108,30 @@ impl FilterShelves {
         self.state.lock().map_or(0, |s| s.listings)
     }
 
-    /// Counts this ask; whether it is the one to build on (asked before, not yet decided).
-    fn seen_again(&self, id: &(SegmentId, String)) -> bool {
-        let Ok(mut state) = self.state.lock() else { return false };
+    /// Counts this ask (one lock per request and segment): its kept shelf, marked used; or
+    /// whether to build one now (asked before, not yet decided).
+    fn decide(&self, id: &(SegmentId, String)) -> Decision {
+        let Ok(mut state) = self.state.lock() else { return Decision::Walk };
         if state.entries.len() >= MAX_REMEMBERED {
             // Forget what was only asked or found small; shelves stay (the budget bounds them).
             state.entries.retain(|_, e| matches!(e, Entry::Shelf { .. }));
         }
+        state.clock += 1;
+        let now = state.clock;
         match state.entries.entry(id.clone()).or_insert(Entry::Asked(0)) {
             Entry::Asked(n) => {
                 *n += 1;
-                *n >= 2
+                if *n >= 2 { Decision::Build } else { Decision::Walk }
             }
-            Entry::Small | Entry::Shelf { .. } => false,
+            Entry::Small => Decision::Walk,
+            Entry::Shelf { shelf, used } => {
+                *used = now;
+                Decision::Kept(shelf.clone())
+            }
         }
     }
 
-    /// The kept shelf of `id`, marked used.
+    /// The kept shelf of `id`, marked used (a build that waited finds another's here).
     fn kept(&self, id: &(SegmentId, String)) -> Option<Arc<ActiveListings>> {
         let mut state = self.state.lock().ok()?;
         state.clock += 1;

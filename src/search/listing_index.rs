@@ -192,6 +192,8 @@ pub fn by_price(
 ) -> Result<Option<PriceAnswer>, IndexError> {
     let status = term(f.status, status);
     let (mut tops, mut facets) = (Vec::new(), Vec::new());
+    // Once per request, not per segment: the narrowing's name and the ask without it.
+    let narrowing = ask.narrows().then(|| (ask.narrowing(), ask.by_price_alone()));
     for (ord, reader) in searcher.segment_readers().iter().enumerate() {
         if !memo.holds(searcher, reader, f.status) {
             continue;
@@ -206,10 +208,13 @@ pub fn by_price(
         };
         let segment = SegmentOrdinal::try_from(ord).unwrap_or(SegmentOrdinal::MAX);
         // A narrowing asked again may have a shelf of its own: then by price alone on that.
-        let narrowed = if ask.narrows() { memo.filtered.get(searcher, reader, &active, &key, ask)? } else { None };
-        let got = match narrowed {
-            Some(own) => shelf_answer::answer((segment, reader), &own, &key, &ask.by_price_alone()),
-            None => shelf_answer::answer((segment, reader), &active, &key, ask),
+        let own = match &narrowing {
+            Some((name, _)) => memo.filtered.get(searcher, reader, &active, &key, (ask, name))?,
+            None => None,
+        };
+        let got = match (own, &narrowing) {
+            (Some(own), Some((_, alone))) => shelf_answer::answer((segment, reader), &own, &key, alone),
+            _ => shelf_answer::answer((segment, reader), &active, &key, ask),
         };
         tops.push(got.top);
         facets.push(got.facets);
