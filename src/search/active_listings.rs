@@ -32,8 +32,8 @@ pub struct ActiveListings {
     pub(super) docs: Vec<DocId>,
     /// Per facet, per term ordinal: the positions of the documents holding it, ascending.
     pub(super) positions: [Vec<Vec<u32>>; 3],
-    /// Per facet, per term ordinal: the value.
-    pub(super) names: [Vec<String>; 3],
+    /// Per facet, per term ordinal: the value (the segment's: shared with its narrowed shelves).
+    pub(super) names: Arc<[Vec<String>; 3]>,
     /// Per position, its facet values as slots (`slots[f] + term ordinal`, one counter each):
     /// `held[held_at[p]..held_at[p + 1]]`.
     held_at: Vec<u32>,
@@ -169,7 +169,7 @@ impl ActiveListings {
             prices: by_price.iter().map(|(p, _)| *p).collect(),
             docs: by_price.iter().map(|(_, d)| *d).collect(),
             positions,
-            names,
+            names: Arc::new(names),
             held_at,
             held,
             slots,
@@ -178,10 +178,48 @@ impl ActiveListings {
         }))
     }
 
-    /// A shelf of the listings at `positions` of this one (read afresh from `reader`).
-    pub fn subset(&self, reader: &SegmentReader, positions: &[u32], key: KeyOf) -> Result<Option<Self>, IndexError> {
-        let docs = positions.iter().filter_map(|p| self.docs.get(*p as usize).copied()).collect();
-        Self::build(reader, docs, key)
+    /// A shelf of the listings at `positions` of this one, derived from it: the order by price,
+    /// each listing's facet slots and the newest-first order carry over.
+    pub fn subset(&self, positions: &[u32]) -> ActiveListings {
+        // Ascending, so the order by price carries over (several categories come one after another).
+        let mut positions = positions.to_vec();
+        positions.sort_unstable();
+        positions.dedup();
+        let parent = |p: &u32| *p as usize;
+        let mut moved = vec![u32::MAX; self.docs.len()];
+        let (mut held_at, mut held) = (Vec::with_capacity(positions.len() + 1), Vec::new());
+        let mut lists: [Vec<Vec<u32>>; 3] = [0, 1, 2].map(|f| vec![Vec::new(); self.positions[f].len()]);
+        for (q, p) in positions.iter().enumerate() {
+            let q = u32::try_from(q).unwrap_or(u32::MAX);
+            if let Some(m) = moved.get_mut(parent(p)) {
+                *m = q;
+            }
+            held_at.push(u32::try_from(held.len()).unwrap_or(u32::MAX));
+            for slot in self.held_by(parent(p)) {
+                // The facet whose slots hold this one, and the term ordinal within it.
+                let f = self.slots[1..].iter().position(|end| slot < end).unwrap_or(2);
+                if let Some(list) = lists[f].get_mut((slot - self.slots[f]) as usize) {
+                    list.push(q);
+                }
+                held.push(*slot);
+            }
+        }
+        held_at.push(u32::try_from(held.len()).unwrap_or(u32::MAX));
+        ActiveListings {
+            prices: positions.iter().filter_map(|p| self.prices.get(parent(p)).copied()).collect(),
+            docs: positions.iter().filter_map(|p| self.docs.get(parent(p)).copied()).collect(),
+            positions: lists,
+            names: self.names.clone(),
+            held_at,
+            held,
+            slots: self.slots,
+            newest: self
+                .newest
+                .iter()
+                .filter_map(|p| moved.get(parent(p)).copied().filter(|q| *q != u32::MAX))
+                .collect(),
+            gone: Mutex::new(None),
+        }
     }
 
     /// How many listings this shelf holds (deleted ones too).

@@ -381,7 +381,7 @@ mod tests {
         let parsed = parse("synthesizer ", &Rules::default()).unwrap_or_else(|e| panic!("{e}"));
         let query = build(&f.store.fields, &parsed, &Kind::ALL, &Audience::default());
         let searcher = f.store.searcher();
-        let memo = SegmentMemo::default();
+        let memo = SegmentMemo::new(usize::MAX);
         let later = Instant::now() + Duration::from_secs(5);
         let search = |kinds: &[Kind], limit, offset, deadline| {
             let page = Page { limit, offset, titles: true };

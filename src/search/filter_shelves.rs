@@ -6,15 +6,12 @@
 //! (one-off filters never pay the build), only when it admits many listings (few are cheap to
 //! walk), within a budget of listings, the least recently used dropped first.
 
-use super::active_listings::{ActiveListings, KeyOf, PriceAsk};
-use super::index::IndexError;
+use super::active_listings::{ActiveListings, PriceAsk};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tantivy::index::SegmentId;
 use tantivy::{Searcher, SegmentReader};
 
-/// Fewer admitted listings than this in a segment are walked (a few hundred microseconds).
-const MIN_LISTINGS: usize = 10_000;
 /// At most this many listings on all kept shelves (~70 bytes each: ~50 MB).
 const BUDGET: usize = 750_000;
 /// At most this many narrowings remembered (asked once, or too small to keep).
@@ -53,14 +50,9 @@ pub struct FilterShelves {
     min_listings: usize,
 }
 
-impl Default for FilterShelves {
-    fn default() -> Self {
-        FilterShelves::with_min_listings(MIN_LISTINGS)
-    }
-}
-
 impl FilterShelves {
-    /// Shelves kept from `min` admitted listings on.
+    /// Shelves kept from `min` admitted listings on (`search.filter_shelf_min_listings`: fewer
+    /// are walked, a few hundred microseconds).
     pub fn with_min_listings(min: usize) -> Self {
         FilterShelves { state: Mutex::default(), building: Mutex::new(()), min_listings: min }
     }
@@ -72,35 +64,34 @@ impl FilterShelves {
         searcher: &Searcher,
         reader: &SegmentReader,
         active: &ActiveListings,
-        key: KeyOf,
         (ask, narrowing): (&PriceAsk, &str),
-    ) -> Result<Option<Arc<ActiveListings>>, IndexError> {
+    ) -> Option<Arc<ActiveListings>> {
         let id = (reader.segment_id(), narrowing.to_owned());
         match self.decide(&id) {
-            Decision::Kept(shelf) => return Ok(Some(shelf)),
-            Decision::Walk => return Ok(None),
+            Decision::Kept(shelf) => return Some(shelf),
+            Decision::Walk => return None,
             Decision::Build => {}
         }
         let _one = self.building.lock();
         if let Some(shelf) = self.kept(&id) {
-            return Ok(Some(shelf));
+            return Some(shelf);
         }
         let admitted = active.admitted(ask, (0, active.listings()));
         // Past the budget it would evict itself and be built again every other request.
         let worth = (self.min_listings..=BUDGET).contains(&admitted.len());
-        let built = if worth { active.subset(reader, &admitted, key)? } else { None };
-        let Ok(mut state) = self.state.lock() else { return Ok(None) };
+        let built = worth.then(|| active.subset(&admitted));
+        let Ok(mut state) = self.state.lock() else { return None };
         forget_segments_gone(&mut state, searcher);
         let Some(shelf) = built.map(Arc::new) else {
             state.entries.insert(id, Entry::Small);
-            return Ok(None);
+            return None;
         };
         state.listings += shelf.listings();
         state.clock += 1;
         let used = state.clock;
         state.entries.insert(id, Entry::Shelf { shelf: shelf.clone(), used });
         evict(&mut state);
-        Ok(Some(shelf))
+        Some(shelf)
     }
 
     /// Listings on the kept shelves.

@@ -209,7 +209,7 @@ pub fn by_price(
         let segment = SegmentOrdinal::try_from(ord).unwrap_or(SegmentOrdinal::MAX);
         // A narrowing asked again may have a shelf of its own: then by price alone on that.
         let own = match &narrowing {
-            Some((name, _)) => memo.filtered.get(searcher, reader, &active, &key, (ask, name))?,
+            Some((name, _)) => memo.filtered.get(searcher, reader, &active, (ask, name)),
             None => None,
         };
         let got = match (own, &narrowing) {

@@ -67,9 +67,11 @@ pub struct Tantivy {
 }
 
 impl Tantivy {
-    /// A port on `store` with nothing kept yet.
+    /// A port on `store` with nothing kept yet, narrowings always walked (tools and tests; a
+    /// node's port shares its `SearchHandle`'s memo).
     pub fn on(store: SearchStore) -> Tantivy {
-        Tantivy { generations: Arc::default(), answers: Arc::default(), memo: Arc::default(), store }
+        let memo = Arc::new(SegmentMemo::new(usize::MAX));
+        Tantivy { generations: Arc::default(), answers: Arc::default(), memo, store }
     }
 }
 

@@ -257,7 +257,7 @@ mod tests {
         let parsed = parse("drone ", &Rules::default()).unwrap_or_else(|e| panic!("{e}"));
         let query = all_of(&[Term::from_field_text(f.words[Kind::Track.index()], "drone")], &[]);
         let mut clock = Clock::new(Instant::now() + Duration::from_secs(5));
-        let memo = SegmentMemo::default();
+        let memo = SegmentMemo::new(usize::MAX);
         let field = f.words[Kind::Track.index()];
         let segments_for = |who: &Audience| {
             Segments::new(

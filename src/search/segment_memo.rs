@@ -66,7 +66,6 @@ impl Columns {
     }
 }
 
-#[derive(Default)]
 pub struct SegmentMemo {
     restricted: Mutex<HashMap<SegmentId, Arc<Restricted>>>,
     columns: Mutex<HashMap<SegmentId, Arc<Columns>>>,
@@ -81,7 +80,14 @@ pub struct SegmentMemo {
 impl SegmentMemo {
     /// Narrowings get shelves of their own from `filter_min_listings` listings in a segment.
     pub fn new(filter_min_listings: usize) -> SegmentMemo {
-        SegmentMemo { filtered: FilterShelves::with_min_listings(filter_min_listings), ..SegmentMemo::default() }
+        SegmentMemo {
+            restricted: Mutex::default(),
+            columns: Mutex::default(),
+            words: Mutex::default(),
+            holds: Mutex::default(),
+            active: ActiveShelf::default(),
+            filtered: FilterShelves::with_min_listings(filter_min_listings),
+        }
     }
 
     /// `reader`'s columns.
@@ -269,7 +275,7 @@ mod tests {
         }
         w.commit(Uuid::nil(), Mark::default()).unwrap_or_else(|e| panic!("{e}"));
         store.reload().unwrap_or_else(|e| panic!("{e}"));
-        let memo = SegmentMemo::default();
+        let memo = SegmentMemo::new(usize::MAX);
         let field = f.words[Kind::Track.index()];
         let word = Word { term: "guitar".into(), typos: 1, prefix: true };
         let fuzzy = FuzzyTermQuery::new_prefix(Term::from_field_text(field, "guitar"), 1, true);

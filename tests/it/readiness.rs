@@ -40,3 +40,40 @@ async fn ready_goes_503_when_the_database_goes_away_and_200_when_it_returns() {
     })
     .await;
 }
+
+/// Sessions the server ended (a restart, a failover, an operator's pg_terminate_backend) sit in
+/// the pool looking idle; the checkout test throws them away instead of handing them out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pool_does_not_hand_out_connections_the_server_ended() {
+    use diesel_async::RunQueryDsl;
+    let db = TestDb::new().await;
+    let pool = veza::db::build_pool(&db.url, 3, Duration::from_secs(5));
+    let select_one = || async {
+        let mut conn = veza::db::checkout(&pool).await?;
+        diesel::sql_query("SELECT 1").execute(&mut conn).await?;
+        Ok::<_, veza::db::DbError>(())
+    };
+    // Three connections open at once, then idle in the pool.
+    let opened = futures_util::future::join_all((0..3).map(|_| async {
+        let conn = veza::db::checkout(&pool).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        conn.is_ok()
+    }))
+    .await;
+    assert_eq!(opened, [true; 3]);
+    assert_eq!(pool.state().idle_connections, 3);
+    let mut admin = db.conn().await;
+    let ended = diesel::sql_query(
+        "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&mut admin)
+    .await
+    .expect("terminate the pool's sessions");
+    assert_eq!(ended, 3);
+    // The driver reads the server's goodbye on its own task.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    for i in 0..6 {
+        select_one().await.unwrap_or_else(|e| panic!("query {i} after the termination: {e}"));
+    }
+}
