@@ -104,6 +104,11 @@ enum AdminAction {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
     /// Runtime settings (e.g. chat.banned_words); every node picks a change up within a second.
     Settings {
         #[command(subcommand)]
@@ -146,6 +151,12 @@ enum AdminAction {
         #[arg(long, default_value_t = 3600)]
         ttl_secs: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditAction {
+    /// Recompute the hash chain: exits 0 when it holds, 1 naming the first broken row.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -243,6 +254,13 @@ fn admin(cfg: &Config, action: AdminAction) -> Result<(), String> {
             println!("created {} `{username}` ({id})", role.as_str());
         }
         AdminAction::Settings { action } => runtime.block_on(settings(cfg, action))?,
+        AdminAction::Audit { action: AuditAction::Verify } => {
+            let verified = runtime.block_on(async {
+                let mut conn = connect_migrated(cfg).await?;
+                veza::audit::verify::verify(&mut conn).await.map_err(|e| format!("the audit chain is broken: {e}"))
+            })?;
+            println!("{}", serde_json::to_string(&verified).map_err(|e| e.to_string())?);
+        }
         AdminAction::Seed { users, rooms, members } => {
             let seeded = runtime.block_on(load_users::seed(cfg, users, rooms, members)).map_err(|e| e.to_string())?;
             println!("{}", serde_json::to_string(&seeded).map_err(|e| e.to_string())?);

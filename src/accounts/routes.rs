@@ -55,7 +55,7 @@ pub async fn delete_me(
         return Err(ApiError::field("password", "must be 1 to 256 characters"));
     }
     let by = DeletedBy::Owner { session: user.session_id, password: proof.password };
-    ask(&accounts, DeleteAccount { target: user.id, by, ip: client_info(&req).ip }).await?;
+    ask(&accounts, DeleteAccount { target: user.id, by, client: client_info(&req) }).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -71,7 +71,7 @@ pub async fn delete_user(
     path: web::Path<UserId>,
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Admin)?;
-    let msg = DeleteAccount { target: path.into_inner(), by: DeletedBy::Admin(user.id), ip: client_info(&req).ip };
+    let msg = DeleteAccount { target: path.into_inner(), by: DeletedBy::Admin(user.id), client: client_info(&req) };
     ask(&accounts, msg).await?;
     Ok(HttpResponse::NoContent().finish())
 }

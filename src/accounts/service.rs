@@ -10,6 +10,7 @@ use crate::db::{PooledConn, checkout};
 use crate::ratelimit::Decision;
 use crate::service::{Core, Service};
 use crate::state::AppState;
+use crate::web::client::ClientInfo;
 use crate::{activity, chat, listings, offers, users};
 use actix::prelude::*;
 use chrono::Utc;
@@ -39,7 +40,7 @@ impl Core for AccountCore {
 pub struct DeleteAccount {
     pub target: UserId,
     pub by: DeletedBy,
-    pub ip: Option<String>,
+    pub client: ClientInfo,
 }
 
 crate::delegate_to_core!(AccountCore {
@@ -64,9 +65,9 @@ impl AccountCore {
         if let DeletedBy::Owner { session, password } = &m.by {
             self.check_owner(&mut conn, m.target, *session, password.clone()).await?;
         }
-        let (target, by, ip) = (m.target, m.by, m.ip);
+        let (target, by, client) = (m.target, m.by, m.client);
         let erased =
-            conn.transaction::<_, AccountError, _>(async |conn| erase(conn, target, &by, ip.as_deref()).await).await?;
+            conn.transaction::<_, AccountError, _>(async |conn| erase(conn, target, &by, &client).await).await?;
         // Refused on every node at once: each session's access tokens, then the user.
         let ttl = Duration::from_secs(self.state.config.jwt.access_ttl_secs);
         for sid in &erased.sessions {
@@ -123,7 +124,7 @@ async fn erase(
     conn: &mut AsyncPgConnection,
     target: UserId,
     by: &DeletedBy,
-    ip: Option<&str>,
+    client: &ClientInfo,
 ) -> Result<Erased, AccountError> {
     let (status, roles) = users::repo::lock_standing(conn, target).await?.ok_or(AccountError::NotFound)?;
     if status == UserStatus::Deleted {
@@ -148,7 +149,7 @@ async fn erase(
     activity::forget(conn, target).await?;
     users::repo::erase(conn, target).await?;
     let entry =
-        AuditEntry::new("account.deleted").actor(by.actor(target)).target("user", target).ip(ip).data(
+        AuditEntry::new("account.deleted").actor(by.actor(target)).target("user", target).from(client).data(
             json!({ "by": by.as_str(), "sessions_revoked": sessions.len(), "listings_archived": listings.len() }),
         );
     audit::record(conn, entry).await?;

@@ -284,7 +284,7 @@ impl AuthCore {
         .await?;
         audit::record(
             &mut conn,
-            AuditEntry::new("auth.register").actor(user.id).target("user", user.id).ip(m.client.ip.as_deref()),
+            AuditEntry::new("auth.register").actor(user.id).target("user", user.id).from(&m.client),
         )
         .await?;
         crate::activity::record(&mut conn, user.id, "account.registered", serde_json::json!({})).await?;
@@ -308,18 +308,14 @@ impl AuthCore {
         let ok = self.state.hasher.verify(m.password, stored).await?;
         let Some(user) = user.filter(|_| ok) else {
             let _ = self.state.limiter.check(&fail_key, self.failure_quota()).await;
-            let entry = AuditEntry::new("auth.login_failed")
-                .ip(m.client.ip.as_deref())
-                .data(serde_json::json!({ "login": login }));
+            let entry =
+                AuditEntry::new("auth.login_failed").from(&m.client).data(serde_json::json!({ "login": login }));
             audit::record(&mut conn, entry).await?;
             return Err(AuthError::Feature(AuthFault::InvalidCredentials));
         };
         ensure_active(&user)?;
-        audit::record(
-            &mut conn,
-            AuditEntry::new("auth.login").actor(user.id).target("user", user.id).ip(m.client.ip.as_deref()),
-        )
-        .await?;
+        audit::record(&mut conn, AuditEntry::new("auth.login").actor(user.id).target("user", user.id).from(&m.client))
+            .await?;
         self.start_session(&mut conn, &user, &m.client).await
     }
 
@@ -331,10 +327,8 @@ impl AuthCore {
             Rotation::Invalid => Err(AuthError::Feature(AuthFault::TokenInvalid)),
             Rotation::Reused { session_id, user_id } => {
                 self.state.denylist.revoke_session(session_id, self.access_ttl());
-                let entry = AuditEntry::new("auth.refresh_reuse")
-                    .actor(user_id)
-                    .target("session", session_id)
-                    .ip(m.client.ip.as_deref());
+                let entry =
+                    AuditEntry::new("auth.refresh_reuse").actor(user_id).target("session", session_id).from(&m.client);
                 audit::record(&mut conn, entry).await?;
                 tracing::warn!(%session_id, %user_id, "refresh token reuse: session revoked");
                 Err(AuthError::Feature(AuthFault::RefreshReused))
@@ -356,8 +350,7 @@ impl AuthCore {
             && repo::revoke_session(&mut conn, m.user, session.id, "logout").await?
         {
             self.state.denylist.revoke_session(session.id, self.access_ttl());
-            let entry =
-                AuditEntry::new("auth.logout").actor(m.user).target("session", session.id).ip(m.client.ip.as_deref());
+            let entry = AuditEntry::new("auth.logout").actor(m.user).target("session", session.id).from(&m.client);
             audit::record(&mut conn, entry).await?;
         }
         Ok(())
@@ -372,7 +365,7 @@ impl AuthCore {
         let entry = AuditEntry::new("auth.logout_all")
             .actor(m.user)
             .target("user", m.user)
-            .ip(m.client.ip.as_deref())
+            .from(&m.client)
             .data(serde_json::json!({ "sessions": revoked.len() }));
         audit::record(&mut conn, entry).await?;
         Ok(())
@@ -408,10 +401,7 @@ impl AuthCore {
         self.state.denylist.revoke_session(m.session, self.access_ttl());
         audit::record(
             &mut conn,
-            AuditEntry::new("auth.session_revoked")
-                .actor(m.user)
-                .target("session", m.session)
-                .ip(m.client.ip.as_deref()),
+            AuditEntry::new("auth.session_revoked").actor(m.user).target("session", m.session).from(&m.client),
         )
         .await?;
         Ok(())
@@ -456,7 +446,7 @@ impl AuthCore {
             &mut conn,
             AuditEntry::new("auth.login")
                 .actor(user.id)
-                .ip(m.client.ip.as_deref())
+                .from(&m.client)
                 .data(serde_json::json!({ "method": "magic_link" })),
         )
         .await?;
@@ -507,7 +497,7 @@ impl AuthCore {
         ensure_active(&user)?;
         let entry = AuditEntry::new("auth.login")
             .actor(user.id)
-            .ip(m.client.ip.as_deref())
+            .from(&m.client)
             .data(serde_json::json!({ "method": p.as_str() }));
         audit::record(&mut conn, entry).await?;
         match pending.redirect_uri {

@@ -30,7 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 fn editor(req: &HttpRequest, user: &AuthUser) -> Result<Editor, ApiError> {
     user.require(Role::Admin)?;
-    Ok(Editor { id: user.id, ip: client_info(req).ip })
+    Ok(Editor { id: user.id, client: client_info(req) })
 }
 
 /// The category tree, roots first, siblings by position.

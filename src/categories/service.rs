@@ -9,6 +9,7 @@ use crate::db::{PooledConn, checkout};
 use crate::error::unique_violation_as;
 use crate::service::{Core, Service};
 use crate::state::AppState;
+use crate::web::client::ClientInfo;
 use actix::prelude::*;
 use diesel_async::AsyncConnection;
 use serde_json::json;
@@ -34,7 +35,7 @@ impl Core for CategoryCore {
 #[derive(Debug, Clone)]
 pub struct Editor {
     pub id: UserId,
-    pub ip: Option<String>,
+    pub client: ClientInfo,
 }
 
 #[derive(Debug, Message)]
@@ -107,8 +108,7 @@ impl CategoryCore {
                 tree.get(p).ok_or(CategoryError::Invalid { field: "parent_id", message: "no such category".into() })?;
             }
             repo::insert(conn, &c).await.map_err(slug_taken())?;
-            let entry =
-                AuditEntry::new("category.created").actor(m.by.id).target("category", c.id).ip(m.by.ip.as_deref());
+            let entry = AuditEntry::new("category.created").actor(m.by.id).target("category", c.id).from(&m.by.client);
             audit::record(conn, entry.data(json!({ "slug": c.slug, "parent_id": c.parent_id }))).await?;
             Ok(c)
         })
@@ -145,8 +145,7 @@ impl CategoryCore {
                 c.parent_id = parent;
             }
             repo::update(conn, &c).await.map_err(slug_taken())?;
-            let entry =
-                AuditEntry::new("category.updated").actor(m.by.id).target("category", c.id).ip(m.by.ip.as_deref());
+            let entry = AuditEntry::new("category.updated").actor(m.by.id).target("category", c.id).from(&m.by.client);
             audit::record(conn, entry.data(json!({ "slug": c.slug, "name": c.name, "parent_id": c.parent_id })))
                 .await?;
             Ok(c)
@@ -167,8 +166,7 @@ impl CategoryCore {
                 return Err(CategoryError::Conflict(Code::CategoryNotEmpty, "listings use this category".into()));
             }
             repo::delete(conn, CategoryId(c.id)).await?;
-            let entry =
-                AuditEntry::new("category.deleted").actor(m.by.id).target("category", c.id).ip(m.by.ip.as_deref());
+            let entry = AuditEntry::new("category.deleted").actor(m.by.id).target("category", c.id).from(&m.by.client);
             audit::record(conn, entry.data(json!({ "slug": c.slug }))).await?;
             Ok(())
         })

@@ -134,6 +134,29 @@ diesel::table! {
         ip -> Nullable<Text>,
         data -> Jsonb,
         created_at -> Timestamptz,
+        request_id -> Nullable<Text>,
+        chain_seq -> Int8,
+        prev_hash -> Bytea,
+        hash -> Bytea,
+    }
+}
+
+diesel::table! {
+    audit_head (only_row) {
+        only_row -> Bool,
+        seq -> Int8,
+        hash -> Bytea,
+    }
+}
+
+diesel::table! {
+    audit_anchors (id) {
+        id -> Int8,
+        seq -> Int8,
+        hash -> Bytea,
+        node -> Text,
+        token -> Text,
+        signed_at -> Timestamptz,
     }
 }
 
@@ -414,6 +437,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_outbox,
     idempotency_keys,
     audit_log,
+    audit_head,
+    audit_anchors,
     friendships,
     blocks,
     activity,

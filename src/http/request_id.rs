@@ -9,9 +9,7 @@ use actix_web::{Error, HttpMessage};
 
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The id of the request being served, in request extensions.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+pub use crate::web::client::RequestId;
 
 /// Accepts 1..=128 characters of `[A-Za-z0-9._:-]`; anything else could forge log lines.
 fn acceptable(id: &str) -> bool {

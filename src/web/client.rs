@@ -12,19 +12,27 @@ use std::net::IpAddr;
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
 
+/// The id of the request being served, in request extensions (set by the app's outermost
+/// middleware, `http::request_id`).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
 /// Who is calling, for sessions and the audit trail.
 #[derive(Debug, Clone, Default)]
 pub struct ClientInfo {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The request's id, so an audited action names the request (and its log lines).
+    pub request_id: Option<String>,
 }
 
-/// IP and user agent of the caller.
+/// IP, user agent and request id of the caller.
 pub fn client_info(req: &HttpRequest) -> ClientInfo {
     let ip = req.extensions().get::<ClientIp>().map(|c| c.0.to_string());
     let user_agent =
         req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(256).collect());
-    ClientInfo { ip, user_agent }
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
+    ClientInfo { ip, user_agent, request_id }
 }
 
 pub fn client_ip(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[IpNet]) -> Option<IpAddr> {

@@ -1,0 +1,13 @@
+DROP TABLE audit_anchors;
+DROP TRIGGER audit_log_no_truncate ON audit_log;
+DROP TRIGGER audit_log_append_only ON audit_log;
+DROP TRIGGER audit_log_chain ON audit_log;
+DROP FUNCTION audit_append_only();
+DROP FUNCTION audit_chain();
+DROP INDEX audit_log_action;
+DROP INDEX audit_log_target;
+ALTER TABLE audit_log DROP CONSTRAINT audit_log_chain_seq;
+DROP FUNCTION audit_row_hash(audit_log);
+DROP FUNCTION audit_canonical(bigint, bytea, uuid, text, text, text, text, text, jsonb, timestamptz);
+DROP TABLE audit_head;
+ALTER TABLE audit_log DROP COLUMN request_id, DROP COLUMN chain_seq, DROP COLUMN prev_hash, DROP COLUMN hash;
