@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod categories;

@@ -155,8 +155,14 @@ enum AdminAction {
 
 #[derive(Subcommand)]
 enum AuditAction {
-    /// Recompute the hash chain: exits 0 when it holds, 1 naming the first broken row.
-    Verify,
+    /// Recompute the hash chain and check the signed anchors: exits 0 when it holds, 1 naming
+    /// the first break.
+    Verify {
+        /// An anchor token kept outside the database (a node's `audit chain head signed` log
+        /// line): the chain must still hold that row with that hash. May be repeated.
+        #[arg(long = "anchor")]
+        anchors: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -254,10 +260,17 @@ fn admin(cfg: &Config, action: AdminAction) -> Result<(), String> {
             println!("created {} `{username}` ({id})", role.as_str());
         }
         AdminAction::Settings { action } => runtime.block_on(settings(cfg, action))?,
-        AdminAction::Audit { action: AuditAction::Verify } => {
+        AdminAction::Audit { action: AuditAction::Verify { anchors } } => {
             let verified = runtime.block_on(async {
                 let mut conn = connect_migrated(cfg).await?;
-                veza::audit::verify::verify(&mut conn).await.map_err(|e| format!("the audit chain is broken: {e}"))
+                // The keys that still verify, as loaded by a node (none is created here).
+                let timeout = Duration::from_millis(cfg.database.connect_timeout_ms);
+                let pool = db::build_pool(&cfg.database.url, 1, timeout);
+                let keys = veza::auth::keys::KeyRing::new(pool, veza::auth::keys::KeyPolicy::from_config(&cfg.jwt));
+                keys.reload().await.map_err(|e| e.to_string())?;
+                veza::audit::verify::verify(&mut conn, Some(&keys), &anchors)
+                    .await
+                    .map_err(|e| format!("the audit chain is broken: {e}"))
             })?;
             println!("{}", serde_json::to_string(&verified).map_err(|e| e.to_string())?);
         }

@@ -8,9 +8,11 @@ use crate::web::client::ClientInfo;
 use diesel::prelude::*;
 use veza_core::UserId;
 
+pub mod anchor;
+pub mod model;
 mod repo;
 pub mod verify;
-pub use repo::record;
+pub use repo::{page, record};
 
 /// One audited action.
 #[derive(Debug, Insertable)]

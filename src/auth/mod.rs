@@ -1,6 +1,7 @@
 //! Authentication: accounts, password login, rotating refresh tokens with reuse detection,
 //! EdDSA access tokens under rotating keys, revocation, magic links, OAuth2 with PKCE, roles.
 
+pub mod anchor_keys;
 pub mod bootstrap;
 pub mod denylist;
 pub mod extract;

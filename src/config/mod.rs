@@ -35,6 +35,7 @@ pub struct Config {
     pub offers: OffersConfig,
     pub tracks: TracksConfig,
     pub search: SearchConfig,
+    pub audit: AuditConfig,
     /// Which environment layer was applied (`VEZA_ENV`), for `config check` and logs.
     #[serde(default)]
     pub env: String,
@@ -139,6 +140,12 @@ pub struct AuthConfig {
     pub public_url: String,
     pub redirect_allowlist: Vec<String>,
     pub denylist_refresh_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    pub anchor_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

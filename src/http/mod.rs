@@ -19,6 +19,7 @@ pub mod security_headers;
 pub mod telemetry;
 
 use crate::accounts::service::AccountService;
+use crate::admin::service::AdminService;
 use crate::auth::service::AuthService;
 use crate::categories::service::CategoryService;
 use crate::chat::service::ChatService;
@@ -63,6 +64,7 @@ pub fn build_app(
     let user_service = web::Data::new(UserService::new(state.get_ref().clone()).start());
     let chat_service = web::Data::new(ChatService::new(state.get_ref().clone()).start());
     let category_service = web::Data::new(CategoryService::new(state.get_ref().clone()).start());
+    let admin_service = web::Data::new(AdminService::new(state.get_ref().clone()).start());
     let listing_service = web::Data::new(ListingService::new(state.get_ref().clone()).start());
     let offer_service = web::Data::new(OfferService::new(state.get_ref().clone()).start());
     let account_service = web::Data::new(AccountService::new(state.get_ref().clone()).start());
@@ -76,6 +78,7 @@ pub fn build_app(
         .app_data(user_service)
         .app_data(chat_service)
         .app_data(category_service)
+        .app_data(admin_service)
         .app_data(listing_service)
         .app_data(offer_service)
         .app_data(account_service)
@@ -101,6 +104,7 @@ pub fn build_app(
         .configure(crate::users::routes::configure)
         .configure(crate::chat::routes::configure)
         .configure(crate::categories::routes::configure)
+        .configure(crate::admin::routes::configure)
         .configure(crate::listings::routes::configure)
         .configure(crate::offers::routes::configure)
         .configure(crate::tracks::routes::configure)

@@ -8,6 +8,8 @@ use super::openapi_walk::operations_mut;
 use super::{csp_report, ops};
 use crate::accounts::{model as accounts_model, routes as accounts};
 use crate::activity::ActivityItem;
+use crate::admin::routes as admin;
+use crate::audit::model as audit_model;
 use crate::auth::{keys, model as auth_model, routes as auth, service as auth_service};
 use crate::categories::{model as categories_model, routes as categories};
 use crate::chat::{model as chat_model, routes as chat, ws as chat_ws};
@@ -52,6 +54,7 @@ use utoipa::{Modify, OpenApi};
         playlists::create, playlists::get, playlists::update, playlists::delete, playlists::add_track,
         playlists::remove_track, playlists::reorder, tus::create, tus::offset, tus::append, tus::terminate,
         tus::finish, search::search, search::suggest, search::popular, search::zero_results,
+        admin::audit, admin::export,
     ),
     components(schemas(
         error::Problem, ops::HealthReply, ops::ReadyReply, ops::Checks, DepState, csp_report::CspReportBody,
@@ -78,7 +81,7 @@ use utoipa::{Modify, OpenApi};
         search_model::RoomHit, search_model::SearchResults, search_model::SearchCounts, search_model::SearchSource,
         search_model::SearchPage, search_model::SuggestionKind, search_model::Suggestion, search_model::Suggestions,
         search_model::Window, search_model::PopularQuery, search_model::PopularQueries, search_model::ZeroResultQuery,
-        search_model::ZeroResultQueries,
+        search_model::ZeroResultQueries, audit_model::AuditRecord,
     )),
     modifiers(&BearerAuth, &ProblemReplies, &CommonReplies, &TextBounds, &NulFreeStrings, &CreatedLinks),
     tags(

@@ -7,6 +7,7 @@ mod node_events;
 
 pub use drain::NodeHandle;
 
+use crate::audit::anchor::{AnchorKeys, AuditAnchorer};
 use crate::auth::denylist::Denylist;
 use crate::auth::keys::{KeyPolicy, KeyRing};
 use crate::auth::password::Hasher;
@@ -286,6 +287,10 @@ fn supervise_background(
     let (p, s) = (pool.clone(), settings.clone());
     let poll = Duration::from_millis(config.node.settings_poll_ms);
     supervisor.supervise(move |_| SettingsWatcher::new(s, p, poll));
+    let (p, node) = (pool.clone(), config.node_id().to_owned());
+    let anchor_keys: Arc<dyn AnchorKeys> = Arc::new(auth.keys.clone());
+    let every = Duration::from_secs(config.audit.anchor_secs);
+    supervisor.supervise(move |_| AuditAnchorer::new(p, anchor_keys, node, every));
 }
 
 fn chat_policy(config: &Config, limiter: &RateLimiter, settings: &Settings) -> ChatPolicy {

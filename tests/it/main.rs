@@ -9,6 +9,7 @@
 mod support;
 
 mod accounts;
+mod admin_audit;
 mod audit_chain;
 mod auth;
 mod authz;
