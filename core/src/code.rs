@@ -55,6 +55,8 @@ codes! {
     AccountDisabled => "account_disabled",
     ReauthenticationRequired => "reauthentication_required",
     LastAdmin => "last_admin",
+    /// Admins cannot suspend, ban or demote their own account.
+    OwnAccount => "own_account",
     // Users.
     Blocked => "blocked",
     AlreadyFriends => "already_friends",

@@ -8,7 +8,6 @@ use crate::web::ask;
 use crate::web::client::client_info;
 use crate::web::error::{ApiError, Problem};
 use crate::web::extract;
-use crate::web::resource;
 use crate::web::resource::resource_for;
 use actix::Addr;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -24,7 +23,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(crate::web::extract::payload_config(DELETE_BODY_MAX_BYTES))
             .route(web::delete().to(delete_me)),
     )
-    .service(resource("/api/v1/admin/users/{id}", "DELETE").route(web::delete().to(delete_user)));
+    // Changes of standing (PATCH) are the admin area's, on a resource registered after this one.
+    .service(resource_for("/api/v1/admin/users/{id}", "DELETE").route(web::delete().to(delete_user)));
 }
 
 /// Delete my account: a soft delete, everything personal erased, every session revoked. Needs

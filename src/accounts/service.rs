@@ -73,7 +73,7 @@ impl AccountCore {
         for sid in &erased.sessions {
             self.state.denylist.revoke_session(*sid, ttl);
         }
-        self.state.denylist.deny_user(target.uuid());
+        self.state.denylist.deny_user(target.uuid(), None);
         let cache = &self.state.cache;
         cache.invalidate(&users::model::profile_cache_key(&target.to_string()));
         cache.invalidate(&users::model::profile_cache_key(&erased.username));
@@ -118,23 +118,22 @@ impl AccountCore {
     }
 }
 
-/// The deletion's one transaction: the account row locked first, so two deletions (or a
-/// deletion and a demotion) of the last admin cannot both pass.
+/// The deletion's one transaction. The active admins' rows are locked first, then the
+/// account's (the order every change of standing takes, so two of them cannot deadlock): two
+/// deletions, or a deletion and a demotion, of the last admin cannot both pass.
 async fn erase(
     conn: &mut AsyncPgConnection,
     target: UserId,
     by: &DeletedBy,
     client: &ClientInfo,
 ) -> Result<Erased, AccountError> {
-    let (status, roles) = users::repo::lock_standing(conn, target).await?.ok_or(AccountError::NotFound)?;
+    let admins = users::repo::lock_active_admins(conn).await?;
+    let (status, _) = users::repo::lock_standing(conn, target).await?.ok_or(AccountError::NotFound)?;
     if status == UserStatus::Deleted {
         return Err(AccountError::NotFound);
     }
-    if status == UserStatus::Active && roles.iter().any(|r| r == "admin") {
-        let admins = users::repo::lock_active_admins(conn).await?;
-        if admins.iter().all(|a| *a == target) {
-            return Err(last_admin());
-        }
+    if admins.contains(&target) && admins.len() == 1 {
+        return Err(last_admin());
     }
     let username = users::repo::username(conn, target).await?.unwrap_or_default();
     // Off the market first: their listings archived, then every offer in play cancelled (a

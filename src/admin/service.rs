@@ -13,7 +13,7 @@ use veza_core::UserId;
 pub type AdminService = Service<AdminCore>;
 
 pub struct AdminCore {
-    state: AppState,
+    pub(in crate::admin) state: AppState,
 }
 
 impl Core for AdminCore {
@@ -46,7 +46,7 @@ crate::delegate_to_core!(AdminCore {
 });
 
 impl AdminCore {
-    async fn conn(&self) -> Result<PooledConn<'_>, AdminError> {
+    pub(in crate::admin) async fn conn(&self) -> Result<PooledConn<'_>, AdminError> {
         Ok(checkout(&self.state.pool).await?)
     }
 

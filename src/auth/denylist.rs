@@ -8,8 +8,8 @@ use super::repo::denylist as repo;
 use crate::db::DbPool;
 use crate::infra::events::{NodeBus, NodeEvent};
 use crate::infra::redis::Redis;
-use chrono::{Duration as ChronoDuration, Utc};
-use std::collections::{HashMap, HashSet};
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -22,17 +22,46 @@ pub struct Denylist {
     redis: Option<Redis>,
 }
 
+/// Until when a user is refused: `None` until someone lifts it.
+pub type DeniedUntil = Option<DateTime<Utc>>;
+
+/// Denials and allowances heard at most this many at once between two reloads.
+const HEARD_MAX: usize = 10_000;
+
 #[derive(Default)]
 struct Inner {
     /// Session id -> when its tokens have all expired anyway.
     sessions: HashMap<Uuid, Instant>,
-    /// Users whose status is not `active`.
-    users: HashSet<Uuid>,
+    /// Users whose status is not `active`, and until when. A suspension with an end stops
+    /// being refused at that time on every node by itself: no event has to arrive.
+    users: HashMap<Uuid, DeniedUntil>,
+    /// Denials (`Some`) and allowances (`None`) applied lately: a reload whose query ran
+    /// before one of them must not undo it.
+    heard: Vec<(Instant, Uuid, Option<DeniedUntil>)>,
+}
+
+impl Inner {
+    fn set_user(&mut self, user: Uuid, state: Option<DeniedUntil>) {
+        match state {
+            Some(until) => self.users.insert(user, until),
+            None => self.users.remove(&user),
+        };
+        if self.heard.len() >= HEARD_MAX {
+            self.heard.remove(0);
+        }
+        self.heard.push((Instant::now(), user, state));
+    }
 }
 
 impl Denylist {
     pub fn is_denied(&self, sid: Uuid, user: Uuid) -> bool {
-        self.inner.read().map(|i| i.sessions.contains_key(&sid) || i.users.contains(&user)).unwrap_or(true)
+        self.inner
+            .read()
+            .map(|i| {
+                i.sessions.contains_key(&sid)
+                    || i.users.get(&user).is_some_and(|until| until.is_none_or(|t| Utc::now() < t))
+            })
+            .unwrap_or(true)
     }
 
     /// A denylist whose revocations reach the other nodes through `bus` (and `redis`).
@@ -61,15 +90,28 @@ impl Denylist {
         }
     }
 
-    /// This node disabled a user: deny now here, and tell the others.
-    pub fn deny_user(&self, user: Uuid) {
-        self.apply_user_denial(user);
-        self.bus.publish(NodeEvent::UserDenied { user });
+    /// This node disabled a user (until `until`, or until lifted): deny now here, and tell
+    /// the others.
+    pub fn deny_user(&self, user: Uuid, until: DeniedUntil) {
+        self.apply_user_denial(user, until);
+        self.bus.publish(NodeEvent::UserDenied { user, until });
     }
 
-    pub fn apply_user_denial(&self, user: Uuid) {
+    pub fn apply_user_denial(&self, user: Uuid, until: DeniedUntil) {
         if let Ok(mut i) = self.inner.write() {
-            i.users.insert(user);
+            i.set_user(user, Some(until));
+        }
+    }
+
+    /// This node made a user active again (a lifted suspension or ban): tell the others.
+    pub fn allow_user(&self, user: Uuid) {
+        self.apply_user_allowance(user);
+        self.bus.publish(NodeEvent::UserAllowed { user });
+    }
+
+    pub fn apply_user_allowance(&self, user: Uuid) {
+        if let Ok(mut i) = self.inner.write() {
+            i.set_user(user, None);
         }
     }
 
@@ -99,6 +141,7 @@ impl Denylist {
             return Ok(()); // the database is away: keep what we know
         };
         let since = Utc::now() - ChronoDuration::from_std(ttl).unwrap_or(ChronoDuration::minutes(15));
+        let asked = Instant::now();
         let revoked = repo::revoked_since(&mut conn, since).await?;
         let inactive = repo::inactive_users(&mut conn).await?;
         let now_utc = Utc::now();
@@ -110,6 +153,16 @@ impl Denylist {
                 i.sessions.entry(sid).or_insert(now + ttl.saturating_sub(age));
             }
             i.users = inactive.into_iter().collect();
+            // What was heard while the query ran is newer than what it read.
+            i.heard.retain(|(at, _, _)| *at >= asked);
+            let heard = std::mem::take(&mut i.heard);
+            for (_, user, state) in &heard {
+                match state {
+                    Some(until) => i.users.insert(*user, *until),
+                    None => i.users.remove(user),
+                };
+            }
+            i.heard = heard;
         }
         Ok(())
     }
@@ -148,7 +201,20 @@ mod tests {
         assert!(!d.is_denied(sid, uid));
         d.revoke_session(sid, Duration::from_secs(60));
         assert!(d.is_denied(sid, Uuid::now_v7()));
-        d.deny_user(uid);
+        d.deny_user(uid, None);
         assert!(d.is_denied(Uuid::now_v7(), uid));
+        d.allow_user(uid);
+        assert!(!d.is_denied(Uuid::now_v7(), uid));
+    }
+
+    #[test]
+    fn a_suspension_with_an_end_lifts_itself() {
+        let (inbox, _rx) = crate::infra::events::inbox();
+        let d = Denylist::new(NodeBus::new(inbox, None), None);
+        let (ended, running) = (Uuid::now_v7(), Uuid::now_v7());
+        d.deny_user(ended, Some(Utc::now() - ChronoDuration::seconds(1)));
+        d.deny_user(running, Some(Utc::now() + ChronoDuration::hours(1)));
+        assert!(!d.is_denied(Uuid::now_v7(), ended));
+        assert!(d.is_denied(Uuid::now_v7(), running));
     }
 }

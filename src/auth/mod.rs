@@ -13,6 +13,7 @@ pub mod repo;
 pub mod routes;
 pub mod scheduler;
 pub mod service;
+pub mod suspension;
 pub mod tokens;
 
 pub use extract::AuthUser;

@@ -99,8 +99,20 @@ pub struct Claims {
 }
 
 /// An account's standing (`users.status`): only an active one may sign in or be reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
 #[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "lowercase")]
 pub enum UserStatus {
     Active,
     Suspended,

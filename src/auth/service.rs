@@ -6,6 +6,7 @@ use super::model::{
 };
 use super::oauth::{self, Identity, Provider};
 use super::repo::{self, NewUser, Rotation, UserRow};
+use super::suspension::{LiftedBy, lift_ended};
 use super::tokens::{hash, pkce_challenge, random_token};
 use crate::audit::{self, AuditEntry};
 use crate::auth::model::AuthFault;
@@ -182,7 +183,14 @@ fn me_of(u: &UserRow) -> Me {
 }
 
 fn ensure_active(u: &UserRow) -> Result<(), AuthError> {
-    if u.status == UserStatus::Active { Ok(()) } else { Err(AuthError::account_disabled(u.status.as_str())) }
+    match (u.status, u.suspended_until) {
+        (UserStatus::Active, _) => Ok(()),
+        (UserStatus::Suspended, Some(until)) => Err(AuthError::account_disabled(&format!(
+            "suspended until {}",
+            until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ))),
+        (status, _) => Err(AuthError::account_disabled(status.as_str())),
+    }
 }
 
 /// Wrong passwords an account may take per window, wherever they are tried (login, and the
@@ -195,6 +203,18 @@ pub fn password_failure_quota(a: &crate::config::AuthConfig) -> Quota {
 impl AuthCore {
     async fn conn(&self) -> Result<PooledConn<'_>, AuthError> {
         Ok(checkout(&self.state.pool).await?)
+    }
+
+    /// A sign-in's last check: the account is active, or its suspension has just ended (lifted
+    /// here rather than wait for the periodic check).
+    async fn admit(&self, conn: &mut AsyncPgConnection, mut user: UserRow) -> Result<UserRow, AuthError> {
+        let ended = user.status == UserStatus::Suspended && user.suspended_until.is_some_and(|t| t <= Utc::now());
+        if ended && !lift_ended(conn, &self.state.denylist, Some(user.id), LiftedBy::Login).await?.is_empty() {
+            user.status = UserStatus::Active;
+            user.suspended_until = None;
+        }
+        ensure_active(&user)?;
+        Ok(user)
     }
 
     fn access_ttl(&self) -> Duration {
@@ -313,7 +333,7 @@ impl AuthCore {
             audit::record(&mut conn, entry).await?;
             return Err(AuthError::Feature(AuthFault::InvalidCredentials));
         };
-        ensure_active(&user)?;
+        let user = self.admit(&mut conn, user).await?;
         audit::record(&mut conn, AuditEntry::new("auth.login").actor(user.id).target("user", user.id).from(&m.client))
             .await?;
         self.start_session(&mut conn, &user, &m.client).await
@@ -439,7 +459,7 @@ impl AuthCore {
             .await?
             .ok_or(AuthError::Feature(AuthFault::LinkInvalid))?;
         let user = repo::user_by_id(&mut conn, user_id).await?.ok_or(AuthError::Feature(AuthFault::LinkInvalid))?;
-        ensure_active(&user)?;
+        let user = self.admit(&mut conn, user).await?;
         // The link reached the inbox: the address is verified.
         repo::mark_email_verified(&mut conn, user.id).await?;
         audit::record(
@@ -494,7 +514,7 @@ impl AuthCore {
         let identity =
             oauth::identify(&self.state.http, p, cfg, &self.callback_url(p), &m.code, &pending.pkce_verifier).await?;
         let user = self.user_for_identity(&mut conn, p, &identity).await?;
-        ensure_active(&user)?;
+        let user = self.admit(&mut conn, user).await?;
         let entry = AuditEntry::new("auth.login")
             .actor(user.id)
             .from(&m.client)
@@ -585,7 +605,7 @@ impl AuthCore {
             .await?
             .ok_or(AuthError::Feature(AuthFault::LinkInvalid))?;
         let user = repo::user_by_id(&mut conn, user_id).await?.ok_or(AuthError::Feature(AuthFault::LinkInvalid))?;
-        ensure_active(&user)?;
+        let user = self.admit(&mut conn, user).await?;
         self.start_session(&mut conn, &user, &m.client).await
     }
 }

@@ -1,6 +1,7 @@
 //! Chat queries: rooms, members, messages (per-room `seq` under the room's row lock), markers.
 
 use super::model::{RoomRole, Visibility};
+use crate::auth::model::UserStatus;
 use crate::db::schema::{messages, room_members, rooms, users};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -53,8 +54,10 @@ pub fn room_cache_key(room: RoomId) -> String {
 
 /// What changes all the time: (last_seq, member count), in one query.
 pub async fn counters(conn: &mut AsyncPgConnection, room: RoomId) -> QueryResult<(i64, i64)> {
+    // Members whose account is active: a suspended, banned or deleted member is not counted.
     let members = diesel::dsl::sql::<diesel::sql_types::BigInt>(
-        "(SELECT count(*) FROM room_members m WHERE m.room_id = rooms.id)",
+        "(SELECT count(*) FROM room_members m JOIN users u ON u.id = m.user_id \
+          WHERE m.room_id = rooms.id AND u.status = 'active')",
     );
     rooms::table.find(room).select((rooms::last_seq, members)).first(conn).await
 }
@@ -76,7 +79,9 @@ pub async fn summaries(
         .select(RoomRow::as_select())
         .load::<RoomRow>(&mut conn);
     let members = room_members::table
+        .inner_join(users::table)
         .filter(room_members::room_id.eq_any(&ids))
+        .filter(users::status.eq(UserStatus::Active))
         .group_by(room_members::room_id)
         .select((room_members::room_id, diesel::dsl::count_star()))
         .load::<(RoomId, i64)>(&mut conn);

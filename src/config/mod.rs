@@ -140,6 +140,8 @@ pub struct AuthConfig {
     pub public_url: String,
     pub redirect_allowlist: Vec<String>,
     pub denylist_refresh_ms: u64,
+    /// How often a node makes active again the accounts whose suspension has ended.
+    pub suspension_check_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

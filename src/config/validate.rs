@@ -69,6 +69,9 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
     if db_path.as_deref().map_or(true, str::is_empty) {
         return Err(invalid("database.url", "must name a database (…/veza)"));
     }
+    if c.auth.suspension_check_secs == 0 {
+        return Err(invalid("auth.suspension_check_secs", "must be positive"));
+    }
     if c.audit.anchor_secs == 0 {
         return Err(invalid("audit.anchor_secs", "must be positive"));
     }

@@ -17,6 +17,7 @@ diesel::table! {
         preferences -> Jsonb,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        suspended_until -> Nullable<Timestamptz>,
     }
 }
 

@@ -9,6 +9,7 @@ use super::{csp_report, ops};
 use crate::accounts::{model as accounts_model, routes as accounts};
 use crate::activity::ActivityItem;
 use crate::admin::routes as admin;
+use crate::admin::users::{model as admin_users_model, routes as admin_users};
 use crate::audit::model as audit_model;
 use crate::auth::{keys, model as auth_model, routes as auth, service as auth_service};
 use crate::categories::{model as categories_model, routes as categories};
@@ -54,7 +55,7 @@ use utoipa::{Modify, OpenApi};
         playlists::create, playlists::get, playlists::update, playlists::delete, playlists::add_track,
         playlists::remove_track, playlists::reorder, tus::create, tus::offset, tus::append, tus::terminate,
         tus::finish, search::search, search::suggest, search::popular, search::zero_results,
-        admin::audit, admin::export,
+        admin::audit, admin::export, admin_users::list, admin_users::change,
     ),
     components(schemas(
         error::Problem, ops::HealthReply, ops::ReadyReply, ops::Checks, DepState, csp_report::CspReportBody,
@@ -81,7 +82,8 @@ use utoipa::{Modify, OpenApi};
         search_model::RoomHit, search_model::SearchResults, search_model::SearchCounts, search_model::SearchSource,
         search_model::SearchPage, search_model::SuggestionKind, search_model::Suggestion, search_model::Suggestions,
         search_model::Window, search_model::PopularQuery, search_model::PopularQueries, search_model::ZeroResultQuery,
-        search_model::ZeroResultQueries, audit_model::AuditRecord,
+        search_model::ZeroResultQueries, audit_model::AuditRecord, admin_users_model::AdminUser,
+        admin_users_model::StandingPatch, admin_users_model::Standing, auth_model::UserStatus,
     )),
     modifiers(&BearerAuth, &ProblemReplies, &CommonReplies, &TextBounds, &NulFreeStrings, &CreatedLinks),
     tags(
@@ -95,7 +97,7 @@ use utoipa::{Modify, OpenApi};
         (name = "tracks", description = "Audio uploads, metadata, waveform and Range streaming"),
         (name = "playlists", description = "Ordered playlists, edited against their version (If-Match); live as playlist.updated"),
         (name = "search", description = "One ranked, typo-tolerant search over listings, tracks, users and rooms; suggestions; popular queries"),
-        (name = "admin", description = "Admin tools: the category tree"),
+        (name = "admin", description = "Admin and moderation: accounts and their standing, the audit trail, the category tree"),
     )
 )]
 pub struct ApiDoc;

@@ -9,6 +9,7 @@
 //! Publishing goes to whoever took `PublishNode` (the broker bridge), given at construction.
 
 use actix::{Message, Recipient};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -20,8 +21,15 @@ pub enum NodeEvent {
     SettingsChanged { version: i64 },
     /// A session's access tokens are refused from now on (for `ttl_ms`, their lifetime).
     SessionRevoked { session: Uuid, ttl_ms: u64 },
-    /// A user may no longer use any token (disabled, banned).
-    UserDenied { user: Uuid },
+    /// A user may no longer use any token (suspended, banned, deleted), until `until` when
+    /// a suspension has an end.
+    UserDenied {
+        user: Uuid,
+        #[serde(default)]
+        until: Option<DateTime<Utc>>,
+    },
+    /// A user is active again (suspension or ban lifted).
+    UserAllowed { user: Uuid },
     /// A cached entry changed: drop it.
     Invalidate { key: String },
 }
@@ -101,7 +109,7 @@ mod tests {
         // During start: nothing drains the inbox yet.
         bus.apply(NodeEvent::SettingsChanged { version: 3 });
         bus.apply(NodeEvent::Invalidate { key: "k".into() });
-        bus.publish(NodeEvent::UserDenied { user: Uuid::nil() }); // alone: goes nowhere
+        bus.publish(NodeEvent::UserDenied { user: Uuid::nil(), until: None }); // alone: goes nowhere
         let seen = Arc::new(Mutex::new(Vec::new()));
         let s = seen.clone();
         let task = rx.run(move |e| s.lock().unwrap().push(e));

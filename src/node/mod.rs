@@ -12,6 +12,7 @@ use crate::auth::denylist::Denylist;
 use crate::auth::keys::{KeyPolicy, KeyRing};
 use crate::auth::password::Hasher;
 use crate::auth::scheduler::{DenylistRefresher, KeyRotator};
+use crate::auth::suspension::SuspensionLifter;
 use crate::chat::policy::ChatPolicy;
 use crate::chat::runtime::{Realtime, RealtimeParts};
 use crate::chat::store::PgChatStore;
@@ -277,6 +278,9 @@ fn supervise_background(
     let access_ttl = Duration::from_secs(config.jwt.access_ttl_secs);
     let (p, dl) = (pool.clone(), auth.denylist.clone());
     supervisor.supervise(move |_| DenylistRefresher::new(dl, p, deny_interval, access_ttl));
+    let (p, dl) = (pool.clone(), auth.denylist.clone());
+    let every = Duration::from_secs(config.auth.suspension_check_secs);
+    supervisor.supervise(move |_| SuspensionLifter::new(p, dl, every));
     let mail = config.mail.clone();
     let p = pool.clone();
     supervisor.supervise(move |_| {

@@ -28,7 +28,8 @@ pub(super) fn applier(
         NodeEvent::SessionRevoked { session, ttl_ms } => {
             denylist.apply_revocation(session, Duration::from_millis(ttl_ms))
         }
-        NodeEvent::UserDenied { user } => denylist.apply_user_denial(user),
+        NodeEvent::UserDenied { user, until } => denylist.apply_user_denial(user, until),
+        NodeEvent::UserAllowed { user } => denylist.apply_user_allowance(user),
         NodeEvent::Invalidate { key } => cache.drop_local(&key),
     }
 }

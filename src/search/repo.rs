@@ -192,7 +192,7 @@ pub async fn load(conn: &mut AsyncPgConnection, kind: Kind, ids: &[Uuid]) -> die
         }
         Kind::Room => {
             let rows: Vec<RoomRow> = by_ids(conn, "SELECT r.id, r.created_by, r.name, coalesce(r.topic, '') AS topic, r.visibility = 'private' AS private, \
-                        (SELECT count(*) FROM room_members m WHERE m.room_id = r.id)::float8 AS members, \
+                        (SELECT count(*) FROM room_members m JOIN users u ON u.id = m.user_id WHERE m.room_id = r.id AND u.status = 'active')::float8 AS members, \
                         CASE WHEN r.visibility = 'private' \
                              THEN ARRAY(SELECT m.user_id FROM room_members m WHERE m.room_id = r.id) \
                              ELSE '{}'::uuid[] END AS member_ids, \

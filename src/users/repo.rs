@@ -273,6 +273,7 @@ pub async fn erase(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<()> 
             users::location.eq(none),
             users::roles.eq(vec!["user".to_owned()]),
             users::preferences.eq(serde_json::json!({})),
+            users::suspended_until.eq(None::<DateTime<Utc>>),
         ))
         .execute(conn)
         .await

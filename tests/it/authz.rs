@@ -117,6 +117,14 @@ fn matrix() -> Vec<Row> {
         ),
         row("DELETE", "/api/v1/admin/categories/{category}", [401, 403, 403, 403, 204, 401, 401]),
         row("DELETE", "/api/v1/admin/users/{victim}", [401, 403, 403, 403, 204, 401, 401]),
+        // Moderators find accounts and suspend plain users; users are refused.
+        row("GET", "/api/v1/admin/users", [401, 403, 403, 200, 200, 401, 401]),
+        with(
+            "PATCH",
+            "/api/v1/admin/users/{victim}",
+            |_| Some(json!({ "status": "suspended", "reason": "matrix" })),
+            [401, 403, 403, 200, 200, 401, 401],
+        ),
         // Users.
         row("GET", "/api/v1/users/me", [401, 200, 200, 200, 200, 401, 401]),
         with("PATCH", "/api/v1/users/me", |_| Some(json!({ "bio": "hello" })), [401, 200, 200, 200, 200, 401, 401]),

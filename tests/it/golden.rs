@@ -102,7 +102,9 @@ fn rabbitmq_envelopes_are_unchanged() {
     for event in [
         NodeEvent::SettingsChanged { version: 12 },
         NodeEvent::SessionRevoked { session: Uuid::from_u128(9), ttl_ms: 900_000 },
-        NodeEvent::UserDenied { user: user.uuid() },
+        NodeEvent::UserDenied { user: user.uuid(), until: None },
+        NodeEvent::UserDenied { user: user.uuid(), until: Utc.timestamp_millis_opt(1_764_720_000_000).single() },
+        NodeEvent::UserAllowed { user: user.uuid() },
         NodeEvent::Invalidate { key: "listing:0193".into() },
     ] {
         envelopes.push(Envelope::node("node-b".into(), event));

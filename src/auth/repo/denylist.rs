@@ -19,7 +19,11 @@ pub async fn revoked_since(
         .await
 }
 
-/// Every user whose status is not active.
-pub async fn inactive_users(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Uuid>> {
-    users::table.filter(users::status.ne(UserStatus::Active)).select(users::id).load(conn).await
+/// Every user whose status is not active, with when a suspension ends (`None`: never by itself).
+pub async fn inactive_users(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(Uuid, Option<DateTime<Utc>>)>> {
+    users::table
+        .filter(users::status.ne(UserStatus::Active))
+        .select((users::id, users::suspended_until))
+        .load(conn)
+        .await
 }

@@ -28,6 +28,8 @@ pub struct UserRow {
     pub roles: Vec<String>,
     pub status: UserStatus,
     pub created_at: DateTime<Utc>,
+    /// When a suspension ends by itself.
+    pub suspended_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Insertable)]
@@ -415,4 +417,37 @@ pub async fn session_started(
         .first(conn)
         .await
         .optional()
+}
+
+/// Makes active again every suspended account whose suspension has ended (only `only`'s, when
+/// given); their ids. One UPDATE: when two nodes lift at once, the second re-reads each row it
+/// waited for, finds it active, and skips it, so each row is lifted (and audited) once.
+pub async fn lift_ended_suspensions(conn: &mut AsyncPgConnection, only: Option<UserId>) -> QueryResult<Vec<UserId>> {
+    let now = Utc::now();
+    let ended = users::table
+        .filter(users::status.eq(UserStatus::Suspended))
+        .filter(users::suspended_until.le(now))
+        .into_boxed();
+    let ended = match only {
+        Some(id) => ended.filter(users::id.eq(id)),
+        None => ended,
+    };
+    let ids: Vec<UserId> = ended.select(users::id).load(conn).await?;
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    diesel::update(
+        users::table
+            .filter(users::id.eq_any(&ids))
+            .filter(users::status.eq(UserStatus::Suspended))
+            .filter(users::suspended_until.le(now)),
+    )
+    .set((
+        users::status.eq(UserStatus::Active),
+        users::suspended_until.eq(None::<DateTime<Utc>>),
+        users::status_changed_at.eq(now),
+    ))
+    .returning(users::id)
+    .get_results(conn)
+    .await
 }
