@@ -22,6 +22,7 @@ pub mod offers;
 pub mod patch;
 pub mod playlists;
 pub mod ratelimit;
+pub mod reports;
 pub mod search;
 pub mod seed;
 pub mod service;

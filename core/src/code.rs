@@ -103,6 +103,10 @@ codes! {
     QueryTooShort => "query_too_short",
     UnknownType => "unknown_type",
     CursorInvalid => "cursor_invalid",
+    // Reports.
+    /// Another moderator holds the case (until their claim expires).
+    CaseClaimed => "case_claimed",
+    CaseResolved => "case_resolved",
 }
 
 impl std::fmt::Display for Code {

@@ -5,6 +5,7 @@
 pub mod batch;
 pub mod model;
 pub mod policy;
+pub mod removal;
 pub mod repo;
 pub mod routes;
 pub mod runtime;

@@ -365,9 +365,13 @@ pub async fn before(
 }
 
 pub async fn message(conn: &mut AsyncPgConnection, room: RoomId, id: MessageId) -> QueryResult<Option<StoredMessage>> {
+    Ok(message_by_id(conn, id).await?.filter(|m| m.room == room))
+}
+
+/// A message by its global id, wherever it is (a report names only that).
+pub async fn message_by_id(conn: &mut AsyncPgConnection, id: MessageId) -> QueryResult<Option<StoredMessage>> {
     let row: Option<MessageJoined> = messages::table
         .inner_join(users::table)
-        .filter(messages::room_id.eq(room))
         .filter(messages::id.eq(id))
         .select(joined_columns!())
         .first(conn)

@@ -36,6 +36,7 @@ pub struct Config {
     pub tracks: TracksConfig,
     pub search: SearchConfig,
     pub audit: AuditConfig,
+    pub reports: ReportsConfig,
     /// Which environment layer was applied (`VEZA_ENV`), for `config check` and logs.
     #[serde(default)]
     pub env: String,
@@ -142,6 +143,15 @@ pub struct AuthConfig {
     pub denylist_refresh_ms: u64,
     /// How often a node makes active again the accounts whose suspension has ended.
     pub suspension_check_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportsConfig {
+    /// Reports one user may file per hour.
+    pub per_reporter_per_hour: u32,
+    /// How long a moderator's claim on a case holds.
+    pub claim_ttl_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

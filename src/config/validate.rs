@@ -72,6 +72,12 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
     if c.auth.suspension_check_secs == 0 {
         return Err(invalid("auth.suspension_check_secs", "must be positive"));
     }
+    if c.reports.per_reporter_per_hour == 0 || c.reports.claim_ttl_secs == 0 {
+        return Err(invalid(
+            "reports.per_reporter_per_hour",
+            "reports.per_reporter_per_hour and reports.claim_ttl_secs must be positive",
+        ));
+    }
     if c.audit.anchor_secs == 0 {
         return Err(invalid("audit.anchor_secs", "must be positive"));
     }

@@ -338,6 +338,7 @@ diesel::table! {
         peaks -> Array<Float4>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        hidden_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -363,6 +364,7 @@ diesel::table! {
         version -> Int8,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        hidden_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -426,6 +428,49 @@ diesel::joinable!(favorites -> tracks (track_id));
 diesel::joinable!(plays -> tracks (track_id));
 diesel::joinable!(listens -> tracks (track_id));
 
+diesel::table! {
+    report_cases (id) {
+        id -> Uuid,
+        target_type -> Text,
+        target_id -> Text,
+        target_owner -> Nullable<Uuid>,
+        evidence -> Jsonb,
+        status -> Text,
+        report_count -> Int4,
+        first_reported_at -> Timestamptz,
+        last_reported_at -> Timestamptz,
+        claimed_by -> Nullable<Uuid>,
+        claimed_until -> Nullable<Timestamptz>,
+        resolution -> Nullable<Text>,
+        resolution_note -> Nullable<Text>,
+        resolved_by -> Nullable<Uuid>,
+        resolved_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    reports (case_id, reporter_id) {
+        case_id -> Uuid,
+        reporter_id -> Uuid,
+        reason -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    user_warnings (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        case_id -> Nullable<Uuid>,
+        warned_by -> Uuid,
+        note -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(reports -> report_cases (case_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     oauth_identities,
@@ -459,4 +504,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     favorites,
     plays,
     listens,
+    report_cases,
+    reports,
+    user_warnings,
 );

@@ -27,6 +27,7 @@ use crate::config::CorsConfig;
 use crate::listings::service::ListingService;
 use crate::offers::service::OfferService;
 use crate::playlists::service::PlaylistService;
+use crate::reports::service::ReportService;
 use crate::search::service::SearchService;
 use crate::state::AppState;
 use crate::tracks::service::TrackService;
@@ -72,6 +73,7 @@ pub fn build_app(
     let playlist_service = web::Data::new(PlaylistService::new(state.get_ref().clone()).start());
     let upload_service = web::Data::new(UploadService::new(state.get_ref().clone()).start());
     let search_service = web::Data::new(SearchService::new(state.get_ref().clone()).start());
+    let report_service = web::Data::new(ReportService::new(state.get_ref().clone()).start());
     App::new()
         .app_data(state)
         .app_data(auth_service)
@@ -86,6 +88,7 @@ pub fn build_app(
         .app_data(playlist_service)
         .app_data(upload_service)
         .app_data(search_service)
+        .app_data(report_service)
         .app_data(extract::json_config(limit))
         .app_data(extract::payload_config(limit))
         .app_data(extract::query_config())
@@ -112,6 +115,7 @@ pub fn build_app(
         .configure(crate::playlists::routes::configure)
         .configure(crate::tracks::tus::routes::configure)
         .configure(crate::search::routes::configure)
+        .configure(crate::reports::routes::configure)
         .service(resource("/docs", "GET").route(web::get().to(|| async {
             HttpResponse::PermanentRedirect().insert_header((http::header::LOCATION, "/docs/")).finish()
         })))

@@ -21,6 +21,7 @@ use crate::listings::{
 use crate::money::Money;
 use crate::offers::{model as offers_model, routes as offers};
 use crate::playlists::{model as playlists_model, routes as playlists};
+use crate::reports::{model as reports_model, routes as reports};
 use crate::search::{model as search_model, routes as search};
 use crate::tracks::tus::{model as tus_model, routes as tus};
 use crate::tracks::{library_routes as library, model as tracks_model, routes as tracks, search as tracks_search};
@@ -56,6 +57,7 @@ use utoipa::{Modify, OpenApi};
         playlists::remove_track, playlists::reorder, tus::create, tus::offset, tus::append, tus::terminate,
         tus::finish, search::search, search::suggest, search::popular, search::zero_results,
         admin::audit, admin::export, admin_users::list, admin_users::change,
+        reports::report, reports::queue, reports::claim, reports::resolve,
     ),
     components(schemas(
         error::Problem, ops::HealthReply, ops::ReadyReply, ops::Checks, DepState, csp_report::CspReportBody,
@@ -84,6 +86,9 @@ use utoipa::{Modify, OpenApi};
         search_model::Window, search_model::PopularQuery, search_model::PopularQueries, search_model::ZeroResultQuery,
         search_model::ZeroResultQueries, audit_model::AuditRecord, admin_users_model::AdminUser,
         admin_users_model::StandingPatch, admin_users_model::Standing, auth_model::UserStatus,
+        reports_model::TargetType, reports_model::Reason, reports_model::NewReport, reports_model::ReportFiled,
+        reports_model::ReportEntry, reports_model::CaseView, reports_model::QueueSort, reports_model::CaseStatus,
+        reports_model::Action, reports_model::Resolve,
     )),
     modifiers(&BearerAuth, &ProblemReplies, &CommonReplies, &TextBounds, &NulFreeStrings, &CreatedLinks),
     tags(

@@ -7,6 +7,7 @@ pub mod facet_cache;
 pub mod facets;
 pub mod model;
 pub mod query;
+pub mod removal;
 pub mod repo;
 pub mod routes;
 pub mod search;

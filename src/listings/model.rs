@@ -51,10 +51,13 @@ pub enum ListingStatus {
     Reserved,
     Sold,
     Archived,
+    /// Taken down by a moderator: off the market for good, seen only by its seller.
+    Removed,
 }
 
 impl ListingStatus {
-    pub const ALL: [ListingStatus; 5] = [Self::Draft, Self::Active, Self::Reserved, Self::Sold, Self::Archived];
+    pub const ALL: [ListingStatus; 6] =
+        [Self::Draft, Self::Active, Self::Reserved, Self::Sold, Self::Archived, Self::Removed];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -63,6 +66,7 @@ impl ListingStatus {
             Self::Reserved => "reserved",
             Self::Sold => "sold",
             Self::Archived => "archived",
+            Self::Removed => "removed",
         }
     }
 
@@ -72,7 +76,7 @@ impl ListingStatus {
 
     /// Whether anyone but the seller may see a listing in this status.
     pub fn is_public(self) -> bool {
-        self != Self::Draft
+        !matches!(self, Self::Draft | Self::Removed)
     }
 }
 
@@ -86,11 +90,13 @@ pub enum ListingAction {
     Reserve,
     Release,
     Sell,
+    /// A moderator takes it down (a report resolved with `remove_content`).
+    Remove,
 }
 
 impl ListingAction {
-    pub const ALL: [ListingAction; 6] =
-        [Self::Publish, Self::Archive, Self::Reactivate, Self::Reserve, Self::Release, Self::Sell];
+    pub const ALL: [ListingAction; 7] =
+        [Self::Publish, Self::Archive, Self::Reactivate, Self::Reserve, Self::Release, Self::Sell, Self::Remove];
 
     pub fn past_tense(self) -> &'static str {
         match self {
@@ -100,12 +106,14 @@ impl ListingAction {
             Self::Reserve => "reserved",
             Self::Release => "released",
             Self::Sell => "sold",
+            Self::Remove => "removed",
         }
     }
 }
 
 /// The lifecycle, whole: `draft -> active -> reserved -> sold`, `active <-> archived`,
-/// `reserved -> active` when the accepted offer is cancelled. Nothing else moves.
+/// `reserved -> active` when the accepted offer is cancelled, and any of them but `removed` ->
+/// `removed` by a moderator. Nothing else moves.
 const TRANSITIONS: &[(ListingStatus, ListingAction, ListingStatus)] = {
     use ListingAction::*;
     use ListingStatus::*;
@@ -116,6 +124,11 @@ const TRANSITIONS: &[(ListingStatus, ListingAction, ListingStatus)] = {
         (Active, Reserve, Reserved),
         (Reserved, Release, Active),
         (Reserved, Sell, Sold),
+        (Draft, Remove, Removed),
+        (Active, Remove, Removed),
+        (Reserved, Remove, Removed),
+        (Sold, Remove, Removed),
+        (Archived, Remove, Removed),
     ]
 };
 
@@ -307,6 +320,8 @@ mod tests {
             (Active, Reserve) => Some(Reserved),
             (Reserved, Release) => Some(Active),
             (Reserved, Sell) => Some(Sold),
+            (Removed, _) => None,
+            (_, Remove) => Some(Removed),
             _ => None,
         }
     }
@@ -328,15 +343,16 @@ mod tests {
                 }
             }
         }
-        assert_eq!(legal, 6, "six legal moves out of {}", ListingStatus::ALL.len() * ListingAction::ALL.len());
+        assert_eq!(legal, 11, "eleven legal moves out of {}", ListingStatus::ALL.len() * ListingAction::ALL.len());
     }
 
     #[test]
-    fn sold_is_final_and_drafts_are_private() {
+    fn sold_is_final_but_for_a_removal_and_drafts_are_private() {
         for action in ListingAction::ALL {
-            assert!(transition(Sold, action).is_err());
+            assert_eq!(transition(Sold, action).is_ok(), action == ListingAction::Remove);
+            assert!(transition(Removed, action).is_err(), "removed is final");
         }
-        assert!(!Draft.is_public() && Active.is_public() && Archived.is_public());
+        assert!(!Draft.is_public() && Active.is_public() && Archived.is_public() && !Removed.is_public());
     }
 
     #[test]

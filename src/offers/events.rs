@@ -95,3 +95,19 @@ pub async fn cancel_all_of(conn: &mut AsyncPgConnection, user: UserId) -> QueryR
     }
     Ok((cancelled.into_iter().map(|o| o.id).collect(), reopened))
 }
+
+/// A listing taken down by `by` (a moderator): its open offers expire and an accepted one is
+/// cancelled, each with its event; the listing must be locked by the caller. Returns the
+/// offers' ids, to announce after commit.
+pub async fn end_all_of_listing(
+    conn: &mut AsyncPgConnection,
+    listing: ListingId,
+    by: UserId,
+) -> QueryResult<Vec<OfferId>> {
+    let mut ended = expire_open_of_listing(conn, listing, None).await?;
+    for o in repo::cancel_accepted_of_listing(conn, listing).await? {
+        record(conn, &o, Some(by), OfferAction::Cancel.past_tense(), None).await?;
+        ended.push(o.id);
+    }
+    Ok(ended)
+}

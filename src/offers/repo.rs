@@ -282,3 +282,21 @@ pub async fn cancel_all_of(conn: &mut AsyncPgConnection, user: UserId) -> QueryR
     .load(conn)
     .await
 }
+
+/// Cancels the accepted offer of `listing`, if any (a moderator took the listing down).
+pub async fn cancel_accepted_of_listing(
+    conn: &mut AsyncPgConnection,
+    listing: ListingId,
+) -> QueryResult<Vec<OfferRow>> {
+    diesel::update(
+        offers::table.filter(offers::listing_id.eq(listing)).filter(offers::status.eq(OfferStatus::Accepted.as_str())),
+    )
+    .set((
+        offers::status.eq(OfferStatus::Cancelled.as_str()),
+        offers::expires_at.eq(None::<DateTime<Utc>>),
+        offers::updated_at.eq(Utc::now()),
+    ))
+    .returning(OfferRow::as_returning())
+    .load(conn)
+    .await
+}

@@ -17,6 +17,15 @@ pub struct PlaylistRow {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Hidden by a moderator: only its owner sees it.
+    pub hidden_at: Option<DateTime<Utc>>,
+}
+
+impl PlaylistRow {
+    /// Shown to anyone: public, and not hidden by a moderator.
+    pub fn is_public(&self) -> bool {
+        self.public && self.hidden_at.is_none()
+    }
 }
 
 pub async fn insert(
@@ -130,4 +139,13 @@ pub async fn reorder(conn: &mut AsyncPgConnection, id: PlaylistId, order: &[(Tra
             .await?;
     }
     Ok(())
+}
+
+/// A moderator hides the playlist (a report resolved with `remove_content`); false when it is gone.
+pub async fn hide(conn: &mut AsyncPgConnection, id: PlaylistId) -> QueryResult<bool> {
+    let n = diesel::update(playlists::table.find(id).filter(playlists::hidden_at.is_null()))
+        .set(playlists::hidden_at.eq(Utc::now()))
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
 }

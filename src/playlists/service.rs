@@ -81,7 +81,7 @@ fn owned(row: Option<PlaylistRow>, user: UserId) -> Result<PlaylistRow, Playlist
     let row = row.ok_or(PlaylistError::NotFound)?;
     if row.owner_id == user {
         Ok(row)
-    } else if row.public {
+    } else if row.is_public() {
         Err(PlaylistError::not_allowed())
     } else {
         Err(PlaylistError::NotFound)
@@ -114,7 +114,7 @@ impl PlaylistCore {
         viewer: Option<UserId>,
     ) -> Result<PlaylistView, PlaylistError> {
         let (row, owner) = repo::get(conn, id).await?.ok_or(PlaylistError::NotFound)?;
-        if !row.public && viewer != Some(row.owner_id) {
+        if !row.is_public() && viewer != Some(row.owner_id) {
             return Err(PlaylistError::NotFound);
         }
         let tracks = repo::entries(conn, id)

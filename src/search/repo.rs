@@ -131,8 +131,12 @@ pub async fn load(conn: &mut AsyncPgConnection, kind: Kind, ids: &[Uuid]) -> die
                     title: r.title,
                     tags: r.tags.clone(),
                     body: r.description,
-                    // Drafts are their seller's alone.
-                    access: if r.status == "draft" { only(vec![r.seller_id]) } else { Access::Everyone },
+                    // Drafts and removed listings are their seller's alone.
+                    access: if matches!(r.status.as_str(), "draft" | "removed") {
+                        only(vec![r.seller_id])
+                    } else {
+                        Access::Everyone
+                    },
                     owner: Some(r.seller_id),
                     popularity: r.views as f64,
                     created: r.created_at,
@@ -148,10 +152,17 @@ pub async fn load(conn: &mut AsyncPgConnection, kind: Kind, ids: &[Uuid]) -> die
                 .collect()
         }
         Kind::Track => {
-            let rows: Vec<TrackRow> = by_ids(conn, "SELECT t.id, t.owner_id, t.title, concat_ws(' ', t.artist, t.album) AS body, \
-                        array_remove(t.tags || ARRAY[t.genre], NULL) AS tags, t.visibility, t.plays::float8 AS plays, t.created_at \
+            let rows: Vec<TrackRow> = by_ids(
+                conn,
+                "SELECT t.id, t.owner_id, t.title, concat_ws(' ', t.artist, t.album) AS body, \
+                        array_remove(t.tags || ARRAY[t.genre], NULL) AS tags, \
+                        CASE WHEN t.hidden_at IS NULL THEN t.visibility ELSE 'hidden' END AS visibility, \
+                        t.plays::float8 AS plays, t.created_at \
                  FROM tracks t JOIN users u ON u.id = t.owner_id \
-                 WHERE t.id = ANY($1) AND u.status = 'active'", ids).await?;
+                 WHERE t.id = ANY($1) AND u.status = 'active'",
+                ids,
+            )
+            .await?;
             rows.into_iter()
                 .map(|r| Doc {
                     kind,

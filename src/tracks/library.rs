@@ -177,7 +177,7 @@ impl TrackCore {
         user: UserId,
         track: &repo::TrackRow,
     ) -> Result<(), TrackError> {
-        if track.visibility != Visibility::Public {
+        if !track.is_public() {
             return Ok(());
         }
         let prefs = users_repo::preferences(conn, user).await?.unwrap_or_default();

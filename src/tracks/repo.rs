@@ -34,12 +34,21 @@ pub struct TrackRow {
     pub plays: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Hidden by a moderator: only its owner sees it.
+    #[serde(default)]
+    pub hidden_at: Option<DateTime<Utc>>,
 }
 
 impl TrackRow {
-    /// Whether `viewer` may see it: public tracks to anyone, private ones to their owner.
+    /// Whether `viewer` may see it: public tracks (not hidden by a moderator) to anyone, the
+    /// others to their owner.
     pub fn visible_to(&self, viewer: Option<UserId>) -> bool {
-        self.visibility == Visibility::Public || viewer == Some(self.owner_id)
+        self.is_public() || viewer == Some(self.owner_id)
+    }
+
+    /// Shown to anyone: public, and not hidden by a moderator.
+    pub fn is_public(&self) -> bool {
+        self.visibility == Visibility::Public && self.hidden_at.is_none()
     }
 
     pub fn view(self, owner_username: String) -> TrackView {
@@ -235,7 +244,9 @@ pub async fn favorites_page(
     let mut q = favorites::table
         .inner_join(tracks::table.inner_join(users::table))
         .filter(favorites::user_id.eq(user))
-        .filter(tracks::visibility.eq(Visibility::Public).or(tracks::owner_id.eq(user)))
+        .filter(
+            tracks::visibility.eq(Visibility::Public).and(tracks::hidden_at.is_null()).or(tracks::owner_id.eq(user)),
+        )
         .order((favorites::created_at.desc(), favorites::track_id.desc()))
         .limit(limit)
         .select((TrackRow::as_select(), users::username, favorites::created_at))
@@ -267,7 +278,9 @@ pub async fn history_page(
     let mut q = plays::table
         .inner_join(tracks::table.inner_join(users::table))
         .filter(plays::user_id.eq(user))
-        .filter(tracks::visibility.eq(Visibility::Public).or(tracks::owner_id.eq(user)))
+        .filter(
+            tracks::visibility.eq(Visibility::Public).and(tracks::hidden_at.is_null()).or(tracks::owner_id.eq(user)),
+        )
         .order(plays::id.desc())
         .limit(limit)
         .select((plays::id, plays::played_at, TrackRow::as_select(), users::username))
@@ -276,4 +289,13 @@ pub async fn history_page(
         q = q.filter(plays::id.lt(id));
     }
     q.load(conn).await
+}
+
+/// A moderator hides the track (a report resolved with `remove_content`); false when it is gone.
+pub async fn hide(conn: &mut AsyncPgConnection, id: TrackId) -> QueryResult<bool> {
+    let n = diesel::update(tracks::table.find(id).filter(tracks::hidden_at.is_null()))
+        .set(tracks::hidden_at.eq(Utc::now()))
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
 }

@@ -339,8 +339,7 @@ async fn serve(
 
 /// A private track's bytes must not sit in shared caches.
 fn private_cache(res: &mut HttpResponse, track: &super::repo::TrackRow) {
-    let directive =
-        if track.visibility == Visibility::Public { CacheDirective::Public } else { CacheDirective::Private };
+    let directive = if track.is_public() { CacheDirective::Public } else { CacheDirective::Private };
     if let Ok(v) = header::HeaderValue::from_str(&CacheControl(vec![directive, CacheDirective::NoCache]).to_string()) {
         res.headers_mut().insert(header::CACHE_CONTROL, v);
     }

@@ -94,7 +94,8 @@ struct Row {
 
 const COLUMNS: &str = "SELECT t.id, t.owner_id, t.blob_sha256, t.cover_sha256, t.title, t.artist, t.album, t.year, \
     t.genre, t.track_number, t.duration_ms, t.bitrate, t.sample_rate, t.channels, t.codec, t.format, t.size_bytes, \
-    t.loudness_lufs, t.visibility, t.tags, t.plays, t.created_at, t.updated_at, u.username AS owner_username, ";
+    t.loudness_lufs, t.visibility, t.tags, t.plays, t.created_at, t.updated_at, t.hidden_at, \
+    u.username AS owner_username, ";
 
 fn push_rank(q: Sql, text: Option<&str>) -> Sql {
     match text {
@@ -129,10 +130,11 @@ pub async fn page(
     let t = text.as_deref();
     let mut q = push_rank(Sql::new(COLUMNS), t).sql(" AS rank FROM tracks t JOIN users u ON u.id = t.owner_id");
     q = match viewer {
-        Some(v) => {
-            q.sql(" WHERE (t.visibility = 'public' OR t.owner_id = ").bind::<diesel::sql_types::Uuid, _>(v).sql(")")
-        }
-        None => q.sql(" WHERE t.visibility = 'public'"),
+        Some(v) => q
+            .sql(" WHERE ((t.visibility = 'public' AND t.hidden_at IS NULL) OR t.owner_id = ")
+            .bind::<diesel::sql_types::Uuid, _>(v)
+            .sql(")"),
+        None => q.sql(" WHERE t.visibility = 'public' AND t.hidden_at IS NULL"),
     };
     if let Some(o) = owner {
         q = q.sql(" AND t.owner_id = ").bind::<diesel::sql_types::Uuid, _>(o);

@@ -155,7 +155,7 @@ fn owned(row: Option<TrackRow>, user: UserId) -> Result<TrackRow, TrackError> {
     let row = row.ok_or(TrackError::NotFound)?;
     if row.owner_id == user {
         Ok(row)
-    } else if row.visibility == Visibility::Public {
+    } else if row.is_public() {
         Err(TrackError::not_allowed())
     } else {
         Err(TrackError::NotFound)

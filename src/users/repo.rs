@@ -280,6 +280,23 @@ pub async fn erase(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<()> 
         .map(|_| ())
 }
 
+/// A moderator clears the profile's text (a report resolved with `remove_content`): display
+/// name, bio, avatar and location; false when the account is gone.
+pub async fn clear_profile(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<bool> {
+    let none: Option<String> = None;
+    let n = diesel::update(users::table.find(id).filter(users::status.ne(UserStatus::Deleted)))
+        .set((
+            users::display_name.eq(none.clone()),
+            users::bio.eq(none.clone()),
+            users::avatar_url.eq(none.clone()),
+            users::location.eq(none),
+            users::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
+}
+
 /// Every friendship and block the user is part of, either way.
 pub async fn forget_relations(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<()> {
     diesel::delete(friendships::table.filter(friendships::requester_id.eq(id).or(friendships::addressee_id.eq(id))))

@@ -125,6 +125,21 @@ fn matrix() -> Vec<Row> {
             |_| Some(json!({ "status": "suspended", "reason": "matrix" })),
             [401, 403, 403, 200, 200, 401, 401],
         ),
+        // Reports: anyone signed in files one; moderators work the queue.
+        with(
+            "POST",
+            "/api/v1/reports",
+            |f| Some(json!({ "target_type": "user", "target_id": f.victim, "reason": "spam" })),
+            [401, 201, 201, 201, 201, 401, 401],
+        ),
+        row("GET", "/api/v1/admin/reports", [401, 403, 403, 200, 200, 401, 401]),
+        row("POST", "/api/v1/admin/reports/{case}/claim", [401, 403, 403, 200, 200, 401, 401]),
+        with(
+            "POST",
+            "/api/v1/admin/reports/{case}/resolve",
+            |_| Some(json!({ "action": "dismiss" })),
+            [401, 403, 403, 200, 200, 401, 401],
+        ),
         // Users.
         row("GET", "/api/v1/users/me", [401, 200, 200, 200, 200, 401, 401]),
         with("PATCH", "/api/v1/users/me", |_| Some(json!({ "bio": "hello" })), [401, 200, 200, 200, 200, 401, 401]),
@@ -320,6 +335,8 @@ struct Fix {
     track: String,
     playlist: String,
     upload: String,
+    /// An open report case on `victim` (only where the path names one).
+    case: String,
     /// The throwaway caller's refresh token, for the rows that end its session.
     refresh: String,
 }
@@ -432,6 +449,16 @@ impl World {
             (String::new(), String::new())
         };
         let upload = self.post(alice, "/api/v1/uploads", json!({ "size": 5000, "filename": "u.mp3" })).await;
+        let case = if path.contains("{case}") {
+            let body = json!({ "target_type": "user", "target_id": victim, "reason": "spam" });
+            self.post(&self.carl, "/api/v1/reports", body).await;
+            let cases = self.app.get_auth("/api/v1/admin/reports?limit=100", root).await;
+            let cases = json_of(cases).await;
+            let found = cases["items"].as_array().and_then(|a| a.iter().find(|c| c["target_id"] == victim.as_str()));
+            found.and_then(|c| c["id"].as_str()).unwrap().to_owned()
+        } else {
+            String::new()
+        };
         Fix {
             n,
             room,
@@ -446,6 +473,7 @@ impl World {
             track,
             playlist,
             upload: upload["id"].as_str().unwrap().to_owned(),
+            case,
             refresh: String::new(),
         }
     }
@@ -463,6 +491,7 @@ fn fill(path: &str, f: &Fix, session: &str) -> String {
         .replace("{track}", &f.track)
         .replace("{playlist}", &f.playlist)
         .replace("{upload}", &f.upload)
+        .replace("{case}", &f.case)
         .replace("{provider}", "no-such-provider")
         .replace("{session}", session)
 }

@@ -36,6 +36,7 @@ mod process;
 mod rate_limit;
 mod readiness;
 mod redis_limits;
+mod reports;
 mod routes;
 mod search_api;
 mod search_changes;

@@ -14,6 +14,7 @@ use crate::admin::service::AdminCore;
 use crate::audit::{self, AuditEntry};
 use crate::auth::model::UserStatus;
 use crate::auth::repo as auth_repo;
+use crate::state::AppState;
 use crate::users;
 use crate::web::client::ClientInfo;
 use actix::Message;
@@ -46,8 +47,9 @@ crate::delegate_to_core!(AdminCore {
     ChangeStanding => change_standing,
 });
 
-/// What the transaction changed that the nodes must hear once it has committed.
-struct Changed {
+/// What the transaction changed that the nodes must hear once it has committed (`announce`).
+#[derive(Debug)]
+pub struct Changed {
     before: CurrentStanding,
     after: NewStanding,
     sessions: Vec<Uuid>,
@@ -66,31 +68,31 @@ impl AdminCore {
             .transaction::<_, AdminError, _>(async |conn| change(conn, actor, target, &patch, &client).await)
             .await?;
         if let Some(c) = changed {
-            self.announce(target, &c);
+            announce(&self.state, &c);
         }
         repo::one(&mut conn, target, actor.admin).await?.ok_or(AdminError::NotFound)
     }
-
-    /// Tells every node, this one first.
-    fn announce(&self, target: UserId, c: &Changed) {
-        let denylist = &self.state.denylist;
-        let ttl = Duration::from_secs(self.state.config.jwt.access_ttl_secs);
-        for sid in &c.sessions {
-            denylist.revoke_session(*sid, ttl);
-        }
-        match (c.before.status, c.after.status) {
-            (_, UserStatus::Suspended | UserStatus::Banned) => {
-                denylist.deny_user(target.uuid(), c.after.suspended_until)
-            }
-            (UserStatus::Suspended | UserStatus::Banned, UserStatus::Active) => denylist.allow_user(target.uuid()),
-            _ => {}
-        }
-        self.state.cache.invalidate(&users::model::profile_cache_key(&target.to_string()));
-    }
 }
 
-/// The change's transaction; `None` when it changes nothing.
-async fn change(
+/// After the commit, every node hears the change, this one first.
+pub fn announce(state: &AppState, c: &Changed) {
+    let denylist = &state.denylist;
+    let ttl = Duration::from_secs(state.config.jwt.access_ttl_secs);
+    for sid in &c.sessions {
+        denylist.revoke_session(*sid, ttl);
+    }
+    let target = c.before.id;
+    match (c.before.status, c.after.status) {
+        (_, UserStatus::Suspended | UserStatus::Banned) => denylist.deny_user(target.uuid(), c.after.suspended_until),
+        (UserStatus::Suspended | UserStatus::Banned, UserStatus::Active) => denylist.allow_user(target.uuid()),
+        _ => {}
+    }
+    state.cache.invalidate(&users::model::profile_cache_key(&target.to_string()));
+}
+
+/// The change, in the caller's transaction (the reports' resolutions take it too); `None`
+/// when it changes nothing.
+pub async fn change(
     conn: &mut AsyncPgConnection,
     actor: Acting,
     target: UserId,
