@@ -6,6 +6,7 @@ pub mod activity;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod automod;
 pub mod categories;
 pub mod chat;
 pub mod config;

@@ -160,14 +160,32 @@ pub struct Refusal {
     pub message: String,
 }
 
+/// Who sends where: what a policy's rules and exemptions need.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    pub user: UserId,
+    pub room: RoomId,
+    /// The sender's roles, as their token carries them.
+    pub roles: Arc<[String]>,
+}
+
+/// A send the policy lets through, flagged for moderators by the named rule, or not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Allowed {
+    pub flag: Option<Arc<str>>,
+}
+
 /// Rate limits and moderation for sends (the application's limiter and settings).
 pub trait SendPolicy: Send + Sync + 'static {
-    fn check_send(&self, user: UserId, body: &str) -> BoxFut<Result<(), Refusal>>;
+    fn check_send(&self, from: &Sender, body: &str) -> BoxFut<Result<Allowed, Refusal>>;
     /// `check_send` answered without waiting when nothing needs I/O (a limiter in this
     /// process); `None` means "await `check_send`". Saves a future per message.
-    fn check_send_now(&self, _user: UserId, _body: &str) -> Option<Result<(), Refusal>> {
+    fn check_send_now(&self, _from: &Sender, _body: &str) -> Option<Result<Allowed, Refusal>> {
         None
     }
+    /// A flagged send was stored as `message`: moderators get a case (after the commit, when
+    /// the message has its id).
+    fn flagged(&self, _from: &Sender, _message: MessageId, _rule: &str) {}
     /// Throttle for typing notices; `true` when this one may go out.
     fn allow_typing(&self, user: UserId, room: RoomId) -> bool;
 }

@@ -4,7 +4,7 @@
 //! client does not keep up.
 
 use crate::conn::{Backlog, Deliver, close};
-use crate::ports::{ChatStore, SendPolicy};
+use crate::ports::{Allowed, ChatStore, SendPolicy, Sender};
 use crate::presence::{Connect, Disconnect, Presence};
 use crate::protocol::{self, ClientFrame, Encoding, ServerFrame, SharedFrame, UserRef};
 use crate::room::{Join, JoinError, Leave, Notify, Post, PostError, PostReply, Posted, Room};
@@ -50,7 +50,11 @@ pub struct SessionDeps {
 pub struct WsSession {
     id: u64,
     user: UserRef,
+    /// The roles the login's token carries (a change of roles ends the login).
+    roles: Arc<[String]>,
     login_session: Uuid,
+    /// Sends a rule flagged, by `client_id`, until their ack names the stored message.
+    flagged: HashMap<String, (RoomId, Arc<str>)>,
     encoding: Encoding,
     deps: SessionDeps,
     rooms: HashMap<RoomId, Addr<Room>>,
@@ -59,11 +63,19 @@ pub struct WsSession {
 }
 
 impl WsSession {
-    pub fn new(user: UserRef, login_session: Uuid, encoding: Encoding, deps: SessionDeps) -> Self {
+    pub fn new(
+        user: UserRef,
+        roles: Arc<[String]>,
+        login_session: Uuid,
+        encoding: Encoding,
+        deps: SessionDeps,
+    ) -> Self {
         WsSession {
             id: NEXT_CONN.fetch_add(1, Ordering::Relaxed),
             user,
+            roles,
             login_session,
+            flagged: HashMap::new(),
             encoding,
             rooms: HashMap::new(),
             last_heard: Instant::now(),
@@ -170,28 +182,39 @@ impl WsSession {
         if let Err(invalid) = check_send(&body, &client_id) {
             return self.reply(ServerFrame::error(invalid.code(), invalid.to_string(), reference), ctx);
         }
-        if let Some(checked) = self.deps.policy.check_send_now(self.user.id, &body) {
-            return self.post(addr, body, client_id, checked, ctx);
+        let from = self.sender(room);
+        if let Some(checked) = self.deps.policy.check_send_now(&from, &body) {
+            return self.post(addr, room, body, client_id, checked, ctx);
         }
         let policy = self.deps.policy.clone();
-        let user_id = self.user.id;
         let checked_body = body.clone();
         // `wait`: this connection's sends stay in the order it made them.
-        let check = async move { policy.check_send(user_id, &checked_body).await };
-        ctx.wait(check.into_actor(self).map(move |checked, this, ctx| this.post(addr, body, client_id, checked, ctx)));
+        let check = async move { policy.check_send(&from, &checked_body).await };
+        ctx.wait(
+            check.into_actor(self).map(move |checked, this, ctx| this.post(addr, room, body, client_id, checked, ctx)),
+        );
+    }
+
+    fn sender(&self, room: RoomId) -> Sender {
+        Sender { user: self.user.id, room, roles: self.roles.clone() }
     }
 
     /// A checked send goes to its Room, or its refusal back to the client.
     fn post(
         &mut self,
         room: Addr<Room>,
+        room_id: RoomId,
         body: String,
         client_id: String,
-        checked: Result<(), crate::ports::Refusal>,
+        checked: Result<Allowed, crate::ports::Refusal>,
         ctx: &mut ws::WebsocketContext<Self>,
     ) {
-        if let Err(refusal) = checked {
-            return self.reply(ServerFrame::error(refusal.code, refusal.message, Some(client_id)), ctx);
+        let allowed = match checked {
+            Ok(allowed) => allowed,
+            Err(refusal) => return self.reply(ServerFrame::error(refusal.code, refusal.message, Some(client_id)), ctx),
+        };
+        if let Some(rule) = allowed.flag {
+            self.flagged.insert(client_id.clone(), (room_id, rule));
         }
         let reply = PostReply::to_session(ctx.address().recipient(), client_id.clone());
         // Unbounded like every answer path: a full Room mailbox must not refuse a checked
@@ -204,6 +227,11 @@ impl Handler<Posted> for WsSession {
     type Result = ();
     fn handle(&mut self, m: Posted, ctx: &mut Self::Context) {
         let reference = Some(m.client_id.clone());
+        if let Some((room, rule)) = self.flagged.remove(&m.client_id)
+            && let Ok(stored) = &m.result
+        {
+            self.deps.policy.flagged(&self.sender(room), stored.id, &rule);
+        }
         let frame = match m.result {
             Ok(stored) => ServerFrame::Ack { client_id: m.client_id, id: stored.id, seq: stored.seq },
             Err(PostError::NotMember) => ServerFrame::error(Code::NotAMember, "not a member", reference),

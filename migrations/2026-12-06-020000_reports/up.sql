@@ -21,6 +21,8 @@ CREATE TABLE report_cases (
     evidence        jsonb NOT NULL,
     status          text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
     report_count    integer NOT NULL DEFAULT 0,
+    -- The automatic moderation rule that flagged it (it counts as one report).
+    flagged_by      text,
     first_reported_at timestamptz NOT NULL DEFAULT now(),
     last_reported_at  timestamptz NOT NULL DEFAULT now(),
     claimed_by      uuid REFERENCES users (id),

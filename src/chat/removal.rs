@@ -12,16 +12,19 @@ use veza_actors::room::Notify;
 use veza_core::{MessageId, RoomId, Seq, UserId};
 
 /// A message as `viewer` may see it, with its room: not deleted, in a public room or one they
-/// are a member of.
+/// are a member of (`None`: the system, which sees every room).
 pub async fn visible(
     conn: &mut AsyncPgConnection,
     id: MessageId,
-    viewer: UserId,
+    viewer: Option<UserId>,
 ) -> QueryResult<Option<(RoomRow, StoredMessage)>> {
     let Some(msg) = repo::message_by_id(conn, id).await?.filter(|m| m.body.is_some()) else { return Ok(None) };
     let Some(room) = repo::room(conn, msg.room).await? else { return Ok(None) };
-    let seen = room.visibility == super::model::Visibility::Public && !room.is_direct
-        || repo::member(conn, room.id, viewer).await?.is_some();
+    let seen = match viewer {
+        None => true,
+        Some(_) if room.visibility == super::model::Visibility::Public && !room.is_direct => true,
+        Some(v) => repo::member(conn, room.id, v).await?.is_some(),
+    };
     Ok(seen.then_some((room, msg)))
 }
 

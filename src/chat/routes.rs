@@ -196,8 +196,17 @@ pub async fn post_message(
     body: web::Json<PostBody>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
-    let msg = ask(&chat, PostMessage { user: user.id, room: path.into_inner(), body: b.body, client_id: b.client_id })
-        .await?;
+    let msg = ask(
+        &chat,
+        PostMessage {
+            user: user.id,
+            roles: user.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+            room: path.into_inner(),
+            body: b.body,
+            client_id: b.client_id,
+        },
+    )
+    .await?;
     Ok(HttpResponse::Created().json(msg))
 }
 

@@ -14,7 +14,7 @@ use chrono::{Duration as ChronoDuration, Utc};
 use diesel_async::AsyncPgConnection;
 use serde_json::json;
 use uuid::Uuid;
-use veza_actors::ports::PostCheck;
+use veza_actors::ports::{PostCheck, Sender};
 use veza_actors::protocol::{ServerFrame, SharedFrame, UserRef};
 use veza_actors::room::{Forget, Notify, Post, PostError, PostReply, SetMute};
 use veza_core::text::check_send;
@@ -51,7 +51,7 @@ message!(Kick -> "Result<(), ChatError>" { user: UserId, room: RoomId, member: U
 message!(Mute -> "Result<(), ChatError>" { user: UserId, room: RoomId, member: UserId, minutes: u32 });
 message!(DirectRoom -> "Result<(RoomView, bool), ChatError>" { user: UserId, other: UserId });
 message!(History -> "Result<Vec<MessageView>, ChatError>" { user: Option<UserId>, room: RoomId, before: Option<Seq>, after: Option<Seq>, limit: i64 });
-message!(PostMessage -> "Result<MessageView, ChatError>" { user: UserId, room: RoomId, body: String, client_id: Option<String> });
+message!(PostMessage -> "Result<MessageView, ChatError>" { user: UserId, roles: Vec<String>, room: RoomId, body: String, client_id: Option<String> });
 message!(DeleteMessage -> "Result<(), ChatError>" { user: UserId, moderator: bool, room: RoomId, message: MessageId });
 
 crate::delegate_to_core!(ChatCore {
@@ -270,8 +270,9 @@ impl ChatCore {
             crate::users::repo::profile(&mut conn, m.user).await?.ok_or(ChatError::NotFound)?.username
         };
         let policy = self.state.realtime.session.policy.clone();
-        policy
-            .check_send(m.user, &m.body)
+        let from = Sender { user: m.user, room: m.room, roles: m.roles.into() };
+        let allowed = policy
+            .check_send(&from, &m.body)
             .await
             .map_err(|r| ChatError::Feature(ChatFault::Refused(r.code, r.message)))?;
         let author = UserRef { id: m.user, username };
@@ -298,7 +299,12 @@ impl ChatCore {
             }
         };
         match outcome {
-            Ok(Ok(stored)) => Ok(stored.into()),
+            Ok(Ok(stored)) => {
+                if let Some(rule) = allowed.flag {
+                    policy.flagged(&from, stored.id, &rule);
+                }
+                Ok(stored.into())
+            }
             Ok(Err(PostError::NotMember)) => Err(ChatError::not_a_member()),
             Ok(Err(PostError::Muted)) => Err(ChatError::muted()),
             Ok(Err(PostError::Blocked)) => Err(ChatError::blocked()),

@@ -53,8 +53,9 @@ pub async fn upgrade(
     };
     let requested = req.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let (encoding, protocol) = Encoding::negotiate(requested);
-    let session =
-        WsSession::new(UserRef { id: user.id, username }, user.session_id, encoding, state.realtime.session.clone());
+    let roles = user.roles.iter().map(|r| r.as_str().to_owned()).collect::<Vec<_>>().into();
+    let who = UserRef { id: user.id, username };
+    let session = WsSession::new(who, roles, user.session_id, encoding, state.realtime.session.clone());
     let protocols = protocol.map(|p| [p]);
     let mut builder = ws::WsResponseBuilder::new(session, &req, stream).frame_size(MAX_FRAME_BYTES);
     if let Some(p) = protocols.as_ref() {

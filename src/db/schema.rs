@@ -437,6 +437,7 @@ diesel::table! {
         evidence -> Jsonb,
         status -> Text,
         report_count -> Int4,
+        flagged_by -> Nullable<Text>,
         first_reported_at -> Timestamptz,
         last_reported_at -> Timestamptz,
         claimed_by -> Nullable<Uuid>,

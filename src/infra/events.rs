@@ -30,6 +30,8 @@ pub enum NodeEvent {
     },
     /// A user is active again (suspension or ban lifted).
     UserAllowed { user: Uuid },
+    /// An automatic moderation rule timed a user out: no chat message until `until`.
+    UserTimedOut { user: Uuid, until: DateTime<Utc> },
     /// A cached entry changed: drop it.
     Invalidate { key: String },
 }

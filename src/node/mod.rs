@@ -13,7 +13,9 @@ use crate::auth::keys::{KeyPolicy, KeyRing};
 use crate::auth::password::Hasher;
 use crate::auth::scheduler::{DenylistRefresher, KeyRotator};
 use crate::auth::suspension::SuspensionLifter;
-use crate::chat::policy::ChatPolicy;
+use crate::automod::pace::Timeouts;
+use crate::automod::{self, FlagQueue};
+use crate::chat::policy::{ChatPolicy, PolicyParts};
 use crate::chat::runtime::{Realtime, RealtimeParts};
 use crate::chat::store::PgChatStore;
 use crate::config::{Config, redact_url};
@@ -34,6 +36,7 @@ use crate::listings::views::ViewFlusher;
 use crate::metrics::{Metrics, MetricsError};
 use crate::offers::expiry::OfferExpiry;
 use crate::ratelimit::{RateLimiter, RedisStore};
+use crate::reports;
 use crate::search::handle::SearchHandle;
 use crate::search::indexer::Indexer;
 use crate::search::queries::{QueryLog, QueryRecorder};
@@ -95,6 +98,8 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     let bus = NodeBus::new(inbox, bridge.clone().map(Addr::recipient));
 
     let auth = start_auth(&config, &pool, bus.clone(), redis.clone()).await?;
+    let timeouts = Timeouts::new(bus.clone());
+    let (flags, flag_inbox) = automod::flag_queue();
     let settings = Settings::default();
     settings.refresh(&pool).await.map_err(DbError::Query)?;
     let limiter = match &redis {
@@ -111,7 +116,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     let realtime = Realtime::start(RealtimeParts {
         config: &config.chat,
         store: PgChatStore::new(pool.clone(), auth.denylist.clone()),
-        policy: Arc::new(chat_policy(&config, &limiter, &settings)),
+        policy: Arc::new(chat_policy(&config, &limiter, &settings, timeouts.clone(), flags.clone())),
         stats: chat_stats,
         supervisor: &supervisor,
         supervisor_addr: supervisor_ctx.address(),
@@ -121,7 +126,8 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         room_presence: room_presence(&config, redis),
     });
     // From here on, the events queued since the bus was made are applied, then each as it comes.
-    inbox_rx.run(node_events::applier(settings.clone(), pool.clone(), auth.denylist.clone(), cache.clone()));
+    inbox_rx.run(node_events::applier(settings.clone(), pool.clone(), auth.denylist.clone(), cache.clone(), timeouts));
+    reports::flagger::start(flag_inbox, pool.clone(), realtime.clone());
     let (p, rt, offers) = (pool.clone(), realtime.clone(), config.offers.clone());
     supervisor.supervise(move |_| {
         OfferExpiry::new(p, rt, Duration::from_millis(offers.expiry_check_ms), offers.expiry_batch)
@@ -297,15 +303,23 @@ fn supervise_background(
     supervisor.supervise(move |_| AuditAnchorer::new(p, anchor_keys, node, every));
 }
 
-fn chat_policy(config: &Config, limiter: &RateLimiter, settings: &Settings) -> ChatPolicy {
+fn chat_policy(
+    config: &Config,
+    limiter: &RateLimiter,
+    settings: &Settings,
+    timeouts: Timeouts,
+    flags: FlagQueue,
+) -> ChatPolicy {
     let chat = &config.chat;
-    ChatPolicy::new(
-        limiter.clone(),
-        settings.clone(),
-        chat.send_per_minute,
-        chat.send_burst,
-        Duration::from_millis(chat.typing_interval_ms),
-    )
+    ChatPolicy::new(PolicyParts {
+        limiter: limiter.clone(),
+        settings: settings.clone(),
+        per_minute: chat.send_per_minute,
+        burst: chat.send_burst,
+        typing_every: Duration::from_millis(chat.typing_interval_ms),
+        timeouts,
+        flags,
+    })
 }
 
 /// Who is online in each room across nodes, when Redis is there.

@@ -1,17 +1,20 @@
 //! How this node applies node events (`infra::events`), its own and other nodes'.
 
 use crate::auth::denylist::Denylist;
+use crate::automod::pace::Timeouts;
 use crate::db::DbPool;
 use crate::infra::cache::ReadCache;
 use crate::infra::events::NodeEvent;
 use crate::settings::Settings;
 use std::time::Duration;
+use veza_core::UserId;
 
 pub(super) fn applier(
     settings: Settings,
     pool: DbPool,
     denylist: Denylist,
     cache: ReadCache,
+    timeouts: Timeouts,
 ) -> impl Fn(NodeEvent) + 'static {
     move |event| match event {
         NodeEvent::SettingsChanged { version } => {
@@ -30,6 +33,7 @@ pub(super) fn applier(
         }
         NodeEvent::UserDenied { user, until } => denylist.apply_user_denial(user, until),
         NodeEvent::UserAllowed { user } => denylist.apply_user_allowance(user),
+        NodeEvent::UserTimedOut { user, until } => timeouts.apply(UserId(user), until),
         NodeEvent::Invalidate { key } => cache.drop_local(&key),
     }
 }

@@ -16,8 +16,14 @@ pub struct Snapshot {
     pub evidence: Value,
 }
 
-/// The target as `viewer` sees it now.
-pub async fn snapshot(conn: &mut AsyncPgConnection, target: Target, viewer: UserId) -> Result<Snapshot, ReportError> {
+/// The target as `viewer` sees it now (`None`: the system, which sees everything and reports
+/// no one's own content).
+pub async fn snapshot(
+    conn: &mut AsyncPgConnection,
+    target: Target,
+    viewer: Option<UserId>,
+) -> Result<Snapshot, ReportError> {
+    let sees = |owner: UserId, public: bool| public || viewer.is_none_or(|v| v == owner);
     let found = match target {
         Target::Message(id) => chat::removal::visible(conn, id, viewer).await?.map(|(room, m)| Snapshot {
             owner: Some(m.author.id),
@@ -31,7 +37,7 @@ pub async fn snapshot(conn: &mut AsyncPgConnection, target: Target, viewer: User
         }),
         Target::Listing(id) => listings::repo::get(conn, id)
             .await?
-            .filter(|(l, _)| l.status().is_public() || l.seller_id == viewer)
+            .filter(|(l, _)| sees(l.seller_id, l.status().is_public()))
             .map(|(l, seller)| Snapshot {
                 owner: Some(l.seller_id),
                 evidence: json!({
@@ -44,8 +50,10 @@ pub async fn snapshot(conn: &mut AsyncPgConnection, target: Target, viewer: User
                     "seller": { "id": l.seller_id, "username": seller },
                 }),
             }),
-        Target::Track(id) => {
-            tracks::repo::get(conn, id).await?.filter(|(t, _)| t.visible_to(Some(viewer))).map(|(t, owner)| Snapshot {
+        Target::Track(id) => tracks::repo::get(conn, id)
+            .await?
+            .filter(|(t, _)| viewer.is_none() || t.visible_to(viewer))
+            .map(|(t, owner)| Snapshot {
                 owner: Some(t.owner_id),
                 evidence: json!({
                     "title": t.title,
@@ -55,11 +63,10 @@ pub async fn snapshot(conn: &mut AsyncPgConnection, target: Target, viewer: User
                     "tags": t.tags,
                     "owner": { "id": t.owner_id, "username": owner },
                 }),
-            })
-        }
+            }),
         Target::Playlist(id) => playlists::repo::get(conn, id)
             .await?
-            .filter(|(p, _)| p.is_public() || p.owner_id == viewer)
+            .filter(|(p, _)| sees(p.owner_id, p.is_public()))
             .map(|(p, owner)| Snapshot {
                 owner: Some(p.owner_id),
                 evidence: json!({ "name": p.name, "owner": { "id": p.owner_id, "username": owner } }),
@@ -78,7 +85,7 @@ pub async fn snapshot(conn: &mut AsyncPgConnection, target: Target, viewer: User
         }
     };
     let snap = found.ok_or(ReportError::NotFound)?;
-    if snap.owner == Some(viewer) {
+    if viewer.is_some() && snap.owner == viewer {
         return Err(ReportError::invalid("target_id", "you cannot report yourself or your own content"));
     }
     Ok(snap)

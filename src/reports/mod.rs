@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod evidence;
+pub mod flagger;
 pub mod model;
 pub mod repo;
 pub mod routes;

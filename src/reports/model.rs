@@ -208,6 +208,8 @@ pub struct CaseView {
     /// `open` or `resolved`.
     pub status: String,
     pub report_count: i32,
+    /// The automatic moderation rule that flagged it, if one did (it counts as one report).
+    pub flagged_by: Option<String>,
     /// The reports, oldest first (at most 50).
     pub reports: Vec<ReportEntry>,
     pub first_reported_at: DateTime<Utc>,

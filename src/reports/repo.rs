@@ -22,6 +22,7 @@ pub struct CaseRow {
     pub evidence: serde_json::Value,
     pub status: String,
     pub report_count: i32,
+    pub flagged_by: Option<String>,
     pub first_reported_at: DateTime<Utc>,
     pub last_reported_at: DateTime<Utc>,
     pub claimed_by: Option<Uuid>,
@@ -98,6 +99,19 @@ pub async fn add_report(
             .await?;
     }
     Ok(n == 1)
+}
+
+/// An automatic moderation rule flagged the case's target: it counts as one report (once).
+pub async fn flag(conn: &mut AsyncPgConnection, case: Uuid, rule: &str) -> QueryResult<()> {
+    diesel::update(report_cases::table.find(case).filter(report_cases::flagged_by.is_null()))
+        .set((
+            report_cases::flagged_by.eq(rule),
+            report_cases::report_count.eq(report_cases::report_count + 1),
+            report_cases::last_reported_at.eq(Utc::now()),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 /// A page of the queue.

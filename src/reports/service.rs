@@ -105,7 +105,7 @@ impl ReportCore {
         }
         let mut conn = self.conn().await?;
         let r = m.report;
-        let snap = evidence::snapshot(&mut conn, r.target, m.reporter).await?;
+        let snap = evidence::snapshot(&mut conn, r.target, Some(m.reporter)).await?;
         let (case, created, counted) = conn
             .transaction::<_, ReportError, _>(async |conn| {
                 let (case, created) = repo::open_case(conn, r.target, &snap).await?;
@@ -243,6 +243,7 @@ async fn views(conn: &mut AsyncPgConnection, rows: Vec<CaseRow>) -> Result<Vec<C
                 evidence: r.evidence,
                 status: r.status,
                 report_count: r.report_count,
+                flagged_by: r.flagged_by,
                 reports: reports.remove(&r.id).unwrap_or_default(),
                 first_reported_at: r.first_reported_at,
                 last_reported_at: r.last_reported_at,

@@ -17,11 +17,16 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use uuid::Uuid;
 
+use crate::automod::engine::RuleSet;
+use crate::automod::rules;
+
 pub const BANNED_WORDS: &str = "chat.banned_words";
+/// Automatic moderation rules (`automod::rules::RuleSpec` each).
+pub const AUTOMOD_RULES: &str = "automod.rules";
 /// `{"one_from": 5, "two_from": 9}`: words of at least that many letters match with one, two typos.
 pub const SEARCH_TYPOS: &str = "search.typos";
 /// Every key this node understands, with its validation.
-pub const KNOWN: &[&str] = &[BANNED_WORDS, SEARCH_TYPOS];
+pub const KNOWN: &[&str] = &[BANNED_WORDS, SEARCH_TYPOS, AUTOMOD_RULES];
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -48,6 +53,8 @@ struct Snapshot {
     version: i64,
     values: HashMap<String, Value>,
     banned: HashSet<String>,
+    /// `automod.rules` compiled, `chat.banned_words` first among them.
+    automod: Arc<RuleSet>,
 }
 
 /// The node's cache of settings; cheap to clone.
@@ -76,6 +83,7 @@ pub fn validate(key: &str, value: &Value) -> Result<(), SettingsError> {
             }
             Ok(())
         }
+        AUTOMOD_RULES => rules::compile(value).map(|_| ()).map_err(|e| SettingsError::Invalid(key.into(), e)),
         SEARCH_TYPOS => typos(value).map(|_| ()).ok_or_else(|| {
             SettingsError::Invalid(
                 key.into(),
@@ -117,6 +125,11 @@ impl Settings {
         words(text).find(|w| snap.banned.contains(w))
     }
 
+    /// The automatic moderation rules, compiled (`chat.banned_words` among them).
+    pub fn automod(&self) -> Arc<RuleSet> {
+        self.inner.read().map(|s| s.automod.clone()).unwrap_or_default()
+    }
+
     /// The search typo thresholds, when set: `(one_from, two_from)`.
     pub fn search_typos(&self) -> Option<(usize, usize)> {
         typos(self.inner.read().ok()?.values.get(SEARCH_TYPOS)?)
@@ -132,8 +145,19 @@ impl Settings {
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_str).map(|w| w.trim().to_lowercase()).collect())
             .unwrap_or_default();
+        // A stored value that no longer compiles (a rule this version refuses) leaves the rules
+        // out rather than the node down; `set` refuses such values.
+        let compiled = match values.get(AUTOMOD_RULES).map(rules::compile) {
+            None => RuleSet::default(),
+            Some(Ok(set)) => set,
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "automod.rules does not compile; no automod rule applies");
+                RuleSet::default()
+            }
+        };
+        let automod = Arc::new(compiled.with(rules::banned_words(&banned)));
         if let Ok(mut s) = self.inner.write() {
-            *s = Snapshot { version, values, banned };
+            *s = Snapshot { version, values, banned, automod };
         }
         Ok(version)
     }

@@ -14,6 +14,7 @@ mod admin_users;
 mod audit_chain;
 mod auth;
 mod authz;
+mod automod;
 mod chat;
 mod chat_integrity;
 mod chat_load;
