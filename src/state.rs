@@ -37,6 +37,8 @@ pub struct AppState {
     pub processing: Arc<tokio::sync::Semaphore>,
     /// The node's search index: ready or not, its store, its writer's inbox.
     pub search: crate::search::handle::SearchHandle,
+    /// Things automatic moderation flagged, on their way to a report case.
+    pub flags: crate::automod::FlagQueue,
     /// Listing page views counted, not yet written.
     pub listing_views: crate::infra::tally::Tally,
     /// Set once the node starts draining (`/ready` answers 503 from then on).

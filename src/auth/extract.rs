@@ -21,6 +21,11 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
+    /// The roles as their names (what automatic moderation's exemptions name).
+    pub fn role_names(&self) -> Vec<String> {
+        self.roles.iter().map(|r| r.as_str().to_owned()).collect()
+    }
+
     pub fn has(&self, role: Role) -> bool {
         self.roles.iter().any(|r| *r >= role)
     }

@@ -11,6 +11,9 @@ pub mod engine;
 pub mod pace;
 pub mod rules;
 
+use engine::{RuleSet, Subject, Verdict};
+use rules::Surface;
+use std::sync::Arc;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 use veza_core::{MessageId, UserId};
@@ -41,6 +44,30 @@ pub struct FlagInbox(pub mpsc::UnboundedReceiver<Flagged>);
 pub fn flag_queue() -> (FlagQueue, FlagInbox) {
     let (tx, rx) = mpsc::unbounded_channel();
     (FlagQueue(tx), FlagInbox(rx))
+}
+
+/// Listing or track text through the rules, field by field: `Err(field)` when a rule refuses
+/// one (a timeout refuses too; timing out is chat's), else the rule that flags, if any.
+pub fn judge_fields(
+    rules: &RuleSet,
+    surface: Surface,
+    user: UserId,
+    roles: &[String],
+    fields: &[(&'static str, &str)],
+) -> Result<Option<Arc<str>>, &'static str> {
+    if rules.is_empty() {
+        return Ok(None);
+    }
+    let subject = Subject { surface, user, room: None, roles };
+    let mut flag = None;
+    for (field, text) in fields {
+        match rules.judge(&subject, text, &|_| 0) {
+            Verdict::Allow => {}
+            Verdict::Flag(rule) => flag = flag.or(Some(rule)),
+            Verdict::Block(_) | Verdict::Timeout(..) => return Err(field),
+        }
+    }
+    Ok(flag)
 }
 
 impl FlagQueue {

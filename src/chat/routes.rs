@@ -200,7 +200,7 @@ pub async fn post_message(
         &chat,
         PostMessage {
             user: user.id,
-            roles: user.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+            roles: user.role_names(),
             room: path.into_inner(),
             body: b.body,
             client_id: b.client_id,

@@ -53,7 +53,7 @@ pub async fn upgrade(
     };
     let requested = req.headers().get("sec-websocket-protocol").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let (encoding, protocol) = Encoding::negotiate(requested);
-    let roles = user.roles.iter().map(|r| r.as_str().to_owned()).collect::<Vec<_>>().into();
+    let roles = user.role_names().into();
     let who = UserRef { id: user.id, username };
     let session = WsSession::new(who, roles, user.session_id, encoding, state.realtime.session.clone());
     let protocols = protocol.map(|p| [p]);

@@ -50,7 +50,9 @@ pub async fn search(
     responses((status = 201, body = ListingView), (status = 401, body = Problem),
         (status = 422, body = Problem)))]
 pub async fn create(listings: Listings, user: AuthUser, body: web::Json<NewListing>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Created().json(ask(&listings, CreateListing { user: user.id, body: body.into_inner() }).await?))
+    Ok(HttpResponse::Created().json(
+        ask(&listings, CreateListing { user: user.id, roles: user.role_names(), body: body.into_inner() }).await?,
+    ))
 }
 
 /// One listing; a draft only to its seller.
@@ -77,7 +79,7 @@ pub async fn update(
     path: web::Path<ListingId>,
     body: web::Json<ListingPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let m = UpdateListing { user: user.id, id: path.into_inner(), patch: body.into_inner() };
+    let m = UpdateListing { user: user.id, roles: user.role_names(), id: path.into_inner(), patch: body.into_inner() };
     Ok(HttpResponse::Ok().json(ask(&listings, m).await?))
 }
 

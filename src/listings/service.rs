@@ -9,6 +9,7 @@ use super::query::{self, Compiled, ListingQuery};
 use super::repo::{self, ListingRow};
 use super::search::{self, Cursor, Filter, Sort};
 use crate::activity;
+use crate::automod::{self, rules::Surface};
 use crate::categories::repo as categories_repo;
 use crate::categories::tree::Tree;
 use crate::db::{PooledConn, checkout};
@@ -26,6 +27,7 @@ use actix::prelude::Message;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Serialize;
 use serde_json::json;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use utoipa::ToSchema;
 use veza_core::Code;
@@ -50,6 +52,8 @@ impl Core for ListingCore {
 #[rtype(result = "Result<ListingView, ListingError>")]
 pub struct CreateListing {
     pub user: UserId,
+    /// The seller's roles (automatic moderation's exemptions).
+    pub roles: Vec<String>,
     pub body: NewListing,
 }
 
@@ -64,6 +68,7 @@ pub struct GetListing {
 #[rtype(result = "Result<ListingView, ListingError>")]
 pub struct UpdateListing {
     pub user: UserId,
+    pub roles: Vec<String>,
     pub id: ListingId,
     pub patch: ListingPatch,
 }
@@ -175,6 +180,7 @@ impl ListingCore {
 
     pub async fn create(&self, m: CreateListing) -> Result<ListingView, ListingError> {
         let content = m.body.validate()?;
+        let flag = self.moderate(m.user, &m.roles, &content)?;
         let status = if m.body.publish {
             transition(ListingStatus::Draft, ListingAction::Publish)?
         } else {
@@ -194,7 +200,25 @@ impl ListingCore {
         })
         .await?;
         self.state.search.wrote(Kind::Listing, id.uuid()).await;
+        self.flag(id, m.user, flag);
         Self::view(&mut conn, id).await
+    }
+
+    /// The title and the description through the automatic moderation rules: 422 on the field
+    /// a rule refuses; the rule that flags, if any.
+    fn moderate(&self, user: UserId, roles: &[String], c: &ListingContent) -> Result<Option<Arc<str>>, ListingError> {
+        let rules = self.state.settings.automod();
+        let fields = [("title", c.title.as_str()), ("description", c.description.as_str())];
+        automod::judge_fields(&rules, Surface::Listings, user, roles, &fields)
+            .map_err(|field| ListingError::invalid(field, "breaks a moderation rule"))
+    }
+
+    /// After the commit: moderators get a case on a flagged listing.
+    fn flag(&self, id: ListingId, user: UserId, rule: Option<Arc<str>>) {
+        if let Some(rule) = rule {
+            let target = automod::FlaggedTarget::Listing(id.uuid());
+            self.state.flags.flag(automod::Flagged { target, user, rule: rule.to_string() });
+        }
     }
 
     pub async fn get(&self, m: GetListing) -> Result<ListingView, ListingError> {
@@ -217,38 +241,44 @@ impl ListingCore {
 
     pub async fn update(&self, m: UpdateListing) -> Result<ListingView, ListingError> {
         let mut conn = self.conn().await?;
-        conn.transaction::<_, ListingError, _>(async |conn| {
-            let row = owned(repo::lock(conn, m.id).await?, m.user)?;
-            let status = row.status();
-            if status == ListingStatus::Sold {
-                return Err(ListingError::Conflict(Code::ListingSold, "a sold listing cannot be edited".into()));
-            }
-            let current = row.content();
-            let next = m.patch.apply(&current)?;
-            // Offers are made in the listing's currency: it cannot change under open ones.
-            if next.price.currency != current.price.currency
-                && matches!(status, ListingStatus::Active | ListingStatus::Reserved)
-            {
-                return Err(ListingError::Conflict(
-                    Code::CurrencyLocked,
-                    "the currency of an active or reserved listing cannot change".into(),
-                ));
-            }
-            if next.category_id != current.category_id {
-                Self::ensure_category(conn, next.category_id).await?;
-            }
-            if next.track_id != current.track_id {
-                Self::ensure_track(conn, next.track_id, m.user).await?;
-            }
-            if next != current {
-                let row = repo::update_content(conn, m.id, &next).await?;
-                record(conn, &row, "listing.updated").await?;
-            }
-            Ok(())
-        })
-        .await?;
+        let flag = conn
+            .transaction::<_, ListingError, _>(async |conn| {
+                let row = owned(repo::lock(conn, m.id).await?, m.user)?;
+                let status = row.status();
+                if status == ListingStatus::Sold {
+                    return Err(ListingError::Conflict(Code::ListingSold, "a sold listing cannot be edited".into()));
+                }
+                let current = row.content();
+                let next = m.patch.apply(&current)?;
+                // Offers are made in the listing's currency: it cannot change under open ones.
+                if next.price.currency != current.price.currency
+                    && matches!(status, ListingStatus::Active | ListingStatus::Reserved)
+                {
+                    return Err(ListingError::Conflict(
+                        Code::CurrencyLocked,
+                        "the currency of an active or reserved listing cannot change".into(),
+                    ));
+                }
+                if next.category_id != current.category_id {
+                    Self::ensure_category(conn, next.category_id).await?;
+                }
+                if next.track_id != current.track_id {
+                    Self::ensure_track(conn, next.track_id, m.user).await?;
+                }
+                let mut flag = None;
+                if (&next.title, &next.description) != (&current.title, &current.description) {
+                    flag = self.moderate(m.user, &m.roles, &next)?;
+                }
+                if next != current {
+                    let row = repo::update_content(conn, m.id, &next).await?;
+                    record(conn, &row, "listing.updated").await?;
+                }
+                Ok(flag)
+            })
+            .await?;
         self.state.cache.invalidate(&repo::cache_key(m.id));
         self.state.search.wrote(Kind::Listing, m.id.uuid()).await;
+        self.flag(m.id, m.user, flag);
         Self::view(&mut conn, m.id).await
     }
 

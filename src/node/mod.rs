@@ -158,6 +158,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         blobs,
         processing,
         search,
+        flags,
         listing_views,
         draining: Default::default(),
     };

@@ -187,7 +187,9 @@ pub async fn upload(
     {
         return Ok(replay);
     }
-    let result = ask(&tracks, Ingest { user: user.id, spooled, filename, meta, releasing: None }).await;
+    let result =
+        ask(&tracks, Ingest { user: user.id, roles: user.role_names(), spooled, filename, meta, releasing: None })
+            .await;
     let (status, body) = match &result {
         Ok(done) => {
             let status = if done.created { StatusCode::CREATED } else { StatusCode::OK };
@@ -236,7 +238,7 @@ pub async fn update(
     path: web::Path<TrackId>,
     body: web::Json<TrackPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let m = UpdateTrack { user: user.id, id: path.into_inner(), patch: body.into_inner() };
+    let m = UpdateTrack { user: user.id, roles: user.role_names(), id: path.into_inner(), patch: body.into_inner() };
     Ok(HttpResponse::Ok().json(ask(&tracks, m).await?))
 }
 

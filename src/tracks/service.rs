@@ -12,6 +12,7 @@ use super::spool::Spooled;
 use super::stream::{Representation, Source};
 use super::sweeper;
 use crate::activity;
+use crate::automod::{self, rules::Surface};
 use crate::db::{PooledConn, checkout};
 use crate::infra::blobs::BlobKey;
 use crate::search::changes::Kind;
@@ -23,6 +24,7 @@ use bytes::Bytes;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 use std::time::Duration;
 use veza_core::{TrackId, UploadId, UserId};
 
@@ -53,6 +55,8 @@ pub struct QuotaLeft {
 #[rtype(result = "Result<Ingested, TrackError>")]
 pub struct Ingest {
     pub user: UserId,
+    /// The uploader's roles (automatic moderation's exemptions).
+    pub roles: Vec<String>,
     pub spooled: Spooled,
     pub filename: Option<String>,
     pub meta: UploadMeta,
@@ -87,6 +91,7 @@ pub struct ListTracks {
 #[rtype(result = "Result<TrackView, TrackError>")]
 pub struct UpdateTrack {
     pub user: UserId,
+    pub roles: Vec<String>,
     pub id: TrackId,
     pub patch: TrackPatch,
 }
@@ -218,7 +223,7 @@ impl TrackCore {
     }
 
     pub async fn ingest(&self, m: Ingest) -> Result<Ingested, TrackError> {
-        let Ingest { user, spooled, filename, meta, releasing } = m;
+        let Ingest { user, roles, spooled, filename, meta, releasing } = m;
         let sha = spooled.sha256_hex.clone();
         {
             let mut conn = self.conn().await?;
@@ -235,6 +240,7 @@ impl TrackCore {
             .or_else(|| probed.tags.title.clone())
             .or_else(|| filename.as_deref().and_then(title_from_filename))
             .unwrap_or_else(|| "Untitled".to_owned());
+        let flag = self.moderate(user, &roles, &title)?;
         let size = i64::try_from(spooled.size).map_err(storage)?;
         let row = new_row(user, &sha, cover.as_ref().map(|c| c.0.clone()), title, size, probed, meta);
         let quota = self.state.config.tracks.quota_bytes;
@@ -282,6 +288,7 @@ impl TrackCore {
         match id {
             Ok(id) => {
                 self.state.search.wrote(Kind::Track, id.uuid()).await;
+                self.flag(id, user, flag);
                 Ok(Ingested { view: Self::view(&mut conn, id).await?, created: true })
             }
             Err(existing) => Ok(Ingested { view: Self::view(&mut conn, existing).await?, created: false }),
@@ -305,6 +312,10 @@ impl TrackCore {
 
     pub async fn update(&self, m: UpdateTrack) -> Result<TrackView, TrackError> {
         let title_new = m.patch.title.as_deref().map(title).transpose()?;
+        let flag = match &title_new {
+            Some(t) => self.moderate(m.user, &m.roles, t)?,
+            None => None,
+        };
         let tags_new = m.patch.tags.as_deref().map(tags).transpose()?;
         let mut conn = self.conn().await?;
         conn.transaction::<_, TrackError, _>(async |conn| {
@@ -321,7 +332,24 @@ impl TrackCore {
         .await?;
         self.state.cache.invalidate(&repo::cache_key(m.id));
         self.state.search.wrote(Kind::Track, m.id.uuid()).await;
+        self.flag(m.id, m.user, flag);
         Self::view(&mut conn, m.id).await
+    }
+
+    /// A title through the automatic moderation rules: 422 when a rule refuses it; the rule
+    /// that flags, if any.
+    fn moderate(&self, user: UserId, roles: &[String], title: &str) -> Result<Option<Arc<str>>, TrackError> {
+        let rules = self.state.settings.automod();
+        automod::judge_fields(&rules, Surface::Tracks, user, roles, &[("title", title)])
+            .map_err(|field| TrackError::invalid(field, "breaks a moderation rule"))
+    }
+
+    /// After the commit: moderators get a case on a flagged track.
+    fn flag(&self, id: TrackId, user: UserId, rule: Option<Arc<str>>) {
+        if let Some(rule) = rule {
+            let target = automod::FlaggedTarget::Track(id.uuid());
+            self.state.flags.flag(automod::Flagged { target, user, rule: rule.to_string() });
+        }
     }
 
     pub async fn delete(&self, m: DeleteTrack) -> Result<(), TrackError> {

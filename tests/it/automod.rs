@@ -166,3 +166,40 @@ async fn banned_words_keep_working_as_a_rule_and_floods_time_out() {
     c.send(send(&r, "hi 3", "w3")).await;
     assert_eq!(answer(&mut c, "w3").await["code"], "muted", "the fourth send within 10 s (the refused one counts)");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listing_and_track_text_go_through_the_rules() {
+    let app = TestApp::spawn().await;
+    let (_, seller, _) = app.user("sela").await;
+    let (_, root) = crate::market::admin(&app, "root").await;
+    set_rules(&app, rules()).await;
+    let cat = crate::market::category(&app, "electric-guitars").await;
+    let mut body = crate::market::listing_body("Big giveaway", &cat, 1000, "EUR", true);
+    let res = app.post_json("/api/v1/listings", &body, Some(&seller)).await;
+    assert_eq!(res.status(), 422);
+    let v: Value = res.json().await.expect("problem");
+    assert!(v["errors"]["title"].is_array(), "{v}");
+    body["title"] = json!("Telecaster");
+    body["description"] = json!("details at https://spam.example/tele");
+    let listing = crate::market::create_listing(&app, &seller, &body).await;
+    let id = listing["id"].as_str().expect("id").to_owned();
+    eventually(Duration::from_secs(3), "a case on the flagged listing", || {
+        let (app, root, id) = (&app, &root, id.clone());
+        async move {
+            let cases: Value = app.get_auth("/api/v1/admin/reports?type=listing", root).await.json().await.ok()?;
+            let case = cases["items"].as_array()?.iter().find(|c| c["target_id"] == id.as_str())?.clone();
+            (case["flagged_by"] == "links").then_some(())
+        }
+    })
+    .await;
+    let path = format!("/api/v1/listings/{id}");
+    let (status, _) = crate::market::patch(&app, &seller, &path, &json!({ "title": "scam Telecaster" })).await;
+    assert_eq!(status, 422, "an edit too");
+    // Tracks: the title.
+    let track = crate::tracks::upload(&app, &seller, "tone.mp3").await["id"].as_str().expect("id").to_owned();
+    let path = format!("/api/v1/tracks/{track}");
+    let (status, v) = crate::market::patch(&app, &seller, &path, &json!({ "title": "giveaway anthem" })).await;
+    assert_eq!(status, 422, "{v}");
+    let (status, _) = crate::market::patch(&app, &seller, &path, &json!({ "title": "anthem" })).await;
+    assert_eq!(status, 200);
+}

@@ -185,8 +185,18 @@ pub async fn finish(
     let id = path.into_inner();
     let meta = body.into_inner().validate()?;
     let (spooled, filename) = ask(&uploads, AssembleUpload { user: user.id, id, spool_dir: spool_dir(&state) }).await?;
-    let done =
-        ask(&tracks, Ingest { user: user.id, spooled, filename: Some(filename), meta, releasing: Some(id) }).await?;
+    let done = ask(
+        &tracks,
+        Ingest {
+            user: user.id,
+            roles: user.role_names(),
+            spooled,
+            filename: Some(filename),
+            meta,
+            releasing: Some(id),
+        },
+    )
+    .await?;
     // The row went with the track's transaction; the parts go now (the sweeper would later).
     if let Err(e) = ask(&uploads, DiscardUpload { user: user.id, id }).await {
         tracing::warn!(error = %e, upload = %id, "upload parts left for the sweeper");
