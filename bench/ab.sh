@@ -4,12 +4,13 @@
 # one database, with one load tool, so the machine's drift falls on both sides alike.
 #   bench/ab.sh OLD_VEZA_BIN NEW_VEZA_BIN [ROUNDS]
 # Needs target/release/veza-loadtest (cargo build --release -p veza-loadtest). Prints the medians;
-# raw JSON goes to bench/results/ab/.
+# raw JSON goes to bench/results/ab/. OLD_SETUP / NEW_SETUP, when set, are shell commands run
+# before each side's node starts (bench/automod.sh: one binary, rules off and on).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 OLD=${1:?old veza binary} NEW=${2:?new veza binary} ROUNDS=${3:-3}
-OUT=$ROOT/bench/results/ab
+OUT=${OUT:-$ROOT/bench/results/ab}
 LT=${LT:-$ROOT/target/release/veza-loadtest}
 RATES=${RATES:-200,400,600,800,900,1000,1100,1200,1300,1400,1500,1650,1800,2000,2200}
 DB=veza_bench_ab
@@ -31,6 +32,7 @@ tokens=$OUT/tokens.jsonl.tmp
 "$NEW" admin mint-tokens --limit 1000 > "$tokens"
 
 run() { # run LABEL BIN ROUND
+  if [ "$1" = old ]; then eval "${OLD_SETUP:-true}"; else eval "${NEW_SETUP:-true}"; fi
   "$2" serve & node_pid=$!
   wait_http "http://127.0.0.1:$NODE_PORT/health"
   sleep 1

@@ -324,11 +324,16 @@ async fn settings(cfg: &Config, action: SettingsAction) -> Result<(), String> {
         SettingsAction::Set { key, value } => {
             let value: serde_json::Value =
                 serde_json::from_str(&value).map_err(|e| format!("VALUE is not JSON: {e}"))?;
-            let row = Settings::default().set(&mut conn, &key, value, None).await.map_err(|e| e.to_string())?;
-            println!("{} = {} (version {})", row.key, row.value, row.version);
+            let settings = Settings::pinned(&cfg.setting_locks).map_err(|e| e.to_string())?;
+            let Some(changed) = settings.set(&mut conn, &key, value.clone(), None).await.map_err(|e| e.to_string())?
+            else {
+                println!("{key} = {value} (unchanged)");
+                return Ok(());
+            };
+            println!("{key} = {value} (version {})", changed.version);
             // Every node reloads at once; without a broker, within one settings poll.
             if let Some(url) = &cfg.amqp.url {
-                let event = NodeEvent::SettingsChanged { version: row.version };
+                let event = NodeEvent::SettingsChanged { version: changed.version };
                 if let Err(e) = publish_once(url, &cfg.amqp.exchange, cfg.node_id(), event).await {
                     eprintln!(
                         "nodes not told over RabbitMQ ({e}); they pick the change up within node.settings_poll_ms"

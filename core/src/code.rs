@@ -55,6 +55,8 @@ codes! {
     AccountDisabled => "account_disabled",
     ReauthenticationRequired => "reauthentication_required",
     LastAdmin => "last_admin",
+    /// The runtime setting `registration.open` is false.
+    RegistrationClosed => "registration_closed",
     /// Admins cannot suspend, ban or demote their own account.
     OwnAccount => "own_account",
     // Users.
@@ -107,6 +109,9 @@ codes! {
     /// Another moderator holds the case (until their claim expires).
     CaseClaimed => "case_claimed",
     CaseResolved => "case_resolved",
+    // Runtime config.
+    /// The key is pinned by the operator (`VEZA_SETTING__…`).
+    SettingLocked => "setting_locked",
 }
 
 impl std::fmt::Display for Code {

@@ -24,7 +24,7 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use veza_core::UserId;
+use veza_core::{Code, UserId};
 
 pub struct AuthCore {
     pub state: AppState,
@@ -205,6 +205,15 @@ impl AuthCore {
         Ok(checkout(&self.state.pool).await?)
     }
 
+    /// 403 `registration_closed` while the runtime setting `registration.open` is false.
+    fn registration_open(&self) -> Result<(), AuthError> {
+        if self.state.settings.registration_open() {
+            Ok(())
+        } else {
+            Err(AuthError::forbidden(Code::RegistrationClosed, "registration is closed"))
+        }
+    }
+
     /// A sign-in's last check: the account is active, or its suspension has just ended (lifted
     /// here rather than wait for the periodic check).
     async fn admit(&self, conn: &mut AsyncPgConnection, mut user: UserRow) -> Result<UserRow, AuthError> {
@@ -284,6 +293,7 @@ impl AuthCore {
     }
 
     pub async fn register(&self, m: Register) -> Result<TokenPair, AuthError> {
+        self.registration_open()?;
         let email = normalize_email(&m.email)?;
         let username = normalize_username(&m.username)?;
         check_password(&m.password, &username, &email)?;
@@ -556,6 +566,7 @@ impl AuthCore {
             repo::mark_email_verified(conn, u.id).await?;
             return Ok(u);
         }
+        self.registration_open()?;
         let username = self.free_username(conn, id.username_hint.as_deref().unwrap_or("user")).await?;
         let provider_name = id.name.as_deref().and_then(|n| {
             veza_core::text::display_name_from(

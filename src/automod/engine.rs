@@ -2,8 +2,8 @@
 //! then block, then flag); log-only rules are logged and decide nothing; exempt roles and rooms
 //! skip a rule.
 
-use super::rules::{RuleAction, Surface};
-use regex::RegexSet;
+use super::model::{RuleAction, Surface};
+use regex::Regex;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +12,7 @@ use veza_core::UserId;
 
 pub enum Matcher {
     Words(HashSet<String>),
-    Patterns(RegexSet),
+    Patterns(Vec<Regex>),
     Mentions(u32),
     Flood { max: u32, per: Duration },
 }
@@ -91,7 +91,8 @@ impl RuleSet {
     /// Judges `text`; `recent(per)` answers how many messages the subject sent within `per`,
     /// this one included (asked only by flood rules).
     pub fn judge(&self, s: &Subject<'_>, text: &str, recent: &dyn Fn(Duration) -> u32) -> Verdict {
-        let mut words: Option<HashSet<String>> = None;
+        // The text's words, lowercased once, only if a words rule asks.
+        let mut words: Option<Vec<String>> = None;
         let mut verdict = Verdict::Allow;
         for rule in &self.rules {
             if !rule.surfaces.contains(&s.surface)
@@ -102,10 +103,10 @@ impl RuleSet {
             }
             let hit = match &rule.matcher {
                 Matcher::Words(set) => {
-                    let words = words.get_or_insert_with(|| crate::settings::words(text).collect());
+                    let words = words.get_or_insert_with(|| self::words(text).collect());
                     words.iter().any(|w| set.contains(w))
                 }
-                Matcher::Patterns(set) => set.is_match(text),
+                Matcher::Patterns(set) => set.iter().any(|re| re.is_match(text)),
                 Matcher::Mentions(max) => mentions(text) > *max,
                 Matcher::Flood { max, per } => recent(*per) > *max,
             };
@@ -129,6 +130,11 @@ impl RuleSet {
         }
         verdict
     }
+}
+
+/// Lowercased words of a text, split on anything that is not a letter or digit.
+pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase)
 }
 
 /// `@username` mentions in `text` (3 to 32 of `a-z0-9_` after an `@` that starts a word).
@@ -212,5 +218,6 @@ mod tests {
             assert!(compile(&bad).is_err(), "{bad}");
         }
         assert_eq!(mentions("@ann, @b @carl_x mail@host.com @@dan"), 3);
+        assert_eq!(words("Buy SPAM-now, ok?").collect::<Vec<_>>(), ["buy", "spam", "now", "ok"]);
     }
 }

@@ -8,11 +8,12 @@
 //! queue that the reports feature drains.
 
 pub mod engine;
+pub mod model;
 pub mod pace;
 pub mod rules;
 
 use engine::{RuleSet, Subject, Verdict};
-use rules::Surface;
+use model::Surface;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 use uuid::Uuid;

@@ -3,8 +3,8 @@
 //! limiter, and typing throttling.
 
 use crate::automod::engine::{Subject, Verdict};
+use crate::automod::model::Surface;
 use crate::automod::pace::{Pace, Timeouts};
-use crate::automod::rules::Surface;
 use crate::automod::{FlagQueue, Flagged, FlaggedTarget};
 use crate::ratelimit::{Decision, Quota, RateLimiter};
 use crate::settings::Settings;

@@ -60,6 +60,10 @@ pub fn load(opts: LoadOptions) -> Result<Config, ConfigError> {
         .config_dir
         .or_else(|| vars.get("VEZA_CONFIG_DIR").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("config"));
+    // Runtime settings pinned by the operator: read by the settings, not the typed config.
+    let mut setting_locks: Vec<(String, String)> =
+        vars.iter().filter(|(k, _)| k.starts_with("VEZA_SETTING__")).map(|(k, v)| (k.clone(), v.clone())).collect();
+    setting_locks.sort();
     // Only VEZA__* variables: VEZA_ENV and VEZA_CONFIG_DIR pick the layers, they are not keys.
     let env_vars: HashMap<String, String> = vars.into_iter().filter(|(k, _)| k.starts_with("VEZA__")).collect();
 
@@ -80,6 +84,7 @@ pub fn load(opts: LoadOptions) -> Result<Config, ConfigError> {
         .map_err(|e| ConfigError::Load(one_line(&e.to_string())))?;
     let mut cfg: Config = built.try_deserialize().map_err(|e| ConfigError::Load(one_line(&e.to_string())))?;
     cfg.env = env_name;
+    cfg.setting_locks = setting_locks;
     validate(&cfg)?;
     if cfg.node.id.is_none() {
         cfg.node.id = Some(default_node_id());

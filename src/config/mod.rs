@@ -40,6 +40,10 @@ pub struct Config {
     /// Which environment layer was applied (`VEZA_ENV`), for `config check` and logs.
     #[serde(default)]
     pub env: String,
+    /// `VEZA_SETTING__A__B=<json>` variables: runtime settings the operator pins (checked by
+    /// `settings`, not here).
+    #[serde(default, skip_serializing)]
+    pub setting_locks: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

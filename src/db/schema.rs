@@ -470,6 +470,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    settings_history (version, key) {
+        version -> Int8,
+        key -> Text,
+        old_value -> Nullable<Jsonb>,
+        new_value -> Nullable<Jsonb>,
+        changed_by -> Nullable<Uuid>,
+        changed_at -> Timestamptz,
+        rollback_of -> Nullable<Int8>,
+    }
+}
+
 diesel::joinable!(reports -> report_cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -508,4 +520,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_cases,
     reports,
     user_warnings,
+    settings_history,
 );

@@ -8,6 +8,7 @@ use super::openapi_walk::operations_mut;
 use super::{csp_report, ops};
 use crate::accounts::{model as accounts_model, routes as accounts};
 use crate::activity::ActivityItem;
+use crate::admin::config::{model as admin_config_model, routes as admin_config};
 use crate::admin::routes as admin;
 use crate::admin::users::{model as admin_users_model, routes as admin_users};
 use crate::audit::model as audit_model;
@@ -57,6 +58,7 @@ use utoipa::{Modify, OpenApi};
         playlists::remove_track, playlists::reorder, tus::create, tus::offset, tus::append, tus::terminate,
         tus::finish, search::search, search::suggest, search::popular, search::zero_results,
         admin::audit, admin::export, admin_users::list, admin_users::change,
+        admin_config::get, admin_config::put, admin_config::history, admin_config::rollback,
         reports::report, reports::queue, reports::claim, reports::resolve,
     ),
     components(schemas(
@@ -88,7 +90,8 @@ use utoipa::{Modify, OpenApi};
         admin_users_model::StandingPatch, admin_users_model::Standing, auth_model::UserStatus,
         reports_model::TargetType, reports_model::Reason, reports_model::NewReport, reports_model::ReportFiled,
         reports_model::ReportEntry, reports_model::CaseView, reports_model::QueueSort, reports_model::CaseStatus,
-        reports_model::Action, reports_model::Resolve,
+        reports_model::Action, reports_model::Resolve, admin_config_model::ConfigView, admin_config_model::SettingView,
+        admin_config_model::ConfigPatch, admin_config_model::ConfigChange, admin_config_model::ConfigVersion,
     )),
     modifiers(&BearerAuth, &ProblemReplies, &CommonReplies, &TextBounds, &NulFreeStrings, &CreatedLinks),
     tags(

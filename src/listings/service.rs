@@ -9,7 +9,7 @@ use super::query::{self, Compiled, ListingQuery};
 use super::repo::{self, ListingRow};
 use super::search::{self, Cursor, Filter, Sort};
 use crate::activity;
-use crate::automod::{self, rules::Surface};
+use crate::automod::{self, model::Surface};
 use crate::categories::repo as categories_repo;
 use crate::categories::tree::Tree;
 use crate::db::{PooledConn, checkout};

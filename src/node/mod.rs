@@ -64,6 +64,8 @@ pub enum NodeError {
     Bind { addr: String, source: std::io::Error },
     #[error("auth setup: {0}")]
     Auth(String),
+    #[error("runtime settings: {0}")]
+    Settings(String),
     #[error("track storage: {0}")]
     Storage(String),
     #[error("server: {0}")]
@@ -100,7 +102,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     let auth = start_auth(&config, &pool, bus.clone(), redis.clone()).await?;
     let timeouts = Timeouts::new(bus.clone());
     let (flags, flag_inbox) = automod::flag_queue();
-    let settings = Settings::default();
+    let settings = Settings::pinned(&config.setting_locks).map_err(|e| NodeError::Settings(e.to_string()))?;
     settings.refresh(&pool).await.map_err(DbError::Query)?;
     let limiter = match &redis {
         Some(r) => RateLimiter::redis(RedisStore::new(r.clone())),

@@ -194,11 +194,6 @@ pub async fn reporters(conn: &mut AsyncPgConnection, case: Uuid) -> QueryResult<
         .map(|ids| ids.into_iter().map(UserId).collect())
 }
 
-/// Usernames of `ids`.
-pub async fn names(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, String)>> {
-    users::table.filter(users::id.eq_any(ids)).select((users::id, users::username)).load(conn).await
-}
-
 pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<CaseRow>> {
     report_cases::table.find(id).select(CaseRow::as_select()).first(conn).await.optional()
 }

@@ -230,7 +230,7 @@ async fn views(conn: &mut AsyncPgConnection, rows: Vec<CaseRow>) -> Result<Vec<C
         reports.entry(case).or_default().push(entry);
     }
     let people: Vec<Uuid> = rows.iter().flat_map(|r| [r.target_owner, r.claimed_by, r.resolved_by]).flatten().collect();
-    let names: HashMap<Uuid, String> = repo::names(conn, &people).await?.into_iter().collect();
+    let names: HashMap<Uuid, String> = crate::users::repo::usernames(conn, &people).await?.into_iter().collect();
     let who = |id: Option<Uuid>| id.and_then(|id| names.get(&id).map(|n| UserRef { id, username: n.clone() }));
     Ok(rows
         .into_iter()

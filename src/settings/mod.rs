@@ -1,12 +1,21 @@
-//! Runtime settings: one table (`settings`: key, JSON value, version), cached in every node,
-//! changed only through `set` (here, the CLI, later the admin API), picked up by every node
-//! through a version poll (`SettingsWatcher`, every second).
+//! Runtime settings: one table (`settings`: key, JSON value, version) and its history, cached
+//! in every node, changed only through `apply` (the admin API, the CLI), picked up by every node
+//! at once (`NodeEvent::SettingsChanged`) or within a version poll (`SettingsWatcher`). Keys and
+//! their checks live in `keys.rs`; keys an operator pins through the environment in `locks.rs`.
 
-mod repo;
+pub mod keys;
+mod locks;
+pub mod repo;
 mod watcher;
 
+pub use keys::{AUTOMOD_RULES, BANNED_WORDS, KNOWN, REGISTRATION_OPEN, SEARCH_TYPOS, validate};
+pub use repo::{Change, Version};
 pub use watcher::SettingsWatcher;
 
+pub use crate::automod::engine::words;
+
+use crate::automod::engine::RuleSet;
+use crate::automod::rules;
 use crate::db::DbPool;
 use crate::db::schema::settings;
 use chrono::{DateTime, Utc};
@@ -17,23 +26,14 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use uuid::Uuid;
 
-use crate::automod::engine::RuleSet;
-use crate::automod::rules;
-
-pub const BANNED_WORDS: &str = "chat.banned_words";
-/// Automatic moderation rules (`automod::rules::RuleSpec` each).
-pub const AUTOMOD_RULES: &str = "automod.rules";
-/// `{"one_from": 5, "two_from": 9}`: words of at least that many letters match with one, two typos.
-pub const SEARCH_TYPOS: &str = "search.typos";
-/// Every key this node understands, with its validation.
-pub const KNOWN: &[&str] = &[BANNED_WORDS, SEARCH_TYPOS, AUTOMOD_RULES];
-
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("unknown setting `{0}` (known: {known})", known = KNOWN.join(", "))]
+    #[error("unknown setting `{0}` (known: {known})", known = KNOWN.iter().map(|k| k.key).collect::<Vec<_>>().join(", "))]
     Unknown(String),
     #[error("{0}: {1}")]
     Invalid(String, String),
+    #[error("`{0}` is pinned by the operator (VEZA_SETTING__…) and cannot be changed here")]
+    Locked(String),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -51,6 +51,7 @@ pub struct SettingRow {
 #[derive(Default)]
 struct Snapshot {
     version: i64,
+    /// Effective values: the stored ones, and the pinned ones over them.
     values: HashMap<String, Value>,
     banned: HashSet<String>,
     /// `automod.rules` compiled, `chat.banned_words` first among them.
@@ -61,59 +62,28 @@ struct Snapshot {
 #[derive(Clone, Default)]
 pub struct Settings {
     inner: Arc<RwLock<Snapshot>>,
-}
-
-/// Checks a value for a key.
-pub fn validate(key: &str, value: &Value) -> Result<(), SettingsError> {
-    match key {
-        BANNED_WORDS => {
-            let items =
-                value.as_array().ok_or_else(|| SettingsError::Invalid(key.into(), "must be a list of words".into()))?;
-            if items.len() > 1000 {
-                return Err(SettingsError::Invalid(key.into(), "at most 1000 words".into()));
-            }
-            for w in items {
-                let ok = w.as_str().is_some_and(|s| !s.trim().is_empty() && s.chars().count() <= 64);
-                if !ok {
-                    return Err(SettingsError::Invalid(
-                        key.into(),
-                        "each word is a string of 1 to 64 characters".into(),
-                    ));
-                }
-            }
-            Ok(())
-        }
-        AUTOMOD_RULES => rules::compile(value).map(|_| ()).map_err(|e| SettingsError::Invalid(key.into(), e)),
-        SEARCH_TYPOS => typos(value).map(|_| ()).ok_or_else(|| {
-            SettingsError::Invalid(
-                key.into(),
-                "{\"one_from\": n, \"two_from\": m} with 1 <= n < m <= 41 (letters)".into(),
-            )
-        }),
-        other => Err(SettingsError::Unknown(other.into())),
-    }
-}
-
-/// `(one_from, two_from)` of a `search.typos` value, if well formed.
-fn typos(value: &Value) -> Option<(usize, usize)> {
-    let field = |k: &str| value.get(k)?.as_u64().and_then(|n| usize::try_from(n).ok());
-    let (one, two) = (field("one_from")?, field("two_from")?);
-    let only_those = value.as_object().is_some_and(|o| o.len() == 2);
-    (only_those && (1..two).contains(&one) && two <= 41).then_some((one, two))
-}
-
-/// Lowercased words of a text, split on anything that is not a letter or digit.
-pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase)
+    /// Keys pinned through the environment, with their values.
+    locked: Arc<HashMap<String, Value>>,
 }
 
 impl Settings {
+    /// Settings with the keys pinned by `VEZA_SETTING__…` variables (`Config::setting_locks`).
+    pub fn pinned(vars: &[(String, String)]) -> Result<Settings, SettingsError> {
+        Ok(Settings { inner: Arc::default(), locked: Arc::new(locks::from_vars(vars.iter().cloned())?) })
+    }
+
     pub fn version(&self) -> i64 {
         self.inner.read().map(|s| s.version).unwrap_or(0)
     }
 
+    /// The effective value of `key` (pinned, else stored), `None` when unset.
     pub fn get(&self, key: &str) -> Option<Value> {
         self.inner.read().ok()?.values.get(key).cloned()
+    }
+
+    /// The keys pinned through the environment.
+    pub fn locked(&self) -> &HashMap<String, Value> {
+        &self.locked
     }
 
     /// The first banned word in `text`, if any.
@@ -132,21 +102,27 @@ impl Settings {
 
     /// The search typo thresholds, when set: `(one_from, two_from)`.
     pub fn search_typos(&self) -> Option<(usize, usize)> {
-        typos(self.inner.read().ok()?.values.get(SEARCH_TYPOS)?)
+        keys::typos(self.inner.read().ok()?.values.get(SEARCH_TYPOS)?)
+    }
+
+    /// Whether new accounts may register (default: yes).
+    pub fn registration_open(&self) -> bool {
+        self.get(REGISTRATION_OPEN).and_then(|v| v.as_bool()).unwrap_or(true)
     }
 
     /// Reloads everything from PostgreSQL.
     pub async fn reload(&self, conn: &mut AsyncPgConnection) -> QueryResult<i64> {
         let rows = repo::all(conn).await?;
-        let version = rows.iter().map(|r| r.version).max().unwrap_or(0);
-        let values: HashMap<String, Value> = rows.into_iter().map(|r| (r.key, r.value)).collect();
+        let version = repo::newest_version(conn).await?.unwrap_or(0);
+        let mut values: HashMap<String, Value> = rows.into_iter().map(|r| (r.key, r.value)).collect();
+        values.extend(self.locked.iter().map(|(k, v)| (k.clone(), v.clone())));
         let banned = values
             .get(BANNED_WORDS)
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_str).map(|w| w.trim().to_lowercase()).collect())
             .unwrap_or_default();
         // A stored value that no longer compiles (a rule this version refuses) leaves the rules
-        // out rather than the node down; `set` refuses such values.
+        // out rather than the node down; `apply` refuses such values.
         let compiled = match values.get(AUTOMOD_RULES).map(rules::compile) {
             None => RuleSet::default(),
             Some(Ok(set)) => set,
@@ -173,58 +149,42 @@ impl Settings {
         Ok(true)
     }
 
-    /// Validates and stores a new value (a new version), then reloads this node's cache.
+    /// Checks every change (known key, valid value, not pinned), stores them as one new version
+    /// by `by`, and reloads this node's cache. `None` when nothing changes.
+    pub async fn apply(
+        &self,
+        conn: &mut AsyncPgConnection,
+        wanted: &[(String, Option<Value>)],
+        by: Option<Uuid>,
+        rollback_of: Option<i64>,
+    ) -> Result<Option<Version>, SettingsError> {
+        for (key, value) in wanted {
+            if self.locked.contains_key(key) {
+                return Err(SettingsError::Locked(key.clone()));
+            }
+            match value {
+                Some(v) => validate(key, v)?,
+                None if keys::known(key).is_none() => return Err(SettingsError::Unknown(key.clone())),
+                None => {}
+            }
+        }
+        let version = repo::apply(conn, wanted, by, rollback_of).await?;
+        self.reload(conn).await?;
+        Ok(version)
+    }
+
+    /// One key (the CLI and tests): `apply` of one change.
     pub async fn set(
         &self,
         conn: &mut AsyncPgConnection,
         key: &str,
         value: Value,
         by: Option<Uuid>,
-    ) -> Result<SettingRow, SettingsError> {
-        validate(key, &value)?;
-        let row = repo::upsert(conn, key, &value, by).await?;
-        self.reload(conn).await?;
-        Ok(row)
+    ) -> Result<Option<Version>, SettingsError> {
+        self.apply(conn, &[(key.to_owned(), Some(value))], by, None).await
     }
 
     pub async fn all(conn: &mut AsyncPgConnection) -> QueryResult<Vec<SettingRow>> {
         repo::all(conn).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn banned_words_validation() {
-        assert!(validate(BANNED_WORDS, &json!(["spam", "scam"])).is_ok());
-        assert!(validate(BANNED_WORDS, &json!("spam")).is_err());
-        assert!(validate(BANNED_WORDS, &json!([""])).is_err());
-        assert!(validate(BANNED_WORDS, &json!([1])).is_err());
-        assert!(matches!(validate("nope", &json!(1)), Err(SettingsError::Unknown(_))));
-    }
-
-    #[test]
-    fn search_typos_validation() {
-        assert!(validate(SEARCH_TYPOS, &json!({"one_from": 4, "two_from": 8})).is_ok());
-        assert_eq!(typos(&json!({"one_from": 4, "two_from": 8})), Some((4, 8)));
-        for bad in [
-            json!({"one_from": 8, "two_from": 8}),
-            json!({"one_from": 0, "two_from": 3}),
-            json!({"one_from": 5}),
-            json!({"one_from": 5, "two_from": 9, "x": 1}),
-            json!({"one_from": 5, "two_from": 99}),
-            json!([5, 9]),
-        ] {
-            assert!(validate(SEARCH_TYPOS, &bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn words_split_on_punctuation_and_lowercase() {
-        let w: Vec<String> = words("Buy SPAM-now, ok?").collect();
-        assert_eq!(w, ["buy", "spam", "now", "ok"]);
     }
 }

@@ -12,7 +12,7 @@ use super::spool::Spooled;
 use super::stream::{Representation, Source};
 use super::sweeper;
 use crate::activity;
-use crate::automod::{self, rules::Surface};
+use crate::automod::{self, model::Surface};
 use crate::db::{PooledConn, checkout};
 use crate::infra::blobs::BlobKey;
 use crate::search::changes::Kind;

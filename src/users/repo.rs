@@ -218,6 +218,11 @@ pub async fn blocked_either_way(conn: &mut AsyncPgConnection, a: UserId, b: User
     .await
 }
 
+/// Usernames of `ids` (those that exist).
+pub async fn usernames(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, String)>> {
+    users::table.filter(users::id.eq_any(ids)).select((users::id, users::username)).load(conn).await
+}
+
 /// A user's username, `None` when the account is gone.
 pub async fn username(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<String>> {
     users::table.find(id).select(users::username).first(conn).await.optional()

@@ -133,6 +133,17 @@ fn matrix() -> Vec<Row> {
             [401, 201, 201, 201, 201, 401, 401],
         ),
         row("GET", "/api/v1/admin/reports", [401, 403, 403, 200, 200, 401, 401]),
+        // The runtime config: admins only.
+        row("GET", "/api/v1/admin/config", [401, 403, 403, 403, 200, 401, 401]),
+        with(
+            "PUT",
+            "/api/v1/admin/config",
+            |f| Some(json!({ "search.typos": { "one_from": 4 + f.n % 3, "two_from": 12 } })),
+            [401, 403, 403, 403, 200, 401, 401],
+        ),
+        row("GET", "/api/v1/admin/config/history", [401, 403, 403, 403, 200, 401, 401]),
+        // Version 1: the settings the migrations wrote, where the history starts.
+        row("POST", "/api/v1/admin/config/rollback/{version}", [401, 403, 403, 403, 200, 401, 401]),
         row("POST", "/api/v1/admin/reports/{case}/claim", [401, 403, 403, 200, 200, 401, 401]),
         with(
             "POST",
@@ -492,6 +503,7 @@ fn fill(path: &str, f: &Fix, session: &str) -> String {
         .replace("{playlist}", &f.playlist)
         .replace("{upload}", &f.upload)
         .replace("{case}", &f.case)
+        .replace("{version}", "1")
         .replace("{provider}", "no-such-provider")
         .replace("{session}", session)
 }

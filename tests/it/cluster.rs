@@ -180,7 +180,7 @@ async fn without_the_broker_a_settings_change_arrives_through_the_version_poll()
 }
 
 /// Two nodes; node `cut_node` (1 or 2) reaches RabbitMQ through a proxy the test can cut.
-async fn nodes_with_cuttable_broker(cut_node: u8, extra: &[(&str, &str)]) -> (TestApp, TestApp, TcpProxy) {
+pub(crate) async fn nodes_with_cuttable_broker(cut_node: u8, extra: &[(&str, &str)]) -> (TestApp, TestApp, TcpProxy) {
     let db = TestDb::new().await;
     let broker = TcpProxy::start(([127, 0, 0, 1], 5672).into()).await;
     let via_proxy = format!("amqp://guest:guest@{}/%2f", broker.addr);
@@ -191,7 +191,7 @@ async fn nodes_with_cuttable_broker(cut_node: u8, extra: &[(&str, &str)]) -> (Te
     (n1, n2, broker)
 }
 
-async fn amqp_up(node: &TestApp) {
+pub(crate) async fn amqp_up(node: &TestApp) {
     eventually(Duration::from_secs(5), "the node's broker link is up", || async {
         let h: Value = node.get("/health").await.json().await.ok()?;
         (h["checks"]["amqp"] == "ok").then_some(())

@@ -10,6 +10,7 @@ mod support;
 
 mod accounts;
 mod admin_audit;
+mod admin_config;
 mod admin_users;
 mod audit_chain;
 mod auth;
