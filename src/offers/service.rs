@@ -26,7 +26,7 @@ use veza_core::Code;
 use veza_core::{ListingId, OfferId, UserId};
 
 /// The runtime setting that overrides the configured answer time (API.md: admin config).
-pub const EXPIRY_SETTING: &str = "offers.expiry_secs";
+pub const EXPIRY_SETTING: &str = crate::settings::OFFER_EXPIRY;
 
 pub struct OfferCore {
     pub state: AppState,

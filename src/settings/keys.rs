@@ -10,6 +10,8 @@ pub const BANNED_WORDS: &str = "chat.banned_words";
 pub const AUTOMOD_RULES: &str = "automod.rules";
 /// `{"one_from": 5, "two_from": 9}`: words of at least that many letters match with one, two typos.
 pub const SEARCH_TYPOS: &str = "search.typos";
+/// Seconds a party has to answer an offer (unset: `offers.expiry_secs` of the config file).
+pub const OFFER_EXPIRY: &str = "offers.expiry_secs";
 /// Whether `POST /auth/register` (and a first OAuth sign-in) may create accounts.
 pub const REGISTRATION_OPEN: &str = "registration.open";
 
@@ -28,6 +30,11 @@ pub const KNOWN: &[Key] = &[
         default: || json!([]),
     },
     Key { key: BANNED_WORDS, description: "words refused in chat messages (a block rule)", default: || json!([]) },
+    Key {
+        key: OFFER_EXPIRY,
+        description: "seconds a party has to answer an offer (null: the config file's offers.expiry_secs)",
+        default: || Value::Null,
+    },
     Key {
         key: REGISTRATION_OPEN,
         description: "whether new accounts may register (and sign in with OAuth for the first time)",
@@ -65,6 +72,10 @@ pub fn validate(key: &str, value: &Value) -> Result<(), SettingsError> {
             .map(|_| ())
             .ok_or_else(|| invalid("{\"one_from\": n, \"two_from\": m} with 1 <= n < m <= 41 (letters)")),
         REGISTRATION_OPEN => value.as_bool().map(|_| ()).ok_or_else(|| invalid("true or false")),
+        OFFER_EXPIRY => match value.as_u64() {
+            Some(1..=2_592_000) => Ok(()),
+            _ => Err(invalid("whole seconds, 1 to 2592000 (30 days)")),
+        },
         other => Err(SettingsError::Unknown(other.into())),
     }
 }
@@ -94,9 +105,11 @@ mod tests {
 
     #[test]
     fn every_default_is_valid() {
-        for k in KNOWN {
+        for k in KNOWN.iter().filter(|k| !(k.default)().is_null()) {
             assert!(validate(k.key, &(k.default)()).is_ok(), "{}", k.key);
         }
+        assert!(validate(OFFER_EXPIRY, &json!(3600)).is_ok());
+        assert!(validate(OFFER_EXPIRY, &json!(0)).is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ mod locks;
 pub mod repo;
 mod watcher;
 
-pub use keys::{AUTOMOD_RULES, BANNED_WORDS, KNOWN, REGISTRATION_OPEN, SEARCH_TYPOS, validate};
+pub use keys::{AUTOMOD_RULES, BANNED_WORDS, KNOWN, OFFER_EXPIRY, REGISTRATION_OPEN, SEARCH_TYPOS, validate};
 pub use repo::{Change, Version};
 pub use watcher::SettingsWatcher;
 

@@ -40,9 +40,13 @@ pub async fn all(conn: &mut AsyncPgConnection) -> QueryResult<Vec<SettingRow>> {
     settings::table.order(settings::key).select(SettingRow::as_select()).load(conn).await
 }
 
-/// The newest version (`None`: nothing was ever set).
+/// The newest version (`None`: nothing was ever set): the history's, or a row's written
+/// around it (a node of an older version during a rolling deploy).
 pub async fn newest_version(conn: &mut AsyncPgConnection) -> QueryResult<Option<i64>> {
-    settings_history::table.select(diesel::dsl::max(settings_history::version)).first(conn).await
+    let history: Option<i64> =
+        settings_history::table.select(diesel::dsl::max(settings_history::version)).first(conn).await?;
+    let rows: Option<i64> = settings::table.select(diesel::dsl::max(settings::version)).first(conn).await?;
+    Ok(history.max(rows))
 }
 
 /// Applies `wanted` (key -> value, `None` unsets) as one new version by `by`; keys whose value

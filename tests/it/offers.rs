@@ -432,15 +432,10 @@ async fn the_runtime_setting_overrides_the_configured_answer_time() {
     let hours = (expires - created).num_minutes() as f64 / 60.0;
     assert!((hours - 72.0).abs() < 0.1, "72 h by default, got {hours}");
 
-    // What the admin config will write (settings table, a new version); nodes pick it up.
-    diesel_async::RunQueryDsl::execute(
-        diesel::sql_query(
-            "INSERT INTO settings (key, value, version) VALUES ('offers.expiry_secs', '1', nextval('settings_version'))",
-        ),
-        &mut app.db.conn().await,
-    )
-    .await
-    .expect("setting");
+    // Through the settings, as the admin config writes it (a new version); the node has it.
+    let state = app.handle.state().clone();
+    let mut conn = app.db.conn().await;
+    state.settings.set(&mut conn, veza::settings::OFFER_EXPIRY, serde_json::json!(1), None).await.expect("setting");
     eventually(Duration::from_secs(5), "the setting reached the node", || async {
         app.handle.state().settings.get("offers.expiry_secs").map(|_| ())
     })

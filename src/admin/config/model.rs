@@ -23,7 +23,7 @@ pub struct SettingView {
     pub key: String,
     pub description: String,
     /// What applies now: the pinned value, else the stored one, else the default.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = any_value)]
     pub value: Value,
     /// Not set: the default applies.
     pub is_default: bool,
@@ -45,10 +45,17 @@ pub struct ConfigPatch(pub BTreeMap<String, Value>);
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConfigChange {
     pub key: String,
-    #[schema(value_type = Option<Object>)]
+    /// `null`: it was not set.
+    #[schema(schema_with = any_value)]
     pub from: Option<Value>,
-    #[schema(value_type = Option<Object>)]
+    /// `null`: unset (back to the default).
+    #[schema(schema_with = any_value)]
     pub to: Option<Value>,
+}
+
+/// Any JSON value (each key has its own shape).
+fn any_value() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::AnyValue).build()
 }
 
 /// One version of the config: who changed what.
