@@ -1,9 +1,13 @@
 //! Per-user state the rules need: recent send times (flood rules) and timeouts. Timeouts are
-//! imposed on one node, applied there at once and told to every node (`NodeEvent::UserTimedOut`);
-//! a node that starts later does not know the ones running (they last minutes to days).
+//! imposed on one node, applied there at once, told to every node (`NodeEvent::UserTimedOut`)
+//! and written to `user_timeouts`, which a node reads when it starts.
 
+use crate::db::DbPool;
+use crate::db::schema::user_timeouts;
 use crate::infra::events::{NodeBus, NodeEvent};
 use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -51,11 +55,29 @@ impl SendTimes {
 pub struct Timeouts {
     until: Arc<RwLock<HashMap<UserId, DateTime<Utc>>>>,
     bus: NodeBus,
+    /// Where they are kept for nodes that start later (none in unit tests).
+    pool: Option<DbPool>,
 }
 
 impl Timeouts {
     pub fn new(bus: NodeBus) -> Self {
-        Timeouts { until: Arc::default(), bus }
+        Timeouts { until: Arc::default(), bus, pool: None }
+    }
+
+    /// Timeouts kept in `pool`: the running ones are read now.
+    pub async fn kept_in(bus: NodeBus, pool: DbPool) -> Result<Self, diesel::result::Error> {
+        let t = Timeouts { until: Arc::default(), bus, pool: Some(pool.clone()) };
+        if let Ok(mut conn) = pool.get().await {
+            let rows: Vec<(uuid::Uuid, DateTime<Utc>)> = user_timeouts::table
+                .filter(user_timeouts::until.gt(Utc::now()))
+                .select((user_timeouts::user_id, user_timeouts::until))
+                .load(&mut conn)
+                .await?;
+            for (user, until) in rows {
+                t.apply(UserId(user), until);
+            }
+        }
+        Ok(t)
     }
 
     /// Until when `user` is timed out, if they are.
@@ -69,6 +91,13 @@ impl Timeouts {
         let until = Utc::now() + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::minutes(5));
         self.apply(user, until);
         self.bus.publish(NodeEvent::UserTimedOut { user: user.uuid(), until });
+        if let Some(pool) = self.pool.clone() {
+            tokio::spawn(async move {
+                if let Err(e) = keep(&pool, user, until).await {
+                    tracing::warn!(error = %e, %user, "timeout not written; nodes started later will not know it");
+                }
+            });
+        }
         until
     }
 
@@ -82,6 +111,26 @@ impl Timeouts {
             map.insert(user, until);
         }
     }
+}
+
+/// Writes a timeout (and forgets the ones that ended a day ago).
+async fn keep(
+    pool: &DbPool,
+    user: UserId,
+    until: DateTime<Utc>,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let mut conn = pool.get().await?;
+    diesel::insert_into(user_timeouts::table)
+        .values((user_timeouts::user_id.eq(user.uuid()), user_timeouts::until.eq(until)))
+        .on_conflict(user_timeouts::user_id)
+        .do_update()
+        .set(user_timeouts::until.eq(until))
+        .execute(&mut conn)
+        .await?;
+    diesel::delete(user_timeouts::table.filter(user_timeouts::until.lt(Utc::now() - chrono::Duration::days(1))))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

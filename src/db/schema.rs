@@ -482,6 +482,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    user_timeouts (user_id) {
+        user_id -> Uuid,
+        until -> Timestamptz,
+    }
+}
+
 diesel::joinable!(reports -> report_cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -521,4 +528,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     user_warnings,
     settings_history,
+    user_timeouts,
 );

@@ -100,7 +100,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     let bus = NodeBus::new(inbox, bridge.clone().map(Addr::recipient));
 
     let auth = start_auth(&config, &pool, bus.clone(), redis.clone()).await?;
-    let timeouts = Timeouts::new(bus.clone());
+    let timeouts = Timeouts::kept_in(bus.clone(), pool.clone()).await.map_err(DbError::Query)?;
     let (flags, flag_inbox) = automod::flag_queue();
     let settings = Settings::pinned(&config.setting_locks).map_err(|e| NodeError::Settings(e.to_string()))?;
     settings.refresh(&pool).await.map_err(DbError::Query)?;

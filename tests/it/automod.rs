@@ -203,3 +203,28 @@ async fn listing_and_track_text_go_through_the_rules() {
     let (status, _) = crate::market::patch(&app, &seller, &path, &json!({ "title": "anthem" })).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_started_during_a_timeout_knows_it() {
+    let n1 = TestApp::spawn().await;
+    let (_, owner, _) = n1.user("olga").await;
+    let (_, user, _) = n1.user("ugo").await;
+    let r = room(&n1, &owner, "lobby").await;
+    set_rules(&n1, rules()).await;
+    let mut c = ChatClient::connect(n1.addr, &user).await;
+    c.join(&r, None).await;
+    c.send(send(&r, "@ann @bob @cid @dan look", "t1")).await;
+    assert_eq!(answer(&mut c, "t1").await["code"], "muted");
+    // A node with no broker, started now: it reads the running timeouts when it starts.
+    let kept = "SELECT count(*) AS n FROM user_timeouts WHERE until > now()";
+    eventually(Duration::from_secs(2), "the timeout is written", || async {
+        (count(&n1, kept).await == 1).then_some(())
+    })
+    .await;
+    let cfg = crate::support::app::test_config(&n1.db.url, &[]);
+    let n2 = TestApp::start(cfg, n1.db.share()).await;
+    let res = n2.post_json(&format!("/api/v1/rooms/{r}/messages"), &json!({ "body": "hi" }), Some(&user)).await;
+    let status = res.status().as_u16();
+    let v: Value = res.json().await.unwrap_or(Value::Null);
+    assert_eq!((status, v["code"].as_str()), (422, Some("muted")), "refused as a moderation refusal: {v}");
+}
