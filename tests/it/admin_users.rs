@@ -123,11 +123,20 @@ async fn a_suspension_reaches_every_node_at_once_and_ends_by_itself() {
     assert!(v["suspended_until"].is_string() && v["email"].is_null(), "{v}");
     // Node 2: the token refused, the socket closed 1008, the refresh family gone, the profile
     // and the membership hidden.
-    assert_eq!(n2.get_auth("/api/v1/users/me", &sue_token).await.status(), 401);
+    // (The other node hears it over the broker: within a second, not in the same instant.)
+    eventually(Duration::from_secs(1), "node 2 refuses her token", || {
+        let (n2, t) = (&n2, sue_token.clone());
+        async move { (n2.get_auth("/api/v1/users/me", &t).await.status() == 401).then_some(()) }
+    })
+    .await;
     assert_eq!(ws.close_code(Duration::from_secs(3)).await, Some(1008));
     let refreshed = n2.post_json("/api/v1/auth/refresh", &json!({ "refresh_token": sue_refresh }), None).await;
     assert_eq!(refreshed.status(), 401);
-    assert_eq!(n2.get(&format!("/api/v1/users/{sue}")).await.status(), 404);
+    eventually(Duration::from_secs(1), "node 2 hides her profile", || {
+        let (n2, path) = (&n2, format!("/api/v1/users/{sue}"));
+        async move { (n2.get(&path).await.status() == 404).then_some(()) }
+    })
+    .await;
     assert_eq!(members(&n2, &room_path, &owner).await, 1);
     let (status, v) = login(&n2, "sue").await;
     assert_eq!((status, v["code"].as_str()), (403, Some("account_disabled")), "{v}");
