@@ -1,6 +1,6 @@
 //! A message a moderator takes down (a report resolved with `remove_content`): soft-deleted in
-//! the caller's transaction; once committed, every node's live room hears `message_deleted`,
-//! as when its author deletes it.
+//! the caller's transaction; once committed, every node's live room hears `message_deleted`
+//! (`announce`, which an author's own deletion goes through too).
 
 use super::repo::{self, RoomRow};
 use super::runtime::Realtime;

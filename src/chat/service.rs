@@ -15,8 +15,8 @@ use diesel_async::AsyncPgConnection;
 use serde_json::json;
 use uuid::Uuid;
 use veza_actors::ports::{PostCheck, Sender};
-use veza_actors::protocol::{ServerFrame, SharedFrame, UserRef};
-use veza_actors::room::{Forget, Notify, Post, PostError, PostReply, SetMute};
+use veza_actors::protocol::UserRef;
+use veza_actors::room::{Forget, Post, PostError, PostReply, SetMute};
 use veza_core::text::check_send;
 use veza_core::{Code, MessageId, RoomId, Seq, UserId};
 
@@ -327,8 +327,8 @@ impl ChatCore {
             return Err(ChatError::not_allowed());
         }
         if repo::soft_delete(&mut conn, m.room, m.message, m.user).await? {
-            let frame = SharedFrame::new(ServerFrame::MessageDeleted { room: m.room, id: msg.id, seq: msg.seq });
-            self.tell_room(m.room, Notify { frame, except: None, publish: true }).await;
+            let deleted = super::removal::Deletion { room: m.room, id: msg.id, seq: msg.seq };
+            super::removal::announce(&self.state.realtime, &deleted).await;
         }
         Ok(())
     }

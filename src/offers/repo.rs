@@ -99,6 +99,17 @@ pub async fn apply(conn: &mut AsyncPgConnection, id: OfferId, mut change: OfferC
     diesel::update(offers::table.find(id)).set(&change).returning(OfferRow::as_returning()).get_result(conn).await
 }
 
+type Ending = (
+    diesel::dsl::Eq<offers::status, &'static str>,
+    diesel::dsl::Eq<offers::expires_at, Option<DateTime<Utc>>>,
+    diesel::dsl::Eq<offers::updated_at, DateTime<Utc>>,
+);
+
+/// An offer ending as `status` now: no answer is due any more.
+fn ending(status: OfferStatus) -> Ending {
+    (offers::status.eq(status.as_str()), offers::expires_at.eq(None), offers::updated_at.eq(Utc::now()))
+}
+
 /// Expires every open offer of a listing (but `except`), returning them as they are now.
 /// Called with the listing row locked, so no offer can be made on it meanwhile.
 pub async fn expire_open_of_listing(
@@ -110,15 +121,7 @@ pub async fn expire_open_of_listing(
         .filter(offers::listing_id.eq(listing))
         .filter(offers::status.eq_any(OfferStatus::OPEN))
         .filter(offers::id.ne(except.unwrap_or_default()));
-    diesel::update(open)
-        .set((
-            offers::status.eq(OfferStatus::Expired.as_str()),
-            offers::expires_at.eq(None::<DateTime<Utc>>),
-            offers::updated_at.eq(Utc::now()),
-        ))
-        .returning(OfferRow::as_returning())
-        .load(conn)
-        .await
+    diesel::update(open).set(ending(OfferStatus::Expired)).returning(OfferRow::as_returning()).load(conn).await
 }
 
 /// Takes up to `batch` due open offers no other node is working on, and expires them.
@@ -273,11 +276,7 @@ pub async fn cancel_all_of(conn: &mut AsyncPgConnection, user: UserId) -> QueryR
             .filter(offers::buyer_id.eq(user).or(offers::seller_id.eq(user)))
             .filter(offers::status.eq_any(in_play)),
     )
-    .set((
-        offers::status.eq(OfferStatus::Cancelled.as_str()),
-        offers::expires_at.eq(None::<DateTime<Utc>>),
-        offers::updated_at.eq(Utc::now()),
-    ))
+    .set(ending(OfferStatus::Cancelled))
     .returning(OfferRow::as_returning())
     .load(conn)
     .await
@@ -291,11 +290,7 @@ pub async fn cancel_accepted_of_listing(
     diesel::update(
         offers::table.filter(offers::listing_id.eq(listing)).filter(offers::status.eq(OfferStatus::Accepted.as_str())),
     )
-    .set((
-        offers::status.eq(OfferStatus::Cancelled.as_str()),
-        offers::expires_at.eq(None::<DateTime<Utc>>),
-        offers::updated_at.eq(Utc::now()),
-    ))
+    .set(ending(OfferStatus::Cancelled))
     .returning(OfferRow::as_returning())
     .load(conn)
     .await

@@ -5,7 +5,7 @@
 use super::evidence;
 use super::model::Target;
 use super::repo;
-use super::service::OPENED;
+use super::service::{OPENED, tell_staff};
 use crate::automod::{FlagInbox, Flagged, FlaggedTarget};
 use crate::chat::runtime::Realtime;
 use crate::db::DbPool;
@@ -43,10 +43,7 @@ async fn open(pool: &DbPool, realtime: &Realtime, flag: &Flagged) -> Result<(), 
     if created {
         let data =
             json!({ "id": case, "target_type": target.kind(), "target_id": target.id_text(), "flagged_by": rule });
-        match repo::staff(&mut conn).await {
-            Ok(staff) => staff.into_iter().for_each(|s| realtime.push_user(s, OPENED, data.clone())),
-            Err(e) => tracing::warn!(error = %e, "staff not told of a flagged case"),
-        }
+        tell_staff(&mut conn, realtime, OPENED, data).await;
     }
     Ok(())
 }

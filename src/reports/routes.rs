@@ -95,7 +95,7 @@ pub async fn resolve(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Moderator)?;
     let resolution = body.into_inner().check()?;
-    let by = Acting { id: user.id, admin: user.has(Role::Admin) };
+    let by = Acting::of(&user);
     let asked = ResolveCase { by, case: path.into_inner(), resolution, client: client_info(&req) };
     Ok(HttpResponse::Ok().json(ask(&reports, asked).await?))
 }

@@ -7,6 +7,7 @@ use super::model::*;
 use super::repo::{self, CaseRow};
 use crate::admin::users::model::Acting;
 use crate::audit::{self, AuditEntry};
+use crate::chat::runtime::Realtime;
 use crate::db::{PooledConn, checkout};
 use crate::ratelimit::{Decision, Quota};
 use crate::service::{Core, Service};
@@ -200,12 +201,16 @@ impl ReportCore {
         self.tell_staff(conn, RESOLVED, staff).await;
     }
 
-    /// A frame for every active moderator and admin, wherever they are connected.
     async fn tell_staff(&self, conn: &mut AsyncPgConnection, kind: &str, data: serde_json::Value) {
-        match repo::staff(conn).await {
-            Ok(staff) => staff.into_iter().for_each(|s| self.state.realtime.push_user(s, kind, data.clone())),
-            Err(e) => tracing::warn!(error = %e, kind, "staff not told"),
-        }
+        tell_staff(conn, &self.state.realtime, kind, data).await;
+    }
+}
+
+/// A frame for every active moderator and admin, wherever they are connected.
+pub async fn tell_staff(conn: &mut AsyncPgConnection, realtime: &Realtime, kind: &str, data: serde_json::Value) {
+    match repo::staff(conn).await {
+        Ok(staff) => staff.into_iter().for_each(|s| realtime.push_user(s, kind, data.clone())),
+        Err(e) => tracing::warn!(error = %e, kind, "staff not told"),
     }
 }
 

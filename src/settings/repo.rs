@@ -42,11 +42,13 @@ pub async fn all(conn: &mut AsyncPgConnection) -> QueryResult<Vec<SettingRow>> {
 
 /// The newest version (`None`: nothing was ever set): the history's, or a row's written
 /// around it (a node of an older version during a rolling deploy).
+/// One statement: every node asks this every `node.settings_poll_ms`.
 pub async fn newest_version(conn: &mut AsyncPgConnection) -> QueryResult<Option<i64>> {
-    let history: Option<i64> =
-        settings_history::table.select(diesel::dsl::max(settings_history::version)).first(conn).await?;
-    let rows: Option<i64> = settings::table.select(diesel::dsl::max(settings::version)).first(conn).await?;
-    Ok(history.max(rows))
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::Nullable<BigInt>>(
+        "GREATEST((SELECT max(version) FROM settings_history), (SELECT max(version) FROM settings))",
+    ))
+    .get_result(conn)
+    .await
 }
 
 /// Applies `wanted` (key -> value, `None` unsets) as one new version by `by`; keys whose value

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 /// Registers `name` with `roles` (set in the database) and logs in again: (id, access token).
-async fn with_roles(app: &TestApp, name: &str, roles: &str) -> (String, String) {
+pub(crate) async fn with_roles(app: &TestApp, name: &str, roles: &str) -> (String, String) {
     let (id, _, _) = app.user(name).await;
     diesel::sql_query("UPDATE users SET roles = $2::text[] WHERE id = $1::uuid")
         .bind::<diesel::sql_types::Text, _>(&id)

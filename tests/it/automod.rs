@@ -4,9 +4,8 @@
 use crate::market::count;
 use crate::multinode::two_nodes_with;
 use crate::support::TestApp;
-use crate::support::app::{PASSWORD, eventually};
+use crate::support::app::eventually;
 use crate::support::ws::ChatClient;
-use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -50,14 +49,7 @@ fn rules() -> Value {
 async fn rules_block_flag_and_exempt() {
     let app = TestApp::spawn().await;
     let (_, owner, _) = app.user("olga").await;
-    let (mod_id, _, _) = app.user("mona").await;
-    diesel::sql_query("UPDATE users SET roles = '{user,moderator}' WHERE id = $1::uuid")
-        .bind::<diesel::sql_types::Text, _>(&mod_id)
-        .execute(&mut app.db.conn().await)
-        .await
-        .expect("promote");
-    let res = app.post_json("/api/v1/auth/login", &json!({ "login": "mona", "password": PASSWORD }), None).await;
-    let moderator = res.json::<Value>().await.expect("login")["access_token"].as_str().expect("token").to_owned();
+    let (_, moderator) = crate::admin_users::with_roles(&app, "mona", "{user,moderator}").await;
     let r = room(&app, &owner, "lobby").await;
     let quiet = room(&app, &owner, "quiet").await;
     set_rules(&app, rules()).await;

@@ -1,26 +1,17 @@
 //! Reports and the moderation queue: one case per target (concurrent reports too), the evidence
 //! surviving an edit, the queue's orders and pages, claim races, and every resolution's effect.
 
+use crate::admin_users::with_roles;
 use crate::market::{active_listing, admin, count, get_listing, offer, patch};
 use crate::support::TestApp;
-use crate::support::app::PASSWORD;
 use crate::support::ws::ChatClient;
 use crate::tracks::upload;
-use diesel_async::RunQueryDsl;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
 
 async fn moderator(app: &TestApp, name: &str) -> (String, String) {
-    let (id, _, _) = app.user(name).await;
-    diesel::sql_query("UPDATE users SET roles = '{user,moderator}' WHERE id = $1::uuid")
-        .bind::<diesel::sql_types::Text, _>(&id)
-        .execute(&mut app.db.conn().await)
-        .await
-        .expect("promote");
-    let res = app.post_json("/api/v1/auth/login", &json!({ "login": name, "password": PASSWORD }), None).await;
-    let v: Value = res.json().await.expect("json");
-    (id, v["access_token"].as_str().expect("token").to_owned())
+    with_roles(app, name, "{user,moderator}").await
 }
 
 async fn report(app: &TestApp, token: &str, kind: &str, id: &str, reason: &str) -> (u16, Value) {

@@ -2,6 +2,7 @@
 //! standing (status, suspension end, roles): who may do what to whom.
 
 use crate::admin::model::AdminError;
+use crate::auth::AuthUser;
 use crate::auth::model::{Role, UserStatus};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -184,6 +185,13 @@ pub struct Acting {
     pub id: UserId,
     /// Holds the admin role (else a moderator).
     pub admin: bool,
+}
+
+impl Acting {
+    /// The caller, as their token says.
+    pub fn of(user: &AuthUser) -> Acting {
+        Acting { id: user.id, admin: user.has(Role::Admin) }
+    }
 }
 
 /// The standing a change leads to, once allowed.

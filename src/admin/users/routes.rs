@@ -55,7 +55,7 @@ pub async fn change(
 ) -> Result<HttpResponse, ApiError> {
     user.require(Role::Moderator)?;
     let patch = body.into_inner().check(Utc::now())?;
-    let actor = Acting { id: user.id, admin: user.has(Role::Admin) };
+    let actor = Acting::of(&user);
     let asked = ChangeStanding { actor, target: path.into_inner(), patch, client: client_info(&req) };
     Ok(HttpResponse::Ok().json(ask(&admin, asked).await?))
 }
