@@ -311,9 +311,9 @@ pub async fn forget_relations(conn: &mut AsyncPgConnection, id: UserId) -> Query
     Ok(())
 }
 
-/// Locks the account's row; its status and roles as they are now.
-pub async fn lock_standing(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<(UserStatus, Vec<String>)>> {
-    users::table.find(id).select((users::status, users::roles)).for_update().first(conn).await.optional()
+/// Locks the account's row; its status as it is now.
+pub async fn lock_standing(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<UserStatus>> {
+    users::table.find(id).select(users::status).for_update().first(conn).await.optional()
 }
 
 /// Locks every active admin's row (so two concurrent removals cannot both see another admin
