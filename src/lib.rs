@@ -29,6 +29,7 @@ pub mod seed;
 pub mod service;
 pub mod settings;
 pub mod state;
+pub mod stats;
 pub mod tracks;
 pub mod users;
 pub mod web;

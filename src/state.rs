@@ -41,6 +41,8 @@ pub struct AppState {
     pub flags: crate::automod::FlagQueue,
     /// Listing page views counted, not yet written.
     pub listing_views: crate::infra::tally::Tally,
+    /// Users seen (authenticated requests, WebSockets), not yet written.
+    pub active_users: crate::stats::active_users::ActiveUsers,
     /// Set once the node starts draining (`/ready` answers 503 from then on).
     pub draining: DrainFlag,
 }

@@ -56,6 +56,11 @@ pub struct PresenceCounts {
 #[rtype(result = "bool")]
 pub struct IsOnline(pub UserId);
 
+/// The users with at least one connection on this node.
+#[derive(Message)]
+#[rtype(result = "Vec<UserId>")]
+pub struct OnlineUsers;
+
 impl Handler<Connect> for Presence {
     type Result = ();
     fn handle(&mut self, m: Connect, _: &mut Context<Self>) {
@@ -97,6 +102,13 @@ impl Handler<IsOnline> for Presence {
     type Result = bool;
     fn handle(&mut self, m: IsOnline, _: &mut Context<Self>) -> bool {
         self.users.contains_key(&m.0)
+    }
+}
+
+impl Handler<OnlineUsers> for Presence {
+    type Result = MessageResult<OnlineUsers>;
+    fn handle(&mut self, _: OnlineUsers, _: &mut Context<Self>) -> Self::Result {
+        MessageResult(self.users.keys().copied().collect())
     }
 }
 

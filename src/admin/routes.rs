@@ -22,7 +22,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/api/v1/admin/audit", "GET").route(web::get().to(audit)))
         .service(resource("/api/v1/admin/audit/export", "GET").route(web::get().to(export)))
         .configure(super::users::routes::configure)
-        .configure(super::config::routes::configure);
+        .configure(super::config::routes::configure)
+        .configure(super::stats::routes::configure);
 }
 
 /// The audit trail, newest first: who did what to whom, when, from which IP, in which request.

@@ -52,6 +52,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, Aut
     if state.denylist.is_denied(claims.sid, claims.sub.uuid()) {
         return Err(AuthError::Feature(AuthFault::TokenInvalid));
     }
+    state.active_users.seen(claims.sub);
     Ok(AuthUser {
         id: claims.sub,
         session_id: claims.sid,

@@ -37,6 +37,7 @@ pub struct Config {
     pub search: SearchConfig,
     pub audit: AuditConfig,
     pub reports: ReportsConfig,
+    pub stats: StatsConfig,
     /// Which environment layer was applied (`VEZA_ENV`), for `config check` and logs.
     #[serde(default)]
     pub env: String,
@@ -156,6 +157,22 @@ pub struct ReportsConfig {
     pub per_reporter_per_hour: u32,
     /// How long a moderator's claim on a case holds.
     pub claim_ttl_secs: u64,
+}
+
+/// The numbers behind `GET /admin/stats` (`crate::stats`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatsConfig {
+    /// Each node writes its heartbeat (and the users it saw) this often.
+    pub heartbeat_ms: u64,
+    /// A node whose heartbeat is older than this is listed as unreachable.
+    pub unreachable_after_ms: u64,
+    /// The rollup is recomputed this often, by one node at a time.
+    pub rollup_ms: u64,
+    /// Longer than any transaction that writes messages or plays: ids older than this are final.
+    pub count_lag_ms: u64,
+    /// A user's last activity is written at most this often (the precision of the windows).
+    pub activity_granularity_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

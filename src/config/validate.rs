@@ -78,6 +78,16 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
             "reports.per_reporter_per_hour and reports.claim_ttl_secs must be positive",
         ));
     }
+    let st = &c.stats;
+    if st.heartbeat_ms == 0 || st.rollup_ms == 0 || st.activity_granularity_secs == 0 {
+        return Err(invalid(
+            "stats.heartbeat_ms",
+            "stats.heartbeat_ms, stats.rollup_ms and stats.activity_granularity_secs must be positive",
+        ));
+    }
+    if st.unreachable_after_ms < 2 * st.heartbeat_ms {
+        return Err(invalid("stats.unreachable_after_ms", "must be at least twice stats.heartbeat_ms"));
+    }
     if c.audit.anchor_secs == 0 {
         return Err(invalid("audit.anchor_secs", "must be positive"));
     }

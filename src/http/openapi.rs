@@ -10,6 +10,7 @@ use crate::accounts::{model as accounts_model, routes as accounts};
 use crate::activity::ActivityItem;
 use crate::admin::config::{model as admin_config_model, routes as admin_config};
 use crate::admin::routes as admin;
+use crate::admin::stats::routes as admin_stats;
 use crate::admin::users::{model as admin_users_model, routes as admin_users};
 use crate::audit::model as audit_model;
 use crate::auth::{keys, model as auth_model, routes as auth, service as auth_service};
@@ -24,6 +25,7 @@ use crate::offers::{model as offers_model, routes as offers};
 use crate::playlists::{model as playlists_model, routes as playlists};
 use crate::reports::{model as reports_model, routes as reports};
 use crate::search::{model as search_model, routes as search};
+use crate::stats::model as stats_model;
 use crate::tracks::tus::{model as tus_model, routes as tus};
 use crate::tracks::{library_routes as library, model as tracks_model, routes as tracks, search as tracks_search};
 use crate::users::{model as users_model, routes as users};
@@ -58,7 +60,7 @@ use utoipa::{Modify, OpenApi};
         playlists::remove_track, playlists::reorder, tus::create, tus::offset, tus::append, tus::terminate,
         tus::finish, search::search, search::suggest, search::popular, search::zero_results,
         admin::audit, admin::export, admin_users::list, admin_users::change,
-        admin_config::get, admin_config::put, admin_config::history, admin_config::rollback,
+        admin_config::get, admin_config::put, admin_config::history, admin_config::rollback, admin_stats::stats,
         reports::report, reports::queue, reports::claim, reports::resolve,
     ),
     components(schemas(
@@ -92,6 +94,9 @@ use utoipa::{Modify, OpenApi};
         reports_model::ReportEntry, reports_model::CaseView, reports_model::QueueSort, reports_model::CaseStatus,
         reports_model::Action, reports_model::Resolve, admin_config_model::ConfigView, admin_config_model::SettingView,
         admin_config_model::ConfigPatch, admin_config_model::ConfigChange, admin_config_model::ConfigVersion,
+        stats_model::AdminStats, stats_model::Counts, stats_model::ActiveUsers, stats_model::HourCount,
+        stats_model::OfferConversion, stats_model::Plays, stats_model::Searches, stats_model::NodeStatus,
+        stats_model::NodeState,
     )),
     modifiers(&BearerAuth, &ProblemReplies, &CommonReplies, &TextBounds, &NulFreeStrings, &CreatedLinks),
     tags(

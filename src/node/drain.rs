@@ -40,6 +40,8 @@ impl NodeHandle {
             tracing::info!(notified = r.notified, gone = r.gone, "draining: long-lived connections told to close");
         }
         stop.await;
+        let state = &self.state;
+        crate::stats::heartbeat::farewell(&state.pool, state.config.node_id(), &state.active_users).await;
         // Last: leave the broker, so nothing published for this node's members is lost
         // while requests were still finishing.
         self.state.realtime.disconnect_broker().await;

@@ -42,6 +42,9 @@ use crate::search::indexer::Indexer;
 use crate::search::queries::{QueryLog, QueryRecorder};
 use crate::settings::{Settings, SettingsWatcher};
 use crate::state::AppState;
+use crate::stats::active_users::ActiveUsers;
+use crate::stats::heartbeat::{NodeHeartbeat, NodeIdentity, Sources};
+use crate::stats::rollup::{StatsRollup, Timing};
 use crate::tracks::sweeper::BlobSweeper;
 use actix::{Addr, AsyncContext};
 use actix_web::{HttpServer, web};
@@ -141,6 +144,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     let (p, v, every) =
         (pool.clone(), listing_views.clone(), Duration::from_millis(config.listings.views_flush_ms.max(1)));
     supervisor.supervise(move |_| ViewFlusher::new(p, v.clone(), every));
+    let active_users = start_stats(&config, &supervisor, &pool, &realtime);
     let supervisor = supervisor_ctx.run(supervisor);
 
     let processing = Arc::new(tokio::sync::Semaphore::new(config.tracks.processing_concurrency));
@@ -162,9 +166,31 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         search,
         flags,
         listing_views,
+        active_users,
         draining: Default::default(),
     };
     serve(state, supervisor)
+}
+
+/// The node's heartbeat (with the users it saw) and its share of the stats rollup.
+fn start_stats(config: &Config, supervisor: &NodeSupervisor, pool: &DbPool, realtime: &Realtime) -> ActiveUsers {
+    let s = &config.stats;
+    let active = ActiveUsers::new(Duration::from_secs(s.activity_granularity_secs));
+    let me = NodeIdentity {
+        node: config.node_id().to_owned(),
+        version: env!("CARGO_PKG_VERSION"),
+        started_at: chrono::Utc::now(),
+    };
+    let sources = Sources {
+        stats: realtime.session.stats.clone(),
+        presence: realtime.session.presence.clone(),
+        active: active.clone(),
+    };
+    let (p, every) = (pool.clone(), Duration::from_millis(s.heartbeat_ms));
+    supervisor.supervise(move |_| NodeHeartbeat::new(p, me, sources, every));
+    let (p, node, timing) = (pool.clone(), config.node_id().to_owned(), Timing::of(s));
+    supervisor.supervise(move |_| StatsRollup::new(p, node, timing));
+    active
 }
 
 /// The node's search index writer, on a thread of its own (its index in

@@ -142,6 +142,7 @@ fn matrix() -> Vec<Row> {
             [401, 403, 403, 403, 200, 401, 401],
         ),
         row("GET", "/api/v1/admin/config/history", [401, 403, 403, 403, 200, 401, 401]),
+        row("GET", "/api/v1/admin/stats", [401, 403, 403, 403, 200, 401, 401]),
         // Version 1: the settings the migrations wrote, where the history starts.
         row("POST", "/api/v1/admin/config/rollback/{version}", [401, 403, 403, 403, 200, 401, 401]),
         row("POST", "/api/v1/admin/reports/{case}/claim", [401, 403, 403, 200, 200, 401, 401]),

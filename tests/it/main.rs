@@ -11,6 +11,7 @@ mod support;
 mod accounts;
 mod admin_audit;
 mod admin_config;
+mod admin_stats;
 mod admin_users;
 mod audit_chain;
 mod auth;
