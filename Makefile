@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export RUST_BACKTRACE ?= 0
 
-.PHONY: help run dev test contract deny fuzz soak coverage chaos bench bench-tracks bench-search lint fmt migrate build docker docker-lint services loadtest clean
+.PHONY: help run dev test contract deny fuzz soak coverage chaos bench bench-tracks bench-search bench-stats bench-login lint fmt migrate build docker docker-lint services loadtest clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -43,10 +43,18 @@ fuzz: ## cargo-fuzz: every target in fuzz/ for FUZZ_SECONDS each (default 600), 
 chaos: services ## kill -9 a node, cut a node's broker link 10 s, cut its Redis link (three child nodes, 30 clients)
 	$(CARGO) test --test chaos -- --nocapture
 
-bench: ## Veza vs Socket.IO and bare actix (fan-out), connect-idle, REST vs pgbench / hello-world, persistence burst, tracks, search
+bench: ## Veza vs Socket.IO and bare actix (fan-out), connect-idle, REST vs pgbench / hello-world, persistence burst, tracks, search, admin stats, login
 	bash bench/run.sh
 	bash bench/tracks.sh
 	bash bench/search.sh
+	bash bench/stats.sh
+	bash bench/login.sh
+
+bench-login: ## login throughput with the audit hash chain vs pgbench appending the same row with and without it
+	bash bench/login.sh
+
+bench-stats: ## GET /admin/stats at 1M messages vs /users/me and a live count per request
+	bash bench/stats.sh
 
 bench-search: ## search at 1M listings: index vs PostgreSQL full text, suggest, /listings facets, reindex, RSS
 	bash bench/search.sh

@@ -1,5 +1,6 @@
 //! `veza-loadtest`: load scenarios against Veza nodes. Bounded in time and count; stops by itself.
 
+mod clients;
 mod inputs;
 mod net;
 mod probe;
@@ -22,6 +23,9 @@ struct Cli {
 enum Scenario {
     /// N concurrent keep-alive clients hitting GET /health: throughput and latency percentiles.
     Health(scenarios::health::Args),
+    /// N clients logging the seeded load users in back to back: logins/s (each a password
+    /// check, a session and an audit row on the hash chain).
+    Login(scenarios::login::Args),
     /// N clients reading random byte ranges of one file: ranges/s, bytes/s, latency per range.
     RangeRead(scenarios::range_read::Args),
     /// Room members over /ws; senders at a set rate (or stepped rates, or unthrottled with
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.scenario {
             Scenario::Health(args) => scenarios::health::run(args).await,
+            Scenario::Login(args) => scenarios::login::run(args).await,
             Scenario::RangeRead(args) => scenarios::range_read::run(args).await,
             Scenario::ChatFanout(args) => scenarios::fanout::run(args).await,
             Scenario::CrossNode(args) => scenarios::fanout::run(args.across_nodes()).await,

@@ -128,7 +128,7 @@ async fn erase(
     client: &ClientInfo,
 ) -> Result<Erased, AccountError> {
     let admins = users::repo::lock_active_admins(conn).await?;
-    let status = users::repo::lock_standing(conn, target).await?.ok_or(AccountError::NotFound)?;
+    let status = users::repo::lock_standing(conn, target).await?.ok_or(AccountError::NotFound)?.status;
     if status == UserStatus::Deleted {
         return Err(AccountError::NotFound);
     }

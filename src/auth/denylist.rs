@@ -9,7 +9,7 @@ use crate::db::DbPool;
 use crate::infra::events::{NodeBus, NodeEvent};
 use crate::infra::redis::Redis;
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -37,7 +37,7 @@ struct Inner {
     users: HashMap<Uuid, DeniedUntil>,
     /// Denials (`Some`) and allowances (`None`) applied lately: a reload whose query ran
     /// before one of them must not undo it.
-    heard: Vec<(Instant, Uuid, Option<DeniedUntil>)>,
+    heard: VecDeque<(Instant, Uuid, Option<DeniedUntil>)>,
 }
 
 impl Inner {
@@ -47,9 +47,9 @@ impl Inner {
             None => self.users.remove(&user),
         };
         if self.heard.len() >= HEARD_MAX {
-            self.heard.remove(0);
+            self.heard.pop_front();
         }
-        self.heard.push((Instant::now(), user, state));
+        self.heard.push_back((Instant::now(), user, state));
     }
 }
 

@@ -324,7 +324,8 @@ impl AuthCore {
     pub async fn login(&self, m: Login) -> Result<TokenPair, AuthError> {
         let a = &self.state.config.auth;
         let ip = m.client.ip.clone().unwrap_or_default();
-        self.limit(format!("login:ip:{ip}"), Quota::per_minute(a.login_ip_per_minute, a.login_ip_per_minute)).await?;
+        let per_minute = self.state.settings.tuned().login_per_ip.unwrap_or(a.login_ip_per_minute);
+        self.limit(format!("login:ip:{ip}"), Quota::per_minute(per_minute, per_minute)).await?;
         let login = normalize_login(&m.login);
         let fail_key = format!("login:fail:{login}");
         if let Decision::Limited { retry_after } = self.state.limiter.peek(&fail_key, self.failure_quota()).await {

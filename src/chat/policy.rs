@@ -55,6 +55,11 @@ impl ChatPolicy {
         }
     }
 
+    /// The send rate: an admin's (`rate_limits.chat_send`), else the config file's.
+    fn quota(&self) -> Quota {
+        self.settings.tuned().chat_send.map_or(self.quota, |r| Quota::per_minute(r.per_minute, r.burst))
+    }
+
     /// The rules' verdict on a send (a timeout it earns is imposed here).
     fn judge(&self, from: &Sender, body: &str) -> Result<Allowed, Refusal> {
         if let Some(until) = self.timeouts.of(from.user) {
@@ -101,7 +106,7 @@ fn send_key(user: UserId) -> String {
 impl SendPolicy for ChatPolicy {
     fn check_send(&self, from: &Sender, body: &str) -> BoxFut<Result<Allowed, Refusal>> {
         let judged = self.judge(from, body);
-        let (limiter, quota, user) = (self.limiter.clone(), self.quota, from.user);
+        let (limiter, quota, user) = (self.limiter.clone(), self.quota(), from.user);
         Box::pin(async move {
             let allowed = judged?;
             decided(limiter.check(&send_key(user), quota).await)?;
@@ -114,7 +119,7 @@ impl SendPolicy for ChatPolicy {
             Ok(allowed) => allowed,
             Err(refusal) => return Some(Err(refusal)),
         };
-        self.limiter.check_now(&send_key(from.user), self.quota).map(|d| decided(d).map(|()| allowed))
+        self.limiter.check_now(&send_key(from.user), self.quota()).map(|d| decided(d).map(|()| allowed))
     }
 
     fn flagged(&self, from: &Sender, message: MessageId, rule: &str) {

@@ -24,7 +24,10 @@ pub async fn middleware(
     }
     let limits = &state.config.rate_limit;
     if let (true, Some(ip)) = (limits.enabled && req.path().starts_with("/api/"), ip) {
-        let quota = Quota::per_minute(limits.ip_per_minute, limits.ip_burst);
+        let quota = match state.settings.tuned().http_per_ip {
+            Some(r) => Quota::per_minute(r.per_minute, r.burst),
+            None => Quota::per_minute(limits.ip_per_minute, limits.ip_burst),
+        };
         if let Decision::Limited { retry_after } = state.limiter.check(&format!("ip:{ip}"), quota).await {
             state.metrics.rate_limited.with_label_values(&["ip"]).inc();
             let res = ApiError::RateLimited { retry_after }.error_response();

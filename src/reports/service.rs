@@ -94,7 +94,9 @@ impl ReportCore {
     }
 
     fn quota(&self) -> Quota {
-        let n = NonZeroU32::new(self.state.config.reports.per_reporter_per_hour).unwrap_or(NonZeroU32::MIN);
+        let per_hour = self.state.settings.tuned().reports_per_hour;
+        let n = NonZeroU32::new(per_hour.unwrap_or(self.state.config.reports.per_reporter_per_hour))
+            .unwrap_or(NonZeroU32::MIN);
         Quota { per_period: n, period: Duration::from_secs(3600), burst: n }
     }
 

@@ -116,7 +116,8 @@ pub async fn mint_tokens(config: &Config, limit: usize, ttl: Duration) -> Result
     let mut conn = pool.get().await.map_err(|e| LoadError::Other(e.to_string()))?;
     let people: Vec<(Uuid, String, Vec<String>)> = users::table
         .filter(users::username.like(format!("{PREFIX}%")))
-        .order(users::created_at)
+        // One statement made many at the same time: the id (time-ordered) breaks the tie.
+        .order((users::created_at, users::id))
         .limit(limit as i64)
         .select((users::id, users::username, users::roles))
         .load(&mut conn)

@@ -14,6 +14,29 @@ pub const SEARCH_TYPOS: &str = "search.typos";
 pub const OFFER_EXPIRY: &str = "offers.expiry_secs";
 /// Whether `POST /auth/register` (and a first OAuth sign-in) may create accounts.
 pub const REGISTRATION_OPEN: &str = "registration.open";
+/// `{"per_minute": n, "burst": m}` per client IP over `/api`.
+pub const RATE_HTTP_PER_IP: &str = "rate_limits.http_per_ip";
+/// `{"per_minute": n, "burst": m}` chat sends per user.
+pub const RATE_CHAT_SEND: &str = "rate_limits.chat_send";
+/// Login attempts per IP and minute.
+pub const RATE_LOGIN_PER_IP: &str = "rate_limits.login_per_ip_per_minute";
+/// Reports per reporter and hour.
+pub const RATE_REPORTS: &str = "rate_limits.reports_per_hour";
+/// Bytes of one track upload.
+pub const UPLOAD_MAX_BYTES: &str = "uploads.max_track_bytes";
+/// Bytes per user: tracks plus unfinished uploads.
+pub const UPLOAD_QUOTA_BYTES: &str = "uploads.quota_bytes";
+
+/// Bounds of the keys that are one whole number.
+const COUNTS: &[(&str, u64, u64)] = &[
+    (OFFER_EXPIRY, 1, 2_592_000),
+    (RATE_LOGIN_PER_IP, 1, 1_000_000),
+    (RATE_REPORTS, 1, 10_000),
+    (UPLOAD_MAX_BYTES, 1024, 1 << 40),
+    (UPLOAD_QUOTA_BYTES, 1024, 1 << 50),
+];
+/// A rate's two numbers are each within this.
+const RATE_MAX: u64 = 1_000_000_000;
 
 /// A known key.
 pub struct Key {
@@ -33,6 +56,36 @@ pub const KNOWN: &[Key] = &[
     Key {
         key: OFFER_EXPIRY,
         description: "seconds a party has to answer an offer (null: the config file's offers.expiry_secs)",
+        default: || Value::Null,
+    },
+    Key {
+        key: RATE_HTTP_PER_IP,
+        description: "requests per client IP over /api: {per_minute, burst} (null: the config file's rate_limit)",
+        default: || Value::Null,
+    },
+    Key {
+        key: RATE_CHAT_SEND,
+        description: "chat messages per user: {per_minute, burst} (null: the config file's chat.send_*)",
+        default: || Value::Null,
+    },
+    Key {
+        key: RATE_LOGIN_PER_IP,
+        description: "login attempts per IP and minute (null: the config file's auth.login_ip_per_minute)",
+        default: || Value::Null,
+    },
+    Key {
+        key: RATE_REPORTS,
+        description: "reports per reporter and hour (null: the config file's reports.per_reporter_per_hour)",
+        default: || Value::Null,
+    },
+    Key {
+        key: UPLOAD_MAX_BYTES,
+        description: "bytes of one track upload (null: the config file's tracks.max_upload_bytes)",
+        default: || Value::Null,
+    },
+    Key {
+        key: UPLOAD_QUOTA_BYTES,
+        description: "bytes per user, tracks and unfinished uploads (null: the config file's tracks.quota_bytes)",
         default: || Value::Null,
     },
     Key {
@@ -72,12 +125,30 @@ pub fn validate(key: &str, value: &Value) -> Result<(), SettingsError> {
             .map(|_| ())
             .ok_or_else(|| invalid("{\"one_from\": n, \"two_from\": m} with 1 <= n < m <= 41 (letters)")),
         REGISTRATION_OPEN => value.as_bool().map(|_| ()).ok_or_else(|| invalid("true or false")),
-        OFFER_EXPIRY => match value.as_u64() {
-            Some(1..=2_592_000) => Ok(()),
-            _ => Err(invalid("whole seconds, 1 to 2592000 (30 days)")),
+        RATE_HTTP_PER_IP | RATE_CHAT_SEND => rate(value)
+            .map(|_| ())
+            .ok_or_else(|| invalid(&format!("{{\"per_minute\": n, \"burst\": m}}, each 1 to {RATE_MAX}"))),
+        other => match COUNTS.iter().find(|(k, _, _)| *k == other) {
+            Some((_, min, max)) => {
+                count(other, value).map(|_| ()).ok_or_else(|| invalid(&format!("a whole number from {min} to {max}")))
+            }
+            None => Err(SettingsError::Unknown(other.into())),
         },
-        other => Err(SettingsError::Unknown(other.into())),
     }
+}
+
+/// `(per_minute, burst)` of a rate key's value, if well formed.
+pub fn rate(value: &Value) -> Option<(u32, u32)> {
+    let field =
+        |k: &str| value.get(k)?.as_u64().filter(|n| (1..=RATE_MAX).contains(n)).and_then(|n| u32::try_from(n).ok());
+    let only_those = value.as_object().is_some_and(|o| o.len() == 2);
+    only_those.then_some((field("per_minute")?, field("burst")?))
+}
+
+/// The number a count key (`COUNTS`) holds, if within its bounds.
+pub fn count(key: &str, value: &Value) -> Option<u64> {
+    let (_, min, max) = COUNTS.iter().find(|(k, _, _)| *k == key)?;
+    value.as_u64().filter(|n| (*min..=*max).contains(n))
 }
 
 /// `(one_from, two_from)` of a `search.typos` value, if well formed.
@@ -110,6 +181,24 @@ mod tests {
         }
         assert!(validate(OFFER_EXPIRY, &json!(3600)).is_ok());
         assert!(validate(OFFER_EXPIRY, &json!(0)).is_err());
+    }
+
+    #[test]
+    fn limits_are_checked_against_their_bounds() {
+        assert!(validate(RATE_CHAT_SEND, &json!({"per_minute": 60, "burst": 10})).is_ok());
+        for bad in [
+            json!({"per_minute": 0, "burst": 1}),
+            json!({"per_minute": 5}),
+            json!(5),
+            json!({"per_minute": 5, "burst": 5, "x": 1}),
+        ] {
+            assert!(validate(RATE_HTTP_PER_IP, &bad).is_err(), "{bad}");
+        }
+        assert!(validate(UPLOAD_MAX_BYTES, &json!(1_000_000)).is_ok());
+        assert!(validate(UPLOAD_MAX_BYTES, &json!(10)).is_err(), "under a KiB");
+        assert!(validate(RATE_REPORTS, &json!(-1)).is_err());
+        assert!(validate(RATE_LOGIN_PER_IP, &json!(1.5)).is_err());
+        assert_eq!(count(UPLOAD_QUOTA_BYTES, &json!(4096)), Some(4096));
     }
 
     #[test]

@@ -6,10 +6,12 @@
 pub mod keys;
 mod locks;
 pub mod repo;
+mod tuned;
 mod watcher;
 
 pub use keys::{AUTOMOD_RULES, BANNED_WORDS, KNOWN, OFFER_EXPIRY, REGISTRATION_OPEN, SEARCH_TYPOS, validate};
 pub use repo::{Change, Version};
+pub use tuned::{Rate, Tuned};
 pub use watcher::SettingsWatcher;
 
 pub use crate::automod::engine::words;
@@ -56,6 +58,7 @@ struct Snapshot {
     banned: HashSet<String>,
     /// `automod.rules` compiled, `chat.banned_words` first among them.
     automod: Arc<RuleSet>,
+    tuned: Tuned,
 }
 
 /// The node's cache of settings; cheap to clone.
@@ -105,6 +108,11 @@ impl Settings {
         keys::typos(self.inner.read().ok()?.values.get(SEARCH_TYPOS)?)
     }
 
+    /// The limits admins tuned at run time (`None` where the config file's apply).
+    pub fn tuned(&self) -> Tuned {
+        self.inner.read().map(|s| s.tuned).unwrap_or_default()
+    }
+
     /// Whether new accounts may register (default: yes).
     pub fn registration_open(&self) -> bool {
         self.get(REGISTRATION_OPEN).and_then(|v| v.as_bool()).unwrap_or(true)
@@ -132,8 +140,9 @@ impl Settings {
             }
         };
         let automod = Arc::new(compiled.with(rules::banned_words(&banned)));
+        let tuned = Tuned::from_values(&values);
         if let Ok(mut s) = self.inner.write() {
-            *s = Snapshot { version, values, banned, automod };
+            *s = Snapshot { version, values, banned, automod, tuned };
         }
         Ok(version)
     }

@@ -6,6 +6,7 @@ pub mod blob_refs;
 pub mod cover;
 pub mod library;
 pub mod library_routes;
+pub mod limits;
 pub mod listens;
 pub mod model;
 pub mod probe;

@@ -2,6 +2,7 @@
 //! waveform, cover.
 
 use super::library::Listened;
+use super::limits;
 use super::listens::Counted;
 use super::model::*;
 use super::search::{TrackPage, TrackQuery};
@@ -108,7 +109,7 @@ fn spool_error(e: SpoolError, state: &AppState) -> ApiError {
         .into(),
         SpoolError::TooLarge { limit } => TrackError::from(TrackFault::UploadTooLarge { limit }).into(),
         SpoolError::OverQuota => {
-            TrackError::from(TrackFault::QuotaExceeded { quota: state.config.tracks.quota_bytes }).into()
+            TrackError::from(TrackFault::QuotaExceeded { quota: limits::in_force(state).quota_bytes }).into()
         }
         SpoolError::Interrupted => {
             ApiError::Status { status: StatusCode::BAD_REQUEST, detail: "the upload was cut off".into() }
@@ -124,7 +125,7 @@ async fn read_form(
     room: u64,
 ) -> Result<(Spooled, Option<String>, UploadMeta), ApiError> {
     let (mut file, mut filename, mut meta) = (None, None, UploadMeta::default());
-    let limit = state.config.tracks.max_upload_bytes;
+    let limit = limits::in_force(state).max_bytes;
     while let Some(field) = form.try_next().await.map_err(multipart_error)? {
         match field.name().unwrap_or_default() {
             "file" if file.is_none() => {

@@ -4,6 +4,7 @@
 //! transaction under the owner's lock (quota, the same bytes twice) and the blob row's lock.
 
 use super::blob_refs;
+use super::limits;
 use super::model::*;
 use super::probe::{Limits, ProbeError, Probed};
 use super::repo::{self, NewTrackRow, TrackRow};
@@ -204,7 +205,7 @@ impl TrackCore {
     pub async fn quota_left(&self, m: QuotaLeft) -> Result<u64, TrackError> {
         let mut conn = self.conn().await?;
         let used = u64::try_from(repo::bytes_used(&mut conn, m.user).await?).unwrap_or(0);
-        Ok(self.state.config.tracks.quota_bytes.saturating_sub(used))
+        Ok(limits::in_force(&self.state).quota_bytes.saturating_sub(used))
     }
 
     /// Decodes the spooled file on a low-priority thread, one of `processing_concurrency` at once.
@@ -243,7 +244,7 @@ impl TrackCore {
         let flag = self.moderate(user, &roles, &title)?;
         let size = i64::try_from(spooled.size).map_err(storage)?;
         let row = new_row(user, &sha, cover.as_ref().map(|c| c.0.clone()), title, size, probed, meta);
-        let quota = self.state.config.tracks.quota_bytes;
+        let quota = limits::in_force(&self.state).quota_bytes;
         let blobs = self.state.blobs.clone();
         let audio_key = BlobKey::for_sha256(&sha).ok_or_else(|| storage("bad hash"))?;
         let mut conn = self.conn().await?;

@@ -311,9 +311,25 @@ pub async fn forget_relations(conn: &mut AsyncPgConnection, id: UserId) -> Query
     Ok(())
 }
 
-/// Locks the account's row; its status as it is now.
-pub async fn lock_standing(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<UserStatus>> {
-    users::table.find(id).select(users::status).for_update().first(conn).await.optional()
+/// An account's standing as locked for a change (the one row lock every change of standing,
+/// and account deletion, takes).
+#[derive(Debug, Clone)]
+pub struct LockedStanding {
+    pub status: UserStatus,
+    pub roles: Vec<String>,
+    pub suspended_until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Locks the account's row; its standing as it is now.
+pub async fn lock_standing(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<LockedStanding>> {
+    let row: Option<(UserStatus, Vec<String>, Option<chrono::DateTime<chrono::Utc>>)> = users::table
+        .find(id)
+        .select((users::status, users::roles, users::suspended_until))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(|(status, roles, suspended_until)| LockedStanding { status, roles, suspended_until }))
 }
 
 /// Locks every active admin's row (so two concurrent removals cannot both see another admin

@@ -129,3 +129,43 @@ async fn without_the_broker_a_change_arrives_through_the_poll_within_two_seconds
     })
     .await;
 }
+
+async fn login_status(app: &TestApp, name: &str) -> u16 {
+    let res = app.post_json("/api/v1/auth/login", &json!({ "login": name, "password": PASSWORD }), None).await;
+    res.status().as_u16()
+}
+
+async fn upload_of(app: &TestApp, token: &str, size: u64) -> (u16, Value) {
+    let b = json!({ "size": size, "filename": "take.flac" });
+    let res = app.post_json("/api/v1/uploads", &b, Some(token)).await;
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tuned_limits_take_effect_and_unset_ones_fall_back_to_the_config_file() {
+    let app = TestApp::spawn().await;
+    let (_, root) = admin(&app, "root").await;
+    let (_, user, _) = app.user("uploader").await;
+
+    let limits = json!({ "uploads.max_track_bytes": 2048, "uploads.quota_bytes": 5000 });
+    assert_eq!(put(&app, &root, limits).await.0, 200);
+    let (status, v) = upload_of(&app, &user, 4096).await;
+    assert_eq!(status, 413, "past the tuned size: {v}");
+    assert_eq!(upload_of(&app, &user, 2000).await.0, 201);
+    assert_eq!(upload_of(&app, &user, 2000).await.0, 201);
+    let (status, v) = upload_of(&app, &user, 2000).await;
+    assert_eq!(status, 413, "past the tuned quota: {v}");
+    assert_eq!(put(&app, &root, json!({ "uploads.quota_bytes": null })).await.0, 200);
+    assert_eq!(upload_of(&app, &user, 2000).await.0, 201, "the config file's quota again");
+
+    let (status, v) = put(&app, &root, json!({ "rate_limits.login_per_ip_per_minute": 0 })).await;
+    assert_eq!(status, 422, "{v}");
+    assert!(v["errors"]["rate_limits.login_per_ip_per_minute"].is_array(), "{v}");
+    assert_eq!(put(&app, &root, json!({ "rate_limits.login_per_ip_per_minute": 2 })).await.0, 200);
+    assert_eq!(login_status(&app, "uploader").await, 200);
+    assert_eq!(login_status(&app, "uploader").await, 200);
+    assert_eq!(login_status(&app, "uploader").await, 429, "the third login this minute");
+    assert_eq!(put(&app, &root, json!({ "rate_limits.login_per_ip_per_minute": null })).await.0, 200);
+    assert_eq!(login_status(&app, "uploader").await, 200, "the config file's limit again");
+}

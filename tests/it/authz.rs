@@ -4,7 +4,8 @@
 //!
 //! Each cell runs on fresh objects (a public room of the owner with a message and a member, an
 //! active listing of the owner, an offer the owner made on someone else's listing, a category,
-//! a user to act on, a friend request to the owner), so no cell depends on another.
+//! a user to act on, a friend request to the owner), so no cell depends on another. A cell
+//! makes only the objects its path names, unless its row sends a body (which may name any).
 
 use crate::support::TestApp;
 use crate::support::app::PASSWORD;
@@ -32,19 +33,21 @@ struct Row {
     path: &'static str,
     caller: Caller,
     body: fn(&Fix) -> Option<Value>,
+    /// The body may name any object: every one is made.
+    needs_all: bool,
     expect: [u16; 7],
 }
 
 const fn row(method: &'static str, path: &'static str, expect: [u16; 7]) -> Row {
-    Row { method, path, caller: Caller::Shared, body: |_| None, expect }
+    Row { method, path, caller: Caller::Shared, body: |_| None, needs_all: false, expect }
 }
 
 const fn with(method: &'static str, path: &'static str, body: fn(&Fix) -> Option<Value>, expect: [u16; 7]) -> Row {
-    Row { method, path, caller: Caller::Shared, body, expect }
+    Row { method, path, caller: Caller::Shared, body, needs_all: true, expect }
 }
 
 const fn own(method: &'static str, path: &'static str, expect: [u16; 7]) -> Row {
-    Row { method, path, caller: Caller::Throwaway, body: |_| None, expect }
+    Row { method, path, caller: Caller::Throwaway, body: |_| None, needs_all: false, expect }
 }
 
 /// Every user-facing route. Columns: anonymous, owner, other, moderator, admin, suspended, deleted.
@@ -96,6 +99,7 @@ fn matrix() -> Vec<Row> {
             path: "/api/v1/auth/logout",
             caller: Caller::Throwaway,
             body: |f| Some(json!({ "refresh_token": f.refresh })),
+            needs_all: false,
             expect: [401, 204, 204, 204, 204, 401, 401],
         },
         own("POST", "/api/v1/auth/logout-all", [401, 204, 204, 204, 204, 401, 401]),
@@ -332,7 +336,7 @@ struct World {
 }
 
 /// The objects one cell acts on.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 struct Fix {
     n: usize,
     room: String,
@@ -427,67 +431,71 @@ impl World {
         json_of(res).await
     }
 
-    /// The objects for one cell of `path`: the track (an upload and its decode, the costly part)
-    /// and the playlist holding it only where the path names one.
-    async fn fix(&self, path: &str) -> Fix {
+    /// The objects for one cell of `path`: those it names (all of them with `all`); the track
+    /// (an upload and its decode, the costly part) and the playlist holding it only where the
+    /// path names one.
+    async fn fix(&self, path: &str, all: bool) -> Fix {
         let n = self.n.fetch_add(1, Ordering::Relaxed);
         let (alice, root) = (self.token(1), self.token(4));
-        let room = self.post(alice, "/api/v1/rooms", json!({ "name": format!("R{n}"), "visibility": "public" })).await;
-        let room = room["id"].as_str().unwrap().to_owned();
-        let msg = self.post(alice, &format!("/api/v1/rooms/{room}/messages"), json!({ "body": "first" })).await;
-        let (member_id, member_token, _) = self.app.user(&format!("mem{n}")).await;
-        self.post(&member_token, &format!("/api/v1/rooms/{room}/join"), json!({})).await;
-        let carls = self.post(&self.carl, "/api/v1/listings", listing(&self.category_leaf)).await;
-        let listing = self.post(alice, "/api/v1/listings", listing(&self.category_leaf)).await;
-        let offer =
-            self.post(alice, &format!("/api/v1/listings/{}/offers", carls["id"].as_str().unwrap()), offer()).await;
-        let category = self.post(root, "/api/v1/admin/categories", json!({ "name": format!("Fix {n}") })).await;
-        let (victim, _, _) = self.app.user(&format!("vic{n}")).await;
-        let (requester, req_token, _) = self.app.user(&format!("req{n}")).await;
-        let res = self.app.post_json("/api/v1/users/alice/friend-request", &json!({}), Some(&req_token)).await;
-        assert!(res.status().is_success(), "friend request to the owner: {}", res.status());
-        let (track, playlist) = if path.contains("{track}") || path.contains("{playlist}") {
+        let names = |keys: &[&str]| all || keys.iter().any(|k| path.contains(k));
+        let mut f = Fix { n, category_leaf: self.category_leaf.clone(), ..Fix::default() };
+        if names(&["{room}", "{message}", "{member}"]) {
+            let room =
+                self.post(alice, "/api/v1/rooms", json!({ "name": format!("R{n}"), "visibility": "public" })).await;
+            f.room = room["id"].as_str().unwrap().to_owned();
+            let msg = self.post(alice, &format!("/api/v1/rooms/{}/messages", f.room), json!({ "body": "first" })).await;
+            f.message = msg["id"].to_string();
+            let (member_id, member_token, _) = self.app.user(&format!("mem{n}")).await;
+            self.post(&member_token, &format!("/api/v1/rooms/{}/join", f.room), json!({})).await;
+            f.member = member_id;
+        }
+        if names(&["{offer}"]) {
+            let carls = self.post(&self.carl, "/api/v1/listings", listing(&self.category_leaf)).await;
+            let offer =
+                self.post(alice, &format!("/api/v1/listings/{}/offers", carls["id"].as_str().unwrap()), offer()).await;
+            f.offer = offer["id"].as_str().unwrap().to_owned();
+        }
+        if names(&["{listing}"]) {
+            let listing = self.post(alice, "/api/v1/listings", listing(&self.category_leaf)).await;
+            f.listing = listing["id"].as_str().unwrap().to_owned();
+        }
+        if names(&["{category}"]) {
+            let category = self.post(root, "/api/v1/admin/categories", json!({ "name": format!("Fix {n}") })).await;
+            f.category = category["id"].as_str().unwrap().to_owned();
+        }
+        if names(&["{victim}", "{case}"]) {
+            f.victim = self.app.user(&format!("vic{n}")).await.0;
+        }
+        if names(&["{requester}"]) {
+            let (requester, req_token, _) = self.app.user(&format!("req{n}")).await;
+            let res = self.app.post_json("/api/v1/users/alice/friend-request", &json!({}), Some(&req_token)).await;
+            assert!(res.status().is_success(), "friend request to the owner: {}", res.status());
+            f.requester = requester;
+        }
+        if path.contains("{track}") || path.contains("{playlist}") {
             // Bytes of its own (the same bytes would be the same track).
             let tone = crate::tracks::wav(0.2 + n as f32 * 0.001, 8000);
             let (status, track) = crate::tracks::upload_with(&self.app, alice, Some(("fix.wav", &tone)), &[]).await;
             assert_eq!(status, 201, "fixture track: {track}");
-            let track = track["id"].as_str().unwrap().to_owned();
+            f.track = track["id"].as_str().unwrap().to_owned();
             let playlist =
                 self.post(alice, "/api/v1/playlists", json!({ "name": format!("P{n}"), "public": true })).await;
-            let playlist = playlist["id"].as_str().unwrap().to_owned();
-            self.post(alice, &format!("/api/v1/playlists/{playlist}/tracks"), json!({ "track_id": track })).await;
-            (track, playlist)
-        } else {
-            (String::new(), String::new())
-        };
-        let upload = self.post(alice, "/api/v1/uploads", json!({ "size": 5000, "filename": "u.mp3" })).await;
-        let case = if path.contains("{case}") {
-            let body = json!({ "target_type": "user", "target_id": victim, "reason": "spam" });
+            f.playlist = playlist["id"].as_str().unwrap().to_owned();
+            self.post(alice, &format!("/api/v1/playlists/{}/tracks", f.playlist), json!({ "track_id": f.track })).await;
+        }
+        if names(&["{upload}"]) {
+            let upload = self.post(alice, "/api/v1/uploads", json!({ "size": 5000, "filename": "u.mp3" })).await;
+            f.upload = upload["id"].as_str().unwrap().to_owned();
+        }
+        if path.contains("{case}") {
+            let body = json!({ "target_type": "user", "target_id": f.victim, "reason": "spam" });
             self.post(&self.carl, "/api/v1/reports", body).await;
             let cases = self.app.get_auth("/api/v1/admin/reports?limit=100", root).await;
             let cases = json_of(cases).await;
-            let found = cases["items"].as_array().and_then(|a| a.iter().find(|c| c["target_id"] == victim.as_str()));
-            found.and_then(|c| c["id"].as_str()).unwrap().to_owned()
-        } else {
-            String::new()
-        };
-        Fix {
-            n,
-            room,
-            message: msg["id"].to_string(),
-            member: member_id,
-            listing: listing["id"].as_str().unwrap().to_owned(),
-            offer: offer["id"].as_str().unwrap().to_owned(),
-            category: category["id"].as_str().unwrap().to_owned(),
-            category_leaf: self.category_leaf.clone(),
-            victim,
-            requester,
-            track,
-            playlist,
-            upload: upload["id"].as_str().unwrap().to_owned(),
-            case,
-            refresh: String::new(),
+            let found = cases["items"].as_array().and_then(|a| a.iter().find(|c| c["target_id"] == f.victim.as_str()));
+            f.case = found.and_then(|c| c["id"].as_str()).unwrap().to_owned();
         }
+        f
     }
 }
 
@@ -554,11 +562,11 @@ async fn every_route_answers_every_kind_of_caller_as_written() {
 async fn row_cells(world: &World, r: &Row) -> Vec<String> {
     let mut wrong = Vec::new();
     // A read changes nothing: its cells share one set of objects.
-    let shared = if r.method == "GET" { Some(world.fix(r.path).await) } else { None };
+    let shared = if r.method == "GET" { Some(world.fix(r.path, r.needs_all).await) } else { None };
     for (column, expected) in r.expect.iter().enumerate() {
         let mut f = match &shared {
             Some(f) => f.clone(),
-            None => world.fix(r.path).await,
+            None => world.fix(r.path, r.needs_all).await,
         };
         let (token, session) = match r.caller {
             Caller::Shared => (world.tokens[column].clone(), String::new()),

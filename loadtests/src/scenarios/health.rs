@@ -1,6 +1,7 @@
 //! `health`: N clients, each with its own keep-alive connection, request `GET /health` back to
 //! back until the duration or the request budget runs out.
 
+use crate::clients;
 use crate::report::{Error, Report};
 use hdrhistogram::Histogram;
 use std::collections::BTreeMap;
@@ -38,24 +39,11 @@ pub async fn run(args: Args) -> Result<(), Error> {
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(args.clients);
     for _ in 0..args.clients {
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .pool_max_idle_per_host(1)
-            .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| Error::Setup(e.to_string()))?;
-        let (target, budget, hist) = (target.clone(), budget.clone(), new_histogram()?);
+        let client = clients::http_client(Duration::from_secs(10))?;
+        let (target, budget, hist) = (target.clone(), budget.clone(), clients::histogram()?);
         tasks.push(tokio::spawn(async move { client_loop(client, target, budget, deadline, hist).await }));
     }
-    let mut hist = new_histogram()?;
-    let mut errors: BTreeMap<String, u64> = BTreeMap::new();
-    for task in tasks {
-        let (h, errs) = task.await.map_err(|e| Error::Setup(e.to_string()))?;
-        hist.add(&h).map_err(|e| Error::Setup(e.to_string()))?;
-        for (k, v) in errs {
-            *errors.entry(k).or_default() += v;
-        }
-    }
+    let (hist, errors) = clients::gather(tasks).await?;
     let report = Report::from_histogram("health", &target, args.clients, started.elapsed(), &hist, errors);
     report.print();
     if let Some(path) = args.out {
@@ -63,11 +51,6 @@ pub async fn run(args: Args) -> Result<(), Error> {
     }
     let errors: u64 = report.errors.values().sum();
     crate::report::check_errors(errors, errors + report.ok)
-}
-
-fn new_histogram() -> Result<Histogram<u64>, Error> {
-    // 1 µs .. 60 s at 3 significant digits.
-    Histogram::new_with_bounds(1, 60_000_000, 3).map_err(|e| Error::Setup(e.to_string()))
 }
 
 async fn client_loop(
@@ -84,13 +67,10 @@ async fn client_loop(
             Ok(res) if res.status().is_success() => {
                 // Read the body so the connection is reused.
                 let _ = res.bytes().await;
-                let micros = u64::try_from(t0.elapsed().as_micros()).unwrap_or(u64::MAX);
-                hist.saturating_record(micros.max(1));
+                clients::record(&mut hist, t0);
             }
             Ok(res) => *errors.entry(format!("http_{}", res.status().as_u16())).or_default() += 1,
-            Err(e) if e.is_timeout() => *errors.entry("timeout".into()).or_default() += 1,
-            Err(e) if e.is_connect() => *errors.entry("connect".into()).or_default() += 1,
-            Err(_) => *errors.entry("other".into()).or_default() += 1,
+            Err(e) => clients::count_error(&mut errors, &e),
         }
     }
     (hist, errors)

@@ -1,6 +1,7 @@
 pub mod connect_idle;
 pub mod fanout;
 pub mod health;
+pub mod login;
 pub mod marketplace;
 pub mod range_read;
 pub mod rest_mixed;

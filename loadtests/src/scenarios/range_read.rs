@@ -4,6 +4,7 @@
 //! server. Reports ranges/s, bytes/s and latency per range; the same run against nginx serving
 //! the same file is the baseline.
 
+use crate::clients;
 use crate::report::{Error, Report};
 use hdrhistogram::Histogram;
 use serde::Serialize;
@@ -59,26 +60,13 @@ pub async fn run(args: Args) -> Result<(), Error> {
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(args.clients);
     for i in 0..args.clients {
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .pool_max_idle_per_host(1)
-            .timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| Error::Setup(e.to_string()))?;
-        let (url, bytes, hist) = (args.url.clone(), bytes.clone(), new_histogram()?);
+        let client = clients::http_client(Duration::from_secs(30))?;
+        let (url, bytes, hist) = (args.url.clone(), bytes.clone(), clients::histogram()?);
         let seed = 0x9E37_79B9_7F4A_7C15u64 ^ (i as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         let shape = (size, args.range_bytes);
         tasks.push(tokio::spawn(async move { client_loop(client, url, shape, seed, bytes, deadline, hist).await }));
     }
-    let mut hist = new_histogram()?;
-    let mut errors: BTreeMap<String, u64> = BTreeMap::new();
-    for task in tasks {
-        let (h, errs) = task.await.map_err(|e| Error::Setup(e.to_string()))?;
-        hist.add(&h).map_err(|e| Error::Setup(e.to_string()))?;
-        for (k, v) in errs {
-            *errors.entry(k).or_default() += v;
-        }
-    }
+    let (hist, errors) = clients::gather(tasks).await?;
     let elapsed = started.elapsed();
     let base = Report::from_histogram("range-read", &args.url, args.clients, elapsed, &hist, errors);
     let total = bytes.load(Ordering::Relaxed);
@@ -101,10 +89,6 @@ pub async fn run(args: Args) -> Result<(), Error> {
     }
     let errors: u64 = report.base.errors.values().sum();
     crate::report::check_errors(errors, errors + report.base.ok)
-}
-
-fn new_histogram() -> Result<Histogram<u64>, Error> {
-    Histogram::new_with_bounds(1, 60_000_000, 3).map_err(|e| Error::Setup(e.to_string()))
 }
 
 /// xorshift64*: a different, repeatable sequence of offsets per client.

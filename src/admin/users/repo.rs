@@ -78,14 +78,8 @@ pub async fn one(conn: &mut AsyncPgConnection, id: UserId, with_email: bool) -> 
 
 /// Locks the account's row; its standing now.
 pub async fn lock(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<CurrentStanding>> {
-    let row: Option<(UserStatus, Vec<String>, Option<DateTime<Utc>>)> = users::table
-        .find(id)
-        .select((users::status, users::roles, users::suspended_until))
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?;
-    Ok(row.map(|(status, roles, suspended_until)| CurrentStanding { id, status, roles, suspended_until }))
+    let row = crate::users::repo::lock_standing(conn, id).await?;
+    Ok(row.map(|s| CurrentStanding { id, status: s.status, roles: s.roles, suspended_until: s.suspended_until }))
 }
 
 /// Writes the new standing; the status's change time moves only when the status does.

@@ -6,6 +6,7 @@ use crate::db::{PooledConn, checkout};
 use crate::infra::blobs::BlobKey;
 use crate::service::{Core, Service};
 use crate::state::AppState;
+use crate::tracks::limits;
 use crate::tracks::repo as tracks_repo;
 use crate::tracks::sniff::{SNIFF_BYTES, sniff};
 use crate::tracks::spool::{Chunk, SpoolError, Spooled, spool};
@@ -100,12 +101,12 @@ impl UploadCore {
     }
 
     pub async fn create(&self, m: CreateUpload) -> Result<UploadView, UploadError> {
-        let t = &self.state.config.tracks;
+        let (t, limits) = (&self.state.config.tracks, limits::in_force(&self.state));
         if m.body.size == 0 {
             return Err(UploadError::invalid("size", "at least 1 byte"));
         }
-        if m.body.size > t.max_upload_bytes {
-            return Err(UploadFault::TooLarge { limit: t.max_upload_bytes }.into());
+        if m.body.size > limits.max_bytes {
+            return Err(UploadFault::TooLarge { limit: limits.max_bytes }.into());
         }
         let filename = FILENAME
             .check(&m.body.filename)
@@ -117,7 +118,8 @@ impl UploadCore {
             None => None,
         };
         let size = i64::try_from(m.body.size).map_err(storage)?;
-        let (quota, expiry) = (t.quota_bytes, Duration::seconds(i64::try_from(t.upload_expiry_secs).unwrap_or(86_400)));
+        let (quota, expiry) =
+            (limits.quota_bytes, Duration::seconds(i64::try_from(t.upload_expiry_secs).unwrap_or(86_400)));
         let mut conn = self.conn().await?;
         let row = conn
             .transaction::<_, UploadError, _>(async |conn| {
@@ -186,7 +188,7 @@ impl UploadCore {
             })
             .try_flatten()
             .boxed();
-        let limit = self.state.config.tracks.max_upload_bytes;
+        let limit = limits::in_force(&self.state).max_bytes;
         let spooled = spool(&m.spool_dir, stream, limit, u64::MAX).await.map_err(|e| match e {
             SpoolError::NotAudio => UploadFault::NotAudio.into(),
             SpoolError::TooLarge { limit } => UploadFault::TooLarge { limit }.into(),
