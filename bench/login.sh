@@ -17,20 +17,8 @@ SECS=${SECS:-15}
 CLIENTS=${CLIENTS:-16}
 DB=veza_bench_login
 PORT=18510
-BIN=$ROOT/target/release/veza LT=$ROOT/target/release/veza-loadtest
-export VEZA_ENV=bench VEZA__DATABASE__URL="postgres://postgres@127.0.0.1:5432/$DB"
-
-log() { printf '\n== %s\n' "$*"; }
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-psql_db() { psql -q -h 127.0.0.1 -U postgres -d "$DB" -At -c "$1"; }
-
-log "services, release build"
-scripts/services.sh all
-command -v pgbench >/dev/null || apt-get install -y -qq postgresql-contrib >/dev/null
-cargo build --release -p veza --bin veza
-cargo build --release -p veza-loadtest
+source bench/lib.sh
+prepare
 mkdir -p "$OUT" && rm -f "$OUT"/*.json "$OUT"/*.tmp "$OUT"/summary.md
 
 log "1. a fresh $DB with 1000 load users"

@@ -20,19 +20,8 @@ LISTINGS=${LISTINGS:-1000000}
 DB=veza_bench_search
 A_PORT=18400 B_PORT=18401
 DATA=${DATA:-/tmp/veza-bench-search}
-BIN=$ROOT/target/release/veza LT=$ROOT/target/release/veza-loadtest
-export VEZA_ENV=bench VEZA__DATABASE__URL="postgres://postgres@127.0.0.1:5432/$DB"
-
-log() { printf '\n== %s\n' "$*"; }
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-psql_db() { psql -q -h 127.0.0.1 -U postgres -d "$DB" -At -c "$1"; }
-
-log "services, release build"
-scripts/services.sh all
-cargo build --release -p veza --bin veza
-cargo build --release -p veza-loadtest
+source bench/lib.sh
+prepare
 mkdir -p "$OUT" && rm -f "$OUT"/*.json "$OUT"/summary.md
 
 log "1. catalogue in $DB"
