@@ -31,6 +31,9 @@ impl NodeHandle {
         self.state.start_draining();
         tracing::info!(delay_ms = cfg.delay_ms, "draining: /ready now answers 503");
         actix_rt::time::sleep(cfg.delay()).await;
+        // Said while everything still runs: once the server stops, the runtime may end at once.
+        let state = &self.state;
+        crate::stats::heartbeat::farewell(&state.pool, state.config.node_id(), &state.active_users).await;
         tracing::info!(grace_ms = cfg.grace_ms, "draining: closing listeners and long-lived connections");
         let per_hook = Duration::from_millis(cfg.grace_ms.min(2000));
         let stop = self.server.stop(true);
@@ -40,8 +43,6 @@ impl NodeHandle {
             tracing::info!(notified = r.notified, gone = r.gone, "draining: long-lived connections told to close");
         }
         stop.await;
-        let state = &self.state;
-        crate::stats::heartbeat::farewell(&state.pool, state.config.node_id(), &state.active_users).await;
         // Last: leave the broker, so nothing published for this node's members is lost
         // while requests were still finishing.
         self.state.realtime.disconnect_broker().await;

@@ -28,7 +28,9 @@ pub async fn beat(conn: &mut AsyncPgConnection, b: &Beat<'_>) -> diesel::QueryRe
            (node_id, version, started_at, beat_at, stopped_at, connections, online_users, rooms, deliveries_per_sec) \
          VALUES ($1, $2, $3, now(), NULL, $4, $5, $6, $7) \
          ON CONFLICT (node_id) DO UPDATE SET version = excluded.version, started_at = excluded.started_at, \
-           beat_at = now(), stopped_at = NULL, connections = excluded.connections, \
+           beat_at = now(), connections = excluded.connections, \
+           stopped_at = CASE WHEN node_heartbeats.started_at = excluded.started_at \
+             THEN node_heartbeats.stopped_at END, \
            online_users = excluded.online_users, rooms = excluded.rooms, \
            deliveries_per_sec = excluded.deliveries_per_sec",
     )
@@ -44,7 +46,8 @@ pub async fn beat(conn: &mut AsyncPgConnection, b: &Beat<'_>) -> diesel::QueryRe
     .map(|_| ())
 }
 
-/// A drained node's goodbye: listed as stopped, not unreachable.
+/// A drained node's goodbye: listed as stopped, not unreachable (its last beats keep the mark;
+/// a new process under the same id clears it).
 pub async fn stopped(conn: &mut AsyncPgConnection, node: &str) -> diesel::QueryResult<()> {
     diesel::sql_query(
         "UPDATE node_heartbeats SET stopped_at = now(), connections = 0, online_users = 0, rooms = 0, \
