@@ -72,6 +72,8 @@ declare -A CLASSES=(
   # A tag, and a condition, with a price never seen before: a quarter of the catalogue each.
   [listings-tag-varied]="/api/v1/listings?tag=$tag&min_price={id}"
   [listings-condition-varied]="/api/v1/listings?condition=used&min_price={id}"
+  # The most common currency (half the catalogue) with a price never seen before.
+  [listings-currency-varied]="/api/v1/listings?currency=EUR&min_price={id}"
   [suggest]="/api/v1/search/suggest?q=sequ"
   # A different word each request, drawn from the catalogue's own titles (so as often as
   # sellers use it: Zipf): the rows kept for showing results hit only as often as results repeat.
@@ -95,7 +97,7 @@ log "4. $CLIENTS clients, $SECS s per class and node"
 seq 100 7 70093 | shuf --random-source=<(yes) > "$OUT/prices.tmp"
 psql_db "SELECT setseed(0.5); SELECT lower(split_part(title, ' ', 1 + (random() * 2)::int))
   FROM listings TABLESAMPLE SYSTEM (0.5) REPEATABLE (7) LIMIT 5000" | grep -E '^[a-z]{2,}$' > "$OUT/words.tmp"
-for class in common rare two-words typo prefix varied-words listings-facets listings-text-facets listings-all listings-varied listings-category-varied listings-tag-varied listings-condition-varied suggest; do
+for class in common rare two-words typo prefix varied-words listings-facets listings-text-facets listings-all listings-varied listings-category-varied listings-tag-varied listings-condition-varied listings-currency-varied suggest; do
   for node in a b; do
     port=$A_PORT; [ $node = b ] && port=$B_PORT
     # Suggestions need the index: node B has popular queries only.

@@ -54,7 +54,7 @@ print("| class | index (node A): req/s; p50 / p95 / p99 | PostgreSQL (node B) | 
 print("|---|---|---|---|")
 for cls in ["common", "rare", "two-words", "typo", "prefix", "varied-words", "suggest", "listings-facets",
             "listings-text-facets", "listings-all", "listings-varied", "listings-category-varied",
-            "listings-tag-varied", "listings-condition-varied"]:
+            "listings-tag-varied", "listings-condition-varied", "listings-currency-varied"]:
     a, b = stats(load(f"{cls}-a.json")), stats(load(f"{cls}-b.json"))
     ratio = f"{a[0] / b[0]:.1f}x" if a and b and b[0] > 0 and b[1] is not None else "n/a"
     print(f"| {cls} | {cell(a)} | {cell(b)} | {ratio} |")

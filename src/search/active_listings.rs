@@ -4,8 +4,8 @@
 //! facet value's positions in that order, each position's facet values, and the same listings
 //! newest first. A price range is then a slice `[a, b)` of positions: a facet value's count is
 //! two binary searches, a price bucket's one, and the page is the first positions in `[a, b)`
-//! met newest first. A category, tag or condition narrows the slice to its values' positions
-//! (read from their lists, intersected), counted one by one. Deleted positions are kept per
+//! met newest first. A category, tag, condition or currency narrows the slice to its values'
+//! positions (read from their lists, intersected), counted one by one. Deleted positions are kept per
 //! segment and deletion count, and taken off. At a million listings the walk read each match's
 //! columns (~60 ms a request); this reads a few hundred numbers.
 
@@ -42,8 +42,59 @@ pub struct ActiveListings {
     pub(super) slots: [u32; 4],
     /// Positions, newest listing first (id descending).
     pub(super) newest: Vec<u32>,
+    /// Currencies narrow but are no facet: each one's positions, ascending, and each position's.
+    currencies: Currencies,
     /// The deleted positions, read once per deletion count.
     gone: Mutex<Option<GoneAt>>,
+}
+
+/// The currencies of a shelf: the codes (sorted, the segment's: shared with narrowed shelves),
+/// per code its positions ascending, per position its code's index (`u32::MAX`: none).
+struct Currencies {
+    codes: Arc<Vec<String>>,
+    positions: Vec<Vec<u32>>,
+    of: Vec<u32>,
+}
+
+impl Currencies {
+    fn read(reader: &SegmentReader, docs: &[DocId]) -> Result<Currencies, IndexError> {
+        let column = reader.fast_fields().str("currency")?;
+        let codes: Vec<String> = column.as_ref().map_or_else(Vec::new, |c| {
+            (0..c.num_terms() as u64)
+                .map(|o| {
+                    let mut s = String::new();
+                    let _ = c.ord_to_str(o, &mut s);
+                    s
+                })
+                .collect()
+        });
+        let of: Vec<u32> = docs
+            .iter()
+            .map(|d| {
+                let ord = column.as_ref().and_then(|c| c.term_ords(*d).next());
+                ord.and_then(|o| u32::try_from(o).ok()).unwrap_or(u32::MAX)
+            })
+            .collect();
+        Ok(Currencies::of_positions(Arc::new(codes), of))
+    }
+
+    fn of_positions(codes: Arc<Vec<String>>, of: Vec<u32>) -> Currencies {
+        let mut positions = vec![Vec::new(); codes.len()];
+        for (pos, code) in of.iter().enumerate() {
+            if let Some(list) = positions.get_mut(*code as usize) {
+                list.push(u32::try_from(pos).unwrap_or(u32::MAX));
+            }
+        }
+        Currencies { codes, positions, of }
+    }
+
+    /// The positions in `[a, b)` in `code`, ascending.
+    fn holding(&self, code: &str, (a, b): (usize, usize)) -> &[u32] {
+        match self.codes.binary_search_by(|c| c.as_str().cmp(code)) {
+            Ok(i) => within(&self.positions[i], a, b),
+            Err(_) => &[],
+        }
+    }
 }
 
 /// A segment's deleted positions, ascending, read at this deletion count.
@@ -74,17 +125,19 @@ pub struct PriceAsk {
     pub tags: Vec<String>,
     /// Only listings in this condition, when given.
     pub condition: Option<String>,
+    /// Only listings priced in this currency, when given.
+    pub currency: Option<String>,
 }
 
 impl PriceAsk {
-    /// Whether a category, tag or condition narrows the price range.
+    /// Whether a category, tag, condition or currency narrows the price range.
     pub fn narrows(&self) -> bool {
-        self.categories.is_some() || !self.tags.is_empty() || self.condition.is_some()
+        self.categories.is_some() || !self.tags.is_empty() || self.condition.is_some() || self.currency.is_some()
     }
 
     /// The same page by price alone (over a shelf the narrowing already made).
     pub fn by_price_alone(&self) -> PriceAsk {
-        PriceAsk { categories: None, tags: Vec::new(), condition: None, ..self.clone() }
+        PriceAsk { categories: None, tags: Vec::new(), condition: None, currency: None, ..self.clone() }
     }
 
     /// The narrowing, the same text for the same set whatever the order asked in.
@@ -97,7 +150,7 @@ impl PriceAsk {
         let mut tags = self.tags.clone();
         tags.sort_unstable();
         tags.dedup();
-        format!("{categories:?}|{tags:?}|{:?}", self.condition)
+        format!("{categories:?}|{tags:?}|{:?}|{:?}", self.condition, self.currency)
     }
 }
 
@@ -165,6 +218,8 @@ impl ActiveListings {
             .map(|(pos, (_, d))| (key(*d), u32::try_from(pos).unwrap_or(u32::MAX)))
             .collect();
         newest.sort_unstable_by_key(|n| std::cmp::Reverse(n.0));
+        let in_order: Vec<DocId> = by_price.iter().map(|(_, d)| *d).collect();
+        let currencies = Currencies::read(reader, &in_order)?;
         Ok(Some(ActiveListings {
             prices: by_price.iter().map(|(p, _)| *p).collect(),
             docs: by_price.iter().map(|(_, d)| *d).collect(),
@@ -174,6 +229,7 @@ impl ActiveListings {
             held,
             slots,
             newest: newest.into_iter().map(|(_, pos)| pos).collect(),
+            currencies,
             gone: Mutex::new(None),
         }))
     }
@@ -218,6 +274,10 @@ impl ActiveListings {
                 .iter()
                 .filter_map(|p| moved.get(parent(p)).copied().filter(|q| *q != u32::MAX))
                 .collect(),
+            currencies: Currencies::of_positions(
+                self.currencies.codes.clone(),
+                positions.iter().map(|p| self.currencies.of.get(parent(p)).copied().unwrap_or(u32::MAX)).collect(),
+            ),
             gone: Mutex::new(None),
         }
     }
@@ -250,7 +310,8 @@ impl ActiveListings {
     }
 
     /// The positions in `range` the narrowing of `ask` admits (deleted ones too): the
-    /// categories' (a listing has one), intersected with each tag's and the condition's.
+    /// categories' (a listing has one), intersected with each tag's, the condition's and the
+    /// currency's.
     pub fn admitted(&self, ask: &PriceAsk, range: (usize, usize)) -> Vec<u32> {
         let mut set: Option<Vec<u32>> = ask.categories.as_ref().map(|categories| {
             let mut chosen: Vec<&String> = categories.iter().collect();
@@ -258,9 +319,9 @@ impl ActiveListings {
             chosen.dedup();
             chosen.into_iter().flat_map(|c| self.holding(CATEGORY, c, range)).copied().collect()
         });
-        let every = ask.condition.iter().map(|c| (CONDITION, c)).chain(ask.tags.iter().map(|t| (TAG, t)));
-        for (f, value) in every {
-            let list = self.holding(f, value, range);
+        let facets = ask.condition.iter().map(|c| (CONDITION, c)).chain(ask.tags.iter().map(|t| (TAG, t)));
+        let currency = ask.currency.iter().map(|c| self.currencies.holding(c, range));
+        for list in facets.map(|(f, value)| self.holding(f, value, range)).chain(currency) {
             set = Some(match set {
                 Some(mut s) => {
                     s.retain(|p| list.binary_search(p).is_ok());

@@ -108,11 +108,11 @@ pub fn query(f: &Fields, a: &ListingAsk) -> Option<Box<dyn Query>> {
 /// The status the shelves hold (`ListingStatus::Active`; search does not import listings).
 const ACTIVE: &str = "active";
 
-/// A newest-first page of active listings filtered by price, category, tags and condition
-/// alone, which per-segment shelves answer without a walk (`active_listings.rs`).
+/// A newest-first page of active listings filtered by price, category, tags, condition and
+/// currency alone (a seller's few listings are walked), which per-segment shelves answer without a walk (`active_listings.rs`).
 fn price_only(a: &ListingAsk) -> Option<PriceAsk> {
     let ListingOrder::Keyed { order: KeyOrder::Newest, after } = a.order else { return None };
-    let plain = a.text.is_none() && a.drafts_of.is_none() && a.currency.is_none() && a.seller.is_none();
+    let plain = a.text.is_none() && a.drafts_of.is_none() && a.seller.is_none();
     (plain && a.status == ACTIVE).then_some(PriceAsk {
         min: a.min_price,
         max: a.max_price,
@@ -122,6 +122,7 @@ fn price_only(a: &ListingAsk) -> Option<PriceAsk> {
         categories: a.categories.as_ref().map(|ids| ids.iter().map(Uuid::to_string).collect()),
         tags: a.tags.clone(),
         condition: a.condition.clone(),
+        currency: a.currency.clone(),
     })
 }
 
@@ -236,7 +237,7 @@ mod tests {
     const EDGES: &[i64] = &[100, 250, 500];
 
     /// A deterministic spread of listings: statuses, prices (some equal), categories,
-    /// conditions, zero to three tags.
+    /// conditions, currencies, zero to three tags.
     fn listing(id: Uuid, n: u64, categories: &[Uuid]) -> Doc {
         let pick = |m: u64, salt: u64| (n.wrapping_mul(2_654_435_761).wrapping_add(salt) >> 7) % m;
         let tags = ["analog", "vintage", "synth", "tape", "boxed", "mint"];
@@ -254,7 +255,7 @@ mod tests {
                 status: ["active", "active", "active", "sold"][pick(4, 1) as usize].into(),
                 category: categories[pick(categories.len() as u64, 2) as usize],
                 condition: ["new", "used", "fair"][pick(3, 3) as usize].into(),
-                currency: "EUR".into(),
+                currency: ["EUR", "EUR", "GBP", "USD"][pick(4, 9) as usize].into(),
                 price: (pick(60, 4) * 10) as i64,
                 // Distinct, as listings store them.
                 tags: (0..pick(4, 5))
@@ -332,19 +333,24 @@ mod tests {
             [(None, None), (Some(100), None), (None, Some(240)), (Some(250), Some(250)), (Some(90), Some(510))];
         let mut compared = 0;
         // Every range over all listings, then narrowed: two of the four categories, a tag, two
-        // tags, a condition, all of them at once.
-        type Narrowing<'a> = (Option<Vec<Uuid>>, &'a [&'a str], Option<&'a str>);
-        let narrowings: [Narrowing; 6] = [
-            (None, &[], None),
-            (Some(vec![categories[0], categories[2]]), &[], None),
-            (None, &["analog"], None),
-            (None, &["vintage", "synth"], None),
-            (None, &[], Some("used")),
-            (Some(vec![categories[1], categories[3]]), &["tape"], Some("new")),
+        // tags, a condition, a currency, a currency nobody prices in, all of them at once.
+        type Narrowing<'a> = (Option<Vec<Uuid>>, &'a [&'a str], Option<&'a str>, Option<&'a str>);
+        let narrowings: [Narrowing; 9] = [
+            (None, &[], None, None),
+            (Some(vec![categories[0], categories[2]]), &[], None, None),
+            (None, &["analog"], None, None),
+            (None, &["vintage", "synth"], None, None),
+            (None, &[], Some("used"), None),
+            (None, &[], None, Some("GBP")),
+            (None, &[], None, Some("JPY")),
+            (None, &["synth"], None, Some("EUR")),
+            (Some(vec![categories[1], categories[3]]), &["tape"], Some("new"), Some("USD")),
         ];
         // Twice: first walked, then from the narrowings' own shelves.
         let twice = [0, 1].into_iter().flat_map(|_| ranges.into_iter());
-        for ((min, max), (only, tags, condition)) in twice.flat_map(|r| narrowings.iter().map(move |n| (r, n))) {
+        for ((min, max), (only, tags, condition, currency)) in
+            twice.flat_map(|r| narrowings.iter().map(move |n| (r, n)))
+        {
             let mut after = None;
             // Three pages: the cursor resumes where each ended.
             for _ in 0..3 {
@@ -352,6 +358,7 @@ mod tests {
                     categories: only.clone(),
                     tags: tags.iter().map(|t| (*t).to_owned()).collect(),
                     condition: condition.map(str::to_owned),
+                    currency: currency.map(str::to_owned),
                     ..ask(min, max, after)
                 };
                 let price = price_only(&a).unwrap_or_else(|| panic!("the shelves take {a:?}"));
@@ -362,7 +369,8 @@ mod tests {
                 let mut facets = got.facets.unwrap_or_default();
                 facets.sort();
                 let (want_keys, want_facets) = walked(&store, &a, 8);
-                let what = format!("{min:?}..{max:?} in {only:?} tagged {tags:?} {condition:?} after {after:?}");
+                let what =
+                    format!("{min:?}..{max:?} in {only:?} tagged {tags:?} {condition:?} {currency:?} after {after:?}");
                 assert_eq!(keys, want_keys, "page of {what}");
                 assert_eq!(facets, want_facets, "facets of {what}");
                 compared += keys.len();
@@ -372,8 +380,8 @@ mod tests {
                 }
             }
         }
-        // A currency or a seller still walks.
-        assert!(price_only(&ListingAsk { currency: Some("EUR".into()), ..ask(None, None, None) }).is_none());
+        // A seller (a few listings) still walks.
+        assert!(price_only(&ListingAsk { seller: Some(Uuid::nil()), ..ask(None, None, None) }).is_none());
         assert!(compared > 300, "pages were not empty: {compared}");
         assert!(memo.filtered.listings() > 0, "the second round read the narrowings' own shelves");
         let _ = std::fs::remove_dir_all(&dir);
