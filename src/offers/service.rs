@@ -25,9 +25,6 @@ use serde_json::json;
 use veza_core::Code;
 use veza_core::{ListingId, OfferId, UserId};
 
-/// The runtime setting that overrides the configured answer time (API.md: admin config).
-pub const EXPIRY_SETTING: &str = crate::settings::OFFER_EXPIRY;
-
 pub struct OfferCore {
     pub state: AppState,
 }
@@ -100,8 +97,7 @@ impl OfferCore {
     /// the config file.
     fn expiry(&self) -> chrono::DateTime<Utc> {
         let configured = self.state.config.offers.expiry_secs;
-        let secs =
-            self.state.settings.get(EXPIRY_SETTING).and_then(|v| v.as_u64()).filter(|s| *s > 0).unwrap_or(configured);
+        let secs = self.state.settings.tuned().offer_expiry_secs.unwrap_or(configured);
         let secs = i64::try_from(secs).unwrap_or(i64::MAX / 1000);
         Utc::now() + ChronoDuration::try_seconds(secs).unwrap_or(ChronoDuration::hours(72))
     }

@@ -59,15 +59,7 @@ struct Currencies {
 impl Currencies {
     fn read(reader: &SegmentReader, docs: &[DocId]) -> Result<Currencies, IndexError> {
         let column = reader.fast_fields().str("currency")?;
-        let codes: Vec<String> = column.as_ref().map_or_else(Vec::new, |c| {
-            (0..c.num_terms() as u64)
-                .map(|o| {
-                    let mut s = String::new();
-                    let _ = c.ord_to_str(o, &mut s);
-                    s
-                })
-                .collect()
-        });
+        let codes = column.as_ref().map_or_else(Vec::new, terms);
         let of: Vec<u32> = docs
             .iter()
             .map(|d| {
@@ -159,6 +151,17 @@ fn str_columns(reader: &SegmentReader) -> Result<[Option<StrColumn>; 3], IndexEr
     Ok([fast.str(FACETS[0].0)?, fast.str(FACETS[1].0)?, fast.str(FACETS[2].0)?])
 }
 
+/// A column's terms by ordinal.
+fn terms(column: &StrColumn) -> Vec<String> {
+    (0..column.num_terms() as u64)
+        .map(|o| {
+            let mut s = String::new();
+            let _ = column.ord_to_str(o, &mut s);
+            s
+        })
+        .collect()
+}
+
 /// The document's term ordinals per facet, each once (lists of positions stay strictly ascending).
 fn ords_of(columns: &[Option<StrColumn>; 3], doc: DocId) -> [Vec<u64>; 3] {
     [0, 1, 2].map(|i| {
@@ -202,16 +205,7 @@ impl ActiveListings {
             }
         }
         held_at.push(u32::try_from(held.len()).unwrap_or(u32::MAX));
-        let names = [0, 1, 2].map(|i| {
-            let Some(c) = &str_cols[i] else { return Vec::new() };
-            (0..c.num_terms() as u64)
-                .map(|o| {
-                    let mut s = String::new();
-                    let _ = c.ord_to_str(o, &mut s);
-                    s
-                })
-                .collect()
-        });
+        let names = [0, 1, 2].map(|i| str_cols[i].as_ref().map_or_else(Vec::new, terms));
         let mut newest: Vec<(Key, u32)> = by_price
             .iter()
             .enumerate()

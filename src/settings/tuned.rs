@@ -1,4 +1,4 @@
-//! The tunable keys as typed values, parsed once per reload: limits an admin changes at run time
+//! The tunable keys (limits and the offer answer time) as typed values, parsed once per reload: limits an admin changes at run time
 //! over the config file's (`None`: the config file's value applies).
 
 use super::keys;
@@ -26,6 +26,8 @@ pub struct Tuned {
     pub max_track_bytes: Option<u64>,
     /// Per user: tracks and unfinished uploads (`tracks.quota_bytes`).
     pub quota_bytes: Option<u64>,
+    /// Seconds a party has to answer an offer (`offers.expiry_secs`).
+    pub offer_expiry_secs: Option<u64>,
 }
 
 impl Tuned {
@@ -42,6 +44,7 @@ impl Tuned {
             reports_per_hour: small(keys::RATE_REPORTS),
             max_track_bytes: count(keys::UPLOAD_MAX_BYTES),
             quota_bytes: count(keys::UPLOAD_QUOTA_BYTES),
+            offer_expiry_secs: count(keys::OFFER_EXPIRY),
         }
     }
 }

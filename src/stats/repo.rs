@@ -21,6 +21,14 @@ struct KeyCount {
 }
 
 #[derive(QueryableByName)]
+struct Two {
+    #[diesel(sql_type = BigInt)]
+    a: i64,
+    #[diesel(sql_type = BigInt)]
+    b: i64,
+}
+
+#[derive(QueryableByName)]
 struct Three {
     #[diesel(sql_type = BigInt)]
     a: i64,
@@ -37,6 +45,11 @@ async fn by_status(conn: &mut AsyncPgConnection, table: &'static str) -> diesel:
             .load(conn)
             .await?;
     Ok(rows.into_iter().map(|r| (r.key, r.n)).collect())
+}
+
+async fn two(conn: &mut AsyncPgConnection, sql: &str) -> diesel::QueryResult<(i64, i64)> {
+    let t: Two = diesel::sql_query(sql).get_result(conn).await?;
+    Ok((t.a, t.b))
 }
 
 async fn three(conn: &mut AsyncPgConnection, sql: &str) -> diesel::QueryResult<(i64, i64, i64)> {
@@ -59,20 +72,20 @@ pub async fn counts(conn: &mut AsyncPgConnection, lag: Duration) -> diesel::Quer
     .await?;
     let messages_per_hour = hourly::advance(conn, Counted::Messages, lag, 48).await?;
     let plays_per_hour = hourly::advance(conn, Counted::Plays, lag, 24).await?;
-    let (created, completed, _) = three(
+    let (created, completed) = two(
         conn,
         &format!(
-            "SELECT count(*) AS a, count(*) FILTER (WHERE status = 'completed') AS b, 0::bigint AS c \
+            "SELECT count(*) AS a, count(*) FILTER (WHERE status = 'completed') AS b \
              FROM offers WHERE created_at > now() - interval '{CONVERSION_DAYS} days'"
         ),
     )
     .await?;
-    let (tracks, total_plays, _) =
-        three(conn, "SELECT count(*) AS a, coalesce(sum(plays), 0)::bigint AS b, 0::bigint AS c FROM tracks").await?;
-    let (searches, zero, _) = three(
+    let (tracks, total_plays) =
+        two(conn, "SELECT count(*) AS a, coalesce(sum(plays), 0)::bigint AS b FROM tracks").await?;
+    let (searches, zero) = two(
         conn,
         "SELECT coalesce(sum(searches), 0)::bigint AS a, \
-           coalesce(sum(searches) FILTER (WHERE zero_results), 0)::bigint AS b, 0::bigint AS c \
+           coalesce(sum(searches) FILTER (WHERE zero_results), 0)::bigint AS b \
          FROM search_queries WHERE minute > now() - interval '24 hours'",
     )
     .await?;
