@@ -10,16 +10,21 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 # Dependency layer: manifests only, with stub sources, so code changes do not rebuild dependencies.
 COPY Cargo.toml Cargo.lock ./
+COPY core/Cargo.toml core/Cargo.toml
 COPY actors/Cargo.toml actors/Cargo.toml
 COPY loadtests/Cargo.toml loadtests/Cargo.toml
-RUN mkdir -p src actors/src loadtests/src \
-    && echo 'fn main() {}' > src/main.rs && touch src/lib.rs actors/src/lib.rs \
-    && echo 'fn main() {}' > loadtests/src/main.rs \
+COPY loadtests/peers/bare/Cargo.toml loadtests/peers/bare/Cargo.toml
+# The server API's .proto, compiled by build.rs with protox (pure Rust: no protoc in the image).
+COPY build.rs ./
+COPY proto proto
+RUN mkdir -p src core/src actors/src loadtests/src loadtests/peers/bare/src \
+    && echo 'fn main() {}' > src/main.rs && touch src/lib.rs core/src/lib.rs actors/src/lib.rs \
+    && echo 'fn main() {}' > loadtests/src/main.rs && echo 'fn main() {}' > loadtests/peers/bare/src/main.rs \
     && cargo build --release --locked -p veza \
-    && rm -rf src actors/src loadtests/src
+    && rm -rf src core/src actors/src loadtests/src loadtests/peers/bare/src
 # The application itself (config/ and migrations/ are compiled in).
 COPY . .
-RUN touch src/main.rs src/lib.rs actors/src/lib.rs \
+RUN touch src/main.rs src/lib.rs core/src/lib.rs actors/src/lib.rs \
     && cargo build --release --locked -p veza --bin veza
 
 FROM debian:bookworm-slim AS runtime

@@ -26,6 +26,7 @@ pub mod ratelimit;
 pub mod reports;
 pub mod search;
 pub mod seed;
+pub mod server_api;
 pub mod service;
 pub mod settings;
 pub mod state;

@@ -104,6 +104,12 @@ enum AdminAction {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// API keys of the server API (gRPC and /api/v1/server/…).
+    #[command(name = "api-key")]
+    ApiKey {
+        #[command(subcommand)]
+        action: ApiKeyAction,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -151,6 +157,27 @@ enum AdminAction {
         #[arg(long, default_value_t = 3600)]
         ttl_secs: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum ApiKeyAction {
+    /// Create a key and print it once (only its hash is kept). Its name is also the username of
+    /// the service user that authors what it publishes.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Comma separated: publish, publish_as, push, presence, history, subscribe, disconnect,
+        /// info, watch.
+        #[arg(long)]
+        scopes: String,
+        /// Calls per second for this key (default: server_api.per_key_per_second).
+        #[arg(long)]
+        rate: Option<u32>,
+    },
+    /// List keys (never their secrets) as JSON lines.
+    List,
+    /// Revoke a key by name, id or prefix: refused on every node within server_api.key_cache_ms.
+    Revoke { key: String },
 }
 
 #[derive(Subcommand)]
@@ -260,6 +287,7 @@ fn admin(cfg: &Config, action: AdminAction) -> Result<(), String> {
             println!("created {} `{username}` ({id})", role.as_str());
         }
         AdminAction::Settings { action } => runtime.block_on(settings(cfg, action))?,
+        AdminAction::ApiKey { action } => runtime.block_on(api_keys(cfg, action))?,
         AdminAction::Audit { action: AuditAction::Verify { anchors } } => {
             let verified = runtime.block_on(async {
                 let mut conn = connect_migrated(cfg).await?;
@@ -308,6 +336,37 @@ async fn connect_migrated(cfg: &Config) -> Result<diesel_async::AsyncPgConnectio
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
     db::migrate::connect(&cfg.database.url, timeout).await.map_err(|e| e.to_string())
+}
+
+async fn api_keys(cfg: &Config, action: ApiKeyAction) -> Result<(), String> {
+    use veza::server_api::{admin as keys, model::Scope};
+    let mut conn = connect_migrated(cfg).await?;
+    let view = |k: &veza::server_api::repo::KeyRow| {
+        serde_json::json!({
+            "id": k.id, "name": k.name, "prefix": k.prefix, "scopes": k.scopes, "service_user": k.service_user,
+            "rate_per_sec": k.rate_per_sec, "created_at": k.created_at, "revoked_at": k.revoked_at,
+        })
+    };
+    match action {
+        ApiKeyAction::Create { name, scopes, rate } => {
+            let scopes = Scope::parse_list(&scopes)?;
+            let created = keys::create(&mut conn, &name, &scopes, rate).await.map_err(|e| e.to_string())?;
+            let mut out = view(&created.row);
+            out["key"] = serde_json::Value::String(created.key);
+            println!("{out}");
+            eprintln!("veza: the key is shown once; keep it secret (only its hash is stored)");
+        }
+        ApiKeyAction::List => {
+            for k in keys::list(&mut conn).await.map_err(|e| e.to_string())? {
+                println!("{}", view(&k));
+            }
+        }
+        ApiKeyAction::Revoke { key } => {
+            let row = keys::revoke(&mut conn, &key).await.map_err(|e| e.to_string())?;
+            println!("{}", view(&row));
+        }
+    }
+    Ok(())
 }
 
 async fn settings(cfg: &Config, action: SettingsAction) -> Result<(), String> {

@@ -21,6 +21,8 @@ pub struct Metrics {
     pub rate_limit_fallbacks: IntGauge,
     pub search_documents: IntGauge,
     pub search_queries_dropped: IntCounter,
+    /// Server API calls by key name, operation and outcome (`ok` or the problem code).
+    pub server_api_calls: IntCounterVec,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +70,13 @@ impl Metrics {
             "veza_search_queries_dropped_total",
             "Searches not counted for popular queries because the counting queue was full",
         )?;
+        let server_api_calls = IntCounterVec::new(
+            Opts::new(
+                "veza_server_api_calls_total",
+                "Server API calls (gRPC and HTTP) by API key, operation and outcome",
+            ),
+            &["key", "operation", "outcome"],
+        )?;
         let build_info = IntGaugeVec::new(
             Opts::new("veza_build_info", "Build and node identity; always 1"),
             &["version", "node", "profile"],
@@ -87,6 +96,7 @@ impl Metrics {
         registry.register(Box::new(rate_limit_fallbacks.clone()))?;
         registry.register(Box::new(search_documents.clone()))?;
         registry.register(Box::new(search_queries_dropped.clone()))?;
+        registry.register(Box::new(server_api_calls.clone()))?;
         registry.register(Box::new(build_info))?;
         Ok(Metrics {
             registry,
@@ -102,6 +112,7 @@ impl Metrics {
             rate_limit_fallbacks,
             search_documents,
             search_queries_dropped,
+            server_api_calls,
         })
     }
 

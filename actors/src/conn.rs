@@ -48,6 +48,20 @@ pub enum Deliver {
     Frames(Arc<[Arc<SharedFrame>]>),
     /// Close with this code (4008 slow consumer, 1008 policy, 1012 restart).
     Close(u16),
+    /// What a backend asked of every connection of a user (`presence::ToUserControl`).
+    Control(UserControl),
+}
+
+/// A backend's order for a user's connections, wherever they are (server API).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum UserControl {
+    /// Close with `code` (4000-4499) and `reason`.
+    Disconnect { code: u16, reason: String },
+    /// The user became a member of `room`: join it.
+    Subscribe { room: veza_core::RoomId },
+    /// The user is no longer a member of `room`: leave it.
+    Unsubscribe { room: veza_core::RoomId },
 }
 
 /// WebSocket close codes Veza uses, named once (`../shared/API.md`).

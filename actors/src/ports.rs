@@ -118,6 +118,8 @@ pub trait Fanout: Send + Sync + 'static {
     fn publish_room(&self, room: RoomId, frame: Arc<SharedFrame>);
     /// A frame for every connection of `user`, wherever it is.
     fn publish_user(&self, user: UserId, frame: Arc<SharedFrame>);
+    /// An order for every connection of `user`, wherever it is (close, join, leave).
+    fn control_user(&self, user: UserId, control: crate::conn::UserControl);
     /// This node now has members of `room` (first local connection): receive its frames.
     fn subscribe_room(&self, _room: RoomId) {}
     /// The last local connection of `room` left.
@@ -151,6 +153,8 @@ pub trait RoomPresence: Send + Sync + 'static {
     fn leave(&self, room: RoomId, user: UserId) -> BoxFut<Result<PresenceChange, StoreError>>;
     /// Refreshes this node's entries for `users` (and sweeps expired ones).
     fn heartbeat(&self, room: RoomId, users: Vec<UserRef>) -> BoxFut<Result<PresenceChange, StoreError>>;
+    /// Who is online in `room` now, all nodes together (reads only).
+    fn online(&self, room: RoomId) -> BoxFut<Result<Vec<UserRef>, StoreError>>;
 }
 
 /// A refused send: the `error` frame's code and message.
@@ -182,6 +186,11 @@ pub trait SendPolicy: Send + Sync + 'static {
     /// process); `None` means "await `check_send`". Saves a future per message.
     fn check_send_now(&self, _from: &Sender, _body: &str) -> Option<Result<Allowed, Refusal>> {
         None
+    }
+    /// The moderation rules alone, without the sender's send rate: a server API key posting
+    /// (as its service user or as a member) is limited per key instead.
+    fn check_rules(&self, _from: &Sender, _body: &str) -> Result<Allowed, Refusal> {
+        Ok(Allowed::default())
     }
     /// A flagged send was stored as `message`: moderators get a case (after the commit, when
     /// the message has its id).

@@ -1,7 +1,7 @@
 //! `Presence`: this node's connections per user (a user's several connections count as one
 //! online user) and the user channel: frames addressed to a user reach all their connections.
 
-use crate::conn::Deliver;
+use crate::conn::{Deliver, UserControl};
 use crate::ports::Fanout;
 use crate::protocol::SharedFrame;
 use actix::prelude::*;
@@ -39,6 +39,15 @@ pub struct Disconnect {
 pub struct ToUser {
     pub user: UserId,
     pub frame: Arc<SharedFrame>,
+}
+
+/// A backend's order for every local connection of `user` (unlike frames, never dropped for
+/// a full mailbox: an order the connection misses would leave it out of step).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ToUserControl {
+    pub user: UserId,
+    pub control: UserControl,
 }
 
 /// Online users and connections on this node.
@@ -91,6 +100,17 @@ impl Handler<ToUser> for Presence {
     }
 }
 
+impl Handler<ToUserControl> for Presence {
+    type Result = ();
+    fn handle(&mut self, m: ToUserControl, _: &mut Context<Self>) {
+        if let Some(conns) = self.users.get(&m.user) {
+            for addr in conns.values() {
+                addr.do_send(Deliver::Control(m.control.clone()));
+            }
+        }
+    }
+}
+
 impl Handler<Counts> for Presence {
     type Result = PresenceCounts;
     fn handle(&mut self, _: Counts, _: &mut Context<Self>) -> PresenceCounts {
@@ -130,5 +150,9 @@ impl Fanout for LocalFanout {
 
     fn publish_user(&self, user: UserId, frame: Arc<SharedFrame>) {
         self.presence.do_send(ToUser { user, frame });
+    }
+
+    fn control_user(&self, user: UserId, control: UserControl) {
+        self.presence.do_send(ToUserControl { user, control });
     }
 }

@@ -124,6 +124,15 @@ pub enum ServerFrame {
         kind: String,
         data: serde_json::Value,
     },
+    /// A backend made this user a member of `room` (server API `Subscribe`): the session has
+    /// joined it; messages follow.
+    Subscribed {
+        room: RoomId,
+    },
+    /// A backend removed this user from `room` (server API `Unsubscribe`): the session left it.
+    Unsubscribed {
+        room: RoomId,
+    },
     Error {
         code: String,
         message: String,

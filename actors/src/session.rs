@@ -3,7 +3,7 @@
 //! for every recipient. Its mailbox is bounded: a full mailbox is how a Room learns that this
 //! client does not keep up.
 
-use crate::conn::{Backlog, Deliver, close};
+use crate::conn::{Backlog, Deliver, UserControl, close};
 use crate::ports::{Allowed, ChatStore, SendPolicy, Sender};
 use crate::presence::{Connect, Disconnect, Presence};
 use crate::protocol::{self, ClientFrame, Encoding, ServerFrame, SharedFrame, UserRef};
@@ -195,6 +195,25 @@ impl WsSession {
         );
     }
 
+    /// A backend's order (server API): close, or follow a membership change made for the user.
+    fn obey(&mut self, control: UserControl, ctx: &mut ws::WebsocketContext<Self>) {
+        match control {
+            UserControl::Disconnect { code, reason } => self.close(code, &reason, ctx),
+            UserControl::Subscribe { room } => {
+                if !self.rooms.contains_key(&room) {
+                    self.join(room, None, ctx);
+                }
+                self.reply(ServerFrame::Subscribed { room }, ctx);
+            }
+            UserControl::Unsubscribe { room } => {
+                if let Some(addr) = self.rooms.remove(&room) {
+                    addr.do_send(Leave { conn: self.id });
+                }
+                self.reply(ServerFrame::Unsubscribed { room }, ctx);
+            }
+        }
+    }
+
     fn sender(&self, room: RoomId) -> Sender {
         Sender { user: self.user.id, room, roles: self.roles.clone() }
     }
@@ -219,7 +238,7 @@ impl WsSession {
         let reply = PostReply::to_session(ctx.address().recipient(), client_id.clone());
         // Unbounded like every answer path: a full Room mailbox must not refuse a checked
         // send; a stopped Room drops it and the reply answers `unavailable`.
-        room.do_send(Post { author: self.user.clone(), body, client_id, reply });
+        room.do_send(Post { author: self.user.clone(), body, client_id, reply, trusted: false });
     }
 }
 
@@ -296,6 +315,7 @@ impl Handler<Deliver> for WsSession {
                 self.backlog.release(frames.len());
             }
             Deliver::Close(code) => self.close(code, "closing", ctx),
+            Deliver::Control(control) => self.obey(control, ctx),
         }
     }
 }

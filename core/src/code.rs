@@ -112,6 +112,9 @@ codes! {
     // Runtime config.
     /// The key is pinned by the operator (`VEZA_SETTING__…`).
     SettingLocked => "setting_locked",
+    // Server API.
+    /// The API key lacks the scope this operation needs.
+    ScopeRequired => "scope_required",
 }
 
 impl std::fmt::Display for Code {

@@ -11,9 +11,14 @@ pub struct RandomError(String);
 
 /// 32 random bytes, base64url without padding (43 characters).
 pub fn random_token() -> Result<String, RandomError> {
-    let mut buf = [0u8; 32];
+    Ok(URL_SAFE_NO_PAD.encode(random_bytes::<32>()?))
+}
+
+/// `N` bytes from the system's random generator.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], RandomError> {
+    let mut buf = [0u8; N];
     getrandom::fill(&mut buf).map_err(|e| RandomError(e.to_string()))?;
-    Ok(URL_SAFE_NO_PAD.encode(buf))
+    Ok(buf)
 }
 
 /// What the database keeps of a secret.

@@ -114,6 +114,10 @@ impl SendPolicy for ChatPolicy {
         })
     }
 
+    fn check_rules(&self, from: &Sender, body: &str) -> Result<Allowed, Refusal> {
+        self.judge(from, body)
+    }
+
     fn check_send_now(&self, from: &Sender, body: &str) -> Option<Result<Allowed, Refusal>> {
         let allowed = match self.judge(from, body) {
             Ok(allowed) => allowed,

@@ -24,6 +24,8 @@ pub struct Realtime {
     pub session: SessionDeps,
     /// Node events to every node (`node.broadcast`).
     pub bus: NodeBus,
+    /// Who is online in each room across nodes (Redis), when configured.
+    pub room_presence: Option<Arc<dyn RoomPresence>>,
     bridge: Option<actix::Addr<AmqpBridge>>,
 }
 
@@ -77,7 +79,7 @@ impl Realtime {
             gap_wait: Duration::from_millis(c.gap_wait_ms),
             idle_stop: Duration::from_secs(c.room_idle_secs),
             resync_every: Duration::from_millis(c.resync_ms),
-            presence: p.room_presence,
+            presence: p.room_presence.clone(),
         });
         let rooms = RoomRegistry::start_on(&arbiters, deps);
         if let Some(b) = &bridge {
@@ -98,7 +100,7 @@ impl Realtime {
                 auth_check: Duration::from_millis(c.auth_check_ms),
             },
         };
-        Realtime { rooms, fanout, session, bus, bridge }
+        Realtime { rooms, fanout, session, bus, bridge, room_presence: p.room_presence }
     }
 
     /// Drain: leave the broker now (queue and bindings go with the link).

@@ -169,7 +169,7 @@ impl ChatCore {
         let Some(heir) = repo::leave(&mut conn, m.room, m.user).await? else {
             return Err(ChatError::NotFound);
         };
-        self.tell_room(m.room, Forget { user: m.user }).await;
+        self.tell_room(m.room, Forget { user: m.user, tell: true }).await;
         self.state.search.wrote(Kind::Room, m.room.uuid()).await;
         if let Some(heir) = heir {
             self.state.realtime.push_user(heir, "room.owner", json!({ "room": m.room, "from": m.user }));
@@ -201,7 +201,7 @@ impl ChatCore {
             return Err(ChatError::not_allowed());
         }
         repo::remove_member(&mut conn, m.room, m.member).await?;
-        self.tell_room(m.room, Forget { user: m.member }).await;
+        self.tell_room(m.room, Forget { user: m.member, tell: true }).await;
         self.state.search.wrote(Kind::Room, m.room.uuid()).await;
         Ok(())
     }
@@ -290,7 +290,13 @@ impl ChatCore {
                 .await
                 .map_err(|e| ChatError::Feature(ChatFault::Unavailable(e.to_string())))?;
             let (reply, answer) = PostReply::channel();
-            let post = Post { author: author.clone(), body: m.body.clone(), client_id: client_id.clone(), reply };
+            let post = Post {
+                author: author.clone(),
+                body: m.body.clone(),
+                client_id: client_id.clone(),
+                reply,
+                trusted: false,
+            };
             room.do_send(post);
             let outcome = answer.await;
             let dropped = matches!(outcome, Ok(Err(PostError::Unavailable)) | Err(_)) && !room.connected();

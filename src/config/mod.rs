@@ -38,6 +38,8 @@ pub struct Config {
     pub audit: AuditConfig,
     pub reports: ReportsConfig,
     pub stats: StatsConfig,
+    pub server_api: ServerApiConfig,
+    pub grpc: GrpcConfig,
     /// Which environment layer was applied (`VEZA_ENV`), for `config check` and logs.
     #[serde(default)]
     pub env: String,
@@ -173,6 +175,38 @@ pub struct StatsConfig {
     pub count_lag_ms: u64,
     /// A user's last activity is written at most this often (the precision of the windows).
     pub activity_granularity_secs: u64,
+}
+
+/// The server API (`crate::server_api`): keys, limits, streams.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerApiConfig {
+    /// Calls per second per API key (a key's own `rate_per_sec` wins), every door together.
+    pub per_key_per_second: u32,
+    /// Calls a key may make at once above its rate.
+    pub burst: u32,
+    /// A node trusts what it read of a key this long: the bound on revocation without a broker.
+    pub key_cache_ms: u64,
+    /// Messages a `WatchRoom` stream holds for a slow reader before it falls back to the database.
+    pub watch_buffer: usize,
+}
+
+/// The gRPC listener of the server API.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrpcConfig {
+    /// Off by default: a node serves gRPC only when asked.
+    pub enabled: bool,
+    pub host: String,
+    /// 0 picks a free port (tests).
+    pub port: u16,
+    /// Threads serving gRPC (each with its own listener on the port); 0: as many as `server.workers`.
+    pub workers: usize,
+    /// PEM certificate chain and key: TLS when both are set.
+    pub tls_cert_path: Option<String>,
+    pub tls_key_path: Option<String>,
+    /// Largest request accepted, in bytes.
+    pub max_request_bytes: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -360,6 +394,14 @@ impl Config {
     pub fn workers(&self) -> usize {
         match self.server.workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+
+    /// gRPC serving threads: `grpc.workers`, or as many as the HTTP workers.
+    pub fn grpc_workers(&self) -> usize {
+        match self.grpc.workers {
+            0 => self.workers(),
             n => n,
         }
     }

@@ -88,6 +88,23 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
     if st.unreachable_after_ms < 2 * st.heartbeat_ms {
         return Err(invalid("stats.unreachable_after_ms", "must be at least twice stats.heartbeat_ms"));
     }
+    let sa = &c.server_api;
+    if sa.per_key_per_second == 0 || sa.key_cache_ms == 0 || sa.watch_buffer == 0 {
+        return Err(invalid(
+            "server_api.per_key_per_second",
+            "server_api.per_key_per_second, key_cache_ms and watch_buffer must be positive",
+        ));
+    }
+    if sa.key_cache_ms > 2000 {
+        return Err(invalid("server_api.key_cache_ms", "at most 2000: a revoked key is refused within 2 s"));
+    }
+    let g = &c.grpc;
+    if g.tls_cert_path.is_some() != g.tls_key_path.is_some() {
+        return Err(invalid("grpc.tls_cert_path", "grpc.tls_cert_path and grpc.tls_key_path go together"));
+    }
+    if g.max_request_bytes < 1024 {
+        return Err(invalid("grpc.max_request_bytes", "at least 1024"));
+    }
     if c.audit.anchor_secs == 0 {
         return Err(invalid("audit.anchor_secs", "must be positive"));
     }

@@ -491,7 +491,24 @@ diesel::table! {
 
 diesel::joinable!(reports -> report_cases (case_id));
 
+diesel::table! {
+    api_keys (id) {
+        id -> Uuid,
+        name -> Text,
+        prefix -> Text,
+        secret_hash -> Bytea,
+        scopes -> Array<Text>,
+        service_user -> Uuid,
+        rate_per_sec -> Nullable<Int4>,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(api_keys -> users (service_user));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
     users,
     oauth_identities,
     signing_keys,

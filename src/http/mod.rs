@@ -29,6 +29,7 @@ use crate::offers::service::OfferService;
 use crate::playlists::service::PlaylistService;
 use crate::reports::service::ReportService;
 use crate::search::service::SearchService;
+use crate::server_api::service::ServerApiService;
 use crate::state::AppState;
 use crate::tracks::service::TrackService;
 use crate::tracks::tus::service::UploadService;
@@ -74,6 +75,7 @@ pub fn build_app(
     let upload_service = web::Data::new(UploadService::new(state.get_ref().clone()).start());
     let search_service = web::Data::new(SearchService::new(state.get_ref().clone()).start());
     let report_service = web::Data::new(ReportService::new(state.get_ref().clone()).start());
+    let server_api_service = web::Data::new(ServerApiService::new(state.get_ref().clone()).start());
     App::new()
         .app_data(state)
         .app_data(auth_service)
@@ -89,6 +91,7 @@ pub fn build_app(
         .app_data(upload_service)
         .app_data(search_service)
         .app_data(report_service)
+        .app_data(server_api_service)
         .app_data(extract::json_config(limit))
         .app_data(extract::payload_config(limit))
         .app_data(extract::query_config())
@@ -116,6 +119,7 @@ pub fn build_app(
         .configure(crate::tracks::tus::routes::configure)
         .configure(crate::search::routes::configure)
         .configure(crate::reports::routes::configure)
+        .configure(crate::server_api::routes::configure)
         .service(resource("/docs", "GET").route(web::get().to(|| async {
             HttpResponse::PermanentRedirect().insert_header((http::header::LOCATION, "/docs/")).finish()
         })))

@@ -25,13 +25,14 @@ use crate::offers::{model as offers_model, routes as offers};
 use crate::playlists::{model as playlists_model, routes as playlists};
 use crate::reports::{model as reports_model, routes as reports};
 use crate::search::{model as search_model, routes as search};
+use crate::server_api::{model as server_model, routes as server};
 use crate::stats::model as stats_model;
 use crate::tracks::tus::{model as tus_model, routes as tus};
 use crate::tracks::{library_routes as library, model as tracks_model, routes as tracks, search as tracks_search};
 use crate::users::{model as users_model, routes as users};
 use crate::web::error::{self, PROBLEM_JSON};
 use utoipa::openapi::content::Content;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{RefOr, Response};
 use utoipa::{Modify, OpenApi};
 
@@ -62,6 +63,9 @@ use utoipa::{Modify, OpenApi};
         admin::audit, admin::export, admin_users::list, admin_users::change,
         admin_config::get, admin_config::put, admin_config::history, admin_config::rollback, admin_stats::stats,
         reports::report, reports::queue, reports::claim, reports::resolve,
+        server::publish, server::broadcast, server::push, server::subscribe, server::unsubscribe,
+        server::disconnect, server::rooms, server::room_info, server::presence, server::presence_stats,
+        server::history, server::nodes,
     ),
     components(schemas(
         error::Problem, ops::HealthReply, ops::ReadyReply, ops::Checks, DepState, csp_report::CspReportBody,
@@ -97,6 +101,11 @@ use utoipa::{Modify, OpenApi};
         stats_model::AdminStats, stats_model::Counts, stats_model::ActiveUsers, stats_model::HourCount,
         stats_model::OfferConversion, stats_model::Plays, stats_model::Searches, stats_model::NodeStatus,
         stats_model::NodeState,
+        server_model::Scope, server_model::PublishBody, server_model::BroadcastBody, server_model::Published,
+        server_model::BroadcastItem, server_model::PartError, server_model::BroadcastResults, server_model::PushBody,
+        server_model::MembershipBody, server_model::Changed, server_model::DisconnectBody, server_model::HistoryPage,
+        server_model::ServerRoom, server_model::RoomPage, server_model::OnlineUsers, server_model::PresenceStats,
+        server_model::Nodes,
     )),
     modifiers(&BearerAuth, &ProblemReplies, &CommonReplies, &TextBounds, &NulFreeStrings, &CreatedLinks),
     tags(
@@ -111,11 +120,12 @@ use utoipa::{Modify, OpenApi};
         (name = "playlists", description = "Ordered playlists, edited against their version (If-Match); live as playlist.updated"),
         (name = "search", description = "One ranked, typo-tolerant search over listings, tracks, users and rooms; suggestions; popular queries"),
         (name = "admin", description = "Admin and moderation: accounts and their standing, the audit trail, the category tree"),
+        (name = "server", description = "The server API for other services, authenticated by an API key (`Authorization: ApiKey <key>`) and limited per key; the same operations over gRPC (veza.server.v1.ServerApi, proto/veza/server/v1/server.proto), where WatchRoom streams a room"),
     )
 )]
 pub struct ApiDoc;
 
-/// Declares the `bearer` scheme the authenticated operations refer to.
+/// Declares the schemes the authenticated operations refer to: `bearer` (users), `api_key` (services).
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -124,6 +134,14 @@ impl Modify for BearerAuth {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+        // `Authorization: ApiKey <key>`: the whole header value, scheme included.
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "`ApiKey <key>`, a key made with `veza admin api-key create`",
+            ))),
         );
     }
 }

@@ -39,14 +39,23 @@ impl Modify for CommonReplies {
 fn describe(path: &str, post: bool, op: &mut Operation) {
     let api = path.starts_with("/api/");
     let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    // The server API: an API key, limited per key, idempotent by `client_id` where it matters.
+    let server = path.starts_with(crate::server_api::routes::PREFIX);
     let admin = op.tags.iter().flatten().any(|t| t == "admin");
     let has_body = op.request_body.is_some();
     let has_query =
         op.parameters.iter().flatten().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query));
     add(op, "400", "bad_request: a NUL or a malformed escape in the URL, or invalid_json: a body that is not JSON");
+    if server {
+        add(op, "429", "rate_limited: this API key is over its rate; see Retry-After");
+    }
     if api {
         add(op, "429", "rate_limited: too many requests from this address; see Retry-After");
         add(op, "503", "unavailable: the database or another dependency is down, or the node is draining; retry");
+    }
+    if server {
+        add(op, "401", "unauthenticated: no API key, or an unknown or revoked one");
+        add(op, "403", "scope_required: the API key lacks this operation's scope");
     }
     if secured {
         add(op, "401", "unauthenticated, token_invalid or token_expired: no usable access token");
@@ -64,7 +73,7 @@ fn describe(path: &str, post: bool, op: &mut Operation) {
     if has_body || has_query {
         add(op, "422", "validation_failed: a value breaks a rule (see `errors`)");
     }
-    if post && secured && !NOT_IDEMPOTENT.contains(&path) {
+    if post && secured && !server && !NOT_IDEMPOTENT.contains(&path) {
         idempotency(op);
     }
     // OpenAPI requires a description on every reply: a bare success gets its reason phrase.

@@ -23,7 +23,9 @@ pub async fn middleware(
         req.extensions_mut().insert(ClientIp(ip));
     }
     let limits = &state.config.rate_limit;
-    if let (true, Some(ip)) = (limits.enabled && req.path().starts_with("/api/"), ip) {
+    // The server API is limited per API key, by its service (a backend calls from few addresses).
+    let per_ip = req.path().starts_with("/api/") && !req.path().starts_with(crate::server_api::routes::PREFIX);
+    if let (true, Some(ip)) = (limits.enabled && per_ip, ip) {
         let quota = match state.settings.tuned().http_per_ip {
             Some(r) => Quota::per_minute(r.per_minute, r.burst),
             None => Quota::per_minute(limits.ip_per_minute, limits.ip_burst),

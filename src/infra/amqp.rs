@@ -17,8 +17,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+use veza_actors::conn::UserControl;
 use veza_actors::ports::Fanout;
-use veza_actors::presence::{LocalFanout, Presence, ToUser};
+use veza_actors::presence::{LocalFanout, Presence, ToUser, ToUserControl};
 use veza_actors::protocol::{ServerFrame, SharedFrame};
 use veza_actors::room::{Committed, Notify};
 use veza_actors::rooms::RoomRegistry;
@@ -295,6 +296,11 @@ impl StreamHandler<Result<lapin::message::Delivery, lapin::Error>> for AmqpBridg
     fn handle(&mut self, item: Result<lapin::message::Delivery, lapin::Error>, _: &mut Context<Self>) {
         let Ok(delivery) = item else { return };
         if let Some(env) = decode(&delivery.data).filter(|e| e.origin != self.node_id) {
+            if let (EnvelopeKind::User, Some(user), Some(control), Some(p)) =
+                (env.kind, env.user, env.control.clone(), &self.presence)
+            {
+                p.do_send(ToUserControl { user, control });
+            }
             match (env.kind, env.room, env.user, env.frame, env.event) {
                 (EnvelopeKind::Room, Some(room), _, Some(frame), _) => {
                     let frame = SharedFrame::new(frame);
@@ -384,21 +390,20 @@ impl Fanout for AmqpFanout {
             seq: frame.seq(),
             frame: Some(frame.frame.clone()),
             event: None,
+            control: None,
         };
         self.publish(format!("room.{room}"), env);
     }
 
     fn publish_user(&self, user: UserId, frame: Arc<SharedFrame>) {
-        let env = Envelope {
-            origin: self.node_id.clone(),
-            kind: EnvelopeKind::User,
-            room: None,
-            user: Some(user),
-            seq: None,
-            frame: Some(frame.frame.clone()),
-            event: None,
-        };
+        let env = Envelope::user(self.node_id.clone(), user, Some(frame.frame.clone()), None);
         self.local.publish_user(user, frame);
+        self.publish(format!("user.{user}"), env);
+    }
+
+    fn control_user(&self, user: UserId, control: UserControl) {
+        let env = Envelope::user(self.node_id.clone(), user, None, Some(control.clone()));
+        self.local.control_user(user, control);
         self.publish(format!("user.{user}"), env);
     }
 

@@ -3,6 +3,7 @@
 
 use super::events::NodeEvent;
 use serde::{Deserialize, Serialize};
+use veza_actors::conn::UserControl;
 use veza_actors::protocol::ServerFrame;
 use veza_core::{RoomId, Seq, UserId};
 
@@ -16,9 +17,27 @@ pub struct Envelope {
     pub seq: Option<Seq>,
     pub frame: Option<ServerFrame>,
     pub event: Option<NodeEvent>,
+    /// A backend's order for a user's connections (kind `user`, no frame).
+    /// Absent when `None`: envelopes without one keep the bytes older nodes know.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control: Option<UserControl>,
 }
 
 impl Envelope {
+    /// A frame or an order for every connection of `user`, on `user.<id>`.
+    pub fn user(origin: String, user: UserId, frame: Option<ServerFrame>, control: Option<UserControl>) -> Self {
+        Envelope {
+            origin,
+            kind: EnvelopeKind::User,
+            room: None,
+            user: Some(user),
+            seq: None,
+            frame,
+            event: None,
+            control,
+        }
+    }
+
     /// A node event from `origin`, for every node on `node.broadcast`.
     pub fn node(origin: String, event: NodeEvent) -> Self {
         Envelope {
@@ -29,6 +48,7 @@ impl Envelope {
             seq: None,
             frame: None,
             event: Some(event),
+            control: None,
         }
     }
 }
@@ -69,6 +89,7 @@ mod tests {
             seq: Some(Seq(9)),
             frame: Some(ServerFrame::Pong),
             event: None,
+            control: None,
         };
         let back = decode(&encode(&env));
         assert_eq!(

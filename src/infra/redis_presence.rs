@@ -81,6 +81,20 @@ keep(ttl)
 return {0, redis.call('HLEN', KEYS[2]), gone, back}
 "#;
 
+/// Who is online now, read only (sweeping is left to the changes: the sweeper announces).
+/// Returns "<user>/<name>" per distinct user with an unexpired entry.
+const ONLINE: &str = r#"
+local now, seen, out = now_ms(), {}, {}
+for _, e in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')) do
+  local user = string.match(e, '^([^/]+)/')
+  if user and not seen[user] then
+    seen[user] = true
+    table.insert(out, user .. '/' .. (redis.call('HGET', KEYS[3], user) or ''))
+  end
+end
+return out
+"#;
+
 pub struct RedisRoomPresence {
     redis: Redis,
     node: String,
@@ -88,6 +102,7 @@ pub struct RedisRoomPresence {
     enter: redis::Script,
     leave: redis::Script,
     heartbeat: redis::Script,
+    online: redis::Script,
 }
 
 type Reply = (i64, i64, Vec<String>, Vec<String>);
@@ -103,6 +118,7 @@ impl RedisRoomPresence {
             enter: script(ENTER),
             leave: script(LEAVE),
             heartbeat: script(HEARTBEAT),
+            online: script(ONLINE),
         })
     }
 
@@ -161,6 +177,20 @@ impl RoomPresence for RedisRoomPresence {
             args.push(u.username);
         }
         self.run(&self.heartbeat, room, args)
+    }
+
+    fn online(&self, room: RoomId) -> BoxFut<Result<Vec<UserRef>, StoreError>> {
+        let (redis, script) = (self.redis.clone(), self.online.clone());
+        Box::pin(async move {
+            let mut call = script.prepare_invoke();
+            for suffix in ["entries", "users", "names"] {
+                call.key(redis.key(&format!("presence:{room}:{suffix}")));
+            }
+            let mut conn = redis.connection().await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            let users: Vec<String> =
+                redis.timed(call.invoke_async(&mut conn)).await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            Ok(users.iter().filter_map(|e| parse_user(e)).collect())
+        })
     }
 }
 

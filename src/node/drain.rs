@@ -2,6 +2,7 @@
 //! accepting, close WebSockets with 1012, let in-flight HTTP finish within `drain.grace`,
 //! then leave the broker (queue and bindings go).
 
+use crate::server_api::grpc::GrpcServer;
 use crate::state::AppState;
 use actix::Addr;
 use actix_web::dev::ServerHandle;
@@ -14,11 +15,22 @@ pub struct NodeHandle {
     state: AppState,
     server: ServerHandle,
     supervisor: Addr<NodeSupervisor>,
+    grpc: Option<GrpcServer>,
 }
 
 impl NodeHandle {
-    pub(super) fn new(state: AppState, server: ServerHandle, supervisor: Addr<NodeSupervisor>) -> Self {
-        NodeHandle { state, server, supervisor }
+    pub(super) fn new(
+        state: AppState,
+        server: ServerHandle,
+        supervisor: Addr<NodeSupervisor>,
+        grpc: Option<GrpcServer>,
+    ) -> Self {
+        NodeHandle { state, server, supervisor, grpc }
+    }
+
+    /// Where the gRPC server API listens, when `grpc.enabled`.
+    pub fn grpc_addr(&self) -> Option<std::net::SocketAddr> {
+        self.grpc.as_ref().map(GrpcServer::addr)
     }
 
     pub fn state(&self) -> &AppState {
@@ -37,6 +49,9 @@ impl NodeHandle {
         tracing::info!(grace_ms = cfg.grace_ms, "draining: closing listeners and long-lived connections");
         let per_hook = Duration::from_millis(cfg.grace_ms.min(2000));
         let stop = self.server.stop(true);
+        if let Some(grpc) = &self.grpc {
+            grpc.drain().await;
+        }
         let report =
             self.supervisor.send(DrainAll { close_code: close::SERVICE_RESTART, per_hook_timeout: per_hook }).await;
         if let Ok(r) = report {
@@ -51,6 +66,9 @@ impl NodeHandle {
 
     /// Stops without waiting for in-flight requests.
     pub async fn stop_now(&self) {
+        if let Some(grpc) = &self.grpc {
+            grpc.drain().await;
+        }
         self.server.stop(false).await;
     }
 }

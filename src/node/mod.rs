@@ -73,6 +73,8 @@ pub enum NodeError {
     Storage(String),
     #[error("server: {0}")]
     Server(#[from] std::io::Error),
+    #[error(transparent)]
+    Grpc(#[from] crate::server_api::grpc::GrpcError),
 }
 
 /// A started node: its address, its shared state, and the handle that drains it.
@@ -169,7 +171,8 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
         active_users,
         draining: Default::default(),
     };
-    serve(state, supervisor)
+    let grpc = crate::server_api::grpc::start(&state).await?;
+    serve(state, supervisor, grpc)
 }
 
 /// The node's heartbeat (with the users it saw) and its share of the stats rollup.
@@ -358,7 +361,11 @@ fn room_presence(config: &Config, redis: Option<Redis>) -> Option<Arc<dyn RoomPr
 }
 
 /// Binds the listener and starts the HTTP workers.
-fn serve(state: AppState, supervisor: Addr<NodeSupervisor>) -> Result<RunningNode, NodeError> {
+fn serve(
+    state: AppState,
+    supervisor: Addr<NodeSupervisor>,
+    grpc: Option<crate::server_api::grpc::GrpcServer>,
+) -> Result<RunningNode, NodeError> {
     let config = state.config.clone();
     let server_cfg = &config.server;
     let listener = listener::bind(
@@ -384,7 +391,7 @@ fn serve(state: AppState, supervisor: Addr<NodeSupervisor>) -> Result<RunningNod
     let server_handle = server.handle();
     let server = actix_rt::spawn(server);
     tracing::info!(%addr, node = config.node_id(), env = %config.env, workers = config.workers(), open_files, "listening");
-    Ok(RunningNode { addr, handle: NodeHandle::new(state, server_handle, supervisor), server })
+    Ok(RunningNode { addr, handle: NodeHandle::new(state, server_handle, supervisor, grpc), server })
 }
 
 /// Outgoing HTTPS client (rustls with ring; no system TLS library).

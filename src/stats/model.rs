@@ -123,4 +123,12 @@ impl NodeState {
             _ => None,
         }
     }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeState::Up => "up",
+            NodeState::Unreachable => "unreachable",
+            NodeState::Stopped => "stopped",
+        }
+    }
 }

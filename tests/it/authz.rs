@@ -147,6 +147,30 @@ fn matrix() -> Vec<Row> {
         ),
         row("GET", "/api/v1/admin/config/history", [401, 403, 403, 403, 200, 401, 401]),
         row("GET", "/api/v1/admin/stats", [401, 403, 403, 403, 200, 401, 401]),
+        // The server API takes API keys, not users' tokens: 401 for every user, whatever their
+        // roles (keys and scopes are tested in tests/it/server_api.rs).
+        with(
+            "POST",
+            "/api/v1/server/publish",
+            |f| Some(json!({ "room": f.room, "body": "hi", "client_id": "c" })),
+            all(401),
+        ),
+        with(
+            "POST",
+            "/api/v1/server/broadcast",
+            |f| Some(json!({ "rooms": [f.room], "body": "hi", "client_id": "c" })),
+            all(401),
+        ),
+        with("POST", "/api/v1/server/push", |f| Some(json!({ "user": f.victim, "event_type": "server.x" })), all(401)),
+        with("POST", "/api/v1/server/subscribe", |f| Some(json!({ "user": f.victim, "room": f.room })), all(401)),
+        with("POST", "/api/v1/server/unsubscribe", |f| Some(json!({ "user": f.victim, "room": f.room })), all(401)),
+        with("POST", "/api/v1/server/disconnect", |f| Some(json!({ "user": f.victim, "code": 4000 })), all(401)),
+        row("GET", "/api/v1/server/rooms", all(401)),
+        row("GET", "/api/v1/server/rooms/{room}", all(401)),
+        row("GET", "/api/v1/server/rooms/{room}/presence", all(401)),
+        row("GET", "/api/v1/server/rooms/{room}/presence/stats", all(401)),
+        row("GET", "/api/v1/server/rooms/{room}/history", all(401)),
+        row("GET", "/api/v1/server/nodes", all(401)),
         // Version 1: the settings the migrations wrote, where the history starts.
         row("POST", "/api/v1/admin/config/rollback/{version}", [401, 403, 403, 403, 200, 401, 401]),
         row("POST", "/api/v1/admin/reports/{case}/claim", [401, 403, 403, 200, 200, 401, 401]),

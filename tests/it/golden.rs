@@ -88,6 +88,7 @@ fn rabbitmq_envelopes_are_unchanged() {
             seq: Some(Seq(77)),
             frame: Some(message_frame()),
             event: None,
+            control: None,
         },
         Envelope {
             origin: "node-a".into(),
@@ -97,6 +98,7 @@ fn rabbitmq_envelopes_are_unchanged() {
             seq: None,
             frame: Some(error_frame()),
             event: None,
+            control: None,
         },
     ];
     for event in [

@@ -216,7 +216,7 @@ async fn a_body_the_database_refuses_handed_straight_to_a_room_fails_alone_and_t
             _ => (&room1, author(&ana_id, "ana"), format!("a{i}")),
         };
         let (reply, answer) = PostReply::channel();
-        room.do_send(Post { author: who, body: body.clone(), client_id: format!("c{i}"), reply });
+        room.do_send(Post { author: who, body: body.clone(), client_id: format!("c{i}"), reply, trusted: false });
         answers.push((body, answer));
     }
     let (mut seq1, mut seq2, mut stored1) = (0, 0, Vec::new());

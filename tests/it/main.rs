@@ -45,6 +45,7 @@ mod search_api;
 mod search_changes;
 mod search_reindex;
 mod search_shown;
+mod server_api;
 mod storage;
 mod tokens;
 mod tracks;

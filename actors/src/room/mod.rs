@@ -76,6 +76,8 @@ pub struct Room {
     last_activity: Instant,
     /// Set when started: presence answers arrive as messages to it.
     me: Option<Addr<Room>>,
+    /// Backends streaming the room's messages (`watch.rs`).
+    watchers: HashMap<u64, watch::Watcher>,
 }
 
 impl Room {
@@ -97,6 +99,7 @@ impl Room {
             in_flight: Arc::new(()),
             last_activity: Instant::now(),
             me: None,
+            watchers: HashMap::new(),
         }
     }
 
@@ -116,6 +119,7 @@ impl Room {
                 self.next_seq += 1;
             }
         }
+        self.hand_to_watchers(&ready);
         self.hand_out(ready);
         if self.pending.is_empty() {
             if let Some(t) = self.gap_timer.take() {
@@ -192,7 +196,7 @@ impl Room {
         if last {
             self.user_left(user);
         }
-        if self.conns.is_empty() {
+        if !self.has_listeners() {
             self.empty_since = Some(Instant::now());
             self.deps.fanout.unsubscribe_room(self.id);
         }
@@ -260,7 +264,8 @@ impl Actor for Room {
         }));
         let every = self.deps.resync_every.max(Duration::from_millis(50));
         ctx.run_interval(every, move |this, ctx| {
-            if !this.conns.is_empty() && this.last_activity.elapsed() >= every {
+            this.prune_watchers();
+            if this.has_listeners() && this.last_activity.elapsed() >= every {
                 this.resync(ctx);
             }
             this.heartbeat(ctx);
@@ -351,7 +356,7 @@ impl Handler<Join> for Room {
                 Some(s) => s,
                 None => known,
             };
-            if this.conns.is_empty() {
+            if !this.has_listeners() {
                 this.deps.fanout.subscribe_room(this.id);
             }
             this.conns.insert(
@@ -454,6 +459,9 @@ impl Handler<SetMute> for Room {
 #[rtype(result = "()")]
 pub struct Forget {
     pub user: UserId,
+    /// Tell their connections here why they stop receiving (`not_a_member`). A server API
+    /// `Unsubscribe` does not: its `unsubscribed` order reaches the sessions on every node.
+    pub tell: bool,
 }
 
 impl Handler<Forget> for Room {
@@ -462,7 +470,7 @@ impl Handler<Forget> for Room {
         self.members.remove(&m.user);
         let ids: Vec<u64> = self.conns.iter().filter(|(_, c)| c.user.id == m.user).map(|(id, _)| *id).collect();
         for id in ids {
-            if let Some(c) = self.conns.get(&id) {
+            if let Some(c) = self.conns.get(&id).filter(|_| m.tell) {
                 let f = ServerFrame::error(Code::NotAMember, "you are no longer a member of this room", None);
                 let _ = c.addr.try_send(Deliver::Frame(SharedFrame::new(f)));
             }
@@ -479,9 +487,25 @@ pub struct Resync;
 impl Handler<Resync> for Room {
     type Result = ();
     fn handle(&mut self, _: Resync, ctx: &mut Context<Self>) {
-        if !self.conns.is_empty() {
+        if self.has_listeners() {
             self.resync(ctx);
         }
+    }
+}
+
+/// The distinct users connected to this room on this node.
+#[derive(Message)]
+#[rtype(result = "Vec<UserRef>")]
+pub struct LocalOnline;
+
+impl Handler<LocalOnline> for Room {
+    type Result = MessageResult<LocalOnline>;
+    fn handle(&mut self, _: LocalOnline, _: &mut Context<Self>) -> Self::Result {
+        let mut users: HashMap<UserId, UserRef> = HashMap::new();
+        for c in self.conns.values() {
+            users.entry(c.user.id).or_insert_with(|| c.user.clone());
+        }
+        MessageResult(users.into_values().collect())
     }
 }
 
@@ -500,5 +524,7 @@ impl Handler<ConnCount> for Room {
 mod delivery;
 mod post;
 mod presence;
+mod watch;
+pub use watch::Watch;
 #[cfg(test)]
 mod tests;

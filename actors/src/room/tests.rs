@@ -119,6 +119,7 @@ struct NoFanout;
 impl Fanout for NoFanout {
     fn publish_room(&self, _: RoomId, _: Arc<SharedFrame>) {}
     fn publish_user(&self, _: UserId, _: Arc<SharedFrame>) {}
+    fn control_user(&self, _: UserId, _: crate::conn::UserControl) {}
 }
 
 /// Records each delivery as it came: one entry per `Deliver`, with the frames it held.
@@ -137,6 +138,7 @@ impl Handler<Deliver> for Recorder {
             Deliver::Frame(f) => format!("one {}", name(&f)),
             Deliver::Frames(fs) => format!("batch {}", fs.iter().map(|f| name(f)).collect::<Vec<_>>().join(",")),
             Deliver::Close(code) => format!("close {code}"),
+            Deliver::Control(c) => format!("control {c:?}"),
         };
         if let Ok(mut v) = self.0.lock() {
             v.push(entry);
@@ -296,7 +298,13 @@ async fn posts_are_numbered_and_delivered() {
     let author = UserRef { id: UserId::new_v7(), username: "a".into() };
     for i in 0..3 {
         let (reply, answer) = PostReply::channel();
-        room.do_send(Post { author: author.clone(), body: format!("p{i}"), client_id: format!("p{i}"), reply });
+        room.do_send(Post {
+            author: author.clone(),
+            body: format!("p{i}"),
+            client_id: format!("p{i}"),
+            reply,
+            trusted: false,
+        });
         let stored = answer.await.unwrap_or(Err(PostError::Unavailable));
         assert_eq!(stored.map(|s| s.seq.get()), Ok(i + 1));
     }
@@ -319,7 +327,13 @@ async fn post_together(room: &Addr<Room>, n: usize) -> Vec<i64> {
     let mut answers = Vec::new();
     for i in 0..n {
         let (reply, answer) = PostReply::channel();
-        room.do_send(Post { author: author.clone(), body: format!("b{i}"), client_id: format!("c{i}"), reply });
+        room.do_send(Post {
+            author: author.clone(),
+            body: format!("b{i}"),
+            client_id: format!("c{i}"),
+            reply,
+            trusted: false,
+        });
         answers.push(answer);
     }
     let mut seqs = Vec::new();
@@ -372,7 +386,7 @@ async fn a_message_the_store_refuses_is_answered_not_a_member_and_its_batch_goes
     let mut answers = Vec::new();
     for body in ["kept", "gone", "kept too"] {
         let (reply, answer) = PostReply::channel();
-        room.do_send(Post { author: author.clone(), body: body.into(), client_id: body.into(), reply });
+        room.do_send(Post { author: author.clone(), body: body.into(), client_id: body.into(), reply, trusted: false });
         answers.push(answer);
     }
     let mut got = Vec::new();
@@ -389,7 +403,7 @@ async fn a_post_dropped_unanswered_answers_unavailable() {
     let (reply, answer) = PostReply::channel();
     let author = UserRef { id: UserId::new_v7(), username: "a".into() };
     // What a stopped Room's mailbox does to a queued message.
-    drop(Post { author, body: "b".into(), client_id: "c".into(), reply });
+    drop(Post { author, body: "b".into(), client_id: "c".into(), reply, trusted: false });
     assert_eq!(answer.await.ok().map(|r| r.map(|m| m.seq.get())), Some(Err(PostError::Unavailable)));
     let (reply, answer) = PostReply::channel();
     reply.send(Err(PostError::Muted));
@@ -418,7 +432,13 @@ async fn post_all(rooms: &[Addr<Room>], posts: &[(usize, &str)]) -> Vec<Result<i
     let mut answers = Vec::new();
     for (i, (room, body)) in posts.iter().enumerate() {
         let (reply, answer) = PostReply::channel();
-        rooms[*room].do_send(Post { author: author.clone(), body: (*body).into(), client_id: format!("c{i}"), reply });
+        rooms[*room].do_send(Post {
+            author: author.clone(),
+            body: (*body).into(),
+            client_id: format!("c{i}"),
+            reply,
+            trusted: false,
+        });
         answers.push(answer);
     }
     let mut got = Vec::new();
@@ -466,10 +486,34 @@ async fn an_empty_room_stays_until_its_posts_in_flight_are_answered() {
     let room = rooms_idle_after(store, &[RoomId::default()], Duration::from_millis(100)).remove(0);
     let (reply, answer) = PostReply::channel();
     let author = UserRef { id: UserId::new_v7(), username: "rest".into() };
-    room.do_send(Post { author, body: "over REST".into(), client_id: "r1".into(), reply });
+    room.do_send(Post { author, body: "over REST".into(), client_id: "r1".into(), reply, trusted: false });
     let stored = answer.await.unwrap_or(Err(PostError::Unavailable));
     assert_eq!(stored.map(|m| m.seq.get()), Ok(1), "answered, not dropped by an idle stop");
     // With nothing left in flight, the idle Room does stop.
     actix_rt::time::sleep(Duration::from_millis(400)).await;
     assert!(!room.connected(), "an idle room with nothing in flight stops");
+}
+
+#[actix_rt::test]
+async fn a_watcher_gets_committed_messages_in_order_and_is_dropped_when_its_channel_is_full() {
+    use crate::room::Watch;
+    let store = Arc::new(MemStore::default());
+    store.add(1, "old");
+    let room = room_with(store.clone());
+    let (tx, mut rx) = tokio::sync::mpsc::channel(3);
+    let known = room.send(Watch { after: Seq(0), tx }).await.unwrap();
+    assert_eq!(known, Seq(1), "the Room says what it had delivered: the watcher reads that from the store");
+    let (slow_tx, mut slow_rx) = tokio::sync::mpsc::channel(1);
+    room.send(Watch { after: Seq(1), tx: slow_tx }).await.unwrap();
+    let got = post_all(std::slice::from_ref(&room), &[(0, "a"), (0, "b")]).await;
+    assert_eq!(got, [Ok(2), Ok(3)]);
+    settle().await;
+    let mut seen = Vec::new();
+    while let Ok(f) = rx.try_recv() {
+        seen.extend(f.seq().map(|s| s.get()));
+    }
+    assert_eq!(seen, [2, 3], "only what came after `known`, in order");
+    // The slow watcher took one frame, then its full channel ended it: it reads on from the store.
+    assert_eq!(slow_rx.recv().await.and_then(|f| f.seq()), Some(Seq(2)));
+    assert!(slow_rx.recv().await.is_none(), "dropped, not waited for");
 }
