@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export RUST_BACKTRACE ?= 0
 
-.PHONY: help run dev test contract deny fuzz soak coverage chaos bench bench-tracks bench-search bench-stats bench-login lint fmt migrate build docker docker-lint services loadtest clean
+.PHONY: help run dev test contract grpc-client deny fuzz soak coverage chaos bench bench-tracks bench-search bench-stats bench-login bench-publish lint fmt migrate build docker docker-lint services loadtest clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -23,11 +23,14 @@ dev: ## auto-reload on change (cargo-watch when installed, else a plain debug ru
 	@if command -v cargo-watch >/dev/null; then $(CARGO) watch -x 'run --bin veza -- serve'; \
 	else echo "cargo-watch not installed (cargo install cargo-watch): running without reload"; $(CARGO) run --bin veza -- serve; fi
 
-test: services ## the whole suite against the real services, then the API contract (make contract)
+test: services ## the whole suite against the real services, then the API contract (make contract) and the Python gRPC client (make grpc-client)
 	@set -o pipefail; log=$$(mktemp); status=0; \
 	$(CARGO) test --workspace 2>&1 | tee "$$log" || status=$$?; \
 	awk '/^test result:/ { p += $$4; f += $$6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$$log"; \
-	rm -f "$$log"; bash contract/run.sh || status=$$?; exit $$status
+	rm -f "$$log"; bash contract/run.sh || status=$$?; bash clients/python/run.sh || status=$$?; exit $$status
+
+grpc-client: services ## the server API from Python's grpcio (pinned), stubs generated from the .proto, every operation
+	bash clients/python/run.sh
 
 contract: services ## schemathesis (pinned) against a real node, as a user and as an admin, every check on
 	bash contract/run.sh
@@ -49,6 +52,10 @@ bench: ## Veza vs Socket.IO and bare actix (fan-out), connect-idle, REST vs pgbe
 	bash bench/search.sh
 	bash bench/stats.sh
 	bash bench/login.sh
+	bash bench/publish.sh
+
+bench-publish: ## the server API's gRPC Publish vs a user's WebSocket send, the same messages, one run
+	bash bench/publish.sh
 
 bench-login: ## login throughput with the audit hash chain vs pgbench appending the same row with and without it
 	bash bench/login.sh

@@ -10,6 +10,18 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 psql_db() { psql -q -h 127.0.0.1 -U postgres -d "$DB" -At -c "$1"; }
 
+# $DB dropped and migrated afresh.
+fresh_db() {
+  psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
+  "$BIN" migrate >/dev/null
+}
+
+# Waits (up to 20 s) for the node on port $1 to answer /ready.
+wait_ready() {
+  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$1/ready" >/dev/null 2>&1 && return; sleep 0.2; done
+  echo "the node on :$1 did not become ready" >&2; return 1
+}
+
 # Services up, pgbench present, the node and the load tool built for release.
 prepare() {
   log "services, release build"

@@ -22,14 +22,13 @@ prepare
 mkdir -p "$OUT" && rm -f "$OUT"/*.json "$OUT"/*.tmp "$OUT"/summary.md
 
 log "1. a fresh $DB with 1000 load users"
-psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
-"$BIN" migrate >/dev/null
+fresh_db
 "$BIN" admin seed --users 1000 >/dev/null
 
 log "2. $CLIENTS clients logging in for $SECS s"
 VEZA__SERVER__PORT=$PORT "$BIN" serve 2>"$OUT/node.log.tmp" &
 pids+=($!)
-for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/ready" >/dev/null 2>&1 && break; sleep 0.2; done
+wait_ready $PORT
 before=$(psql_db "SELECT count(*) FROM audit_log WHERE action = 'auth.login'")
 "$LT" login --url "http://127.0.0.1:$PORT" --users 1000 -c "$CLIENTS" -d "$SECS" --out "$OUT/login.json" >/dev/null
 after=$(psql_db "SELECT count(*) FROM audit_log WHERE action = 'auth.login'")

@@ -25,8 +25,7 @@ mkdir -p "$OUT" && rm -f "$OUT"/*.json "$OUT"/*.tmp "$OUT"/summary.md
 log "1. data in $DB"
 have=$(psql_db "SELECT count(*) FROM messages" 2>/dev/null || echo 0)
 if [ "$have" -lt "$MESSAGES" ]; then
-  psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
-  "$BIN" migrate >/dev/null
+  fresh_db
   "$BIN" admin seed --users 10000 --rooms 1000 >/dev/null
   "$BIN" admin seed-market --listings 100000 >/dev/null
   # Messages spread evenly over 72 h, each room's in seq order, ids in time order.

@@ -13,12 +13,8 @@ port=${CONTRACT_PORT:-18$(( RANDOM % 900 + 100 ))}
 base="http://127.0.0.1:$port"
 password="contract-password-1"
 
-if [[ ! -x "$venv/bin/st" ]] || ! cmp -s contract/requirements.txt "$venv/requirements.txt"; then
-    echo "contract: installing schemathesis into $venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check -r contract/requirements.txt
-    cp contract/requirements.txt "$venv/requirements.txt"
-fi
+source scripts/pinned-venv.sh
+pinned_venv "$venv" contract/requirements.txt
 cargo build -q --bin veza
 
 node_pid=""

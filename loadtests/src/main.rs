@@ -34,6 +34,9 @@ enum Scenario {
     /// chat-fanout across nodes: senders on the first --url, measured members on the others;
     /// delivery latency through RabbitMQ.
     CrossNode(scenarios::fanout::Args),
+    /// The same messages stored through a user's WebSocket send or the server API's gRPC
+    /// Publish (--via ws|grpc), each answered after its commit: messages/s and latency.
+    Publish(scenarios::publish::Args),
     /// N authenticated idle WebSockets: connects/s and the node's memory per connection.
     ConnectIdle(scenarios::connect_idle::Args),
     /// Marketplace mix over minted tokens: browse, filter, search, view, offer flows; latency per endpoint.
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
             Scenario::ChatFanout(args) => scenarios::fanout::run(args).await,
             Scenario::CrossNode(args) => scenarios::fanout::run(args.across_nodes()).await,
             Scenario::ConnectIdle(args) => scenarios::connect_idle::run(args).await,
+            Scenario::Publish(args) => scenarios::publish::run(args).await,
             Scenario::Marketplace(args) => scenarios::marketplace::run(args).await,
             Scenario::RestMixed(args) => scenarios::rest_mixed::run(args).await,
             Scenario::SearchFreshness(args) => scenarios::search_freshness::run(args).await,

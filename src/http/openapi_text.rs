@@ -15,6 +15,7 @@ use crate::listings::model::{self as listings, ListingPatch, NewListing};
 use crate::money::{self, Money};
 use crate::offers::model::{self as offers, CounterBody, NewOffer};
 use crate::playlists::model::{self as playlists, NewPlaylist, PlaylistPatch};
+use crate::server_api::model as server;
 use crate::tracks::model::{self as tracks, TrackPatch};
 use crate::tracks::routes::UploadForm;
 use crate::tracks::tus::model::{self as tus, NewUpload};
@@ -99,6 +100,11 @@ pub fn text_bounds() -> Vec<(String, &'static str, Bound)> {
         // After Money's own bounds: these copy it.
         (NewOffer::name().into(), "amount", MoneyFrom(offers::PROPOSAL_MIN)),
         (CounterBody::name().into(), "amount", MoneyFrom(offers::PROPOSAL_MIN)),
+        (server::PublishBody::name().into(), "body", NotBlank(text::SEND_BODY)),
+        (server::PublishBody::name().into(), "client_id", Exact(text::CLIENT_ID)),
+        (server::BroadcastBody::name().into(), "body", NotBlank(text::SEND_BODY)),
+        (server::BroadcastBody::name().into(), "client_id", Exact(text::CLIENT_ID)),
+        (server::DisconnectBody::name().into(), "code", Range(4000, 4499)),
     ]
 }
 

@@ -41,6 +41,9 @@ impl NodeHandle {
     pub async fn drain(&self) {
         let cfg = &self.state.config.drain;
         self.state.start_draining();
+        if let Some(grpc) = &self.grpc {
+            grpc.not_serving().await;
+        }
         tracing::info!(delay_ms = cfg.delay_ms, "draining: /ready now answers 503");
         actix_rt::time::sleep(cfg.delay()).await;
         // Said while everything still runs: once the server stops, the runtime may end at once.
@@ -50,7 +53,7 @@ impl NodeHandle {
         let per_hook = Duration::from_millis(cfg.grace_ms.min(2000));
         let stop = self.server.stop(true);
         if let Some(grpc) = &self.grpc {
-            grpc.drain().await;
+            grpc.stop();
         }
         let report =
             self.supervisor.send(DrainAll { close_code: close::SERVICE_RESTART, per_hook_timeout: per_hook }).await;
@@ -67,7 +70,7 @@ impl NodeHandle {
     /// Stops without waiting for in-flight requests.
     pub async fn stop_now(&self) {
         if let Some(grpc) = &self.grpc {
-            grpc.drain().await;
+            grpc.stop();
         }
         self.server.stop(false).await;
     }

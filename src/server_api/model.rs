@@ -314,6 +314,7 @@ pub struct DisconnectBody {
     #[schema(value_type = Uuid)]
     pub user: UserId,
     /// 4000 to 4499.
+    #[serde(deserialize_with = "veza_core::json::whole")]
     pub code: u32,
     /// At most 120 bytes.
     #[serde(default)]

@@ -8,6 +8,7 @@ use super::service::*;
 use crate::web::ask;
 use crate::web::client::client_info;
 use crate::web::error::{ApiError, Problem};
+use crate::web::extract;
 use crate::web::resource;
 use actix::Addr;
 use actix_web::http::StatusCode;
@@ -21,13 +22,17 @@ type Server = web::Data<Addr<ServerApiService>>;
 /// Every path of the server API starts with this (the per-IP limit leaves it alone).
 pub const PREFIX: &str = "/api/v1/server/";
 
+/// A request is at most this large, as over gRPC (`grpc.max_request_bytes`' default).
+const MAX_BODY: usize = 64 * 1024;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/api/v1/server/publish", "POST").route(web::post().to(publish)))
-        .service(resource("/api/v1/server/broadcast", "POST").route(web::post().to(broadcast)))
-        .service(resource("/api/v1/server/push", "POST").route(web::post().to(push)))
-        .service(resource("/api/v1/server/subscribe", "POST").route(web::post().to(subscribe)))
-        .service(resource("/api/v1/server/unsubscribe", "POST").route(web::post().to(unsubscribe)))
-        .service(resource("/api/v1/server/disconnect", "POST").route(web::post().to(disconnect)))
+    let post = |path: &'static str| resource(path, "POST").app_data(extract::json_config(MAX_BODY));
+    cfg.service(post("/api/v1/server/publish").route(web::post().to(publish)))
+        .service(post("/api/v1/server/broadcast").route(web::post().to(broadcast)))
+        .service(post("/api/v1/server/push").route(web::post().to(push)))
+        .service(post("/api/v1/server/subscribe").route(web::post().to(subscribe)))
+        .service(post("/api/v1/server/unsubscribe").route(web::post().to(unsubscribe)))
+        .service(post("/api/v1/server/disconnect").route(web::post().to(disconnect)))
         .service(resource("/api/v1/server/rooms", "GET").route(web::get().to(rooms)))
         .service(resource("/api/v1/server/rooms/{id}", "GET").route(web::get().to(room_info)))
         .service(resource("/api/v1/server/rooms/{id}/presence", "GET").route(web::get().to(presence)))
@@ -44,7 +49,7 @@ fn caller(req: &HttpRequest) -> Caller {
 
 /// Post a message into a room, as the key's service user or (scope `publish_as`) a member.
 /// Answered after the commit; a retried `client_id` answers the original (`duplicate`).
-#[utoipa::path(post, path = "/api/v1/server/publish", tag = "server", security(("api_key" = [])),
+#[utoipa::path(post, path = "/api/v1/server/publish", tag = "server", operation_id = "server_publish", security(("api_key" = [])),
     request_body = PublishBody,
     responses((status = 200, body = Published), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn publish(s: Server, req: HttpRequest, body: web::Json<PublishBody>) -> Result<HttpResponse, ApiError> {
@@ -52,7 +57,7 @@ pub async fn publish(s: Server, req: HttpRequest, body: web::Json<PublishBody>) 
 }
 
 /// The same message into up to 100 rooms: one result per room, in the order asked.
-#[utoipa::path(post, path = "/api/v1/server/broadcast", tag = "server", security(("api_key" = [])),
+#[utoipa::path(post, path = "/api/v1/server/broadcast", tag = "server", operation_id = "server_broadcast", security(("api_key" = [])),
     request_body = BroadcastBody,
     responses((status = 200, body = BroadcastResults), (status = 403, body = Problem)))]
 pub async fn broadcast(s: Server, req: HttpRequest, body: web::Json<BroadcastBody>) -> Result<HttpResponse, ApiError> {
@@ -61,7 +66,7 @@ pub async fn broadcast(s: Server, req: HttpRequest, body: web::Json<BroadcastBod
 
 /// A live `event` frame (`kind` = `event_type`, under `server.`) for every connection of a user,
 /// on every node. Not stored.
-#[utoipa::path(post, path = "/api/v1/server/push", tag = "server", security(("api_key" = [])),
+#[utoipa::path(post, path = "/api/v1/server/push", tag = "server", operation_id = "server_push_to_user", security(("api_key" = [])),
     request_body = PushBody,
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn push(s: Server, req: HttpRequest, body: web::Json<PushBody>) -> Result<HttpResponse, ApiError> {
@@ -70,7 +75,7 @@ pub async fn push(s: Server, req: HttpRequest, body: web::Json<PushBody>) -> Res
 }
 
 /// Make a user a member of a room; their open sessions join it (`subscribed` frame). Audited.
-#[utoipa::path(post, path = "/api/v1/server/subscribe", tag = "server", security(("api_key" = [])),
+#[utoipa::path(post, path = "/api/v1/server/subscribe", tag = "server", operation_id = "server_subscribe", security(("api_key" = [])),
     request_body = MembershipBody,
     responses((status = 200, body = Changed), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn subscribe(s: Server, req: HttpRequest, body: web::Json<MembershipBody>) -> Result<HttpResponse, ApiError> {
@@ -78,7 +83,7 @@ pub async fn subscribe(s: Server, req: HttpRequest, body: web::Json<MembershipBo
 }
 
 /// Remove a user from a room; their open sessions leave it (`unsubscribed` frame). Audited.
-#[utoipa::path(post, path = "/api/v1/server/unsubscribe", tag = "server", security(("api_key" = [])),
+#[utoipa::path(post, path = "/api/v1/server/unsubscribe", tag = "server", operation_id = "server_unsubscribe", security(("api_key" = [])),
     request_body = MembershipBody,
     responses((status = 200, body = Changed), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn unsubscribe(
@@ -90,7 +95,7 @@ pub async fn unsubscribe(
 }
 
 /// Close every WebSocket of a user, on every node, with a code 4000-4499. Audited.
-#[utoipa::path(post, path = "/api/v1/server/disconnect", tag = "server", security(("api_key" = [])),
+#[utoipa::path(post, path = "/api/v1/server/disconnect", tag = "server", operation_id = "server_disconnect", security(("api_key" = [])),
     request_body = DisconnectBody,
     responses((status = 204), (status = 403, body = Problem)))]
 pub async fn disconnect(
@@ -103,7 +108,7 @@ pub async fn disconnect(
 }
 
 /// Rooms whose name matches a pattern (`*`, `?`; case-insensitive), by id.
-#[utoipa::path(get, path = "/api/v1/server/rooms", tag = "server", security(("api_key" = [])), params(RoomsQuery),
+#[utoipa::path(get, path = "/api/v1/server/rooms", tag = "server", operation_id = "server_rooms", security(("api_key" = [])), params(RoomsQuery),
     responses((status = 200, body = RoomPage), (status = 403, body = Problem)))]
 pub async fn rooms(s: Server, req: HttpRequest, q: web::Query<RoomsQuery>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(ask(&s, RoomsMsg { caller: caller(&req), query: q.into_inner() }).await?))
@@ -114,7 +119,7 @@ fn room_id(path: web::Path<String>) -> Result<RoomId, ApiError> {
 }
 
 /// A room's facts.
-#[utoipa::path(get, path = "/api/v1/server/rooms/{id}", tag = "server", security(("api_key" = [])),
+#[utoipa::path(get, path = "/api/v1/server/rooms/{id}", tag = "server", operation_id = "server_room_info", security(("api_key" = [])),
     params(("id" = Uuid, Path)),
     responses((status = 200, body = ServerRoom), (status = 403, body = Problem)))]
 pub async fn room_info(s: Server, req: HttpRequest, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -122,7 +127,7 @@ pub async fn room_info(s: Server, req: HttpRequest, id: web::Path<String>) -> Re
 }
 
 /// Who is online in a room, across nodes.
-#[utoipa::path(get, path = "/api/v1/server/rooms/{id}/presence", tag = "server", security(("api_key" = [])),
+#[utoipa::path(get, path = "/api/v1/server/rooms/{id}/presence", tag = "server", operation_id = "server_presence", security(("api_key" = [])),
     params(("id" = Uuid, Path)),
     responses((status = 200, body = OnlineUsers), (status = 403, body = Problem)))]
 pub async fn presence(s: Server, req: HttpRequest, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -130,7 +135,7 @@ pub async fn presence(s: Server, req: HttpRequest, id: web::Path<String>) -> Res
 }
 
 /// How many are online in a room.
-#[utoipa::path(get, path = "/api/v1/server/rooms/{id}/presence/stats", tag = "server", security(("api_key" = [])),
+#[utoipa::path(get, path = "/api/v1/server/rooms/{id}/presence/stats", tag = "server", operation_id = "server_presence_stats", security(("api_key" = [])),
     params(("id" = Uuid, Path)),
     responses((status = 200, body = PresenceStats), (status = 403, body = Problem)))]
 pub async fn presence_stats(s: Server, req: HttpRequest, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -138,7 +143,7 @@ pub async fn presence_stats(s: Server, req: HttpRequest, id: web::Path<String>) 
 }
 
 /// A page of a room's messages (deleted ones as slots).
-#[utoipa::path(get, path = "/api/v1/server/rooms/{id}/history", tag = "server", security(("api_key" = [])),
+#[utoipa::path(get, path = "/api/v1/server/rooms/{id}/history", tag = "server", operation_id = "server_history", security(("api_key" = [])),
     params(("id" = Uuid, Path), HistoryQuery),
     responses((status = 200, body = HistoryPage), (status = 403, body = Problem)))]
 pub async fn history(
@@ -152,7 +157,7 @@ pub async fn history(
 }
 
 /// Every node of the cluster: state, connections, live rooms.
-#[utoipa::path(get, path = "/api/v1/server/nodes", tag = "server", security(("api_key" = [])),
+#[utoipa::path(get, path = "/api/v1/server/nodes", tag = "server", operation_id = "server_node_info", security(("api_key" = [])),
     responses((status = 200, body = Nodes), (status = 403, body = Problem)))]
 pub async fn nodes(s: Server, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(ask(&s, NodesMsg { caller: caller(&req) }).await?))

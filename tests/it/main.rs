@@ -46,6 +46,7 @@ mod search_changes;
 mod search_reindex;
 mod search_shown;
 mod server_api;
+mod server_api_grpc;
 mod storage;
 mod tokens;
 mod tracks;

@@ -275,6 +275,8 @@ async fn bad_input_gets_invalid_argument_or_not_found_never_a_dropped_call() {
     let res =
         server_post(&app, Some(&k), "/api/v1/server/push", json!({ "user": u, "event_type": "offer.updated" })).await;
     assert_eq!(res.status(), 422);
+    let big = json!({ "room": r, "body": "a".repeat(70 * 1024), "client_id": "big" });
+    assert_eq!(server_post(&app, Some(&k), "/api/v1/server/publish", big).await.status(), 413, "64 KiB here too");
     assert_eq!(server_get(&app, &k, &format!("/api/v1/server/rooms/{unknown}")).await.status(), 404);
     assert_eq!(server_get(&app, &k, "/api/v1/server/rooms?limit=1000").await.status(), 422);
 }

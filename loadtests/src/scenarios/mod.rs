@@ -3,6 +3,7 @@ pub mod fanout;
 pub mod health;
 pub mod login;
 pub mod marketplace;
+pub mod publish;
 pub mod range_read;
 pub mod rest_mixed;
 pub mod search_freshness;

@@ -45,9 +45,16 @@ impl GrpcServer {
         self.addr
     }
 
-    /// Drain: NOT_SERVING to health checks, no new connection, streams end with UNAVAILABLE.
-    pub async fn drain(&self) {
+    /// The drain begins: NOT_SERVING to health checks (the service and the server as a whole),
+    /// while calls are still served, so balancers move away first.
+    pub async fn not_serving(&self) {
         self.health.set_not_serving::<ServerApiServer<api::GrpcApi>>().await;
+        self.health.set_service_status("", tonic_health::ServingStatus::NotServing).await;
+    }
+
+    /// The drain's end: no new connection, `WatchRoom` streams end with UNAVAILABLE, unary
+    /// calls in flight finish.
+    pub fn stop(&self) {
         let _ = self.draining.send(true);
     }
 }
