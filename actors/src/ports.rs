@@ -47,7 +47,7 @@ impl StoredMessage {
                 author: self.author.clone(),
                 body: body.clone(),
                 sent_at: self.sent_at,
-                client_id: Some(self.client_id.clone()),
+                client_id: Some(veza_core::text::shown_client_id(&self.client_id).to_owned()),
             },
             None => ServerFrame::MessageDeleted { room: self.room, id: self.id, seq: self.seq },
         }

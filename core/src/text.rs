@@ -255,9 +255,30 @@ pub fn check_send(body: &str, client_id: &str) -> Result<(), SendInvalid> {
     Ok(())
 }
 
+/// Starts every `client_id` a server API key stores (`<mark><key prefix>:<its id>`): a control
+/// character, which a user's send refuses, so no user's id ever collides with a key's.
+pub const SERVER_CLIENT_ID_MARK: char = '\u{1}';
+
+/// A stored `client_id` as messages show it: a key's own id without its namespace (the key's
+/// prefix stays private to the server), anything else as stored.
+pub fn shown_client_id(stored: &str) -> &str {
+    match stored.strip_prefix(SERVER_CLIENT_ID_MARK).and_then(|rest| rest.split_once(':')) {
+        Some((_prefix, id)) => id,
+        None => stored,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_keys_client_ids_show_without_their_namespace() {
+        assert_eq!(shown_client_id("\u{1}0123abcd:inv-42"), "inv-42");
+        assert_eq!(shown_client_id("\u{1}0123abcd:a:b"), "a:b");
+        assert_eq!(shown_client_id("m1"), "m1");
+        assert_eq!(shown_client_id("x:y"), "x:y");
+    }
 
     #[test]
     fn rules_trim_count_characters_and_refuse_controls() {

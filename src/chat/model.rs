@@ -209,7 +209,7 @@ impl From<StoredMessage> for MessageView {
                 author: Some(m.author),
                 body: Some(body),
                 sent_at: Some(m.sent_at),
-                client_id: Some(m.client_id),
+                client_id: Some(veza_core::text::shown_client_id(&m.client_id).to_owned()),
                 deleted: false,
             },
             None => MessageView {

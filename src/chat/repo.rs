@@ -152,13 +152,16 @@ pub async fn remove_member(conn: &mut AsyncPgConnection, room: RoomId, user: Use
 /// Leaving: the membership goes; an owner who leaves hands the room to its longest-standing
 /// moderator, else its longest-standing member, so a room with members always has an owner.
 /// `None` when `user` was not a member; otherwise the new owner, if ownership moved.
+/// Locks the room's row for the transaction (membership changes take it, so an heir cannot
+/// leave or be removed between being chosen and being promoted); false when there is none.
+pub async fn lock_room(conn: &mut AsyncPgConnection, room: RoomId) -> QueryResult<bool> {
+    let locked: Option<RoomId> = rooms::table.find(room).select(rooms::id).for_update().first(conn).await.optional()?;
+    Ok(locked.is_some())
+}
+
 pub async fn leave(conn: &mut AsyncPgConnection, room: RoomId, user: UserId) -> QueryResult<Option<Option<UserId>>> {
     conn.transaction(async |conn| {
-        // The room's row lock orders this against another leave: an heir cannot leave
-        // between being chosen and being promoted.
-        let locked: Option<RoomId> =
-            rooms::table.find(room).select(rooms::id).for_update().first(conn).await.optional()?;
-        if locked.is_none() {
+        if !lock_room(conn, room).await? {
             return Ok(None);
         }
         let role: Option<String> = diesel::delete(room_members::table.find((room, user)))

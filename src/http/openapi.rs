@@ -103,7 +103,7 @@ use utoipa::{Modify, OpenApi};
         stats_model::NodeState,
         server_model::Scope, server_model::PublishBody, server_model::BroadcastBody, server_model::Published,
         server_model::BroadcastItem, server_model::PartError, server_model::BroadcastResults, server_model::PushBody,
-        server_model::MembershipBody, server_model::Changed, server_model::DisconnectBody, server_model::HistoryPage,
+        server_model::MembershipBody, server_model::Changed, server_model::DisconnectBody, server_model::RoomHistory,
         server_model::ServerRoom, server_model::RoomPage, server_model::OnlineUsers, server_model::PresenceStats,
         server_model::Nodes,
     )),

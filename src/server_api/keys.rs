@@ -72,17 +72,27 @@ impl ApiKeys {
 
     /// The live key `key` names, or UNAUTHENTICATED.
     pub async fn authenticate(&self, key: Option<&str>) -> Result<Arc<ApiKey>, ServerApiError> {
-        let key = key.ok_or(ServerApiFault::Unauthenticated("an API key is required: Authorization: ApiKey <key>"))?;
-        let unknown = ServerApiFault::Unauthenticated("unknown or revoked API key");
-        let prefix = prefix_of(key).ok_or(unknown)?;
-        let found = match self.remembered(prefix) {
-            Some(found) => found,
-            None => self.load(prefix).await?,
-        };
-        match found {
-            Some((k, hash)) if constant_time_eq(&hash, &tokens::hash(key)) => Ok(k),
-            _ => Err(ServerApiFault::Unauthenticated("unknown or revoked API key").into()),
+        if let Some(answer) = self.without_reading(key) {
+            return answer;
         }
+        let key = key.unwrap_or_default();
+        let found = match prefix_of(key) {
+            Some(prefix) => self.load(prefix).await?,
+            None => None,
+        };
+        verify(key, found)
+    }
+
+    /// `authenticate`'s answer when it needs no database read (no key, a malformed one, one
+    /// read lately); `None` when it does.
+    pub fn without_reading(&self, key: Option<&str>) -> Option<Result<Arc<ApiKey>, ServerApiError>> {
+        let Some(key) = key else {
+            return Some(Err(
+                ServerApiFault::Unauthenticated("an API key is required: Authorization: ApiKey <key>").into()
+            ));
+        };
+        let Some(prefix) = prefix_of(key) else { return Some(verify(key, None)) };
+        self.remembered(prefix).map(|found| verify(key, found))
     }
 
     fn remembered(&self, prefix: &str) -> Option<Option<(Arc<ApiKey>, Vec<u8>)>> {
@@ -105,12 +115,24 @@ impl ApiKeys {
             (Arc::new(key), k.secret_hash)
         });
         if let Ok(mut seen) = self.seen.lock() {
+            // Full: unknown prefixes go first, so made-up keys cannot push the real ones out.
+            if seen.len() >= CAP {
+                seen.retain(|_, r| r.key.is_some());
+            }
             if seen.len() >= CAP {
                 seen.clear();
             }
             seen.insert(prefix.to_owned(), Remembered { at: Instant::now(), key: key.clone() });
         }
         Ok(key)
+    }
+}
+
+/// The key when its hash matches the stored one.
+fn verify(key: &str, found: Option<(Arc<ApiKey>, Vec<u8>)>) -> Result<Arc<ApiKey>, ServerApiError> {
+    match found {
+        Some((k, hash)) if constant_time_eq(&hash, &tokens::hash(key)) => Ok(k),
+        _ => Err(ServerApiFault::Unauthenticated("unknown or revoked API key").into()),
     }
 }
 

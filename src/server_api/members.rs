@@ -9,6 +9,7 @@ use crate::chat::model::RoomRole;
 use crate::chat::repo as chat_repo;
 use crate::error::DomainError;
 use crate::search::changes::Kind;
+use diesel_async::AsyncConnection;
 use veza_actors::conn::UserControl;
 use veza_actors::room::Forget;
 use veza_core::{Code, RoomId, UserId};
@@ -23,8 +24,18 @@ impl ServerCore {
             if !repo::active_user(&mut conn, user).await? {
                 return Err(DomainError::invalid("user", "no active user with this id"));
             }
-            let changed = chat_repo::add_member(&mut conn, room, user, RoomRole::Member).await?;
-            self.audit(&mut conn, &key, &m.caller, "server.subscribed", room, user, changed).await?;
+            let (key_ref, caller) = (&key, &m.caller);
+            // The change and its audit row commit together, under the room's lock.
+            let changed = conn
+                .transaction::<_, ServerApiError, _>(async |conn| {
+                    if !chat_repo::lock_room(conn, room).await? {
+                        return Err(DomainError::NotFound);
+                    }
+                    let changed = chat_repo::add_member(conn, room, user, RoomRole::Member).await?;
+                    audit(conn, key_ref, caller, "server.subscribed", room, user, changed).await?;
+                    Ok(changed)
+                })
+                .await?;
             if changed {
                 self.state.search.wrote(Kind::Room, room.uuid()).await;
             }
@@ -40,13 +51,23 @@ impl ServerCore {
         self.counted(&key, "unsubscribe", async {
             self.group_room(room).await?;
             let mut conn = self.conn().await?;
-            if let Some(member) = chat_repo::member(&mut conn, room, user).await?
-                && member.role == RoomRole::Owner
-            {
-                return Err(DomainError::forbidden(Code::Forbidden, "the room's owner cannot be removed"));
-            }
-            let changed = chat_repo::remove_member(&mut conn, room, user).await?;
-            self.audit(&mut conn, &key, &m.caller, "server.unsubscribed", room, user, changed).await?;
+            let (key_ref, caller) = (&key, &m.caller);
+            // Under the room's lock, as a leave: the owner read here is still the owner at the delete.
+            let changed = conn
+                .transaction::<_, ServerApiError, _>(async |conn| {
+                    if !chat_repo::lock_room(conn, room).await? {
+                        return Err(DomainError::NotFound);
+                    }
+                    if let Some(member) = chat_repo::member(conn, room, user).await?
+                        && member.role == RoomRole::Owner
+                    {
+                        return Err(DomainError::forbidden(Code::Forbidden, "the room's owner cannot be removed"));
+                    }
+                    let changed = chat_repo::remove_member(conn, room, user).await?;
+                    audit(conn, key_ref, caller, "server.unsubscribed", room, user, changed).await?;
+                    Ok(changed)
+                })
+                .await?;
             if changed {
                 self.state.search.wrote(Kind::Room, room.uuid()).await;
             }
@@ -66,27 +87,9 @@ impl ServerCore {
         }
         Ok(())
     }
+}
 
-    #[allow(clippy::too_many_arguments)]
-    async fn audit(
-        &self,
-        conn: &mut diesel_async::AsyncPgConnection,
-        key: &ApiKey,
-        caller: &Caller,
-        action: &str,
-        room: RoomId,
-        user: UserId,
-        changed: bool,
-    ) -> Result<(), ServerApiError> {
-        let entry = AuditEntry::new(action)
-            .actor(key.service_user.id)
-            .target("room", room)
-            .ip(caller.ip.as_deref())
-            .data(serde_json::json!({ "api_key": key.name, "user": user, "changed": changed }));
-        audit::record(conn, entry).await?;
-        Ok(())
-    }
-
+impl ServerCore {
     pub async fn disconnect(&self, m: DisconnectMsg) -> Result<(), ServerApiError> {
         let key = self.admit(&m.caller, "disconnect", Scope::Disconnect).await?;
         let b = m.body;
@@ -105,4 +108,23 @@ impl ServerCore {
         })
         .await
     }
+}
+
+/// A membership change's audit row, in the change's transaction.
+async fn audit(
+    conn: &mut diesel_async::AsyncPgConnection,
+    key: &ApiKey,
+    caller: &Caller,
+    action: &str,
+    room: RoomId,
+    user: UserId,
+    changed: bool,
+) -> Result<(), ServerApiError> {
+    let entry = AuditEntry::new(action)
+        .actor(key.service_user.id)
+        .target("room", room)
+        .ip(caller.ip.as_deref())
+        .data(serde_json::json!({ "api_key": key.name, "user": user, "changed": changed }));
+    audit::record(conn, entry).await?;
+    Ok(())
 }

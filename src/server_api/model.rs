@@ -10,6 +10,7 @@ use std::time::Duration;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use veza_actors::protocol::UserRef;
+use veza_core::text::SERVER_CLIENT_ID_MARK;
 use veza_core::{Code, RoomId, UserId};
 
 /// What a key may do; each operation needs one (the table in README.md).
@@ -119,10 +120,6 @@ impl ApiKey {
         format!("{SERVER_CLIENT_ID_MARK}{}:{client_id}", self.prefix)
     }
 }
-
-/// Starts every `client_id` the server API stores (a control character: refused in a user's
-/// send, so a user's id never collides with a key's).
-pub const SERVER_CLIENT_ID_MARK: char = '\u{1}';
 
 /// The server API's own failures.
 #[derive(Debug, thiserror::Error)]
@@ -335,7 +332,7 @@ pub struct HistoryQuery {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct HistoryPage {
+pub struct RoomHistory {
     pub messages: Vec<crate::chat::model::MessageView>,
     /// The room's highest committed seq when the page was read.
     pub last_seq: i64,
@@ -452,6 +449,7 @@ mod tests {
         };
         let stored = key.stored_client_id("c1");
         assert!(veza_core::text::check_send("hi", &stored).is_err(), "a user's send refuses it");
+        assert_eq!(veza_core::text::shown_client_id(&stored), "c1", "shown as the backend sent it");
         assert!(key.require(Scope::Publish).is_ok());
         assert!(key.require(Scope::Disconnect).is_err());
     }

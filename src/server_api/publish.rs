@@ -7,6 +7,7 @@ use super::service::{BroadcastMsg, PublishMsg, PushMsg, ServerCore};
 use crate::chat::repo as chat_repo;
 use crate::error::DomainError;
 use crate::web::error::ApiError;
+use futures_util::StreamExt;
 use std::sync::Arc;
 use veza_actors::ports::{PostCheck, Sender, StoredMessage};
 use veza_actors::protocol::UserRef;
@@ -21,6 +22,9 @@ pub(super) struct Author {
     /// The key's own service user: no membership needed.
     service: bool,
 }
+/// Rooms of one broadcast posted at once.
+const BROADCAST_AT_ONCE: usize = 8;
+
 impl ServerCore {
     pub async fn publish(&self, m: PublishMsg) -> Result<Published, ServerApiError> {
         let key = self.admit(&m.caller, "publish", Scope::Publish).await?;
@@ -41,8 +45,13 @@ impl ServerCore {
             }
             check_send(&b.body, &b.client_id).map_err(|e| DomainError::invalid(e.field(), e.to_string()))?;
             let author = self.author(&key, b.sender).await?;
+            // Each room beyond the first is one more message against the key's rate.
+            for _ in 1..b.rooms.len() {
+                self.check_rate(&key).await?;
+            }
+            // A few rooms at a time, in order: a broadcast never takes the whole pool.
             let posts = b.rooms.iter().map(|room| self.publish_into(&key, &author, *room, &b.body, &b.client_id));
-            let outcomes = futures_util::future::join_all(posts).await;
+            let outcomes: Vec<_> = futures_util::stream::iter(posts).buffered(BROADCAST_AT_ONCE).collect().await;
             let results = b
                 .rooms
                 .iter()
@@ -87,6 +96,9 @@ impl ServerCore {
     ) -> Result<Published, ServerApiError> {
         check_send(body, client_id).map_err(|e| DomainError::invalid(e.field(), e.to_string()))?;
         let row = self.room_row(room).await?;
+        if author.service && row.is_direct {
+            return Err(DomainError::forbidden(Code::Forbidden, "a direct room takes only its two members' messages"));
+        }
         if !author.service {
             let mut conn = self.conn().await?;
             match chat_repo::may_post(&mut conn, row.id, author.user.id).await? {

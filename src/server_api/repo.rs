@@ -54,17 +54,27 @@ pub async fn list_keys(conn: &mut AsyncPgConnection) -> QueryResult<Vec<KeyRow>>
     api_keys::table.order(api_keys::created_at.asc()).select(KeyRow::as_select()).load(conn).await
 }
 
-/// Revokes the key named `name_or_id` (its name, id or prefix); `None` when no live key is.
+/// Revokes the live key with this id, else this name, else this prefix (a name could look
+/// like another key's prefix: the first match alone goes); `None` when no live key matches.
 pub async fn revoke(conn: &mut AsyncPgConnection, name_or_id: &str) -> QueryResult<Option<KeyRow>> {
-    let by_id = Uuid::parse_str(name_or_id).ok();
-    diesel::update(api_keys::table.filter(api_keys::revoked_at.is_null()).filter(
-        api_keys::name.eq(name_or_id).or(api_keys::prefix.eq(name_or_id)).or(api_keys::id.nullable().eq(by_id)),
-    ))
-    .set(api_keys::revoked_at.eq(Utc::now()))
-    .returning(KeyRow::as_returning())
-    .get_result(conn)
-    .await
-    .optional()
+    let live = || api_keys::table.filter(api_keys::revoked_at.is_null()).select(api_keys::id).into_boxed();
+    let mut target: Option<Uuid> = None;
+    if let Ok(id) = Uuid::parse_str(name_or_id) {
+        target = live().filter(api_keys::id.eq(id)).first(conn).await.optional()?;
+    }
+    if target.is_none() {
+        target = live().filter(api_keys::name.eq(name_or_id)).first(conn).await.optional()?;
+    }
+    if target.is_none() {
+        target = live().filter(api_keys::prefix.eq(name_or_id)).first(conn).await.optional()?;
+    }
+    let Some(id) = target else { return Ok(None) };
+    diesel::update(api_keys::table.find(id))
+        .set(api_keys::revoked_at.eq(Utc::now()))
+        .returning(KeyRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
 }
 
 /// Who a message would be posted as: name, status and roles.

@@ -145,7 +145,7 @@ pub async fn presence_stats(s: Server, req: HttpRequest, id: web::Path<String>) 
 /// A page of a room's messages (deleted ones as slots).
 #[utoipa::path(get, path = "/api/v1/server/rooms/{id}/history", tag = "server", operation_id = "server_history", security(("api_key" = [])),
     params(("id" = Uuid, Path), HistoryQuery),
-    responses((status = 200, body = HistoryPage), (status = 403, body = Problem)))]
+    responses((status = 200, body = RoomHistory), (status = 403, body = Problem)))]
 pub async fn history(
     s: Server,
     req: HttpRequest,

@@ -27,6 +27,11 @@ pub struct ServerCore {
     keys: ApiKeys,
 }
 
+/// Failed authentications allowed per address: 60 a minute, 30 at once.
+fn failed_auth() -> Quota {
+    Quota::per_minute(60, 30)
+}
+
 /// The server API's service actor (one per HTTP worker and one per gRPC thread).
 pub type ServerApiService = Service<ServerCore>;
 
@@ -80,7 +85,7 @@ pub struct PresenceStatsMsg {
 }
 
 #[derive(Debug, Message)]
-#[rtype(result = "Result<HistoryPage, ServerApiError>")]
+#[rtype(result = "Result<RoomHistory, ServerApiError>")]
 pub struct HistoryMsg {
     pub caller: Caller,
     pub room: RoomId,
@@ -136,7 +141,17 @@ pub struct WatchMsg {
     pub room: RoomId,
 }
 
+/// Whether the caller's key still holds `scope` (a revoked key's open stream ends): no rate,
+/// not counted as a call.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), ServerApiError>")]
+pub struct Recheck {
+    pub caller: Caller,
+    pub scope: Scope,
+}
+
 crate::delegate_to_core!(ServerCore {
+    Recheck => recheck,
     PublishMsg => publish,
     BroadcastMsg => broadcast,
     PushMsg => push,
@@ -164,9 +179,27 @@ impl ServerCore {
         op: &'static str,
         scope: Scope,
     ) -> Result<Arc<ApiKey>, ServerApiError> {
-        let key = match self.keys.authenticate(caller.key.as_deref()).await {
+        // Failed authentications are limited per address, before a key that needs a database
+        // read: a flood of made-up keys stops there, while a key read lately is never slowed.
+        let failures = caller.ip.as_ref().map(|ip| format!("server_api:failed:{ip}"));
+        let limiter = &self.state.limiter;
+        let raw = caller.key.as_deref();
+        let outcome = match self.keys.without_reading(raw) {
+            Some(answer) => answer,
+            None => match &failures {
+                Some(f) => match limiter.peek(f, failed_auth()).await {
+                    Decision::Limited { retry_after } => Err(ServerApiFault::RateLimited { retry_after }.into()),
+                    Decision::Allowed => self.keys.authenticate(raw).await,
+                },
+                None => self.keys.authenticate(raw).await,
+            },
+        };
+        let key = match outcome {
             Ok(k) => k,
             Err(e) => {
+                if let (Some(f), DomainError::Feature(ServerApiFault::Unauthenticated(_))) = (&failures, &e) {
+                    limiter.check(f, failed_auth()).await;
+                }
                 self.count("", op, &e);
                 return Err(e);
             }
@@ -178,6 +211,7 @@ impl ServerCore {
         checked.map(|()| key)
     }
 
+    /// One call against the key's rate (a broadcast counts one per room).
     pub(super) async fn check_rate(&self, key: &ApiKey) -> Result<(), ServerApiError> {
         let cfg = &self.state.config.server_api;
         let rate = key.rate_per_sec.unwrap_or(cfg.per_key_per_second).max(1);
@@ -226,10 +260,13 @@ impl ServerCore {
         out
     }
 
+    /// The room's row from the read cache; a connection is taken only to load a miss.
     pub(super) async fn room_row(&self, room: RoomId) -> Result<chat_repo::RoomRow, ServerApiError> {
-        let mut conn = self.conn().await?;
-        let cache = &self.state.cache;
-        let row = cache.get_or_load(&chat_repo::room_cache_key(room), chat_repo::room(&mut conn, room)).await?;
+        let load = async {
+            let mut conn = self.conn().await?;
+            Ok::<_, ServerApiError>(chat_repo::room(&mut conn, room).await?)
+        };
+        let row = self.state.cache.get_or_load(&chat_repo::room_cache_key(room), load).await?;
         row.ok_or(DomainError::NotFound)
     }
 
@@ -263,7 +300,7 @@ impl ServerCore {
         addr.send(LocalOnline).await.map_err(unavailable)
     }
 
-    pub async fn history(&self, m: HistoryMsg) -> Result<HistoryPage, ServerApiError> {
+    pub async fn history(&self, m: HistoryMsg) -> Result<RoomHistory, ServerApiError> {
         let key = self.admit(&m.caller, "history", Scope::History).await?;
         self.counted(&key, "history", async {
             let limit = page_size(m.query.limit.unwrap_or(0), HISTORY_DEFAULT, HISTORY_MAX, "limit")?;
@@ -278,7 +315,7 @@ impl ServerCore {
             } else {
                 chat_repo::range(&mut conn, m.room, Seq(since.unwrap_or(0)), Seq::MAX, limit).await?
             };
-            Ok(HistoryPage { messages: rows.into_iter().map(MessageView::from).collect(), last_seq: last_seq.get() })
+            Ok(RoomHistory { messages: rows.into_iter().map(MessageView::from).collect(), last_seq: last_seq.get() })
         })
         .await
     }
@@ -328,6 +365,10 @@ impl ServerCore {
             Ok(Nodes { nodes: crate::stats::nodes::list(&mut conn, after).await? })
         })
         .await
+    }
+
+    pub async fn recheck(&self, m: Recheck) -> Result<(), ServerApiError> {
+        self.keys.authenticate(m.caller.key.as_deref()).await?.require(m.scope)
     }
 
     pub async fn watch(&self, m: WatchMsg) -> Result<RoomId, ServerApiError> {

@@ -229,6 +229,31 @@ async fn publishing_as_a_member_needs_the_scope_and_a_member_who_may_post() {
     let s = c.publish(authed(&as_key, with_sender(&b_id, "p4"))).await.unwrap_err();
     assert_eq!((s.code(), reason(&s).as_str()), (Code::PermissionDenied, "muted"));
     let _ = owner_id;
+    // The key's own service user never writes into a direct conversation.
+    let dm = app.post_json(&format!("/api/v1/dm/{b_id}"), &json!({}), Some(&a)).await;
+    let dm = dm.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let s = c.publish(authed(&plain, publish(&dm, "hi both", "dm1"))).await.unwrap_err();
+    assert_eq!(s.code(), Code::PermissionDenied);
+}
+
+#[tokio::test]
+async fn made_up_keys_are_limited_per_address_while_a_known_key_goes_on() {
+    let app = spawn().await;
+    let good = key(&app, "good_bot", &[Scope::Info]).await;
+    let mut c = client(&app).await;
+    c.node_info(authed(&good, pb::NodeInfoRequest {})).await.expect("the good key, read once");
+    let mut limited = 0;
+    for i in 0..40 {
+        let fake = format!("vzk_{:016x}_{}", i, "a".repeat(43));
+        let s = c.node_info(authed(&fake, pb::NodeInfoRequest {})).await.unwrap_err();
+        match s.code() {
+            Code::Unauthenticated => {}
+            Code::ResourceExhausted => limited += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(limited > 0, "past 30 failures an address is refused before any database read");
+    assert!(c.node_info(authed(&good, pb::NodeInfoRequest {})).await.is_ok(), "a key read lately goes on");
 }
 
 #[tokio::test]
@@ -389,6 +414,20 @@ async fn watch_room_resumes_after_a_dropped_stream_with_no_gap() {
     }
     assert_eq!(after, (7..=40).collect::<Vec<u64>>());
     publisher.await.unwrap();
+    // A message deleted after it was sent comes again as news: its old seq, `deleted`.
+    let page: Value =
+        app.get_auth(&format!("/api/v1/rooms/{r}/messages?after=9&limit=1"), &a).await.json().await.unwrap();
+    let id = page["items"][0]["id"].as_i64().unwrap();
+    let res = app.send_auth(reqwest::Method::DELETE, &format!("/api/v1/rooms/{r}/messages/{id}"), &a, None).await;
+    assert_eq!(res.status(), 204);
+    let news = tokio::time::timeout(Duration::from_secs(5), stream.message()).await.unwrap().unwrap().unwrap();
+    assert_eq!((news.id, news.seq, news.deleted, news.body.as_str()), (id, 10, true, ""));
+    // Revoked: the open stream ends too, within two key-cache intervals.
+    let mut conn = app.db.conn().await;
+    veza::server_api::admin::revoke(&mut conn, "watch_bot").await.unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(4), stream.message()).await.expect("the stream ends");
+    assert_eq!(ended.unwrap_err().code(), Code::Unauthenticated);
+    let k = key(&app, "watch_bot2", &[Scope::Watch]).await;
     // Unknown room: NOT_FOUND before any stream.
     let s =
         c.watch_room(authed(&k, pb::WatchRoomRequest { room: uuid::Uuid::now_v7().to_string(), since_seq: 0 })).await;

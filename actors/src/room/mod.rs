@@ -431,6 +431,7 @@ impl Handler<Notify> for Room {
     fn handle(&mut self, m: Notify, _: &mut Context<Self>) {
         // A deletion names an old seq: it is news, not part of the sequence.
         self.broadcast_as(&m.frame, m.except, false);
+        self.news_to_watchers(&m.frame);
         if m.publish {
             self.deps.fanout.publish_room(self.id, m.frame);
         }

@@ -65,6 +65,15 @@ impl Room {
         self.watchers_changed();
     }
 
+    /// News outside the seq order (a deletion of a message already sent) to every watcher.
+    pub(super) fn news_to_watchers(&mut self, frame: &Arc<SharedFrame>) {
+        if self.watchers.is_empty() || !matches!(frame.frame, crate::protocol::ServerFrame::MessageDeleted { .. }) {
+            return;
+        }
+        self.watchers.retain(|_, w| w.tx.try_send(frame.clone()).is_ok());
+        self.watchers_changed();
+    }
+
     /// Drops watchers whose stream has gone.
     pub(super) fn prune_watchers(&mut self) {
         self.watchers.retain(|_, w| !w.tx.is_closed());

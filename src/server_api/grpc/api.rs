@@ -60,7 +60,7 @@ fn user_id(field: &str, s: &str) -> Result<UserId, Status> {
 }
 
 fn sender(s: Option<&str>) -> Result<Option<UserId>, Status> {
-    s.filter(|s| !s.is_empty()).map(|s| user_id("sender", s)).transpose()
+    s.map(|s| user_id("sender", s)).transpose()
 }
 
 fn text(bytes: Vec<u8>) -> Result<String, Status> {
@@ -263,13 +263,20 @@ impl ServerApi for GrpcApi {
     async fn watch_room(&self, req: Request<pb::WatchRoomRequest>) -> Result<Response<Self::WatchRoomStream>, Status> {
         let caller = caller(&req);
         let r = req.into_inner();
-        let room = self.ask(WatchMsg { caller, room: room_id(&r.room)? }).await?;
+        let room = self.ask(WatchMsg { caller: caller.clone(), room: room_id(&r.room)? }).await?;
         let since = Seq(i64::try_from(r.since_seq).map_err(|_| invalid("since_seq", "too large"))?);
         // A small hand-over to tonic: the reader's pace is felt at once, not after a big queue.
         let (tx, rx) = mpsc::channel(16);
-        let buffer = self.state.config.server_api.watch_buffer;
-        let (realtime, draining) = (self.state.realtime.clone(), self.draining.clone());
-        tokio::spawn(watch::run(realtime, room, since, buffer, tx, draining));
+        let cfg = &self.state.config.server_api;
+        let watching = watch::Watching {
+            realtime: self.state.realtime.clone(),
+            service: self.service.clone(),
+            caller,
+            buffer: cfg.watch_buffer,
+            recheck_every: std::time::Duration::from_millis(cfg.key_cache_ms),
+            draining: self.draining.clone(),
+        };
+        tokio::spawn(watch::run(watching, room, since, tx));
         Ok(Response::new(ReceiverStream::new(rx)))
     }
 }

@@ -3,11 +3,18 @@
 //! watch_buffer`), reads from the store what the actor had already delivered, then forwards
 //! live frames. A watcher that falls behind is dropped by the Room; the stream then reads what
 //! it missed from PostgreSQL and watches again, so memory stays bounded whatever the reader
-//! does. The node's drain ends every stream with UNAVAILABLE.
+//! does. Deletions of messages already sent arrive as news (`deleted`, their old seq). The key
+//! is checked again every `server_api.key_cache_ms`: a revoked key's stream ends. The node's
+//! drain ends every stream with UNAVAILABLE, even one whose reader has stopped reading.
 
 use super::pb;
+use super::status::status;
 use crate::chat::runtime::Realtime;
+use crate::server_api::model::Scope;
+use crate::server_api::service::{Caller, Recheck, ServerApiService};
+use actix::Addr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tonic::Status;
 use veza_actors::ports::StoredMessage;
@@ -17,8 +24,20 @@ use veza_core::{RoomId, Seq};
 
 /// Messages read from the store per query while catching up.
 const PAGE: i64 = 500;
+/// The final status waits this long for a reader that stopped reading.
+const LAST_WORD: Duration = Duration::from_secs(1);
 
 pub type Out = mpsc::Sender<Result<pb::RoomMessage, Status>>;
+
+/// What a stream needs besides its room.
+pub struct Watching {
+    pub realtime: Realtime,
+    pub service: Addr<ServerApiService>,
+    pub caller: Caller,
+    pub buffer: usize,
+    pub recheck_every: Duration,
+    pub draining: watch::Receiver<bool>,
+}
 
 /// Why a stream stopped.
 enum End {
@@ -28,42 +47,44 @@ enum End {
     Failed(Status),
 }
 
-/// Runs one stream until the reader goes, the node drains or the store fails.
-pub async fn run(
-    realtime: Realtime,
-    room: RoomId,
-    since: Seq,
-    buffer: usize,
-    out: Out,
-    draining: watch::Receiver<bool>,
-) {
-    let mut stream = Stream { realtime, room, last: since, out, draining };
-    if let End::Failed(status) = stream.serve(buffer).await {
-        let _ = stream.out.send(Err(status)).await;
+fn draining() -> End {
+    End::Failed(Status::unavailable("the node is draining; watch again with since_seq"))
+}
+
+/// Runs one stream until the reader goes, the node drains, the key is revoked or the store fails.
+pub async fn run(w: Watching, room: RoomId, since: Seq, out: Out) {
+    let mut stream = Stream { w, room, last: since, out };
+    if let End::Failed(status) = stream.serve().await {
+        let _ = tokio::time::timeout(LAST_WORD, stream.out.send(Err(status))).await;
     }
 }
 
 struct Stream {
-    realtime: Realtime,
+    w: Watching,
     room: RoomId,
     /// The highest seq the reader has been sent.
     last: Seq,
     out: Out,
-    draining: watch::Receiver<bool>,
 }
 
 impl Stream {
-    async fn serve(&mut self, buffer: usize) -> End {
+    async fn serve(&mut self) -> End {
+        let mut recheck = tokio::time::interval(self.w.recheck_every.max(Duration::from_millis(100)));
+        recheck.tick().await;
         loop {
-            if *self.draining.borrow() {
-                return End::Failed(Status::unavailable("the node is draining; watch again with since_seq"));
+            if *self.w.draining.borrow() {
+                return draining();
             }
-            let (tx, mut rx) = mpsc::channel::<Arc<SharedFrame>>(buffer.max(1));
-            let Ok(addr) = self.realtime.rooms.get(self.room).await else {
+            let (tx, mut rx) = mpsc::channel::<Arc<SharedFrame>>(self.w.buffer.max(1));
+            let Ok(addr) = self.w.realtime.rooms.get(self.room).await else {
                 return End::Failed(Status::unavailable("the room is unavailable; watch again with since_seq"));
             };
             let Ok(known) = addr.send(Watch { after: self.last, tx }).await else {
-                continue; // the Room stopped meanwhile: a new one answers
+                // The Room stopped meanwhile (or cannot start): a moment, then a new one.
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_millis(100)) => continue,
+                    () = self.out.closed() => return End::Gone,
+                }
             };
             if let Err(end) = self.catch_up(known).await {
                 return end;
@@ -79,9 +100,14 @@ impl Stream {
                         // Dropped for falling behind (or the Room stopped): read on from the store.
                         None => break,
                     },
-                    _ = self.draining.changed() => {
-                        return End::Failed(Status::unavailable("the node is draining; watch again with since_seq"));
+                    _ = recheck.tick() => {
+                        let check = Recheck { caller: self.w.caller.clone(), scope: Scope::Watch };
+                        // A mailbox failure is no verdict: the next tick asks again.
+                        if let Ok(Err(e)) = self.w.service.send(check).await {
+                            return End::Failed(status(e));
+                        }
                     }
+                    _ = self.w.draining.changed() => return draining(),
                     () = self.out.closed() => return End::Gone,
                 }
             }
@@ -90,7 +116,7 @@ impl Stream {
 
     /// Everything committed in `(last, up_to]`, from the store.
     async fn catch_up(&mut self, up_to: Seq) -> Result<(), End> {
-        let store = self.realtime.session.store.clone();
+        let store = self.w.realtime.session.store.clone();
         while self.last < up_to {
             let rows = store
                 .range(self.room, self.last, up_to, PAGE)
@@ -105,11 +131,15 @@ impl Stream {
         Ok(())
     }
 
-    /// A live frame: the next message, or (should one ever be missing) the store first.
+    /// A live frame: the next message (should one ever be missing, the store first), or the
+    /// deletion of one already sent.
     async fn live(&mut self, frame: &SharedFrame) -> Result<(), End> {
         let Some(seq) = frame.seq() else { return Ok(()) };
         if seq <= self.last {
-            return Ok(());
+            return match (&frame.frame, from_frame(&frame.frame)) {
+                (ServerFrame::MessageDeleted { .. }, Some(m)) => self.send(m).await,
+                _ => Ok(()),
+            };
         }
         if seq > self.last + 1 {
             self.catch_up(seq - 1).await?;
@@ -121,8 +151,12 @@ impl Stream {
         Ok(())
     }
 
+    /// To the reader, as fast as it reads; a drain does not wait for a reader that stopped.
     async fn send(&mut self, m: pb::RoomMessage) -> Result<(), End> {
-        self.out.send(Ok(m)).await.map_err(|_| End::Gone)
+        tokio::select! {
+            sent = self.out.send(Ok(m)) => sent.map_err(|_| End::Gone),
+            _ = self.w.draining.wait_for(|d| *d) => Err(draining()),
+        }
     }
 }
 
@@ -135,7 +169,11 @@ pub fn message(m: &StoredMessage) -> pb::RoomMessage {
         author_id: if m.body.is_some() { m.author.id.to_string() } else { String::new() },
         author_username: if m.body.is_some() { m.author.username.clone() } else { String::new() },
         body: m.body.clone().unwrap_or_default(),
-        client_id: if m.body.is_some() { m.client_id.clone() } else { String::new() },
+        client_id: if m.body.is_some() {
+            veza_core::text::shown_client_id(&m.client_id).to_owned()
+        } else {
+            String::new()
+        },
         sent_at: m.sent_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         deleted: m.body.is_none(),
     }
