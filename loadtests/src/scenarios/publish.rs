@@ -63,6 +63,10 @@ pub struct Args {
     /// How long to send, in seconds.
     #[arg(long, short = 'd', default_value_t = 10.0)]
     duration: f64,
+    /// The node's pid: its CPU time over the run is reported (messages per CPU-second), beside
+    /// the load tool's own (both share the machine's cores).
+    #[arg(long)]
+    node_pid: Option<u32>,
     #[arg(long)]
     out: Option<PathBuf>,
 }
@@ -86,6 +90,8 @@ pub async fn run(args: Args) -> Result<(), Error> {
     }
     let run = format!("{:x}", std::process::id() ^ u32::try_from(crate::wire::now_micros() & 0xffff_ffff).unwrap_or(0));
     let deadline = Instant::now() + Duration::from_secs_f64(args.duration.min(3600.0));
+    let cpu = |pid: Option<u32>| pid.and_then(crate::probe::cpu_ticks);
+    let (node_before, tool_before) = (cpu(args.node_pid), cpu(Some(std::process::id())));
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(args.clients);
     let target = match args.via {
@@ -121,6 +127,11 @@ pub async fn run(args: Args) -> Result<(), Error> {
     };
     let (hist, errors) = clients::gather(tasks).await?;
     let elapsed = started.elapsed();
+    let used = |before: Option<u64>, now: Option<u64>| {
+        before.zip(now).map(|(b, n)| n.saturating_sub(b) as f64 / crate::probe::TICKS_PER_SEC)
+    };
+    let node_cpu = used(node_before, cpu(args.node_pid));
+    let tool_cpu = used(tool_before, cpu(Some(std::process::id())));
     // The listeners get the last messages' frames shortly after their acks.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let name = match args.via {
@@ -130,8 +141,12 @@ pub async fn run(args: Args) -> Result<(), Error> {
     let report = Report::from_histogram(name, &target, args.clients, elapsed, &hist, errors);
     report.print();
     println!("delivered to the room's sockets: {}", delivered.load(Ordering::Relaxed));
+    let per_cpu = node_cpu.filter(|s| *s > 0.0).map(|s| report.ok as f64 / s);
+    println!("CPU seconds: node {node_cpu:?}, load tool {tool_cpu:?}; messages per node CPU-second {per_cpu:?}");
     if let Some(path) = args.out {
         report.write_json(&path)?;
+        let cpu = serde_json::json!({ "node_cpu_s": node_cpu, "tool_cpu_s": tool_cpu, "per_node_cpu_s": per_cpu });
+        std::fs::write(path.with_extension("cpu.json"), cpu.to_string()).map_err(|e| Error::Setup(e.to_string()))?;
     }
     let errors: u64 = report.errors.values().sum();
     crate::report::check_errors(errors, errors + report.ok)
