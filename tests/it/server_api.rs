@@ -495,3 +495,31 @@ async fn publish_push_and_disconnect_cross_nodes() {
     c.disconnect(authed(&k, pb::DisconnectRequest { user: u, code: 4100, reason: "moved".into() })).await.unwrap();
     assert_eq!(ws.close_code(Duration::from_secs(5)).await, Some(4100));
 }
+
+#[tokio::test]
+async fn automatic_moderation_applies_to_what_a_backend_publishes() {
+    let app = spawn().await;
+    let (b_id, b, _) = app.user("modmember").await;
+    let r = room(&app, &b, "Moderated", "public").await;
+    let k = key(&app, "mod_bot", &[Scope::Publish, Scope::PublishAs]).await;
+    let state = app.handle.state().clone();
+    let mut conn = app.db.conn().await;
+    state.settings.set(&mut conn, veza::settings::BANNED_WORDS, json!(["zorp"]), None).await.expect("words");
+    let mut c = client(&app).await;
+    // As the key's service user, and as a member: the same rule refuses both.
+    let s = c.publish(authed(&k, publish(&r, "buy zorp now", "z1"))).await.unwrap_err();
+    assert_eq!((s.code(), reason(&s).as_str()), (Code::InvalidArgument, "message_rejected"));
+    let as_member = pb::PublishRequest { sender: Some(b_id), ..publish(&r, "zorp again", "z2") };
+    let s = c.publish(authed(&k, as_member)).await.unwrap_err();
+    assert_eq!(reason(&s), "message_rejected");
+    let res =
+        server_post(&app, Some(&k), "/api/v1/server/publish", json!({ "room": r, "body": "zorp", "client_id": "z3" }))
+            .await;
+    assert_eq!(
+        (res.status().as_u16(), res.json::<Value>().await.unwrap()["code"].clone()),
+        (422, json!("message_rejected"))
+    );
+    // Nothing refused was stored; a clean message goes through.
+    let ok = c.publish(authed(&k, publish(&r, "all good", "z4"))).await.unwrap().into_inner();
+    assert_eq!(ok.seq, 1);
+}
