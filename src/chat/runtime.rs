@@ -7,15 +7,18 @@ use crate::infra::events::NodeBus;
 use std::sync::Arc;
 use std::time::Duration;
 use veza_actors::NodeSupervisor;
+use veza_actors::ports::StoredMessage;
 use veza_actors::ports::{ChatStore, Fanout, RoomPresence, SendPolicy};
 use veza_actors::presence::{LocalFanout, Presence};
+use veza_actors::protocol::UserRef;
 use veza_actors::protocol::{ServerFrame, SharedFrame};
 use veza_actors::room::RoomDeps;
+use veza_actors::room::{Post, PostError, PostReply};
 use veza_actors::rooms::RoomRegistry;
 use veza_actors::session::{SessionConfig, SessionDeps};
 use veza_actors::stats::ChatStats;
 use veza_actors::writer::MessageWriter;
-use veza_core::UserId;
+use veza_core::{RoomId, UserId};
 
 #[derive(Clone)]
 pub struct Realtime {
@@ -107,6 +110,35 @@ impl Realtime {
     pub async fn disconnect_broker(&self) {
         if let Some(b) = &self.bridge {
             let _ = b.send(Disconnect).await;
+        }
+    }
+
+    /// Posts a message to its room's live actor and waits for the outcome (after the commit).
+    /// A Room that stopped idle between being looked up and taking the post drops it
+    /// unanswered; the post is sent again to the Room that replaces it (at most three tries).
+    /// The `client_id` makes that safe: had it been stored, the store answers the original.
+    /// `Err`: no Room could be had (the registry's reason).
+    pub async fn post(
+        &self,
+        room: RoomId,
+        author: &UserRef,
+        body: &str,
+        client_id: &str,
+        trusted: bool,
+    ) -> Result<Result<StoredMessage, PostError>, String> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let addr = self.rooms.get(room).await.map_err(|e| e.to_string())?;
+            let (reply, answer) = PostReply::channel();
+            let post =
+                Post { author: author.clone(), body: body.to_owned(), client_id: client_id.to_owned(), reply, trusted };
+            addr.do_send(post);
+            let outcome = answer.await.unwrap_or(Err(PostError::Unavailable));
+            let dropped = matches!(outcome, Err(PostError::Unavailable)) && !addr.connected();
+            if !dropped || attempts == 3 {
+                return Ok(outcome);
+            }
         }
     }
 

@@ -16,7 +16,7 @@ use serde_json::json;
 use uuid::Uuid;
 use veza_actors::ports::{PostCheck, Sender};
 use veza_actors::protocol::UserRef;
-use veza_actors::room::{Forget, Post, PostError, PostReply, SetMute};
+use veza_actors::room::{Forget, PostError, SetMute};
 use veza_core::text::check_send;
 use veza_core::{Code, MessageId, RoomId, Seq, UserId};
 
@@ -276,51 +276,27 @@ impl ChatCore {
             .await
             .map_err(|r| ChatError::Feature(ChatFault::Refused(r.code, r.message)))?;
         let author = UserRef { id: m.user, username };
-        // A Room that stopped idle between being looked up and taking the post drops it
-        // unanswered; the post is sent again to the Room that replaces it. The `client_id`
-        // makes that safe: had it been stored, the store answers with the original.
-        let mut attempts = 0;
-        let outcome = loop {
-            attempts += 1;
-            let room = self
-                .state
-                .realtime
-                .rooms
-                .get(m.room)
-                .await
-                .map_err(|e| ChatError::Feature(ChatFault::Unavailable(e.to_string())))?;
-            let (reply, answer) = PostReply::channel();
-            let post = Post {
-                author: author.clone(),
-                body: m.body.clone(),
-                client_id: client_id.clone(),
-                reply,
-                trusted: false,
-            };
-            room.do_send(post);
-            let outcome = answer.await;
-            let dropped = matches!(outcome, Ok(Err(PostError::Unavailable)) | Err(_)) && !room.connected();
-            if !dropped || attempts == 3 {
-                break outcome;
-            }
-        };
+        let outcome = self
+            .state
+            .realtime
+            .post(m.room, &author, &m.body, &client_id, false)
+            .await
+            .map_err(|e| ChatError::Feature(ChatFault::Unavailable(e)))?;
         match outcome {
-            Ok(Ok(stored)) => {
+            Ok(stored) => {
                 if let Some(rule) = allowed.flag {
                     policy.flagged(&from, stored.id, &rule);
                 }
                 Ok(stored.into())
             }
-            Ok(Err(PostError::NotMember)) => Err(ChatError::not_a_member()),
-            Ok(Err(PostError::Muted)) => Err(ChatError::muted()),
-            Ok(Err(PostError::Blocked)) => Err(ChatError::blocked()),
-            Ok(Err(PostError::Unstorable)) => Err(ChatError::Feature(ChatFault::Refused(
+            Err(PostError::NotMember) => Err(ChatError::not_a_member()),
+            Err(PostError::Muted) => Err(ChatError::muted()),
+            Err(PostError::Blocked) => Err(ChatError::blocked()),
+            Err(PostError::Unstorable) => Err(ChatError::Feature(ChatFault::Refused(
                 Code::MessageUnstorable,
                 "this message cannot be stored; do not send it again".into(),
             ))),
-            Ok(Err(PostError::Unavailable)) | Err(_) => {
-                Err(ChatError::Feature(ChatFault::Unavailable("message not stored".into())))
-            }
+            Err(PostError::Unavailable) => Err(ChatError::Feature(ChatFault::Unavailable("message not stored".into()))),
         }
     }
 

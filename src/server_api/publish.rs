@@ -9,9 +9,9 @@ use crate::error::DomainError;
 use crate::web::error::ApiError;
 use futures_util::StreamExt;
 use std::sync::Arc;
-use veza_actors::ports::{PostCheck, Sender, StoredMessage};
+use veza_actors::ports::{PostCheck, Sender};
 use veza_actors::protocol::UserRef;
-use veza_actors::room::{Post, PostError, PostReply};
+use veza_actors::room::PostError;
 use veza_core::text::check_send;
 use veza_core::{Code, RoomId, UserId};
 
@@ -30,6 +30,7 @@ impl ServerCore {
         let key = self.admit(&m.caller, "publish", Scope::Publish).await?;
         let b = m.body;
         self.counted(&key, "publish", async {
+            check_send(&b.body, &b.client_id).map_err(|e| DomainError::invalid(e.field(), e.to_string()))?;
             let author = self.author(&key, b.sender).await?;
             self.publish_into(&key, &author, b.room, &b.body, &b.client_id).await
         })
@@ -85,7 +86,8 @@ impl ServerCore {
         Ok(Author { user: UserRef { id: a.id, username: a.username }, roles: a.roles.into(), service: false })
     }
 
-    /// One message into one room, through its Room and writer; answered after the commit.
+    /// One message (checked by the caller) into one room, through its Room and writer;
+    /// answered after the commit.
     async fn publish_into(
         &self,
         key: &ApiKey,
@@ -94,7 +96,6 @@ impl ServerCore {
         body: &str,
         client_id: &str,
     ) -> Result<Published, ServerApiError> {
-        check_send(body, client_id).map_err(|e| DomainError::invalid(e.field(), e.to_string()))?;
         let row = self.room_row(room).await?;
         if author.service && row.is_direct {
             return Err(DomainError::forbidden(Code::Forbidden, "a direct room takes only its two members' messages"));
@@ -118,7 +119,11 @@ impl ServerCore {
         let from = Sender { user: author.user.id, room, roles: author.roles.clone() };
         let allowed = policy.check_rules(&from, body).map_err(|r| ServerApiFault::Refused(r.code, r.message))?;
         let client_id = key.stored_client_id(client_id);
-        let outcome = self.post(room, &author.user, body, &client_id, author.service).await;
+        let realtime = &self.state.realtime;
+        let outcome = realtime
+            .post(room, &author.user, body, &client_id, author.service)
+            .await
+            .unwrap_or(Err(PostError::Unavailable));
         match outcome {
             Ok(stored) => {
                 if let Some(rule) = allowed.flag {
@@ -138,33 +143,6 @@ impl ServerCore {
             .into()),
             Err(PostError::Unavailable) => {
                 Err(ServerApiFault::Unavailable("message not stored; retry with the same client_id".into()).into())
-            }
-        }
-    }
-
-    /// A post to the room's live actor. A Room that stopped idle between being looked up and
-    /// taking the post drops it unanswered; it goes again to the one that replaces it (the
-    /// `client_id` makes that safe).
-    async fn post(
-        &self,
-        room: RoomId,
-        author: &UserRef,
-        body: &str,
-        client_id: &str,
-        trusted: bool,
-    ) -> Result<StoredMessage, PostError> {
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let addr = self.state.realtime.rooms.get(room).await.map_err(|_| PostError::Unavailable)?;
-            let (reply, answer) = PostReply::channel();
-            let post =
-                Post { author: author.clone(), body: body.to_owned(), client_id: client_id.to_owned(), reply, trusted };
-            addr.do_send(post);
-            let outcome = answer.await.unwrap_or(Err(PostError::Unavailable));
-            let dropped = matches!(outcome, Err(PostError::Unavailable)) && !addr.connected();
-            if !dropped || attempts == 3 {
-                return outcome;
             }
         }
     }
