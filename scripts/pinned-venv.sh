@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts that run a pinned Python tool (contract/run.sh, clients/python/run.sh):
 # `pinned_venv DIR REQUIREMENTS` makes DIR a venv holding exactly REQUIREMENTS, once (again
 # only when the requirements change).

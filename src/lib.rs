@@ -31,6 +31,7 @@ pub mod service;
 pub mod settings;
 pub mod state;
 pub mod stats;
+pub mod telemetry;
 pub mod tracks;
 pub mod users;
 pub mod web;

@@ -1,21 +1,67 @@
-//! Structured logs through `tracing`: JSON objects in production, human lines in development.
-//! Every line emitted while serving a request carries the request's span, hence its `request_id`.
+//! Structured logs through `tracing`: JSON objects in production, human lines in development,
+//! on stderr and, with `log.file_dir`, also in daily files. Every line emitted while serving a
+//! request carries the request's span (hence its `request_id`) and, when traces are exported,
+//! the trace and span ids (`telemetry::WithTraceIds`).
 
 use crate::config::{LogConfig, LogFormat};
-use tracing_subscriber::EnvFilter;
+use crate::telemetry::{DispatchSlot, Tracing, WithTraceIds};
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use tracing_subscriber::fmt::writer::{BoxMakeWriter, MakeWriterExt};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer, Registry, fmt};
 
-/// Installs the global subscriber once; `RUST_LOG`, when set, overrides `log.level`.
+#[derive(Debug, thiserror::Error)]
+#[error("log.file_dir {dir}: {reason}")]
+pub struct LogFileError {
+    dir: String,
+    reason: String,
+}
+
+/// Installs the global subscriber once (tests start several nodes in one process: the first
+/// wins); `RUST_LOG`, when set, overrides `log.level`.
 pub fn init(cfg: &LogConfig) {
+    let _ = init_with(cfg, None);
+}
+
+/// As `init`, with spans exported by `tracing` when given; fails only when the log directory
+/// cannot be used.
+pub fn init_with(cfg: &LogConfig, tracing: Option<&Tracing>) -> Result<(), LogFileError> {
     let filter = std::env::var("RUST_LOG")
         .ok()
         .and_then(|s| EnvFilter::try_new(s).ok())
         .or_else(|| EnvFilter::try_new(&cfg.level).ok())
         .unwrap_or_else(|| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let result = match cfg.format {
-        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).flatten_event(true).try_init(),
-        LogFormat::Pretty => builder.compact().try_init(),
+    let writer = match cfg.file_dir.as_str() {
+        "" => BoxMakeWriter::new(std::io::stderr),
+        dir => BoxMakeWriter::new(std::io::stderr.and(daily_files(dir, cfg.file_keep_days)?)),
     };
+    let slot = DispatchSlot::default();
+    let json = cfg.format == LogFormat::Json;
+    let lines: Box<dyn Layer<Registry> + Send + Sync> = match cfg.format {
+        LogFormat::Json => {
+            let format = fmt::format().json().with_current_span(true).with_span_list(false).flatten_event(true);
+            let inner = WithTraceIds { inner: format, slot: slot.clone(), json };
+            fmt::layer().json().event_format(inner).with_writer(writer).boxed()
+        }
+        LogFormat::Pretty => {
+            let inner = WithTraceIds { inner: fmt::format().compact(), slot: slot.clone(), json };
+            fmt::layer().event_format(inner).with_writer(writer).boxed()
+        }
+    };
+    let otel = tracing.map(|t| tracing_opentelemetry::layer().with_tracer(t.tracer()));
     // Already installed (tests start several nodes in one process): keep the first.
-    let _ = result;
+    let _ = Registry::default().with(lines).with(otel).with(slot).with(filter).try_init();
+    Ok(())
+}
+
+/// `veza.YYYY-MM-DD.log` in `dir`, a new file each day, the oldest removed past `keep`.
+fn daily_files(dir: &str, keep: usize) -> Result<RollingFileAppender, LogFileError> {
+    RollingFileAppender::builder()
+        .rotation(Rotation::DAILY)
+        .filename_prefix("veza")
+        .filename_suffix("log")
+        .max_log_files(keep.max(1))
+        .build(dir)
+        .map_err(|e| LogFileError { dir: dir.to_owned(), reason: e.to_string() })
 }

@@ -15,6 +15,7 @@ use veza::infra::amqp::publish_once;
 use veza::infra::events::NodeEvent;
 use veza::seed::{load_users, seed_market, seed_search};
 use veza::settings::Settings;
+use veza::telemetry::Tracing;
 use veza::{db, logging, node};
 
 #[derive(Parser)]
@@ -233,10 +234,7 @@ fn main() -> ExitCode {
             logging::init(&cfg.log);
             reindex(&cfg, offline)
         }
-        Command::Serve => {
-            logging::init(&cfg.log);
-            serve(cfg)
-        }
+        Command::Serve => serve_traced(cfg),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -431,6 +429,16 @@ fn reindex(cfg: &Config, offline: bool) -> Result<(), String> {
         }
         Ok(())
     })
+}
+
+/// `serve` with its logs and, when configured, its traces; the trace pipeline outlives the
+/// node, so the spans of the drain are sent too.
+fn serve_traced(cfg: Config) -> Result<(), String> {
+    let tracing = Tracing::start(&cfg.telemetry, cfg.node_id()).map_err(|e| e.to_string())?;
+    logging::init_with(&cfg.log, tracing.as_ref()).map_err(|e| e.to_string())?;
+    let served = serve(cfg);
+    drop(tracing);
+    served
 }
 
 fn serve(cfg: Config) -> Result<(), String> {

@@ -9,6 +9,7 @@ use crate::db::DbPool;
 use crate::infra::blobs::BlobStore;
 use crate::infra::cache::ReadCache;
 use crate::infra::health::DependencyStatus;
+use crate::infra::reads::Reads;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::settings::Settings;
@@ -19,6 +20,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub struct AppState {
     pub config: Arc<Config>,
     pub pool: DbPool,
+    /// Read-only queries: the replica when it may answer (`infra::reads`), else `pool`.
+    pub reads: Reads,
     pub metrics: Metrics,
     pub limiter: RateLimiter,
     pub deps: Arc<DependencyStatus>,

@@ -14,6 +14,7 @@ pub mod session;
 pub mod shard;
 pub mod stats;
 pub mod supervisor;
+pub mod trace;
 pub mod writer;
 
 pub use supervisor::{Drain, DrainAll, DrainReport, NodeSupervisor, RegisterDrainHook};

@@ -11,6 +11,8 @@ pub struct ChatStats {
     pub slow_consumers: IntCounter,
     pub rooms_live: IntGauge,
     pub commit_seconds: Histogram,
+    /// Messages per writer batch.
+    pub commit_batch_size: Histogram,
 }
 
 impl ChatStats {
@@ -32,6 +34,10 @@ impl ChatStats {
                 HistogramOpts::new("veza_chat_commit_seconds", "Time to commit one batch of chat messages")
                     .buckets(vec![0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0]),
             )?,
+            commit_batch_size: Histogram::with_opts(
+                HistogramOpts::new("veza_chat_commit_batch_size", "Messages per writer batch")
+                    .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0]),
+            )?,
         })
     }
 
@@ -43,6 +49,7 @@ impl ChatStats {
         registry.register(Box::new(self.slow_consumers.clone()))?;
         registry.register(Box::new(self.rooms_live.clone()))?;
         registry.register(Box::new(self.commit_seconds.clone()))?;
+        registry.register(Box::new(self.commit_batch_size.clone()))?;
         Ok(())
     }
 }

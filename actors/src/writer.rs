@@ -17,6 +17,7 @@ use actix::prelude::*;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tracing::Instrument;
 use veza_core::RoomId;
 
 /// Where a committed message goes: its Room, and the sender's reply.
@@ -75,9 +76,11 @@ async fn commit(store: Arc<dyn ChatStore>, stats: ChatStats, msgs: Vec<NewMessag
     let mut parts: VecDeque<(Vec<NewMessage>, Vec<Route>)> = VecDeque::from([(msgs, routes)]);
     while let Some((msgs, mut routes)) = parts.pop_front() {
         let rooms: Vec<RoomId> = msgs.iter().map(|m| m.room).collect();
+        let span = crate::trace::commit_span(msgs.len(), routes.iter().map(|(_, reply)| reply.span()));
+        stats.commit_batch_size.observe(msgs.len() as f64);
         let started = Instant::now();
         let msgs = Arc::new(msgs);
-        let result = store.insert_batch(msgs.clone()).await;
+        let result = store.insert_batch(msgs.clone()).instrument(span).await;
         stats.commit_seconds.observe(started.elapsed().as_secs_f64());
         match result {
             Ok(stored) => deliver(&stats, rooms, routes, stored),

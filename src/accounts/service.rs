@@ -80,7 +80,7 @@ impl AccountCore {
         for id in &erased.listings {
             cache.invalidate(&listings::repo::cache_key(*id));
         }
-        offers::events::announce_updated(&mut conn, &self.state.realtime, &erased.offers).await;
+        offers::events::announce_updated(&mut conn, &self.state.realtime, &self.state.metrics, &erased.offers).await;
         Ok(())
     }
 

@@ -72,10 +72,14 @@ impl FromRequest for AuthUser {
         }
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer(req).map(str::to_owned);
+        let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal("no app state".into()))?;
             let token = token.ok_or(AuthError::Feature(AuthFault::Unauthenticated))?;
-            Ok(authenticate(&state, &token).await?)
+            let user = authenticate(&state, &token).await?;
+            // Kept for what runs after the handler (the write position of read-your-writes).
+            req.extensions_mut().insert(user.clone());
+            Ok(user)
         })
     }
 }

@@ -242,9 +242,16 @@ impl ChatCore {
         Ok((self.view(&mut conn, r, Some(m.user)).await?, created))
     }
 
+    /// A page of history: who may read it is asked of the primary (a join made over the
+    /// WebSocket is no HTTP write the replica is waited for), the page itself of the replica
+    /// when it has the reader's own messages (`infra::reads`).
     pub async fn history(&self, m: History) -> Result<Vec<MessageView>, ChatError> {
         let mut conn = self.conn().await?;
         self.visible(&mut conn, m.room, m.user).await?;
+        if self.state.reads.replicated() {
+            drop(conn);
+            conn = self.state.reads.conn(m.user).await.map_err(ChatError::from)?;
+        }
         let rows = match (m.after, m.before) {
             (Some(after), before) => {
                 let up_to = before.map_or(Seq::MAX, |b| b - 1);

@@ -3,6 +3,7 @@
 use super::repo;
 use crate::auth::denylist::Denylist;
 use crate::db::DbPool;
+use crate::infra::reads::Reads;
 use std::sync::Arc;
 use uuid::Uuid;
 use veza_actors::ports::{BoxFut, ChatStore, Membership, NewMessage, PostCheck, StoreError, StoredMessage};
@@ -13,11 +14,14 @@ use veza_core::{RoomId, Seq, UserId};
 pub struct PgChatStore {
     pool: DbPool,
     denylist: Denylist,
+    /// Told who wrote once a batch commits (before the acks): their reads of history pages
+    /// then wait for the replica to have their messages.
+    reads: Reads,
 }
 
 impl PgChatStore {
-    pub fn new(pool: DbPool, denylist: Denylist) -> Arc<Self> {
-        Arc::new(PgChatStore { pool, denylist })
+    pub fn new(pool: DbPool, denylist: Denylist, reads: Reads) -> Arc<Self> {
+        Arc::new(PgChatStore { pool, denylist, reads })
     }
 }
 
@@ -65,10 +69,18 @@ impl ChatStore for PgChatStore {
             let refused = StoreError::Data("U+0000 in a text value (SQLSTATE 22021)".into());
             return Box::pin(async move { Err(refused) });
         }
-        let pool = self.pool.clone();
+        let (pool, reads) = (self.pool.clone(), self.reads.clone());
         Box::pin(async move {
             let mut conn = pool.get().await.map_err(unavailable)?;
-            super::batch::insert_batch(&mut conn, &batch).await.map_err(classify)
+            let stored = super::batch::insert_batch(&mut conn, &batch).await.map_err(classify)?;
+            drop(conn);
+            if reads.keeps_positions() {
+                let mut authors: Vec<UserId> = batch.iter().map(|m| m.author.id).collect();
+                authors.sort_unstable();
+                authors.dedup();
+                reads.wrote(&authors).await;
+            }
+            Ok(stored)
         })
     }
 

@@ -40,6 +40,7 @@ pub struct Config {
     pub stats: StatsConfig,
     pub server_api: ServerApiConfig,
     pub grpc: GrpcConfig,
+    pub telemetry: TelemetryConfig,
     /// Which environment layer was applied (`VEZA_ENV`), for `config check` and logs.
     #[serde(default)]
     pub env: String,
@@ -73,6 +74,14 @@ pub struct DatabaseConfig {
     pub url: String,
     pub pool_size: u32,
     pub connect_timeout_ms: u64,
+    /// A streaming replica for read-only queries; unset: every query goes to `url`.
+    #[serde(default, deserialize_with = "validate::de_opt_string", serialize_with = "redact::ser_opt_url")]
+    pub read_url: Option<String>,
+    /// Past this replay lag (or unreachable) the replica is not read from.
+    pub max_replica_lag_ms: u64,
+    /// How long a read waits for the replica to replay the reader's own last write before it
+    /// goes to the primary instead.
+    pub read_your_writes_wait_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -119,6 +128,16 @@ pub enum LogFormat {
 pub struct LogConfig {
     pub format: LogFormat,
     pub level: String,
+    /// Also write the log to daily files here (empty: stdout/stderr only).
+    #[serde(default)]
+    pub file_dir: String,
+    /// Daily log files kept; older ones are removed.
+    #[serde(default = "default_log_keep_days")]
+    pub file_keep_days: usize,
+}
+
+fn default_log_keep_days() -> usize {
+    7
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -207,6 +226,20 @@ pub struct GrpcConfig {
     pub tls_key_path: Option<String>,
     /// Largest request accepted, in bytes.
     pub max_request_bytes: usize,
+}
+
+/// OpenTelemetry traces over OTLP/gRPC.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// The collector, e.g. `http://otel-collector:4317`. Empty: no traces, no spans made for them.
+    pub otlp_endpoint: String,
+    /// Share of new traces recorded (0 to 1); a trusted caller's sampled flag is followed.
+    pub sample_ratio: f64,
+    /// `service.name` of every span.
+    pub service_name: String,
+    /// Spans wait at most this long in the node before they are sent.
+    pub export_delay_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -388,6 +421,19 @@ impl Config {
     /// This node's search index: `<search.dir>/<node id>`.
     pub fn search_index_dir(&self) -> std::path::PathBuf {
         std::path::PathBuf::from(&self.search.dir).join(self.node_id().replace(['/', '\\'], "_"))
+    }
+
+    /// Where uploads are spooled while they are hashed and checked.
+    pub fn upload_spool_dir(&self) -> std::path::PathBuf {
+        match self.tracks.tmp_dir.as_str() {
+            "" => std::env::temp_dir().join("veza-uploads"),
+            dir => std::path::PathBuf::from(dir),
+        }
+    }
+
+    /// The blob directory when blobs live on a local filesystem (`file://`), not in S3.
+    pub fn local_blob_dir(&self) -> Option<std::path::PathBuf> {
+        self.tracks.storage_url.strip_prefix("file://").map(std::path::PathBuf::from)
     }
 
     /// HTTP workers to start: the configured count, or one per core.

@@ -105,11 +105,29 @@ pub(super) fn validate(c: &Config) -> Result<(), ConfigError> {
     if g.max_request_bytes < 1024 {
         return Err(invalid("grpc.max_request_bytes", "at least 1024"));
     }
+    let t = &c.telemetry;
+    if !(0.0..=1.0).contains(&t.sample_ratio) {
+        return Err(invalid("telemetry.sample_ratio", "between 0 and 1"));
+    }
+    if !t.otlp_endpoint.is_empty()
+        && !url::Url::parse(&t.otlp_endpoint).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+    {
+        return Err(invalid("telemetry.otlp_endpoint", "an http:// or https:// URL of the collector's OTLP/gRPC port"));
+    }
+    if t.export_delay_ms == 0 || t.service_name.trim().is_empty() {
+        return Err(invalid("telemetry.export_delay_ms", "a positive delay and a service_name"));
+    }
     if c.audit.anchor_secs == 0 {
         return Err(invalid("audit.anchor_secs", "must be positive"));
     }
     if c.database.pool_size == 0 || c.database.pool_size > 1000 {
         return Err(invalid("database.pool_size", "must be 1 to 1000"));
+    }
+    if let Some(read_url) = &c.database.read_url {
+        check_url("database.read_url", read_url, &["postgres", "postgresql"])?;
+    }
+    if c.database.max_replica_lag_ms == 0 {
+        return Err(invalid("database.max_replica_lag_ms", "must be positive"));
     }
     if c.database.connect_timeout_ms == 0 {
         return Err(invalid("database.connect_timeout_ms", "must be positive"));

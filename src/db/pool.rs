@@ -59,11 +59,13 @@ pub struct PoolStats {
     pub connections: u32,
     pub idle: u32,
     pub max: u32,
+    /// Checkouts that gave up waiting, since the pool was built.
+    pub timed_out: u64,
 }
 
 impl PoolStats {
     pub fn of(pool: &DbPool, max: u32) -> Self {
         let s = pool.state();
-        PoolStats { connections: s.connections, idle: s.idle_connections, max }
+        PoolStats { connections: s.connections, idle: s.idle_connections, max, timed_out: s.statistics.get_timed_out }
     }
 }

@@ -14,6 +14,7 @@ pub mod openapi_walk;
 pub mod ops;
 pub mod problem;
 pub mod rate_limit;
+pub mod read_your_writes;
 pub mod request_id;
 pub mod security_headers;
 pub mod telemetry;
@@ -126,6 +127,7 @@ pub fn build_app(
         .service(SwaggerUi::new("/docs/{_:.*}").url(openapi::OPENAPI_PATH, openapi))
         .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::NotFound) }))
         .wrap(from_fn(idempotency::middleware))
+        .wrap(from_fn(read_your_writes::middleware))
         .wrap(from_fn(rate_limit::middleware))
         .wrap(from_fn(nul_guard::middleware))
         .wrap(cors)

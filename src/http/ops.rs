@@ -2,6 +2,7 @@
 
 use crate::db::{PoolStats, ping};
 use crate::infra::health::{DepState, Dependency};
+use crate::metrics::DiskVolumes;
 use crate::search::handle::IndexState;
 use crate::state::AppState;
 use crate::web::error::{ApiError, Problem};
@@ -15,6 +16,9 @@ pub struct Checks {
     pub postgres: DepState,
     pub redis: DepState,
     pub amqp: DepState,
+    /// The read replica (`database.read_url`): `down` while unreachable or lagging past
+    /// `database.max_replica_lag_ms` (reads go to the primary meanwhile), `disabled` without one.
+    pub replica: DepState,
     /// The node's search index: `building` (PostgreSQL answers searches meanwhile), `ready`,
     /// or `down` (its directory could not be had; PostgreSQL answers).
     pub search: IndexState,
@@ -48,6 +52,7 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
             postgres: deps.get(Dependency::Postgres),
             redis: deps.get(Dependency::Redis),
             amqp: deps.get(Dependency::Amqp),
+            replica: deps.get(Dependency::Replica),
             search: state.search.state(),
         },
     };
@@ -81,8 +86,10 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
     m.db_pool_connections.set(i64::from(pool.connections));
     m.db_pool_idle.set(i64::from(pool.idle));
     m.db_pool_max.set(i64::from(pool.max));
+    m.catch_up(&m.db_pool_timeouts, pool.timed_out);
     m.rate_limit_fallbacks.set(state.limiter.fallbacks() as i64);
     m.search_documents.set(i64::try_from(state.search.documents()).unwrap_or(i64::MAX));
+    DiskVolumes::of(&state.config).sample(m);
     let body = m.render().map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body))
 }

@@ -3,6 +3,8 @@
 
 use super::request_id::RequestId;
 use crate::state::AppState;
+use crate::telemetry::continue_trace;
+use crate::web::error::ProblemCode;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
@@ -20,21 +22,37 @@ pub async fn middleware(
     let started = Instant::now();
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
     let method = req.method().clone();
+    // The route pattern from the app's resource map (known before routing): low-cardinality
+    // names for the span and labels for the metrics.
+    let route = req.match_pattern().unwrap_or_else(|| UNMATCHED.to_owned());
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
         method = %method,
         path = %req.path(),
+        otel.name = %format_args!("{method} {route}"),
+        otel.kind = "server",
+        http.route = %route,
+        http.response.status_code = tracing::field::Empty,
     );
     let state = req.app_data::<web::Data<AppState>>().cloned();
+    if let Some(state) = state.as_ref().filter(|_| veza_actors::trace::on()) {
+        let traceparent = req.headers().get("traceparent").and_then(|v| v.to_str().ok());
+        let trusted =
+            req.peer_addr().is_some_and(|a| state.config.server.trusted_proxies.iter().any(|n| n.contains(&a.ip())));
+        continue_trace(&span, traceparent, trusted, state.config.telemetry.sample_ratio);
+    }
     let res = next.call(req).instrument(span.clone()).await?;
     let status = res.status();
-    let route = res.request().match_pattern().unwrap_or_else(|| UNMATCHED.to_owned());
     let elapsed = started.elapsed();
+    span.record("http.response.status_code", status.as_u16());
     if let Some(state) = state {
         let m = &state.metrics;
         m.http_requests.with_label_values(&[method.as_str(), &route, status.as_str()]).inc();
         m.http_duration.with_label_values(&[method.as_str(), &route]).observe(elapsed.as_secs_f64());
+        if let Some(ProblemCode(code)) = res.response().extensions().get::<ProblemCode>().copied() {
+            m.http_problems.with_label_values(&[code.as_str()]).inc();
+        }
     }
     let _enter = span.enter();
     let latency_ms = elapsed.as_secs_f64() * 1000.0;

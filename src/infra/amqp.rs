@@ -25,8 +25,11 @@ use veza_actors::room::{Committed, Notify};
 use veza_actors::rooms::RoomRegistry;
 use veza_core::{RoomId, UserId};
 
-use super::envelope::{Envelope, EnvelopeKind, decode, encode};
+use super::envelope::{Envelope, EnvelopeKind, decode, encode, now_us};
 use super::events::{NodeEvent, NodeInbox, PublishNode};
+use crate::metrics::Metrics;
+use crate::telemetry::{current_traceparent, follow_traceparent};
+use tracing::Instrument;
 
 /// The routing key every node is bound to.
 const BROADCAST: &str = "node.broadcast";
@@ -47,10 +50,18 @@ pub struct AmqpBridge {
     /// True while connected: read by the dependency monitor.
     link: Arc<AtomicBool>,
     draining: bool,
+    metrics: Metrics,
 }
 
 impl AmqpBridge {
-    pub fn new(url: String, exchange: String, node_id: String, link: Arc<AtomicBool>, inbox: NodeInbox) -> Self {
+    pub fn new(
+        url: String,
+        exchange: String,
+        node_id: String,
+        link: Arc<AtomicBool>,
+        inbox: NodeInbox,
+        metrics: Metrics,
+    ) -> Self {
         AmqpBridge {
             url,
             exchange,
@@ -64,6 +75,7 @@ impl AmqpBridge {
             backoff: Duration::from_millis(250),
             link,
             draining: false,
+            metrics,
         }
     }
 
@@ -168,6 +180,7 @@ impl AmqpBridge {
 
     fn publish(&self, key: String, body: Vec<u8>, ctx: &mut Context<Self>) {
         let Some(ch) = self.channel.clone() else { return };
+        self.metrics.amqp_envelopes.with_label_values(&["out"]).inc();
         let exchange = self.exchange.clone();
         ctx.spawn(
             async move {
@@ -296,6 +309,13 @@ impl StreamHandler<Result<lapin::message::Delivery, lapin::Error>> for AmqpBridg
     fn handle(&mut self, item: Result<lapin::message::Delivery, lapin::Error>, _: &mut Context<Self>) {
         let Ok(delivery) = item else { return };
         if let Some(env) = decode(&delivery.data).filter(|e| e.origin != self.node_id) {
+            self.metrics.amqp_envelopes.with_label_values(&["in"]).inc();
+            if let Some(sent) = env.sent_at_us {
+                // Clocks of two hosts: a receiver behind the sender reads 0, never negative.
+                self.metrics.chat_fanout_seconds.observe(now_us().saturating_sub(sent) as f64 / 1e6);
+            }
+            let span = fanout_span(&env);
+            let _in_trace = span.enter();
             if let (EnvelopeKind::User, Some(user), Some(control), Some(p)) =
                 (env.kind, env.user, env.control.clone(), &self.presence)
             {
@@ -305,7 +325,7 @@ impl StreamHandler<Result<lapin::message::Delivery, lapin::Error>> for AmqpBridg
                 (EnvelopeKind::Room, Some(room), _, Some(frame), _) => {
                     let frame = SharedFrame::new(frame);
                     if let Some(rooms) = self.rooms.clone() {
-                        actix::spawn(async move {
+                        let hand_off = async move {
                             let Ok(addr) = rooms.get(room).await else { return };
                             // Messages join the seq order; everything else is news.
                             if matches!(frame.frame, ServerFrame::Message { .. }) {
@@ -313,7 +333,8 @@ impl StreamHandler<Result<lapin::message::Delivery, lapin::Error>> for AmqpBridg
                             } else {
                                 addr.do_send(Notify { frame, except: None, publish: false });
                             }
-                        });
+                        };
+                        actix::spawn(hand_off.instrument(span.clone()));
                     }
                 }
                 (EnvelopeKind::User, _, Some(user), Some(frame), _) => {
@@ -339,6 +360,19 @@ impl StreamHandler<Result<lapin::message::Delivery, lapin::Error>> for AmqpBridg
         }
         tracing::warn!("RabbitMQ consumer ended; reconnecting");
         self.reconnect_later(ctx);
+    }
+}
+
+/// The span of another node's room or user envelope here, in the trace it carries (tracing on).
+fn fanout_span(env: &Envelope) -> tracing::Span {
+    match (&env.traceparent, env.kind) {
+        (Some(parent), EnvelopeKind::Room | EnvelopeKind::User) if veza_actors::trace::on() => {
+            let span =
+                tracing::info_span!(parent: None, "chat.fanout", origin = %env.origin, seq = env.seq.map(|s| s.0));
+            follow_traceparent(&span, parent);
+            span
+        }
+        _ => tracing::Span::none(),
     }
 }
 
@@ -375,7 +409,9 @@ impl AmqpFanout {
         Arc::new(AmqpFanout { bridge, local: LocalFanout::new(presence), node_id })
     }
 
-    fn publish(&self, key: String, env: Envelope) {
+    fn publish(&self, key: String, mut env: Envelope) {
+        env.sent_at_us = Some(now_us());
+        env.traceparent = current_traceparent();
         self.bridge.do_send(Publish { key, body: encode(&env) });
     }
 }
@@ -391,6 +427,8 @@ impl Fanout for AmqpFanout {
             frame: Some(frame.frame.clone()),
             event: None,
             control: None,
+            sent_at_us: None,
+            traceparent: None,
         };
         self.publish(format!("room.{room}"), env);
     }

@@ -21,6 +21,13 @@ pub struct Envelope {
     /// Absent when `None`: envelopes without one keep the bytes older nodes know.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub control: Option<UserControl>,
+    /// When it was published (µs since the epoch), for the receiver's fan-out latency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at_us: Option<u64>,
+    /// W3C `traceparent` of the span that published it (tracing on): the receiving node's
+    /// spans join the same trace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
 }
 
 impl Envelope {
@@ -35,6 +42,8 @@ impl Envelope {
             frame,
             event: None,
             control,
+            sent_at_us: None,
+            traceparent: None,
         }
     }
 
@@ -49,6 +58,8 @@ impl Envelope {
             frame: None,
             event: Some(event),
             control: None,
+            sent_at_us: None,
+            traceparent: None,
         }
     }
 }
@@ -59,6 +70,13 @@ pub enum EnvelopeKind {
     Room,
     User,
     Node,
+}
+
+/// Microseconds since the epoch, for `sent_at_us`.
+pub fn now_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
 }
 
 pub fn encode(e: &Envelope) -> Vec<u8> {
@@ -90,12 +108,15 @@ mod tests {
             frame: Some(ServerFrame::Pong),
             event: None,
             control: None,
+            sent_at_us: Some(7),
+            traceparent: Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into()),
         };
         let back = decode(&encode(&env));
         assert_eq!(
-            back.as_ref().map(|e| (e.origin.as_str(), e.kind, e.seq)),
-            Some(("n1", EnvelopeKind::Room, Some(Seq(9))))
+            back.as_ref().map(|e| (e.origin.as_str(), e.kind, e.seq, e.sent_at_us)),
+            Some(("n1", EnvelopeKind::Room, Some(Seq(9)), Some(7)))
         );
+        assert_eq!(back.and_then(|e| e.traceparent).as_deref().map(str::len), Some(55));
         assert!(decode(b"garbage").is_none());
         let node = Envelope::node("n2".into(), NodeEvent::SettingsChanged { version: 4 });
         let back = decode(&encode(&node)).and_then(|e| e.event);

@@ -38,15 +38,18 @@ pub enum Dependency {
     Postgres,
     Redis,
     Amqp,
+    /// The read replica (`database.read_url`): down when unreachable or lagging too far.
+    Replica,
 }
 
 impl Dependency {
-    pub const ALL: [Dependency; 3] = [Dependency::Postgres, Dependency::Redis, Dependency::Amqp];
+    pub const ALL: [Dependency; 4] = [Dependency::Postgres, Dependency::Redis, Dependency::Amqp, Dependency::Replica];
     pub fn name(self) -> &'static str {
         match self {
             Dependency::Postgres => "postgres",
             Dependency::Redis => "redis",
             Dependency::Amqp => "amqp",
+            Dependency::Replica => "replica",
         }
     }
 }
@@ -54,17 +57,22 @@ impl Dependency {
 /// Lock-free so `/health` never waits on a check in progress.
 #[derive(Debug)]
 pub struct DependencyStatus {
-    states: [AtomicU8; 3],
+    states: [AtomicU8; 4],
 }
 
 impl DependencyStatus {
     /// PostgreSQL starts `ok` (the node just migrated it); the others `down` until first checked,
     /// or `disabled` when not configured.
-    pub fn new(redis_configured: bool, amqp_configured: bool) -> Self {
+    pub fn new(redis_configured: bool, amqp_configured: bool, replica_configured: bool) -> Self {
         let initial =
             |configured: bool| AtomicU8::new(if configured { DepState::Down } else { DepState::Disabled }.as_u8());
         DependencyStatus {
-            states: [AtomicU8::new(DepState::Ok.as_u8()), initial(redis_configured), initial(amqp_configured)],
+            states: [
+                AtomicU8::new(DepState::Ok.as_u8()),
+                initial(redis_configured),
+                initial(amqp_configured),
+                initial(replica_configured),
+            ],
         }
     }
 
@@ -88,7 +96,8 @@ mod tests {
 
     #[test]
     fn unconfigured_is_disabled_and_healthy() {
-        let s = DependencyStatus::new(false, true);
+        let s = DependencyStatus::new(false, true, false);
+        assert_eq!(s.get(Dependency::Replica), DepState::Disabled);
         assert_eq!(s.get(Dependency::Redis), DepState::Disabled);
         assert_eq!(s.get(Dependency::Amqp), DepState::Down);
         assert!(!s.all_healthy());

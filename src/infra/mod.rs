@@ -11,6 +11,8 @@ pub mod housekeeping;
 pub mod mail;
 pub mod monitor;
 pub mod page_cache;
+pub mod reads;
 pub mod redis;
 pub mod redis_presence;
+pub mod replica;
 pub mod tally;

@@ -91,6 +91,10 @@ impl Probes {
 fn record(status: &DependencyStatus, metrics: &Metrics, dep: Dependency, state: DepState) {
     let before = status.set(dep, state);
     metrics.dependency_up.with_label_values(&[dep.name()]).set(i64::from(state == DepState::Ok));
+    if dep == Dependency::Redis {
+        // Redis away: limits and presence are this node's alone until it answers again.
+        metrics.redis_fallback_active.set(i64::from(state == DepState::Down));
+    }
     if before != state {
         match state {
             DepState::Down => tracing::warn!(dependency = dep.name(), "dependency down; retrying"),

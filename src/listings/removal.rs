@@ -34,5 +34,5 @@ pub async fn remove(conn: &mut AsyncPgConnection, id: ListingId, by: UserId) -> 
 pub async fn announce(state: &AppState, conn: &mut AsyncPgConnection, r: &Removal) {
     state.cache.invalidate(&repo::cache_key(r.listing));
     state.search.wrote(Kind::Listing, r.listing.uuid()).await;
-    offer_events::announce_updated(conn, &state.realtime, &r.offers).await;
+    offer_events::announce_updated(conn, &state.realtime, &state.metrics, &r.offers).await;
 }

@@ -151,6 +151,11 @@ impl ListingCore {
         Ok(checkout(&self.state.pool).await?)
     }
 
+    /// For read-only queries of `reader`: the replica when it may answer (`infra::reads`).
+    async fn read_conn(&self, reader: Option<UserId>) -> Result<PooledConn<'_>, ListingError> {
+        Ok(self.state.reads.conn(reader).await?)
+    }
+
     async fn view(conn: &mut AsyncPgConnection, id: ListingId) -> Result<ListingView, ListingError> {
         let (row, seller) = repo::get(conn, id).await?.ok_or(ListingError::NotFound)?;
         Ok(row.view(seller))
@@ -303,7 +308,7 @@ impl ListingCore {
             .await?;
         self.state.cache.invalidate(&repo::cache_key(m.id));
         self.state.search.wrote(Kind::Listing, m.id.uuid()).await;
-        offer_events::announce_updated(&mut conn, &self.state.realtime, &expired).await;
+        offer_events::announce_updated(&mut conn, &self.state.realtime, &self.state.metrics, &expired).await;
         Self::view(&mut conn, m.id).await
     }
 
@@ -330,7 +335,7 @@ impl ListingCore {
         self.state.cache.invalidate(&repo::cache_key(m.id));
         self.state.search.wrote(Kind::Listing, m.id.uuid()).await;
         for v in &expired {
-            offer_events::push(&self.state.realtime, offer_events::UPDATED, v);
+            offer_events::push(&self.state.realtime, &self.state.metrics, offer_events::UPDATED, v);
         }
         Ok(())
     }
@@ -409,7 +414,7 @@ impl ListingCore {
         // it (a draft again, a suspended seller) drops out.
         let viewer = filter.viewer.map(|v| v.uuid());
         let mut rows: std::collections::HashMap<uuid::Uuid, (ListingRow, String)> =
-            repo::many(&*self.conn().await?, &found.ids)
+            repo::many(&*self.read_conn(filter.viewer).await?, &found.ids)
                 .await?
                 .into_iter()
                 .map(|(r, seller)| (r.id.uuid(), (r, seller)))
@@ -462,7 +467,7 @@ impl ListingCore {
     }
 
     pub async fn search(&self, m: SearchListings) -> Result<ListingPage, ListingError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.read_conn(m.viewer).await?;
         let tree = Tree::new(categories_repo::all(&mut conn).await?);
         let Compiled { mut filter, sort, cursor, seller_key } = query::compile(&m.query, m.viewer, &tree)?;
         if let Some(key) = seller_key {
@@ -474,7 +479,7 @@ impl ListingCore {
         if let Some(page) = self.search_indexed(&tree, &filter, sort, cursor, m.limit).await? {
             return Ok(page);
         }
-        let mut conn = self.conn().await?;
+        let mut conn = self.read_conn(m.viewer).await?;
         if matches!(cursor, Some(Cursor::Ranked { .. })) {
             return Err(ListingError::invalid("cursor", "the ranking this cursor paged is gone; search again"));
         }

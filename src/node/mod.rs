@@ -29,8 +29,10 @@ use crate::infra::health::DependencyStatus;
 use crate::infra::housekeeping::Housekeeping;
 use crate::infra::mail::Mailer;
 use crate::infra::monitor::DependencyMonitor;
+use crate::infra::reads::Reads;
 use crate::infra::redis::Redis;
 use crate::infra::redis_presence::RedisRoomPresence;
+use crate::infra::replica::{Replica, ReplicaMonitor};
 use crate::infra::tally::Tally;
 use crate::listings::views::ViewFlusher;
 use crate::metrics::{Metrics, MetricsError};
@@ -93,7 +95,11 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     let blobs = open_blobs(&config)?;
     let pool = db::build_pool(&config.database.url, config.database.pool_size, connect_timeout(&config));
     let metrics = Metrics::new(config.node_id())?;
-    let deps = Arc::new(DependencyStatus::new(config.redis.url.is_some(), config.amqp.url.is_some()));
+    let deps = Arc::new(DependencyStatus::new(
+        config.redis.url.is_some(),
+        config.amqp.url.is_some(),
+        config.database.read_url.is_some(),
+    ));
     let redis = connect_redis(&config);
     announce_mode(&config);
 
@@ -101,7 +107,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     let amqp_link = Arc::new(AtomicBool::new(false));
     // The bus first: whatever publishes or applies a node event is handed it.
     let (inbox, inbox_rx) = events::inbox();
-    let bridge = start_bridge(&config, &supervisor, amqp_link.clone(), inbox.clone());
+    let bridge = start_bridge(&config, &supervisor, amqp_link.clone(), inbox.clone(), &metrics);
     let bus = NodeBus::new(inbox, bridge.clone().map(Addr::recipient));
 
     let auth = start_auth(&config, &pool, bus.clone(), redis.clone()).await?;
@@ -117,12 +123,13 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     supervise_background(&supervisor, &config, &pool, (&metrics, &deps), &auth, &settings, amqp_link);
 
     // The supervisor's address exists before it runs: sessions register drain hooks with it.
+    let reads = start_reads(&config, &supervisor, &pool, redis.clone(), (&metrics, &deps));
     let supervisor_ctx = actix::Context::<NodeSupervisor>::new();
     let chat_stats = ChatStats::new().map_err(MetricsError::from)?;
     chat_stats.register(metrics.registry()).map_err(MetricsError::from)?;
     let realtime = Realtime::start(RealtimeParts {
         config: &config.chat,
-        store: PgChatStore::new(pool.clone(), auth.denylist.clone()),
+        store: PgChatStore::new(pool.clone(), auth.denylist.clone(), reads.clone()),
         policy: Arc::new(chat_policy(&config, &limiter, &settings, timeouts.clone(), flags.clone())),
         stats: chat_stats,
         supervisor: &supervisor,
@@ -135,9 +142,9 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     // From here on, the events queued since the bus was made are applied, then each as it comes.
     inbox_rx.run(node_events::applier(settings.clone(), pool.clone(), auth.denylist.clone(), cache.clone(), timeouts));
     reports::flagger::start(flag_inbox, pool.clone(), realtime.clone());
-    let (p, rt, offers) = (pool.clone(), realtime.clone(), config.offers.clone());
+    let (p, rt, m, offers) = (pool.clone(), realtime.clone(), metrics.clone(), config.offers.clone());
     supervisor.supervise(move |_| {
-        OfferExpiry::new(p, rt, Duration::from_millis(offers.expiry_check_ms), offers.expiry_batch)
+        OfferExpiry::new(p, rt, m.clone(), Duration::from_millis(offers.expiry_check_ms), offers.expiry_batch)
     });
     let (p, b, every) = (pool.clone(), blobs.clone(), Duration::from_millis(config.tracks.sweep_interval_ms));
     supervisor.supervise(move |_| BlobSweeper::new(p, b, every));
@@ -153,6 +160,7 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     let state = AppState {
         config: config.clone(),
         pool,
+        reads,
         metrics,
         limiter,
         deps,
@@ -173,6 +181,29 @@ pub async fn start(config: Config) -> Result<RunningNode, NodeError> {
     };
     let grpc = crate::server_api::grpc::start(&state).await?;
     serve(state, supervisor, grpc)
+}
+
+/// Where read-only queries go: the replica of `database.read_url` (watched for lag) when set.
+fn start_reads(
+    config: &Config,
+    supervisor: &NodeSupervisor,
+    pool: &DbPool,
+    redis: Option<Redis>,
+    (metrics, deps): (&Metrics, &Arc<DependencyStatus>),
+) -> Reads {
+    let db = &config.database;
+    let max_lag = Duration::from_millis(db.max_replica_lag_ms);
+    let replica = db.read_url.as_deref().map(|url| Replica {
+        pool: db::build_pool(url, db.pool_size, connect_timeout(config)),
+        state: Default::default(),
+    });
+    if let Some(r) = &replica {
+        let (p, r, d, m) = (pool.clone(), r.clone(), deps.clone(), metrics.clone());
+        let every = Duration::from_millis(config.health.check_interval_ms.min(1000));
+        supervisor.supervise(move |_| ReplicaMonitor::new(p, r, max_lag, every, d, m));
+    }
+    let wait = Duration::from_millis(db.read_your_writes_wait_ms);
+    Reads::new(pool.clone(), replica, redis, wait, max_lag, metrics.clone())
 }
 
 /// The node's heartbeat (with the users it saw) and its share of the stats rollup.
@@ -265,10 +296,11 @@ fn start_bridge(
     supervisor: &NodeSupervisor,
     link: Arc<AtomicBool>,
     inbox: NodeInbox,
+    metrics: &Metrics,
 ) -> Option<Addr<AmqpBridge>> {
     let url = config.amqp.url.clone()?;
-    let (exchange, node) = (config.amqp.exchange.clone(), config.node_id().to_owned());
-    Some(supervisor.supervise(move |_| AmqpBridge::new(url, exchange, node, link, inbox)))
+    let (exchange, node, metrics) = (config.amqp.exchange.clone(), config.node_id().to_owned(), metrics.clone());
+    Some(supervisor.supervise(move |_| AmqpBridge::new(url, exchange, node, link, inbox, metrics)))
 }
 
 /// What auth needs at run time: the signing keys (ready), the denylist (loaded), the hasher.

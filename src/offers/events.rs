@@ -6,6 +6,7 @@ use super::model::{OfferAction, OfferView};
 use super::repo::{self, OfferRow};
 use crate::activity;
 use crate::chat::runtime::Realtime;
+use crate::metrics::Metrics;
 use crate::money::Money;
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
@@ -51,8 +52,10 @@ pub async fn expire_open_of_listing(
     Ok(expired.into_iter().map(|o| o.id).collect())
 }
 
-/// Pushes `{type:"event", kind, data: <offer>}` to every session of both parties.
-pub fn push(realtime: &Realtime, kind: &str, offer: &OfferView) {
+/// Pushes `{type:"event", kind, data: <offer>}` to every session of both parties, and counts
+/// the state the offer entered (each transition is pushed once, after its commit).
+pub fn push(realtime: &Realtime, metrics: &Metrics, kind: &str, offer: &OfferView) {
+    metrics.offer_transitions.with_label_values(&[offer.status.as_str()]).inc();
     match serde_json::to_value(offer) {
         Ok(data) => {
             realtime.push_user(UserId(offer.buyer.id), kind, data.clone());
@@ -64,7 +67,7 @@ pub fn push(realtime: &Realtime, kind: &str, offer: &OfferView) {
 
 /// Loads the offers `ids` (with history) and pushes each as `offer.updated`; for changes made
 /// as a side effect (other offers expired by an acceptance, an archive, the scheduler).
-pub async fn announce_updated(conn: &mut AsyncPgConnection, realtime: &Realtime, ids: &[OfferId]) {
+pub async fn announce_updated(conn: &mut AsyncPgConnection, realtime: &Realtime, metrics: &Metrics, ids: &[OfferId]) {
     if ids.is_empty() {
         return;
     }
@@ -76,7 +79,7 @@ pub async fn announce_updated(conn: &mut AsyncPgConnection, realtime: &Realtime,
         }
     };
     match repo::views(conn, rows, true).await {
-        Ok(views) => views.iter().for_each(|v| push(realtime, UPDATED, v)),
+        Ok(views) => views.iter().for_each(|v| push(realtime, metrics, UPDATED, v)),
         Err(e) => tracing::warn!(error = %e, "offer pushes skipped"),
     }
 }

@@ -8,6 +8,7 @@ use super::events;
 use super::repo;
 use crate::chat::runtime::Realtime;
 use crate::db::DbPool;
+use crate::metrics::Metrics;
 use actix::prelude::*;
 use diesel_async::AsyncConnection;
 use std::time::Duration;
@@ -16,19 +17,20 @@ use veza_core::OfferId;
 pub struct OfferExpiry {
     pool: DbPool,
     realtime: Realtime,
+    metrics: Metrics,
     interval: Duration,
     batch: u32,
 }
 
 impl OfferExpiry {
-    pub fn new(pool: DbPool, realtime: Realtime, interval: Duration, batch: u32) -> Self {
-        OfferExpiry { pool, realtime, interval, batch }
+    pub fn new(pool: DbPool, realtime: Realtime, metrics: Metrics, interval: Duration, batch: u32) -> Self {
+        OfferExpiry { pool, realtime, metrics, interval, batch }
     }
 }
 
 /// Expires one batch of due offers (history and activity in the same transaction), then
 /// pushes each to both parties. Returns how many expired.
-pub async fn run_once(pool: &DbPool, realtime: &Realtime, batch: u32) -> Result<usize, String> {
+pub async fn run_once(pool: &DbPool, realtime: &Realtime, metrics: &Metrics, batch: u32) -> Result<usize, String> {
     let mut conn = pool.get().await.map_err(|e| e.to_string())?;
     let ids = conn
         .transaction::<Vec<OfferId>, diesel::result::Error, _>(async |conn| {
@@ -40,7 +42,7 @@ pub async fn run_once(pool: &DbPool, realtime: &Realtime, batch: u32) -> Result<
         })
         .await
         .map_err(|e| e.to_string())?;
-    events::announce_updated(&mut conn, realtime, &ids).await;
+    events::announce_updated(&mut conn, realtime, metrics, &ids).await;
     Ok(ids.len())
 }
 
@@ -49,11 +51,12 @@ impl Actor for OfferExpiry {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.run_interval(self.interval, |this, ctx| {
-            let (pool, realtime, batch) = (this.pool.clone(), this.realtime.clone(), this.batch);
+            let (pool, realtime, metrics, batch) =
+                (this.pool.clone(), this.realtime.clone(), this.metrics.clone(), this.batch);
             // `wait`: one sweep at a time per node, however slow the database is.
             ctx.wait(
                 async move {
-                    match run_once(&pool, &realtime, batch).await {
+                    match run_once(&pool, &realtime, &metrics, batch).await {
                         Ok(0) => {}
                         Ok(n) => tracing::debug!(offers = n, "offers expired"),
                         Err(e) => tracing::warn!(error = %e, "offer expiry failed"),

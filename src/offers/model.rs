@@ -311,6 +311,12 @@ mod tests {
     use super::*;
     use OfferAction::*;
     use OfferStatus::*;
+
+    #[test]
+    fn the_metrics_preset_every_offer_state() {
+        let states: Vec<&str> = OfferStatus::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(states, crate::metrics::OFFER_STATES);
+    }
     use Party::*;
 
     const PARTIES: [Party; 3] = [Buyer, Seller, System];

@@ -146,7 +146,7 @@ impl OfferCore {
             })
             .await?;
         let view = Self::view(&mut conn, row).await?;
-        events::push(&self.state.realtime, CREATED, &view);
+        events::push(&self.state.realtime, &self.state.metrics, CREATED, &view);
         Ok(view)
     }
 
@@ -247,8 +247,8 @@ impl OfferCore {
             self.state.cache.invalidate(&crate::listings::repo::cache_key(row.listing_id));
         }
         let view = Self::view(&mut conn, row).await?;
-        events::push(&self.state.realtime, UPDATED, &view);
-        events::announce_updated(&mut conn, &self.state.realtime, &effects.expired).await;
+        events::push(&self.state.realtime, &self.state.metrics, UPDATED, &view);
+        events::announce_updated(&mut conn, &self.state.realtime, &self.state.metrics, &effects.expired).await;
         Ok(view)
     }
 }

@@ -119,6 +119,11 @@ impl SearchCore {
         Ok(checkout(&self.state.pool).await?)
     }
 
+    /// For read-only queries of `reader`: the replica when it may answer (`infra::reads`).
+    async fn read_conn(&self, reader: Option<UserId>) -> Result<PooledConn<'_>, SearchError> {
+        Ok(self.state.reads.conn(reader).await?)
+    }
+
     /// The query rules, with the runtime setting's typo thresholds.
     fn rules(&self) -> Rules {
         Rules::with_typos(self.state.settings.search_typos())
@@ -196,14 +201,16 @@ impl SearchCore {
                     offset,
                     timeout_ms: u64::try_from(timeout_ms).unwrap_or(u64::MAX),
                 };
-                (fallback::run(&mut *self.conn().await?, ask).await?, SearchSource::Database, 0, 0)
+                (fallback::run(&mut *self.read_conn(m.viewer).await?, ask).await?, SearchSource::Database, 0, 0)
             }
         };
         // Rows found by the index may come from the rows kept beside it; PostgreSQL's own
         // answers are read from PostgreSQL.
         let views_kept = self.state.search.views();
         let cache = (source == SearchSource::Index).then_some(views_kept.as_ref());
-        let results = views::load(&mut *self.conn().await?, &found, &kinds, (viewer, &hidden), &parsed, cache).await?;
+        let results =
+            views::load(&mut *self.read_conn(m.viewer).await?, &found, &kinds, (viewer, &hidden), &parsed, cache)
+                .await?;
         let next_cursor = match kinds.as_slice() {
             [k] if (offset + limit) < MAX_REACH && ((offset + limit) as u64) < found.counts[k.index()] => {
                 Some(Cursor { epoch: cursor_epoch, generation, offset: offset + limit }.encode())

@@ -72,10 +72,7 @@ pub struct BinaryBody(#[allow(dead_code)] Vec<u8>);
 
 /// The directory uploads are spooled to.
 pub fn spool_dir(state: &AppState) -> PathBuf {
-    match state.config.tracks.tmp_dir.as_str() {
-        "" => std::env::temp_dir().join("veza-uploads"),
-        dir => PathBuf::from(dir),
-    }
+    state.config.upload_spool_dir()
 }
 
 fn multipart_error(e: MultipartError) -> ApiError {
@@ -179,15 +176,39 @@ pub async fn upload(
     req: HttpRequest,
     form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
+    let result = upload_once(tracks, &state, user, req, form).await;
+    count_upload(&state, &result);
+    result
+}
+
+/// Counts an upload by outcome: `ok`, `rejected` (the client's file or request, 4xx) or
+/// `failed` (ours, 5xx).
+pub fn count_upload(state: &AppState, result: &Result<HttpResponse, ApiError>) {
+    let outcome = match result {
+        Ok(_) => "ok",
+        Err(e) if actix_web::ResponseError::status_code(e).is_server_error() => "failed",
+        Err(_) => "rejected",
+    };
+    state.metrics.track_uploads.with_label_values(&[outcome]).inc();
+}
+
+async fn upload_once(
+    tracks: Tracks,
+    state: &AppState,
+    user: AuthUser,
+    req: HttpRequest,
+    form: Multipart,
+) -> Result<HttpResponse, ApiError> {
     let key = idempotent::key_of(req.headers())?;
     let room = ask(&tracks, QuotaLeft { user: user.id }).await?;
-    let (spooled, filename, meta) = read_form(&state, form, room).await?;
+    let (spooled, filename, meta) = read_form(state, form, room).await?;
     let hash = request_hash(&spooled, &meta);
     if let Some(key) = &key
-        && let Some(replay) = idempotent::claim(&state, user.id, key, &hash, "POST", req.path()).await?
+        && let Some(replay) = idempotent::claim(state, user.id, key, &hash, "POST", req.path()).await?
     {
         return Ok(replay);
     }
+    state.metrics.track_upload_bytes.inc_by(spooled.size);
     let result =
         ask(&tracks, Ingest { user: user.id, roles: user.role_names(), spooled, filename, meta, releasing: None })
             .await;
@@ -200,7 +221,7 @@ pub async fn upload(
     };
     if let Some(key) = &key {
         let content_type = if status.is_success() { "application/json" } else { crate::web::PROBLEM_JSON };
-        idempotent::finish(&state, user.id, key, status, content_type, &body).await;
+        idempotent::finish(state, user.id, key, status, content_type, &body).await;
     }
     let done = result?;
     let mut res = HttpResponse::build(status);
@@ -336,7 +357,12 @@ async fn serve(
         None => format!("ip:{}", client_info(req).ip.unwrap_or_default()),
     };
     let addr = tracks.get_ref().clone();
-    let report = move |bytes| addr.do_send(Listened { listener, user: viewer, id, bytes });
+    state.metrics.track_streams.with_label_values(&[res.status().as_str()]).inc();
+    let sent = state.metrics.track_stream_bytes.clone();
+    let report = move |bytes| {
+        sent.inc_by(bytes);
+        addr.do_send(Listened { listener, user: viewer, id, bytes })
+    };
     Ok(res.map_body(|_, body| BoxBody::new(Counted::new(body, report))))
 }
 

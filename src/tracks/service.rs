@@ -302,7 +302,7 @@ impl TrackCore {
     }
 
     pub async fn list(&self, m: ListTracks) -> Result<TrackPage, TrackError> {
-        let mut conn = self.conn().await?;
+        let mut conn = self.state.reads.conn(m.viewer).await.map_err(TrackError::from)?;
         let owner = match m.query.owner.as_deref().filter(|o| !o.is_empty()) {
             // An unknown owner has no tracks: the nil id matches nothing.
             Some(key) => Some(users_repo::profile_by_key(&mut conn, key).await?.map_or(UserId::default(), |u| u.id)),

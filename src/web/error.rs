@@ -166,6 +166,11 @@ impl From<Never> for ApiError {
     }
 }
 
+/// The code of a problem answer, in the response's extensions (counted per code by the
+/// request middleware).
+#[derive(Debug, Clone, Copy)]
+pub struct ProblemCode(pub Code);
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -188,6 +193,7 @@ impl ResponseError for ApiError {
         }
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        res.extensions_mut().insert(ProblemCode(self.wire_code()));
         match self {
             ApiError::RateLimited { retry_after } => {
                 res.insert_header((header::RETRY_AFTER, retry_after_secs(*retry_after).to_string()));

@@ -89,6 +89,8 @@ fn rabbitmq_envelopes_are_unchanged() {
             frame: Some(message_frame()),
             event: None,
             control: None,
+            sent_at_us: None,
+            traceparent: None,
         },
         Envelope {
             origin: "node-a".into(),
@@ -99,6 +101,8 @@ fn rabbitmq_envelopes_are_unchanged() {
             frame: Some(error_frame()),
             event: None,
             control: None,
+            sent_at_us: None,
+            traceparent: None,
         },
     ];
     for event in [

@@ -268,3 +268,30 @@ async fn seed_and_mint_tokens_prepare_load_users() {
     let page: Value = app.get(&format!("/api/v1/rooms/{room}")).await.json().await.expect("json");
     assert_eq!(page["member_count"], 10);
 }
+
+#[tokio::test]
+async fn log_file_dir_keeps_the_same_lines_in_a_daily_file() {
+    let db = TestDb::new().await;
+    let dir = std::env::temp_dir().join(format!("veza-logs-{}", db.name));
+    let dir_s = dir.display().to_string();
+    let node = ChildNode::spawn(&[("VEZA__DATABASE__URL", db.url.as_str()), ("VEZA__LOG__FILE_DIR", dir_s.as_str())]);
+    let res = crate::support::app::client().get(node.url("/api/v1/nowhere")).send().await.expect("sent");
+    assert_eq!(res.status(), 404);
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let file = dir.join(format!("veza.{today}.log"));
+    let text = eventually(Duration::from_secs(5), "the 404 in the log file", || async {
+        let text = std::fs::read_to_string(&file).ok()?;
+        text.contains("/api/v1/nowhere").then_some(text)
+    })
+    .await;
+    let first: Value = serde_json::from_str(text.lines().next().unwrap_or_default()).expect("JSON lines in the file");
+    assert!(first.get("message").is_some() && first.get("level").is_some(), "{first}");
+    assert!(node.logs().iter().any(|l| l.contains("/api/v1/nowhere")), "still on stderr too");
+    drop(node);
+    let _ = std::fs::remove_dir_all(dir);
+
+    // A directory that cannot be made: the node says so and does not start.
+    let (status, _out, err) = run(&["serve"], &[("VEZA__LOG__FILE_DIR", "/proc/veza-no-logs-here")]);
+    assert_eq!(status.code(), Some(1));
+    assert!(err.contains("log.file_dir"), "{err}");
+}

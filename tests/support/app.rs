@@ -192,7 +192,12 @@ pub fn client() -> reqwest::Client {
 /// `VEZA_TEST_LOG=debug` shows the nodes' logs.
 fn init_logs() {
     if let Ok(level) = std::env::var("VEZA_TEST_LOG") {
-        veza::logging::init(&veza::config::LogConfig { format: veza::config::LogFormat::Pretty, level });
+        veza::logging::init(&veza::config::LogConfig {
+            format: veza::config::LogFormat::Pretty,
+            level,
+            file_dir: String::new(),
+            file_keep_days: 7,
+        });
     }
 }
 

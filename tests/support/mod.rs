@@ -6,8 +6,10 @@
 pub mod app;
 pub mod db;
 pub mod oauth_provider;
+pub mod otlp;
 pub mod process;
 pub mod proxy;
+pub mod replica;
 pub mod ws;
 
 pub use app::TestApp;

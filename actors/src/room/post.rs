@@ -57,18 +57,26 @@ pub struct PostReply {
     /// The Room's count of posts in flight: held until answered, wherever that happens (the
     /// Room, the writer), so a Room never stops idle with a post it would have to deliver.
     hold: Option<Arc<()>>,
+    /// The message's span (`trace.rs`), ended when the post is answered.
+    span: tracing::Span,
 }
 
 impl PostReply {
     /// Answers a session with `Posted`.
     pub fn to_session(to: Recipient<Posted>, client_id: String) -> Self {
-        PostReply { to: Some(ReplyTo::Session { to, client_id }), hold: None }
+        let span = crate::trace::send_span(&client_id);
+        PostReply { to: Some(ReplyTo::Session { to, client_id }), hold: None, span }
     }
 
     /// Answers on a channel (the REST post).
     pub fn channel() -> (Self, oneshot::Receiver<Result<StoredMessage, PostError>>) {
         let (tx, rx) = oneshot::channel();
-        (PostReply { to: Some(ReplyTo::Channel(tx)), hold: None }, rx)
+        (PostReply { to: Some(ReplyTo::Channel(tx)), hold: None, span: crate::trace::post_span() }, rx)
+    }
+
+    /// The message's span (none while tracing is off).
+    pub fn span(&self) -> &tracing::Span {
+        &self.span
     }
 
     pub fn send(mut self, result: Result<StoredMessage, PostError>) {
@@ -187,8 +195,10 @@ impl Handler<Stored> for Room {
 
     fn handle(&mut self, m: Stored, ctx: &mut Context<Self>) {
         let mut frames = Vec::with_capacity(m.0.len());
-        for (stored, _) in &m.0 {
+        for (stored, reply) in &m.0 {
             let frame = SharedFrame::new(stored.frame());
+            // Entered while publishing: the envelope carries the message's trace to other nodes.
+            let _deliver = crate::trace::deliver_span(reply.span(), stored.seq.0).entered();
             // A retry republishes the stored frame; receivers drop a seq they already have.
             self.deps.fanout.publish_room(self.id, frame.clone());
             frames.push(frame);

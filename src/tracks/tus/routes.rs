@@ -6,7 +6,7 @@ use super::service::*;
 use crate::auth::AuthUser;
 use crate::state::AppState;
 use crate::tracks::model::{TrackView, UploadMeta};
-use crate::tracks::routes::spool_dir;
+use crate::tracks::routes::{count_upload, spool_dir};
 use crate::tracks::service::{Ingest, TrackService};
 use crate::tracks::spool::{SpoolError, spool_chunk};
 use crate::web::error::{ApiError, Problem};
@@ -182,9 +182,22 @@ pub async fn finish(
     path: web::Path<UploadId>,
     body: web::Json<UploadMeta>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let meta = body.into_inner().validate()?;
-    let (spooled, filename) = ask(&uploads, AssembleUpload { user: user.id, id, spool_dir: spool_dir(&state) }).await?;
+    let result = finish_once(uploads, tracks, &state, user, path.into_inner(), body.into_inner()).await;
+    count_upload(&state, &result);
+    result
+}
+
+async fn finish_once(
+    uploads: Uploads,
+    tracks: Tracks,
+    state: &AppState,
+    user: AuthUser,
+    id: UploadId,
+    body: UploadMeta,
+) -> Result<HttpResponse, ApiError> {
+    let meta = body.validate()?;
+    let (spooled, filename) = ask(&uploads, AssembleUpload { user: user.id, id, spool_dir: spool_dir(state) }).await?;
+    state.metrics.track_upload_bytes.inc_by(spooled.size);
     let done = ask(
         &tracks,
         Ingest {
