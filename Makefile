@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export RUST_BACKTRACE ?= 0
 
-.PHONY: help run dev test contract grpc-client deny fuzz soak coverage chaos bench bench-tracks bench-search bench-stats bench-login bench-publish lint fmt migrate build docker docker-lint k8s-check prometheus-check prometheus-live services loadtest clean
+.PHONY: help run dev test contract grpc-client deny fuzz soak coverage chaos bench bench-tracks bench-search bench-stats bench-login bench-publish bench-scaling lint fmt migrate build docker docker-lint k8s-check prometheus-check prometheus-live services loadtest clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ bench: ## Veza vs Socket.IO and bare actix (fan-out), connect-idle, REST vs pgbe
 	bash bench/stats.sh
 	bash bench/login.sh
 	bash bench/publish.sh
+
+bench-scaling: ## SCALING.md's figures: RabbitMQ alone, one node vs three (every delivery across the broker), a partitioned messages table
+	bash bench/scaling.sh
 
 bench-publish: ## the server API's gRPC Publish vs a user's WebSocket send, the same messages, one run
 	bash bench/publish.sh

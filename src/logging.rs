@@ -21,7 +21,12 @@ pub struct LogFileError {
 /// Installs the global subscriber once (tests start several nodes in one process: the first
 /// wins); `RUST_LOG`, when set, overrides `log.level`.
 pub fn init(cfg: &LogConfig) {
-    let _ = init_with(cfg, None);
+    if let Err(e) = init_with(cfg, None) {
+        // Without its files the command still logs, to stderr.
+        let stderr_only = LogConfig { file_dir: String::new(), ..cfg.clone() };
+        let _ = init_with(&stderr_only, None);
+        tracing::warn!(error = %e, "log files unavailable; logging to stderr only");
+    }
 }
 
 /// As `init`, with spans exported by `tracing` when given; fails only when the log directory

@@ -1,11 +1,19 @@
 -- Partition `messages` by month of `created_at` (SCALING.md, "the messages table").
 --
 -- Not a migration: it is run once by an operator who has decided the table is too big for one
--- heap, in a maintenance window (it copies the table under an exclusive lock; nodes may stay up
--- and their writers retry), then `SELECT veza_messages_partitions(3)` monthly (cron, pg_cron),
--- which keeps three months of partitions ahead:
+-- heap, as the role that owns the tables (the nodes' role), in a maintenance window: it copies
+-- the table under an exclusive lock, so with nodes up every chat write and history read waits
+-- for the copy (a few seconds per million rows here; see SCALING.md), and the lock is given up
+-- after 10 s of waiting rather than queueing everyone behind a long transaction. Then
+-- `SELECT veza_messages_partitions(3)` monthly (cron, pg_cron) keeps three months ahead:
 --
 --   psql -v ON_ERROR_STOP=1 -f deploy/postgres/partition-messages.sql "$DATABASE_URL"
+--
+-- Months are UTC months whatever the session's time zone. Rows that land in the default
+-- partition (the monthly call was missed) are moved into their month when it is created.
+-- A table too big to copy in a window: attach it instead as the partition of everything before
+-- a cut-off (a CHECK on created_at validated first, a unique index on (id, created_at) built
+-- concurrently); not done by this script.
 --
 -- What a partitioned table cannot keep: every unique index must contain the partition key, so
 -- UNIQUE (room_id, seq) and UNIQUE (room_id, author_id, client_id) cannot exist as such. They
@@ -20,6 +28,7 @@
 -- against a partitioned table (tests/it/partitioned.rs).
 
 SET client_min_messages = warning;
+SET lock_timeout = '10s';
 BEGIN;
 LOCK TABLE messages IN ACCESS EXCLUSIVE MODE;
 
@@ -44,19 +53,39 @@ CREATE TABLE messages (
 CREATE INDEX messages_room_seq ON messages (room_id, seq);
 CREATE INDEX messages_retry ON messages (room_id, author_id, client_id);
 
--- One partition per month; creating one that exists is a no-op.
-CREATE FUNCTION veza_messages_partition(month date) RETURNS text LANGUAGE plpgsql AS $$
+-- One partition per UTC month; creating one that exists is a no-op. Rows of that month that
+-- went to the default partition meanwhile are moved into it.
+CREATE FUNCTION veza_messages_partition(month date) RETURNS text LANGUAGE plpgsql
+SET timezone = 'UTC' AS $$
 DECLARE
-    first date := date_trunc('month', month)::date;
+    first timestamptz := date_trunc('month', month::timestamptz);
+    next timestamptz := date_trunc('month', month::timestamptz) + interval '1 month';
     name text := format('messages_y%sm%s', to_char(first, 'YYYY'), to_char(first, 'MM'));
+    stray boolean := false;
 BEGIN
-    EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF messages FOR VALUES FROM (%L) TO (%L)',
-                   name, first, (first + interval '1 month')::date);
+    IF to_regclass(name) IS NOT NULL THEN
+        RETURN name;
+    END IF;
+    IF to_regclass('messages_default') IS NOT NULL THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM messages_default WHERE created_at >= $1 AND created_at < $2)'
+            INTO stray USING first, next;
+    END IF;
+    IF stray THEN
+        ALTER TABLE messages DETACH PARTITION messages_default;
+        EXECUTE format('CREATE TABLE %I PARTITION OF messages FOR VALUES FROM (%L) TO (%L)', name, first, next);
+        EXECUTE format('INSERT INTO %I OVERRIDING SYSTEM VALUE SELECT * FROM messages_default
+                        WHERE created_at >= %L AND created_at < %L', name, first, next);
+        EXECUTE 'DELETE FROM messages_default WHERE created_at >= $1 AND created_at < $2' USING first, next;
+        ALTER TABLE messages ATTACH PARTITION messages_default DEFAULT;
+    ELSE
+        EXECUTE format('CREATE TABLE %I PARTITION OF messages FOR VALUES FROM (%L) TO (%L)', name, first, next);
+    END IF;
     RETURN name;
 END $$;
 
 -- This month and `ahead` months after it (run monthly).
-CREATE FUNCTION veza_messages_partitions(ahead int) RETURNS SETOF text LANGUAGE sql AS $$
+CREATE FUNCTION veza_messages_partitions(ahead int) RETURNS SETOF text LANGUAGE sql
+SET timezone = 'UTC' AS $$
     SELECT veza_messages_partition(m::date)
     FROM generate_series(date_trunc('month', now()), date_trunc('month', now()) + make_interval(months => ahead),
                          interval '1 month') AS m
@@ -89,6 +118,19 @@ BEGIN
     EXECUTE format('SELECT last_value FROM %s', pg_get_serial_sequence('messages_unpartitioned', 'id')) INTO handed_out;
     PERFORM setval(pg_get_serial_sequence('messages', 'id'),
                    greatest(handed_out, coalesce((SELECT max(id) FROM messages_unpartitioned), 1)));
+END $$;
+-- The new table belongs to whoever owned the old one, with its grants.
+DO $$
+DECLARE
+    owner name := (SELECT tableowner FROM pg_tables WHERE tablename = 'messages_unpartitioned' AND schemaname = current_schema());
+    g record;
+BEGIN
+    EXECUTE format('ALTER TABLE messages OWNER TO %I', owner);
+    FOR g IN SELECT grantee, privilege_type FROM information_schema.role_table_grants
+             WHERE table_name = 'messages_unpartitioned' AND table_schema = current_schema() AND grantee <> owner
+    LOOP
+        EXECUTE format('GRANT %s ON messages TO %I', g.privilege_type, g.grantee);
+    END LOOP;
 END $$;
 DROP TABLE messages_unpartitioned;
 ANALYZE messages;

@@ -39,6 +39,9 @@ enum Scenario {
     Publish(scenarios::publish::Args),
     /// N authenticated idle WebSockets: connects/s and the node's memory per connection.
     ConnectIdle(scenarios::connect_idle::Args),
+    /// RabbitMQ alone, as Veza's fan-out uses it: confirmed publishes to a topic exchange,
+    /// --queues nodes' queues consuming; envelopes/s and latency (SCALING.md).
+    Broker(scenarios::broker::Args),
     /// Marketplace mix over minted tokens: browse, filter, search, view, offer flows; latency per endpoint.
     Marketplace(scenarios::marketplace::Args),
     /// Keep-alive clients cycling through GET paths; latency per path.
@@ -71,6 +74,7 @@ fn main() -> ExitCode {
             Scenario::CrossNode(args) => scenarios::fanout::run(args.across_nodes()).await,
             Scenario::ConnectIdle(args) => scenarios::connect_idle::run(args).await,
             Scenario::Publish(args) => scenarios::publish::run(args).await,
+            Scenario::Broker(args) => scenarios::broker::run(args).await,
             Scenario::Marketplace(args) => scenarios::marketplace::run(args).await,
             Scenario::RestMixed(args) => scenarios::rest_mixed::run(args).await,
             Scenario::SearchFreshness(args) => scenarios::search_freshness::run(args).await,

@@ -5,6 +5,7 @@ use super::model::*;
 use super::repo::{self, RoomRow};
 use crate::auth::model::UserStatus;
 use crate::db::{PooledConn, checkout};
+use crate::infra::reads::Target;
 use crate::search::changes::Kind;
 use crate::service::{Core, Service};
 use crate::state::AppState;
@@ -244,13 +245,24 @@ impl ChatCore {
 
     /// A page of history: who may read it is asked of the primary (a join made over the
     /// WebSocket is no HTTP write the replica is waited for), the page itself of the replica
-    /// when it has the reader's own messages (`infra::reads`).
+    /// when it has the reader's own messages (`infra::reads`) and every message up to the top
+    /// of the page asked: a member who saw seq N live must find it in `?after=`, whoever
+    /// wrote it.
     pub async fn history(&self, m: History) -> Result<Vec<MessageView>, ChatError> {
         let mut conn = self.conn().await?;
         self.visible(&mut conn, m.room, m.user).await?;
-        if self.state.reads.replicated() {
-            drop(conn);
-            conn = self.state.reads.conn(m.user).await.map_err(ChatError::from)?;
+        let reads = &self.state.reads;
+        if reads.replicated() {
+            let newest = repo::last_seq(&mut conn, m.room).await?;
+            let top = m.before.map_or(newest, |b| (b - 1).min(newest));
+            let mut target = Target::Primary;
+            if let Some(mut replica) = reads.replica_conn(m.user).await
+                && repo::last_seq(&mut replica, m.room).await? >= top
+            {
+                conn = replica;
+                target = Target::Replica;
+            }
+            reads.count(target);
         }
         let rows = match (m.after, m.before) {
             (Some(after), before) => {

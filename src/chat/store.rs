@@ -73,12 +73,12 @@ impl ChatStore for PgChatStore {
         Box::pin(async move {
             let mut conn = pool.get().await.map_err(unavailable)?;
             let stored = super::batch::insert_batch(&mut conn, &batch).await.map_err(classify)?;
-            drop(conn);
             if reads.keeps_positions() {
                 let mut authors: Vec<UserId> = batch.iter().map(|m| m.author.id).collect();
                 authors.sort_unstable();
                 authors.dedup();
-                reads.wrote(&authors).await;
+                // On the connection that committed: one query and one Redis call per batch.
+                reads.wrote_on(&mut conn, &authors).await;
             }
             Ok(stored)
         })

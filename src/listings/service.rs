@@ -335,7 +335,8 @@ impl ListingCore {
         self.state.cache.invalidate(&repo::cache_key(m.id));
         self.state.search.wrote(Kind::Listing, m.id.uuid()).await;
         for v in &expired {
-            offer_events::push(&self.state.realtime, &self.state.metrics, offer_events::UPDATED, v);
+            offer_events::entered(&self.state.metrics, v.status);
+            offer_events::push(&self.state.realtime, offer_events::UPDATED, v);
         }
         Ok(())
     }

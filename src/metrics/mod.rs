@@ -33,6 +33,8 @@ pub struct Metrics {
     pub db_replica_lag: Gauge,
     /// Read-only queries by where they ran: `primary` or `replica`.
     pub db_reads: IntCounterVec,
+    /// Users whose write position could not be recorded (Redis away): a read elsewhere may miss it.
+    pub db_positions_lost: IntCounter,
     pub dependency_up: IntGaugeVec,
     /// 1 while Redis is configured but away and limits/presence are answered by this node alone.
     pub redis_fallback_active: IntGauge,
@@ -166,6 +168,10 @@ impl Metrics {
                 "Read-only queries by where they ran",
                 &["target"],
                 &[&["primary"], &["replica"]],
+            )?,
+            db_positions_lost: f.counter(
+                "veza_db_write_positions_lost_total",
+                "Users whose write position could not be recorded for read-your-writes (Redis away)",
             )?,
             dependency_up: f.gauge_vec(
                 "veza_dependency_up",

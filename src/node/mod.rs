@@ -29,10 +29,10 @@ use crate::infra::health::DependencyStatus;
 use crate::infra::housekeeping::Housekeeping;
 use crate::infra::mail::Mailer;
 use crate::infra::monitor::DependencyMonitor;
-use crate::infra::reads::Reads;
+use crate::infra::reads::{Reads, ReadsParts};
 use crate::infra::redis::Redis;
 use crate::infra::redis_presence::RedisRoomPresence;
-use crate::infra::replica::{Replica, ReplicaMonitor};
+use crate::infra::replica::{MonitorParts, Replica, ReplicaMonitor};
 use crate::infra::tally::Tally;
 use crate::listings::views::ViewFlusher;
 use crate::metrics::{Metrics, MetricsError};
@@ -193,17 +193,34 @@ fn start_reads(
 ) -> Reads {
     let db = &config.database;
     let max_lag = Duration::from_millis(db.max_replica_lag_ms);
-    let replica = db.read_url.as_deref().map(|url| Replica {
-        pool: db::build_pool(url, db.pool_size, connect_timeout(config)),
-        state: Default::default(),
-    });
-    if let Some(r) = &replica {
-        let (p, r, d, m) = (pool.clone(), r.clone(), deps.clone(), metrics.clone());
-        let every = Duration::from_millis(config.health.check_interval_ms.min(1000));
-        supervisor.supervise(move |_| ReplicaMonitor::new(p, r, max_lag, every, d, m));
+    // A replica that does not give a connection within half a second is passed over for the
+    // primary: its checkouts must not hold a read for the whole connect timeout.
+    let quick = connect_timeout(config).min(Duration::from_millis(500));
+    let replica = db
+        .read_url
+        .as_deref()
+        .map(|url| Replica { pool: db::build_pool(url, db.pool_size, quick), state: Default::default() });
+    if let (Some(r), Some(url)) = (&replica, db.read_url.as_deref()) {
+        let parts = MonitorParts {
+            replica: r.clone(),
+            probe_primary: db::build_pool(&db.url, 1, connect_timeout(config)),
+            probe_replica: db::build_pool(url, 1, connect_timeout(config)),
+            max_lag,
+            interval: Duration::from_millis(config.health.check_interval_ms.min(1000)),
+            deps: deps.clone(),
+            metrics: metrics.clone(),
+        };
+        supervisor.supervise(move |_| ReplicaMonitor::new(parts));
     }
-    let wait = Duration::from_millis(db.read_your_writes_wait_ms);
-    Reads::new(pool.clone(), replica, redis, wait, max_lag, metrics.clone())
+    Reads::new(ReadsParts {
+        primary: pool.clone(),
+        replica,
+        redis,
+        deps: deps.clone(),
+        wait: Duration::from_millis(db.read_your_writes_wait_ms),
+        max_lag,
+        metrics: metrics.clone(),
+    })
 }
 
 /// The node's heartbeat (with the users it saw) and its share of the stats rollup.

@@ -2,7 +2,7 @@
 //! activity, written in the transition's transaction; then, after the commit, a live push of
 //! the whole offer to both parties' sessions (`offer.created` / `offer.updated`).
 
-use super::model::{OfferAction, OfferView};
+use super::model::{OfferAction, OfferStatus, OfferView};
 use super::repo::{self, OfferRow};
 use crate::activity;
 use crate::chat::runtime::Realtime;
@@ -52,10 +52,13 @@ pub async fn expire_open_of_listing(
     Ok(expired.into_iter().map(|o| o.id).collect())
 }
 
-/// Pushes `{type:"event", kind, data: <offer>}` to every session of both parties, and counts
-/// the state the offer entered (each transition is pushed once, after its commit).
-pub fn push(realtime: &Realtime, metrics: &Metrics, kind: &str, offer: &OfferView) {
-    metrics.offer_transitions.with_label_values(&[offer.status.as_str()]).inc();
+/// Counts an offer entering `status` (after the commit that moved it there).
+pub fn entered(metrics: &Metrics, status: OfferStatus) {
+    metrics.offer_transitions.with_label_values(&[status.as_str()]).inc();
+}
+
+/// Pushes `{type:"event", kind, data: <offer>}` to every session of both parties.
+pub fn push(realtime: &Realtime, kind: &str, offer: &OfferView) {
     match serde_json::to_value(offer) {
         Ok(data) => {
             realtime.push_user(UserId(offer.buyer.id), kind, data.clone());
@@ -79,7 +82,11 @@ pub async fn announce_updated(conn: &mut AsyncPgConnection, realtime: &Realtime,
         }
     };
     match repo::views(conn, rows, true).await {
-        Ok(views) => views.iter().for_each(|v| push(realtime, metrics, UPDATED, v)),
+        Ok(views) => views.iter().for_each(|v| {
+            // Offers changed as a side effect always changed state (expired, cancelled).
+            entered(metrics, v.status);
+            push(realtime, UPDATED, v)
+        }),
         Err(e) => tracing::warn!(error = %e, "offer pushes skipped"),
     }
 }

@@ -85,6 +85,8 @@ crate::delegate_to_core!(OfferCore {
 #[derive(Default)]
 struct SideEffects {
     expired: Vec<OfferId>,
+    /// The state the offer entered, when it changed (a first confirmation leaves it as it was).
+    entered: Option<OfferStatus>,
 }
 
 impl OfferCore {
@@ -146,7 +148,8 @@ impl OfferCore {
             })
             .await?;
         let view = Self::view(&mut conn, row).await?;
-        events::push(&self.state.realtime, &self.state.metrics, CREATED, &view);
+        events::entered(&self.state.metrics, view.status);
+        events::push(&self.state.realtime, CREATED, &view);
         Ok(view)
     }
 
@@ -187,7 +190,7 @@ impl OfferCore {
                     seller: offer.seller_confirmed_at.is_some(),
                 };
                 let to = decide(offer.status(), m.action, party, confirmed)?;
-                let mut effects = SideEffects::default();
+                let mut effects = SideEffects { entered: (to != offer.status()).then_some(to), ..Default::default() };
                 let mut change = OfferChange { status: Some(to.as_str().to_owned()), ..Default::default() };
                 let mut amount = None;
                 match m.action {
@@ -247,7 +250,10 @@ impl OfferCore {
             self.state.cache.invalidate(&crate::listings::repo::cache_key(row.listing_id));
         }
         let view = Self::view(&mut conn, row).await?;
-        events::push(&self.state.realtime, &self.state.metrics, UPDATED, &view);
+        if let Some(status) = effects.entered {
+            events::entered(&self.state.metrics, status);
+        }
+        events::push(&self.state.realtime, UPDATED, &view);
         events::announce_updated(&mut conn, &self.state.realtime, &self.state.metrics, &effects.expired).await;
         Ok(view)
     }

@@ -2,6 +2,7 @@
 //! its own (the tonic client needs Tokio; the node's actix arbiters are single-threaded and
 //! stop at drain, while the last spans must still leave).
 
+use super::sampler::LinkAware;
 use crate::config::TelemetryConfig;
 use opentelemetry::KeyValue;
 use opentelemetry::trace::TracerProvider as _;
@@ -56,10 +57,13 @@ impl Tracing {
             ])
             .build();
         // A new trace is kept with probability `sample_ratio`; a span with a parent follows the
-        // parent's flag (the HTTP middleware only passes on a trusted caller's flag).
+        // parent's flag (the HTTP middleware only passes on a trusted caller's flag); a batch
+        // linked to a recorded message is recorded (`sampler.rs`).
         let provider = SdkTracerProvider::builder()
             .with_span_processor(processor)
-            .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(cfg.sample_ratio))))
+            .with_sampler(LinkAware(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(cfg.sample_ratio)))))
+            // A writer batch links every message it carries (up to chat.writer_max_batch).
+            .with_max_links_per_span(4096)
             .with_resource(resource)
             .build();
         veza_actors::trace::enable();

@@ -37,6 +37,9 @@ where
     F: FormatEvent<S, N>,
 {
     fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> fmt::Result {
+        if !veza_actors::trace::on() {
+            return self.inner.format_event(ctx, writer, event);
+        }
         let ids = ctx.lookup_current().and_then(|span| {
             let dispatch = self.slot.0.get()?.upgrade()?;
             let cx = get_otel_context(&span.id(), &dispatch)?;

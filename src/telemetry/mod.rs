@@ -5,6 +5,7 @@
 mod exporter;
 mod log_ids;
 mod propagation;
+mod sampler;
 
 pub use exporter::{Tracing, TracingError};
 pub use log_ids::{DispatchSlot, WithTraceIds};

@@ -177,7 +177,10 @@ pub async fn upload(
     form: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     let result = upload_once(tracks, &state, user, req, form).await;
-    count_upload(&state, &result);
+    // A replay of an idempotent upload was counted the first time.
+    if !result.as_ref().is_ok_and(|r| r.headers().contains_key(idempotent::REPLAYED)) {
+        count_upload(&state, &result);
+    }
     result
 }
 

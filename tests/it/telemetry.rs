@@ -5,7 +5,7 @@
 //! nodes are child processes: the log subscriber (and its OTel layer) is process-wide.
 
 use crate::support::TestDb;
-use crate::support::app::{PASSWORD, client};
+use crate::support::app::{PASSWORD, client, eventually};
 use crate::support::otlp::{Got, OtlpReceiver};
 use crate::support::process::ChildNode;
 use crate::support::ws::ChatClient;
@@ -101,14 +101,15 @@ async fn one_message_across_two_nodes_is_one_trace_and_callers_trace_ids_are_con
         .wait_for(WAIT, "span of the proxied request", |s| find(s, "otel-a", "GET /api/v1/users/me", t1).cloned())
         .await;
     assert_eq!(request.parent_span_id, s1, "the request span continues the proxy's span");
-    assert!(
-        log_lines_with(&a, t1).iter().any(|l| l["message"] == "served" && l["span_id"] == request.span_id),
-        "a's access log line names the trace and the request's span"
-    );
-    assert!(
-        log_lines_with(&b, t2).iter().any(|l| l["message"] == "served"),
-        "b logs the caller's trace id although it records nothing for it"
-    );
+    let span_id = request.span_id.clone();
+    eventually(WAIT, "a's access log line names the trace and the request's span", || async {
+        log_lines_with(&a, t1).iter().any(|l| l["message"] == "served" && l["span_id"] == span_id).then_some(())
+    })
+    .await;
+    eventually(WAIT, "b logs the caller's trace id although it records nothing for it", || async {
+        log_lines_with(&b, t2).iter().any(|l| l["message"] == "served").then_some(())
+    })
+    .await;
 
     // One message: ana sends on a, bob reads it on b.
     let room = client()

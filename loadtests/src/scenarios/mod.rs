@@ -1,3 +1,4 @@
+pub mod broker;
 pub mod connect_idle;
 pub mod fanout;
 pub mod health;
