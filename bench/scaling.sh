@@ -4,12 +4,13 @@
 #   1. RabbitMQ alone as the fan-out uses it (veza-loadtest broker): confirmed publishes and
 #      envelopes delivered per second, to 2 and to 8 node queues
 #   2. one node: ROOMS rooms of 3 members, one unthrottled sender each (window 32), SECS s:
-#      acked messages/s (= persistence commits of rows), deliveries/s, node CPU per message
+#      acked messages/s (= persistence commits of rows), deliveries/s, node CPU per message;
+#      once alone (no RabbitMQ, no Redis) and once with both configured, as in a cluster
 #   3. three nodes on the same rooms: senders on node 1, the other members on nodes 2 and 3, so
 #      every delivery crosses RabbitMQ: deliveries/s, envelopes out/in (the nodes' own
 #      veza_amqp_envelopes_total), each node's CPU
-#   4. step 2 again after deploy/postgres/partition-messages.sql: commits/s on a partitioned
-#      messages table, and the script's duplicate check
+#   4. step 2 (alone) again after deploy/postgres/partition-messages.sql: commits/s on a
+#      partitioned messages table, and the script's duplicate check
 # Raw JSON and summary.md in bench/results/scaling/. Knobs: SECS, ROOMS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,8 +47,14 @@ start_node() { # index port
   wait_ready "$2"
 }
 
-one_node() { # name
-  start_node 1 18601
+one_node() { # name [alone]
+  if [[ ${2:-} == alone ]]; then
+    env -u VEZA__AMQP__URL -u VEZA__REDIS__URL VEZA__NODE__ID=scale-1 VEZA__SERVER__PORT=18601 "$BIN" serve 2>"$OUT/node-1.log.tmp" &
+    pids+=($!); node1=$!
+    wait_ready 18601
+  else
+    start_node 1 18601
+  fi
   sleep 1
   local before; before=$(cpu_ticks "$node1")
   # shellcheck disable=SC2086
@@ -57,7 +64,9 @@ one_node() { # name
   kill "${pids[@]}"; wait 2>/dev/null || true; pids=()
 }
 
-log "2. one node, $ROOMS rooms x 3 members, one unthrottled sender each"
+log "2. one node, $ROOMS rooms x 3 members, one unthrottled sender each: alone, then with RabbitMQ and Redis"
+seed
+one_node one-node-alone alone
 seed
 one_node one-node
 
@@ -83,7 +92,7 @@ kill "${pids[@]}"; wait 2>/dev/null || true; pids=()
 log "4. one node on a partitioned messages table"
 seed
 psql -v ON_ERROR_STOP=1 -q -h 127.0.0.1 -U postgres -d "$DB" -f deploy/postgres/partition-messages.sql >/dev/null
-one_node partitioned
+one_node partitioned alone
 psql_db "SELECT count(*) FROM veza_messages_duplicates()" > "$OUT/partitioned-duplicates.tmp"
 
 python3 bench/scaling_summary.py "$OUT" "$SECS" "$ROOMS" | tee "$OUT/summary.md"

@@ -19,8 +19,10 @@ def step(report):
 print(f"## bench-scaling: {rooms} rooms x 3 members, one unthrottled sender per room (window 32), {secs:.0f} s per run\n")
 print("| run | acked msg/s | deliveries/s | lost | p99 | node CPU per 1,000 msgs | rows stored |")
 print("|---|---:|---:|---:|---:|---:|---:|")
-for name, label in [("one-node", "one node"), ("three-nodes", "three nodes (senders on 1, members on 2 and 3)"),
-                    ("partitioned", "one node, partitioned `messages`")]:
+for name, label in [("one-node-alone", "one node alone (no RabbitMQ, no Redis)"),
+                    ("partitioned", "one node alone, partitioned `messages`"),
+                    ("one-node", "one node with RabbitMQ and Redis"),
+                    ("three-nodes", "three nodes (senders on 1, members on 2 and 3)")]:
     r, n = step(load(f"{name}.json")), load(f"{name}-node.json")
     acked = r.get("acked", 0)
     cpu = n.get("node_cpu_s", 0)
