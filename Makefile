@@ -89,7 +89,9 @@ coverage: ## line coverage of the whole suite per crate, cargo-tarpaulin (not in
 lint: docker-lint k8s-check prometheus-check deny ## formatting and clippy, warnings are errors; dependency licenses, bans, sources; the Dockerfile, the Kubernetes manifests, the Prometheus rules and dashboard
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	@if command -v shellcheck >/dev/null; then shellcheck scripts/*.sh .ci/run; fi
+	@sc=$$(source scripts/debian-package.sh && debian_package shellcheck shellcheck); \
+	if [[ -z "$$sc" ]]; then echo "shellcheck unavailable (apt-get install shellcheck failed): shell scripts not linted" >&2; exit 1; fi; \
+	"$$sc" -x scripts/*.sh .ci/run && echo "shellcheck: scripts ok"
 
 deny: ## cargo-deny: licenses, banned crates and sources of every dependency (deny.toml)
 	@command -v cargo-deny >/dev/null || $(CARGO) install cargo-deny --locked
