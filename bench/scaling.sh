@@ -47,14 +47,16 @@ start_node() { # index port
   wait_ready "$2"
 }
 
-one_node() { # name [alone]
-  if [[ ${2:-} == alone ]]; then
-    env -u VEZA__AMQP__URL -u VEZA__REDIS__URL VEZA__NODE__ID=scale-1 VEZA__SERVER__PORT=18601 "$BIN" serve 2>"$OUT/node-1.log.tmp" &
-    pids+=($!); node1=$!
-    wait_ready 18601
-  else
-    start_node 1 18601
-  fi
+one_node() { # name [alone | redis | amqp]: what of RabbitMQ and Redis the node has (default both)
+  local without=()
+  case ${2:-} in
+    alone) without=(-u VEZA__AMQP__URL -u VEZA__REDIS__URL) ;;
+    redis) without=(-u VEZA__AMQP__URL) ;;
+    amqp) without=(-u VEZA__REDIS__URL) ;;
+  esac
+  env "${without[@]}" VEZA__NODE__ID=scale-1 VEZA__SERVER__PORT=18601 "$BIN" serve 2>"$OUT/node-1.log.tmp" &
+  pids+=($!); node1=$!
+  wait_ready 18601
   sleep 1
   local before; before=$(cpu_ticks "$node1")
   # shellcheck disable=SC2086
@@ -62,11 +64,14 @@ one_node() { # name [alone]
     --senders 1 --window 32 -d "$SECS" --out "$OUT/$1.json" | tail -3
   echo "{\"node_cpu_s\": $(( $(cpu_ticks "$node1") - before ))e-2, \"stored\": $(psql_db "SELECT count(*) FROM messages")}" > "$OUT/$1-node.json"
   kill "${pids[@]}"; wait 2>/dev/null || true; pids=()
+  sleep 6 # the node's drain
 }
 
-log "2. one node, $ROOMS rooms x 3 members, one unthrottled sender each: alone, then with RabbitMQ and Redis"
-seed
-one_node one-node-alone alone
+log "2. one node, $ROOMS rooms x 3 members, one unthrottled sender each: alone, with Redis, with RabbitMQ, with both"
+for mode in alone redis amqp; do
+  seed
+  one_node "one-node-$mode" "$mode"
+done
 seed
 one_node one-node
 

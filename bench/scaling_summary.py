@@ -21,6 +21,8 @@ print("| run | acked msg/s | deliveries/s | lost | p99 | node CPU per 1,000 msgs
 print("|---|---:|---:|---:|---:|---:|---:|")
 for name, label in [("one-node-alone", "one node alone (no RabbitMQ, no Redis)"),
                     ("partitioned", "one node alone, partitioned `messages`"),
+                    ("one-node-redis", "one node with Redis (limits, presence)"),
+                    ("one-node-amqp", "one node with RabbitMQ (fan-out)"),
                     ("one-node", "one node with RabbitMQ and Redis"),
                     ("three-nodes", "three nodes (senders on 1, members on 2 and 3)")]:
     r, n = step(load(f"{name}.json")), load(f"{name}-node.json")

@@ -154,10 +154,26 @@ where
                 tracing::warn!(error = %e, "database unavailable");
                 ApiError::Unavailable("the database is unavailable; retry shortly".into())
             }
+            // A connection that died under the query (a server restart, a replica going away)
+            // or a statement cancelled by a conflict (serialization, a hot standby's replay):
+            // the next try gets another connection or another server (503, retry).
+            DomainError::Db(e) if matches!(&e, DbError::Query(q) if passing(q)) => {
+                tracing::warn!(error = %e, "database query interrupted");
+                ApiError::Unavailable("the database query was interrupted; retry shortly".into())
+            }
             DomainError::Db(e) => ApiError::Internal(e.to_string()),
             DomainError::Feature(x) => x.into(),
         }
     }
+}
+
+/// Query failures that say nothing about the query: retrying it may succeed.
+fn passing(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as Kind, Error};
+    matches!(
+        e,
+        Error::DatabaseError(Kind::ClosedConnection | Kind::SerializationFailure, _) | Error::BrokenTransactionManager
+    )
 }
 
 impl From<Never> for ApiError {
@@ -258,6 +274,20 @@ fn describe(e: &validator::ValidationError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_interrupted_query_is_a_503_and_a_wrong_one_a_500() {
+        use diesel::result::{DatabaseErrorKind as Kind, Error};
+        let closed = Error::DatabaseError(Kind::ClosedConnection, Box::new("server closed the connection".to_owned()));
+        let cancelled = Error::DatabaseError(Kind::SerializationFailure, Box::new("conflict with recovery".to_owned()));
+        for e in [closed, cancelled] {
+            let api: ApiError = crate::error::DomainError::<crate::error::Never>::Db(DbError::Query(e)).into();
+            assert_eq!(api.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        }
+        let wrong = Error::DatabaseError(Kind::CheckViolation, Box::new("check".to_owned()));
+        let api: ApiError = crate::error::DomainError::<crate::error::Never>::Db(DbError::Query(wrong)).into();
+        assert_eq!(api.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
 
     #[test]
     fn retry_after_rounds_up_and_is_never_zero() {
