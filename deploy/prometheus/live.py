@@ -527,17 +527,21 @@ def cmd_check(a):
     # Every expression parses and runs; the traffic panels return data.
     bad = []
     empty = []
+    no_series = []
     for where, e in exprs:
         status, body = prom_query(prom, e)
         if status != 200 or not isinstance(body, dict) or body.get("status") != "success":
             err = body.get("error") if isinstance(body, dict) else body
             bad.append(f"  {where}: {err}\n    {e}")
             continue
+        result = body["data"]["result"]
         if where.startswith("panel ") and where[7:-1].startswith(TRAFFIC_PANELS):
-            result = body["data"]["result"]
             finite = [r for r in result if not math.isnan(float(r["value"][1]))]
             if not finite:
                 empty.append(f"  {where}: {len(result)} series, none with a value\n    {e}")
+        elif where.startswith("panel ") and not result:
+            # Every panel shows series (a pre-set family reads 0, not "no data").
+            no_series.append(f"  {where}: no series\n    {e}")
     if bad:
         failures.append(f"{len(bad)} expressions refused by /api/v1/query:\n" + "\n".join(bad))
     else:
@@ -551,6 +555,10 @@ def cmd_check(a):
         failures.append(f"{len(empty)} of {traffic} traffic panel targets return no data after the load:\n" + "\n".join(empty))
     else:
         passed.append(f"all {traffic} traffic panel targets return data")
+    if no_series:
+        failures.append(f"{len(no_series)} panel targets return no series:\n" + "\n".join(no_series))
+    else:
+        passed.append(f"all {len(panel_exprs)} panel targets return series")
 
     # What the load did shows in the series: each (expression, what it means) must return a
     # series per node ("each") or at least one ("any") with a value above 0.

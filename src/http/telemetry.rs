@@ -50,6 +50,7 @@ pub async fn middleware(
         let m = &state.metrics;
         m.http_requests.with_label_values(&[method.as_str(), &route, status.as_str()]).inc();
         m.http_duration.with_label_values(&[method.as_str(), &route]).observe(elapsed.as_secs_f64());
+        m.http_responses.with_label_values(&[status_class(status.as_u16())]).inc();
         if let Some(ProblemCode(code)) = res.response().extensions().get::<ProblemCode>().copied() {
             m.http_problems.with_label_values(&[code.as_str()]).inc();
         }
@@ -65,4 +66,15 @@ pub async fn middleware(
         tracing::info!(status = status.as_u16(), latency_ms, %route, "served");
     }
     Ok(res)
+}
+
+/// `2xx`… for a status code (anything outside 100-599 counts with its hundred clamped).
+fn status_class(status: u16) -> &'static str {
+    match status / 100 {
+        0 | 1 => "1xx",
+        2 => "2xx",
+        3 => "3xx",
+        4 => "4xx",
+        _ => "5xx",
+    }
 }

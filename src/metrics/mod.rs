@@ -24,6 +24,8 @@ pub struct Metrics {
     pub http_duration: HistogramVec,
     /// problem+json answers by stable code.
     pub http_problems: IntCounterVec,
+    /// Every answer by status class (`2xx`…): pre-set, so a 5xx ratio reads 0, not "no data".
+    pub http_responses: IntCounterVec,
     pub db_pool_connections: IntGauge,
     pub db_pool_idle: IntGauge,
     pub db_pool_max: IntGauge,
@@ -156,6 +158,12 @@ impl Metrics {
                 "problem+json answers by stable code",
                 &["code"],
                 &code_refs,
+            )?,
+            http_responses: f.counter_vec(
+                "veza_http_responses_total",
+                "HTTP answers by status class",
+                &["class"],
+                &[&["1xx"], &["2xx"], &["3xx"], &["4xx"], &["5xx"]],
             )?,
             db_pool_connections: f.gauge("veza_db_pool_connections", "Open PostgreSQL connections in the pool")?,
             db_pool_idle: f.gauge("veza_db_pool_idle_connections", "Idle PostgreSQL connections in the pool")?,
@@ -291,6 +299,7 @@ mod tests {
         let text = String::from_utf8(Metrics::new("n1")?.render()?)?;
         for line in [
             r#"veza_http_problems_total{code="not_found"} 0"#,
+            r#"veza_http_responses_total{class="5xx"} 0"#,
             r#"veza_db_reads_total{target="replica"} 0"#,
             r#"veza_amqp_envelopes_total{direction="in"} 0"#,
             r#"veza_offer_transitions_total{state="expired"} 0"#,
