@@ -151,6 +151,10 @@ pub struct RoomView {
     /// The caller's role, when a member.
     pub role: Option<String>,
     pub last_seq: i64,
+    /// The caller's read marker (the last seq they marked read), when a member.
+    pub last_read_seq: Option<i64>,
+    /// Messages after the caller's read marker (`last_seq - last_read_seq`), when a member.
+    pub unread: Option<i64>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -82,10 +82,11 @@ impl ChatCore {
         user: Option<UserId>,
     ) -> Result<RoomView, ChatError> {
         let (last_seq, member_count) = repo::counters(conn, r.id).await?;
-        let role = match user {
-            Some(u) => repo::member(conn, r.id, u).await?.map(|m| m.role.as_str().to_owned()),
+        let member = match user {
+            Some(u) => repo::member(conn, r.id, u).await?,
             None => None,
         };
+        let last_read_seq = member.as_ref().map(|m| m.last_read_seq.0.min(last_seq));
         Ok(RoomView {
             id: r.id.uuid(),
             name: r.name,
@@ -93,8 +94,10 @@ impl ChatCore {
             visibility: r.visibility.as_str().to_owned(),
             is_direct: r.is_direct,
             member_count,
-            role,
+            role: member.map(|m| m.role.as_str().to_owned()),
             last_seq,
+            last_read_seq,
+            unread: last_read_seq.map(|read| last_seq - read),
             created_at: r.created_at,
         })
     }

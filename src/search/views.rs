@@ -175,6 +175,9 @@ async fn of_kind(conn: &AsyncPgConnection, kind: Kind, a: Ask<'_>) -> diesel::Qu
                         member_count: members,
                         role: role.map(|r| r.as_str().to_owned()),
                         last_seq: r.last_seq.0,
+                        // Search results are about the room, not the caller's reading of it.
+                        last_read_seq: None,
+                        unread: None,
                         created_at: r.created_at,
                     };
                     (view.id, view)

@@ -392,6 +392,40 @@ async fn typing_and_read_markers_reach_the_others() {
 }
 
 #[tokio::test]
+async fn a_members_room_view_counts_what_they_have_not_read() {
+    let app = TestApp::spawn().await;
+    let (_, a, _) = app.user("una").await;
+    let (_, b, _) = app.user("vic").await;
+    let r = room(&app, &a, "Unread", "public").await;
+    let mut cb = ChatClient::connect(app.addr, &b).await;
+    cb.join(&r, None).await;
+    for (i, body) in ["one", "two", "three"].iter().enumerate() {
+        let res = app.post_json(&format!("/api/v1/rooms/{r}/messages"), &json!({ "body": body }), Some(&a)).await;
+        assert_eq!(res.status(), 201, "post {i}");
+    }
+    let mine = |token: String| {
+        let app = &app;
+        async move {
+            let page: Value = app.get_auth("/api/v1/rooms?mine=true", &token).await.json().await.expect("json");
+            let items = page.get("items").unwrap_or(&page).as_array().cloned().unwrap_or_default();
+            items.into_iter().find(|v| v["name"] == "Unread").expect("the room is listed")
+        }
+    };
+    let v = mine(b.clone()).await;
+    assert_eq!(
+        (v["last_seq"].as_i64(), v["last_read_seq"].as_i64(), v["unread"].as_i64()),
+        (Some(3), Some(0), Some(3))
+    );
+    cb.send(json!({ "type": "read", "room": r, "up_to": 2 })).await;
+    cb.expect("read").await;
+    let v = mine(b.clone()).await;
+    assert_eq!((v["last_read_seq"].as_i64(), v["unread"].as_i64()), (Some(2), Some(1)));
+    // Someone who is not a member has no reading of the room.
+    let anon: Value = app.get(&format!("/api/v1/rooms/{r}")).await.json().await.expect("json");
+    assert!(anon["unread"].is_null() && anon["last_read_seq"].is_null(), "{anon}");
+}
+
+#[tokio::test]
 async fn rooms_are_listed_searched_and_left() {
     let app = TestApp::spawn().await;
     let (_, a, _) = app.user("xeno").await;
