@@ -4,6 +4,7 @@
 use super::request_id::RequestId;
 use crate::state::AppState;
 use crate::telemetry::continue_trace;
+use crate::web::client::is_trusted;
 use crate::web::error::ProblemCode;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -38,8 +39,7 @@ pub async fn middleware(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     if let Some(state) = state.as_ref().filter(|_| veza_actors::trace::on()) {
         let traceparent = req.headers().get("traceparent").and_then(|v| v.to_str().ok());
-        let trusted =
-            req.peer_addr().is_some_and(|a| state.config.server.trusted_proxies.iter().any(|n| n.contains(&a.ip())));
+        let trusted = req.peer_addr().is_some_and(|a| is_trusted(&a.ip(), &state.config.server.trusted_proxies));
         continue_trace(&span, traceparent, trusted, state.config.telemetry.sample_ratio);
     }
     let res = next.call(req).instrument(span.clone()).await?;

@@ -35,9 +35,14 @@ pub fn client_info(req: &HttpRequest) -> ClientInfo {
     ClientInfo { ip, user_agent, request_id }
 }
 
+/// Whether `ip` is one of the trusted proxies (`server.trusted_proxies`).
+pub fn is_trusted(ip: &IpAddr, trusted: &[IpNet]) -> bool {
+    trusted.iter().any(|net| net.contains(ip))
+}
+
 pub fn client_ip(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[IpNet]) -> Option<IpAddr> {
     let peer = peer?;
-    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let is_trusted = |ip: &IpAddr| is_trusted(ip, trusted);
     if !is_trusted(&peer) {
         return Some(peer);
     }

@@ -111,16 +111,24 @@ impl ReplicaPair {
         self.run("pg_ctl", &args);
     }
 
-    /// Runs one of the server binaries as the `postgres` OS user (when this is root).
-    fn run(&self, tool: &str, args: &[&str]) {
+    /// One of the server binaries, to run as the `postgres` OS user (when this is root).
+    fn command(&self, tool: &str) -> Command {
         let exe = self.bin.join(tool);
-        let started = Instant::now();
-        let out = if is_root() {
-            Command::new("runuser").args(["-u", "postgres", "--"]).arg(&exe).args(args).current_dir(&self.dir).output()
+        let mut cmd = if is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(exe);
+            c
         } else {
-            Command::new(&exe).args(args).current_dir(&self.dir).output()
-        }
-        .unwrap_or_else(|e| panic!("{tool}: {e}"));
+            Command::new(exe)
+        };
+        cmd.current_dir(&self.dir);
+        cmd
+    }
+
+    /// Runs `tool` to completion; it must succeed.
+    fn run(&self, tool: &str, args: &[&str]) {
+        let started = Instant::now();
+        let out = self.command(tool).args(args).output().unwrap_or_else(|e| panic!("{tool}: {e}"));
         assert!(
             out.status.success(),
             "{tool} {args:?} failed after {:?}: {}{}",
@@ -136,14 +144,7 @@ impl Drop for ReplicaPair {
         for which in ["replica", "primary"] {
             let data = self.data(which);
             if Path::new(&data).join("postmaster.pid").exists() {
-                let mut cmd = if is_root() {
-                    let mut c = Command::new("runuser");
-                    c.args(["-u", "postgres", "--"]).arg(self.bin.join("pg_ctl"));
-                    c
-                } else {
-                    Command::new(self.bin.join("pg_ctl"))
-                };
-                let _ = cmd.args(["-D", &data, "-m", "immediate", "-w", "stop"]).output();
+                let _ = self.command("pg_ctl").args(["-D", &data, "-m", "immediate", "-w", "stop"]).output();
             }
         }
         let _ = std::fs::remove_dir_all(&self.dir);
