@@ -155,6 +155,25 @@ pub struct Me {
     pub created_at: DateTime<Utc>,
 }
 
+/// The OAuth providers this node can log in with (those with a client id configured).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OAuthProviders {
+    pub providers: Vec<OAuthProviderInfo>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OAuthProviderInfo {
+    /// `google` or `github`: the `{provider}` of the authorize route.
+    #[schema(example = "github")]
+    pub id: String,
+    /// The name to show on a login button.
+    #[schema(example = "GitHub")]
+    pub name: String,
+    /// Where a browser starts the login (add `?redirect_uri=` from the allow-list).
+    #[schema(example = "/api/v1/auth/oauth/github/authorize")]
+    pub authorize_url: String,
+}
+
 /// Register and login reply.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TokenPair {

@@ -13,6 +13,28 @@ pub enum Provider {
 }
 
 impl Provider {
+    pub const ALL: [Provider; 2] = [Provider::Google, Provider::Github];
+
+    /// The providers with a client id configured, in a stable order.
+    pub fn configured(cfg: &crate::config::OAuthConfig) -> Vec<Provider> {
+        Provider::ALL.into_iter().filter(|p| p.config(cfg).enabled()).collect()
+    }
+
+    pub fn config(self, cfg: &crate::config::OAuthConfig) -> &OAuthProviderConfig {
+        match self {
+            Provider::Google => &cfg.google,
+            Provider::Github => &cfg.github,
+        }
+    }
+
+    /// How a login button names it.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Provider::Google => "Google",
+            Provider::Github => "GitHub",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Provider> {
         match s {
             "google" => Some(Provider::Google),

@@ -3,7 +3,8 @@
 
 use super::extract::AuthUser;
 use super::keys::Jwks;
-use super::model::{Me, TokenPair};
+use super::model::{Me, OAuthProviderInfo, OAuthProviders, TokenPair};
+use super::oauth::Provider;
 use super::service::*;
 use crate::auth::model::AuthFault;
 use crate::state::AppState;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/api/v1/auth/logout-all", "POST").route(web::post().to(logout_all)))
         .service(resource("/api/v1/auth/magic-link", "POST").route(web::post().to(magic_link)))
         .service(resource("/api/v1/auth/magic-link/verify", "POST").route(web::post().to(magic_link_verify)))
+        .service(resource("/api/v1/auth/providers", "GET").route(web::get().to(providers)))
         .service(resource("/api/v1/auth/oauth/exchange", "POST").route(web::post().to(oauth_exchange)))
         .service(resource("/api/v1/auth/oauth/{provider}/authorize", "GET").route(web::get().to(oauth_authorize)))
         .service(resource("/api/v1/auth/oauth/{provider}/callback", "GET").route(web::get().to(oauth_callback)))
@@ -187,6 +189,20 @@ pub async fn magic_link_verify(
 ) -> Result<HttpResponse, ApiError> {
     let pair = ask(&auth, VerifyMagicLink { token: body.into_inner().token, client: client_info(&req) }).await?;
     Ok(private(HttpResponse::Ok()).json(pair))
+}
+
+/// The OAuth providers configured on this node, for a client's login buttons.
+#[utoipa::path(get, path = "/api/v1/auth/providers", tag = "auth", responses((status = 200, body = OAuthProviders)))]
+pub async fn providers(state: web::Data<AppState>) -> HttpResponse {
+    let providers = Provider::configured(&state.config.oauth)
+        .into_iter()
+        .map(|p| OAuthProviderInfo {
+            id: p.as_str().to_owned(),
+            name: p.display_name().to_owned(),
+            authorize_url: format!("/api/v1/auth/oauth/{}/authorize", p.as_str()),
+        })
+        .collect();
+    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-cache")).json(OAuthProviders { providers })
 }
 
 /// Start an OAuth2 login (PKCE S256): redirects to the provider.

@@ -486,10 +486,7 @@ impl AuthCore {
 
     fn provider(&self, name: &str) -> Result<(Provider, &crate::config::OAuthProviderConfig), AuthError> {
         let p = Provider::parse(name).ok_or(AuthError::NotFound)?;
-        let cfg = match p {
-            Provider::Google => &self.state.config.oauth.google,
-            Provider::Github => &self.state.config.oauth.github,
-        };
+        let cfg = p.config(&self.state.config.oauth);
         if cfg.enabled() { Ok((p, cfg)) } else { Err(AuthError::NotFound) }
     }
 

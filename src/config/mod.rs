@@ -41,6 +41,7 @@ pub struct Config {
     pub server_api: ServerApiConfig,
     pub grpc: GrpcConfig,
     pub telemetry: TelemetryConfig,
+    pub web: WebConfig,
     /// Which environment layer was applied (`VEZA_ENV`), for `config check` and logs.
     #[serde(default)]
     pub env: String,
@@ -404,6 +405,13 @@ pub struct S3Config {
     pub secret_access_key: String,
     /// Plain-HTTP endpoints (a local S3 server) are refused unless set.
     pub allow_http: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebConfig {
+    /// The built web client (`web/dist`), served at `/`; empty: none.
+    pub dir: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -17,6 +17,7 @@ pub mod rate_limit;
 pub mod read_your_writes;
 pub mod request_id;
 pub mod security_headers;
+pub mod site;
 pub mod telemetry;
 
 use crate::accounts::service::AccountService;
@@ -35,7 +36,7 @@ use crate::state::AppState;
 use crate::tracks::service::TrackService;
 use crate::tracks::tus::service::UploadService;
 use crate::users::service::UserService;
-use crate::web::{ApiError, extract, resource};
+use crate::web::{extract, resource};
 use actix::Actor;
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
@@ -51,6 +52,7 @@ use utoipa_swagger_ui::SwaggerUi;
 pub fn build_app(
     state: web::Data<AppState>,
     openapi: utoipa::openapi::OpenApi,
+    site: web::Data<site::Site>,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -79,6 +81,7 @@ pub fn build_app(
     let server_api_service = web::Data::new(ServerApiService::new(state.get_ref().clone()).start());
     App::new()
         .app_data(state)
+        .app_data(site)
         .app_data(auth_service)
         .app_data(user_service)
         .app_data(chat_service)
@@ -125,7 +128,7 @@ pub fn build_app(
             HttpResponse::PermanentRedirect().insert_header((http::header::LOCATION, "/docs/")).finish()
         })))
         .service(SwaggerUi::new("/docs/{_:.*}").url(openapi::OPENAPI_PATH, openapi))
-        .default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::NotFound) }))
+        .default_service(web::to(site::serve))
         .wrap(from_fn(idempotency::middleware))
         .wrap(from_fn(read_your_writes::middleware))
         .wrap(from_fn(rate_limit::middleware))

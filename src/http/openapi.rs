@@ -42,7 +42,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         ops::health, ops::ready, ops::metrics, csp_report::report,
         auth::register, auth::login, auth::refresh, auth::logout, auth::logout_all, auth::magic_link,
-        auth::magic_link_verify, auth::oauth_authorize, auth::oauth_callback, auth::oauth_exchange, auth::me,
+        auth::magic_link_verify, auth::providers, auth::oauth_authorize, auth::oauth_callback, auth::oauth_exchange, auth::me,
         auth::sessions, auth::revoke_session, auth::jwks,
         users::profile, users::own_profile, users::update_profile, users::get_preferences, users::put_preferences,
         users::friends, users::friend_request, users::accept_friend, users::remove_friend, users::block,
@@ -69,7 +69,7 @@ use utoipa::{Modify, OpenApi};
     ),
     components(schemas(
         error::Problem, ops::HealthReply, ops::ReadyReply, ops::Checks, DepState, csp_report::CspReportBody,
-        csp_report::CspReport, auth_model::Me, auth_model::TokenPair, auth_model::Role, auth_service::SessionView,
+        csp_report::CspReport, auth_model::Me, auth_model::TokenPair, auth_model::OAuthProviders, auth_model::OAuthProviderInfo, auth_model::Role, auth_service::SessionView,
         auth::SessionList, auth::RegisterBody, auth::LoginBody, auth::RefreshBody, auth::EmailBody, auth::TokenBody,
         auth::LoginCodeBody, keys::Jwks, keys::Jwk, users_model::UserRef, users_model::PublicProfile,
         users_model::OwnProfile, users_model::ProfilePatch, users_model::FriendEntry, users_model::FriendsView,

@@ -1,5 +1,6 @@
 //! Security headers on every response. The API serves JSON only, so its CSP forbids everything;
-//! `/docs` (Swagger UI, served from the binary) may load its own scripts and styles.
+//! `/docs` (Swagger UI, served from the binary) may load its own scripts and styles; the web
+//! client's files carry their own (`site::CSP_APP`), which this keeps.
 
 use crate::state::AppState;
 use actix_web::body::MessageBody;

@@ -429,8 +429,9 @@ fn serve(
 
     let data = web::Data::new(state.clone());
     let doc = http::openapi_doc();
+    let site = web::Data::new(http::site::Site::load(&config.web.dir));
     let grace_secs = config.drain.grace_ms.div_ceil(1000).max(1);
-    let server = HttpServer::new(move || http::build_app(data.clone(), doc.clone()))
+    let server = HttpServer::new(move || http::build_app(data.clone(), doc.clone(), site.clone()))
         .workers(config.workers())
         .disable_signals()
         .shutdown_timeout(grace_secs)

@@ -89,6 +89,7 @@ fn matrix() -> Vec<Row> {
         with("POST", "/api/v1/auth/magic-link", |_| Some(json!({ "email": "alice@x.test" })), all(202)),
         with("POST", "/api/v1/auth/magic-link/verify", |_| Some(json!({ "token": "not-a-token" })), all(401)),
         with("POST", "/api/v1/auth/oauth/exchange", |_| Some(json!({ "login_code": "not-a-code" })), all(401)),
+        row("GET", "/api/v1/auth/providers", all(200)),
         row("GET", "/api/v1/auth/oauth/{provider}/authorize", all(404)),
         // The callback checks its state before its provider: an unknown state is 401 for anyone.
         row("GET", "/api/v1/auth/oauth/{provider}/callback", all(401)),

@@ -224,6 +224,25 @@ async fn a_wrong_state_or_a_wrong_pkce_verifier_is_refused() {
 }
 
 #[tokio::test]
+async fn the_providers_list_names_only_the_configured_ones() {
+    let app = TestApp::spawn().await;
+    let none: Value = app.get("/api/v1/auth/providers").await.json().await.expect("json");
+    assert_eq!(none, json!({ "providers": [] }));
+
+    let provider = FakeProvider::start();
+    let env = provider.env("github");
+    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let app = TestApp::spawn_with(&vars).await;
+    let listed: Value = app.get("/api/v1/auth/providers").await.json().await.expect("json");
+    assert_eq!(
+        listed,
+        json!({ "providers": [{ "id": "github", "name": "GitHub", "authorize_url": "/api/v1/auth/oauth/github/authorize" }] })
+    );
+    let url = listed["providers"][0]["authorize_url"].as_str().expect("url");
+    assert_eq!(browser().get(app.url(url)).send().await.expect("sent").status(), 302, "the listed door opens");
+}
+
+#[tokio::test]
 async fn an_unconfigured_provider_is_404() {
     let app = TestApp::spawn().await;
     let res = browser().get(app.url("/api/v1/auth/oauth/github/authorize")).send().await.expect("sent");

@@ -49,6 +49,7 @@ mod search_reindex;
 mod search_shown;
 mod server_api;
 mod server_api_grpc;
+mod site;
 mod storage;
 mod telemetry;
 mod tokens;
