@@ -1,5 +1,14 @@
 # syntax=docker/dockerfile:1
-# Veza node image: a release build in a Rust builder, run as non-root on slim Debian.
+# Veza node image: the web client built in a Node stage, a release build in a Rust builder,
+# both run as non-root on slim Debian.
+
+# The web client (web/ -> web/dist): Vite needs Node >= 20.19.
+FROM node:20.19-bookworm-slim AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY web ./
+RUN npm run build
 
 FROM rust:1.95-slim-bookworm AS builder
 WORKDIR /src
@@ -38,8 +47,10 @@ RUN apt-get update \
     && chown -R 10001 /var/lib/veza
 COPY --from=builder /src/target/release/veza /usr/local/bin/veza
 COPY config /etc/veza/config
+COPY --from=web /web/dist /usr/share/veza/web
 ENV VEZA_ENV=production \
     VEZA_CONFIG_DIR=/etc/veza/config \
+    VEZA__WEB__DIR=/usr/share/veza/web \
     VEZA__SERVER__HOST=0.0.0.0 \
     VEZA__SERVER__PORT=8080
 USER 10001

@@ -4,7 +4,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export RUST_BACKTRACE ?= 0
 
-.PHONY: help run dev test contract grpc-client deny fuzz soak coverage chaos bench bench-tracks bench-search bench-stats bench-login bench-publish bench-scaling lint fmt migrate build docker docker-lint k8s-check prometheus-check prometheus-live services loadtest clean
+.PHONY: help run web e2e dev test contract grpc-client deny fuzz soak coverage chaos bench bench-tracks bench-search bench-stats bench-login bench-publish bench-scaling lint fmt migrate build docker docker-lint k8s-check prometheus-check prometheus-live services loadtest clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -13,22 +13,30 @@ services: ## make sure PostgreSQL, Redis, RabbitMQ and the test S3 server (moto)
 	@scripts/services.sh all
 	@scripts/s3.sh
 
-run: ## release build, then one node on :8080 with the development config
+run: ## the web client and a release build, then one node on :8080 (the app at /) with the development config
 	@scripts/services.sh postgres
+	bash scripts/web.sh build
 	$(CARGO) build --release --bin veza
 	VEZA_ENV=$${VEZA_ENV:-development} $${CARGO_TARGET_DIR:-target}/release/veza serve
+
+web: ## build the web client into web/dist (Node.js >= 20.19; npm ci when the lock file changed)
+	bash scripts/web.sh build
+
+e2e: services ## the web client in Debian's Chromium (Playwright) against a real node: chat, market, tracks, search, admin
+	$(CARGO) build -q --bin veza
+	bash scripts/e2e.sh
 
 dev: ## auto-reload on change (cargo-watch when installed, else a plain debug run)
 	@scripts/services.sh postgres
 	@if command -v cargo-watch >/dev/null; then $(CARGO) watch -x 'run --bin veza -- serve'; \
 	else echo "cargo-watch not installed (cargo install cargo-watch): running without reload"; $(CARGO) run --bin veza -- serve; fi
 
-test: services ## the whole suite against the real services, then the API contract (make contract), the Python gRPC client (make grpc-client) and the rules and dashboard against a live Prometheus (make prometheus-live)
+test: services ## the whole suite against the real services, then the API contract (make contract), the Python gRPC client (make grpc-client), the rules and dashboard against a live Prometheus (make prometheus-live) and the web client in Chromium (make e2e)
 	@set -o pipefail; log=$$(mktemp); status=0; \
 	$(CARGO) test --workspace 2>&1 | tee "$$log" || status=$$?; \
 	awk '/^test result:/ { p += $$4; f += $$6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$$log"; \
 	rm -f "$$log"; bash contract/run.sh || status=$$?; bash clients/python/run.sh || status=$$?; \
-	bash scripts/prometheus-live.sh || status=$$?; exit $$status
+	bash scripts/prometheus-live.sh || status=$$?; bash scripts/e2e.sh || status=$$?; exit $$status
 
 prometheus-check: ## promtool: the Prometheus config, rules and their unit tests; the Grafana dashboard's JSON
 	bash scripts/prometheus-check.sh
