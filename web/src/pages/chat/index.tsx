@@ -1,11 +1,3 @@
-// Placeholder: this area's pages are still to be built; replace this file.
-import { Placeholder } from '../../components/status';
-import type { PageProps } from '../../routes';
-
-export function RoomsPage() {
-  return <Placeholder title="Chat rooms" />;
-}
-
-export function RoomPage({ params }: PageProps) {
-  return <Placeholder title={`Room ${params.id}`} />;
-}
+// The chat area: one chunk with the room list and the room page.
+export { RoomPage } from './room-page';
+export { RoomsPage } from './rooms-page';

@@ -1,7 +1,2 @@
-// Placeholder: this area's pages are still to be built; replace this file.
-import { Placeholder } from '../../components/status';
-import type { PageProps } from '../../routes';
-
-export function UserPage({ params }: PageProps) {
-  return <Placeholder title={params.name ?? 'Profile'} />;
-}
+// The users area: public profiles, and the owner's own profile with friends.
+export { UserPage } from './user-page';

@@ -1,0 +1,119 @@
+import { useEffect, useState } from 'preact/hooks';
+import { Loading } from '../../components/status';
+import { api, humanMessage, isAbortError } from '../../lib/api';
+import { loginHref, navigate } from '../../lib/router';
+import { toastError } from '../../lib/toast';
+import type { Me, Page, Room } from '../../lib/types';
+
+const DEBOUNCE_MS = 250;
+const LIMIT = 20;
+
+/** Public rooms, searchable by name, each one to open or join. */
+export function DiscoverRooms({ me }: { me: Me | null }) {
+  const [q, setQ] = useState('');
+  const [query, setQuery] = useState('');
+  const [rooms, setRooms] = useState<Room[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [more, setMore] = useState(false);
+  const [joining, setJoining] = useState<string | null>(null);
+
+  useEffect(() => {
+    const t = setTimeout(() => setQuery(q.trim()), DEBOUNCE_MS);
+    return () => clearTimeout(t);
+  }, [q]);
+
+  useEffect(() => {
+    const ctrl = new AbortController();
+    setRooms(null);
+    setError(null);
+    api<Page<Room>>('GET', '/rooms', undefined, { query: { q: query, limit: LIMIT }, signal: ctrl.signal }).then(
+      (page) => {
+        setRooms(page.items);
+        setCursor(page.next_cursor ?? null);
+      },
+      (e) => {
+        if (!isAbortError(e)) setError(e);
+      },
+    );
+    return () => ctrl.abort();
+  }, [query, me?.id]);
+
+  async function loadMore() {
+    if (!cursor) return;
+    setMore(true);
+    try {
+      const page = await api<Page<Room>>('GET', '/rooms', undefined, { query: { q: query, limit: LIMIT, cursor } });
+      setRooms((list) => [...(list ?? []), ...page.items]);
+      setCursor(page.next_cursor ?? null);
+    } catch (e) {
+      toastError(e);
+    } finally {
+      setMore(false);
+    }
+  }
+
+  async function join(room: Room) {
+    setJoining(room.id);
+    try {
+      await api<Room>('POST', `/rooms/${encodeURIComponent(room.id)}/join`);
+      navigate(`/rooms/${encodeURIComponent(room.id)}`);
+    } catch (e) {
+      toastError(e);
+      setJoining(null);
+    }
+  }
+
+  return (
+    <section class="rooms-section" aria-labelledby="discover-title">
+      <h2 id="discover-title">Discover public rooms</h2>
+      <form class="room-search" role="search" aria-label="Public rooms" onSubmit={(e) => e.preventDefault()}>
+        <label for="room-search">Search rooms by name</label>
+        <input id="room-search" type="search" value={q} maxLength={80} onInput={(e) => setQ(e.currentTarget.value)} />
+      </form>
+      {error ? (
+        <p class="form-error" role="alert">
+          {humanMessage(error)}
+        </p>
+      ) : rooms === null ? (
+        <Loading label="Looking for rooms…" />
+      ) : rooms.length === 0 ? (
+        <p class="muted">{query ? `No public room matches “${query}”.` : 'There is no public room yet.'}</p>
+      ) : (
+        <ul class="room-list discover" aria-labelledby="discover-title">
+          {rooms.map((r) => (
+            <li key={r.id} class="room-item">
+              <div>
+                <a class="room-link" href={`/rooms/${encodeURIComponent(r.id)}`}>
+                  <span class="room-name">{r.name}</span>
+                </a>
+                {r.topic && <p class="room-topic muted">{r.topic}</p>}
+                <p class="room-facts muted">
+                  {r.member_count} member{r.member_count === 1 ? '' : 's'}
+                </p>
+              </div>
+              {r.role ? (
+                <span class="badge">Joined</span>
+              ) : me ? (
+                <button type="button" class="secondary" aria-label={`Join ${r.name}`} disabled={joining !== null} onClick={() => join(r)}>
+                  {joining === r.id ? 'Joining…' : 'Join'}
+                </button>
+              ) : (
+                <a class="button secondary" aria-label={`Log in to join ${r.name}`} href={loginHref({ path: `/rooms/${r.id}`, search: '' })}>
+                  Log in to join
+                </a>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {cursor && rooms && (
+        <p>
+          <button type="button" class="secondary" disabled={more} onClick={loadMore}>
+            {more ? 'Loading…' : 'More rooms'}
+          </button>
+        </p>
+      )}
+    </section>
+  );
+}
