@@ -155,6 +155,9 @@ pub struct RoomView {
     pub last_read_seq: Option<i64>,
     /// Messages after the caller's read marker (`last_seq - last_read_seq`), when a member.
     pub unread: Option<i64>,
+    /// In a direct room, to one of its two members: the other one (a DM's name is "direct").
+    #[schema(value_type = Option<crate::users::model::UserRef>)]
+    pub peer: Option<veza_actors::protocol::UserRef>,
     pub created_at: DateTime<Utc>,
 }
 

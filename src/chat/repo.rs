@@ -47,6 +47,19 @@ pub async fn member(conn: &mut AsyncPgConnection, room: RoomId, user: UserId) ->
     room_members::table.find((room, user)).select(MemberRow::as_select()).first(conn).await.optional()
 }
 
+/// The other member of a direct room, as `user` sees it.
+pub async fn direct_peer(conn: &mut AsyncPgConnection, room: RoomId, user: UserId) -> QueryResult<Option<UserRef>> {
+    room_members::table
+        .inner_join(users::table)
+        .filter(room_members::room_id.eq(room))
+        .filter(room_members::user_id.ne(user))
+        .select((users::id, users::username))
+        .first::<(UserId, String)>(conn)
+        .await
+        .optional()
+        .map(|p| p.map(|(id, username)| UserRef { id, username }))
+}
+
 /// The read-cache key of a room's row.
 pub fn room_cache_key(room: RoomId) -> String {
     format!("room:{room}")

@@ -87,6 +87,10 @@ impl ChatCore {
             None => None,
         };
         let last_read_seq = member.as_ref().map(|m| m.last_read_seq.0.min(last_seq));
+        let peer = match (r.is_direct, user, &member) {
+            (true, Some(u), Some(_)) => repo::direct_peer(conn, r.id, u).await?,
+            _ => None,
+        };
         Ok(RoomView {
             id: r.id.uuid(),
             name: r.name,
@@ -98,6 +102,7 @@ impl ChatCore {
             last_seq,
             last_read_seq,
             unread: last_read_seq.map(|read| last_seq - read),
+            peer,
             created_at: r.created_at,
         })
     }

@@ -177,6 +177,7 @@ async fn of_kind(conn: &AsyncPgConnection, kind: Kind, a: Ask<'_>) -> diesel::Qu
                         last_seq: r.last_seq.0,
                         // Search results are about the room, not the caller's reading of it.
                         last_read_seq: None,
+                        peer: None,
                         unread: None,
                         created_at: r.created_at,
                     };

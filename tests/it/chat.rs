@@ -255,11 +255,16 @@ async fn direct_messages_respect_blocks_and_announce_themselves() {
     let dm: Value = res.json().await.expect("json");
     let r = dm["id"].as_str().expect("id").to_owned();
     assert_eq!(dm["is_direct"], true);
+    assert_eq!((dm["peer"]["id"].as_str(), dm["peer"]["username"].as_str()), (Some(b_id.as_str()), Some("oto")));
     let ev = cb.expect("event").await;
     assert_eq!((ev["kind"].as_str(), ev["data"]["room"].as_str()), (Some("dm.created"), Some(r.as_str())));
     let again = app.post_json(&format!("/api/v1/dm/{a_id}"), &json!({}), Some(&b)).await;
     assert_eq!(again.status(), 200, "one direct room per pair");
-    assert_eq!(again.json::<Value>().await.expect("json")["id"], json!(r));
+    let again: Value = again.json().await.expect("json");
+    assert_eq!(again["id"], json!(r));
+    assert_eq!(again["peer"]["username"], "nia", "each member sees the other one");
+    let mine: Value = app.get_auth("/api/v1/rooms?mine=true", &b).await.json().await.expect("json");
+    assert_eq!(mine["items"][0]["peer"]["username"], "nia", "{mine}");
 
     let mut ca = ChatClient::connect(app.addr, &a).await;
     ca.join(&r, None).await;

@@ -134,6 +134,8 @@ export interface Room {
   role?: string | null;
   last_read_seq?: number | null;
   unread?: number | null;
+  /** In a direct room: the other member. */
+  peer?: UserRef | null;
   created_at: DateTime;
 }
 

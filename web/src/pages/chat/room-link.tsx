@@ -1,9 +1,9 @@
-import type { Me, Room } from '../../lib/types';
-import { useRoomName } from './dm-names';
+import type { Room } from '../../lib/types';
+import { roomName } from './dm-names';
 
 /** One of the caller's rooms in the list: its name (a DM: the other person) and unread count. */
-export function RoomLink({ room, me }: { room: Room; me: Me | null }) {
-  const name = useRoomName(room, me);
+export function RoomLink({ room }: { room: Room }) {
+  const name = roomName(room);
   const unread = room.unread ?? 0;
   return (
     <li class="room-item" data-testid="room">

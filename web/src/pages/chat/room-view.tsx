@@ -9,7 +9,7 @@ import type { Me, Room } from '../../lib/types';
 import { AddMemberForm } from './add-member-form';
 import { Composer } from './composer';
 import { ConfirmDialog } from './dialog';
-import { useRoomName } from './dm-names';
+import { roomName } from './dm-names';
 import { MessageList } from './message-list';
 import type { MessageActions } from './message-item';
 import { OnlineList } from './online-list';
@@ -25,8 +25,7 @@ export function RoomView({ room, me, onRoomChange }: { room: Room; me: Me | null
   const member = !!room.role;
   const live = !!me && member;
   const r = useRoomLive(room.id, me, live, room.last_read_seq ?? 0);
-  const peer = room.is_direct ? r.messages.find((m) => m.author && m.author.id !== me?.id)?.author?.username : undefined;
-  const name = useRoomName(room, me, peer);
+  const name = roomName(room);
   useTitle(name);
   const blocked = useBlockedIds(me);
   const [showBlocked, setShowBlocked] = useState(false);

@@ -35,7 +35,7 @@ export function YourRooms({ me }: { me: Me }) {
         ) : (
           <ul class="room-list" aria-labelledby="your-rooms-title">
             {groups.map((r) => (
-              <RoomLink key={r.id} room={r} me={me} />
+              <RoomLink key={r.id} room={r} />
             ))}
           </ul>
         )}
@@ -49,7 +49,7 @@ export function YourRooms({ me }: { me: Me }) {
         ) : (
           <ul class="room-list" aria-labelledby="direct-title">
             {direct.map((r) => (
-              <RoomLink key={r.id} room={r} me={me} />
+              <RoomLink key={r.id} room={r} />
             ))}
           </ul>
         )}

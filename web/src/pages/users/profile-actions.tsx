@@ -3,7 +3,6 @@ import { api } from '../../lib/api';
 import { navigate } from '../../lib/router';
 import { toast, toastError } from '../../lib/toast';
 import type { PublicProfile, Room } from '../../lib/types';
-import { rememberDmPeer } from '../chat/dm-names';
 import { relationTo, type Social } from './use-social';
 
 /** What the viewer can do about someone else: message, befriend, block. */
@@ -28,7 +27,6 @@ export function ProfileActions({ profile, social }: { profile: PublicProfile; so
   const message = () =>
     run(async () => {
       const room = await api<Room>('POST', `/dm/${id}`);
-      rememberDmPeer(room.id, name);
       navigate(`/rooms/${encodeURIComponent(room.id)}`);
     });
 

@@ -4,7 +4,6 @@ import { api } from '../../lib/api';
 import { useFrame } from '../../lib/hooks';
 import { toast } from '../../lib/toast';
 import type { PublicProfile } from '../../lib/types';
-import { rememberDmPeer } from '../chat/dm-names';
 
 export type SocialKind = 'friend.request' | 'dm.created';
 
@@ -14,10 +13,8 @@ export function useSocialToasts(onEvent?: (kind: SocialKind) => void): void {
     if (f.kind !== 'friend.request' && f.kind !== 'dm.created') return;
     const kind = f.kind as SocialKind;
     const from = typeof f.data.from === 'string' ? f.data.from : null;
-    const room = typeof f.data.room === 'string' ? f.data.room : null;
     void nameOf(from).then((name) => {
       if (kind === 'dm.created') {
-        if (room && name) rememberDmPeer(room, name);
         toast(`${name ?? 'Someone'} started a conversation with you.`);
       } else {
         toast(`${name ?? 'Someone'} sent you a friend request.`);
