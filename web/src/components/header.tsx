@@ -1,7 +1,7 @@
-import type { TargetedSubmitEvent } from 'preact';
 import { hasRole } from '../lib/auth';
 import { useRoute, useSession, useStore } from '../lib/hooks';
-import { currentLocation, loginHref, navigate } from '../lib/router';
+import { currentLocation, loginHref } from '../lib/router';
+import { SearchBox } from './search-box';
 import { UserMenu } from './user-menu';
 
 const AREAS = [
@@ -46,29 +46,6 @@ export function Header() {
         </div>
       )}
     </header>
-  );
-}
-
-function SearchBox({ initial }: { initial: string }) {
-  function onSubmit(e: TargetedSubmitEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const q = String(new FormData(e.currentTarget).get('q') ?? '').trim();
-    if (q) navigate(`/search?q=${encodeURIComponent(q)}`);
-  }
-  // Without JavaScript's help the form still works: a GET of /search?q=…
-  return (
-    <form class="search-box" role="search" action="/search" method="get" onSubmit={onSubmit}>
-      <label for="site-search" class="visually-hidden">
-        Search Veza
-      </label>
-      <input id="site-search" name="q" type="search" placeholder="Search Veza" defaultValue={initial} maxLength={256} />
-      <button type="submit" class="icon-button" aria-label="Search">
-        <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
-          <circle cx="11" cy="11" r="7" fill="none" stroke="currentColor" stroke-width="2" />
-          <path d="m20 20-4-4" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
-        </svg>
-      </button>
-    </form>
   );
 }
 

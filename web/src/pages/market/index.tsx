@@ -1,19 +1,7 @@
-// Placeholder: this area's pages are still to be built; replace this file.
-import { Placeholder } from '../../components/status';
-import type { PageProps } from '../../routes';
+// The marketplace area: browsing, one listing, and the listing form, in one chunk.
+import './market.css';
 
-export function MarketPage() {
-  return <Placeholder title="Market" />;
-}
-
-export function NewListingPage() {
-  return <Placeholder title="New listing" />;
-}
-
-export function ListingPage({ params }: PageProps) {
-  return <Placeholder title={`Listing ${params.id}`} />;
-}
-
-export function EditListingPage({ params }: PageProps) {
-  return <Placeholder title={`Edit listing ${params.id}`} />;
-}
+export { EditListingPage } from './edit-listing-page';
+export { ListingPage } from './listing-page';
+export { MarketPage } from './market-page';
+export { NewListingPage } from './new-listing-page';

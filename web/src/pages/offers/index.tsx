@@ -1,11 +1,6 @@
-// Placeholder: this area's pages are still to be built; replace this file.
-import { Placeholder } from '../../components/status';
-import type { PageProps } from '../../routes';
+// The offers area: my offers as buyer and seller, and one offer's negotiation.
+import '../market/market.css';
+import './offers.css';
 
-export function OffersPage() {
-  return <Placeholder title="Offers" />;
-}
-
-export function OfferPage({ params }: PageProps) {
-  return <Placeholder title={`Offer ${params.id}`} />;
-}
+export { OfferPage } from './offer-page';
+export { OffersPage } from './offers-page';

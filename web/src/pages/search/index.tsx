@@ -1,8 +1,2 @@
-// Placeholder: this area's pages are still to be built; replace this file.
-import { Placeholder } from '../../components/status';
-import type { PageProps } from '../../routes';
-
-export function SearchPage({ query }: PageProps) {
-  const q = query.get('q');
-  return <Placeholder title={q ? `Search: ${q}` : 'Search'} />;
-}
+// The search area: one chunk with the results page (the header's box is in components/).
+export { SearchPage } from './search-page';
