@@ -1,7 +1,2 @@
-// Placeholder: this area's pages are still to be built; replace this file.
-import { Placeholder } from '../../components/status';
-
-/** Favourites, listening history and my playlists. */
-export function LibraryPage() {
-  return <Placeholder title="Library" />;
-}
+// The library area: what I collect (favourites, history, playlists) and what I uploaded.
+export { LibraryPage } from './library-page';

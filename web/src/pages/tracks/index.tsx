@@ -1,15 +1,4 @@
-// Placeholder: this area's pages are still to be built; replace this file.
-import { Placeholder } from '../../components/status';
-import type { PageProps } from '../../routes';
-
-export function TracksPage() {
-  return <Placeholder title="Tracks" />;
-}
-
-export function UploadPage() {
-  return <Placeholder title="Upload a track" />;
-}
-
-export function TrackPage({ params }: PageProps) {
-  return <Placeholder title={`Track ${params.id}`} />;
-}
+// The tracks area: browse, upload (resumable) and play tracks.
+export { TrackPage } from './track-page';
+export { TracksPage } from './tracks-page';
+export { UploadPage } from './upload-page';
