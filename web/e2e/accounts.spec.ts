@@ -23,7 +23,7 @@ test('a magic link from the node log signs in once', async ({ page, request }, t
   await page.getByRole('link', { name: /email me a sign-in link/i }).click();
   await page.getByLabel('Email').fill(user.email);
   await page.getByRole('button', { name: 'Email me a link' }).click();
-  await expect(page.getByRole('status')).toContainText('If an account exists');
+  await expect(page.getByRole('main').getByRole('status')).toContainText('If an account exists');
   await checkA11y(page);
   await shot(page, testInfo, 'magic-link-sent');
 
