@@ -82,6 +82,27 @@ pub struct PlaylistView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// One of my playlists in a list: what it is, without its tracks.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlaylistSummary {
+    pub id: Uuid,
+    pub name: String,
+    pub public: bool,
+    /// Hidden by a moderator: still mine, shown to nobody else.
+    pub hidden: bool,
+    pub version: i64,
+    pub track_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `GET /users/me/playlists`: newest first.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PlaylistSummaryPage {
+    pub items: Vec<PlaylistSummary>,
+    pub next_cursor: Option<String>,
+}
+
 impl PlaylistView {
     pub fn etag(&self) -> String {
         etag(self.version)

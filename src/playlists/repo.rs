@@ -62,6 +62,35 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: PlaylistId) -> QueryResult<O
     playlists::table.find(id).select(PlaylistRow::as_select()).for_update().first(conn).await.optional()
 }
 
+/// `owner`'s playlists, newest first (ids are UUIDv7: time ordered), below `before`.
+pub async fn owned_page(
+    conn: &mut AsyncPgConnection,
+    owner: UserId,
+    before: Option<PlaylistId>,
+    limit: i64,
+) -> QueryResult<Vec<PlaylistRow>> {
+    let mut q = playlists::table
+        .filter(playlists::owner_id.eq(owner))
+        .order(playlists::id.desc())
+        .limit(limit)
+        .select(PlaylistRow::as_select())
+        .into_boxed();
+    if let Some(id) = before {
+        q = q.filter(playlists::id.lt(id));
+    }
+    q.load(conn).await
+}
+
+/// How many tracks each of `ids` holds (absent: none).
+pub async fn track_counts(conn: &mut AsyncPgConnection, ids: &[PlaylistId]) -> QueryResult<Vec<(PlaylistId, i64)>> {
+    playlist_tracks::table
+        .filter(playlist_tracks::playlist_id.eq_any(ids))
+        .group_by(playlist_tracks::playlist_id)
+        .select((playlist_tracks::playlist_id, diesel::dsl::count_star()))
+        .load(conn)
+        .await
+}
+
 /// Name and visibility, and the next version.
 pub async fn update(conn: &mut AsyncPgConnection, id: PlaylistId, name: &str, public: bool) -> QueryResult<()> {
     diesel::update(playlists::table.find(id))

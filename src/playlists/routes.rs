@@ -6,6 +6,7 @@ use super::service::*;
 use crate::auth::AuthUser;
 use crate::auth::extract::MaybeAuthUser;
 use crate::web::error::{ApiError, Problem};
+use crate::web::pagination::PageQuery;
 use crate::web::{ask, resource};
 use actix::Addr;
 use actix_web::http::StatusCode;
@@ -16,7 +17,8 @@ use veza_core::{Code, PlaylistId, TrackId};
 type Playlists = web::Data<Addr<PlaylistService>>;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/api/v1/playlists", "POST").route(web::post().to(create)))
+    cfg.service(resource("/api/v1/users/me/playlists", "GET").route(web::get().to(mine)))
+        .service(resource("/api/v1/playlists", "POST").route(web::post().to(create)))
         .service(
             resource("/api/v1/playlists/{id}", "GET, PATCH, DELETE")
                 .route(web::get().to(get))
@@ -49,6 +51,16 @@ async fn change(
 ) -> Result<HttpResponse, ApiError> {
     let m = ChangePlaylist { user: user.id, id, if_match: if_match(req), change };
     Ok(with_etag(StatusCode::OK, &ask(&playlists, m).await?))
+}
+
+/// My playlists, newest first, without their tracks (hidden ones included: still mine).
+#[utoipa::path(get, path = "/api/v1/users/me/playlists", operation_id = "my_playlists", tag = "playlists",
+    security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = PlaylistSummaryPage), (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn mine(playlists: Playlists, user: AuthUser, q: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+    let limit = q.limit()?;
+    let m = MyPlaylists { user: user.id, cursor: q.into_inner().cursor, limit };
+    Ok(HttpResponse::Ok().json(ask(&playlists, m).await?))
 }
 
 /// Create a playlist (private unless `public`).

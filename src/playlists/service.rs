@@ -68,7 +68,16 @@ pub struct DeletePlaylist {
     pub id: PlaylistId,
 }
 
+#[derive(Debug, Message)]
+#[rtype(result = "Result<PlaylistSummaryPage, PlaylistError>")]
+pub struct MyPlaylists {
+    pub user: UserId,
+    pub cursor: Option<String>,
+    pub limit: i64,
+}
+
 crate::delegate_to_core!(PlaylistCore {
+    MyPlaylists => mine,
     CreatePlaylist => create,
     GetPlaylist => get,
     ChangePlaylist => change,
@@ -133,6 +142,40 @@ impl PlaylistCore {
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
+    }
+
+    /// The caller's own playlists (hidden ones included: they are still theirs), newest first.
+    pub async fn mine(&self, m: MyPlaylists) -> Result<PlaylistSummaryPage, PlaylistError> {
+        let bad_cursor = || PlaylistError::invalid("cursor", "not a cursor of this list");
+        let before = match m.cursor.as_deref().filter(|c| !c.is_empty()) {
+            Some(c) => Some(PlaylistId(uuid::Uuid::parse_str(c).map_err(|_| bad_cursor())?)),
+            None => None,
+        };
+        let mut conn = self.conn().await?;
+        let mut rows = repo::owned_page(&mut conn, m.user, before, m.limit + 1).await?;
+        let more = rows.len() as i64 > m.limit;
+        rows.truncate(usize::try_from(m.limit).unwrap_or(0));
+        let ids: Vec<PlaylistId> = rows.iter().map(|r| r.id).collect();
+        let counts: std::collections::HashMap<PlaylistId, i64> =
+            repo::track_counts(&mut conn, &ids).await?.into_iter().collect();
+        let next_cursor = match (more, rows.last()) {
+            (true, Some(last)) => Some(last.id.uuid().to_string()),
+            _ => None,
+        };
+        let items = rows
+            .into_iter()
+            .map(|r| PlaylistSummary {
+                id: r.id.uuid(),
+                track_count: counts.get(&r.id).copied().unwrap_or(0),
+                hidden: r.hidden_at.is_some(),
+                name: r.name,
+                public: r.public,
+                version: r.version,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+            })
+            .collect();
+        Ok(PlaylistSummaryPage { items, next_cursor })
     }
 
     fn push(&self, owner: UserId, data: serde_json::Value) {

@@ -303,6 +303,7 @@ fn matrix() -> Vec<Row> {
         row("DELETE", "/api/v1/tracks/{track}/favorite", [401, 204, 204, 204, 204, 401, 401]),
         row("GET", "/api/v1/tracks/{track}/stream-url", [401, 200, 200, 200, 200, 401, 401]),
         row("GET", "/api/v1/users/me/favorites", [401, 200, 200, 200, 200, 401, 401]),
+        row("GET", "/api/v1/users/me/playlists", [401, 200, 200, 200, 200, 401, 401]),
         row("GET", "/api/v1/users/me/history", [401, 200, 200, 200, 200, 401, 401]),
         // Playlists: the owner's public playlist holding the owner's track. Changes without
         // If-Match are 428 for the owner (who may change it), 403 for others.

@@ -188,3 +188,44 @@ async fn parallel_clients_never_lose_an_edit() {
     let (_, p, _) = send(&app, Method::GET, &format!("/api/v1/playlists/{id}"), &me, None, None).await;
     assert_eq!(ids(&p), winner);
 }
+
+#[tokio::test]
+async fn my_playlists_are_listed_newest_first_with_their_track_counts_and_only_to_me() {
+    let app = TestApp::spawn().await;
+    let (_, ada, _) = app.user("adalind").await;
+    let (_, bo, _) = app.user("boris").await;
+    let track = tracks(&app, &ada, 1).await.remove(0);
+    let mut made = Vec::new();
+    for (name, public) in [("first", true), ("second", false), ("third", true)] {
+        let (status, v, _) =
+            send(&app, Method::POST, "/api/v1/playlists", &ada, Some(json!({ "name": name, "public": public })), None)
+                .await;
+        assert_eq!(status, 201, "{v}");
+        made.push(v["id"].as_str().expect("id").to_owned());
+    }
+    let add = json!({ "track_id": track });
+    let (status, _, _) =
+        send(&app, Method::POST, &format!("/api/v1/playlists/{}/tracks", made[1]), &ada, Some(add), None).await;
+    assert_eq!(status, 200);
+    send(&app, Method::POST, "/api/v1/playlists", &bo, Some(json!({ "name": "not ada's" })), None).await;
+
+    let (status, page, _) = send(&app, Method::GET, "/api/v1/users/me/playlists?limit=2", &ada, None, None).await;
+    assert_eq!(status, 200, "{page}");
+    let names: Vec<&str> = page["items"].as_array().expect("items").iter().filter_map(|p| p["name"].as_str()).collect();
+    assert_eq!(names, ["third", "second"], "newest first, two per page");
+    assert_eq!(page["items"][1]["track_count"], 1);
+    assert_eq!(
+        (page["items"][1]["public"].as_bool(), page["items"][0]["track_count"].as_i64()),
+        (Some(false), Some(0))
+    );
+    let cursor = page["next_cursor"].as_str().expect("a next page");
+    let (_, rest, _) =
+        send(&app, Method::GET, &format!("/api/v1/users/me/playlists?cursor={cursor}"), &ada, None, None).await;
+    assert_eq!(rest["items"].as_array().map(|a| a.len()), Some(1));
+    assert_eq!((rest["items"][0]["name"].as_str(), &rest["next_cursor"]), (Some("first"), &Value::Null));
+
+    let (_, theirs, _) = send(&app, Method::GET, "/api/v1/users/me/playlists", &bo, None, None).await;
+    assert_eq!(theirs["items"].as_array().map(|a| a.len()), Some(1), "each sees only their own: {theirs}");
+    let (status, bad, _) = send(&app, Method::GET, "/api/v1/users/me/playlists?cursor=nope", &ada, None, None).await;
+    assert_eq!((status, bad["code"].as_str()), (422, Some("validation_failed")));
+}
