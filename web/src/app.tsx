@@ -6,6 +6,7 @@ import { Header } from './components/header';
 import { Forbidden, Loading, NotFound } from './components/status';
 import { Toasts } from './components/toasts';
 import { hasRole } from './lib/auth';
+import { useSocialToasts } from './components/social-toasts';
 import { useRoute, useSession, type Route } from './lib/hooks';
 import { loginHref, navigate } from './lib/router';
 import type { PageProps, RouteDef } from './routes';
@@ -14,6 +15,7 @@ export function App() {
   const route = useRoute();
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
+  useSocialToasts();
 
   // After a client-side navigation, start reading (and tabbing) at the new page's content.
   useEffect(() => {

@@ -3,10 +3,10 @@
 import type { TargetedEvent, TargetedKeyboardEvent, TargetedSubmitEvent } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, humanMessage, isAbortError } from '../lib/api';
+import { PAGE_OF, searchHref } from '../lib/links';
 import { navigate } from '../lib/router';
 import type { PopularQueries, Suggestion } from '../lib/types';
-import { Highlighted } from '../pages/search/highlight';
-import '../pages/search/search-box.css';
+import { Highlighted } from './highlight';
 
 const DEBOUNCE_MS = 150;
 const POPULAR_TTL_MS = 60_000;
@@ -23,24 +23,9 @@ let popularCache: { at: number; list: Suggestion[] } | null = null;
 
 /** Where a suggestion leads. */
 function hrefOf(s: Suggestion): string {
-  const id = encodeURIComponent(s.id ?? '');
-  switch (s.type) {
-    case 'listing':
-      return `/market/listings/${id}`;
-    case 'track':
-      return `/tracks/${id}`;
-    case 'room':
-      return `/rooms/${id}`;
-    // A user's title is "username display name"; usernames have no spaces.
-    case 'user':
-      return `/users/${encodeURIComponent(s.text.split(' ')[0] ?? s.text)}`;
-    default:
-      return searchHref(s.text);
-  }
-}
-
-function searchHref(q: string): string {
-  return `/search?q=${encodeURIComponent(q)}`;
+  if (s.type === 'query') return searchHref(s.text);
+  // A user's title is "username display name"; usernames have no spaces.
+  return PAGE_OF[s.type](s.type === 'user' ? (s.text.split(' ')[0] ?? s.text) : (s.id ?? ''));
 }
 
 async function popular(signal: AbortSignal): Promise<Suggestion[]> {

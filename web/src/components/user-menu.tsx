@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { logout } from '../lib/auth';
 import { useStore } from '../lib/hooks';
+import { userHref } from '../lib/links';
 import { currentLocation, navigate } from '../lib/router';
 import { toast, toastError } from '../lib/toast';
 import type { Me } from '../lib/types';
@@ -52,7 +53,7 @@ export function UserMenu({ user }: { user: Me }) {
       </summary>
       <ul>
         <li>
-          <a href={`/users/${encodeURIComponent(user.username)}`}>Profile</a>
+          <a href={userHref(user.username)}>Profile</a>
         </li>
         <li>
           <a href="/settings/sessions">Sessions</a>

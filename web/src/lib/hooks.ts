@@ -50,6 +50,21 @@ export function useWsState(): WsState {
   return useStore(wsState);
 }
 
+/**
+ * Call `onOpen` whenever the live connection opens again after being down: frames are hints,
+ * not a log, so what was pushed meanwhile is only known by asking again.
+ */
+export function useReconnected(onOpen: () => void): void {
+  const latest = useRef(onOpen);
+  latest.current = onOpen;
+  const { status } = useWsState();
+  const previous = useRef(status);
+  useEffect(() => {
+    if (status === 'open' && previous.current !== 'open') latest.current();
+    previous.current = status;
+  }, [status]);
+}
+
 /** Handle one WebSocket frame type while mounted; the handler may change between renders. */
 export function useFrame<T extends FrameType>(type: T, handler: (frame: FrameOf<T>) => void): void {
   const latest = useRef(handler);

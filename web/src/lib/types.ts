@@ -328,6 +328,19 @@ export interface Playlist {
   updated_at: DateTime;
 }
 
+/** One of my playlists in `GET /users/me/playlists`: without its tracks. */
+export interface PlaylistSummary {
+  id: Uuid;
+  name: string;
+  public: boolean;
+  /** Hidden by a moderator: still mine, shown to nobody else. */
+  hidden: boolean;
+  version: number;
+  track_count: number;
+  created_at: DateTime;
+  updated_at: DateTime;
+}
+
 export interface NewPlaylist {
   name: string;
   public?: boolean;

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { Fact } from '../../components/facts';
 import { Loading } from '../../components/status';
 import { api } from '../../lib/api';
 import { logout, logoutAll } from '../../lib/auth';
@@ -63,23 +64,16 @@ export function SessionsPage() {
       ) : (
         <ul class="session-list">
           {sessions.map((s) => (
-            <li key={s.id} class="session">
+            <li key={s.id} class="panel session">
               <div>
                 <h2 class="session-name">
                   {describeAgent(s.user_agent)}
                   {s.current && <span class="badge">This device</span>}
                 </h2>
                 <dl class="facts">
-                  <dt>Signed in</dt>
-                  <dd>{formatDateTime(s.created_at)}</dd>
-                  <dt>Last active</dt>
-                  <dd>{formatDateTime(s.last_used_at)}</dd>
-                  {s.ip && (
-                    <>
-                      <dt>IP address</dt>
-                      <dd>{s.ip}</dd>
-                    </>
-                  )}
+                  <Fact label="Signed in">{formatDateTime(s.created_at)}</Fact>
+                  <Fact label="Last active">{formatDateTime(s.last_used_at)}</Fact>
+                  {s.ip && <Fact label="IP address">{s.ip}</Fact>}
                 </dl>
               </div>
               <button

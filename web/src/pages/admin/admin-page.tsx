@@ -1,13 +1,13 @@
 // /admin and /admin/<section>: the sections' navigation and the section named by the path.
 import { useEffect } from 'preact/hooks';
 import { NotFound } from '../../components/status';
+import { LinkTabs } from '../../components/tabs';
 import { hasRole } from '../../lib/auth';
 import { useRoute, useSession, useTitle } from '../../lib/hooks';
 import { navigate } from '../../lib/router';
 import { AuditPage } from './audit-page';
 import { AutomodPage } from './automod-page';
 import { ConfigPage } from './config-page';
-import { AdminsOnly } from './load-error';
 import { ReportsPage } from './reports-page';
 import { SECTIONS, sectionOf, type Section } from './sections';
 import { StatsPage } from './stats-page';
@@ -37,17 +37,10 @@ export function AdminPage() {
   if (section === null) return <NotFound />;
   return (
     <div class="admin">
-      <nav class="admin-nav" aria-label="Admin sections">
-        <ul>
-          {SECTIONS.filter((s) => isAdmin || !s.adminOnly).map((s) => (
-            <li key={s.slug}>
-              <a href={`/admin/${s.slug}`} aria-current={s === section ? 'page' : undefined}>
-                {s.label}
-              </a>
-            </li>
-          ))}
-        </ul>
-      </nav>
+      <LinkTabs
+        label="Admin sections"
+        tabs={SECTIONS.filter((s) => isAdmin || !s.adminOnly).map((s) => ({ href: `/admin/${s.slug}`, label: s.label, current: s === section }))}
+      />
       <div class="admin-section">
         {section.adminOnly && !isAdmin ? (
           <section>
@@ -59,6 +52,16 @@ export function AdminPage() {
         )}
       </div>
     </div>
+  );
+}
+
+/** A section the API keeps to admins, opened by a moderator. */
+function AdminsOnly({ what }: { what: string }) {
+  return (
+    <p class="notice">
+      Only admins can see {what}. Moderators work the <a href="/admin/reports">reports</a> and the{' '}
+      <a href="/admin/users">users</a>.
+    </p>
   );
 }
 

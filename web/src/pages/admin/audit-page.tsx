@@ -1,14 +1,15 @@
 // /admin/audit: the audit trail, newest first, filtered by actor, action, target and time, with
 // cursor paging and an NDJSON export (fetched with the bearer token, saved through a blob URL).
 import type { TargetedSubmitEvent } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
-import { FormError } from '../../components/form';
-import { Loading } from '../../components/status';
-import { ApiError, api, apiFetch, isAbortError } from '../../lib/api';
+import { useState } from 'preact/hooks';
+import { Field, FormError } from '../../components/form';
+import { MoreButton, usePaged } from '../../components/paged';
+import { LoadError, Loading } from '../../components/status';
+import { useAction } from '../../components/use-action';
+import { ApiError, api, apiFetch } from '../../lib/api';
 import { formatDateTime } from '../../lib/format';
-import { toast, toastError } from '../../lib/toast';
+import { toast } from '../../lib/toast';
 import type { AuditRecord, Page } from '../../lib/types';
-import { LoadError } from './load-error';
 
 const LIMIT = 50;
 
@@ -21,27 +22,11 @@ interface Filters {
 
 export function AuditPage() {
   const [filters, setFilters] = useState<Filters>({});
-  const [records, setRecords] = useState<AuditRecord[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [nonce, setNonce] = useState(0);
-  const [busy, setBusy] = useState<'more' | 'export' | null>(null);
-
-  useEffect(() => {
-    const ctrl = new AbortController();
-    setRecords(null);
-    setError(null);
-    api<Page<AuditRecord>>('GET', '/admin/audit', undefined, { query: { ...filters, limit: LIMIT }, signal: ctrl.signal }).then(
-      (page) => {
-        setRecords(page.items);
-        setCursor(page.next_cursor ?? null);
-      },
-      (e) => {
-        if (!isAbortError(e)) setError(e);
-      },
-    );
-    return () => ctrl.abort();
-  }, [filters, nonce]);
+  const records = usePaged(
+    (cursor, signal) => api<Page<AuditRecord>>('GET', '/admin/audit', undefined, { query: { ...filters, limit: LIMIT, cursor }, ...(signal ? { signal } : {}) }),
+    [filters],
+  );
+  const exporting = useAction();
 
   function onFilter(e: TargetedSubmitEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -51,22 +36,8 @@ export function AuditPage() {
     setFilters({ actor: text('actor'), action: text('action'), target: text('target'), since: since && new Date(since).toISOString() });
   }
 
-  async function more() {
-    setBusy('more');
-    try {
-      const page = await api<Page<AuditRecord>>('GET', '/admin/audit', undefined, { query: { ...filters, limit: LIMIT, cursor } });
-      setRecords((list) => [...(list ?? []), ...page.items]);
-      setCursor(page.next_cursor ?? null);
-    } catch (e) {
-      toastError(e);
-    } finally {
-      setBusy(null);
-    }
-  }
-
-  async function exportNdjson() {
-    setBusy('export');
-    try {
+  const exportNdjson = () =>
+    exporting.run(async () => {
       const res = await apiFetch('GET', '/admin/audit/export', { query: { ...filters }, headers: { Accept: 'application/x-ndjson' } });
       const url = URL.createObjectURL(await res.blob());
       const a = document.createElement('a');
@@ -78,38 +49,22 @@ export function AuditPage() {
       // The download has its own reference to the data by now.
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
       toast('Audit trail exported.', 'success');
-    } catch (e) {
-      toastError(e);
-    } finally {
-      setBusy(null);
-    }
-  }
+    });
 
+  const { error, items } = records;
   return (
     <section>
       <h1>Audit</h1>
       <p class="lead">Who did what to whom, when, from which address, in which request.</p>
       <form class="filters" aria-label="Filter the audit trail" onSubmit={onFilter}>
-        <div class="field">
-          <label for="audit-actor">Actor (user id)</label>
-          <input id="audit-actor" name="actor" maxLength={36} class="mono" defaultValue={filters.actor ?? ''} />
-        </div>
-        <div class="field">
-          <label for="audit-action">Action</label>
-          <input id="audit-action" name="action" maxLength={64} placeholder="auth. or report.resolved" defaultValue={filters.action ?? ''} />
-        </div>
-        <div class="field">
-          <label for="audit-target">Target (id or type:id)</label>
-          <input id="audit-target" name="target" maxLength={160} class="mono" defaultValue={filters.target ?? ''} />
-        </div>
-        <div class="field">
-          <label for="audit-since">Since</label>
-          <input id="audit-since" name="since" type="datetime-local" />
-        </div>
+        <Field name="actor" id="audit-actor" label="Actor (user id)" maxLength={36} class="mono" defaultValue={filters.actor ?? ''} />
+        <Field name="action" id="audit-action" label="Action" maxLength={64} placeholder="auth. or report.resolved" defaultValue={filters.action ?? ''} />
+        <Field name="target" id="audit-target" label="Target (id or type:id)" maxLength={160} class="mono" defaultValue={filters.target ?? ''} />
+        <Field name="since" id="audit-since" label="Since" type="datetime-local" />
         <div class="actions">
           <button type="submit">Filter</button>
-          <button type="button" class="secondary" disabled={busy === 'export'} onClick={exportNdjson}>
-            {busy === 'export' ? 'Exporting…' : 'Export NDJSON'}
+          <button type="button" class="secondary" disabled={exporting.busy} onClick={exportNdjson}>
+            {exporting.busy ? 'Exporting…' : 'Export NDJSON'}
           </button>
         </div>
       </form>
@@ -118,11 +73,11 @@ export function AuditPage() {
         error instanceof ApiError && error.status === 422 ? (
           <FormError error={error} />
         ) : (
-          <LoadError error={error} onRetry={() => setNonce((n) => n + 1)} />
+          <LoadError error={error} onRetry={records.reload} />
         )
-      ) : !records ? (
+      ) : !items ? (
         <Loading />
-      ) : records.length === 0 ? (
+      ) : items.length === 0 ? (
         <p class="muted" role="status">
           Nothing recorded matches.
         </p>
@@ -142,7 +97,7 @@ export function AuditPage() {
                 </tr>
               </thead>
               <tbody>
-                {records.map((r) => (
+                {items.map((r) => (
                   <tr key={r.seq}>
                     <td>{formatDateTime(r.created_at)}</td>
                     <th scope="row">
@@ -176,13 +131,7 @@ export function AuditPage() {
               </tbody>
             </table>
           </div>
-          {cursor && (
-            <p>
-              <button type="button" class="secondary" disabled={busy === 'more'} onClick={more}>
-                {busy === 'more' ? 'Loading…' : 'Older records'}
-              </button>
-            </p>
-          )}
+          <MoreButton paged={records} label="Older records" />
         </>
       )}
     </section>

@@ -1,16 +1,17 @@
 // /admin/automod: the `automod.rules` runtime setting as a list of rules to add, edit and delete.
 import { useState } from 'preact/hooks';
-import { Loading } from '../../components/status';
-import { toast, toastError } from '../../lib/toast';
+import { Fact } from '../../components/facts';
+import { LoadError, Loading } from '../../components/status';
+import { useAction } from '../../components/use-action';
+import { toast } from '../../lib/toast';
 import { AUTOMOD_RULES, StaleConfig, saveConfig, settingOf, useConfig } from './config-api';
-import { LoadError } from './load-error';
 import { RuleForm } from './rule-form';
 import { describeAction, describeMatch, rulesOf, SURFACES, type RuleSpec } from './rules';
 
 export function AutomodPage() {
   const config = useConfig();
   const [editing, setEditing] = useState<number | 'new' | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction();
   const setting = config.data ? settingOf(config.data, AUTOMOD_RULES) : undefined;
   const rules = rulesOf(setting?.value);
 
@@ -31,20 +32,15 @@ export function AutomodPage() {
     toast(`${done} (version ${view.version}).`, 'success');
   }
 
-  async function remove(i: number) {
+  function remove(i: number) {
     const rule = rules[i]!;
     if (!window.confirm(`Delete the rule “${rule.name}”?`)) return;
-    setBusy(true);
-    try {
-      await save(
+    void run(() =>
+      save(
         rules.filter((_, j) => j !== i),
         `Rule “${rule.name}” deleted`,
-      );
-    } catch (e) {
-      toastError(e);
-    } finally {
-      setBusy(false);
-    }
+      ),
+    );
   }
 
   const form = (index: number | 'new') => (
@@ -80,33 +76,20 @@ export function AutomodPage() {
               editing === i ? (
                 <li key={r.name}>{form(i)}</li>
               ) : (
-                <li key={r.name} class="rule">
+                <li key={r.name} class="panel rule">
                   <h2>{r.name}</h2>
                   <dl class="facts">
-                    <dt>Looks for</dt>
-                    <dd>{describeMatch(r)}</dd>
-                    <dt>Then</dt>
-                    <dd>{describeAction(r)}</dd>
-                    <dt>Applies to</dt>
-                    <dd>
+                    <Fact label="Looks for">{describeMatch(r)}</Fact>
+                    <Fact label="Then">{describeAction(r)}</Fact>
+                    <Fact label="Applies to">
                       {r.match === 'mentions' || r.match === 'flood'
                         ? 'Chat messages'
                         : (r.applies_to ?? SURFACES.map((s) => s.value))
                             .map((v) => SURFACES.find((s) => s.value === v)?.label ?? v)
                             .join(', ')}
-                    </dd>
-                    {(r.exempt_roles?.length ?? 0) > 0 && (
-                      <>
-                        <dt>Exempt roles</dt>
-                        <dd>{r.exempt_roles!.join(', ')}</dd>
-                      </>
-                    )}
-                    {(r.exempt_rooms?.length ?? 0) > 0 && (
-                      <>
-                        <dt>Exempt rooms</dt>
-                        <dd>{r.exempt_rooms!.length}</dd>
-                      </>
-                    )}
+                    </Fact>
+                    {(r.exempt_roles?.length ?? 0) > 0 && <Fact label="Exempt roles">{r.exempt_roles!.join(', ')}</Fact>}
+                    {(r.exempt_rooms?.length ?? 0) > 0 && <Fact label="Exempt rooms">{r.exempt_rooms!.length}</Fact>}
                   </dl>
                   {!setting.locked && (
                     <div class="actions">

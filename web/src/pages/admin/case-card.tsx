@@ -2,7 +2,9 @@
 // the claim and resolve controls. `data-testid="case"` is the convention other specs rely on.
 import type { TargetedSubmitEvent } from 'preact';
 import { useState } from 'preact/hooks';
-import { ApiError, api, humanMessage } from '../../lib/api';
+import { FormError, SelectField, TextAreaField } from '../../components/form';
+import { useAction } from '../../components/use-action';
+import { api } from '../../lib/api';
 import { formatDateTime } from '../../lib/format';
 import { toast } from '../../lib/toast';
 import type { Case, Me, ResolveAction } from '../../lib/types';
@@ -31,15 +33,6 @@ const SUSPENSIONS = [
   { value: String(30 * 86_400), label: '30 days' },
 ];
 
-/** The refusals of the queue, in words. */
-export function caseError(e: unknown): string {
-  if (e instanceof ApiError && e.code === 'case_claimed') {
-    return 'Another moderator is working on this case: their claim has not expired yet.';
-  }
-  if (e instanceof ApiError && e.code === 'case_resolved') return 'This case was resolved already.';
-  return humanMessage(e);
-}
-
 interface Props {
   c: Case;
   me: Me;
@@ -49,26 +42,14 @@ interface Props {
 }
 
 export function CaseCard({ c, me, isAdmin, onChanged, onResolved }: Props) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  // A refusal (someone else's claim, resolved already) is shown on the case itself.
+  const { busy, error, run } = useAction({ inPlace: true });
   const [action, setAction] = useState<ResolveAction>('dismiss');
   const id = c.id;
   const href = targetHref(c);
   const claimLive = !!c.claimed_by && !!c.claimed_until && new Date(c.claimed_until).getTime() > Date.now();
   const mine = claimLive && c.claimed_by?.id === me.id;
   const open = c.status === 'open';
-
-  async function run(work: () => Promise<void>) {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  }
 
   const claim = () =>
     run(async () => {
@@ -93,7 +74,7 @@ export function CaseCard({ c, me, isAdmin, onChanged, onResolved }: Props) {
   };
 
   return (
-    <article class="case" data-testid="case" aria-labelledby={`case-${id}`}>
+    <article class="card case" data-testid="case" aria-labelledby={`case-${id}`}>
       <header class="case-head">
         <h2 id={`case-${id}`}>
           {TARGET[c.target_type]} reported {c.report_count} time{c.report_count === 1 ? '' : 's'}
@@ -141,35 +122,23 @@ export function CaseCard({ c, me, isAdmin, onChanged, onResolved }: Props) {
             )}
           </div>
           <form class="resolve" onSubmit={resolve}>
-            <div class="field">
-              <label for={`action-${id}`}>Action</label>
-              <select id={`action-${id}`} name="action" value={action} onChange={(e) => setAction(e.currentTarget.value as ResolveAction)}>
-                {ACTIONS.filter((a) => isAdmin || !a.adminOnly).map((a) => (
-                  <option key={a.value} value={a.value}>
-                    {a.label}
-                  </option>
-                ))}
-              </select>
-            </div>
-            {action === 'suspend_user' && (
-              <div class="field">
-                <label for={`duration-${id}`}>Suspension</label>
-                <select id={`duration-${id}`} name="duration">
-                  {SUSPENSIONS.map((s) => (
-                    <option key={s.value} value={s.value}>
-                      {s.label}
-                    </option>
-                  ))}
-                </select>
-              </div>
-            )}
-            <div class="field">
-              <label for={`note-${id}`}>Note (optional)</label>
-              <textarea id={`note-${id}`} name="note" rows={2} maxLength={1000} aria-describedby={`note-hint-${id}`} />
-              <p id={`note-hint-${id}`} class="hint">
-                Kept on the case; a warning also shows it to the user.
-              </p>
-            </div>
+            <SelectField
+              name="action"
+              id={`action-${id}`}
+              label="Action"
+              value={action}
+              onChange={(e) => setAction(e.currentTarget.value as ResolveAction)}
+              options={ACTIONS.filter((a) => isAdmin || !a.adminOnly)}
+            />
+            {action === 'suspend_user' && <SelectField name="duration" id={`duration-${id}`} label="Suspension" options={SUSPENSIONS} />}
+            <TextAreaField
+              name="note"
+              id={`note-${id}`}
+              label="Note (optional)"
+              rows={2}
+              maxLength={1000}
+              hint="Kept on the case; a warning also shows it to the user."
+            />
             <button type="submit" disabled={busy}>
               Resolve
             </button>
@@ -183,7 +152,7 @@ export function CaseCard({ c, me, isAdmin, onChanged, onResolved }: Props) {
           {c.resolution_note && <q>{c.resolution_note}</q>}
         </p>
       )}
-      {error ? <p class="form-error" role="alert">{caseError(error)}</p> : null}
+      <FormError error={error} />
     </article>
   );
 }

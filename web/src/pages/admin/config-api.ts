@@ -1,7 +1,7 @@
 // The runtime config (GET/PUT /admin/config), shared by the Config and Automod sections.
 import { api } from '../../lib/api';
 import type { ConfigView, Setting } from '../../lib/types';
-import { useLoad } from './use-load';
+import { useLoad } from '../../components/use-load';
 
 export const AUTOMOD_RULES = 'automod.rules';
 export const BANNED_WORDS = 'chat.banned_words';

@@ -1,69 +1,46 @@
 // The config's versions, newest first, each with who changed what, and a rollback to any older one.
-import { useEffect, useState } from 'preact/hooks';
-import { Loading } from '../../components/status';
+import { MoreButton, usePaged } from '../../components/paged';
+import { LoadError, Loading } from '../../components/status';
+import { useAction } from '../../components/use-action';
 import { api } from '../../lib/api';
 import { formatDateTime } from '../../lib/format';
-import { toast, toastError } from '../../lib/toast';
+import { toast } from '../../lib/toast';
 import type { ConfigVersion, ConfigView, Page } from '../../lib/types';
 import { ChangeView } from './diff';
-import { LoadError } from './load-error';
-import { useLoad } from './use-load';
 
 const LIMIT = 10;
 
 export function ConfigHistory({ version, onRolledBack }: { version: number; onRolledBack: (v: ConfigView) => void }) {
-  const first = useLoad(
-    (signal) => api<Page<ConfigVersion>>('GET', '/admin/config/history', undefined, { query: { limit: LIMIT }, signal }),
+  // Read again from the newest whenever the config's version moves; shown meanwhile.
+  const history = usePaged(
+    (cursor, signal) =>
+      api<Page<ConfigVersion>>('GET', '/admin/config/history', undefined, { query: { limit: LIMIT, cursor }, ...(signal ? { signal } : {}) }),
     [version],
+    { keep: true },
   );
-  const [older, setOlder] = useState<ConfigVersion[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [busy, setBusy] = useState<number | 'more' | null>(null);
+  const rolling = useAction();
 
-  useEffect(() => {
-    setOlder([]);
-    setCursor(first.data?.next_cursor ?? null);
-  }, [first.data]);
-
-  async function more() {
-    setBusy('more');
-    try {
-      const page = await api<Page<ConfigVersion>>('GET', '/admin/config/history', undefined, { query: { limit: LIMIT, cursor } });
-      setOlder((list) => [...list, ...page.items]);
-      setCursor(page.next_cursor ?? null);
-    } catch (e) {
-      toastError(e);
-    } finally {
-      setBusy(null);
-    }
-  }
-
-  async function rollback(v: ConfigVersion) {
+  function rollback(v: ConfigVersion) {
     if (!window.confirm(`Restore the settings as they were in version ${v.version}?`)) return;
-    setBusy(v.version);
-    try {
+    void rolling.run(async () => {
       const view = await api<ConfigView>('POST', `/admin/config/rollback/${v.version}`);
       toast(`Rolled back to version ${v.version}: now version ${view.version}.`, 'success');
       onRolledBack(view);
-    } catch (e) {
-      toastError(e);
-    } finally {
-      setBusy(null);
-    }
+    });
   }
 
-  const versions = [...(first.data?.items ?? []), ...older];
+  const versions = history.items;
   return (
     <section class="history" aria-labelledby="history-heading">
       <h2 id="history-heading">History</h2>
-      {!first.data ? (
-        first.error ? <LoadError error={first.error} onRetry={first.reload} /> : <Loading />
+      {!versions ? (
+        history.error ? <LoadError error={history.error} onRetry={history.reload} /> : <Loading />
       ) : versions.length === 0 ? (
         <p class="muted">No change yet: every setting has its default.</p>
       ) : (
         <ol class="versions">
           {versions.map((v) => (
-            <li key={v.version} class="version">
+            <li key={v.version} class="panel version">
               <div class="version-head">
                 <h3>
                   Version {v.version}
@@ -78,7 +55,7 @@ export function ConfigHistory({ version, onRolledBack }: { version: number; onRo
                   <button
                     type="button"
                     class="secondary"
-                    disabled={busy !== null}
+                    disabled={rolling.busy || history.loadingMore}
                     onClick={() => rollback(v)}
                   >
                     Roll back to this version<span class="visually-hidden"> ({v.version})</span>
@@ -94,13 +71,7 @@ export function ConfigHistory({ version, onRolledBack }: { version: number; onRo
           ))}
         </ol>
       )}
-      {cursor && (
-        <p>
-          <button type="button" class="secondary" disabled={busy !== null} onClick={more}>
-            {busy === 'more' ? 'Loading…' : 'Older versions'}
-          </button>
-        </p>
-      )}
+      <MoreButton paged={history} label="Older versions" />
     </section>
   );
 }

@@ -1,14 +1,13 @@
 // /admin/config: the runtime settings with an editor each, saved together as one version, and
 // the version history with its diffs and rollbacks.
-import type { TargetedSubmitEvent } from 'preact';
 import { useState } from 'preact/hooks';
-import { FormError, fieldErrorsOf } from '../../components/form';
-import { Loading } from '../../components/status';
+import { FormError, useForm } from '../../components/form';
+import { LoadError, Loading } from '../../components/status';
+import { invalid } from '../../lib/api';
 import { toast } from '../../lib/toast';
 import type { ConfigView } from '../../lib/types';
 import { StaleConfig, sameValue, saveConfig, useConfig } from './config-api';
 import { ConfigHistory } from './config-history';
-import { LoadError } from './load-error';
 import { SettingEditor, readSetting } from './setting-editors';
 
 export function ConfigPage() {
@@ -32,15 +31,12 @@ export function ConfigPage() {
 }
 
 function SettingsForm({ view, onSaved }: { view: ConfigView; onSaved: (v: ConfigView) => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [local, setLocal] = useState<Record<string, string[]>>({});
   const [unchanged, setUnchanged] = useState(false);
   const [stale, setStale] = useState<ConfigView | null>(null);
 
-  async function onSubmit(e: TargetedSubmitEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const data = new FormData(e.currentTarget);
+  // A value that does not read (not a number, not JSON) is refused here, at its field, as the
+  // node refuses the values it does not take.
+  const form = useForm(async (data) => {
     const patch: Record<string, unknown> = {};
     const problems: Record<string, string[]> = {};
     for (const s of view.settings) {
@@ -49,45 +45,32 @@ function SettingsForm({ view, onSaved }: { view: ConfigView; onSaved: (v: Config
       if ('error' in read) problems[s.key] = [read.error];
       else if (!sameValue(read.value, s.value)) patch[s.key] = read.value;
     }
-    setLocal(problems);
-    setError(null);
     setUnchanged(false);
     setStale(null);
-    if (Object.keys(problems).length) return;
+    if (Object.keys(problems).length) throw invalid(problems);
     if (!Object.keys(patch).length) {
       setUnchanged(true);
       return;
     }
-    setBusy(true);
     try {
       const saved = await saveConfig(view, patch);
       toast(`Settings saved as version ${saved.version}.`, 'success');
       onSaved(saved);
     } catch (err) {
-      if (err instanceof StaleConfig) setStale(err.latest);
-      else setError(err);
-    } finally {
-      setBusy(false);
+      if (!(err instanceof StaleConfig)) throw err;
+      setStale(err.latest);
     }
-  }
+  });
 
-  const server = fieldErrorsOf(error);
-  const keys = view.settings.map((s) => s.key);
   return (
-    <form class="settings" aria-labelledby="settings-heading" onSubmit={onSubmit} noValidate>
+    <form class="settings" aria-labelledby="settings-heading" onSubmit={form.onSubmit} noValidate>
       <h2 id="settings-heading">
         Settings <span class="muted">(version {view.version})</span>
       </h2>
       {view.settings.map((s) => (
-        <SettingEditor key={s.key} setting={s} errors={local[s.key] ?? server[s.key]} />
+        <SettingEditor key={s.key} setting={s} errors={form.fieldErrors[s.key]} />
       ))}
-      {Object.keys(local).length > 0 || (Object.keys(server).length > 0 && Object.keys(server).every((k) => keys.includes(k))) ? (
-        <p class="form-error" role="alert">
-          Please correct the settings marked above.
-        </p>
-      ) : (
-        <FormError error={error} />
-      )}
+      <FormError error={form.error} fields={view.settings.map((s) => s.key)} />
       {stale && (
         <div class="form-error load-error" role="alert">
           <span>
@@ -104,8 +87,8 @@ function SettingsForm({ view, onSaved }: { view: ConfigView; onSaved: (v: Config
         </p>
       )}
       <div class="actions">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Saving…' : 'Save'}
+        <button type="submit" disabled={form.busy}>
+          {form.busy ? 'Saving…' : 'Save'}
         </button>
       </div>
     </form>

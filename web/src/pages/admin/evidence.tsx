@@ -1,6 +1,7 @@
 // The copy of reported content a case keeps (`evidence`), shown per kind of target, with a link
 // to where the content lives.
 import { formatDateTime, formatMoney } from '../../lib/format';
+import { PAGE_OF } from '../../lib/links';
 import type { Case, Money } from '../../lib/types';
 
 type Evidence = Record<string, unknown>;
@@ -17,22 +18,18 @@ function ref(v: unknown): { id: string; name: string } {
 /** Where the reported thing can be seen, if it has a page. */
 export function targetHref(c: Case): string | null {
   const e = c.evidence as Evidence;
-  const id = encodeURIComponent(c.target_id);
   switch (c.target_type) {
+    // A message is seen in its room; a profile by its username.
     case 'message': {
       const room = ref(e.room).id;
-      return room ? `/rooms/${encodeURIComponent(room)}` : null;
+      return room ? PAGE_OF.room(room) : null;
     }
-    case 'listing':
-      return `/market/listings/${id}`;
-    case 'track':
-      return `/tracks/${id}`;
-    case 'playlist':
-      return `/playlists/${id}`;
     case 'user': {
       const name = text(e.username);
-      return name ? `/users/${encodeURIComponent(name)}` : null;
+      return name ? PAGE_OF.user(name) : null;
     }
+    default:
+      return PAGE_OF[c.target_type](c.target_id);
   }
 }
 

@@ -11,7 +11,7 @@ export function HourlyChart({ hours }: { hours: AdminStats['messages_per_hour'] 
   const peak = hours.reduce((a, b) => (b.count > a.count ? b : a), hours[0]!);
   const width = hours.length * (W + GAP);
   return (
-    <figure class="hourly">
+    <figure class="panel hourly">
       <figcaption>Messages per hour, last {hours.length} hours</figcaption>
       <svg
         viewBox={`0 0 ${width} ${H}`}

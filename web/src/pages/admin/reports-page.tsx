@@ -1,12 +1,12 @@
 // /admin/reports: the moderation queue, refreshed live when cases open or close.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Loading } from '../../components/status';
-import { api, isAbortError } from '../../lib/api';
-import { useFrame, useSession, useWsState } from '../../lib/hooks';
-import { toastError } from '../../lib/toast';
+import { SelectField } from '../../components/form';
+import { MoreButton, usePaged } from '../../components/paged';
+import { LoadError, Loading } from '../../components/status';
+import { api } from '../../lib/api';
+import { useFrame, useReconnected, useSession } from '../../lib/hooks';
 import type { Case, Page, TargetType } from '../../lib/types';
 import { CaseCard } from './case-card';
-import { LoadError } from './load-error';
 
 const LIMIT = 50;
 /** Frames often come in bursts (several reports at once): one reload for a burst. */
@@ -19,6 +19,14 @@ const TYPES: { value: TargetType | ''; label: string }[] = [
   { value: 'playlist', label: 'Playlists' },
   { value: 'user', label: 'Users' },
 ];
+const STATUSES = [
+  { value: 'open', label: 'Open' },
+  { value: 'resolved', label: 'Resolved' },
+];
+const SORTS = [
+  { value: 'priority', label: 'Most reported first' },
+  { value: 'age', label: 'Oldest first' },
+];
 
 type Status = 'open' | 'resolved';
 type Sort = 'priority' | 'age';
@@ -28,32 +36,19 @@ export function ReportsPage({ isAdmin }: { isAdmin: boolean }) {
   const [status, setStatus] = useState<Status>('open');
   const [type, setType] = useState<TargetType | ''>('');
   const [sort, setSort] = useState<Sort>('priority');
-  const [cases, setCases] = useState<Case[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [nonce, setNonce] = useState(0);
-  const [loadingMore, setLoadingMore] = useState(false);
+  // The queue stays shown while it is read again (a live refresh must not flash "Loading…").
+  const paged = usePaged(
+    (cursor, signal) =>
+      api<Page<Case>>('GET', '/admin/reports', undefined, {
+        query: { status, type: type || undefined, sort, limit: LIMIT, cursor },
+        ...(signal ? { signal } : {}),
+      }),
+    [status, type, sort],
+    { keep: true },
+  );
+  const { items: cases, error, reload } = paged;
   const liveTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-
-  const query = (after?: string | null) => ({ status, type: type || undefined, sort, limit: LIMIT, cursor: after ?? undefined });
-
-  useEffect(() => {
-    const ctrl = new AbortController();
-    api<Page<Case>>('GET', '/admin/reports', undefined, { query: query(), signal: ctrl.signal }).then(
-      (page) => {
-        setCases(page.items);
-        setCursor(page.next_cursor ?? null);
-        setError(null);
-      },
-      (e) => {
-        if (!isAbortError(e)) setError(e);
-      },
-    );
-    return () => ctrl.abort();
-  }, [status, type, sort, nonce]);
-
   useEffect(() => () => clearTimeout(liveTimer.current), []);
-  const reload = () => setNonce((n) => n + 1);
 
   useFrame('event', (frame) => {
     if (frame.kind !== 'report.opened' && frame.kind !== 'report.resolved') return;
@@ -62,57 +57,32 @@ export function ReportsPage({ isAdmin }: { isAdmin: boolean }) {
   });
 
   // Frames missed while disconnected are not replayed: read the queue again on reconnect.
-  const ws = useWsState();
-  const wasOpen = useRef(ws.status === 'open');
-  useEffect(() => {
-    if (ws.status === 'open' && !wasOpen.current) reload();
-    wasOpen.current = ws.status === 'open';
-  }, [ws.status]);
+  useReconnected(reload);
 
-  async function loadMore() {
-    setLoadingMore(true);
-    try {
-      const page = await api<Page<Case>>('GET', '/admin/reports', undefined, { query: query(cursor) });
-      setCases((list) => [...(list ?? []), ...page.items.filter((c) => !list?.some((x) => x.id === c.id))]);
-      setCursor(page.next_cursor ?? null);
-    } catch (e) {
-      toastError(e);
-    } finally {
-      setLoadingMore(false);
-    }
-  }
-
-  const replace = (c: Case) => setCases((list) => list?.map((x) => (x.id === c.id ? c : x)) ?? null);
-  const drop = (c: Case) => setCases((list) => (status === 'open' ? list?.filter((x) => x.id !== c.id) : list?.map((x) => (x.id === c.id ? c : x))) ?? null);
+  const replace = (c: Case) => paged.setItems((list) => list.map((x) => (x.id === c.id ? c : x)));
+  const drop = (c: Case) => (status === 'open' ? paged.setItems((list) => list.filter((x) => x.id !== c.id)) : replace(c));
 
   return (
     <section>
       <h1>Reports</h1>
       <form class="filters" aria-label="Filter the queue" onSubmit={(e) => e.preventDefault()}>
-        <div class="field">
-          <label for="queue-status">Cases</label>
-          <select id="queue-status" value={status} onChange={(e) => setStatus(e.currentTarget.value as Status)}>
-            <option value="open">Open</option>
-            <option value="resolved">Resolved</option>
-          </select>
-        </div>
-        <div class="field">
-          <label for="queue-type">Reported</label>
-          <select id="queue-type" value={type} onChange={(e) => setType(e.currentTarget.value as TargetType | '')}>
-            {TYPES.map((t) => (
-              <option key={t.value} value={t.value}>
-                {t.label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field">
-          <label for="queue-sort">Order</label>
-          <select id="queue-sort" value={sort} onChange={(e) => setSort(e.currentTarget.value as Sort)}>
-            <option value="priority">Most reported first</option>
-            <option value="age">Oldest first</option>
-          </select>
-        </div>
+        <SelectField
+          name="status"
+          id="queue-status"
+          label="Cases"
+          value={status}
+          onChange={(e) => setStatus(e.currentTarget.value as Status)}
+          options={STATUSES}
+        />
+        <SelectField
+          name="type"
+          id="queue-type"
+          label="Reported"
+          value={type}
+          onChange={(e) => setType(e.currentTarget.value as TargetType | '')}
+          options={TYPES}
+        />
+        <SelectField name="sort" id="queue-sort" label="Order" value={sort} onChange={(e) => setSort(e.currentTarget.value as Sort)} options={SORTS} />
       </form>
       {error && !cases ? (
         <LoadError error={error} onRetry={reload} />
@@ -126,20 +96,14 @@ export function ReportsPage({ isAdmin }: { isAdmin: boolean }) {
               ? status === 'open'
                 ? 'The queue is empty: nothing to review.'
                 : 'No resolved cases.'
-              : `${cases.length}${cursor ? '+' : ''} ${status} case${cases.length === 1 ? '' : 's'}.`}
+              : `${cases.length}${paged.hasMore ? '+' : ''} ${status} case${cases.length === 1 ? '' : 's'}.`}
           </p>
           <div class="cases">
             {cases.map((c) => (
               <CaseCard key={c.id} c={c} me={me} isAdmin={isAdmin} onChanged={replace} onResolved={drop} />
             ))}
           </div>
-          {cursor && (
-            <p>
-              <button type="button" class="secondary" disabled={loadingMore} onClick={loadMore}>
-                {loadingMore ? 'Loading…' : 'More cases'}
-              </button>
-            </p>
-          )}
+          <MoreButton paged={paged} label="More cases" />
         </>
       )}
     </section>

@@ -1,7 +1,7 @@
 // Add or edit one automod rule: the fields its kind of match needs, its action and exemptions.
-import type { TargetedSubmitEvent } from 'preact';
 import { useState } from 'preact/hooks';
-import { fieldErrorsOf, FormError } from '../../components/form';
+import { Field, fieldErrorsOf, FormError, SelectField, TextAreaField, useForm } from '../../components/form';
+import { invalid } from '../../lib/api';
 import { AUTOMOD_RULES } from './config-api';
 import { ACTIONS, MATCHES, SURFACES, type MatchKind, type RuleAction, type RuleSpec, type Surface } from './rules';
 
@@ -31,9 +31,6 @@ function whole(text: FormDataEntryValue | null): number | null {
 export function RuleForm({ rule, taken, onSave, onCancel }: Props) {
   const [match, setMatch] = useState<MatchKind>(rule?.match ?? 'words');
   const [action, setAction] = useState<RuleAction>(rule?.action ?? 'block');
-  const [problem, setProblem] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const chatOnly = match === 'mentions' || match === 'flood';
 
   /** The rule the form describes, or why it is not one yet. */
@@ -77,95 +74,61 @@ export function RuleForm({ rule, taken, onSave, onCancel }: Props) {
     return spec;
   }
 
-  async function onSubmit(e: TargetedSubmitEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const built = build(new FormData(e.currentTarget));
-    setError(null);
-    if (typeof built === 'string') {
-      setProblem(built);
-      return;
-    }
-    setProblem(null);
-    setBusy(true);
-    try {
-      await onSave(built);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  // A rule that is not one yet is refused here, in the words of build().
+  const form = useForm(async (data) => {
+    const built = build(data);
+    if (typeof built === 'string') throw invalid({}, built);
+    await onSave(built);
+  });
 
   const surfaces = rule?.applies_to ?? SURFACES.map((s) => s.value);
-  const serverWhy = fieldErrorsOf(error)[AUTOMOD_RULES];
+  const serverWhy = fieldErrorsOf(form.error)[AUTOMOD_RULES];
   return (
-    <form class="rule-form" aria-labelledby="rule-form-heading" onSubmit={onSubmit} noValidate>
+    <form class="panel rule-form" aria-labelledby="rule-form-heading" onSubmit={form.onSubmit} noValidate>
       <h2 id="rule-form-heading">{rule ? `Edit “${rule.name}”` : 'New rule'}</h2>
-      <div class="field">
-        <label for="rule-name">Name</label>
-        <input id="rule-name" name="name" maxLength={64} defaultValue={rule?.name ?? ''} autoFocus required />
-      </div>
-      <div class="field">
-        <label for="rule-match">Match</label>
-        <select id="rule-match" value={match} onChange={(e) => setMatch(e.currentTarget.value as MatchKind)}>
-          {MATCHES.map((m) => (
-            <option key={m.value} value={m.value}>
-              {m.label}
-            </option>
-          ))}
-        </select>
-      </div>
+      <Field name="name" id="rule-name" label="Name" maxLength={64} defaultValue={rule?.name ?? ''} autoFocus required />
+      <SelectField name="match" id="rule-match" label="Match" value={match} onChange={(e) => setMatch(e.currentTarget.value as MatchKind)} options={MATCHES} />
       {match === 'words' && (
-        <div class="field">
-          <label for="rule-words">Words (one per line)</label>
-          <textarea id="rule-words" name="words" rows={4} defaultValue={(rule?.words ?? []).join('\n')} aria-describedby="rule-words-hint" />
-          <p id="rule-words-hint" class="hint">
-            Whole words, letters and digits only, any case.
-          </p>
-        </div>
+        <TextAreaField
+          name="words"
+          id="rule-words"
+          label="Words (one per line)"
+          rows={4}
+          defaultValue={(rule?.words ?? []).join('\n')}
+          hint="Whole words, letters and digits only, any case."
+        />
       )}
       {match === 'regex' && (
-        <div class="field">
-          <label for="rule-patterns">Patterns (one per line)</label>
-          <textarea id="rule-patterns" name="patterns" rows={4} class="mono" defaultValue={(rule?.patterns ?? []).join('\n')} aria-describedby="rule-patterns-hint" />
-          <p id="rule-patterns-hint" class="hint">
-            Rust regex syntax, case-insensitive; at most 50 patterns of 200 characters.
-          </p>
-        </div>
+        <TextAreaField
+          name="patterns"
+          id="rule-patterns"
+          label="Patterns (one per line)"
+          rows={4}
+          class="mono"
+          defaultValue={(rule?.patterns ?? []).join('\n')}
+          hint="Rust regex syntax, case-insensitive; at most 50 patterns of 200 characters."
+        />
       )}
       {match === 'mentions' && (
-        <div class="field">
-          <label for="rule-max-mentions">Most @mentions allowed in one message</label>
-          <input id="rule-max-mentions" name="max_mentions" type="number" min={1} max={100} defaultValue={rule?.max_mentions ?? 5} />
-        </div>
+        <Field
+          name="max_mentions"
+          id="rule-max-mentions"
+          label="Most @mentions allowed in one message"
+          type="number"
+          min={1}
+          max={100}
+          defaultValue={rule?.max_mentions ?? 5}
+        />
       )}
       {match === 'flood' && (
         <div class="field-row">
-          <div class="field">
-            <label for="rule-max-messages">Most messages allowed</label>
-            <input id="rule-max-messages" name="max_messages" type="number" min={1} max={1000} defaultValue={rule?.max_messages ?? 10} />
-          </div>
-          <div class="field">
-            <label for="rule-per-secs">Within (seconds)</label>
-            <input id="rule-per-secs" name="per_secs" type="number" min={1} max={3600} defaultValue={rule?.per_secs ?? 10} />
-          </div>
+          <Field name="max_messages" id="rule-max-messages" label="Most messages allowed" type="number" min={1} max={1000} defaultValue={rule?.max_messages ?? 10} />
+          <Field name="per_secs" id="rule-per-secs" label="Within (seconds)" type="number" min={1} max={3600} defaultValue={rule?.per_secs ?? 10} />
         </div>
       )}
-      <div class="field">
-        <label for="rule-action">Action</label>
-        <select id="rule-action" value={action} onChange={(e) => setAction(e.currentTarget.value as RuleAction)}>
-          {ACTIONS.map((a) => (
-            <option key={a.value} value={a.value}>
-              {a.label}
-            </option>
-          ))}
-        </select>
-      </div>
+      <SelectField name="action" id="rule-action" label="Action" value={action} onChange={(e) => setAction(e.currentTarget.value as RuleAction)} options={ACTIONS} />
       {action === 'timeout' && (
-        <div class="field">
-          <label for="rule-timeout">Mute for (seconds)</label>
-          <input id="rule-timeout" name="timeout_secs" type="number" min={10} max={604800} defaultValue={rule?.timeout_secs ?? 300} />
-        </div>
+        <Field name="timeout_secs" id="rule-timeout" label="Mute for (seconds)" type="number" min={10} max={604800} defaultValue={rule?.timeout_secs ?? 300} />
       )}
       {!chatOnly && (
         <fieldset>
@@ -185,27 +148,27 @@ export function RuleForm({ rule, taken, onSave, onCancel }: Props) {
           </label>
         ))}
       </fieldset>
-      <div class="field">
-        <label for="rule-rooms">Exempt rooms (room ids, one per line)</label>
-        <textarea id="rule-rooms" name="exempt_rooms" rows={2} class="mono" defaultValue={(rule?.exempt_rooms ?? []).join('\n')} />
-      </div>
+      <TextAreaField
+        name="exempt_rooms"
+        id="rule-rooms"
+        label="Exempt rooms (room ids, one per line)"
+        rows={2}
+        class="mono"
+        defaultValue={(rule?.exempt_rooms ?? []).join('\n')}
+      />
       <label class="check">
         <input type="checkbox" name="log_only" defaultChecked={rule?.log_only ?? false} /> Log only: count matches, do nothing
       </label>
-      {problem ? (
-        <p class="form-error" role="alert">
-          {problem}
-        </p>
-      ) : serverWhy ? (
+      {serverWhy ? (
         <p class="form-error" role="alert">
           The server refused the rules: {serverWhy.join(' ')}
         </p>
       ) : (
-        <FormError error={error} />
+        <FormError error={form.error} />
       )}
       <div class="actions">
-        <button type="submit" disabled={busy}>
-          {busy ? 'Saving…' : 'Save rule'}
+        <button type="submit" disabled={form.busy}>
+          {form.busy ? 'Saving…' : 'Save rule'}
         </button>
         <button type="button" class="secondary" onClick={onCancel}>
           Cancel

@@ -1,5 +1,6 @@
 // A typed editor for each runtime setting (rates, counts, word lists, switches), read back from
 // the form's data into the JSON value the API takes. Unknown keys get a JSON editor.
+import { FieldNotes, describedBy as notesOf } from '../../components/form';
 import type { Setting } from '../../lib/types';
 import { AUTOMOD_RULES, BANNED_WORDS } from './config-api';
 
@@ -51,10 +52,10 @@ export function SettingEditor({ setting, errors }: EditorProps) {
   const { key, value, locked } = setting;
   const spec = specOf(key);
   const id = idOf(key);
-  const hintId = `${id}-hint`;
-  const errorId = errors?.length ? `${id}-error` : undefined;
-  const describedBy = [hintId, errorId].filter(Boolean).join(' ');
-  const common = { disabled: locked, 'aria-describedby': describedBy, 'aria-invalid': errorId ? true : undefined };
+  const hint = description(setting);
+  const describedBy = notesOf({ id, hint, errors });
+  const invalid = errors?.length ? true : undefined;
+  const common = { disabled: locked, 'aria-describedby': describedBy, 'aria-invalid': invalid };
 
   let control;
   switch (spec.kind) {
@@ -120,7 +121,7 @@ export function SettingEditor({ setting, errors }: EditorProps) {
                 inputMode="numeric"
                 defaultValue={numText(obj(value)[p])}
                 disabled={locked}
-                aria-invalid={errorId ? true : undefined}
+                aria-invalid={invalid}
               />
             </div>
           ))}
@@ -143,14 +144,7 @@ export function SettingEditor({ setting, errors }: EditorProps) {
   return (
     <div class="setting" data-key={key}>
       {control}
-      <p id={hintId} class="hint">
-        {description(setting)}
-      </p>
-      {errorId && (
-        <p id={errorId} class="field-error">
-          {errors!.join(' ')}
-        </p>
-      )}
+      <FieldNotes id={id} hint={hint} errors={errors} />
     </div>
   );
 }

@@ -1,15 +1,16 @@
 // /admin/stats: the node's counts and every node's heartbeat, refreshed every 10 s.
 import { useEffect, useRef } from 'preact/hooks';
-import { Loading } from '../../components/status';
+import { StatusBadge, type Tone } from '../../components/status-badge';
+import { LoadError, Loading } from '../../components/status';
+import { useLoad } from '../../components/use-load';
 import { api } from '../../lib/api';
 import { formatDateTime } from '../../lib/format';
 import { toastError } from '../../lib/toast';
-import type { AdminStats } from '../../lib/types';
+import type { AdminStats, NodeStatus } from '../../lib/types';
 import { HourlyChart } from './hourly-chart';
-import { LoadError } from './load-error';
-import { useLoad } from './use-load';
 
 const REFRESH_MS = 10_000;
+const NODE_TONE: Record<NodeStatus['status'], Tone> = { up: 'ok', unreachable: 'bad', stopped: 'none' };
 const number = new Intl.NumberFormat();
 
 export function StatsPage() {
@@ -33,7 +34,7 @@ export function StatsPage() {
   const s = stats.data;
   return (
     <section>
-      <div class="section-head">
+      <div class="page-head">
         <h1>Stats</h1>
         <button type="button" class="secondary" onClick={stats.reload}>
           {stats.loading && s ? 'Refreshing…' : 'Refresh'}
@@ -80,7 +81,7 @@ export function StatsPage() {
                   <tr key={n.node}>
                     <th scope="row">{n.node}</th>
                     <td>
-                      <span class={`state state-${n.status}`}>{n.status}</span>
+                      <StatusBadge label={n.status} tone={NODE_TONE[n.status]} />
                     </td>
                     <td>{n.version}</td>
                     <td>{number.format(n.connections)}</td>
@@ -101,7 +102,7 @@ export function StatsPage() {
 
 function Figure({ label, value }: { label: string; value: number | undefined }) {
   return (
-    <li class="stat-card">
+    <li class="panel stat-card">
       <span class="stat-label">{label}</span>
       <span class="stat-value">{value === undefined ? '—' : number.format(value)}</span>
     </li>

@@ -1,11 +1,13 @@
 // One account in the admin list, and its change-of-standing form for those allowed: admins
 // change roles and any standing; moderators suspend or reactivate members (the API's rule).
-import type { TargetedSubmitEvent } from 'preact';
 import { useState } from 'preact/hooks';
-import { FormError } from '../../components/form';
-import { api } from '../../lib/api';
-import { useSession } from '../../lib/hooks';
+import { Fact } from '../../components/facts';
+import { Field, FormError, SelectField, useForm } from '../../components/form';
+import { StatusBadge } from '../../components/status-badge';
+import { api, invalid } from '../../lib/api';
 import { formatDateTime } from '../../lib/format';
+import { useSession } from '../../lib/hooks';
+import { userHref } from '../../lib/links';
 import { toast } from '../../lib/toast';
 import type { AdminUser, Role, StandingPatch } from '../../lib/types';
 
@@ -25,28 +27,20 @@ export function UserCard({ user, isAdmin, onChanged }: Props) {
   const formId = `standing-${user.id}`;
 
   return (
-    <li class="user-card">
+    <li class="panel user-card">
       <div class="user-summary">
         <h2 class="user-title">
-          <a href={`/users/${encodeURIComponent(user.username)}`}>{user.username}</a>
+          <a href={userHref(user.username)}>{user.username}</a>
           {user.display_name && <span class="muted"> ({user.display_name})</span>}
         </h2>
         <dl class="facts">
-          {user.email && (
-            <>
-              <dt>Email</dt>
-              <dd>{user.email}</dd>
-            </>
-          )}
-          <dt>Roles</dt>
-          <dd>{user.roles.join(', ')}</dd>
-          <dt>Status</dt>
-          <dd>
-            <span class={`state state-${user.status}`}>{user.status}</span>
+          {user.email && <Fact label="Email">{user.email}</Fact>}
+          <Fact label="Roles">{user.roles.join(', ')}</Fact>
+          <Fact label="Status">
+            <StatusBadge label={user.status} tone={user.status === 'active' ? 'ok' : 'bad'} />
             {user.suspended_until && ` until ${formatDateTime(user.suspended_until)}`}
-          </dd>
-          <dt>Joined</dt>
-          <dd>{formatDateTime(user.created_at)}</dd>
+          </Fact>
+          <Fact label="Joined">{formatDateTime(user.created_at)}</Fact>
         </dl>
         {mayChange && (
           <button
@@ -78,15 +72,10 @@ export function UserCard({ user, isAdmin, onChanged }: Props) {
 
 function StandingForm({ id, user, isAdmin, onSaved }: { id: string; user: AdminUser; isAdmin: boolean; onSaved: (u: AdminUser) => void }) {
   const [status, setStatus] = useState<Standing>(user.status === 'deleted' ? 'active' : user.status);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [problem, setProblem] = useState<string | null>(null);
   const standings: Standing[] = isAdmin ? ['active', 'suspended', 'banned'] : ['active', 'suspended'];
   const field = (name: string) => `${id}-${name}`;
 
-  async function onSubmit(e: TargetedSubmitEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const data = new FormData(e.currentTarget);
+  const form = useForm(async (data) => {
     const patch: StandingPatch = {};
     if (isAdmin) {
       const roles = (['moderator', 'admin'] as Role[]).filter((r) => data.get(`role-${r}`) === 'on');
@@ -100,26 +89,14 @@ function StandingForm({ id, user, isAdmin, onSaved }: { id: string; user: AdminU
     }
     const reason = String(data.get('reason') ?? '').trim();
     if (reason) patch.reason = reason;
-    if (!patch.roles && !patch.status) {
-      setProblem('Nothing to change: pick another status or other roles.');
-      return;
-    }
-    setBusy(true);
-    setProblem(null);
-    setError(null);
-    try {
-      const saved = await api<AdminUser>('PATCH', `/admin/users/${encodeURIComponent(user.id)}`, patch);
-      toast(`${saved.username}: ${saved.status}, ${saved.roles.join(', ')}.`, 'success');
-      onSaved(saved);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+    if (!patch.roles && !patch.status) throw invalid({}, 'Nothing to change: pick another status or other roles.');
+    const saved = await api<AdminUser>('PATCH', `/admin/users/${encodeURIComponent(user.id)}`, patch);
+    toast(`${saved.username}: ${saved.status}, ${saved.roles.join(', ')}.`, 'success');
+    onSaved(saved);
+  });
 
   return (
-    <form id={id} class="standing-form" onSubmit={onSubmit} aria-label={`Standing of ${user.username}`}>
+    <form id={id} class="standing-form" onSubmit={form.onSubmit} aria-label={`Standing of ${user.username}`}>
       {isAdmin && (
         <fieldset>
           <legend>Roles</legend>
@@ -130,38 +107,21 @@ function StandingForm({ id, user, isAdmin, onSaved }: { id: string; user: AdminU
           ))}
         </fieldset>
       )}
-      <div class="field">
-        <label for={field('status')}>Status</label>
-        <select id={field('status')} value={status} onChange={(e) => setStatus(e.currentTarget.value as Standing)}>
-          {standings.map((s) => (
-            <option key={s} value={s}>
-              {s[0]!.toUpperCase() + s.slice(1)}
-            </option>
-          ))}
-        </select>
-      </div>
+      <SelectField
+        name="status"
+        id={field('status')}
+        label="Status"
+        value={status}
+        onChange={(e) => setStatus(e.currentTarget.value as Standing)}
+        options={standings.map((s) => ({ value: s, label: s[0]!.toUpperCase() + s.slice(1) }))}
+      />
       {status === 'suspended' && (
-        <div class="field">
-          <label for={field('until')}>Suspended until (optional)</label>
-          <input id={field('until')} name="until" type="datetime-local" aria-describedby={field('until-hint')} />
-          <p id={field('until-hint')} class="hint">
-            Empty: until lifted.
-          </p>
-        </div>
+        <Field name="until" id={field('until')} label="Suspended until (optional)" type="datetime-local" hint="Empty: until lifted." />
       )}
-      <div class="field">
-        <label for={field('reason')}>Reason (kept in the audit trail)</label>
-        <input id={field('reason')} name="reason" maxLength={500} />
-      </div>
-      {problem ? (
-        <p class="form-error" role="alert">
-          {problem}
-        </p>
-      ) : (
-        <FormError error={error} />
-      )}
-      <button type="submit" disabled={busy}>
-        {busy ? 'Saving…' : 'Save'}
+      <Field name="reason" id={field('reason')} label="Reason (kept in the audit trail)" maxLength={500} />
+      <FormError error={form.error} />
+      <button type="submit" disabled={form.busy}>
+        {form.busy ? 'Saving…' : 'Save'}
       </button>
     </form>
   );

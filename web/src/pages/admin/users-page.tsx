@@ -1,14 +1,27 @@
 // /admin/users: find accounts by name (admins: or email), role and standing; change standing.
 import type { TargetedSubmitEvent } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
-import { Loading } from '../../components/status';
-import { api, isAbortError } from '../../lib/api';
-import { toastError } from '../../lib/toast';
+import { useState } from 'preact/hooks';
+import { Field, SelectField } from '../../components/form';
+import { MoreButton, usePaged } from '../../components/paged';
+import { LoadError, Loading } from '../../components/status';
+import { api } from '../../lib/api';
 import type { AdminUser, Page, Role, UserStatus } from '../../lib/types';
-import { LoadError } from './load-error';
 import { UserCard } from './user-card';
 
 const LIMIT = 25;
+const ROLES = [
+  { value: '', label: 'Any' },
+  { value: 'user', label: 'User' },
+  { value: 'moderator', label: 'Moderator' },
+  { value: 'admin', label: 'Admin' },
+];
+const STATUSES = [
+  { value: '', label: 'Any' },
+  { value: 'active', label: 'Active' },
+  { value: 'suspended', label: 'Suspended' },
+  { value: 'banned', label: 'Banned' },
+  { value: 'deleted', label: 'Deleted' },
+];
 
 interface Filters {
   q: string;
@@ -18,48 +31,15 @@ interface Filters {
 
 export function UsersPage({ isAdmin }: { isAdmin: boolean }) {
   const [filters, setFilters] = useState<Filters>({ q: '', role: '', status: '' });
-  const [users, setUsers] = useState<AdminUser[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [nonce, setNonce] = useState(0);
-  const [loadingMore, setLoadingMore] = useState(false);
-
-  const query = (after?: string | null) => ({
-    q: filters.q.trim() || undefined,
-    role: filters.role || undefined,
-    status: filters.status || undefined,
-    limit: LIMIT,
-    cursor: after ?? undefined,
-  });
-
-  useEffect(() => {
-    const ctrl = new AbortController();
-    setUsers(null);
-    setError(null);
-    api<Page<AdminUser>>('GET', '/admin/users', undefined, { query: query(), signal: ctrl.signal }).then(
-      (page) => {
-        setUsers(page.items);
-        setCursor(page.next_cursor ?? null);
-      },
-      (e) => {
-        if (!isAbortError(e)) setError(e);
-      },
-    );
-    return () => ctrl.abort();
-  }, [filters, nonce]);
-
-  async function loadMore() {
-    setLoadingMore(true);
-    try {
-      const page = await api<Page<AdminUser>>('GET', '/admin/users', undefined, { query: query(cursor) });
-      setUsers((list) => [...(list ?? []), ...page.items]);
-      setCursor(page.next_cursor ?? null);
-    } catch (e) {
-      toastError(e);
-    } finally {
-      setLoadingMore(false);
-    }
-  }
+  const paged = usePaged(
+    (cursor, signal) =>
+      api<Page<AdminUser>>('GET', '/admin/users', undefined, {
+        query: { q: filters.q.trim() || undefined, role: filters.role || undefined, status: filters.status || undefined, limit: LIMIT, cursor },
+        ...(signal ? { signal } : {}),
+      }),
+    [filters],
+  );
+  const users = paged.items;
 
   function onSearch(e: TargetedSubmitEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -71,7 +51,7 @@ export function UsersPage({ isAdmin }: { isAdmin: boolean }) {
     });
   }
 
-  const replace = (u: AdminUser) => setUsers((list) => list?.map((x) => (x.id === u.id ? u : x)) ?? null);
+  const replace = (u: AdminUser) => paged.setItems((list) => list.map((x) => (x.id === u.id ? u : x)));
 
   return (
     <section>
@@ -82,33 +62,20 @@ export function UsersPage({ isAdmin }: { isAdmin: boolean }) {
         </p>
       )}
       <form class="filters" role="search" aria-label="Find accounts" onSubmit={onSearch}>
-        <div class="field">
-          <label for="users-q">{isAdmin ? 'Username or email starts with' : 'Username starts with'}</label>
-          <input id="users-q" name="q" type="search" maxLength={254} defaultValue={filters.q} />
-        </div>
-        <div class="field">
-          <label for="users-role">Role</label>
-          <select id="users-role" name="role" defaultValue={filters.role}>
-            <option value="">Any</option>
-            <option value="user">User</option>
-            <option value="moderator">Moderator</option>
-            <option value="admin">Admin</option>
-          </select>
-        </div>
-        <div class="field">
-          <label for="users-status">Status</label>
-          <select id="users-status" name="status" defaultValue={filters.status}>
-            <option value="">Any</option>
-            <option value="active">Active</option>
-            <option value="suspended">Suspended</option>
-            <option value="banned">Banned</option>
-            <option value="deleted">Deleted</option>
-          </select>
-        </div>
+        <Field
+          name="q"
+          id="users-q"
+          label={isAdmin ? 'Username or email starts with' : 'Username starts with'}
+          type="search"
+          maxLength={254}
+          defaultValue={filters.q}
+        />
+        <SelectField name="role" id="users-role" label="Role" defaultValue={filters.role} options={ROLES} />
+        <SelectField name="status" id="users-status" label="Status" defaultValue={filters.status} options={STATUSES} />
         <button type="submit">Find</button>
       </form>
-      {error ? (
-        <LoadError error={error} onRetry={() => setNonce((n) => n + 1)} />
+      {paged.error ? (
+        <LoadError error={paged.error} onRetry={paged.reload} />
       ) : !users ? (
         <Loading />
       ) : users.length === 0 ? (
@@ -119,20 +86,14 @@ export function UsersPage({ isAdmin }: { isAdmin: boolean }) {
         <>
           <p class="visually-hidden" role="status">
             {users.length}
-            {cursor ? '+' : ''} account{users.length === 1 ? '' : 's'} found.
+            {paged.hasMore ? '+' : ''} account{users.length === 1 ? '' : 's'} found.
           </p>
           <ul class="user-list">
             {users.map((u) => (
               <UserCard key={u.id} user={u} isAdmin={isAdmin} onChanged={replace} />
             ))}
           </ul>
-          {cursor && (
-            <p>
-              <button type="button" class="secondary" disabled={loadingMore} onClick={loadMore}>
-                {loadingMore ? 'Loading…' : 'More accounts'}
-              </button>
-            </p>
-          )}
+          <MoreButton paged={paged} label="More accounts" />
         </>
       )}
     </section>

@@ -1,5 +1,5 @@
 import { Field, FormError, useForm } from '../../components/form';
-import { ApiError, api } from '../../lib/api';
+import { ApiError, api, invalid } from '../../lib/api';
 import { toast } from '../../lib/toast';
 import type { PublicProfile } from '../../lib/types';
 
@@ -7,12 +7,12 @@ import type { PublicProfile } from '../../lib/types';
 export function AddMemberForm({ roomId }: { roomId: string }) {
   const form = useForm(async (data) => {
     const username = String(data.get('username') ?? '').trim();
-    if (!username) throw fieldError('Enter a username.');
+    if (!username) throw invalid({ username: ['Enter a username.'] });
     let user: PublicProfile;
     try {
       user = await api<PublicProfile>('GET', `/users/${encodeURIComponent(username)}`);
     } catch (e) {
-      if (e instanceof ApiError && e.status === 404) throw fieldError(`There is no user called ${username}.`);
+      if (e instanceof ApiError && e.status === 404) throw invalid({ username: [`There is no user called ${username}.`] });
       throw e;
     }
     await api('POST', `/rooms/${encodeURIComponent(roomId)}/members`, { user_id: user.id });
@@ -22,7 +22,7 @@ export function AddMemberForm({ roomId }: { roomId: string }) {
   });
 
   return (
-    <section class="room-panel" aria-labelledby="add-member-title">
+    <section class="panel room-panel" aria-labelledby="add-member-title">
       <h2 id="add-member-title">Add a member</h2>
       <form class="stack compact" onSubmit={form.onSubmit} noValidate>
         <FormError error={form.error} fields={['username']} />
@@ -40,16 +40,4 @@ export function AddMemberForm({ roomId }: { roomId: string }) {
       </form>
     </section>
   );
-}
-
-/** A failure shown at the username field, in the node's own problem shape. */
-function fieldError(message: string): ApiError {
-  return new ApiError({
-    type: 'about:blank',
-    status: 422,
-    code: 'validation_failed',
-    title: 'Invalid username',
-    detail: message,
-    errors: { username: [message] },
-  });
 }

@@ -1,5 +1,6 @@
 import { Field, FormError, useForm } from '../../components/form';
 import { api } from '../../lib/api';
+import { roomHref } from '../../lib/links';
 import { navigate } from '../../lib/router';
 import { toast } from '../../lib/toast';
 import type { CreateRoom, Room, Visibility } from '../../lib/types';
@@ -17,7 +18,7 @@ export function CreateRoomForm() {
     };
     const room = await api<Room>('POST', '/rooms', body);
     toast(`Room “${room.name}” created.`, 'success');
-    navigate(`/rooms/${encodeURIComponent(room.id)}`);
+    navigate(roomHref(room.id));
   });
   const errors = form.fieldErrors;
 

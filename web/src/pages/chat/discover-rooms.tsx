@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { Loading } from '../../components/status';
-import { api, humanMessage, isAbortError } from '../../lib/api';
+import { MoreButton, usePaged } from '../../components/paged';
+import { LoadError, Loading } from '../../components/status';
+import { api } from '../../lib/api';
+import { roomHref } from '../../lib/links';
 import { loginHref, navigate } from '../../lib/router';
 import { toastError } from '../../lib/toast';
 import type { Me, Page, Room } from '../../lib/types';
@@ -12,10 +14,6 @@ const LIMIT = 20;
 export function DiscoverRooms({ me }: { me: Me | null }) {
   const [q, setQ] = useState('');
   const [query, setQuery] = useState('');
-  const [rooms, setRooms] = useState<Room[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [more, setMore] = useState(false);
   const [joining, setJoining] = useState<string | null>(null);
 
   useEffect(() => {
@@ -23,41 +21,17 @@ export function DiscoverRooms({ me }: { me: Me | null }) {
     return () => clearTimeout(t);
   }, [q]);
 
-  useEffect(() => {
-    const ctrl = new AbortController();
-    setRooms(null);
-    setError(null);
-    api<Page<Room>>('GET', '/rooms', undefined, { query: { q: query, limit: LIMIT }, signal: ctrl.signal }).then(
-      (page) => {
-        setRooms(page.items);
-        setCursor(page.next_cursor ?? null);
-      },
-      (e) => {
-        if (!isAbortError(e)) setError(e);
-      },
-    );
-    return () => ctrl.abort();
-  }, [query, me?.id]);
-
-  async function loadMore() {
-    if (!cursor) return;
-    setMore(true);
-    try {
-      const page = await api<Page<Room>>('GET', '/rooms', undefined, { query: { q: query, limit: LIMIT, cursor } });
-      setRooms((list) => [...(list ?? []), ...page.items]);
-      setCursor(page.next_cursor ?? null);
-    } catch (e) {
-      toastError(e);
-    } finally {
-      setMore(false);
-    }
-  }
+  const paged = usePaged(
+    (cursor, signal) => api<Page<Room>>('GET', '/rooms', undefined, { query: { q: query, limit: LIMIT, cursor }, signal }),
+    [query, me?.id],
+  );
+  const rooms = paged.items;
 
   async function join(room: Room) {
     setJoining(room.id);
     try {
       await api<Room>('POST', `/rooms/${encodeURIComponent(room.id)}/join`);
-      navigate(`/rooms/${encodeURIComponent(room.id)}`);
+      navigate(roomHref(room.id));
     } catch (e) {
       toastError(e);
       setJoining(null);
@@ -71,10 +45,8 @@ export function DiscoverRooms({ me }: { me: Me | null }) {
         <label for="room-search">Search rooms by name</label>
         <input id="room-search" type="search" value={q} maxLength={80} onInput={(e) => setQ(e.currentTarget.value)} />
       </form>
-      {error ? (
-        <p class="form-error" role="alert">
-          {humanMessage(error)}
-        </p>
+      {paged.error ? (
+        <LoadError error={paged.error} onRetry={paged.reload} />
       ) : rooms === null ? (
         <Loading label="Looking for rooms…" />
       ) : rooms.length === 0 ? (
@@ -82,9 +54,9 @@ export function DiscoverRooms({ me }: { me: Me | null }) {
       ) : (
         <ul class="room-list discover" aria-labelledby="discover-title">
           {rooms.map((r) => (
-            <li key={r.id} class="room-item">
+            <li key={r.id} class="panel room-item">
               <div>
-                <a class="room-link" href={`/rooms/${encodeURIComponent(r.id)}`}>
+                <a class="room-link" href={roomHref(r.id)}>
                   <span class="room-name">{r.name}</span>
                 </a>
                 {r.topic && <p class="room-topic muted">{r.topic}</p>}
@@ -107,13 +79,7 @@ export function DiscoverRooms({ me }: { me: Me | null }) {
           ))}
         </ul>
       )}
-      {cursor && rooms && (
-        <p>
-          <button type="button" class="secondary" disabled={more} onClick={loadMore}>
-            {more ? 'Loading…' : 'More rooms'}
-          </button>
-        </p>
-      )}
+      <MoreButton paged={paged} label="More rooms" />
     </section>
   );
 }

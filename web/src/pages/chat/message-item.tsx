@@ -1,4 +1,6 @@
+import { Report } from '../../components/report';
 import { formatDateTime } from '../../lib/format';
+import { userHref } from '../../lib/links';
 import type { ChatMessage, PendingMessage } from './timeline';
 
 const time = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
@@ -7,7 +9,6 @@ export interface MessageActions {
   canDelete: boolean;
   canReport: boolean;
   onDelete: () => void;
-  onReport: () => void;
 }
 
 /** One stored message: author, time, body, its actions and who has read up to it. */
@@ -27,7 +28,7 @@ export function MessageItem({
   return (
     <li class="message" data-testid="message" data-seq={message.seq}>
       <div class="message-meta">
-        <a class="message-author" href={`/users/${encodeURIComponent(author)}`}>
+        <a class="message-author" href={userHref(author)}>
           {author}
         </a>
         {message.sent_at && (
@@ -36,18 +37,24 @@ export function MessageItem({
           </time>
         )}
         {!hidden && (actions.canDelete || actions.canReport) && (
-          <span class="message-actions">
+          <div class="message-actions">
             {actions.canReport && (
-              <button type="button" class="chat-action" aria-label={`Report message from ${author}`} onClick={actions.onReport}>
-                Report
-              </button>
+              <Report
+                target_type="message"
+                target_id={String(message.id)}
+                label="Report"
+                name={`Report message from ${author}`}
+                title={`Report message from ${author}`}
+                class="chat-action"
+                quote={message.body}
+              />
             )}
             {actions.canDelete && (
               <button type="button" class="chat-action" aria-label={`Delete message from ${author}`} onClick={actions.onDelete}>
                 Delete
               </button>
             )}
-          </span>
+          </div>
         )}
       </div>
       {hidden ? <p class="message-body muted">Message from a user you blocked.</p> : <p class="message-body">{message.body}</p>}

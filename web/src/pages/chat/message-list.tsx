@@ -75,7 +75,7 @@ export function MessageList(props: MessageListProps) {
 
   return (
     <div
-      class="message-log"
+      class="panel message-log"
       ref={box}
       data-testid="messages"
       role="log"

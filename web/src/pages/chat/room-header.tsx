@@ -6,7 +6,7 @@ export function RoomHeader({ room, name, online }: { room: Room; name: string; o
   const kind = room.is_direct ? 'Direct message' : room.visibility === 'private' ? 'Private room' : 'Public room';
   return (
     <header class="room-header">
-      <p class="room-crumbs">
+      <p class="breadcrumb">
         <a href="/rooms">All rooms</a>
       </p>
       <h1>{name}</h1>

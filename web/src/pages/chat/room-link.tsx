@@ -1,3 +1,4 @@
+import { roomHref } from '../../lib/links';
 import type { Room } from '../../lib/types';
 import { roomName } from './dm-names';
 
@@ -6,8 +7,8 @@ export function RoomLink({ room }: { room: Room }) {
   const name = roomName(room);
   const unread = room.unread ?? 0;
   return (
-    <li class="room-item" data-testid="room">
-      <a class="room-link" href={`/rooms/${encodeURIComponent(room.id)}`}>
+    <li class="panel room-item" data-testid="room">
+      <a class="room-link" href={roomHref(room.id)}>
         <span class="room-name">{name}</span>
         {unread > 0 && (
           <span class="badge badge-unread">

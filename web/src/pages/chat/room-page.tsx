@@ -1,10 +1,9 @@
-import { useEffect, useState } from 'preact/hooks';
-import { Loading, NotFound } from '../../components/status';
-import { ApiError, api, humanMessage, isAbortError } from '../../lib/api';
+import { NotFound, Loading, PageError } from '../../components/status';
+import { useLoad } from '../../components/use-load';
+import { ApiError, api } from '../../lib/api';
 import { useSession } from '../../lib/hooks';
 import type { Room } from '../../lib/types';
 import type { PageProps } from '../../routes';
-import { useSocialToasts } from '../users/social-toasts';
 import { RoomView } from './room-view';
 import './chat.css';
 
@@ -12,34 +11,11 @@ import './chat.css';
 export function RoomPage({ params }: PageProps) {
   const id = params.id ?? '';
   const me = useSession();
-  const [room, setRoom] = useState<Room | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
-  useSocialToasts();
+  const room = useLoad((signal) => api<Room>('GET', `/rooms/${encodeURIComponent(id)}`, undefined, { signal }), [id, me?.id]);
 
-  useEffect(() => {
-    const ctrl = new AbortController();
-    setError(null);
-    api<Room>('GET', `/rooms/${encodeURIComponent(id)}`, undefined, { signal: ctrl.signal }).then(setRoom, (e) => {
-      if (!isAbortError(e)) setError(e);
-    });
-    return () => ctrl.abort();
-  }, [id, me?.id, attempt]);
-
-  if (error instanceof ApiError && (error.status === 404 || error.status === 400)) return <NotFound />;
-  if (error) {
-    return (
-      <section class="status-page">
-        <h1>This room could not be loaded</h1>
-        <p role="alert">{humanMessage(error)}</p>
-        <p>
-          <button type="button" onClick={() => setAttempt((n) => n + 1)}>
-            Try again
-          </button>
-        </p>
-      </section>
-    );
-  }
-  if (!room) return <Loading label="Loading the room…" />;
-  return <RoomView key={room.id} room={room} me={me} onRoomChange={setRoom} />;
+  // Not a room id at all is as good as no such room.
+  if (room.error instanceof ApiError && room.error.status === 400) return <NotFound />;
+  if (room.error) return <PageError error={room.error} title="This room could not be loaded" onRetry={room.reload} />;
+  if (!room.data) return <Loading label="Loading the room…" />;
+  return <RoomView key={room.data.id} room={room.data} me={me} onRoomChange={room.setData} />;
 }

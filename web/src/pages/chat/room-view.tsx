@@ -1,19 +1,19 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Loading } from '../../components/status';
-import { api, humanMessage } from '../../lib/api';
+import { ConfirmDialog } from '../../components/dialog';
+import { LoadError, Loading } from '../../components/status';
+import { useAction } from '../../components/use-action';
+import { api } from '../../lib/api';
 import { hasRole } from '../../lib/auth';
 import { useFrame, useTitle } from '../../lib/hooks';
 import { loginHref, navigate } from '../../lib/router';
-import { toast, toastError } from '../../lib/toast';
+import { toast } from '../../lib/toast';
 import type { Me, Room } from '../../lib/types';
 import { AddMemberForm } from './add-member-form';
 import { Composer } from './composer';
-import { ConfirmDialog } from './dialog';
 import { roomName } from './dm-names';
 import { MessageList } from './message-list';
 import type { MessageActions } from './message-item';
 import { OnlineList } from './online-list';
-import { ReportDialog } from './report-dialog';
 import { RoomHeader } from './room-header';
 import type { ChatMessage } from './timeline';
 import { TypingIndicator } from './typing-indicator';
@@ -29,10 +29,9 @@ export function RoomView({ room, me, onRoomChange }: { room: Room; me: Me | null
   useTitle(name);
   const blocked = useBlockedIds(me);
   const [showBlocked, setShowBlocked] = useState(false);
-  const [reporting, setReporting] = useState<ChatMessage | null>(null);
   const [deleting, setDeleting] = useState<ChatMessage | null>(null);
   const [leaving, setLeaving] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction();
   const roomPath = `/rooms/${encodeURIComponent(room.id)}`;
   const moderates = room.role === 'owner' || room.role === 'moderator' || hasRole(me, 'moderator', 'admin');
 
@@ -56,19 +55,7 @@ export function RoomView({ room, me, onRoomChange }: { room: Room; me: Me | null
       canDelete: !!me && (mine || moderates),
       canReport: !!me && !mine,
       onDelete: () => setDeleting(m),
-      onReport: () => setReporting(m),
     };
-  }
-
-  async function run(action: () => Promise<void>) {
-    setBusy(true);
-    try {
-      await action();
-    } catch (e) {
-      toastError(e);
-    } finally {
-      setBusy(false);
-    }
   }
 
   const deleteMessage = (m: ChatMessage) =>
@@ -111,12 +98,7 @@ export function RoomView({ room, me, onRoomChange }: { room: Room; me: Me | null
           {r.loading ? (
             <Loading label="Loading messages…" />
           ) : r.loadError ? (
-            <div class="notice">
-              <p role="alert">{humanMessage(r.loadError)}</p>
-              <button type="button" onClick={r.reload}>
-                Try again
-              </button>
-            </div>
+            <LoadError error={r.loadError} onRetry={r.reload} />
           ) : (
             <MessageList
               messages={r.messages}
@@ -142,7 +124,7 @@ export function RoomView({ room, me, onRoomChange }: { room: Room; me: Me | null
           {live ? (
             <Composer onSend={r.sendMessage} onTyping={r.notifyTyping} />
           ) : me ? (
-            <p class="join-prompt">
+            <p class="panel join-prompt">
               <span>You are not a member of this room.</span>
               {room.visibility === 'public' && (
                 <button type="button" disabled={busy} onClick={join}>
@@ -151,7 +133,7 @@ export function RoomView({ room, me, onRoomChange }: { room: Room; me: Me | null
               )}
             </p>
           ) : (
-            <p class="join-prompt">
+            <p class="panel join-prompt">
               <a href={loginHref()}>Log in</a> to join the conversation.
             </p>
           )}
@@ -160,7 +142,7 @@ export function RoomView({ room, me, onRoomChange }: { room: Room; me: Me | null
           {live && <OnlineList online={r.online} meId={me?.id} />}
           {live && room.visibility === 'private' && !room.is_direct && moderates && <AddMemberForm roomId={room.id} />}
           {live && (
-            <section class="room-panel" aria-labelledby="membership-title">
+            <section class="panel room-panel" aria-labelledby="membership-title">
               <h2 id="membership-title">Membership</h2>
               <p class="muted">{roleText(room)}</p>
               <button type="button" class="secondary" disabled={busy} onClick={() => setLeaving(true)}>
@@ -170,32 +152,25 @@ export function RoomView({ room, me, onRoomChange }: { room: Room; me: Me | null
           )}
         </aside>
       </div>
-      {reporting && <ReportDialog message={reporting} onClose={() => setReporting(null)} />}
       {deleting && (
         <ConfirmDialog
           title="Delete this message?"
-          message={
-            deleting.author?.id === me?.id
-              ? 'It disappears for everyone in the room.'
-              : `The message from ${deleting.author?.username ?? 'this user'} disappears for everyone in the room.`
-          }
-          confirm="Delete message"
+          confirmLabel="Delete message"
           busy={busy}
           onConfirm={() => void deleteMessage(deleting)}
           onClose={() => setDeleting(null)}
-        />
+        >
+          <p>
+            {deleting.author?.id === me?.id
+              ? 'It disappears for everyone in the room.'
+              : `The message from ${deleting.author?.username ?? 'this user'} disappears for everyone in the room.`}
+          </p>
+        </ConfirmDialog>
       )}
       {leaving && (
-        <ConfirmDialog
-          title={`Leave ${name}?`}
-          message={
-            room.visibility === 'private' ? 'You will need to be added again to come back.' : 'You can join again at any time.'
-          }
-          confirm="Leave"
-          busy={busy}
-          onConfirm={() => void leave()}
-          onClose={() => setLeaving(false)}
-        />
+        <ConfirmDialog title={`Leave ${name}?`} confirmLabel="Leave" busy={busy} onConfirm={() => void leave()} onClose={() => setLeaving(false)}>
+          <p>{room.visibility === 'private' ? 'You will need to be added again to come back.' : 'You can join again at any time.'}</p>
+        </ConfirmDialog>
       )}
     </section>
   );

@@ -1,6 +1,5 @@
 import { useSession } from '../../lib/hooks';
 import { loginHref } from '../../lib/router';
-import { useSocialToasts } from '../users/social-toasts';
 import { CreateRoomForm } from './create-room-form';
 import { DiscoverRooms } from './discover-rooms';
 import { YourRooms } from './your-rooms';
@@ -9,7 +8,6 @@ import './chat.css';
 /** /rooms — the caller's rooms and conversations, public rooms to discover, a new room. */
 export function RoomsPage() {
   const me = useSession();
-  useSocialToasts();
   return (
     <section class="rooms-page">
       <h1>Chat</h1>

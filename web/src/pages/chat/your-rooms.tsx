@@ -1,5 +1,4 @@
-import { Loading } from '../../components/status';
-import { humanMessage } from '../../lib/api';
+import { LoadError, Loading } from '../../components/status';
 import type { Me } from '../../lib/types';
 import { RoomLink } from './room-link';
 import { useMyRooms } from './use-my-rooms';
@@ -12,12 +11,7 @@ export function YourRooms({ me }: { me: Me }) {
     return (
       <section class="rooms-section" aria-labelledby="your-rooms-title">
         <h2 id="your-rooms-title">Your rooms</h2>
-        <p class="form-error" role="alert">
-          {humanMessage(error)}
-        </p>
-        <button type="button" onClick={reload}>
-          Try again
-        </button>
+        <LoadError error={error} onRetry={reload} />
       </section>
     );
   }

@@ -1,9 +1,9 @@
 import type { Track } from '../../lib/types';
 import { TrackList } from '../tracks/track-list';
-import { usePaged } from '../tracks/use-paged';
+import { useTrackPages } from '../tracks/use-tracks';
 
 export function FavoritesTab() {
-  const paged = usePaged<Track>('/users/me/favorites');
+  const paged = useTrackPages<Track>('/users/me/favorites');
   return (
     <>
       <h2>Favourites</h2>

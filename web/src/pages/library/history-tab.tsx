@@ -1,10 +1,10 @@
 import { formatDateTime } from '../../lib/format';
 import type { HistoryEntry } from '../../lib/types';
 import { TrackList } from '../tracks/track-list';
-import { usePaged } from '../tracks/use-paged';
+import { useTrackPages } from '../tracks/use-tracks';
 
 export function HistoryTab() {
-  const paged = usePaged<HistoryEntry>('/users/me/history');
+  const paged = useTrackPages<HistoryEntry>('/users/me/history');
   return (
     <>
       <h2>History</h2>

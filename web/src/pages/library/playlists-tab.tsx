@@ -1,8 +1,10 @@
-import { Loading } from '../../components/status';
+import { Empty, Loading } from '../../components/status';
 import { formatDate } from '../../lib/format';
+import { playlistHref } from '../../lib/links';
+import { toast } from '../../lib/toast';
 import { useMyPlaylists } from '../playlists/my-playlists';
+import { NewPlaylistForm } from '../playlists/new-playlist-form';
 import { trackCount } from '../tracks/track-count';
-import { NewPlaylistForm } from './new-playlist-form';
 
 export function PlaylistsTab() {
   const { playlists, upsert } = useMyPlaylists();
@@ -14,26 +16,33 @@ export function PlaylistsTab() {
           {playlists === null ? (
             <Loading />
           ) : playlists.length === 0 ? (
-            <div class="empty">
+            <Empty>
               <p>No playlists yet: create one here, or from a track's “Add to playlist”.</p>
-            </div>
+            </Empty>
           ) : (
             <ul class="playlist-cards" aria-label="My playlists">
               {playlists.map((p) => (
-                <li key={p.id} class="playlist-card">
-                  <a class="track-card-title" href={`/playlists/${encodeURIComponent(p.id)}`}>
+                <li key={p.id} class="panel playlist-card">
+                  <a class="track-card-title" href={playlistHref(p.id)}>
                     {p.name}
                   </a>
                   <p class="track-card-meta">
-                    {trackCount(p.tracks.length)} · {p.public ? 'Public' : 'Private'} · updated {formatDate(p.updated_at)}
+                    {trackCount(p.track_count)} · {p.public ? 'Public' : 'Private'} · updated {formatDate(p.updated_at)}
                   </p>
                 </li>
               ))}
             </ul>
           )}
-          <p class="hint">The playlists you created or opened in this browser.</p>
         </div>
-        <NewPlaylistForm onCreated={upsert} />
+        <NewPlaylistForm
+          idPrefix="library-playlist"
+          submitLabel="Create playlist"
+          class="panel new-playlist"
+          onCreated={(created) => {
+            upsert(created);
+            toast(`The playlist “${created.name}” is created.`, 'success');
+          }}
+        />
       </div>
     </>
   );

@@ -1,9 +1,9 @@
 import type { Track } from '../../lib/types';
 import { TrackList } from '../tracks/track-list';
-import { usePaged } from '../tracks/use-paged';
+import { useTrackPages } from '../tracks/use-tracks';
 
 export function UploadsTab({ userId }: { userId: string }) {
-  const paged = usePaged<Track>('/tracks', { owner: userId });
+  const paged = useTrackPages<Track>('/tracks', { owner: userId });
   return (
     <>
       <div class="page-head">

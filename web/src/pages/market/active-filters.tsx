@@ -27,7 +27,7 @@ export function ActiveFilters({ filters, tree }: { filters: MarketFilters; tree:
   return (
     <div class="active-filters">
       <h3 class="visually-hidden">Filters in use</h3>
-      <ul>
+      <ul class="chips">
         {chips.map((c) => (
           <li key={c.label} class="chip">
             <span>{c.label}</span>

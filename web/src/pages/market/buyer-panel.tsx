@@ -2,9 +2,10 @@ import { useEffect, useState } from 'preact/hooks';
 import { Loading } from '../../components/status';
 import { isAbortError } from '../../lib/api';
 import { formatMoney } from '../../lib/format';
+import { offerHref } from '../../lib/links';
+import { toastError } from '../../lib/toast';
 import type { Listing, Offer } from '../../lib/types';
 import { OfferStatusBadge } from '../offers/status-badge';
-import { showError } from './errors';
 import { MakeOfferForm } from './make-offer-form';
 import { offersOn } from './offers-of';
 
@@ -18,7 +19,7 @@ export function BuyerPanel({ listing, version }: { listing: Listing; version: nu
     const ctl = new AbortController();
     offersOn(listing.id, 'buyer', ctl.signal).then(setMine, (e) => {
       if (isAbortError(e)) return;
-      showError(e);
+      toastError(e);
       setMine((m) => m ?? []);
     });
     return () => ctl.abort();
@@ -33,7 +34,7 @@ export function BuyerPanel({ listing, version }: { listing: Listing; version: nu
         <p>
           {formatMoney(current.amount)} <OfferStatusBadge status={current.status} />
         </p>
-        <a class="button" href={`/offers/${encodeURIComponent(current.id)}`}>
+        <a class="button" href={offerHref(current.id)}>
           View your offer
         </a>
       </section>

@@ -1,5 +1,5 @@
 import type { CategoryNode, Facets } from '../../lib/types';
-import { FacetLink } from './facet-link';
+import { Facet, FacetLink } from './facet-link';
 import { marketHref, type MarketFilters } from './filters';
 
 interface Props {
@@ -22,8 +22,7 @@ export function CategoryFacet({ filters, tree, counts }: Props) {
   );
 
   return (
-    <section class="facet" aria-labelledby="facet-category">
-      <h3 id="facet-category">Category</h3>
+    <Facet id="category" title="Category">
       <ul class="facet-list">
         <li>
           <FacetLink href={marketHref(filters, { category: '' })} current={!filters.category} label="All categories" />
@@ -42,7 +41,7 @@ export function CategoryFacet({ filters, tree, counts }: Props) {
         </ul>
       )}
       {tree.length === 0 && <p class="muted">No categories yet.</p>}
-    </section>
+    </Facet>
   );
 }
 

@@ -1,13 +1,12 @@
 import type { Facets } from '../../lib/types';
-import { FacetLink } from './facet-link';
+import { Facet, FacetLink } from './facet-link';
 import { marketHref, type MarketFilters } from './filters';
 import { CONDITIONS } from './labels';
 
 export function ConditionFacet({ filters, counts }: { filters: MarketFilters; counts: Facets['conditions'] }) {
   const byCondition = new Map(counts.map((c) => [c.condition, c.count]));
   return (
-    <section class="facet" aria-labelledby="facet-condition">
-      <h3 id="facet-condition">Condition</h3>
+    <Facet id="condition" title="Condition">
       <ul class="facet-list">
         <li>
           <FacetLink href={marketHref(filters, { condition: '' })} current={!filters.condition} label="Any condition" />
@@ -23,6 +22,6 @@ export function ConditionFacet({ filters, counts }: { filters: MarketFilters; co
           </li>
         ))}
       </ul>
-    </section>
+    </Facet>
   );
 }

@@ -1,6 +1,7 @@
 import { Forbidden, Loading } from '../../components/status';
 import { api } from '../../lib/api';
 import { useSession, useTitle } from '../../lib/hooks';
+import { listingHref } from '../../lib/links';
 import { navigate } from '../../lib/router';
 import { toast } from '../../lib/toast';
 import type { Listing, ListingPatch, NewListing } from '../../lib/types';
@@ -26,13 +27,13 @@ export function EditListingPage({ params }: PageProps) {
     const patch: ListingPatch = body;
     const saved = await api<Listing>('PATCH', `/listings/${encodeURIComponent(id)}`, patch);
     toast('Listing saved.', 'success');
-    navigate(`/market/listings/${encodeURIComponent(saved.id)}`, { replace: true });
+    navigate(listingHref(saved.id), { replace: true });
   }
 
   return (
     <section class="form-page">
       <p class="breadcrumb">
-        <a href={`/market/listings/${encodeURIComponent(id)}`}>Back to the listing</a>
+        <a href={listingHref(id)}>Back to the listing</a>
       </p>
       <h1>Edit listing</h1>
       {listing.status === 'sold' ? (

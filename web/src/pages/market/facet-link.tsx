@@ -1,3 +1,15 @@
+import type { ComponentChildren } from 'preact';
+
+/** One filter of the sidebar: its heading, then its values. */
+export function Facet({ id, title, children }: { id: string; title: string; children: ComponentChildren }) {
+  return (
+    <section class="facet" aria-labelledby={`facet-${id}`}>
+      <h3 id={`facet-${id}`}>{title}</h3>
+      {children}
+    </section>
+  );
+}
+
 /** A filter value as a link (the URL holds the filters), with how many listings it has. */
 export function FacetLink({ href, current, count, label }: { href: string; current?: boolean; count?: number; label: string }) {
   return (

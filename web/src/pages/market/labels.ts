@@ -1,4 +1,5 @@
 // Words for the marketplace's enums, shared by the filters, cards, listing page and form.
+import type { Tone } from '../../components/status-badge';
 import type { Condition, ListingSort, ListingStatus } from '../../lib/types';
 
 export const CONDITIONS: { value: Condition; label: string }[] = [
@@ -20,6 +21,9 @@ export const LISTING_STATUS: Record<ListingStatus, string> = {
   archived: 'Archived',
   removed: 'Removed',
 };
+
+/** The dot beside each state: for sale, held for a deal, taken down; the rest plain. */
+export const LISTING_TONE: Partial<Record<ListingStatus, Tone>> = { active: 'ok', reserved: 'busy', removed: 'bad' };
 
 export const SORTS: { value: ListingSort; label: string }[] = [
   { value: 'relevance', label: 'Best match' },

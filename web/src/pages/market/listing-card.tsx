@@ -1,13 +1,14 @@
 import { formatMoney } from '../../lib/format';
+import { listingHref } from '../../lib/links';
 import type { Listing } from '../../lib/types';
 import { conditionLabel } from './labels';
 import { ListingStatusBadge } from './status-badge';
 
 export function ListingCard({ listing, category }: { listing: Listing; category: string | undefined }) {
   return (
-    <article class="listing-card" data-testid="listing-card">
+    <article class="card listing-card" data-testid="listing-card">
       <h3>
-        <a href={`/market/listings/${encodeURIComponent(listing.id)}`}>{listing.title}</a>
+        <a href={listingHref(listing.id)}>{listing.title}</a>
       </h3>
       <p class="listing-price">{formatMoney(listing.price)}</p>
       <p class="listing-meta">

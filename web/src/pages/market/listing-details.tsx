@@ -1,4 +1,6 @@
+import { Fact } from '../../components/facts';
 import { formatDate } from '../../lib/format';
+import { trackHref, userHref } from '../../lib/links';
 import type { Listing } from '../../lib/types';
 import type { FlatCategory } from './categories';
 import { conditionLabel } from './labels';
@@ -20,38 +22,30 @@ export function ListingDetails({ listing, category }: { listing: Listing; catego
       )}
       <h2>Details</h2>
       <dl class="facts listing-facts">
-        <dt>Condition</dt>
-        <dd>{conditionLabel(listing.condition)}</dd>
-        <dt>Category</dt>
-        <dd>{category ? <a href={`/market?category=${encodeURIComponent(category.slug)}`}>{category.name}</a> : 'Unknown'}</dd>
+        <Fact label="Condition">{conditionLabel(listing.condition)}</Fact>
+        <Fact label="Category">
+          {category ? <a href={`/market?category=${encodeURIComponent(category.slug)}`}>{category.name}</a> : 'Unknown'}
+        </Fact>
         {listing.tags.length > 0 && (
-          <>
-            <dt>Tags</dt>
-            <dd>
-              <ul class="tag-list">
-                {listing.tags.map((t) => (
-                  <li key={t}>
-                    <a href={`/market?tag=${encodeURIComponent(t)}`}>#{t}</a>
-                  </li>
-                ))}
-              </ul>
-            </dd>
-          </>
+          <Fact label="Tags">
+            <ul class="tag-list">
+              {listing.tags.map((t) => (
+                <li key={t}>
+                  <a href={`/market?tag=${encodeURIComponent(t)}`}>#{t}</a>
+                </li>
+              ))}
+            </ul>
+          </Fact>
         )}
-        <dt>Seller</dt>
-        <dd>
-          <a href={`/users/${encodeURIComponent(listing.seller.username)}`}>{listing.seller.username}</a>
-        </dd>
+        <Fact label="Seller">
+          <a href={userHref(listing.seller.username)}>{listing.seller.username}</a>
+        </Fact>
         {listing.track_id && (
-          <>
-            <dt>Track</dt>
-            <dd>
-              <a href={`/tracks/${encodeURIComponent(listing.track_id)}`}>Listen to the attached track</a>
-            </dd>
-          </>
+          <Fact label="Track">
+            <a href={trackHref(listing.track_id)}>Listen to the attached track</a>
+          </Fact>
         )}
-        <dt>{listing.published_at ? 'Listed' : 'Created'}</dt>
-        <dd>{formatDate(listing.published_at ?? listing.created_at)}</dd>
+        <Fact label={listing.published_at ? 'Listed' : 'Created'}>{formatDate(listing.published_at ?? listing.created_at)}</Fact>
       </dl>
     </div>
   );

@@ -1,11 +1,9 @@
-import { Field, useForm } from '../../components/form';
+import { CheckboxField, Field, FormError, SelectField, TextAreaField, useForm } from '../../components/form';
+import { invalid } from '../../lib/api';
 import type { Condition, Listing, NewListing } from '../../lib/types';
 import type { FlatCategory } from './categories';
-import { CheckboxField, SelectField, TextAreaField } from './form-fields';
-import { invalid } from './invalid';
 import { CONDITIONS, CURRENCIES } from './labels';
 import { amountHint, toMajor, toMinor } from './money';
-import { Problem } from './problem';
 
 /** The fields that map to the form's own; the node names the price's parts too. */
 const FIELDS = ['title', 'description', 'price', 'currency', 'category_id', 'tags', 'condition', 'price.amount', 'price.currency'];
@@ -48,7 +46,7 @@ export function ListingForm({ initial, categories, submitLabel, busyLabel, onSub
 
   return (
     <form class="stack listing-form" onSubmit={form.onSubmit} noValidate>
-      <Problem error={form.error} fields={FIELDS} />
+      <FormError error={form.error} fields={FIELDS} />
       <Field
         name="title"
         label="Title"

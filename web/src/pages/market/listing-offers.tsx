@@ -2,11 +2,13 @@ import { useEffect, useState } from 'preact/hooks';
 import { Loading } from '../../components/status';
 import { isAbortError } from '../../lib/api';
 import { formatDateTime, formatMoney } from '../../lib/format';
+import { offerHref } from '../../lib/links';
+import { toastError } from '../../lib/toast';
 import type { Offer } from '../../lib/types';
 import { turnText } from '../offers/labels';
 import { OfferStatusBadge } from '../offers/status-badge';
-import { showError } from './errors';
 import { offersOn } from './offers-of';
+import '../offers/offers.css';
 
 /** The offers buyers made on the seller's listing; `version` changes to fetch them again. */
 export function ListingOffers({ listingId, version }: { listingId: string; version: number }) {
@@ -16,7 +18,7 @@ export function ListingOffers({ listingId, version }: { listingId: string; versi
     const ctl = new AbortController();
     offersOn(listingId, 'seller', ctl.signal).then(setOffers, (e) => {
       if (isAbortError(e)) return;
-      showError(e);
+      toastError(e);
       setOffers((o) => o ?? []);
     });
     return () => ctl.abort();
@@ -32,8 +34,8 @@ export function ListingOffers({ listingId, version }: { listingId: string; versi
       ) : (
         <ul class="offer-list compact" data-testid="listing-offers">
           {offers.map((o) => (
-            <li key={o.id} class="offer-row">
-              <a href={`/offers/${encodeURIComponent(o.id)}`}>
+            <li key={o.id} class="panel offer-row">
+              <a href={offerHref(o.id)}>
                 Offer from {o.buyer.username}: {formatMoney(o.amount)}
               </a>
               <OfferStatusBadge status={o.status} />

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { Report } from '../../components/report';
 import { Loading } from '../../components/status';
 import { formatMoney } from '../../lib/format';
 import { useSession, useTitle } from '../../lib/hooks';
@@ -10,7 +11,6 @@ import { BuyerPanel } from './buyer-panel';
 import { ListingDetails } from './listing-details';
 import { ListingGone } from './listing-gone';
 import { ListingOffers } from './listing-offers';
-import { ReportListing } from './report-listing';
 import { SellerActions } from './seller-actions';
 import { ListingStatusBadge } from './status-badge';
 import { useCategoryList } from './use-category-list';
@@ -80,7 +80,7 @@ export function ListingPage({ params }: PageProps) {
           {!isSeller && listing.status !== 'active' && listing.status !== 'draft' && (
             <p class="muted">This listing is {listing.status === 'sold' ? 'sold' : `not for sale right now (${listing.status})`}.</p>
           )}
-          {user && !isSeller && <ReportListing listingId={listing.id} />}
+          {user && !isSeller && <Report target_type="listing" target_id={listing.id} label="Report listing" />}
         </div>
       </div>
     </article>

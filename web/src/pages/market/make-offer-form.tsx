@@ -1,13 +1,11 @@
-import { Field, useForm } from '../../components/form';
-import { api } from '../../lib/api';
+import { Field, FormError, TextAreaField, useForm } from '../../components/form';
+import { api, invalid } from '../../lib/api';
 import { formatMoney } from '../../lib/format';
+import { offerHref } from '../../lib/links';
 import { navigate } from '../../lib/router';
 import { toast } from '../../lib/toast';
 import type { Listing, NewOffer, Offer } from '../../lib/types';
-import { TextAreaField } from './form-fields';
-import { invalid } from './invalid';
 import { amountHint, toMinor } from './money';
-import { Problem } from './problem';
 
 /** A buyer's first proposal; the offer's own page follows the negotiation. */
 export function MakeOfferForm({ listing }: { listing: Listing }) {
@@ -19,13 +17,13 @@ export function MakeOfferForm({ listing }: { listing: Listing }) {
     const body: NewOffer = { amount: { amount, currency }, message: message || null };
     const offer = await api<Offer>('POST', `/listings/${encodeURIComponent(listing.id)}/offers`, body);
     toast(`Offer of ${formatMoney(offer.amount)} sent to ${listing.seller.username}.`, 'success');
-    navigate(`/offers/${encodeURIComponent(offer.id)}`);
+    navigate(offerHref(offer.id));
   });
   const errors = form.fieldErrors;
 
   return (
     <form class="stack" onSubmit={form.onSubmit} noValidate>
-      <Problem error={form.error} fields={['amount', 'message']} />
+      <FormError error={form.error} fields={['amount', 'message']} />
       <Field
         name="amount"
         label={`Your offer (${currency})`}

@@ -1,14 +1,16 @@
 import type { TargetedEvent } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { Loading } from '../../components/status';
-import { api, isAbortError } from '../../lib/api';
+import { SelectField } from '../../components/form';
+import { MoreButton, usePaged } from '../../components/paged';
+import { Empty, LoadError, Loading } from '../../components/status';
+import { api } from '../../lib/api';
 import { useSession } from '../../lib/hooks';
 import { navigate } from '../../lib/router';
-import type { CategoryNode, Facets, Listing, ListingPage } from '../../lib/types';
+import { toastError } from '../../lib/toast';
+import type { CategoryNode, ListingPage } from '../../lib/types';
 import type { PageProps } from '../../routes';
 import { ActiveFilters } from './active-filters';
 import { flatten, loadCategories } from './categories';
-import { explain, showError } from './errors';
 import { FilterSidebar } from './filter-sidebar';
 import { hasFilters, marketHref, readFilters, toParams, type MarketFilters } from './filters';
 import { SORTS } from './labels';
@@ -16,57 +18,23 @@ import { ListingCard } from './listing-card';
 
 const PAGE_SIZE = 24;
 
-interface Results {
-  /** The URL query these results are for. */
-  key: string;
-  items: Listing[];
-  next: string | null;
-  facets: Facets | null;
-}
-
 /** Browse listings: the filters (in the URL) beside the matches, a page at a time. */
 export function MarketPage({ query }: PageProps) {
   const user = useSession();
   const key = toParams(readFilters(query)).toString();
   const filters = useMemo(() => readFilters(new URLSearchParams(key)), [key]);
-  const [results, setResults] = useState<Results | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
-  const [loadingMore, setLoadingMore] = useState(false);
   const [tree, setTree] = useState<CategoryNode[]>([]);
+  // The matches for other filters stay shown (dimmed) until these come in.
+  const results = usePaged((cursor, signal) => fetchPage(key, cursor, signal), [key], { keep: true });
 
   useEffect(() => {
-    loadCategories().then(setTree, showError);
+    loadCategories().then(setTree, toastError);
   }, []);
 
-  useEffect(() => {
-    const ctl = new AbortController();
-    setError(null);
-    fetchPage(key, null, ctl.signal).then(
-      (page) => setResults({ key, items: page.items, next: page.next_cursor ?? null, facets: page.facets ?? null }),
-      (e) => {
-        if (!isAbortError(e)) setError(e);
-      },
-    );
-    return () => ctl.abort();
-  }, [key, attempt]);
-
-  async function loadMore() {
-    if (!results?.next || loadingMore) return;
-    setLoadingMore(true);
-    try {
-      const page = await fetchPage(results.key, results.next);
-      setResults((r) => (r && r.key === results.key ? { ...r, items: [...r.items, ...page.items], next: page.next_cursor ?? null } : r));
-    } catch (e) {
-      showError(e);
-    } finally {
-      setLoadingMore(false);
-    }
-  }
-
   const names = useMemo(() => new Map(flatten(tree).map((c) => [c.id, c.name])), [tree]);
-  const stale = results !== null && results.key !== key;
-  const total = results?.facets?.conditions.reduce((n, c) => n + c.count, 0);
+  const facets = results.first?.facets ?? null;
+  const total = facets?.conditions.reduce((n, c) => n + c.count, 0);
+  const items = results.items;
 
   return (
     <section class="market">
@@ -84,8 +52,8 @@ export function MarketPage({ query }: PageProps) {
         )}
       </div>
       <div class="market-layout">
-        <FilterSidebar filters={filters} facets={results?.facets ?? null} tree={tree} />
-        <section class="market-results" aria-labelledby="results-heading" aria-busy={stale || results === null}>
+        <FilterSidebar filters={filters} facets={facets} tree={tree} />
+        <section class="market-results" aria-labelledby="results-heading" aria-busy={results.loading}>
           <div class="results-bar">
             <h2 id="results-heading" aria-live="polite">
               {total === undefined ? 'Listings' : `${total} listing${total === 1 ? '' : 's'}`}
@@ -93,33 +61,22 @@ export function MarketPage({ query }: PageProps) {
             <SortSelect filters={filters} />
           </div>
           <ActiveFilters filters={filters} tree={tree} />
-          {error ? (
-            <div class="form-error" role="alert">
-              <p>{explain(error)}</p>
-              <button type="button" class="secondary" onClick={() => setAttempt((n) => n + 1)}>
-                Try again
-              </button>
-            </div>
-          ) : results === null ? (
+          {results.error ? (
+            <LoadError error={results.error} onRetry={results.reload} />
+          ) : items === null ? (
             <Loading label="Loading listings…" />
-          ) : results.items.length === 0 ? (
+          ) : items.length === 0 ? (
             <EmptyState filtered={hasFilters(filters)} signedIn={!!user} />
           ) : (
             <ul class="listing-grid" data-testid="listings">
-              {results.items.map((l) => (
+              {items.map((l) => (
                 <li key={l.id}>
                   <ListingCard listing={l} category={names.get(l.category_id)} />
                 </li>
               ))}
             </ul>
           )}
-          {results?.next && !stale && !error && (
-            <p class="load-more">
-              <button type="button" class="secondary" disabled={loadingMore} onClick={loadMore}>
-                {loadingMore ? 'Loading…' : 'Load more'}
-              </button>
-            </p>
-          )}
+          <MoreButton paged={results} label="Load more" />
         </section>
       </div>
     </section>
@@ -139,23 +96,12 @@ function SortSelect({ filters }: { filters: MarketFilters }) {
   function onChange(e: TargetedEvent<HTMLSelectElement>) {
     navigate(marketHref(filters, { sort: e.currentTarget.value as MarketFilters['sort'] }));
   }
-  return (
-    <div class="sort-select">
-      <label for="market-sort">Sort by</label>
-      <select id="market-sort" value={value} onChange={onChange}>
-        {options.map((s) => (
-          <option key={s.value} value={s.value}>
-            {s.label}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
+  return <SelectField name="sort" id="market-sort" label="Sort by" fieldClass="inline" value={value} onChange={onChange} options={options} />;
 }
 
 function EmptyState({ filtered, signedIn }: { filtered: boolean; signedIn: boolean }) {
   return (
-    <div class="empty-state">
+    <Empty>
       {filtered ? (
         <>
           <p>No listing matches these filters.</p>
@@ -171,6 +117,6 @@ function EmptyState({ filtered, signedIn }: { filtered: boolean; signedIn: boole
           )}
         </>
       )}
-    </div>
+    </Empty>
   );
 }

@@ -1,4 +1,5 @@
 import { api } from '../../lib/api';
+import { listingHref } from '../../lib/links';
 import { navigate } from '../../lib/router';
 import { toast } from '../../lib/toast';
 import type { Listing, NewListing } from '../../lib/types';
@@ -11,7 +12,7 @@ export function NewListingPage() {
   async function create(body: NewListing) {
     const listing = await api<Listing>('POST', '/listings', body);
     toast(listing.status === 'active' ? 'Your listing is for sale.' : 'Draft saved: publish it when you are ready.', 'success');
-    navigate(`/market/listings/${encodeURIComponent(listing.id)}`, { replace: true });
+    navigate(listingHref(listing.id), { replace: true });
   }
 
   return (

@@ -3,7 +3,8 @@ import { useState } from 'preact/hooks';
 import { formatMoney } from '../../lib/format';
 import { navigate } from '../../lib/router';
 import type { Facets } from '../../lib/types';
-import { FacetLink } from './facet-link';
+import { SelectField } from '../../components/form';
+import { Facet, FacetLink } from './facet-link';
 import { marketHref, type MarketFilters } from './filters';
 import { CURRENCIES } from './labels';
 import { fractionDigits, toMajor, toMinor } from './money';
@@ -11,8 +12,7 @@ import { fractionDigits, toMajor, toMinor } from './money';
 /** Price buckets with their counts, a range of one's own, and the currency. */
 export function PriceFacet({ filters, buckets }: { filters: MarketFilters; buckets: Facets['price'] }) {
   return (
-    <section class="facet" aria-labelledby="facet-price">
-      <h3 id="facet-price">Price</h3>
+    <Facet id="price" title="Price">
       <CurrencySelect filters={filters} />
       <ul class="facet-list">
         <li>
@@ -38,7 +38,7 @@ export function PriceFacet({ filters, buckets }: { filters: MarketFilters; bucke
         })}
       </ul>
       <PriceRange filters={filters} />
-    </section>
+    </Facet>
   );
 }
 
@@ -47,21 +47,17 @@ function CurrencySelect({ filters }: { filters: MarketFilters }) {
     navigate(marketHref(filters, { currency: e.currentTarget.value }));
   }
   const known = CURRENCIES.includes(filters.currency) || !filters.currency;
+  const codes = known ? CURRENCIES : [filters.currency, ...CURRENCIES];
+  const options = [{ value: '', label: 'Any currency' }, ...codes.map((c) => ({ value: c, label: c }))];
   return (
-    <div class="field compact">
-      <label for="market-currency">Currency</label>
-      <select id="market-currency" value={filters.currency} onChange={onChange}>
-        <option value="">Any currency</option>
-        {!known && <option value={filters.currency}>{filters.currency}</option>}
-        {CURRENCIES.map((c) => (
-          <option key={c} value={c}>
-            {c}
-          </option>
-        ))}
-      </select>
-    </div>
+    <SelectField name="currency" id="market-currency" label="Currency" fieldClass="compact" value={filters.currency} onChange={onChange} options={options} />
   );
 }
+
+const BOUNDS = [
+  { name: 'min', label: 'Minimum', filter: 'minPrice' },
+  { name: 'max', label: 'Maximum', filter: 'maxPrice' },
+] as const;
 
 function PriceRange({ filters }: { filters: MarketFilters }) {
   const [error, setError] = useState('');
@@ -91,28 +87,19 @@ function PriceRange({ filters }: { filters: MarketFilters }) {
   return (
     <form class="price-range" onSubmit={onSubmit} noValidate aria-label="Price range">
       <div class="inline-controls">
-        <div class="field compact">
-          <label for="price-min">Minimum</label>
-          <input
-            id="price-min"
-            key={key}
-            name="min"
-            inputMode="decimal"
-            defaultValue={shown(filters.minPrice)}
-            aria-describedby={error ? 'price-error' : undefined}
-          />
-        </div>
-        <div class="field compact">
-          <label for="price-max">Maximum</label>
-          <input
-            id="price-max"
-            key={key}
-            name="max"
-            inputMode="decimal"
-            defaultValue={shown(filters.maxPrice)}
-            aria-describedby={error ? 'price-error' : undefined}
-          />
-        </div>
+        {BOUNDS.map((b) => (
+          <div key={b.name} class="field compact">
+            <label for={`price-${b.name}`}>{b.label}</label>
+            <input
+              id={`price-${b.name}`}
+              key={key}
+              name={b.name}
+              inputMode="decimal"
+              defaultValue={shown(filters[b.filter])}
+              aria-describedby={error ? 'price-error' : undefined}
+            />
+          </div>
+        ))}
         <button type="submit" class="secondary">
           Apply
         </button>

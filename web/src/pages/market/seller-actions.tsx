@@ -1,10 +1,11 @@
 import { useState } from 'preact/hooks';
+import { ConfirmDialog } from '../../components/dialog';
+import { useAction } from '../../components/use-action';
 import { api, ApiError } from '../../lib/api';
+import { listingHref } from '../../lib/links';
 import { navigate } from '../../lib/router';
 import { toast } from '../../lib/toast';
 import type { Listing, ListingStatus } from '../../lib/types';
-import { ConfirmDialog } from './dialog';
-import { showError } from './errors';
 
 type Transition = 'publish' | 'archive' | 'reactivate';
 
@@ -23,35 +24,36 @@ interface Props {
 }
 
 export function SellerActions({ listing, onChange, onStale }: Props) {
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction();
   const [confirming, setConfirming] = useState(false);
+  const path = `/listings/${encodeURIComponent(listing.id)}`;
 
-  async function transition(t: Transition) {
-    setBusy(true);
+  /** Refused because the listing changed elsewhere: show it as it is now. */
+  const staleToo = async (action: () => Promise<void>) => {
     try {
-      onChange(await api<Listing>('POST', `/listings/${encodeURIComponent(listing.id)}/${t}`));
-      toast(TRANSITIONS[t].done, 'success');
+      await action();
     } catch (e) {
-      showError(e);
       if (e instanceof ApiError && e.status === 409) onStale();
-    } finally {
-      setBusy(false);
+      throw e;
     }
-  }
+  };
 
-  async function remove() {
-    setBusy(true);
-    try {
-      await api('DELETE', `/listings/${encodeURIComponent(listing.id)}`);
-      toast('Listing deleted.', 'success');
-      navigate('/market', { replace: true });
-    } catch (e) {
-      showError(e);
-      setBusy(false);
-      setConfirming(false);
-      if (e instanceof ApiError && e.status === 409) onStale();
-    }
-  }
+  const transition = (t: Transition) =>
+    run(() =>
+      staleToo(async () => {
+        onChange(await api<Listing>('POST', `${path}/${t}`));
+        toast(TRANSITIONS[t].done, 'success');
+      }),
+    );
+
+  const remove = () =>
+    run(() =>
+      staleToo(async () => {
+        await api('DELETE', path);
+        toast('Listing deleted.', 'success');
+        navigate('/market', { replace: true });
+      }),
+    ).then((ok) => ok || setConfirming(false));
 
   if (listing.status === 'sold') return <p class="muted">Sold: this listing can no longer be changed.</p>;
   if (listing.status === 'removed') return <p class="muted">A moderator took this listing down.</p>;
@@ -62,7 +64,7 @@ export function SellerActions({ listing, onChange, onStale }: Props) {
       <h2 id="manage-heading">Your listing</h2>
       {listing.status === 'reserved' && <p class="muted">Reserved by an accepted offer: it goes back on sale if the deal is cancelled.</p>}
       <div class="actions">
-        <a class="button secondary" href={`/market/listings/${encodeURIComponent(listing.id)}/edit`}>
+        <a class="button secondary" href={`${listingHref(listing.id)}/edit`}>
           Edit
         </a>
         {(Object.keys(TRANSITIONS) as Transition[])
@@ -78,16 +80,18 @@ export function SellerActions({ listing, onChange, onStale }: Props) {
           </button>
         )}
       </div>
-      <ConfirmDialog
-        open={confirming}
-        title="Delete this listing?"
-        confirmLabel="Delete listing"
-        busy={busy}
-        onConfirm={remove}
-        onClose={() => setConfirming(false)}
-      >
-        <p>“{listing.title}” will be gone for good, and its open offers will expire.</p>
-      </ConfirmDialog>
+      {confirming && (
+        <ConfirmDialog
+          title="Delete this listing?"
+          confirmLabel="Delete listing"
+          cancelLabel="Go back"
+          busy={busy}
+          onConfirm={() => void remove()}
+          onClose={() => setConfirming(false)}
+        >
+          <p>“{listing.title}” will be gone for good, and its open offers will expire.</p>
+        </ConfirmDialog>
+      )}
     </section>
   );
 }

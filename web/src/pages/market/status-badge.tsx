@@ -1,10 +1,7 @@
+import { StatusBadge } from '../../components/status-badge';
 import type { ListingStatus } from '../../lib/types';
-import { LISTING_STATUS } from './labels';
+import { LISTING_STATUS, LISTING_TONE } from './labels';
 
 export function ListingStatusBadge({ status }: { status: ListingStatus }) {
-  return (
-    <span class={`badge status status-${status}`} data-testid="listing-status">
-      {LISTING_STATUS[status] ?? status}
-    </span>
-  );
+  return <StatusBadge label={LISTING_STATUS[status] ?? status} tone={LISTING_TONE[status]} testId="listing-status" />;
 }

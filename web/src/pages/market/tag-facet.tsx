@@ -1,5 +1,5 @@
 import type { Facets } from '../../lib/types';
-import { FacetLink } from './facet-link';
+import { Facet, FacetLink } from './facet-link';
 import { marketHref, type MarketFilters } from './filters';
 
 /** The most used tags among the matches; picking one narrows to listings with all picked. */
@@ -7,8 +7,7 @@ export function TagFacet({ filters, counts }: { filters: MarketFilters; counts: 
   const more = counts.filter((t) => !filters.tags.includes(t.tag));
   if (!more.length) return null;
   return (
-    <section class="facet" aria-labelledby="facet-tags">
-      <h3 id="facet-tags">Tags</h3>
+    <Facet id="tags" title="Tags">
       <ul class="facet-list tag-facets">
         {more.map((t) => (
           <li key={t.tag}>
@@ -16,6 +15,6 @@ export function TagFacet({ filters, counts }: { filters: MarketFilters; counts: 
           </li>
         ))}
       </ul>
-    </section>
+    </Facet>
   );
 }

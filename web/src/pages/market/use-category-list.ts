@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
+import { toastError } from '../../lib/toast';
 import { flatten, loadCategories, type FlatCategory } from './categories';
-import { showError } from './errors';
 
 /** Every category, flattened for a <select>; null while loading. */
 export function useCategoryList(): FlatCategory[] | null {
@@ -9,7 +9,7 @@ export function useCategoryList(): FlatCategory[] | null {
     loadCategories().then(
       (tree) => setList(flatten(tree)),
       (e) => {
-        showError(e);
+        toastError(e);
         setList([]);
       },
     );

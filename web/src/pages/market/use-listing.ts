@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, isAbortError } from '../../lib/api';
+import { toastError } from '../../lib/toast';
 import type { Listing } from '../../lib/types';
-import { showError } from './errors';
 
 export interface ListingState {
   listing: Listing | null;
@@ -26,7 +26,7 @@ export function useListing(id: string): ListingState {
         setError(null);
       } catch (e) {
         if (isAbortError(e)) return;
-        if (shown.current) showError(e);
+        if (shown.current) toastError(e);
         else setError(e);
       }
     },

@@ -1,8 +1,7 @@
-import { Field, useForm } from '../../components/form';
+import { Field, FormError, useForm } from '../../components/form';
+import { invalid } from '../../lib/api';
 import type { Money } from '../../lib/types';
-import { invalid } from '../market/invalid';
 import { amountHint, toMinor } from '../market/money';
-import { Problem } from '../market/problem';
 
 /** Propose another amount, in the listing's currency. */
 export function CounterForm({ currency, onCounter }: { currency: string; onCounter: (amount: Money) => Promise<unknown> }) {
@@ -13,7 +12,7 @@ export function CounterForm({ currency, onCounter }: { currency: string; onCount
   });
   return (
     <form class="stack counter-form" onSubmit={form.onSubmit} noValidate>
-      <Problem error={form.error} fields={['amount']} />
+      <FormError error={form.error} fields={['amount']} />
       <Field
         name="amount"
         id="counter-amount"

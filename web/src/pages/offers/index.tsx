@@ -1,5 +1,4 @@
 // The offers area: my offers as buyer and seller, and one offer's negotiation.
-import '../market/market.css';
 import './offers.css';
 
 export { OfferPage } from './offer-page';

@@ -1,4 +1,5 @@
 // Words for offers: their states, whose move it is, and each line of their history.
+import type { Tone } from '../../components/status-badge';
 import { formatMoney } from '../../lib/format';
 import type { Offer, OfferEvent, OfferStatus } from '../../lib/types';
 
@@ -11,6 +12,16 @@ export const OFFER_STATUS: Record<OfferStatus, string> = {
   withdrawn: 'Withdrawn',
   expired: 'Expired',
   cancelled: 'Cancelled',
+};
+
+/** The dot beside each state: a deal made, waiting for an answer, refused; the rest plain. */
+export const OFFER_TONE: Partial<Record<OfferStatus, Tone>> = {
+  completed: 'ok',
+  accepted: 'ok',
+  pending: 'busy',
+  countered: 'busy',
+  declined: 'bad',
+  cancelled: 'bad',
 };
 
 export function isOpen(status: OfferStatus): boolean {

@@ -1,5 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
-import { useFrame, useWsState } from '../../lib/hooks';
+import { useFrame, useReconnected, useWsState } from '../../lib/hooks';
 import type { Offer } from '../../lib/types';
 import type { WsStatus } from '../../lib/ws';
 
@@ -12,19 +11,10 @@ type OfferKind = (typeof OFFER_KINDS)[number];
  * was pushed while it was down is only known by asking again. Returns the connection's status.
  */
 export function useOfferEvents(onChange: (offer: Partial<Offer> | null, kind?: OfferKind) => void): WsStatus {
-  const latest = useRef(onChange);
-  latest.current = onChange;
-
   useFrame('event', (frame) => {
     const kind = OFFER_KINDS.find((k) => k === frame.kind);
-    if (kind) latest.current(frame.data as Partial<Offer>, kind);
+    if (kind) onChange(frame.data as Partial<Offer>, kind);
   });
-
-  const { status } = useWsState();
-  const previous = useRef(status);
-  useEffect(() => {
-    if (status === 'open' && previous.current !== 'open') latest.current(null);
-    previous.current = status;
-  }, [status]);
-  return status;
+  useReconnected(() => onChange(null));
+  return useWsState().status;
 }

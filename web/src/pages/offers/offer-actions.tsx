@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { Money, Offer } from '../../lib/types';
-import { ConfirmDialog } from '../market/dialog';
+import { ConfirmDialog } from '../../components/dialog';
 import { CounterForm } from './counter-form';
 import { isOpen, type Side } from './labels';
 
@@ -85,20 +85,22 @@ export function OfferActions({ offer, side, busy, act, press }: Props) {
   return (
     <section class="panel offer-actions" aria-labelledby="offer-actions-heading">
       {content}
-      <ConfirmDialog
-        open={!!final}
-        title={final?.title ?? ''}
-        confirmLabel={final?.label ?? ''}
-        busy={busy !== null}
-        onConfirm={() => {
-          const verb = asking!;
-          setAsking(null);
-          press(verb);
-        }}
-        onClose={() => setAsking(null)}
-      >
-        <p>{final?.text}</p>
-      </ConfirmDialog>
+      {final && (
+        <ConfirmDialog
+          title={final.title}
+          confirmLabel={final.label}
+          cancelLabel="Go back"
+          busy={busy !== null}
+          onConfirm={() => {
+            const verb = asking!;
+            setAsking(null);
+            press(verb);
+          }}
+          onClose={() => setAsking(null)}
+        >
+          <p>{final.text}</p>
+        </ConfirmDialog>
+      )}
     </section>
   );
 }

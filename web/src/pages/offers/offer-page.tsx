@@ -1,12 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { Loading } from '../../components/status';
+import { Loading, PageError } from '../../components/status';
 import { api, ApiError, isAbortError } from '../../lib/api';
 import { formatMoney } from '../../lib/format';
 import { useSession, useTitle } from '../../lib/hooks';
-import { toast } from '../../lib/toast';
+import { toast, toastError } from '../../lib/toast';
 import type { Money, Offer } from '../../lib/types';
 import type { PageProps } from '../../routes';
-import { explain, showError } from '../market/errors';
 import { changeText, sideOf } from './labels';
 import { useOfferEvents } from './live';
 import { OfferActions, type Verb } from './offer-actions';
@@ -50,7 +49,7 @@ export function OfferPage({ params }: PageProps) {
         return o;
       } catch (e) {
         if (isAbortError(e)) return null;
-        if (current.current) showError(e);
+        if (current.current) toastError(e);
         else setError(e);
         return null;
       }
@@ -92,25 +91,17 @@ export function OfferPage({ params }: PageProps) {
     }
   }
 
-  const press = (verb: Verb) => void act(verb).catch(showError);
+  const press = (verb: Verb) => void act(verb).catch(toastError);
 
   if (error) {
-    const missing = error instanceof ApiError && error.status === 404;
     return (
-      <section class="status-page">
-        <h1>{missing ? 'Offer not found' : "Couldn't load this offer"}</h1>
-        <p>{missing ? 'It does not exist, or you are not one of its parties.' : explain(error)}</p>
-        <p class="actions center">
-          {!missing && (
-            <button type="button" onClick={() => void load()}>
-              Try again
-            </button>
-          )}
-          <a class="button secondary" href="/offers">
-            Your offers
-          </a>
-        </p>
-      </section>
+      <PageError
+        error={error}
+        title="Couldn't load this offer"
+        missing={{ title: 'Offer not found', text: 'It does not exist, or you are not one of its parties.' }}
+        onRetry={() => void load()}
+        back={{ href: '/offers', label: 'Your offers' }}
+      />
     );
   }
   if (!offer) return <Loading label="Loading the offer…" />;

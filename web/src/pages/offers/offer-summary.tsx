@@ -1,4 +1,6 @@
+import { Fact } from '../../components/facts';
 import { formatDateTime, formatMoney } from '../../lib/format';
+import { listingHref, userHref } from '../../lib/links';
 import type { Offer, UserRef } from '../../lib/types';
 import { isOpen, turnText, type Side } from './labels';
 import { OfferStatusBadge } from './status-badge';
@@ -20,32 +22,23 @@ export function OfferSummary({ offer, side }: { offer: Offer; side: Side | null 
         {turn}
       </p>
       <dl class="facts">
-        <dt>Listing</dt>
-        <dd>
-          <a href={`/market/listings/${encodeURIComponent(offer.listing.id)}`}>{offer.listing.title}</a>
-        </dd>
-        <dt>Buyer</dt>
-        <dd>
+        <Fact label="Listing">
+          <a href={listingHref(offer.listing.id)}>{offer.listing.title}</a>
+        </Fact>
+        <Fact label="Buyer">
           <Party user={offer.buyer} you={side === 'buyer'} />
           {settled && <Confirmed done={offer.buyer_confirmed} />}
-        </dd>
-        <dt>Seller</dt>
-        <dd>
+        </Fact>
+        <Fact label="Seller">
           <Party user={offer.seller} you={side === 'seller'} />
           {settled && <Confirmed done={offer.seller_confirmed} />}
-        </dd>
+        </Fact>
         {offer.message && (
-          <>
-            <dt>Message</dt>
-            <dd class="offer-message">{offer.message}</dd>
-          </>
+          <Fact label="Message">
+            <span class="offer-message">{offer.message}</span>
+          </Fact>
         )}
-        {isOpen(offer.status) && offer.expires_at && (
-          <>
-            <dt>Expires</dt>
-            <dd>{formatDateTime(offer.expires_at)}</dd>
-          </>
-        )}
+        {isOpen(offer.status) && offer.expires_at && <Fact label="Expires">{formatDateTime(offer.expires_at)}</Fact>}
       </dl>
     </section>
   );
@@ -54,7 +47,7 @@ export function OfferSummary({ offer, side }: { offer: Offer; side: Side | null 
 function Party({ user, you }: { user: UserRef; you: boolean }) {
   return (
     <>
-      <a href={`/users/${encodeURIComponent(user.username)}`}>{user.username}</a>
+      <a href={userHref(user.username)}>{user.username}</a>
       {you && ' (you)'}
     </>
   );

@@ -18,7 +18,7 @@ export function createPlaylist(body: NewPlaylist): Promise<Playlist> {
   return api<Playlist>('POST', '/playlists', body);
 }
 
-export function addToPlaylist(p: Playlist, trackId: string): Promise<Playlist> {
+export function addToPlaylist(p: Pick<Playlist, 'id'>, trackId: string): Promise<Playlist> {
   return api<Playlist>('POST', `${base(p.id)}/tracks`, { track_id: trackId });
 }
 

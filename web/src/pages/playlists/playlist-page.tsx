@@ -1,15 +1,15 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Loading } from '../../components/status';
-import { ApiError, humanMessage } from '../../lib/api';
+import { Loading, PageError } from '../../components/status';
+import { ApiError } from '../../lib/api';
 import { formatDuration } from '../../lib/format';
 import { useFrame, useSession, useTitle } from '../../lib/hooks';
+import { trackHref, userHref } from '../../lib/links';
 import { navigate } from '../../lib/router';
 import { toast, toastError } from '../../lib/toast';
 import type { Playlist } from '../../lib/types';
 import type { PageProps } from '../../routes';
 import { trackCount } from '../tracks/track-count';
 import { Player } from '../tracks/player';
-import { forgetPlaylist, rememberPlaylist } from './my-playlists';
 import {
   deletePlaylist,
   getPlaylist,
@@ -42,8 +42,6 @@ export function PlaylistPage({ params }: PageProps) {
     shown.current = p.id === id;
     version.current = p.version;
     setPlaylist(p);
-    // Opened from a link on another device: from now on it is in "my playlists" here too.
-    if (user && p.owner.id === user.id) rememberPlaylist(user.id, p.id);
   }
 
   async function load(signal?: AbortSignal) {
@@ -109,15 +107,14 @@ export function PlaylistPage({ params }: PageProps) {
     );
   }
   if (error) {
-    const missing = error instanceof ApiError && error.status === 404;
     return (
-      <section class="status-page">
-        <h1>{missing ? 'Playlist not found' : 'This playlist could not be loaded'}</h1>
-        <p>{missing ? 'It was deleted, or it is private.' : humanMessage(error)}</p>
-        <p>
-          <a href="/library?tab=playlists">Your playlists</a>
-        </p>
-      </section>
+      <PageError
+        error={error}
+        title="This playlist could not be loaded"
+        missing={{ title: 'Playlist not found', text: 'It was deleted, or it is private.' }}
+        onRetry={() => void load()}
+        back={{ href: '/library?tab=playlists', label: 'Your playlists' }}
+      />
     );
   }
   if (!playlist) return <Loading />;
@@ -187,7 +184,6 @@ export function PlaylistPage({ params }: PageProps) {
     setBusy(true);
     try {
       await deletePlaylist(playlist!);
-      if (user) forgetPlaylist(user.id, playlist!.id);
       toast(`The playlist “${playlist!.name}” is deleted.`, 'success');
       navigate('/library?tab=playlists', { replace: true });
     } catch (e) {
@@ -203,7 +199,7 @@ export function PlaylistPage({ params }: PageProps) {
           <h1>{playlist.name}</h1>
           <p class="muted">
             {playlist.public ? 'Public' : 'Private'} playlist by{' '}
-            <a href={`/users/${encodeURIComponent(playlist.owner.username)}`}>{playlist.owner.username}</a> ·{' '}
+            <a href={userHref(playlist.owner.username)}>{playlist.owner.username}</a> ·{' '}
             {trackCount(entries.length)}
             {total > 0 && ` · ${formatDuration(total)}`}
           </p>
@@ -218,7 +214,7 @@ export function PlaylistPage({ params }: PageProps) {
       {current && (
         <section class="now-playing" aria-labelledby="now-playing-title">
           <h2 id="now-playing-title">
-            Now playing: <a href={`/tracks/${encodeURIComponent(current.id)}`}>{current.title}</a>
+            Now playing: <a href={trackHref(current.id)}>{current.title}</a>
           </h2>
           <Player key={current.id} track={current} autoPlay={autoPlay} onEnded={next} />
         </section>

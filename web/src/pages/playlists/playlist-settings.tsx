@@ -1,4 +1,4 @@
-import { Field, FormError, useForm } from '../../components/form';
+import { CheckboxField, Field, FormError, useForm } from '../../components/form';
 import type { Playlist } from '../../lib/types';
 
 interface Props {
@@ -30,20 +30,14 @@ export function PlaylistSettings({ playlist, busy, onRename, onPublic, onDelete 
           Rename
         </button>
       </form>
-      <div class="check">
-        <input
-          id="playlist-public"
-          type="checkbox"
-          checked={playlist.public}
-          disabled={busy}
-          aria-describedby="playlist-public-hint"
-          onChange={(e) => onPublic(e.currentTarget.checked)}
-        />
-        <label for="playlist-public">Public playlist</label>
-      </div>
-      <p id="playlist-public-hint" class="hint">
-        A public playlist can be opened by anyone with its link; private tracks in it stay private.
-      </p>
+      <CheckboxField
+        id="playlist-public"
+        label="Public playlist"
+        hint="A public playlist can be opened by anyone with its link; private tracks in it stay private."
+        checked={playlist.public}
+        disabled={busy}
+        onChange={(e) => onPublic(e.currentTarget.checked)}
+      />
       <p>
         <button type="button" class="danger" disabled={busy} onClick={onDelete}>
           Delete playlist

@@ -1,6 +1,8 @@
 import type { TargetedDragEvent } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { Empty } from '../../components/status';
 import { formatDuration } from '../../lib/format';
+import { trackHref } from '../../lib/links';
 import type { Playlist } from '../../lib/types';
 import { Cover } from '../tracks/cover';
 
@@ -66,11 +68,11 @@ export function PlaylistTracks({ playlist, editable, busy, nowPlaying, onPlay, o
 
   if (!entries.length) {
     return (
-      <div class="empty">
+      <Empty>
         <p>
           This playlist is empty. Open a track and choose “Add to playlist”. <a href="/tracks">Browse tracks</a>
         </p>
-      </div>
+      </Empty>
     );
   }
 
@@ -79,7 +81,7 @@ export function PlaylistTracks({ playlist, editable, busy, nowPlaying, onPlay, o
       {editable && <p class="hint">Drag a track, or use its Move up and Move down buttons, to change the order.</p>}
       <ol class="playlist-tracks" ref={list} aria-label="Tracks in this playlist">
         {entries.map(({ track }, i) => {
-          const classes = ['playlist-track'];
+          const classes = ['panel', 'playlist-track'];
           if (dragFrom === i) classes.push('dragging');
           if (dropAt === i && dragFrom !== i) classes.push(dragFrom !== null && dragFrom < i ? 'drop-after' : 'drop-before');
           if (nowPlaying === track.id) classes.push('playing');
@@ -103,7 +105,7 @@ export function PlaylistTracks({ playlist, editable, busy, nowPlaying, onPlay, o
               </span>
               <Cover track={track} size={64} />
               <div class="playlist-track-text">
-                <a class="track-card-title" href={`/tracks/${encodeURIComponent(track.id)}`}>
+                <a class="track-card-title" href={trackHref(track.id)}>
                   {track.title}
                 </a>
                 <p class="track-card-artist">

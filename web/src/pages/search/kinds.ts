@@ -1,4 +1,5 @@
 // The four kinds of search results: how the API names them and how the page shows them.
+import { searchHref as href } from '../../lib/links';
 import type { SearchPage } from '../../lib/types';
 
 export type Plural = keyof SearchPage['results'];
@@ -29,6 +30,5 @@ export function countText(page: SearchPage, kind: Kind): string {
 }
 
 export function searchHref(q: string, kind?: Kind | null): string {
-  const types = kind ? `&types=${kind.key}` : '';
-  return `/search?q=${encodeURIComponent(q)}${types}`;
+  return href(q, kind?.key);
 }

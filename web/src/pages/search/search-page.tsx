@@ -1,10 +1,12 @@
 // /search?q=&types=: results grouped by kind with their counts, or one kind with paging; the
 // popular searches while nothing is asked.
 import { useEffect, useState } from 'preact/hooks';
-import { Loading } from '../../components/status';
-import { ApiError, api, humanMessage, isAbortError } from '../../lib/api';
+import { FormError } from '../../components/form';
+import { Empty, Loading } from '../../components/status';
+import { LinkTabs } from '../../components/tabs';
+import { api, isAbortError } from '../../lib/api';
 import { useTitle } from '../../lib/hooks';
-import { toast } from '../../lib/toast';
+import { toastError } from '../../lib/toast';
 import type { SearchPage as Answer } from '../../lib/types';
 import type { PageProps } from '../../routes';
 import { KINDS, countText, kindOf, searchHref, type Kind } from './kinds';
@@ -53,7 +55,7 @@ export function SearchPage({ query }: PageProps) {
       });
       setAnswer((a) => (a ? appendPage(a, more, kind) : more));
     } catch (e) {
-      if (!isAbortError(e)) toast(searchError(e), 'error');
+      toastError(e);
     } finally {
       setLoadingMore(false);
     }
@@ -73,27 +75,24 @@ export function SearchPage({ query }: PageProps) {
   return (
     <section class="search-page">
       <h1>Results for “{q}”</h1>
-      <nav class="result-tabs" aria-label="Result types">
-        <ul>
-          <li>
-            <a href={searchHref(q)} aria-current={kind ? undefined : 'page'}>
-              All
-            </a>
-          </li>
-          {KINDS.map((k) => (
-            <li key={k.key}>
-              <a href={searchHref(q, k)} aria-current={kind?.key === k.key ? 'page' : undefined}>
+      <LinkTabs
+        label="Result types"
+        tabs={[
+          { href: searchHref(q), label: 'All', current: !kind },
+          ...KINDS.map((k) => ({
+            href: searchHref(q, k),
+            label: (
+              <>
                 {k.label}
-                {counts && (counts.counts[k.plural] ?? null) !== null && <span class="count">{countText(counts, k)}</span>}
-              </a>
-            </li>
-          ))}
-        </ul>
-      </nav>
+                {counts && (counts.counts[k.plural] ?? null) !== null && <span class="badge count">{countText(counts, k)}</span>}
+              </>
+            ),
+            current: kind?.key === k.key,
+          })),
+        ]}
+      />
       {error ? (
-        <p class="form-error" role="alert">
-          {searchError(error)}
-        </p>
+        <FormError error={error} />
       ) : !answer ? (
         <Loading label="Searching…" />
       ) : (
@@ -125,7 +124,7 @@ function AllKinds({ answer, q }: { answer: Answer; q: string }) {
         return (
           <section key={k.key} class="result-group" aria-labelledby={id}>
             <h2 id={id}>
-              {k.label} <span class="count">{countText(answer, k)}</span>
+              {k.label} <span class="badge count">{countText(answer, k)}</span>
             </h2>
             <ResultList page={answer} kind={k} />
             {total > resultCount(answer, k) && (
@@ -148,7 +147,7 @@ function OneKind(props: { answer: Answer; kind: Kind; q: string; loadingMore: bo
   return (
     <section class="result-group" aria-labelledby="results-heading">
       <h2 id="results-heading">
-        {kind.label} <span class="count">{countText(answer, kind)}</span>
+        {kind.label} <span class="badge count">{countText(answer, kind)}</span>
       </h2>
       <ResultList page={answer} kind={kind} />
       {answer.next_cursor && (
@@ -164,30 +163,11 @@ function OneKind(props: { answer: Answer; kind: Kind; q: string; loadingMore: bo
 
 function NothingFound({ q, kind }: { q: string; kind?: Kind }) {
   return (
-    <div class="empty">
+    <Empty>
       <p>
         No {kind ? kind.label.toLowerCase() : 'results'} for “{q}”.
       </p>
       <p class="muted">Check the spelling, use fewer words, or try a more general one.</p>
-    </div>
+    </Empty>
   );
-}
-
-/** The refusals of a search, in words. */
-function searchError(e: unknown): string {
-  if (!(e instanceof ApiError)) return humanMessage(e);
-  switch (e.code) {
-    case 'query_empty':
-      return 'Type at least one word to search for.';
-    case 'query_too_long':
-      return 'That search is too long: keep it under 256 characters.';
-    case 'query_too_many_terms':
-      return 'That search has too many words: use at most 10.';
-    case 'unknown_type':
-      return 'Choose listings, tracks, users or rooms.';
-    case 'cursor_invalid':
-      return 'These results have changed: search again.';
-    default:
-      return humanMessage(e);
-  }
 }

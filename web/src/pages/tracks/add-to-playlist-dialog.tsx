@@ -1,12 +1,13 @@
-import { useRef, useState } from 'preact/hooks';
-import { Field, FormError, useForm } from '../../components/form';
+import { useState } from 'preact/hooks';
+import { Dialog } from '../../components/dialog';
+import { FormError } from '../../components/form';
 import { Loading } from '../../components/status';
-import { ApiError, humanMessage } from '../../lib/api';
+import { playlistHref } from '../../lib/links';
 import { toast } from '../../lib/toast';
 import type { Playlist, Track } from '../../lib/types';
 import { useMyPlaylists } from '../playlists/my-playlists';
-import { addToPlaylist, createPlaylist } from '../playlists/playlist-api';
-import { Dialog } from './dialog';
+import { NewPlaylistForm } from '../playlists/new-playlist-form';
+import { addToPlaylist } from '../playlists/playlist-api';
 import { trackCount } from './track-count';
 
 interface Props {
@@ -19,9 +20,8 @@ export function AddToPlaylistDialog({ track, onClose }: Props) {
   const [busy, setBusy] = useState(false);
   const [added, setAdded] = useState<Playlist | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const newForm = useRef<HTMLFormElement>(null);
 
-  async function add(p: Playlist) {
+  async function add(p: Pick<Playlist, 'id'>) {
     setBusy(true);
     setError(null);
     try {
@@ -36,27 +36,14 @@ export function AddToPlaylistDialog({ track, onClose }: Props) {
     }
   }
 
-  const form = useForm(async (data) => {
-    const created = await createPlaylist({ name: String(data.get('name') ?? '').trim(), public: data.get('public') === 'on' });
-    upsert(created);
-    await add(created);
-    newForm.current?.reset();
-  });
-
-  const contains = (p: Playlist) => p.tracks.some((e) => e.track.id === track.id);
-
   return (
-    <Dialog title="Add to a playlist" onClose={onClose}>
+    <Dialog title="Add to a playlist" onClose={onClose} closeButton>
       {added && (
         <p class="notice" role="status">
-          Added to <a href={`/playlists/${encodeURIComponent(added.id)}`}>{added.name}</a>.
+          Added to <a href={playlistHref(added.id)}>{added.name}</a>.
         </p>
       )}
-      {!!error && (
-        <p class="form-error" role="alert">
-          {addMessage(error)}
-        </p>
-      )}
+      <FormError error={error} />
       <h3>Your playlists</h3>
       {playlists === null ? (
         <Loading />
@@ -66,32 +53,24 @@ export function AddToPlaylistDialog({ track, onClose }: Props) {
         <ul class="playlist-choices">
           {playlists.map((p) => (
             <li key={p.id}>
-              <button type="button" class="secondary wide" disabled={busy || contains(p)} onClick={() => add(p)}>
+              <button type="button" class="secondary wide" disabled={busy} onClick={() => add(p)}>
                 <span class="choice-name">{p.name}</span>
-                <span class="choice-meta">{contains(p) ? 'Already in it' : trackCount(p.tracks.length)}</span>
+                <span class="choice-meta">{trackCount(p.track_count)}</span>
               </button>
             </li>
           ))}
         </ul>
       )}
-      <h3>New playlist</h3>
-      <form ref={newForm} class="stack" onSubmit={form.onSubmit} noValidate>
-        <FormError error={form.error} fields={['name']} />
-        <Field name="name" id="new-playlist-name" label="Playlist name" required maxLength={100} errors={form.fieldErrors.name} />
-        <div class="check">
-          <input id="new-playlist-public" name="public" type="checkbox" />
-          <label for="new-playlist-public">Public (anyone with the link can see it)</label>
-        </div>
-        <button type="submit" disabled={form.busy || busy}>
-          Create and add
-        </button>
-      </form>
+      <NewPlaylistForm
+        idPrefix="new-playlist"
+        submitLabel="Create and add"
+        class="stack"
+        disabled={busy}
+        onCreated={(created) => {
+          upsert(created);
+          return add(created);
+        }}
+      />
     </Dialog>
   );
-}
-
-function addMessage(e: unknown): string {
-  if (e instanceof ApiError && e.code === 'track_in_playlist') return 'This track is already in that playlist.';
-  if (e instanceof ApiError && e.code === 'playlist_full') return 'That playlist is full: remove some tracks first.';
-  return humanMessage(e);
 }

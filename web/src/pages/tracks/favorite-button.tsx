@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { useAction } from '../../components/use-action';
 import { api } from '../../lib/api';
 import { toast, toastError } from '../../lib/toast';
 import type { Page, Track } from '../../lib/types';
@@ -21,7 +22,7 @@ async function isFavorite(trackId: string, signal: AbortSignal): Promise<boolean
 /** A toggle button: in my favourites or not. */
 export function FavoriteButton({ track }: { track: Track }) {
   const [on, setOn] = useState<boolean | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction();
 
   useEffect(() => {
     const ctrl = new AbortController();
@@ -32,19 +33,13 @@ export function FavoriteButton({ track }: { track: Track }) {
     return () => ctrl.abort();
   }, [track.id]);
 
-  async function toggle() {
-    const next = !on;
-    setBusy(true);
-    try {
+  const toggle = () =>
+    run(async () => {
+      const next = !on;
       await api(next ? 'POST' : 'DELETE', `/tracks/${encodeURIComponent(track.id)}/favorite`);
       setOn(next);
       toast(next ? `Added “${track.title}” to your favourites.` : `Removed “${track.title}” from your favourites.`, 'success');
-    } catch (e) {
-      toastError(e);
-    } finally {
-      setBusy(false);
-    }
-  }
+    });
 
   return (
     <button

@@ -135,7 +135,7 @@ export function Player({ track, autoPlay = false, onEnded }: Props) {
   }
 
   return (
-    <div class="player" data-testid="player">
+    <div class="panel player" data-testid="player">
       <audio
         ref={audio}
         src={src ?? undefined}

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { formatDuration } from '../../lib/format';
+import { trackHref } from '../../lib/links';
 import type { Track } from '../../lib/types';
 import { Cover } from './cover';
 
@@ -12,10 +13,10 @@ interface Props {
 /** One track in a list: cover thumbnail, title (a link to its page), artist, duration. */
 export function TrackCard({ track, note }: Props) {
   return (
-    <li class="track-card" data-testid="track-card">
+    <li class="panel track-card" data-testid="track-card">
       <Cover track={track} size={64} />
       <div class="track-card-body">
-        <a class="track-card-title" href={`/tracks/${encodeURIComponent(track.id)}`}>
+        <a class="track-card-title" href={trackHref(track.id)}>
           {track.title}
         </a>
         <p class="track-card-artist">{track.artist || track.owner.username}</p>

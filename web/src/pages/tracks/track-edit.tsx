@@ -1,8 +1,8 @@
-import { useState } from 'preact/hooks';
 import { Field, FormError, useForm } from '../../components/form';
+import { useAction } from '../../components/use-action';
 import { api } from '../../lib/api';
 import { navigate } from '../../lib/router';
-import { toast, toastError } from '../../lib/toast';
+import { toast } from '../../lib/toast';
 import type { Track, TrackPatch, Visibility } from '../../lib/types';
 import { parseTags } from './tags';
 import { VisibilitySelect } from './visibility-select';
@@ -14,7 +14,7 @@ interface Props {
 
 /** The owner's tools: edit title, tags and visibility; delete the track. */
 export function TrackEdit({ track, onSaved }: Props) {
-  const [deleting, setDeleting] = useState(false);
+  const deleting = useAction();
   const path = `/tracks/${encodeURIComponent(track.id)}`;
   const form = useForm(async (data) => {
     const patch: TrackPatch = {
@@ -27,17 +27,13 @@ export function TrackEdit({ track, onSaved }: Props) {
     toast('Your changes are saved.', 'success');
   });
 
-  async function remove() {
+  function remove() {
     if (!window.confirm(`Delete “${track.title}”? It leaves every playlist and favourites list, for good.`)) return;
-    setDeleting(true);
-    try {
+    void deleting.run(async () => {
       await api('DELETE', path);
       toast(`“${track.title}” is deleted.`, 'success');
       navigate('/library?tab=uploads', { replace: true });
-    } catch (e) {
-      toastError(e);
-      setDeleting(false);
-    }
+    });
   }
 
   return (
@@ -60,7 +56,7 @@ export function TrackEdit({ track, onSaved }: Props) {
           <button type="submit" disabled={form.busy}>
             {form.busy ? 'Saving…' : 'Save changes'}
           </button>
-          <button type="button" class="danger" disabled={deleting} onClick={remove}>
+          <button type="button" class="danger" disabled={deleting.busy} onClick={remove}>
             Delete track
           </button>
         </div>

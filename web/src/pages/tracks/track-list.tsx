@@ -1,9 +1,8 @@
 import type { ComponentChildren } from 'preact';
-import { Loading } from '../../components/status';
+import { MoreButton, type Paged } from '../../components/paged';
+import { Empty, LoadError, Loading } from '../../components/status';
 import type { Track } from '../../lib/types';
-import { LoadError } from './load-error';
 import { TrackCard } from './track-card';
-import type { Paged } from './use-paged';
 
 interface Props<T> {
   paged: Paged<T>;
@@ -18,9 +17,9 @@ interface Props<T> {
 /** A paged list of track cards with its loading, error, empty and "more" states. */
 export function TrackList<T>({ paged, trackOf, keyOf, noteOf, empty, label }: Props<T>) {
   const { items, error } = paged;
+  if (error && !items?.length) return <LoadError error={error} onRetry={paged.reload} />;
   if (items === null) return <Loading />;
-  if (error && !items.length) return <LoadError error={error} onRetry={paged.reload} />;
-  if (!items.length) return <div class="empty">{empty}</div>;
+  if (!items.length) return <Empty>{empty}</Empty>;
   return (
     <>
       <ul class="track-list" aria-label={label}>
@@ -28,13 +27,7 @@ export function TrackList<T>({ paged, trackOf, keyOf, noteOf, empty, label }: Pr
           <TrackCard key={keyOf ? keyOf(item) : trackOf(item).id} track={trackOf(item)} note={noteOf?.(item)} />
         ))}
       </ul>
-      {paged.hasMore && (
-        <p class="more">
-          <button type="button" class="secondary" disabled={paged.loadingMore} onClick={paged.more}>
-            {paged.loadingMore ? 'Loading…' : 'Show more'}
-          </button>
-        </p>
-      )}
+      <MoreButton paged={paged} label="Show more" />
     </>
   );
 }

@@ -1,45 +1,36 @@
-import { useEffect, useState } from 'preact/hooks';
-import { Loading } from '../../components/status';
-import { ApiError, api, humanMessage } from '../../lib/api';
+import { Fact } from '../../components/facts';
+import { Report } from '../../components/report';
+import { Loading, PageError } from '../../components/status';
+import { useLoad } from '../../components/use-load';
+import { api } from '../../lib/api';
 import { formatDate, formatDuration } from '../../lib/format';
 import { useSession, useTitle } from '../../lib/hooks';
+import { userHref } from '../../lib/links';
 import type { Track } from '../../lib/types';
 import type { PageProps } from '../../routes';
 import { AddToPlaylist } from './add-to-playlist';
 import { Cover } from './cover';
 import { FavoriteButton } from './favorite-button';
 import { Player } from './player';
-import { ReportTrack } from './report-track';
 import { TrackEdit } from './track-edit';
 import './tracks.css';
 
 export function TrackPage({ params }: PageProps) {
   const user = useSession();
   const id = params.id!;
-  const [track, setTrack] = useState<Track | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const loaded = useLoad((signal) => api<Track>('GET', `/tracks/${encodeURIComponent(id)}`, undefined, { signal }), [id, user?.id]);
+  const track = loaded.data;
   useTitle(track?.title);
 
-  useEffect(() => {
-    const ctrl = new AbortController();
-    setTrack(null);
-    setError(null);
-    api<Track>('GET', `/tracks/${encodeURIComponent(id)}`, undefined, { signal: ctrl.signal }).then(setTrack, (e) => {
-      if (!ctrl.signal.aborted) setError(e);
-    });
-    return () => ctrl.abort();
-  }, [id, user?.id]);
-
-  if (error) {
-    const missing = error instanceof ApiError && error.status === 404;
+  if (loaded.error) {
     return (
-      <section class="status-page">
-        <h1>{missing ? 'Track not found' : 'This track could not be loaded'}</h1>
-        <p>{missing ? 'It was deleted, or it is private.' : humanMessage(error)}</p>
-        <p>
-          <a href="/tracks">Browse tracks</a>
-        </p>
-      </section>
+      <PageError
+        error={loaded.error}
+        title="This track could not be loaded"
+        missing={{ title: 'Track not found', text: 'It was deleted, or it is private.' }}
+        onRetry={loaded.reload}
+        back={{ href: '/tracks', label: 'Browse tracks' }}
+      />
     );
   }
   if (!track) return <Loading />;
@@ -53,7 +44,7 @@ export function TrackPage({ params }: PageProps) {
           <h1>{track.title}</h1>
           {track.artist && <p class="track-artist">{track.artist}</p>}
           <p class="muted">
-            Uploaded by <a href={`/users/${encodeURIComponent(track.owner.username)}`}>{track.owner.username}</a> on{' '}
+            Uploaded by <a href={userHref(track.owner.username)}>{track.owner.username}</a> on{' '}
             {formatDate(track.created_at)}
             {track.visibility === 'private' && <span class="badge">Private</span>}
           </p>
@@ -75,34 +66,25 @@ export function TrackPage({ params }: PageProps) {
         <div class="actions track-actions">
           <FavoriteButton track={track} />
           <AddToPlaylist track={track} />
-          {!mine && <ReportTrack track={track} />}
+          {!mine && <Report target_type="track" target_id={track.id} label="Report" />}
         </div>
       )}
 
       <section aria-labelledby="track-details-title">
         <h2 id="track-details-title">Details</h2>
         <dl class="facts track-facts">
-          {track.album && <Fact label="Album" value={track.album} />}
-          {track.year && <Fact label="Year" value={String(track.year)} />}
-          {track.genre && <Fact label="Genre" value={track.genre} />}
-          {track.track_number && <Fact label="Track number" value={String(track.track_number)} />}
-          <Fact label="Duration" value={formatDuration(track.duration_ms)} />
-          <Fact label="Format" value={describeFormat(track)} />
-          <Fact label="Plays" value={track.plays.toLocaleString()} />
+          {track.album && <Fact label="Album">{track.album}</Fact>}
+          {track.year && <Fact label="Year">{track.year}</Fact>}
+          {track.genre && <Fact label="Genre">{track.genre}</Fact>}
+          {track.track_number && <Fact label="Track number">{track.track_number}</Fact>}
+          <Fact label="Duration">{formatDuration(track.duration_ms)}</Fact>
+          <Fact label="Format">{describeFormat(track)}</Fact>
+          <Fact label="Plays">{track.plays.toLocaleString()}</Fact>
         </dl>
       </section>
 
-      {mine && <TrackEdit track={track} onSaved={setTrack} />}
+      {mine && <TrackEdit track={track} onSaved={loaded.setData} />}
     </article>
-  );
-}
-
-function Fact({ label, value }: { label: string; value: string }) {
-  return (
-    <>
-      <dt>{label}</dt>
-      <dd>{value}</dd>
-    </>
   );
 }
 

@@ -4,7 +4,7 @@ import { navigate } from '../../lib/router';
 import type { Track } from '../../lib/types';
 import type { PageProps } from '../../routes';
 import { TrackList } from './track-list';
-import { usePaged } from './use-paged';
+import { useTrackPages } from './use-tracks';
 import './tracks.css';
 
 /** Every track I may see, searchable by words and filtered by tag. */
@@ -12,7 +12,7 @@ export function TracksPage({ query }: PageProps) {
   const user = useSession();
   const q = query.get('q')?.trim() ?? '';
   const tag = query.get('tag')?.trim() ?? '';
-  const paged = usePaged<Track>('/tracks', { q: q || undefined, tag: tag || undefined });
+  const paged = useTrackPages<Track>('/tracks', { q: q || undefined, tag: tag || undefined });
 
   function onSubmit(e: TargetedSubmitEvent<HTMLFormElement>) {
     e.preventDefault();

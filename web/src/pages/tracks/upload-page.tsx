@@ -1,8 +1,9 @@
 import type { TargetedEvent, TargetedSubmitEvent } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Field, fieldErrorsOf } from '../../components/form';
+import { Field, FormError, fieldErrorsOf } from '../../components/form';
 import { ApiError } from '../../lib/api';
 import { useSession } from '../../lib/hooks';
+import { trackHref } from '../../lib/links';
 import { navigate } from '../../lib/router';
 import { toast } from '../../lib/toast';
 import type { UploadMeta, Visibility } from '../../lib/types';
@@ -10,7 +11,6 @@ import { findPendingUpload, forgetUpload } from './pending-uploads';
 import { PendingUploadsNotice } from './pending-uploads-notice';
 import { parseTags } from './tags';
 import { ResumableUpload, percentOf, serverOffset, type UploadState } from './uploader';
-import { uploadMessage } from './upload-message';
 import { VisibilitySelect } from './visibility-select';
 import './tracks.css';
 
@@ -75,7 +75,7 @@ export function UploadPage() {
       const track = await upload.run(meta);
       if (track) {
         toast(`“${track.title}” is uploaded.`, 'success');
-        navigate(`/tracks/${encodeURIComponent(track.id)}`);
+        navigate(trackHref(track.id));
       }
     } catch (err) {
       setError(err);
@@ -96,8 +96,6 @@ export function UploadPage() {
   }
 
   const fieldErrors = fieldErrorsOf(error);
-  const perField = Object.keys(fieldErrors);
-  const onlyFields = perField.length > 0 && perField.every((f) => f === 'title' || f === 'tags');
   const percent = state ? percentOf(state) : earlier ? percentOf(earlier) : 0;
 
   return (
@@ -105,11 +103,7 @@ export function UploadPage() {
       <h1>Upload a track</h1>
       <PendingUploadsNotice key={round} userId={userId} />
       <form class="stack" onSubmit={onSubmit} noValidate>
-        {!!error && (
-          <p class="form-error" role="alert">
-            {onlyFields ? 'Please correct the fields marked below.' : uploadMessage(error)}
-          </p>
-        )}
+        <FormError error={error} fields={['title', 'tags']} />
         <fieldset class="stack plain" disabled={active}>
           <Field
             name="file"

@@ -1,7 +1,7 @@
-import { useEffect, useState } from 'preact/hooks';
-import { Field, FormError, useForm } from '../../components/form';
+import { Field, FormError, TextAreaField, useForm } from '../../components/form';
 import { Loading } from '../../components/status';
-import { api, humanMessage } from '../../lib/api';
+import { useLoad } from '../../components/use-load';
+import { api } from '../../lib/api';
 import { refreshUser } from '../../lib/auth';
 import { toast } from '../../lib/toast';
 import type { OwnProfile, ProfilePatch } from '../../lib/types';
@@ -10,15 +10,12 @@ const FIELDS = ['display_name', 'bio', 'location'];
 
 /** The owner edits what others see; an emptied field is cleared. */
 export function EditProfileForm({ onSaved }: { onSaved: (p: OwnProfile) => void }) {
-  const [own, setOwn] = useState<OwnProfile | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
-
-  useEffect(() => {
-    api<OwnProfile>('GET', '/users/me').then((p) => {
-      setOwn(p);
-      onSaved(p);
-    }, setLoadError);
+  const loaded = useLoad(async (signal) => {
+    const p = await api<OwnProfile>('GET', '/users/me', undefined, { signal });
+    onSaved(p);
+    return p;
   }, []);
+  const own = loaded.data;
 
   const form = useForm(async (data) => {
     const patch: ProfilePatch = {
@@ -27,7 +24,7 @@ export function EditProfileForm({ onSaved }: { onSaved: (p: OwnProfile) => void 
       location: String(data.get('location') ?? '').trim(),
     };
     const saved = await api<OwnProfile>('PATCH', '/users/me', patch);
-    setOwn(saved);
+    loaded.setData(saved);
     onSaved(saved);
     toast('Your profile is saved.', 'success');
     // The header shows the display name: bring the session's copy up to date.
@@ -38,10 +35,8 @@ export function EditProfileForm({ onSaved }: { onSaved: (p: OwnProfile) => void 
   return (
     <section class="profile-section" aria-labelledby="edit-title">
       <h2 id="edit-title">Edit your profile</h2>
-      {loadError ? (
-        <p class="form-error" role="alert">
-          {humanMessage(loadError)}
-        </p>
+      {loaded.error ? (
+        <FormError error={loaded.error} />
       ) : !own ? (
         <Loading />
       ) : (
@@ -56,23 +51,7 @@ export function EditProfileForm({ onSaved }: { onSaved: (p: OwnProfile) => void 
             hint="Shown instead of your username. Leave empty to use your username."
             errors={errors.display_name}
           />
-          <div class="field">
-            <label for="profile-bio">Bio</label>
-            <textarea
-              id="profile-bio"
-              name="bio"
-              rows={4}
-              maxLength={1000}
-              defaultValue={own.bio ?? ''}
-              aria-invalid={errors.bio ? true : undefined}
-              aria-describedby={errors.bio ? 'profile-bio-error' : undefined}
-            />
-            {errors.bio && (
-              <p id="profile-bio-error" class="field-error">
-                {errors.bio.join(' ')}
-              </p>
-            )}
-          </div>
+          <TextAreaField name="bio" id="profile-bio" label="Bio" rows={4} maxLength={1000} defaultValue={own.bio ?? ''} errors={errors.bio} />
           <Field name="location" id="profile-location" label="Location" maxLength={100} defaultValue={own.location ?? ''} errors={errors.location} />
           <button type="submit" disabled={form.busy}>
             {form.busy ? 'Saving…' : 'Save profile'}

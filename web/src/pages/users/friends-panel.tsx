@@ -1,39 +1,59 @@
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { FormError } from '../../components/form';
 import { Loading } from '../../components/status';
-import { api, humanMessage } from '../../lib/api';
+import { useAction } from '../../components/use-action';
+import { api } from '../../lib/api';
 import { formatDate } from '../../lib/format';
-import { toast, toastError } from '../../lib/toast';
+import { userHref } from '../../lib/links';
+import { toast } from '../../lib/toast';
 import type { FriendEntry } from '../../lib/types';
 import type { Social } from './use-social';
 
+/** One button on a person's line: what it says, its full name, the call and what to say after. */
+interface Act {
+  label: string;
+  name: string;
+  method: 'POST' | 'DELETE';
+  path: string;
+  done: string;
+  secondary?: boolean;
+}
+
 /** The owner's friends, the requests waiting for an answer, and those they sent. */
 export function FriendsPanel({ social }: { social: Social }) {
-  const [busy, setBusy] = useState<string | null>(null);
+  const { busy, run } = useAction();
   const { friends, error } = social;
 
-  async function act(key: string, method: 'POST' | 'DELETE', path: string, done: string) {
-    setBusy(key);
-    try {
-      await api(method, path);
-      toast(done, 'success');
+  const act = (a: Act) =>
+    run(async () => {
+      await api(a.method, a.path);
+      toast(a.done, 'success');
       social.reload();
-    } catch (e) {
-      toastError(e);
-    } finally {
-      setBusy(null);
-    }
-  }
+    });
 
   const path = (f: FriendEntry) => `/users/me/friends/${encodeURIComponent(f.user.id)}`;
+
+  function list(id: string, entries: FriendEntry[], note: (f: FriendEntry) => string, acts: (f: FriendEntry) => Act[]) {
+    return (
+      <ul class="people" aria-labelledby={id}>
+        {entries.map((f) => (
+          <Person key={f.user.id} entry={f} note={note(f)}>
+            {acts(f).map((a) => (
+              <button key={a.label} type="button" class={a.secondary ? 'secondary' : undefined} disabled={busy} aria-label={a.name} onClick={() => act(a)}>
+                {a.label}
+              </button>
+            ))}
+          </Person>
+        ))}
+      </ul>
+    );
+  }
 
   return (
     <section class="profile-section" aria-labelledby="friends-title">
       <h2 id="friends-title">Friends</h2>
       {error ? (
-        <p class="form-error" role="alert">
-          {humanMessage(error)}
-        </p>
+        <FormError error={error} />
       ) : !friends ? (
         <Loading label="Loading your friends…" />
       ) : (
@@ -42,69 +62,68 @@ export function FriendsPanel({ social }: { social: Social }) {
           {friends.incoming.length === 0 ? (
             <p class="muted">No request waiting.</p>
           ) : (
-            <ul class="people" aria-labelledby="incoming-title">
-              {friends.incoming.map((f) => (
-                <Person key={f.user.id} entry={f} note={`Asked on ${formatDate(f.since)}`}>
-                  <button
-                    type="button"
-                    disabled={busy !== null}
-                    aria-label={`Accept friend request from ${f.user.username}`}
-                    onClick={() => act(f.user.id, 'POST', `${path(f)}/accept`, `You and ${f.user.username} are now friends.`)}
-                  >
-                    Accept
-                  </button>
-                  <button
-                    type="button"
-                    class="secondary"
-                    disabled={busy !== null}
-                    aria-label={`Decline friend request from ${f.user.username}`}
-                    onClick={() => act(f.user.id, 'DELETE', path(f), `Request from ${f.user.username} declined.`)}
-                  >
-                    Decline
-                  </button>
-                </Person>
-              ))}
-            </ul>
+            list(
+              'incoming-title',
+              friends.incoming,
+              (f) => `Asked on ${formatDate(f.since)}`,
+              (f) => [
+                {
+                  label: 'Accept',
+                  name: `Accept friend request from ${f.user.username}`,
+                  method: 'POST',
+                  path: `${path(f)}/accept`,
+                  done: `You and ${f.user.username} are now friends.`,
+                },
+                {
+                  label: 'Decline',
+                  name: `Decline friend request from ${f.user.username}`,
+                  method: 'DELETE',
+                  path: path(f),
+                  done: `Request from ${f.user.username} declined.`,
+                  secondary: true,
+                },
+              ],
+            )
           )}
           {friends.outgoing.length > 0 && (
             <>
               <h3 id="outgoing-title">Sent requests</h3>
-              <ul class="people" aria-labelledby="outgoing-title">
-                {friends.outgoing.map((f) => (
-                  <Person key={f.user.id} entry={f} note={`Sent on ${formatDate(f.since)}`}>
-                    <button
-                      type="button"
-                      class="secondary"
-                      disabled={busy !== null}
-                      aria-label={`Cancel friend request to ${f.user.username}`}
-                      onClick={() => act(f.user.id, 'DELETE', path(f), `Request to ${f.user.username} cancelled.`)}
-                    >
-                      Cancel
-                    </button>
-                  </Person>
-                ))}
-              </ul>
+              {list(
+                'outgoing-title',
+                friends.outgoing,
+                (f) => `Sent on ${formatDate(f.since)}`,
+                (f) => [
+                  {
+                    label: 'Cancel',
+                    name: `Cancel friend request to ${f.user.username}`,
+                    method: 'DELETE',
+                    path: path(f),
+                    done: `Request to ${f.user.username} cancelled.`,
+                    secondary: true,
+                  },
+                ],
+              )}
             </>
           )}
           <h3 id="friends-list-title">Your friends</h3>
           {friends.friends.length === 0 ? (
             <p class="muted">No friends yet. Open someone's profile and choose “Add friend”.</p>
           ) : (
-            <ul class="people" aria-labelledby="friends-list-title">
-              {friends.friends.map((f) => (
-                <Person key={f.user.id} entry={f} note={`Friends since ${formatDate(f.since)}`}>
-                  <button
-                    type="button"
-                    class="secondary"
-                    disabled={busy !== null}
-                    aria-label={`Remove ${f.user.username} from your friends`}
-                    onClick={() => act(f.user.id, 'DELETE', path(f), `${f.user.username} is no longer your friend.`)}
-                  >
-                    Remove
-                  </button>
-                </Person>
-              ))}
-            </ul>
+            list(
+              'friends-list-title',
+              friends.friends,
+              (f) => `Friends since ${formatDate(f.since)}`,
+              (f) => [
+                {
+                  label: 'Remove',
+                  name: `Remove ${f.user.username} from your friends`,
+                  method: 'DELETE',
+                  path: path(f),
+                  done: `${f.user.username} is no longer your friend.`,
+                  secondary: true,
+                },
+              ],
+            )
           )}
         </>
       )}
@@ -114,9 +133,9 @@ export function FriendsPanel({ social }: { social: Social }) {
 
 function Person({ entry, note, children }: { entry: FriendEntry; note: string; children: ComponentChildren }) {
   return (
-    <li class="person">
+    <li class="panel person">
       <div>
-        <a href={`/users/${encodeURIComponent(entry.user.username)}`}>{entry.user.username}</a>
+        <a href={userHref(entry.user.username)}>{entry.user.username}</a>
         <p class="muted">{note}</p>
       </div>
       <div class="actions">{children}</div>

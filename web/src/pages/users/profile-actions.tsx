@@ -1,33 +1,23 @@
-import { useState } from 'preact/hooks';
+import { useAction } from '../../components/use-action';
 import { api } from '../../lib/api';
+import { roomHref } from '../../lib/links';
 import { navigate } from '../../lib/router';
-import { toast, toastError } from '../../lib/toast';
+import { toast } from '../../lib/toast';
 import type { PublicProfile, Room } from '../../lib/types';
 import { relationTo, type Social } from './use-social';
 
 /** What the viewer can do about someone else: message, befriend, block. */
 export function ProfileActions({ profile, social }: { profile: PublicProfile; social: Social }) {
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useAction();
   const id = encodeURIComponent(profile.id);
   const name = profile.username;
   const relation = social.friends ? relationTo(social.friends, profile.id) : null;
   const blocked = social.blocks ? social.blocks.some((b) => b.user.id === profile.id) : null;
 
-  async function run(action: () => Promise<void>) {
-    setBusy(true);
-    try {
-      await action();
-    } catch (e) {
-      toastError(e);
-    } finally {
-      setBusy(false);
-    }
-  }
-
   const message = () =>
     run(async () => {
       const room = await api<Room>('POST', `/dm/${id}`);
-      navigate(`/rooms/${encodeURIComponent(room.id)}`);
+      navigate(roomHref(room.id));
     });
 
   const befriend = () =>

@@ -1,3 +1,4 @@
+import { Fact } from '../../components/facts';
 import { formatDate } from '../../lib/format';
 import type { PublicProfile } from '../../lib/types';
 import { Avatar } from './avatar';
@@ -13,16 +14,10 @@ export function ProfileCard({ profile, location }: { profile: PublicProfile; loc
         <p class="profile-handle muted">@{profile.username}</p>
         {profile.bio ? <p class="profile-bio">{profile.bio}</p> : <p class="muted">No bio yet.</p>}
         <dl class="facts">
-          {location && (
-            <>
-              <dt>Location</dt>
-              <dd>{location}</dd>
-            </>
-          )}
-          <dt>Joined</dt>
-          <dd>
+          {location && <Fact label="Location">{location}</Fact>}
+          <Fact label="Joined">
             <time dateTime={profile.created_at}>{formatDate(profile.created_at)}</time>
-          </dd>
+          </Fact>
         </dl>
       </div>
     </header>

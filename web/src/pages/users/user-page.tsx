@@ -1,7 +1,9 @@
-import { useEffect, useState } from 'preact/hooks';
-import { Loading, NotFound } from '../../components/status';
-import { ApiError, api, humanMessage, isAbortError } from '../../lib/api';
-import { useSession, useTitle } from '../../lib/hooks';
+import { useState } from 'preact/hooks';
+import { FormError } from '../../components/form';
+import { Loading, PageError } from '../../components/status';
+import { useLoad } from '../../components/use-load';
+import { api } from '../../lib/api';
+import { useFrame, useSession, useTitle } from '../../lib/hooks';
 import { loginHref } from '../../lib/router';
 import type { OwnProfile, PublicProfile } from '../../lib/types';
 import type { PageProps } from '../../routes';
@@ -9,7 +11,6 @@ import { EditProfileForm } from './edit-profile-form';
 import { FriendsPanel } from './friends-panel';
 import { ProfileActions } from './profile-actions';
 import { ProfileCard } from './profile-card';
-import { useSocialToasts } from './social-toasts';
 import { useSocial } from './use-social';
 import './users.css';
 
@@ -17,38 +18,22 @@ import './users.css';
 export function UserPage({ params }: PageProps) {
   const name = params.name ?? '';
   const me = useSession();
-  const [profile, setProfile] = useState<PublicProfile | null>(null);
+  const loaded = useLoad((signal) => api<PublicProfile>('GET', `/users/${encodeURIComponent(name)}`, undefined, { signal }), [name]);
+  const profile = loaded.data;
   const [location, setLocation] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const social = useSocial(me);
-  useSocialToasts((kind) => {
-    if (kind === 'friend.request') social.reload();
+  // The app toasts it; the friends panel shows it.
+  useFrame('event', (f) => {
+    if (f.kind === 'friend.request') social.reload();
   });
   useTitle(profile ? profile.display_name || profile.username : undefined);
 
-  useEffect(() => {
-    const ctrl = new AbortController();
-    setError(null);
-    api<PublicProfile>('GET', `/users/${encodeURIComponent(name)}`, undefined, { signal: ctrl.signal }).then(setProfile, (e) => {
-      if (!isAbortError(e)) setError(e);
-    });
-    return () => ctrl.abort();
-  }, [name]);
-
-  if (error instanceof ApiError && error.status === 404) return <NotFound />;
-  if (error) {
-    return (
-      <section class="status-page">
-        <h1>This profile could not be loaded</h1>
-        <p role="alert">{humanMessage(error)}</p>
-      </section>
-    );
-  }
+  if (loaded.error) return <PageError error={loaded.error} title="This profile could not be loaded" />;
   if (!profile) return <Loading label="Loading the profile…" />;
 
   const own = !!me && me.id === profile.id;
   const onSaved = (p: OwnProfile) => {
-    setProfile(p);
+    loaded.setData(p);
     setLocation(p.location ?? null);
   };
 
@@ -58,11 +43,7 @@ export function UserPage({ params }: PageProps) {
       {me && !own && (
         <>
           <ProfileActions profile={profile} social={social} />
-          {social.error ? (
-            <p class="form-error" role="alert">
-              {humanMessage(social.error)}
-            </p>
-          ) : null}
+          <FormError error={social.error} />
         </>
       )}
       {!me && (

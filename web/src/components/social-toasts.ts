@@ -1,14 +1,14 @@
 // Live hints about people: a friend request or a new direct conversation shows a toast (the
 // frames carry only the sender's id, so their name is looked up first).
-import { api } from '../../lib/api';
-import { useFrame } from '../../lib/hooks';
-import { toast } from '../../lib/toast';
-import type { PublicProfile } from '../../lib/types';
+import { api } from '../lib/api';
+import { useFrame } from '../lib/hooks';
+import { toast } from '../lib/toast';
+import type { PublicProfile } from '../lib/types';
 
 export type SocialKind = 'friend.request' | 'dm.created';
 
-/** While mounted, toast `friend.request` and `dm.created`; `onEvent` hears them too. */
-export function useSocialToasts(onEvent?: (kind: SocialKind) => void): void {
+/** Mounted once by the app: toast `friend.request` and `dm.created` on whatever page is open. */
+export function useSocialToasts(): void {
   useFrame('event', (f) => {
     if (f.kind !== 'friend.request' && f.kind !== 'dm.created') return;
     const kind = f.kind as SocialKind;
@@ -19,7 +19,6 @@ export function useSocialToasts(onEvent?: (kind: SocialKind) => void): void {
       } else {
         toast(`${name ?? 'Someone'} sent you a friend request.`);
       }
-      onEvent?.(kind);
     });
   });
 }

@@ -1,5 +1,6 @@
-// Search highlights arrive as HTML-escaped text with <mark> around the matches. They are turned
-// into text nodes and <mark> elements here, never parsed as HTML: nothing else in them can run.
+// Search highlights (the header's suggestions, the results page) arrive as HTML-escaped text with
+// <mark> around the matches. They are turned into text nodes and <mark> elements here, never
+// parsed as HTML: nothing else in them can run.
 import type { ComponentChildren } from 'preact';
 
 const MARK = /<mark>([\s\S]*?)<\/mark>/g;
