@@ -12,7 +12,7 @@ const CHUNK = 1024 * 1024;
 /** How long making the track from the uploaded bytes may take. */
 const PROCESSING_MS = 15_000;
 
-test('upload resumes after a dropped chunk; play, seek, playlist order and favourites', async ({ page, request }, testInfo) => {
+test('upload resumes after a dropped chunk; play, seek, playlist order and favourites', async ({ browser, page, request }, testInfo) => {
   // About 15 s alone, 25 s beside another worker; room for a busy machine.
   test.setTimeout(60_000);
   const me = await registerUser(request, 'tracks');
@@ -167,14 +167,23 @@ test('upload resumes after a dropped chunk; play, seek, playlist order and favou
   };
   expect(stored.tracks.map((e) => e.track.title)).toEqual([title, secondTitle]);
 
-  // Renamed somewhere else: the page follows (the playlist.updated event).
+  // Renamed and made public somewhere else: the page follows (the playlist.updated event).
   const renamed = `${playlistName} (live)`;
   const patched = await request.patch(playlistApi, {
     headers: { ...auth, 'If-Match': `"${stored.version}"` },
-    data: { name: renamed },
+    data: { name: renamed, public: true },
   });
   expect(patched.status(), await patched.text()).toBe(200);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(renamed);
+
+  // Public: anyone with the link sees it without logging in, without the owner's controls.
+  const visitor = await browser.newContext();
+  const anonymous = await visitor.newPage();
+  await anonymous.goto(new URL(page.url()).pathname);
+  await expect(anonymous.getByRole('heading', { level: 1 })).toHaveText(renamed);
+  await expect(anonymous.getByTestId('playlist-track')).toHaveCount(2);
+  await expect(anonymous.getByRole('button', { name: /delete/i })).toHaveCount(0);
+  await visitor.close();
 
   await page.getByRole('button', { name: `Play ${title}` }).click();
   await expect(page.getByRole('heading', { name: `Now playing: ${title}` })).toBeVisible();

@@ -59,7 +59,7 @@ export const routes: RouteDef[] = [
   { path: '/tracks/upload', title: 'Upload a track', auth: true, load: () => tracks().then((m) => m.UploadPage) },
   { path: '/tracks/:id', title: 'Track', load: () => tracks().then((m) => m.TrackPage) },
 
-  { path: '/playlists/:id', title: 'Playlist', auth: true, load: () => playlists().then((m) => m.PlaylistPage) },
+  { path: '/playlists/:id', title: 'Playlist', load: () => playlists().then((m) => m.PlaylistPage) },
   { path: '/library', title: 'Library', auth: true, load: () => library().then((m) => m.LibraryPage) },
   { path: '/search', title: 'Search', load: () => search().then((m) => m.SearchPage) },
 
