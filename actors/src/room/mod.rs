@@ -371,7 +371,10 @@ impl Handler<Join> for Room {
             );
             this.empty_since = None;
             // Shared presence (when configured) knows about the other nodes; else count here.
-            let members_online = change.as_ref().map_or(this.online.len(), |c| c.online.max(1));
+            // Its count was read before this join reached the room: a user who joined here in
+            // between is in `online` (and was announced before this connection listened), so
+            // the local count is a floor.
+            let members_online = change.as_ref().map_or(this.online.len(), |c| c.online.max(this.online.len()));
             let announce = change.as_ref().map_or(first_of_user, |c| c.changed);
             let joined = ServerFrame::Joined { room: this.id, members_online };
             this.send_to(m.conn, &SharedFrame::new(joined));

@@ -155,7 +155,10 @@ export function useRoomLive(roomId: string, me: Me | null, live: boolean, readUp
   useEffect(
     () =>
       wsState.subscribe((s) => {
-        if (s.status !== 'open') joined.current = false;
+        if (s.status === 'open') return;
+        joined.current = false;
+        // Who was online while we were away is unknown: start again from the next `joined`.
+        presence.current = { count: 0, users: new Map() };
       }),
     [],
   );
@@ -194,10 +197,11 @@ export function useRoomLive(roomId: string, me: Me | null, live: boolean, readUp
     if (f.room !== roomId) return;
     joined.current = true;
     setJoinError(null);
-    // Who was online while we were away is unknown: start again from the server's count.
-    const users = new Map<string, UserRef>();
+    // A presence frame may come just before our `joined` (someone joined while our join was
+    // under way; the count may not include them yet): keep who this connection saw.
+    const users = presence.current.users;
     if (me) users.set(me.id, { id: me.id, username: me.username });
-    presence.current = { count: f.members_online, users };
+    presence.current = { count: Math.max(f.members_online, users.size), users };
     publishOnline();
     for (const p of tl.pending) transmit(p);
     markRead();
