@@ -58,8 +58,7 @@ async fn change(
     security(("bearer" = [])), params(PageQuery),
     responses((status = 200, body = PlaylistSummaryPage), (status = 401, body = Problem), (status = 422, body = Problem)))]
 pub async fn mine(playlists: Playlists, user: AuthUser, q: web::Query<PageQuery>) -> Result<HttpResponse, ApiError> {
-    let limit = q.limit()?;
-    let m = MyPlaylists { user: user.id, cursor: q.into_inner().cursor, limit };
+    let m = MyPlaylists { user: user.id, before: q.uuid_cursor()?.map(PlaylistId), limit: q.limit()? };
     Ok(HttpResponse::Ok().json(ask(&playlists, m).await?))
 }
 

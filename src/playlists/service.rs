@@ -72,7 +72,8 @@ pub struct DeletePlaylist {
 #[rtype(result = "Result<PlaylistSummaryPage, PlaylistError>")]
 pub struct MyPlaylists {
     pub user: UserId,
-    pub cursor: Option<String>,
+    /// The page goes on below this playlist.
+    pub before: Option<PlaylistId>,
     pub limit: i64,
 }
 
@@ -146,13 +147,8 @@ impl PlaylistCore {
 
     /// The caller's own playlists (hidden ones included: they are still theirs), newest first.
     pub async fn mine(&self, m: MyPlaylists) -> Result<PlaylistSummaryPage, PlaylistError> {
-        let bad_cursor = || PlaylistError::invalid("cursor", "not a cursor of this list");
-        let before = match m.cursor.as_deref().filter(|c| !c.is_empty()) {
-            Some(c) => Some(PlaylistId(uuid::Uuid::parse_str(c).map_err(|_| bad_cursor())?)),
-            None => None,
-        };
         let mut conn = self.conn().await?;
-        let mut rows = repo::owned_page(&mut conn, m.user, before, m.limit + 1).await?;
+        let mut rows = repo::owned_page(&mut conn, m.user, m.before, m.limit + 1).await?;
         let more = rows.len() as i64 > m.limit;
         rows.truncate(usize::try_from(m.limit).unwrap_or(0));
         let ids: Vec<PlaylistId> = rows.iter().map(|r| r.id).collect();

@@ -23,6 +23,15 @@ impl PageQuery {
         }
     }
 
+    /// The cursor as a UUID (lists ordered by a UUIDv7 id); an empty one is no cursor.
+    pub fn uuid_cursor(&self) -> Result<Option<uuid::Uuid>, ApiError> {
+        self.cursor
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(|c| uuid::Uuid::parse_str(c).map_err(|_| ApiError::field("cursor", "not a cursor of this list")))
+            .transpose()
+    }
+
     /// The cursor as a numeric id (lists ordered by a BIGINT id).
     pub fn id_cursor(&self) -> Result<Option<i64>, ApiError> {
         self.cursor

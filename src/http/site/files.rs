@@ -79,15 +79,16 @@ fn read_dir(dir: &Path, prefix: &str, out: &mut HashMap<String, Asset>) -> std::
 
 fn asset(rel: &str, body: Vec<u8>) -> Asset {
     let mime = mime_guess::from_path(rel).first_or_octet_stream();
+    // Text carries its charset; `mime` splits `manifest+json` into subtype and suffix.
     let text = mime.type_() == mime::TEXT
-        || matches!(mime.subtype().as_str(), "javascript" | "json" | "manifest+json" | "xml" | "svg" | "wasm");
-    let content_type = if text && mime.type_() != mime::IMAGE && mime.subtype() != "wasm" {
-        format!("{mime}; charset=utf-8")
-    } else {
-        mime.to_string()
-    };
+        || mime.type_() == mime::APPLICATION
+            && (matches!(mime.subtype().as_str(), "javascript" | "json" | "xml")
+                || matches!(mime.suffix().map(|s| s.as_str()), Some("json" | "xml")));
+    // SVG and WebAssembly are not text to a browser, but they compress like it.
+    let compressible = text || mime.subtype() == mime::SVG || mime.subtype() == "wasm";
+    let content_type = if text { format!("{mime}; charset=utf-8") } else { mime.to_string() };
     let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..20]);
-    let gzip = if text && body.len() > 512 { gzip(&body).filter(|gz| gz.len() < body.len()) } else { None };
+    let gzip = if compressible && body.len() > 512 { gzip(&body).filter(|gz| gz.len() < body.len()) } else { None };
     Asset {
         body: Bytes::from(body),
         gzip: gzip.map(Bytes::from),
@@ -116,6 +117,8 @@ mod tests {
         let svg = asset("favicon.svg", b"<svg/>".to_vec());
         assert_eq!(svg.content_type, "image/svg+xml");
         assert!(!svg.immutable);
+        let manifest = asset("app.webmanifest", b"{}".to_vec());
+        assert_eq!(manifest.content_type, "application/manifest+json; charset=utf-8");
         let png = asset("logo.png", vec![0u8; 4096]);
         assert!(png.gzip.is_none(), "images are sent as they are");
     }
